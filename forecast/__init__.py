@@ -1,0 +1,49 @@
+"""forecast: probabilistic scenario forecasting for strategists, on PyMC.
+
+Examples
+--------
+>>> import forecast
+>>> scenario = forecast.load(forecast.bundled("deepseek"))
+>>> fc = forecast.simulate(scenario, draws=2000, seed=1)  # doctest: +SKIP
+>>> fc.outcomes()  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from forecast.errors import Problem, ScenarioError
+from forecast.scenario import Scenario, load
+
+if TYPE_CHECKING:
+    from forecast.results import Forecast
+
+__version__ = "0.1.0"
+
+_REPO_SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+
+
+def bundled(name: str = "deepseek") -> Path:
+    """Path of a scenario shipped with the package (``deepseek``, ``deepseek-bull``, ...).
+
+    Examples
+    --------
+    >>> bundled("deepseek").name
+    'deepseek.toml'
+    """
+    for folder in (Path(__file__).resolve().parent / "scenarios", _REPO_SCENARIOS):
+        path = folder / f"{name}.toml"
+        if path.is_file():
+            return path
+    raise FileNotFoundError(f"no bundled scenario named {name!r}")
+
+
+def simulate(scenario: Scenario, **kwargs: Any) -> Forecast:
+    """Simulate a scenario; see :func:`forecast.simulate.simulate`."""
+    from forecast.simulate import simulate as _simulate
+
+    return _simulate(scenario, **kwargs)
+
+
+__all__ = ["Problem", "Scenario", "ScenarioError", "bundled", "load", "simulate", "__version__"]

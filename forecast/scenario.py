@@ -1,0 +1,846 @@
+"""The scenario language: load, validate and override TOML scenario files.
+
+A :class:`Scenario` is pure data. It never imports PyMC; :mod:`forecast.model`
+turns it into a model.
+
+Addressing is the same everywhere: an item of a list that has an ``id`` is named
+by it, so ``markets.developer_tools.cagr`` is the key in an error message, in
+``--set`` and in :meth:`Scenario.with_overrides`.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import difflib
+import hashlib
+import math
+import re
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+)
+
+from forecast.errors import Problem, ScenarioError
+from forecast.inputs import Quantity
+
+CAGR_TOLERANCE = 0.01  # stated CAGRs are usually rounded to the percent
+PROBABILITY_TOLERANCE = 1e-6
+ID_PATTERN = r"^[a-z][a-z0-9_]*$"
+
+Id = Annotated[str, Field(pattern=ID_PATTERN, description="lowercase letters, digits, _")]
+
+
+def _to_date(value: object) -> object:
+    """Accept a TOML date, ``"YYYY-MM"`` / ``"YYYY-MM-DD"`` text."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, str):
+        m = re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?", value.strip())
+        if not m:
+            raise ValueError(f"must be a date like 2026-07-01 or \"2026-07\" (got {value!r})")
+        try:
+            return dt.date(int(m[1]), int(m[2]), int(m[3] or 1))
+        except ValueError as e:
+            raise ValueError(f"is not a real date: {e} (got {value!r})") from None
+    return value
+
+
+Date = Annotated[dt.date, BeforeValidator(_to_date)]
+
+
+def year_fraction(d: dt.date) -> float:
+    """A date as a fractional year: 2026-07-01 -> 2026.496.
+
+    Examples
+    --------
+    >>> year_fraction(dt.date(2025, 1, 1))
+    2025.0
+    """
+    start = dt.date(d.year, 1, 1)
+    days = (dt.date(d.year + 1, 1, 1) - start).days
+    return d.year + (d - start).days / days
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
+
+
+class Projection(Quantity):
+    """A stated market size in a later year: ``{ year = 2027, value = 22.1 }``."""
+
+    year: int
+
+
+class Market(Strict):
+    """A market segment.
+
+    Any two of ``size`` (in ``base_year``), ``projection`` and ``cagr`` imply the
+    third; when all three are given they must agree within one point of CAGR.
+    """
+
+    id: Id
+    label: str
+    unit: str = Field(description="e.g. 'USD bn'")
+    base_year: int = Field(ge=1900, le=2200)
+    size: Quantity
+    projection: Projection | None = None
+    cagr: Quantity | None = None
+    volatility: Quantity = Field(
+        default=Quantity(value=0.0, source="assumption: no yearly shocks unless stated"),
+        description="SD of the yearly shock to log market size",
+    )
+    notes: str = ""
+
+
+class Correlation(Strict):
+    common_factor: Quantity = Field(
+        default=Quantity(value=0.0, source="assumption: markets independent unless stated"),
+        description="share of growth and shock variance common to all markets (0..1)",
+    )
+
+
+class Driver(Strict):
+    """Links an outcome to a market: log-odds per SD of the market's growth surprise."""
+
+    market: str
+    log_odds_per_sd: float
+    source: str | None = None
+
+
+class Outcome(Strict):
+    id: Id
+    label: str
+    probability: Quantity
+    drivers: list[Driver] = []
+
+
+class Assessment(Strict):
+    """Mutually exclusive, exhaustive outcomes over a horizon."""
+
+    horizon_years: float = Field(gt=0, le=100)
+    confidence: Quantity = Field(description="Dirichlet concentration: how many cases the judgment is worth")
+    source: str | None = None
+    outcomes: list[Outcome] = Field(min_length=2)
+
+
+class SharePoint(Strict):
+    """A point on a share path; ``outcome`` makes it outcome-conditional."""
+
+    at: Date
+    share: Quantity
+    outcome: str | None = None
+
+
+class Position(Strict):
+    """The company's share of a market over time; revenue = share x market size."""
+
+    id: Id
+    label: str
+    market: str
+    path: list[SharePoint] = Field(min_length=1)
+
+
+QUANTITY_KINDS = ("market", "share", "revenue")
+
+
+class Prediction(Strict):
+    """A dated statement: a threshold on a simulated quantity, or an event.
+
+    Threshold: ``quantity = "share.<position>"`` (or ``market.<id>``,
+    ``revenue.<position>``), ``op`` and ``threshold``, judged at ``deadline``.
+    Event: ``probability`` by ``deadline``, or ``probability_by_outcome``.
+    """
+
+    id: Id
+    statement: str
+    deadline: Date
+    source: str | None = None
+    quantity: str | None = None
+    op: Literal[">=", "<="] | None = None
+    threshold: float | None = None
+    probability: Quantity | None = None
+    probability_by_outcome: dict[str, Quantity] | None = None
+    resolved: bool | None = None
+
+    @property
+    def kind(self) -> Literal["threshold", "event"]:
+        return "threshold" if self.quantity is not None else "event"
+
+
+class Signpost(Strict):
+    """An indicator to watch: P(observed true | outcome) for every outcome."""
+
+    id: Id
+    statement: str
+    likelihood: dict[str, float]
+    source: str | None = None
+    note: str | None = Field(default=None, description="why these likelihoods (an assumption)")
+    observed: bool | None = None
+
+    @field_validator("likelihood")
+    @classmethod
+    def _probabilities(cls, v: dict[str, float]) -> dict[str, float]:
+        bad = {k: x for k, x in v.items() if not (0 <= x <= 1) or math.isnan(x)}
+        if bad:
+            raise ValueError(f"likelihoods must be between 0 and 1 (got {bad})")
+        return v
+
+
+class Evidence(Strict):
+    """An observed market size: lognormal observation with ``rel_error`` SD in log."""
+
+    market: str
+    year: int
+    value: float = Field(gt=0)
+    rel_error: float = Field(gt=0, le=5)
+    source: str | None = None
+
+
+class Simulation(Strict):
+    draws: int = Field(default=20_000, ge=100, le=10_000_000)
+    seed: int = Field(default=0, ge=0)
+    end_year: int | None = None
+
+
+class Scenario(Strict):
+    """A validated scenario. Build it with :func:`load` or :meth:`from_dict`.
+
+    Examples
+    --------
+    >>> import forecast
+    >>> s = forecast.load(forecast.bundled("deepseek"))
+    >>> s.market("developer_tools").label
+    'Developer Tools'
+    >>> s2 = s.with_overrides({"markets.developer_tools.cagr": 0.30})
+    """
+
+    id: Id
+    title: str
+    description: str = ""
+    as_of: Date = Field(description="date of the analysis; deadlines are after it")
+    source: str | None = None
+    extends: str | None = None
+    simulation: Simulation = Simulation()
+    correlation: Correlation = Correlation()
+    markets: list[Market] = Field(min_length=1)
+    assessment: Assessment | None = None
+    positions: list[Position] = []
+    predictions: list[Prediction] = []
+    signposts: list[Signpost] = []
+    evidence: list[Evidence] = []
+
+    _raw: dict[str, Any] = PrivateAttr(default_factory=dict)
+    _origin: str = PrivateAttr(default="<dict>")
+
+    # --- construction -------------------------------------------------------
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], origin: str = "<dict>") -> Scenario:
+        """Validate a resolved mapping (``extends`` already merged)."""
+        data = dict(data)
+        problems = _schema_problems(data, origin)
+        if problems:
+            raise ScenarioError(problems)
+        scenario = cls.model_validate(data)
+        problems = _semantic_problems(scenario, origin)
+        if problems:
+            raise ScenarioError(problems)
+        scenario._raw = copy.deepcopy(data)
+        scenario._origin = origin
+        return scenario
+
+    def with_overrides(self, overrides: Mapping[str, Any], origin: str = "<overrides>") -> Scenario:
+        """A new scenario with dotted keys replaced, validated again.
+
+        Setting one of a market's ``size``, ``projection``, ``cagr`` re-derives the
+        one not set (see :func:`merge`).
+
+        Examples
+        --------
+        >>> import forecast
+        >>> s = forecast.load(forecast.bundled("deepseek"))
+        >>> s.with_overrides({"simulation.draws": 1000}).simulation.draws
+        1000
+        """
+        raw = copy.deepcopy(self._raw)
+        problems: list[Problem] = []
+        for key, value in overrides.items():
+            try:
+                _set_dotted(raw, key, value)
+            except KeyError as e:
+                problems.append(Problem.with_value(origin, key, str(e.args[0]), value))
+        if problems:
+            raise ScenarioError(problems)
+        return Scenario.from_dict(raw, origin=f"{self._origin} with {origin}")
+
+    # --- accessors ----------------------------------------------------------
+
+    @property
+    def raw(self) -> dict[str, Any]:
+        """The resolved input mapping (parents merged, overrides applied)."""
+        return copy.deepcopy(self._raw)
+
+    @property
+    def origin(self) -> str:
+        return self._origin
+
+    def to_toml(self) -> str:
+        """The resolved inputs as TOML (what ``scenario.toml`` in a report holds)."""
+        import tomli_w
+
+        raw = self.raw
+        raw.pop("extends", None)
+        return tomli_w.dumps(raw)
+
+    def sha256(self) -> str:
+        return hashlib.sha256(self.to_toml().encode()).hexdigest()
+
+    def market(self, market_id: str) -> Market:
+        return next(m for m in self.markets if m.id == market_id)
+
+    def position(self, position_id: str) -> Position:
+        return next(p for p in self.positions if p.id == position_id)
+
+    @property
+    def outcome_ids(self) -> list[str]:
+        return [o.id for o in self.assessment.outcomes] if self.assessment else []
+
+    @property
+    def base_year(self) -> int:
+        return min(m.base_year for m in self.markets)
+
+    @property
+    def end_year(self) -> int:
+        """Last simulated year: the latest year anything in the file refers to."""
+        if self.simulation.end_year is not None:
+            return self.simulation.end_year
+        years = [m.base_year + 1 for m in self.markets]
+        years += [m.projection.year for m in self.markets if m.projection]
+        years += [e.year for e in self.evidence]
+        dates = [p.deadline for p in self.predictions] + [
+            pt.at for pos in self.positions for pt in pos.path
+        ]
+        years += [math.ceil(year_fraction(d)) for d in dates]
+        if self.assessment:
+            years.append(math.ceil(year_fraction(self.as_of) + self.assessment.horizon_years))
+        return max(years)
+
+    @property
+    def years(self) -> list[int]:
+        return list(range(self.base_year, self.end_year + 1))
+
+    @property
+    def has_evidence(self) -> bool:
+        return bool(self.evidence) or any(s.observed is not None for s in self.signposts)
+
+
+# --- loading ----------------------------------------------------------------
+
+
+def load(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
+    """Load, merge ``extends`` parents, apply overrides and validate a scenario.
+
+    Raises :class:`~forecast.errors.ScenarioError` listing every problem.
+
+    Examples
+    --------
+    >>> import forecast
+    >>> forecast.load(forecast.bundled("deepseek")).id
+    'deepseek'
+    """
+    path = Path(path)
+    data = _read_resolved(path, chain=())
+    origin = str(path)
+    if overrides:
+        problems = []
+        for key, value in overrides.items():
+            try:
+                _set_dotted(data, key, value)
+            except KeyError as e:
+                problems.append(Problem.with_value("--set", key, str(e.args[0]), value))
+        if problems:
+            raise ScenarioError(problems)
+    return Scenario.from_dict(data, origin=origin)
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Read one TOML file, turning every failure into a :class:`ScenarioError`."""
+    name = str(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ScenarioError([Problem(name, "", "file not found")]) from None
+    except IsADirectoryError:
+        raise ScenarioError([Problem(name, "", "is a directory, not a scenario file")]) from None
+    except OSError as e:
+        raise ScenarioError([Problem(name, "", f"cannot be read: {e.strerror}")]) from None
+    if not raw.strip():
+        raise ScenarioError([Problem(name, "", "file is empty")])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ScenarioError(
+            [Problem(name, "", f"is not UTF-8 text (byte {e.start}: {raw[e.start : e.start + 1]!r})")]
+        ) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ScenarioError([Problem(name, "", f"TOML syntax error: {e}")]) from None
+
+
+def _read_resolved(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
+    resolved = path.resolve()
+    if resolved in chain:
+        cycle = " -> ".join(p.name for p in (*chain, resolved))
+        raise ScenarioError([Problem(str(path), "extends", f"extends cycle: {cycle}")])
+    data = read_toml(path)
+    parent_ref = data.get("extends")
+    if parent_ref is None:
+        return data
+    if not isinstance(parent_ref, str):
+        raise ScenarioError([Problem.with_value(str(path), "extends", "must be a file path", parent_ref)])
+    parent_path = (path.parent / parent_ref) if not Path(parent_ref).is_absolute() else Path(parent_ref)
+    if not parent_path.is_file():
+        raise ScenarioError(
+            [Problem.with_value(str(path), "extends", "parent scenario not found", parent_ref)]
+        )
+    parent = _read_resolved(parent_path, (*chain, resolved))
+    return merge(parent, data)
+
+
+_GROWTH_TRIO = ("size", "cagr", "projection")
+
+
+def merge(parent: Mapping[str, Any], child: Mapping[str, Any]) -> dict[str, Any]:
+    """Deep-merge ``child`` over ``parent``.
+
+    Tables merge key by key; lists of tables with ``id`` merge item by item (new
+    ids are appended); other values are replaced. When a child market sets some
+    of ``size``/``cagr``/``projection``, the parent's values fill in only until
+    two are set (in that order), so "what if CAGR is 30%?" drops the parent's
+    projection instead of contradicting it.
+
+    Examples
+    --------
+    >>> merge({"a": {"x": 1, "y": 2}}, {"a": {"y": 3}})
+    {'a': {'x': 1, 'y': 3}}
+    """
+    out = copy.deepcopy(dict(parent))
+    for key, value in child.items():
+        old = out.get(key)
+        if _is_quantity(old) and (_is_quantity(value) or _is_number(value)):
+            out[key] = merge_quantity(old, value)
+        elif isinstance(old, dict) and isinstance(value, dict):
+            out[key] = merge(old, value)
+        elif _is_id_list(old) and _is_id_list(value):
+            by_id = {item["id"]: i for i, item in enumerate(old)}
+            merged = list(old)
+            for item in value:
+                if item["id"] in by_id:
+                    merged[by_id[item["id"]]] = _merge_item(old[by_id[item["id"]]], item)
+                else:
+                    merged.append(copy.deepcopy(item))
+            out[key] = merged
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _merge_item(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
+    merged = merge(parent, child)
+    set_here = [k for k in _GROWTH_TRIO if k in child]
+    if set_here and len(set_here) < 3:
+        keep = list(set_here)
+        for k in _GROWTH_TRIO:
+            if len(keep) >= 2:
+                break
+            if k not in keep and k in parent:
+                keep.append(k)
+        for k in _GROWTH_TRIO:
+            if k not in keep:
+                merged.pop(k, None)
+    return merged
+
+
+_FORM_KEYS = {"value", "low", "high", "median", "sigma", "mean", "sd", "dist"}
+_COMPLETE_FORMS = ({"value"}, {"low", "high"}, {"median", "sigma"}, {"mean", "sd"})
+
+
+def _is_number(v: object) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def _is_quantity(v: object) -> bool:
+    return isinstance(v, dict) and bool(_FORM_KEYS & set(v))
+
+
+def merge_quantity(parent: dict[str, Any], child: Any) -> Any:
+    """Override an uncertain input, keeping provenance honest.
+
+    A complete form (a number, ``{low, high}``, ``{median, sigma}``...) replaces
+    the parent's. A bare number over a ``{median, sigma}`` input re-centres it and
+    keeps its spread ("what if CAGR is 30%?" is a question about the centre). A
+    changed number without its own ``source`` is marked as an assumption.
+
+    Examples
+    --------
+    >>> merge_quantity({"median": 0.39, "sigma": 0.08, "source": "seed"}, 0.30)["median"]
+    0.3
+    """
+    if _is_number(child):
+        child = {"median": child} if "median" in parent and "sigma" in parent else {"value": child}
+    keys = set(child) & _FORM_KEYS
+    if not keys:
+        return {**parent, **child}
+    if any(keys >= form for form in _COMPLETE_FORMS) or "dist" in keys:
+        merged = dict(child)
+    else:
+        merged = {**{k: v for k, v in parent.items() if k not in ("source", "note")}, **child}
+    if "source" not in child and parent.get("source"):
+        merged["source"] = f"assumption: override (was: {parent['source']})"
+    return merged
+
+
+def _is_id_list(v: object) -> bool:
+    return isinstance(v, list) and bool(v) and all(isinstance(i, dict) and "id" in i for i in v)
+
+
+def _set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
+    """Set ``a.b.c`` in a raw mapping; list items are addressed by ``id``."""
+    parts = key.split(".")
+    if not all(parts):
+        raise KeyError("is not a dotted key like markets.developer_tools.cagr")
+    node: Any = data
+    for i, part in enumerate(parts[:-1]):
+        here = ".".join(parts[: i + 1])
+        nxt = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, list):
+            ids = [item.get("id") for item in node if isinstance(item, dict)]
+            if part not in ids:
+                raise KeyError(f"no item with id {part!r} at {here}{_hint(part, ids)}")
+            nxt = node[ids.index(part)]
+        elif nxt is None:
+            nxt = {}
+            node[part] = nxt
+        node = nxt
+    last = parts[-1]
+    if isinstance(node, list):
+        raise KeyError(f"{key} names a list; add an item id, e.g. {key}.<id>.<field>")
+    if not isinstance(node, dict):
+        raise KeyError(f"cannot set {last!r} inside a value that is not a table")
+    if len(parts) == 3 and parts[0] == "markets" and last in _GROWTH_TRIO:
+        # the same rule as a child file: setting one of the trio re-derives another
+        updated = _merge_item(node, {last: value})
+        node.clear()
+        node.update(updated)
+        return
+    old = node.get(last)
+    node[last] = merge_quantity(old, value) if _is_quantity(old) else value
+
+
+def _hint(word: str, options: list[Any]) -> str:
+    close = difflib.get_close_matches(word, [str(o) for o in options if o is not None], n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+# --- validation ---------------------------------------------------------------
+
+
+def _schema_problems(data: dict[str, Any], origin: str) -> list[Problem]:
+    try:
+        Scenario.model_validate(data)
+    except ValidationError as e:
+        return [_problem_from_error(err, data, origin) for err in e.errors()]
+    return []
+
+
+def _render_loc(loc: tuple[Any, ...], data: Any) -> str:
+    """``('markets', 2, 'cagr')`` -> ``markets.developer_tools.cagr``."""
+    parts: list[str] = []
+    node = data
+    for part in loc:
+        if isinstance(part, int):
+            item = node[part] if isinstance(node, list) and part < len(node) else None
+            ident = item.get("id") if isinstance(item, dict) else None
+            parts.append(str(ident) if isinstance(ident, str) and ident else f"[{part}]")
+            node = item
+        else:
+            # pydantic inserts the name of a union/validator branch as a loc element
+            if isinstance(node, dict) and part not in node and part in {"function-after", "function-before"}:
+                continue
+            parts.append(str(part))
+            node = node.get(part) if isinstance(node, dict) else None
+    text = ".".join(parts)
+    return text.replace(".[", "[")
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The pydantic model class that holds the last element of ``loc``."""
+    model: Any = Scenario
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return None
+        field = model.model_fields.get(part)
+        if field is None:
+            return None
+        model = _inner_model(field.annotation)
+        if model is None:
+            return None
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def _inner_model(annotation: Any) -> Any:
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType, list, dict, Annotated):
+        for arg in reversed(typing.get_args(annotation)):
+            found = _inner_model(arg)
+            if found is not None:
+                return found
+        return None
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return None
+
+
+def _problem_from_error(err: Mapping[str, Any], data: dict[str, Any], origin: str) -> Problem:
+    loc = tuple(err["loc"])
+    path = _render_loc(loc, data)
+    kind = err["type"]
+    value = err.get("input")
+    msg = str(err["msg"])
+    if kind == "extra_forbidden":
+        model = _model_at(loc)
+        options = list(model.model_fields) if model else []
+        return Problem(origin, path, f"unknown key{_hint(str(loc[-1]), options)}")
+    if kind == "missing":
+        return Problem(origin, path, "is required")
+    if kind in ("finite_number",):
+        return Problem.with_value(origin, path, "must be a finite number", value)
+    if msg.startswith("Value error, "):
+        msg = msg.removeprefix("Value error, ")
+        if "(got" in msg:
+            return Problem(origin, path, msg)
+    if kind == "string_pattern_mismatch":
+        msg = "must be lowercase letters, digits and _ , starting with a letter"
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        msg = "must be a finite number"
+    return Problem.with_value(origin, path, msg[0].lower() + msg[1:] if msg else msg, value)
+
+
+def _semantic_problems(s: Scenario, origin: str) -> list[Problem]:
+    """Cross-field checks that the schema alone cannot express."""
+    out: list[Problem] = []
+
+    def bad(path: str, message: str, got: Any = None, show: bool = True) -> None:
+        out.append(Problem(origin, path, message, got, show and got is not None))
+
+    def check_unique(kind: str, ids: list[str]) -> None:
+        seen: set[str] = set()
+        for i in ids:
+            if i in seen:
+                bad(f"{kind}.{i}", "duplicate id", i)
+            seen.add(i)
+
+    market_ids = [m.id for m in s.markets]
+    check_unique("markets", market_ids)
+    check_unique("positions", [p.id for p in s.positions])
+    check_unique("predictions", [p.id for p in s.predictions])
+    check_unique("signposts", [p.id for p in s.signposts])
+    outcome_ids = s.outcome_ids
+    if s.assessment:
+        check_unique("assessment.outcomes", outcome_ids)
+
+    def check_ref(path: str, ref: str, known: list[str], what: str) -> bool:
+        if ref not in known:
+            bad(path, f"no {what} with id {ref!r}{_hint(ref, known)}", ref, show=False)
+            return False
+        return True
+
+    def check_q(path: str, q: Quantity | None, domain: Any) -> None:
+        if q is not None:
+            for msg in q.domain_problems(domain):
+                out.append(Problem(origin, path, msg))
+
+    for m in s.markets:
+        p = f"markets.{m.id}"
+        check_q(f"{p}.size", m.size, "positive")
+        check_q(f"{p}.volatility", m.volatility, "positive" if m.volatility.value != 0 else "real")
+        if m.volatility.value is not None and m.volatility.value < 0:
+            bad(f"{p}.volatility", "must be >= 0", m.volatility.value)
+        if m.cagr is not None:
+            if m.cagr.dist is not None:
+                bad(f"{p}.cagr", "takes a value, a 90% interval { low, high } or { median, sigma }; "
+                    "1 + CAGR is lognormal, so no dist", m.cagr.dist)
+            elif m.cagr.value is not None and m.cagr.value <= -1:
+                bad(f"{p}.cagr", "must be > -1 (a market cannot shrink by 100% or more a year)", m.cagr.value)
+            else:
+                check_q(f"{p}.cagr", m.cagr, "growth")
+        if m.projection is not None:
+            check_q(f"{p}.projection", m.projection, "positive")
+            if m.projection.year <= m.base_year:
+                bad(f"{p}.projection.year", f"must be after base_year {m.base_year}", m.projection.year)
+            if m.projection.dist not in (None, "lognormal"):
+                bad(f"{p}.projection", "is lognormal: give a value, { low, high } or { median, sigma }",
+                    m.projection.dist)
+            elif m.projection.value is None and m.cagr is not None and m.cagr.value is None:
+                bad(f"{p}.projection", "give the growth uncertainty once: on cagr or on projection, not both")
+        if m.projection is None and m.cagr is None:
+            bad(p, "needs a cagr or a projection to grow from its base year")
+        if (
+            m.projection is not None
+            and m.cagr is not None
+            and m.projection.year > m.base_year
+            and not out_of_domain(m.size)
+            and not out_of_domain(m.projection)
+            and (m.cagr.value is None or m.cagr.value > -1)
+        ):
+            size = float(m.size.canonical("positive").quantile(0.5))
+            proj = float(m.projection.canonical("positive").quantile(0.5))
+            implied = (proj / size) ** (1 / (m.projection.year - m.base_year)) - 1
+            stated = float(m.cagr.canonical("growth").quantile(0.5))
+            if abs(implied - stated) > CAGR_TOLERANCE:
+                bad(
+                    f"{p}.cagr",
+                    f"disagrees with size and projection: {size:g} in {m.base_year} to {proj:g} in "
+                    f"{m.projection.year} implies a CAGR of {implied:.1%}, not {stated:.1%} "
+                    f"(tolerance {CAGR_TOLERANCE:.0%}); drop one of the three or fix it",
+                )
+
+    check_q("correlation.common_factor", s.correlation.common_factor, "unit")
+
+    if s.assessment:
+        a = s.assessment
+        check_q("assessment.confidence", a.confidence, "positive")
+        total = 0.0
+        for o in a.outcomes:
+            op = f"assessment.outcomes.{o.id}"
+            if o.probability.value is None:
+                bad(f"{op}.probability", "must be a single stated probability (the confidence sets its spread)")
+                continue
+            total += o.probability.value
+            check_q(f"{op}.probability", o.probability, "unit")
+            for j, d in enumerate(o.drivers):
+                if check_ref(f"{op}.drivers[{j}].market", d.market, market_ids, "market"):
+                    mk = s.market(d.market)
+                    if _growth_sd_is_zero(mk):
+                        bad(
+                            f"{op}.drivers[{j}].market",
+                            f"market {d.market!r} has no growth uncertainty (a point cagr) to drive outcomes",
+                        )
+        if all(o.probability.value is not None for o in a.outcomes) and abs(total - 1) > PROBABILITY_TOLERANCE:
+            bad("assessment.outcomes", f"probabilities must sum to 1 (they sum to {total:.6g})")
+    for pos in s.positions:
+        pp = f"positions.{pos.id}"
+        check_ref(f"{pp}.market", pos.market, market_ids, "market")
+        for j, pt in enumerate(pos.path):
+            check_q(f"{pp}.path[{j}].share", pt.share, "unit")
+            if pt.outcome is not None:
+                check_ref(f"{pp}.path[{j}].outcome", pt.outcome, outcome_ids, "outcome")
+    position_ids = [p.id for p in s.positions]
+    for pr in s.predictions:
+        pp = f"predictions.{pr.id}"
+        if pr.deadline <= s.as_of:
+            bad(f"{pp}.deadline", f"must be after as_of {s.as_of}", str(pr.deadline))
+        forms = [pr.quantity is not None, pr.probability is not None, pr.probability_by_outcome is not None]
+        if sum(forms) != 1:
+            bad(pp, "give exactly one of: quantity (with op and threshold), probability, probability_by_outcome")
+            continue
+        if pr.quantity is not None:
+            if pr.op is None or pr.threshold is None:
+                bad(pp, "a threshold prediction needs op (\">=\" or \"<=\") and threshold")
+            kind, _, ref = pr.quantity.partition(".")
+            if kind not in QUANTITY_KINDS:
+                bad(f"{pp}.quantity", f"must be one of {', '.join(k + '.<id>' for k in QUANTITY_KINDS)}", pr.quantity)
+            else:
+                check_ref(f"{pp}.quantity", ref, market_ids if kind == "market" else position_ids,
+                          "market" if kind == "market" else "position")
+        elif pr.probability is not None:
+            check_q(f"{pp}.probability", pr.probability, "unit")
+        else:
+            assert pr.probability_by_outcome is not None
+            if not s.assessment:
+                bad(f"{pp}.probability_by_outcome", "needs an [assessment] with outcomes")
+            else:
+                keys = list(pr.probability_by_outcome)
+                for k in keys:
+                    check_ref(f"{pp}.probability_by_outcome.{k}", k, outcome_ids, "outcome")
+                missing = [o for o in outcome_ids if o not in keys]
+                if missing:
+                    bad(f"{pp}.probability_by_outcome", f"needs every outcome; missing {missing}")
+                for k, q in pr.probability_by_outcome.items():
+                    check_q(f"{pp}.probability_by_outcome.{k}", q, "unit")
+    for sg in s.signposts:
+        sp = f"signposts.{sg.id}"
+        if not s.assessment:
+            bad(sp, "signposts need an [assessment] with outcomes")
+            continue
+        for k in sg.likelihood:
+            check_ref(f"{sp}.likelihood.{k}", k, outcome_ids, "outcome")
+        missing = [o for o in outcome_ids if o not in sg.likelihood]
+        if missing:
+            bad(f"{sp}.likelihood", f"needs a likelihood for every outcome; missing {missing}")
+    for j, ev in enumerate(s.evidence):
+        ep = f"evidence[{j}]"
+        if check_ref(f"{ep}.market", ev.market, market_ids, "market"):
+            mk = s.market(ev.market)
+            if ev.year <= mk.base_year:
+                bad(f"{ep}.year", f"must be after the market's base_year {mk.base_year}", ev.year)
+    if s.simulation.end_year is not None and s.simulation.end_year <= s.base_year:
+        bad("simulation.end_year", f"must be after the base year {s.base_year}", s.simulation.end_year)
+    elif s.simulation.end_year is not None and s.simulation.end_year > s.base_year + 100:
+        bad("simulation.end_year", "is more than 100 years after the base year", s.simulation.end_year)
+    return out
+
+
+def out_of_domain(q: Quantity) -> bool:
+    return bool(q.domain_problems("positive"))
+
+
+def _growth_sd_is_zero(m: Market) -> bool:
+    cagr_point = m.cagr is None or m.cagr.value is not None
+    proj_point = m.projection is None or m.projection.value is not None
+    return cagr_point and proj_point
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON Schema of the scenario file, for editors."""
+    schema = Scenario.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "forecast scenario"
+    return schema
+
+
+__all__ = [
+    "Assessment",
+    "Correlation",
+    "Date",
+    "Evidence",
+    "Market",
+    "Outcome",
+    "Position",
+    "Prediction",
+    "Projection",
+    "Quantity",
+    "Scenario",
+    "Signpost",
+    "Simulation",
+    "json_schema",
+    "load",
+    "merge",
+    "year_fraction",
+]
