@@ -46,4 +46,4 @@ def simulate(scenario: Scenario, **kwargs: Any) -> Forecast:
     return _simulate(scenario, **kwargs)
 
 
-__all__ = ["Problem", "Scenario", "ScenarioError", "bundled", "load", "simulate", "__version__"]
+__all__ = ["Problem", "Scenario", "ScenarioError", "__version__", "bundled", "load", "simulate"]

@@ -17,6 +17,7 @@ from enum import IntEnum
 from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, model_validator
 from scipy import special, stats
 
@@ -80,7 +81,7 @@ class Canonical:
             return special.expit(y)
         return np.expm1(y)
 
-    def quantile(self, q: np.ndarray | float) -> np.ndarray:
+    def quantile(self, q: npt.ArrayLike) -> np.ndarray:
         """Exact quantiles (every family is monotone in ``z``)."""
         return self.transform(stats.norm.ppf(q))
 
@@ -104,8 +105,8 @@ def _fmt(x: float) -> str:
 
 _FORMS = (
     "a number, { value = X }, a 90% interval { low = A, high = B }, { median = M, "
-    "sigma = S } (S is the SD on the log or logit scale), or a named distribution: { dist = \"normal\", mean, sd }, { dist = \"lognormal\", median, "
-    "sigma }, { dist = \"logitnormal\", median, sigma }, { dist = \"uniform\", low, high }"
+    'sigma = S } (S is the SD on the log or logit scale), or a named distribution: { dist = "normal", mean, sd }, { dist = "lognormal", median, '
+    'sigma }, { dist = "logitnormal", median, sigma }, { dist = "uniform", low, high }'
 )
 
 
@@ -218,7 +219,7 @@ class Quantity(BaseModel):
             return [
                 f"must be {_DOMAIN_TEXT[domain]}, but this {c.family.name.lower()} "
                 f"distribution reaches [{lo:.4g}, {hi:.4g}]"
-                + (f"; use dist = \"{_DEFAULT_FAMILY[domain].name.lower()}\"" if domain != "real" else "")
+                + (f'; use dist = "{_DEFAULT_FAMILY[domain].name.lower()}"' if domain != "real" else "")
             ]
         return []
 
@@ -246,7 +247,7 @@ def _family_fits(fam: Family, lo: float, hi: float) -> bool:
     if fam == Family.LOGNORMAL:
         return lo > 0
     if fam == Family.LOGITNORMAL:
-        return 0 < lo and hi < 1
+        return lo > 0 and hi < 1
     if fam == Family.GROWTH:
         return lo > -1
     return True

@@ -21,7 +21,7 @@ import types
 import typing
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeGuard
 
 from pydantic import (
     BaseModel,
@@ -50,7 +50,7 @@ def _to_date(value: object) -> object:
     if isinstance(value, str):
         m = re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?", value.strip())
         if not m:
-            raise ValueError(f"must be a date like 2026-07-01 or \"2026-07\" (got {value!r})")
+            raise ValueError(f'must be a date like 2026-07-01 or "2026-07" (got {value!r})')
         try:
             return dt.date(int(m[1]), int(m[2]), int(m[3] or 1))
         except ValueError as e:
@@ -330,9 +330,7 @@ class Scenario(Strict):
         years = [m.base_year + 1 for m in self.markets]
         years += [m.projection.year for m in self.markets if m.projection]
         years += [e.year for e in self.evidence]
-        dates = [p.deadline for p in self.predictions] + [
-            pt.at for pos in self.positions for pt in pos.path
-        ]
+        dates = [p.deadline for p in self.predictions] + [pt.at for pos in self.positions for pt in pos.path]
         years += [math.ceil(year_fraction(d)) for d in dates]
         if self.assessment:
             years.append(math.ceil(year_fraction(self.as_of) + self.assessment.horizon_years))
@@ -483,7 +481,7 @@ def _is_number(v: object) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
 
 
-def _is_quantity(v: object) -> bool:
+def _is_quantity(v: object) -> TypeGuard[dict[str, Any]]:
     return isinstance(v, dict) and bool(_FORM_KEYS & set(v))
 
 
@@ -514,7 +512,7 @@ def merge_quantity(parent: dict[str, Any], child: Any) -> Any:
     return merged
 
 
-def _is_id_list(v: object) -> bool:
+def _is_id_list(v: object) -> TypeGuard[list[dict[str, Any]]]:
     return isinstance(v, list) and bool(v) and all(isinstance(i, dict) and "id" in i for i in v)
 
 
@@ -684,8 +682,12 @@ def _semantic_problems(s: Scenario, origin: str) -> list[Problem]:
             bad(f"{p}.volatility", "must be >= 0", m.volatility.value)
         if m.cagr is not None:
             if m.cagr.dist is not None:
-                bad(f"{p}.cagr", "takes a value, a 90% interval { low, high } or { median, sigma }; "
-                    "1 + CAGR is lognormal, so no dist", m.cagr.dist)
+                bad(
+                    f"{p}.cagr",
+                    "takes a value, a 90% interval { low, high } or { median, sigma }; "
+                    "1 + CAGR is lognormal, so no dist",
+                    m.cagr.dist,
+                )
             elif m.cagr.value is not None and m.cagr.value <= -1:
                 bad(f"{p}.cagr", "must be > -1 (a market cannot shrink by 100% or more a year)", m.cagr.value)
             else:
@@ -695,8 +697,11 @@ def _semantic_problems(s: Scenario, origin: str) -> list[Problem]:
             if m.projection.year <= m.base_year:
                 bad(f"{p}.projection.year", f"must be after base_year {m.base_year}", m.projection.year)
             if m.projection.dist not in (None, "lognormal"):
-                bad(f"{p}.projection", "is lognormal: give a value, { low, high } or { median, sigma }",
-                    m.projection.dist)
+                bad(
+                    f"{p}.projection",
+                    "is lognormal: give a value, { low, high } or { median, sigma }",
+                    m.projection.dist,
+                )
             elif m.projection.value is None and m.cagr is not None and m.cagr.value is None:
                 bad(f"{p}.projection", "give the growth uncertainty once: on cagr or on projection, not both")
         if m.projection is None and m.cagr is None:
@@ -730,7 +735,10 @@ def _semantic_problems(s: Scenario, origin: str) -> list[Problem]:
         for o in a.outcomes:
             op = f"assessment.outcomes.{o.id}"
             if o.probability.value is None:
-                bad(f"{op}.probability", "must be a single stated probability (the confidence sets its spread)")
+                bad(
+                    f"{op}.probability",
+                    "must be a single stated probability (the confidence sets its spread)",
+                )
                 continue
             total += o.probability.value
             check_q(f"{op}.probability", o.probability, "unit")
@@ -742,7 +750,10 @@ def _semantic_problems(s: Scenario, origin: str) -> list[Problem]:
                             f"{op}.drivers[{j}].market",
                             f"market {d.market!r} has no growth uncertainty (a point cagr) to drive outcomes",
                         )
-        if all(o.probability.value is not None for o in a.outcomes) and abs(total - 1) > PROBABILITY_TOLERANCE:
+        if (
+            all(o.probability.value is not None for o in a.outcomes)
+            and abs(total - 1) > PROBABILITY_TOLERANCE
+        ):
             bad("assessment.outcomes", f"probabilities must sum to 1 (they sum to {total:.6g})")
     for pos in s.positions:
         pp = f"positions.{pos.id}"
@@ -758,17 +769,28 @@ def _semantic_problems(s: Scenario, origin: str) -> list[Problem]:
             bad(f"{pp}.deadline", f"must be after as_of {s.as_of}", str(pr.deadline))
         forms = [pr.quantity is not None, pr.probability is not None, pr.probability_by_outcome is not None]
         if sum(forms) != 1:
-            bad(pp, "give exactly one of: quantity (with op and threshold), probability, probability_by_outcome")
+            bad(
+                pp,
+                "give exactly one of: quantity (with op and threshold), probability, probability_by_outcome",
+            )
             continue
         if pr.quantity is not None:
             if pr.op is None or pr.threshold is None:
-                bad(pp, "a threshold prediction needs op (\">=\" or \"<=\") and threshold")
+                bad(pp, 'a threshold prediction needs op (">=" or "<=") and threshold')
             kind, _, ref = pr.quantity.partition(".")
             if kind not in QUANTITY_KINDS:
-                bad(f"{pp}.quantity", f"must be one of {', '.join(k + '.<id>' for k in QUANTITY_KINDS)}", pr.quantity)
+                bad(
+                    f"{pp}.quantity",
+                    f"must be one of {', '.join(k + '.<id>' for k in QUANTITY_KINDS)}",
+                    pr.quantity,
+                )
             else:
-                check_ref(f"{pp}.quantity", ref, market_ids if kind == "market" else position_ids,
-                          "market" if kind == "market" else "position")
+                check_ref(
+                    f"{pp}.quantity",
+                    ref,
+                    market_ids if kind == "market" else position_ids,
+                    "market" if kind == "market" else "position",
+                )
         elif pr.probability is not None:
             check_q(f"{pp}.probability", pr.probability, "unit")
         else:
