@@ -24,6 +24,9 @@ class Problem:
         What is wrong, in plain words.
     got : Any, optional
         The offending value, shown as ``(got X)``.
+    has_got : bool, optional
+        Whether to show ``got``. By default it is shown unless it is ``None``;
+        pass ``True`` to show a ``None`` too, ``False`` to hide a value.
 
     Examples
     --------
@@ -35,7 +38,9 @@ class Problem:
     path: str
     message: str
     got: Any = None
-    has_got: bool = False
+    # None means "show got unless it is None": a value passed positionally, as in the
+    # example above, must not silently disappear from the message
+    has_got: bool | None = None
 
     @classmethod
     def with_value(cls, file: str, path: str, message: str, got: Any) -> Problem:
@@ -43,7 +48,8 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}: {self.path}: " if self.path else f"{self.file}: "
-        tail = f" (got {_show(self.got)})" if self.has_got else ""
+        show = self.got is not None if self.has_got is None else self.has_got
+        tail = f" (got {_show(self.got)})" if show else ""
         return f"{where}{self.message}{tail}"
 
 

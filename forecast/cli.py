@@ -1,0 +1,210 @@
+"""The ``forecast`` command line.
+
+Exit codes follow the design contract: 0 ok, 2 bad input or usage, 1 unexpected
+failure. Every subcommand is one ``cmd_<name>(args) -> int`` function plus one
+``_add_<name>(subparsers)`` function that registers it in :func:`build_parser`;
+add a command by writing both and listing the second in ``_COMMANDS``.
+
+Heavy libraries (PyMC, ArviZ, matplotlib, even the scenario layer) are imported
+inside the commands that need them, so ``forecast --help`` stays fast.
+
+Examples
+--------
+>>> main(["validate", str(__import__("forecast").bundled("deepseek"))])  # doctest: +ELLIPSIS
+ok: .../deepseek.toml
+0
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+EXIT_OK = 0
+EXIT_FAILURE = 1  # a bug or an environment problem, not the user's input
+EXIT_BAD_INPUT = 2  # the same code argparse uses for usage errors
+
+DEBUG_ENV = "FORECAST_DEBUG"
+
+type Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
+
+
+# --- validate -------------------------------------------------------------------
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Check scenario files and report every problem of every file.
+
+    Prints ``ok: <path>`` on stdout for each valid file and one
+    ``path: key.path: what is wrong (got X)`` line on stderr for each problem.
+
+    Returns
+    -------
+    int
+        0 when every file is valid, 2 when any is not.
+
+    Examples
+    --------
+    >>> import forecast
+    >>> ns = argparse.Namespace(scenarios=[forecast.bundled("deepseek")])
+    >>> cmd_validate(ns)  # doctest: +ELLIPSIS
+    ok: .../deepseek.toml
+    0
+    """
+    from forecast.errors import ScenarioError
+    from forecast.scenario import load
+
+    status = EXIT_OK
+    for path in args.scenarios:
+        try:
+            load(path)
+        except ScenarioError as e:
+            status = EXIT_BAD_INPUT
+            for problem in e.problems:
+                print(problem, file=sys.stderr)
+        else:
+            print(f"ok: {path}")
+    return status
+
+
+def _add_validate(subparsers: Subparsers) -> None:
+    p = subparsers.add_parser(
+        "validate",
+        help="check scenario files, reporting every problem at once",
+        description=(
+            "Check scenario files: syntax, types, ranges, references between ids, "
+            "size/projection/CAGR agreement and `extends` parents. Every problem of "
+            "every file is printed as 'path: key.path: what is wrong (got X)'. "
+            "Exit 0 if all files are valid, 2 otherwise."
+        ),
+    )
+    p.add_argument("scenarios", nargs="+", type=Path, metavar="SCENARIO", help="scenario .toml file")
+    p.set_defaults(func=cmd_validate)
+
+
+# --- schema ---------------------------------------------------------------------
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    """Print the JSON Schema of the scenario file (for editors) on stdout.
+
+    Examples
+    --------
+    >>> import contextlib, io, json
+    >>> buf = io.StringIO()
+    >>> with contextlib.redirect_stdout(buf):
+    ...     status = cmd_schema(argparse.Namespace())
+    >>> status
+    0
+    >>> "markets" in json.loads(buf.getvalue())["properties"]
+    True
+    """
+    import json
+
+    from forecast.scenario import json_schema
+
+    print(json.dumps(json_schema(), indent=2))
+    return EXIT_OK
+
+
+def _add_schema(subparsers: Subparsers) -> None:
+    p = subparsers.add_parser(
+        "schema",
+        help="print the JSON Schema of the scenario file",
+        description=(
+            "Print the JSON Schema of the scenario file format, e.g. for editor completion "
+            "and checking (taplo, Even Better TOML): forecast schema > scenario.schema.json"
+        ),
+    )
+    p.set_defaults(func=cmd_schema)
+
+
+# --- the parser and the entry point ---------------------------------------------
+
+_COMMANDS: tuple[Callable[[Subparsers], None], ...] = (
+    _add_validate,
+    _add_schema,
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``forecast`` argument parser with every subcommand registered.
+
+    Examples
+    --------
+    >>> build_parser().parse_args(["schema"]).func is cmd_schema
+    True
+    """
+    from forecast import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="forecast",
+        description=(
+            "Probabilistic scenario forecasting: turn a scenario file of judgments "
+            "(market sizes, CAGRs, outcome probabilities, predictions) into simulated "
+            "trajectories, probabilities and reports."
+        ),
+        epilog=f"Exit codes: 0 ok, 2 bad input or usage, 1 unexpected failure ({DEBUG_ENV}=1 shows tracebacks).",
+    )
+    parser.add_argument("--version", action="version", version=f"forecast {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for add in _COMMANDS:
+        add(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``forecast`` command line and return its exit code.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments without the program name; ``sys.argv[1:]`` when omitted.
+
+    Returns
+    -------
+    int
+        0 ok, 2 bad input or usage, 1 unexpected failure.
+
+    Examples
+    --------
+    >>> main(["validate", "no-such-file.toml"])
+    2
+    """
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:
+        # argparse exits on --help (0) and on usage errors (2); return the code so that
+        # callers of main() (tests, notebooks) get an int rather than an exception
+        return e.code if isinstance(e.code, int) else EXIT_BAD_INPUT
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except KeyboardInterrupt:
+        print("forecast: interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:
+        from forecast.errors import ScenarioError
+
+        # commands usually report bad input themselves; this catches what they let
+        # through (e.g. a bad --set in a command that loads one scenario)
+        if isinstance(e, ScenarioError):
+            for problem in e.problems:
+                print(problem, file=sys.stderr)
+            return EXIT_BAD_INPUT
+        if os.environ.get(DEBUG_ENV) == "1":
+            raise
+        text = " ".join(str(e).split()) or "(no message)"
+        print(
+            f"forecast: unexpected error: {type(e).__name__}: {text} (set {DEBUG_ENV}=1 for a traceback)",
+            file=sys.stderr,
+        )
+        return EXIT_FAILURE
+
+
+if __name__ == "__main__":
+    sys.exit(main())
