@@ -1,0 +1,587 @@
+"""Scenario -> PyMC model.
+
+:func:`model_data` turns a validated :class:`~forecast.scenario.Scenario` into plain
+numpy arrays (:class:`ModelData`); :func:`build_model` turns those into a
+``pm.Model`` with named dims. Every array lives in a ``pm.Data`` container and every
+dim length is a shared variable, so a graph compiled for one scenario serves any
+other scenario of the same structure after :func:`set_model_data`.
+
+The generative story (per draw):
+
+- inputs: every uncertain input is ``f(a + b z)`` with ``z ~ Normal(0, 1)``
+  (see :mod:`forecast.inputs`), so NUTS sees standard-normal latents only;
+- markets: ``log size[m, t] = log size[m] + (year[t] - base[m]) * drift[m] + C[m, t] -
+  C[m, base[m]]`` where ``drift = mu + sd * s``, the growth surprise ``s[m] =
+  sqrt(rho) g + sqrt(1 - rho) h[m]`` shares a common factor ``g`` across markets, and
+  ``C`` is the cumulative sum of yearly shocks ``vol[m] (sqrt(rho) f[t] + sqrt(1 - rho)
+  e[m, t])``. The median in the projection year is the stated projection;
+- outcomes: ``p ~ Dirichlet(confidence * stated)``, ``q = softmax(log p + c + beta s)``
+  with ``c`` calibrated so that ``E[q] = stated`` exactly, ``outcome ~ Categorical(q)``;
+- positions: share paths per outcome interpolated between anchor points, revenue =
+  share x market size;
+- predictions: thresholds on simulated quantities, and events as exponential waiting
+  times whose probability by the deadline is the stated one;
+- signposts: ``P(true) = sum_k q_k L_k``; evidence: ``log observed ~ Normal(log size,
+  rel_error)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import numpy as np
+
+from forecast.inputs import Canonical, Family
+from forecast.scenario import Scenario, year_fraction
+
+CALIBRATION_DRAWS = 200_000
+CALIBRATION_SEED = 20_240_101
+
+
+@dataclass
+class ModelData:
+    """Everything the model needs, as numpy arrays, plus the coords that label them.
+
+    Built by :func:`model_data`; pure numpy, no PyMC.
+    """
+
+    coords: dict[str, list[Any]]
+    size_fam: np.ndarray
+    size_a: np.ndarray
+    size_b: np.ndarray
+    vol_fam: np.ndarray
+    vol_a: np.ndarray
+    vol_b: np.ndarray
+    rho_fam: np.ndarray
+    rho_a: np.ndarray
+    rho_b: np.ndarray
+    drift_mu: np.ndarray
+    drift_sd: np.ndarray
+    year_rel: np.ndarray  # (market, year): years since the market's base year
+    base_onehot: np.ndarray  # (market, year)
+    time_w: np.ndarray  # (time, year): log-linear interpolation onto query times
+    alpha: np.ndarray  # (outcome,)
+    calib: np.ndarray  # (outcome,)
+    beta: np.ndarray  # (outcome, market)
+    share_fam: np.ndarray  # (share_input,)
+    share_a: np.ndarray
+    share_b: np.ndarray
+    share_w: np.ndarray  # (position, outcome, time, share_input)
+    pos_market: np.ndarray  # (position, market) one-hot
+    thr_w: np.ndarray  # (threshold, quantity): picks one simulated quantity
+    thr_sign: np.ndarray  # (threshold,) +1 for >=, -1 for <=
+    thr_value: np.ndarray
+    event_fam: np.ndarray  # (event, outcome)
+    event_a: np.ndarray
+    event_b: np.ndarray
+    event_horizon: np.ndarray  # (event,) years from as_of to deadline
+    pred_w: np.ndarray  # (prediction, threshold + event): scenario order
+    signpost_l: np.ndarray  # (signpost, outcome)
+    obs_signpost_l: np.ndarray  # (observed_signpost, outcome)
+    obs_signpost: np.ndarray  # (observed_signpost,) 0/1
+    evidence_w: np.ndarray  # (evidence, market, year) one-hot
+    evidence_log: np.ndarray  # (evidence,)
+    evidence_sd: np.ndarray  # (evidence,)
+    as_of: float = 0.0
+    labels: dict[str, Any] = field(default_factory=dict)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Every array by name (the ``pm.Data`` containers of the model)."""
+        skip = {"coords", "as_of", "labels"}
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
+
+    @property
+    def structure(self) -> tuple[bool, bool]:
+        """What decides the graph: whether evidence or signposts are observed."""
+        return (len(self.evidence_log) > 0, len(self.obs_signpost) > 0)
+
+
+def _canon_arrays(items: list[Canonical], shape: tuple[int, ...]) -> tuple[np.ndarray, ...]:
+    fam = np.array([c.family for c in items], dtype=np.int64).reshape(shape)
+    a = np.array([c.a for c in items], dtype=float).reshape(shape)
+    b = np.array([c.b for c in items], dtype=float).reshape(shape)
+    return fam, a, b
+
+
+def _drift(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and SD of log(1 + CAGR) per market, honouring the stated projection."""
+    mu, sd = [], []
+    for m in scenario.markets:
+        size = m.size.canonical("positive")
+        log_size_med = float(np.log(size.quantile(0.5)))
+        cagr = m.cagr.canonical("growth") if m.cagr is not None else None
+        if m.projection is not None:
+            proj = m.projection.canonical("positive")
+            years = m.projection.year - m.base_year
+            # the projection year's median must be the stated projection
+            mu.append((float(np.log(proj.quantile(0.5))) - log_size_med) / years)
+            if cagr is not None and not cagr.is_point:
+                sd.append(cagr.b)
+            else:
+                sd.append(0.0 if proj.is_point else proj.b / years)
+        else:
+            assert cagr is not None
+            mu.append(cagr.a)
+            sd.append(cagr.b)
+    return np.array(mu), np.array(sd)
+
+
+def _interp_weights(x: np.ndarray, xp: np.ndarray) -> np.ndarray:
+    """Rows of linear-interpolation weights of ``x`` on knots ``xp`` (flat outside)."""
+    w = np.zeros((len(x), len(xp)))
+    for i, xi in enumerate(x):
+        if len(xp) == 1 or xi <= xp[0]:
+            w[i, 0] = 1.0
+        elif xi >= xp[-1]:
+            w[i, -1] = 1.0
+        else:
+            j = int(np.searchsorted(xp, xi, side="right")) - 1
+            t = (xi - xp[j]) / (xp[j + 1] - xp[j])
+            w[i, j], w[i, j + 1] = 1 - t, t
+    return w
+
+
+def calibrate_outcomes(
+    stated: np.ndarray,
+    alpha: np.ndarray,
+    beta: np.ndarray,
+    rho: Canonical,
+    *,
+    draws: int = CALIBRATION_DRAWS,
+    seed: int = CALIBRATION_SEED,
+    tol: float = 1e-10,
+) -> np.ndarray:
+    """Log-odds offsets ``c`` so that ``E[softmax(log p + c + beta s)] = stated``.
+
+    Drivers shift the odds with the markets' growth surprises; without this offset
+    the shift would also move the marginal probabilities away from the stated ones.
+    The expectation is over ``p ~ Dirichlet(alpha)`` and the same growth surprise
+    ``s`` the model draws, estimated with fixed common random numbers; the fixed
+    point ``c <- c + log(stated / E[q])`` converges in a few dozen steps.
+
+    Examples
+    --------
+    >>> c = calibrate_outcomes(np.array([0.5, 0.5]), np.array([5.0, 5.0]),
+    ...                        np.zeros((2, 1)), Canonical(Family.NORMAL, 0.0, 0.0))
+    >>> c.tolist()
+    [0.0, 0.0]
+    """
+    k, m = beta.shape
+    if k == 0 or not np.any(beta):
+        return np.zeros(k)
+    rng = np.random.default_rng(seed)
+    p = rng.dirichlet(alpha, size=draws)
+    r = rho.transform(rng.standard_normal(draws))[:, None]
+    s = np.sqrt(r) * rng.standard_normal((draws, 1)) + np.sqrt(1 - r) * rng.standard_normal((draws, m))
+    base = np.log(np.clip(p, 1e-300, None)) + s @ beta.T
+    c = np.zeros(k)
+    for _ in range(500):
+        z = base + c
+        z -= z.max(axis=1, keepdims=True)
+        q = np.exp(z)
+        q /= q.sum(axis=1, keepdims=True)
+        mean = q.mean(axis=0)
+        step = np.log(stated / mean)
+        c += step
+        c -= c.mean()
+        if np.max(np.abs(step)) < tol:
+            break
+    return c
+
+
+def model_data(scenario: Scenario) -> ModelData:
+    """Turn a scenario into the model's arrays and coords (no PyMC).
+
+    Examples
+    --------
+    >>> import forecast
+    >>> d = model_data(forecast.load(forecast.bundled("deepseek")))
+    >>> d.coords["market"][:2]
+    ['enterprise_llm_apis', 'vertical_solutions']
+    """
+    s = scenario
+    years = np.array(s.years, dtype=float)
+    market_ids = [m.id for m in s.markets]
+    n_m, n_y = len(market_ids), len(years)
+
+    size_fam, size_a, size_b = _canon_arrays([m.size.canonical("positive") for m in s.markets], (n_m,))
+    vols = [m.volatility.canonical("positive" if m.volatility.value != 0 else "real") for m in s.markets]
+    vol_fam, vol_a, vol_b = _canon_arrays(vols, (n_m,))
+    rho = s.correlation.common_factor.canonical("unit")
+    rho_fam, rho_a, rho_b = _canon_arrays([rho], ())
+    drift_mu, drift_sd = _drift(s)
+    base = np.array([m.base_year for m in s.markets], dtype=float)
+    year_rel = years[None, :] - base[:, None]
+    base_onehot = (year_rel == 0).astype(float)
+
+    # query times: grid years first, then every prediction deadline
+    threshold_preds = [p for p in s.predictions if p.kind == "threshold"]
+    event_preds = [p for p in s.predictions if p.kind == "event"]
+    query = [year_fraction(p.deadline) for p in threshold_preds]
+    times = np.concatenate([years, np.array(query, dtype=float)])
+    time_w = _interp_weights(times, years)
+    n_t = len(times)
+
+    # outcomes; a scenario without an assessment has one implicit certain outcome
+    if s.assessment:
+        outcome_ids = s.outcome_ids
+        stated = np.array([o.probability.value for o in s.assessment.outcomes], dtype=float)
+        confidence = float(s.assessment.confidence.canonical("positive").quantile(0.5))
+        beta = np.zeros((len(outcome_ids), n_m))
+        for i, o in enumerate(s.assessment.outcomes):
+            for d in o.drivers:
+                beta[i, market_ids.index(d.market)] += d.log_odds_per_sd
+    else:
+        outcome_ids, stated, confidence, beta = ["all"], np.array([1.0]), 1.0, np.zeros((1, n_m))
+    n_k = len(outcome_ids)
+    alpha = confidence * stated
+    calib = calibrate_outcomes(stated, alpha, beta, rho)
+
+    # positions: one input per anchor point; per outcome, its own anchors win over
+    # the general ones at the same date
+    share_inputs: list[Canonical] = []
+    share_labels: list[str] = []
+    weights: list[np.ndarray] = []  # per position: (outcome, time, input-of-this-position)
+    pos_market = np.zeros((len(s.positions), n_m))
+    for pi, pos in enumerate(s.positions):
+        pos_market[pi, market_ids.index(pos.market)] = 1.0
+        first = len(share_inputs)
+        for pt in pos.path:
+            share_inputs.append(pt.share.canonical("unit"))
+            share_labels.append(f"{pos.id}|{pt.at.isoformat()}|{pt.outcome or 'any'}")
+        w = np.zeros((n_k, n_t, len(pos.path)))
+        for ki, k in enumerate(outcome_ids):
+            chosen: dict[float, int] = {}
+            for j, pt in enumerate(pos.path):
+                t = year_fraction(pt.at)
+                if pt.outcome == k or (pt.outcome is None and t not in chosen):
+                    chosen[t] = j
+            if not chosen:
+                continue
+            knots = sorted(chosen)
+            w_k = _interp_weights(times, np.array(knots))
+            for col, t in enumerate(knots):
+                w[ki, :, chosen[t]] = w_k[:, col]
+        weights.append((first, w))  # type: ignore[arg-type]
+    n_a = len(share_inputs)
+    share_w = np.zeros((len(s.positions), n_k, n_t, n_a))
+    for pi, (first, w) in enumerate(weights):  # type: ignore[misc]
+        share_w[pi, :, :, first : first + w.shape[-1]] = w
+    share_fam, share_a, share_b = _canon_arrays(share_inputs, (n_a,))
+
+    # threshold predictions pick one entry of [market(M,T), share(P,T), revenue(P,T)]
+    n_p = len(s.positions)
+    position_ids = [p.id for p in s.positions]
+    n_q = n_m * n_t + 2 * n_p * n_t
+    thr_w = np.zeros((len(threshold_preds), n_q))
+    for j, pr in enumerate(threshold_preds):
+        assert pr.quantity is not None
+        kind, _, ref = pr.quantity.partition(".")
+        t_idx = n_y + j
+        if kind == "market":
+            flat = market_ids.index(ref) * n_t + t_idx
+        elif kind == "share":
+            flat = n_m * n_t + position_ids.index(ref) * n_t + t_idx
+        else:
+            flat = n_m * n_t + n_p * n_t + position_ids.index(ref) * n_t + t_idx
+        thr_w[j, flat] = 1.0
+    thr_sign = np.array([1.0 if p.op == ">=" else -1.0 for p in threshold_preds])
+    thr_value = np.array([p.threshold for p in threshold_preds], dtype=float)
+
+    ev_inputs: list[Canonical] = []
+    for pr in event_preds:
+        for k in outcome_ids:
+            q = pr.probability if pr.probability is not None else pr.probability_by_outcome[k]  # type: ignore[index]
+            ev_inputs.append(q.canonical("unit"))
+    event_fam, event_a, event_b = _canon_arrays(ev_inputs, (len(event_preds), n_k))
+    as_of = year_fraction(s.as_of)
+    event_horizon = np.array([year_fraction(p.deadline) - as_of for p in event_preds], dtype=float)
+
+    order = threshold_preds + event_preds
+    pred_w = np.zeros((len(s.predictions), len(order)))
+    for i, pr in enumerate(s.predictions):
+        pred_w[i, next(j for j, o in enumerate(order) if o is pr)] = 1.0
+
+    def likelihoods(sps: list[Any]) -> np.ndarray:
+        return np.array([[sp.likelihood[k] for k in outcome_ids] for sp in sps], dtype=float).reshape(
+            len(sps), n_k
+        )
+
+    observed = [sp for sp in s.signposts if sp.observed is not None]
+    evidence_w = np.zeros((len(s.evidence), n_m, n_y))
+    for i, ev in enumerate(s.evidence):
+        evidence_w[i, market_ids.index(ev.market), list(s.years).index(ev.year)] = 1.0
+
+    coords: dict[str, list[Any]] = {
+        "market": market_ids,
+        "year": [int(y) for y in years],
+        "step": [int(y) for y in years[1:]],
+        "time": [float(t) for t in times],
+        "outcome": outcome_ids,
+        "position": position_ids,
+        "share_input": share_labels,
+        "threshold": [p.id for p in threshold_preds],
+        "event": [p.id for p in event_preds],
+        "prediction": [p.id for p in s.predictions],
+        "signpost": [sp.id for sp in s.signposts],
+        "observed_signpost": [sp.id for sp in observed],
+        "evidence": [f"{e.market}@{e.year}" for e in s.evidence],
+        "quantity": list(range(n_q)),
+    }
+    return ModelData(
+        coords=coords,
+        size_fam=size_fam,
+        size_a=size_a,
+        size_b=size_b,
+        vol_fam=vol_fam,
+        vol_a=vol_a,
+        vol_b=vol_b,
+        rho_fam=rho_fam,
+        rho_a=rho_a,
+        rho_b=rho_b,
+        drift_mu=drift_mu,
+        drift_sd=drift_sd,
+        year_rel=year_rel,
+        base_onehot=base_onehot,
+        time_w=time_w,
+        alpha=alpha,
+        calib=calib,
+        beta=beta,
+        share_fam=share_fam,
+        share_a=share_a,
+        share_b=share_b,
+        share_w=share_w,
+        pos_market=pos_market,
+        thr_w=thr_w,
+        thr_sign=thr_sign,
+        thr_value=thr_value,
+        event_fam=event_fam,
+        event_a=event_a,
+        event_b=event_b,
+        event_horizon=event_horizon,
+        pred_w=pred_w,
+        signpost_l=likelihoods(s.signposts),
+        obs_signpost_l=likelihoods(observed),
+        obs_signpost=np.array([1 if sp.observed else 0 for sp in observed], dtype=np.int64),
+        evidence_w=evidence_w,
+        evidence_log=np.log(np.array([e.value for e in s.evidence], dtype=float)),
+        evidence_sd=np.array([e.rel_error for e in s.evidence], dtype=float),
+        as_of=as_of,
+        labels={"stated": stated, "confidence": confidence},
+    )
+
+
+# dims of every data array, in the model
+DATA_DIMS: dict[str, tuple[str, ...]] = {
+    "size_fam": ("market",),
+    "size_a": ("market",),
+    "size_b": ("market",),
+    "vol_fam": ("market",),
+    "vol_a": ("market",),
+    "vol_b": ("market",),
+    "rho_fam": (),
+    "rho_a": (),
+    "rho_b": (),
+    "drift_mu": ("market",),
+    "drift_sd": ("market",),
+    "year_rel": ("market", "year"),
+    "base_onehot": ("market", "year"),
+    "time_w": ("time", "year"),
+    "alpha": ("outcome",),
+    "calib": ("outcome",),
+    "beta": ("outcome", "market"),
+    "share_fam": ("share_input",),
+    "share_a": ("share_input",),
+    "share_b": ("share_input",),
+    "share_w": ("position", "outcome", "time", "share_input"),
+    "pos_market": ("position", "market"),
+    "thr_w": ("threshold", "quantity"),
+    "thr_sign": ("threshold",),
+    "thr_value": ("threshold",),
+    "event_fam": ("event", "outcome"),
+    "event_a": ("event", "outcome"),
+    "event_b": ("event", "outcome"),
+    "event_horizon": ("event",),
+    "signpost_l": ("signpost", "outcome"),
+    "obs_signpost_l": ("observed_signpost", "outcome"),
+    "obs_signpost": ("observed_signpost",),
+    "evidence_w": ("evidence", "market", "year"),
+    "evidence_log": ("evidence",),
+    "evidence_sd": ("evidence",),
+    "pred_w": ("prediction", "order"),
+}
+
+#: latent variables NUTS samples; everything else is derived or predictive
+INFERENCE_LATENTS = (
+    "z_size",
+    "z_volatility",
+    "z_common_factor",
+    "z_growth_common",
+    "z_growth",
+    "z_shock_common",
+    "z_shock",
+    "outcome_prior",
+)
+
+#: what a forecast records per draw, with its dims
+OUTPUTS: dict[str, tuple[str, ...]] = {
+    "size": ("market",),
+    "growth": ("market",),
+    "volatility": ("market",),
+    "common_factor": (),
+    "growth_surprise": ("market",),
+    "outcome_prior": ("outcome",),
+    "market_size": ("market", "year"),
+    "total_market": ("year",),
+    "outcome_probability": ("outcome",),
+    "realized_outcome": (),
+    "share_anchor": ("share_input",),
+    "share": ("position", "year"),
+    "revenue": ("position", "year"),
+    "event_probability": ("event",),
+    "event_time": ("event",),
+    "prediction_hit": ("prediction",),
+    "signpost_probability": ("signpost",),
+}
+
+
+def _transform(fam: Any, a: Any, b: Any, z: Any) -> Any:
+    """PyTensor version of :meth:`forecast.inputs.Canonical.transform`."""
+    import pytensor.tensor as pt
+
+    y = a + b * z
+    uniform = a + (b - a) * 0.5 * pt.erfc(-z / np.sqrt(2.0))
+    return pt.switch(
+        pt.eq(fam, Family.NORMAL),
+        y,
+        pt.switch(
+            pt.eq(fam, Family.LOGNORMAL),
+            pt.exp(y),
+            pt.switch(
+                pt.eq(fam, Family.LOGITNORMAL),
+                pt.sigmoid(y),
+                pt.switch(pt.eq(fam, Family.GROWTH), pt.expm1(y), uniform),
+            ),
+        ),
+    )
+
+
+def build_model(scenario: Scenario | ModelData, *, predictive: bool = True) -> Any:
+    """Build the PyMC model of a scenario.
+
+    Parameters
+    ----------
+    scenario : Scenario or ModelData
+    predictive : bool
+        With ``False``, leave out what only forward simulation needs (the discrete
+        outcome, share paths, event times), which is the model NUTS samples.
+
+    Returns
+    -------
+    pm.Model
+        Named dims ``market``, ``year``, ``outcome``, ``position``, ...; evidence and
+        observed signposts are observed variables.
+
+    Examples
+    --------
+    >>> import forecast
+    >>> m = build_model(forecast.load(forecast.bundled("deepseek")))  # doctest: +SKIP
+    >>> m.coords["market"]  # doctest: +SKIP
+    """
+    import pymc as pm
+    import pytensor.tensor as pt
+
+    d = scenario if isinstance(scenario, ModelData) else model_data(scenario)
+    coords = dict(d.coords)
+    coords["order"] = list(range(d.pred_w.shape[1]))
+    with pm.Model(coords=coords) as model:
+        x = {name: pm.Data(name, value, dims=DATA_DIMS[name]) for name, value in d.arrays().items()}
+        z_size = pm.Normal("z_size", 0.0, 1.0, dims="market")
+        size = pm.Deterministic("size", _transform(x["size_fam"], x["size_a"], x["size_b"], z_size), dims="market")
+        z_vol = pm.Normal("z_volatility", 0.0, 1.0, dims="market")
+        vol = pm.Deterministic(
+            "volatility", _transform(x["vol_fam"], x["vol_a"], x["vol_b"], z_vol), dims="market"
+        )
+        z_rho = pm.Normal("z_common_factor", 0.0, 1.0)
+        rho = pm.Deterministic("common_factor", _transform(x["rho_fam"], x["rho_a"], x["rho_b"], z_rho))
+        common, own = pt.sqrt(rho), pt.sqrt(1.0 - rho)
+
+        g = pm.Normal("z_growth_common", 0.0, 1.0)
+        h = pm.Normal("z_growth", 0.0, 1.0, dims="market")
+        surprise = pm.Deterministic("growth_surprise", common * g + own * h, dims="market")
+        drift = x["drift_mu"] + x["drift_sd"] * surprise
+        pm.Deterministic("growth", pt.expm1(drift), dims="market")
+
+        f = pm.Normal("z_shock_common", 0.0, 1.0, dims="step")
+        e = pm.Normal("z_shock", 0.0, 1.0, dims=("market", "step"))
+        shock = vol[:, None] * (common * f[None, :] + own * e)
+        cum = pt.concatenate([pt.zeros_like(shock[:, :1]), pt.cumsum(shock, axis=-1)], axis=-1)
+        cum_base = (cum * x["base_onehot"]).sum(axis=-1)
+        log_size = pt.log(size)[:, None] + x["year_rel"] * drift[:, None] + cum - cum_base[:, None]
+        market_size = pm.Deterministic("market_size", pt.exp(log_size), dims=("market", "year"))
+        pm.Deterministic("total_market", market_size.sum(axis=0), dims="year")
+
+        p = pm.Dirichlet("outcome_prior", a=x["alpha"], dims="outcome")
+        logits = pt.log(p) + x["calib"] + (x["beta"] * surprise[None, :]).sum(axis=-1)
+        q = pm.Deterministic("outcome_probability", pt.special.softmax(logits, axis=-1), dims="outcome")
+        pm.Deterministic("signpost_probability", (x["signpost_l"] * q[None, :]).sum(axis=-1), dims="signpost")
+
+        if d.obs_signpost.size:
+            p_obs = (x["obs_signpost_l"] * q[None, :]).sum(axis=-1)
+            pm.Bernoulli("signpost_observed", p=p_obs, observed=x["obs_signpost"], dims="observed_signpost")
+        if d.evidence_log.size:
+            mu = (log_size[None, :, :] * x["evidence_w"]).sum(axis=(-1, -2))
+            pm.Normal("evidence_observed", mu=mu, sigma=x["evidence_sd"], observed=x["evidence_log"], dims="evidence")
+
+        if predictive:
+            _predictive_part(pm, pt, x, log_size, q)
+    return model
+
+
+def _predictive_part(pm: Any, pt: Any, x: dict[str, Any], log_size: Any, q: Any) -> None:
+    """Discrete outcome, share paths, revenue, events and predictions."""
+    outcome = pm.Categorical("realized_outcome", p=q)
+    onehot = pt.eq(pt.arange(q.shape[-1]), outcome).astype("float64")
+
+    z_share = pm.Normal("z_share", 0.0, 1.0, dims="share_input")
+    share_in = pm.Deterministic(
+        "share_anchor", _transform(x["share_fam"], x["share_a"], x["share_b"], z_share), dims="share_input"
+    )
+    share_all = (x["share_w"] * share_in).sum(axis=-1)  # (position, outcome, time)
+    share_t = (share_all * onehot[None, :, None]).sum(axis=1)  # (position, time)
+    market_t = pt.exp((log_size[:, None, :] * x["time_w"][None, :, :]).sum(axis=-1))  # (market, time)
+    pos_market_t = (x["pos_market"][:, :, None] * market_t[None, :, :]).sum(axis=1)  # (position, time)
+    revenue_t = share_t * pos_market_t
+    n_year = x["year_rel"].shape[-1]
+    pm.Deterministic("share", share_t[:, :n_year], dims=("position", "year"))
+    pm.Deterministic("revenue", revenue_t[:, :n_year], dims=("position", "year"))
+
+    quantities = pt.concatenate([market_t.ravel(), share_t.ravel(), revenue_t.ravel()])
+    value = (x["thr_w"] * quantities[None, :]).sum(axis=-1)
+    thr_hit = pt.ge(x["thr_sign"] * (value - x["thr_value"]), 0.0)
+
+    z_event = pm.Normal("z_event", 0.0, 1.0, dims=("event", "outcome"))
+    p_event_k = _transform(x["event_fam"], x["event_a"], x["event_b"], z_event)
+    p_event = pm.Deterministic("event_probability", (p_event_k * onehot[None, :]).sum(axis=-1), dims="event")
+    # a constant hazard whose probability of firing by the deadline is p_event
+    rate = -pt.log1p(-p_event) / x["event_horizon"]
+    wait = pm.Exponential("event_wait", 1.0, dims="event")
+    time = pm.Deterministic("event_time", wait / rate, dims="event")
+    ev_hit = pt.le(time, x["event_horizon"])
+
+    hits = pt.concatenate([thr_hit, ev_hit]).astype("float64")
+    pm.Deterministic("prediction_hit", (x["pred_w"] * hits[None, :]).sum(axis=-1), dims="prediction")
+
+
+def set_model_data(model: Any, data: ModelData) -> None:
+    """Load another scenario's arrays into a model of the same structure."""
+    import pymc as pm
+
+    coords = dict(data.coords)
+    coords["order"] = list(range(data.pred_w.shape[1]))
+    with model:
+        for dim, values in coords.items():
+            if dim in model.dim_lengths:
+                model.set_dim(dim, len(values), coord_values=values)
+        pm.set_data(data.arrays())

@@ -1,0 +1,311 @@
+"""A :class:`Forecast`: the draws of a simulation, with the scenario that made them.
+
+Summaries are DataFrames with the interface contract's CSV columns. Every
+probability carries its Monte Carlo standard error: for independent forward draws
+``sd / sqrt(n)``, for NUTS draws ArviZ's MCSE (which accounts for autocorrelation).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from forecast.model import OUTPUTS
+from forecast.scenario import Scenario
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+MARKET_COLUMNS = ["market", "year", "mean", "sd", "q05", "q25", "q50", "q75", "q95"]
+OUTCOME_COLUMNS = ["outcome", "label", "stated", "probability", "q05", "q95", "mcse"]
+PREDICTION_COLUMNS = ["id", "statement", "deadline", "probability", "mcse"]
+
+
+def _coords(scenario: Scenario) -> dict[str, list[Any]]:
+    from forecast.model import model_data
+
+    return model_data(scenario).coords
+
+
+def to_dataset(scenario: Scenario, values: dict[str, np.ndarray], chains: int = 1) -> xr.Dataset:
+    """Arrays with a leading draw dim (``chains * draws``) -> (chain, draw) Dataset."""
+    import xarray as xr
+
+    coords = _coords(scenario)
+    data_vars = {}
+    for name, dims in OUTPUTS.items():
+        if name not in values:
+            continue
+        arr = np.asarray(values[name])
+        arr = arr.reshape(chains, arr.shape[0] // chains, *arr.shape[1:])
+        data_vars[name] = (("chain", "draw", *dims), arr)
+    used = {d for _, (dims, _) in data_vars.items() for d in dims}
+    return xr.Dataset(
+        data_vars,
+        coords={k: v for k, v in coords.items() if k in used and k != "quantity"},
+    )
+
+
+@dataclass
+class Forecast:
+    """The result of :func:`forecast.simulate`.
+
+    Attributes
+    ----------
+    scenario : Scenario
+        The (resolved) scenario simulated.
+    data : xarray.DataTree
+        Groups ``prior`` (forward simulation) and, when evidence was used,
+        ``posterior``, ``sample_stats`` and ``observed_data``.
+    seed : int
+    timings : dict
+        Seconds spent compiling, simulating and sampling.
+    diagnostics : pandas.DataFrame or None
+        R-hat, bulk/tail ESS and divergences per variable when NUTS ran.
+
+    Examples
+    --------
+    >>> import forecast
+    >>> fc = forecast.simulate(forecast.load(forecast.bundled()), draws=2000)  # doctest: +SKIP
+    >>> fc.markets().query("market == 'developer_tools'")  # doctest: +SKIP
+    """
+
+    scenario: Scenario
+    data: Any
+    seed: int
+    timings: dict[str, float] = field(default_factory=dict)
+    diagnostics: pd.DataFrame | None = None
+    prior_only: bool = False
+
+    @classmethod
+    def from_draws(
+        cls,
+        scenario: Scenario,
+        values: dict[str, np.ndarray],
+        *,
+        seed: int,
+        timings: dict[str, float] | None = None,
+        prior_only: bool = False,
+    ) -> Forecast:
+        """Wrap forward-simulated arrays (leading dim = draws)."""
+        import xarray as xr
+
+        tree = xr.DataTree.from_dict({"prior": to_dataset(scenario, values)})
+        tree.attrs.update(_attrs(scenario, seed))
+        return cls(scenario, tree, seed, dict(timings or {}), None, prior_only)
+
+    # --- access -----------------------------------------------------------
+
+    @property
+    def conditioned(self) -> bool:
+        """True when evidence or observed signposts shaped these draws (NUTS ran)."""
+        return "posterior" in self.data.children
+
+    @property
+    def draws(self) -> xr.Dataset:
+        """The draws the summaries read: the posterior if there is one, else the prior."""
+        group = "posterior" if self.conditioned else "prior"
+        return self.data[group].to_dataset()
+
+    @property
+    def n_draws(self) -> int:
+        ds = self.draws
+        return int(ds.sizes["chain"] * ds.sizes["draw"])
+
+    def values(self, name: str) -> np.ndarray:
+        """Draws of one variable, flattened to (draws, ...)."""
+        arr = self.draws[name].values
+        return arr.reshape(-1, *arr.shape[2:])
+
+    def _mcse(self, name: str, x: np.ndarray | None = None) -> np.ndarray:
+        """MCSE of the mean of each element of ``name`` (or of ``x``, shaped like it)."""
+        da = self.draws[name]
+        arr = da.values if x is None else x.reshape(da.shape)
+        if not self.conditioned:
+            n = arr.shape[0] * arr.shape[1]
+            return np.asarray(arr.std(axis=(0, 1), ddof=1) / np.sqrt(n))
+        import arviz_stats as azs
+
+        flat = arr.reshape(arr.shape[0], arr.shape[1], -1)
+        out = np.array([_safe_mcse(azs, flat[:, :, i]) for i in range(flat.shape[-1])])
+        return out.reshape(arr.shape[2:])
+
+    # --- summaries --------------------------------------------------------
+
+    def markets(self) -> pd.DataFrame:
+        """Market size by market and year, plus total and company rows.
+
+        Rows with ``market`` = a market id, ``total`` (when all markets share a
+        unit), ``share.<position>`` and ``revenue.<position>``.
+        """
+        s = self.scenario
+        years = [int(y) for y in s.years]
+        rows: list[dict[str, Any]] = []
+        size = self.values("market_size")
+        for i, m in enumerate(s.markets):
+            rows += _quantile_rows(m.id, years, size[:, i, :])
+        if len({m.unit for m in s.markets}) == 1 and len(s.markets) > 1:
+            rows += _quantile_rows("total", years, self.values("total_market"))
+        if s.positions:
+            share, revenue = self.values("share"), self.values("revenue")
+            for i, p in enumerate(s.positions):
+                rows += _quantile_rows(f"share.{p.id}", years, share[:, i, :])
+                rows += _quantile_rows(f"revenue.{p.id}", years, revenue[:, i, :])
+        return pd.DataFrame(rows, columns=MARKET_COLUMNS)
+
+    def outcomes(self) -> pd.DataFrame:
+        """Outcome probabilities: stated vs simulated, with interval and MCSE.
+
+        ``probability`` is the mean outcome probability over draws (its
+        Rao-Blackwellised estimate); ``q05``/``q95`` bound how uncertain that
+        probability itself is (the Dirichlet spread and the market drivers).
+        """
+        s = self.scenario
+        if not s.assessment:
+            return pd.DataFrame(columns=OUTCOME_COLUMNS)
+        q = self.values("outcome_probability")
+        mcse = self._mcse("outcome_probability")
+        rows = []
+        for i, o in enumerate(s.assessment.outcomes):
+            rows.append(
+                {
+                    "outcome": o.id,
+                    "label": o.label,
+                    "stated": o.probability.value,
+                    "probability": float(q[:, i].mean()),
+                    "q05": float(np.quantile(q[:, i], 0.05)),
+                    "q95": float(np.quantile(q[:, i], 0.95)),
+                    "mcse": float(mcse[i]),
+                }
+            )
+        return pd.DataFrame(rows, columns=OUTCOME_COLUMNS)
+
+    def predictions(self) -> pd.DataFrame:
+        """Probability of each dated prediction coming true, with MCSE."""
+        s = self.scenario
+        if not s.predictions:
+            return pd.DataFrame(columns=PREDICTION_COLUMNS)
+        hit = self.values("prediction_hit")
+        mcse = self._mcse("prediction_hit")
+        rows = [
+            {
+                "id": p.id,
+                "statement": p.statement,
+                "deadline": p.deadline.isoformat(),
+                "probability": float(hit[:, i].mean()),
+                "mcse": float(mcse[i]),
+            }
+            for i, p in enumerate(s.predictions)
+        ]
+        return pd.DataFrame(rows, columns=PREDICTION_COLUMNS)
+
+    def signposts(self) -> pd.DataFrame:
+        """For each signpost: P(observed true), and the outcome probabilities if it is
+        observed true or false, by Bayes' rule from the current probabilities.
+
+        Exact: the likelihoods do not depend on the draw, so
+        ``P(k | true) = L_k E[q_k] / sum_j L_j E[q_j]``.
+        """
+        s = self.scenario
+        cols = ["signpost", "observed", "p_true", "outcome", "now", "if_true", "if_false"]
+        if not s.signposts or not s.assessment:
+            return pd.DataFrame(columns=cols)
+        now = self.values("outcome_probability").mean(axis=0)
+        rows = []
+        for sp in s.signposts:
+            lik = np.array([sp.likelihood[k] for k in s.outcome_ids])
+            p_true = float(now @ lik)
+            t = now * lik / p_true if p_true > 0 else np.full_like(now, np.nan)
+            f = now * (1 - lik) / (1 - p_true) if p_true < 1 else np.full_like(now, np.nan)
+            for i, k in enumerate(s.outcome_ids):
+                rows.append(
+                    {
+                        "signpost": sp.id,
+                        "observed": sp.observed,
+                        "p_true": p_true,
+                        "outcome": k,
+                        "now": float(now[i]),
+                        "if_true": float(t[i]),
+                        "if_false": float(f[i]),
+                    }
+                )
+        return pd.DataFrame(rows, columns=cols)
+
+    def by_outcome(self) -> pd.DataFrame:
+        """Company share and revenue in the last year, by realized outcome."""
+        s = self.scenario
+        cols = ["position", "outcome", "probability", "share_q50", "revenue_mean", "revenue_q05", "revenue_q95"]
+        if not s.positions or not s.assessment:
+            return pd.DataFrame(columns=cols)
+        outcome = self.values("realized_outcome")
+        share, revenue = self.values("share")[:, :, -1], self.values("revenue")[:, :, -1]
+        rows = []
+        for i, p in enumerate(s.positions):
+            for k, o in enumerate(s.outcome_ids):
+                sel = outcome == k
+                if not sel.any():
+                    continue
+                rows.append(
+                    {
+                        "position": p.id,
+                        "outcome": o,
+                        "probability": float(sel.mean()),
+                        "share_q50": float(np.median(share[sel, i])),
+                        "revenue_mean": float(revenue[sel, i].mean()),
+                        "revenue_q05": float(np.quantile(revenue[sel, i], 0.05)),
+                        "revenue_q95": float(np.quantile(revenue[sel, i], 0.95)),
+                    }
+                )
+        return pd.DataFrame(rows, columns=cols)
+
+    # --- output -----------------------------------------------------------
+
+    def write_tables(self, folder: str | Path) -> None:
+        """Write ``markets.csv``, ``outcomes.csv`` and ``predictions.csv``."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, df in (("markets", self.markets()), ("outcomes", self.outcomes()), ("predictions", self.predictions())):
+            df.to_csv(folder / f"{name}.csv", index=False, float_format="%.6g", lineterminator="\n")
+
+    def write_report(self, folder: str | Path, **kwargs: Any) -> Path:
+        """Write the full report folder (see :func:`forecast.report.write_report`)."""
+        from forecast.report import write_report
+
+        return write_report(self, folder, **kwargs)
+
+
+def _safe_mcse(azs: Any, x: np.ndarray) -> float:
+    if np.ptp(x) == 0:
+        return 0.0
+    return float(azs.mcse(x, method="mean"))
+
+
+def _quantile_rows(name: str, years: list[int], x: np.ndarray) -> list[dict[str, Any]]:
+    qs = np.quantile(x, QUANTILES, axis=0)
+    mean, sd = x.mean(axis=0), x.std(axis=0, ddof=1)
+    return [
+        {
+            "market": name,
+            "year": y,
+            "mean": float(mean[j]),
+            "sd": float(sd[j]),
+            **{f"q{int(round(q * 100)):02d}": float(qs[i, j]) for i, q in enumerate(QUANTILES)},
+        }
+        for j, y in enumerate(years)
+    ]
+
+
+def _attrs(scenario: Scenario, seed: int) -> dict[str, Any]:
+    import forecast
+
+    return {
+        "scenario_id": scenario.id,
+        "scenario_sha256": scenario.sha256(),
+        "seed": seed,
+        "forecast_version": forecast.__version__,
+    }
