@@ -11,13 +11,9 @@ Examples
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from forecast.errors import Problem, ScenarioError
 from forecast.scenario import Scenario, load
-
-if TYPE_CHECKING:
-    from forecast.results import Forecast
 
 __version__ = "0.1.0"
 
@@ -39,11 +35,11 @@ def bundled(name: str = "deepseek") -> Path:
     raise FileNotFoundError(f"no bundled scenario named {name!r}")
 
 
-def simulate(scenario: Scenario, **kwargs: Any) -> Forecast:
-    """Simulate a scenario; see :func:`forecast.simulate.simulate`."""
-    from forecast.simulate import simulate as _simulate
-
-    return _simulate(scenario, **kwargs)
+# Bound eagerly (the module imports only numpy and the scenario layer; PyMC is imported
+# inside its functions): importing the submodule ``forecast.simulate`` later would
+# otherwise rebind ``forecast.simulate`` from this function to the module, so the
+# second ``forecast.simulate(...)`` call failed with "'module' object is not callable".
+from forecast.simulate import simulate  # noqa: E402
 
 
 __all__ = ["Problem", "Scenario", "ScenarioError", "__version__", "bundled", "load", "simulate"]
