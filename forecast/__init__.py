@@ -15,6 +15,12 @@ from pathlib import Path
 from forecast.errors import Problem, ScenarioError
 from forecast.scenario import Scenario, load
 
+# Imported eagerly (the module needs only numpy and the scenario layer; PyMC is imported
+# inside its functions): a lazy wrapper function here was rebound to the submodule the
+# first time ``forecast.simulate`` (the module) was imported, so the second
+# ``forecast.simulate(...)`` call failed with "'module' object is not callable".
+from forecast.simulate import simulate
+
 __version__ = "0.1.0"
 
 _REPO_SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
@@ -33,13 +39,6 @@ def bundled(name: str = "deepseek") -> Path:
         if path.is_file():
             return path
     raise FileNotFoundError(f"no bundled scenario named {name!r}")
-
-
-# Bound eagerly (the module imports only numpy and the scenario layer; PyMC is imported
-# inside its functions): importing the submodule ``forecast.simulate`` later would
-# otherwise rebind ``forecast.simulate`` from this function to the module, so the
-# second ``forecast.simulate(...)`` call failed with "'module' object is not callable".
-from forecast.simulate import simulate  # noqa: E402
 
 
 __all__ = ["Problem", "Scenario", "ScenarioError", "__version__", "bundled", "load", "simulate"]
