@@ -130,7 +130,7 @@ class Quantity(BaseModel):
     'LOGNORMAL'
     """
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True, strict=True)
 
     value: float | None = None
     low: float | None = None
@@ -146,10 +146,11 @@ class Quantity(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _from_number(cls, data: object) -> object:
-        if isinstance(data, bool):
-            raise ValueError(f"must be a number or a table: {_FORMS}")
-        if isinstance(data, int | float):
+        # bool is an int in Python, but `size = true` is a mistake, not the number 1
+        if isinstance(data, int | float) and not isinstance(data, bool):
             return {"value": data}
+        if not isinstance(data, dict | Quantity):
+            raise ValueError(f"must be a number or a table: {_FORMS}")
         return data
 
     @model_validator(mode="after")
@@ -220,12 +221,21 @@ class Quantity(BaseModel):
         if c.is_point:
             v = float(c.a)
             return [] if _in_domain(v, domain) else [f"must be {_DOMAIN_TEXT[domain]} (got {v:g})"]
-        lo, hi = (float(x) for x in c.transform(np.array([-TAIL_Z, TAIL_Z])))
+        # a huge spread overflows to inf, which _in_domain rejects; numpy's overflow
+        # warning would only be noise in front of that message
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+            lo, hi = (float(x) for x in c.transform(np.array([-TAIL_Z, TAIL_Z])))
         if not (_in_domain(lo, domain) and _in_domain(hi, domain)):
+            default = _DEFAULT_FAMILY[domain]
+            if c.family == default or domain == "real":
+                hint = "; narrow its spread"
+            elif domain == "growth":
+                hint = "; drop dist (1 + rate is lognormal by default)"
+            else:
+                hint = f'; use dist = "{default.name.lower()}"'
             return [
                 f"must be {_DOMAIN_TEXT[domain]}, but this {c.family.name.lower()} "
-                f"distribution reaches [{lo:.4g}, {hi:.4g}]"
-                + (f'; use dist = "{_DEFAULT_FAMILY[domain].name.lower()}"' if domain != "real" else "")
+                f"distribution reaches [{lo:.4g}, {hi:.4g}] within {TAIL_Z:g} SD{hint}"
             ]
         return []
 

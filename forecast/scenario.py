@@ -38,6 +38,7 @@ from forecast.inputs import Quantity
 
 CAGR_TOLERANCE = 0.01  # stated CAGRs are usually rounded to the percent
 PROBABILITY_TOLERANCE = 1e-6
+MAX_SPAN_YEARS = 100  # from the earliest base year to the last simulated year
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 
 Id = Annotated[str, Field(pattern=ID_PATTERN, description="lowercase letters, digits, _")]
@@ -75,7 +76,7 @@ def year_fraction(d: dt.date) -> float:
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True, strict=True)
 
 
 class Projection(Quantity):
@@ -250,7 +251,9 @@ class Scenario(Strict):
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], origin: str = "<dict>") -> Scenario:
         """Validate a resolved mapping (``extends`` already merged)."""
-        data = dict(data)
+        # TOML has no null: a None (from Python or an override) means "not given", and
+        # keeping it would make to_toml() fail on a scenario that validated
+        data = _drop_none(data)
         problems = _schema_problems(data, origin)
         if problems:
             raise ScenarioError(problems)
@@ -266,7 +269,8 @@ class Scenario(Strict):
         """A new scenario with dotted keys replaced, validated again.
 
         Setting one of a market's ``size``, ``projection``, ``cagr`` re-derives the
-        one not set (see :func:`merge`).
+        one not set (see :func:`merge`). A bare number over a ``{ median, sigma }``
+        input moves its median and keeps its spread. ``None`` removes a key.
 
         Examples
         --------
@@ -388,7 +392,8 @@ def read_toml(path: Path) -> dict[str, Any]:
     if not raw.strip():
         raise ScenarioError([Problem(name, "", "file is empty")])
     try:
-        text = raw.decode("utf-8")
+        # utf-8-sig: Windows editors save a byte-order mark that TOML would reject
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise ScenarioError(
             [Problem(name, "", f"is not UTF-8 text (byte {e.start}: {raw[e.start : e.start + 1]!r})")]
@@ -400,11 +405,13 @@ def read_toml(path: Path) -> dict[str, Any]:
 
 
 def _read_resolved(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
+    # read before resolving: resolve() raises a bare RuntimeError on a symlink loop,
+    # which read_toml reports as an unreadable file
+    data = read_toml(path)
     resolved = path.resolve()
     if resolved in chain:
         cycle = " -> ".join(p.name for p in (*chain, resolved))
         raise ScenarioError([Problem(str(path), "extends", f"extends cycle: {cycle}")])
-    data = read_toml(path)
     parent_ref = data.get("extends")
     if parent_ref is None:
         return data
@@ -524,6 +531,8 @@ def _set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
     node: Any = data
     for i, part in enumerate(parts[:-1]):
         here = ".".join(parts[: i + 1])
+        if not isinstance(node, dict | list):
+            raise KeyError(f"{'.'.join(parts[:i])} is a value, not a table")
         nxt = node.get(part) if isinstance(node, dict) else None
         if isinstance(node, list):
             ids = [item.get("id") for item in node if isinstance(item, dict)]
@@ -536,9 +545,15 @@ def _set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
         node = nxt
     last = parts[-1]
     if isinstance(node, list):
-        raise KeyError(f"{key} names a list; add an item id, e.g. {key}.<id>.<field>")
+        ids = [item.get("id") for item in node if isinstance(item, dict)]
+        if last not in ids:
+            raise KeyError(f"no item with id {last!r} at {key}{_hint(last, ids)}")
+        raise KeyError(f"names a whole item; set one of its fields, e.g. {key}.<field>")
     if not isinstance(node, dict):
-        raise KeyError(f"cannot set {last!r} inside a value that is not a table")
+        raise KeyError(f"{'.'.join(parts[:-1])} is a value, not a table")
+    if value is None:
+        node.pop(last, None)
+        return
     if len(parts) == 3 and parts[0] == "markets" and last in _GROWTH_TRIO:
         # the same rule as a child file: setting one of the trio re-derives another
         updated = _merge_item(node, {last: value})
@@ -547,6 +562,15 @@ def _set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
         return
     old = node.get(last)
     node[last] = merge_quantity(old, value) if _is_quantity(old) else value
+
+
+def _drop_none(value: Any) -> Any:
+    """``value`` without ``None`` entries in tables, at any depth."""
+    if isinstance(value, Mapping):
+        return {k: _drop_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_drop_none(v) for v in value]
+    return value
 
 
 def _hint(word: str, options: list[Any]) -> str:
@@ -712,7 +736,10 @@ def _semantic_problems(s: Scenario, origin: str) -> list[Problem]:
             and m.projection.year > m.base_year
             and not out_of_domain(m.size)
             and not out_of_domain(m.projection)
-            and (m.cagr.value is None or m.cagr.value > -1)
+            and m.cagr.dist is None
+            # domain_problems, not just value > -1: a {median, sigma} or {low, high}
+            # cagr at or below -100% would make log1p fail below
+            and not m.cagr.domain_problems("growth")
         ):
             size = float(m.size.canonical("positive").quantile(0.5))
             proj = float(m.projection.canonical("positive").quantile(0.5))
@@ -824,8 +851,75 @@ def _semantic_problems(s: Scenario, origin: str) -> list[Problem]:
                 bad(f"{ep}.year", f"must be after the market's base_year {mk.base_year}", ev.year)
     if s.simulation.end_year is not None and s.simulation.end_year <= s.base_year:
         bad("simulation.end_year", f"must be after the base year {s.base_year}", s.simulation.end_year)
-    elif s.simulation.end_year is not None and s.simulation.end_year > s.base_year + 100:
-        bad("simulation.end_year", "is more than 100 years after the base year", s.simulation.end_year)
+    elif s.simulation.end_year is not None and s.simulation.end_year > s.base_year + MAX_SPAN_YEARS:
+        bad(
+            "simulation.end_year",
+            f"is more than {MAX_SPAN_YEARS} years after the base year",
+            s.simulation.end_year,
+        )
+    else:
+        out.extend(_span_problems(s, origin))
+    return out
+
+
+def _span_problems(s: Scenario, origin: str) -> list[Problem]:
+    """Years that the simulated grid (``Scenario.years``) cannot hold.
+
+    Without ``simulation.end_year`` the grid runs to the latest year the file names,
+    so one typo (``year = 20277``) would ask for eighteen thousand simulated years;
+    with it, evidence and threshold deadlines past the end have no grid year to sit on.
+    """
+    out: list[Problem] = []
+    end = s.simulation.end_year
+    if end is not None:
+        for j, ev in enumerate(s.evidence):
+            if ev.year > end:
+                out.append(
+                    Problem(origin, f"evidence[{j}].year", f"is after simulation.end_year {end}", ev.year)
+                )
+        for pr in s.predictions:
+            if pr.kind == "threshold" and year_fraction(pr.deadline) > end:
+                out.append(
+                    Problem(
+                        origin,
+                        f"predictions.{pr.id}.deadline",
+                        f"is after simulation.end_year {end}",
+                        str(pr.deadline),
+                    )
+                )
+        return out
+    limit = s.base_year + MAX_SPAN_YEARS
+    late: list[tuple[str, int, Any]] = [
+        (f"markets.{m.id}.base_year", m.base_year, m.base_year) for m in s.markets
+    ]
+    late += [
+        (f"markets.{m.id}.projection.year", m.projection.year, m.projection.year)
+        for m in s.markets
+        if m.projection is not None
+    ]
+    late += [(f"evidence[{j}].year", ev.year, ev.year) for j, ev in enumerate(s.evidence)]
+    late += [
+        (f"predictions.{p.id}.deadline", math.ceil(year_fraction(p.deadline)), str(p.deadline))
+        for p in s.predictions
+    ]
+    late += [
+        (f"positions.{pos.id}.path[{j}].at", math.ceil(year_fraction(pt.at)), str(pt.at))
+        for pos in s.positions
+        for j, pt in enumerate(pos.path)
+    ]
+    if s.assessment:
+        horizon_end = math.ceil(year_fraction(s.as_of) + s.assessment.horizon_years)
+        late.append(("as_of", horizon_end, str(s.as_of)))
+    for path, year, shown in late:
+        if year > limit:
+            out.append(
+                Problem(
+                    origin,
+                    path,
+                    f"is more than {MAX_SPAN_YEARS} years after the base year {s.base_year}",
+                    shown,
+                )
+            )
     return out
 
 

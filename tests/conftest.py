@@ -1,0 +1,164 @@
+"""Shared fixtures: a small valid scenario, file helpers, and hypothesis profiles."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+# deadline=None: the first example pays for imports and pydantic schema building, which
+# hypothesis would otherwise report as a flaky deadline. 50 examples keeps the suite
+# fast; HYPOTHESIS_PROFILE=thorough runs a deeper search before a release.
+settings.register_profile(
+    "default", max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "thorough", max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+REPO = Path(__file__).resolve().parent.parent
+SCENARIOS = REPO / "scenarios"
+
+# A small scenario that uses every section, so that each bad-input test is one edit of
+# a file that is otherwise valid (and so only the edit can cause the problem).
+VALID_TOML = """\
+id = "acme"
+title = "Acme widgets"
+as_of = 2025-01-01
+
+[simulation]
+draws = 1000
+seed = 1
+
+[correlation]
+common_factor = { low = 0.2, high = 0.6, source = "assumption: one cycle" }
+
+[[markets]]
+id = "widgets"
+label = "Widgets"
+unit = "USD bn"
+base_year = 2024
+size = { median = 10.0, sigma = 0.1, source = "test: widget report" }
+projection = { year = 2027, value = 20.0, source = "test: widget report" }
+cagr = { median = 0.26, sigma = 0.05, source = "test: widget report" }
+volatility = { low = 0.05, high = 0.2 }
+
+[[markets]]
+id = "gadgets"
+label = "Gadgets"
+unit = "USD bn"
+base_year = 2024
+size = { low = 1.0, high = 2.0 }
+cagr = 0.3
+
+[assessment]
+horizon_years = 3
+confidence = 20
+
+[[assessment.outcomes]]
+id = "win"
+label = "Acme wins"
+probability = 0.6
+drivers = [{ market = "widgets", log_odds_per_sd = 0.3 }]
+
+[[assessment.outcomes]]
+id = "lose"
+label = "Acme loses"
+probability = 0.4
+
+[[positions]]
+id = "acme_widgets"
+label = "Acme share of widgets"
+market = "widgets"
+path = [
+  { at = 2025-01-01, share = 0.1 },
+  { at = 2026-07-01, outcome = "win", share = { low = 0.2, high = 0.3 } },
+  { at = 2026-07-01, outcome = "lose", share = { low = 0.05, high = 0.1 } },
+]
+
+[[predictions]]
+id = "share_20"
+statement = "Acme has at least 20% of widgets by mid-2026"
+deadline = 2026-07-01
+quantity = "share.acme_widgets"
+op = ">="
+threshold = 0.2
+
+[[predictions]]
+id = "launch"
+statement = "Acme launches a gadget by 2026"
+deadline = 2026-01-01
+probability = { low = 0.3, high = 0.7 }
+
+[[predictions]]
+id = "partner"
+statement = "Acme partners with a cloud vendor by 2027"
+deadline = 2027-01-01
+probability_by_outcome = { win = 0.3, lose = 0.8 }
+
+[[signposts]]
+id = "big_order"
+statement = "Acme wins a large order"
+likelihood = { win = 0.7, lose = 0.2 }
+
+[[evidence]]
+market = "gadgets"
+year = 2025
+value = 1.9
+rel_error = 0.1
+"""
+
+
+def edit(text: str, old: str, new: str, count: int = 1) -> str:
+    """Replace ``old`` by ``new``, failing loudly if ``old`` is not there.
+
+    A test whose edit silently did nothing would test the valid file and pass for the
+    wrong reason.
+    """
+    assert text.count(old) >= count, f"edit target not found: {old!r}"
+    return text.replace(old, new, count)
+
+
+def snapshot(root: Path) -> dict[str, str]:
+    """Every path under ``root`` with a digest of its content (or ``<dir>``)."""
+    out: dict[str, str] = {}
+    for p in sorted(root.rglob("*")):
+        rel = str(p.relative_to(root))
+        if p.is_symlink():
+            out[rel] = f"<link {os.readlink(p)}>"
+        elif p.is_dir():
+            out[rel] = "<dir>"
+        else:
+            try:
+                out[rel] = hashlib.sha256(p.read_bytes()).hexdigest()
+            except OSError as e:
+                out[rel] = f"<unreadable {e.errno}>"
+    return out
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty working directory; the test runs inside it, so stray writes show up."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def write(workdir: Path) -> Callable[..., Path]:
+    """Write a scenario file (text or bytes) into the working directory."""
+
+    def _write(content: str | bytes, name: str = "scenario.toml") -> Path:
+        path = workdir / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+        return path
+
+    return _write
