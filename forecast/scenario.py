@@ -253,15 +253,15 @@ class Scenario(Strict):
         """Validate a resolved mapping (``extends`` already merged)."""
         # TOML has no null: a None (from Python or an override) means "not given", and
         # keeping it would make to_toml() fail on a scenario that validated
-        data = _drop_none(data)
-        problems = _schema_problems(data, origin)
+        clean: dict[str, Any] = _drop_none(data)
+        problems = _schema_problems(clean, origin)
         if problems:
             raise ScenarioError(problems)
-        scenario = cls.model_validate(data)
+        scenario = cls.model_validate(clean)
         problems = _semantic_problems(scenario, origin)
         if problems:
             raise ScenarioError(problems)
-        scenario._raw = copy.deepcopy(data)
+        scenario._raw = copy.deepcopy(clean)
         scenario._origin = origin
         return scenario
 
