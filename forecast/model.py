@@ -27,7 +27,7 @@ The generative story (per draw):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
@@ -95,6 +95,24 @@ class ModelData:
     def structure(self) -> tuple[bool, bool]:
         """What decides the graph: whether evidence or signposts are observed."""
         return (len(self.evidence_log) > 0, len(self.obs_signpost) > 0)
+
+    def without_observations(self) -> ModelData:
+        """The same scenario with no evidence and no observed signposts: the prior.
+
+        Forward simulation uses it: observations must not enter prior draws (an observed
+        signpost conditions the outcome probability inside the graph).
+        """
+        n_k, (n_m, n_y) = self.alpha.shape[0], self.year_rel.shape
+        coords = {**self.coords, "observed_signpost": [], "evidence": []}
+        return replace(
+            self,
+            coords=coords,
+            obs_signpost_l=np.zeros((0, n_k)),
+            obs_signpost=np.zeros(0, dtype=np.int64),
+            evidence_w=np.zeros((0, n_m, n_y)),
+            evidence_log=np.zeros(0),
+            evidence_sd=np.zeros(0),
+        )
 
 
 def _canon_arrays(items: list[Canonical], shape: tuple[int, ...]) -> tuple[np.ndarray, ...]:
@@ -524,12 +542,23 @@ def build_model(scenario: Scenario | ModelData, *, predictive: bool = True) -> A
 
         p = pm.Dirichlet("outcome_prior", a=x["alpha"], dims="outcome")
         logits = pt.log(p) + x["calib"] + (x["beta"] * surprise[None, :]).sum(axis=-1)
-        q = pm.Deterministic("outcome_probability", pt.special.softmax(logits, axis=-1), dims="outcome")
-        pm.Deterministic("signpost_probability", (x["signpost_l"] * q[None, :]).sum(axis=-1), dims="signpost")
-
+        q = pt.special.softmax(logits, axis=-1)
         if d.obs_signpost.size:
-            p_obs = (x["obs_signpost_l"] * q[None, :]).sum(axis=-1)
-            pm.Bernoulli("signpost_observed", p=p_obs, observed=x["obs_signpost"], dims="observed_signpost")
+            # A signpost's likelihood is P(signpost | realized outcome), and signposts are
+            # independent given the outcome. Marginally over the outcome they are one
+            # observation with likelihood sum_k q_k w_k (w_k = prod_i P(s_i | k)), which
+            # NUTS samples (no discrete latent); and the outcome given q and the signposts
+            # is q_k w_k / sum_j q_j w_j (Bayes), so that is the outcome probability. With
+            # q itself as the outcome probability the update would shrink by 1 / (1 +
+            # confidence), and several Bernoullis in sum_k q_k L_k would double count.
+            s_obs = x["obs_signpost"][:, None]
+            lik = pt.switch(pt.eq(s_obs, 1), x["obs_signpost_l"], 1.0 - x["obs_signpost_l"])
+            w = pt.prod(lik, axis=0)
+            marginal = (q * w).sum()
+            pm.Potential("signpost_observed", pt.log(marginal))
+            q = q * w / marginal
+        q = pm.Deterministic("outcome_probability", q, dims="outcome")
+        pm.Deterministic("signpost_probability", (x["signpost_l"] * q[None, :]).sum(axis=-1), dims="signpost")
         if d.evidence_log.size:
             mu = (log_size[None, :, :] * x["evidence_w"]).sum(axis=(-1, -2))
             pm.Normal("evidence_observed", mu=mu, sigma=x["evidence_sd"], observed=x["evidence_log"], dims="evidence")

@@ -113,7 +113,7 @@ def simulator(data: ModelData, *, conditional: bool = False) -> Simulator:
 
 def forward(scenario: Scenario, draws: int, seed: int) -> tuple[dict[str, np.ndarray], float]:
     """Forward-simulate ``draws`` draws; returns arrays with a leading draw dim."""
-    sim = simulator(model_data(scenario))
+    sim = simulator(model_data(scenario).without_observations())
     return sim(draws, seed), sim.compile_seconds
 
 
