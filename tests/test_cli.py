@@ -1,0 +1,140 @@
+"""The ``forecast`` command line: exit codes, output streams, schema, imports."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import forecast
+import forecast.scenario
+from forecast.cli import build_parser, main
+from forecast.errors import Problem, ScenarioError
+from tests.conftest import REPO, SCENARIOS
+
+
+def test_validate_good_file(capsys: pytest.CaptureFixture[str]) -> None:
+    path = forecast.bundled("deepseek")
+    assert main(["validate", str(path)]) == 0
+    out, err = capsys.readouterr()
+    assert (out, err) == (f"ok: {path}\n", "")
+
+
+def test_validate_every_shipped_scenario(capsys: pytest.CaptureFixture[str]) -> None:
+    paths = sorted(SCENARIOS.glob("*.toml"))
+    assert len(paths) >= 4  # the seed, its bull and bear variants, and another company
+    assert main(["validate", *map(str, paths)]) == 0
+    assert capsys.readouterr().out.splitlines() == [f"ok: {p}" for p in paths]
+
+
+def test_schema_is_json_with_the_scenario_sections(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert schema["$schema"].startswith("https://json-schema.org/")
+    assert {"markets", "assessment", "positions", "predictions", "signposts", "evidence"} <= set(
+        schema["properties"]
+    )
+    assert set(schema["required"]) >= {"id", "title", "as_of", "markets"}
+    # editors should flag unknown keys, as validate does
+    assert schema["additionalProperties"] is False
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        ([], "the following arguments are required: COMMAND"),
+        (["bogus"], "invalid choice: 'bogus'"),
+        (["validate"], "the following arguments are required: SCENARIO"),
+        (["schema", "extra"], "unrecognized arguments: extra"),
+        (["schema", "--no-such-option"], "unrecognized arguments: --no-such-option"),
+    ],
+)
+def test_usage_errors_exit_2(argv: list[str], needle: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("usage: forecast")
+    assert needle in err
+
+
+def test_help_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert "validate" in out and "schema" in out
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out == f"forecast {forecast.__version__}\n"
+
+
+def test_every_command_has_a_function() -> None:
+    parser = build_parser()
+    subparsers = next(a for a in parser._actions if a.dest == "command")
+    assert subparsers.choices
+    for name, sub in subparsers.choices.items():  # type: ignore[union-attr]
+        assert callable(sub.get_default("func")), name
+
+
+def _boom(*args: object, **kwargs: object) -> None:
+    raise RuntimeError("boom\nwith a second line")
+
+
+def test_unexpected_error_exits_1_with_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("FORECAST_DEBUG", raising=False)
+    monkeypatch.setattr(forecast.scenario, "load", _boom)
+    assert main(["validate", "whatever.toml"]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == (
+        "forecast: unexpected error: RuntimeError: boom with a second line (set FORECAST_DEBUG=1 for a traceback)\n"
+    )
+
+
+def test_forecast_debug_shows_the_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FORECAST_DEBUG", "1")
+    monkeypatch.setattr(forecast.scenario, "load", _boom)
+    with pytest.raises(RuntimeError, match="boom"):
+        main(["validate", "whatever.toml"])
+
+
+def test_scenario_error_escaping_a_command_exits_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def bad_schema() -> None:
+        raise ScenarioError([Problem("--set", "markets.x.cagr", "no such market", "x")])
+
+    monkeypatch.setattr(forecast.scenario, "json_schema", bad_schema)
+    assert main(["schema"]) == 2
+    assert capsys.readouterr().err == "--set: markets.x.cagr: no such market (got 'x')\n"
+
+
+def _run(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *args], capture_output=True, text=True, cwd=cwd, timeout=120, check=False
+    )
+
+
+def test_importing_the_cli_does_not_import_heavy_libraries() -> None:
+    heavy = ["pymc", "pytensor", "arviz", "matplotlib", "xarray", "scipy.stats", "numba", "jinja2"]
+    code = (
+        "import sys, forecast.cli; forecast.cli.build_parser(); "
+        f"print([m for m in {heavy!r} if m in sys.modules])"
+    )
+    result = _run("-c", code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_module_entry_point_exit_codes(tmp_path: Path) -> None:
+    # sys.exit(main()) wiring, as the console script uses it, from another directory
+    (tmp_path / "empty.toml").write_text("")
+    bad = _run("-m", "forecast.cli", "validate", "empty.toml", cwd=tmp_path)
+    assert (bad.returncode, bad.stdout, bad.stderr) == (2, "", "empty.toml: file is empty\n")
+    good = _run("-m", "forecast.cli", "validate", str(forecast.bundled("deepseek")), cwd=tmp_path)
+    assert good.returncode == 0, good.stderr
