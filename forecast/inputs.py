@@ -219,7 +219,9 @@ class Quantity(BaseModel):
         except (ValueError, OverflowError):
             return [f"must be {_DOMAIN_TEXT[domain]}"]
         if c.is_point:
-            v = float(c.a)
+            # transform, not c.a: for a {median, sigma = 0} input c.a is on the log or
+            # logit scale, and log(0.5) < 0 is no reason to reject a median of 0.5
+            v = float(c.transform(0.0))
             return [] if _in_domain(v, domain) else [f"must be {_DOMAIN_TEXT[domain]} (got {v:g})"]
         # a huge spread overflows to inf, which _in_domain rejects; numpy's overflow
         # warning would only be noise in front of that message

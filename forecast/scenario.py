@@ -39,6 +39,7 @@ from forecast.inputs import Quantity
 CAGR_TOLERANCE = 0.01  # stated CAGRs are usually rounded to the percent
 PROBABILITY_TOLERANCE = 1e-6
 MAX_SPAN_YEARS = 100  # from the earliest base year to the last simulated year
+MAX_FILE_BYTES = 10 * 2**20  # the seed's file is 12 kB
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 
 Id = Annotated[str, Field(pattern=ID_PATTERN, description="lowercase letters, digits, _")]
@@ -382,13 +383,20 @@ def read_toml(path: Path) -> dict[str, Any]:
     """Read one TOML file, turning every failure into a :class:`ScenarioError`."""
     name = str(path)
     try:
-        raw = path.read_bytes()
+        # read at most one byte past the limit: `validate /dev/zero` (or a runaway
+        # generator behind a pipe) must end with a message, not exhaust memory
+        with path.open("rb") as f:
+            raw = f.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise ScenarioError([Problem(name, "", "file not found")]) from None
     except IsADirectoryError:
         raise ScenarioError([Problem(name, "", "is a directory, not a scenario file")]) from None
     except OSError as e:
         raise ScenarioError([Problem(name, "", f"cannot be read: {e.strerror}")]) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ScenarioError(
+            [Problem(name, "", f"is larger than {MAX_FILE_BYTES // 2**20} MiB: not a scenario file")]
+        )
     if not raw.strip():
         raise ScenarioError([Problem(name, "", "file is empty")])
     try:

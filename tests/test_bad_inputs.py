@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+import forecast.scenario
 from forecast.cli import main
 from tests.conftest import VALID_TOML, edit, snapshot
 
@@ -110,6 +111,19 @@ def test_unreadable_permissions(write: Writer, reject: Callable[..., list[str]])
         assert problem == f"{path}: cannot be read: Permission denied"
     finally:
         path.chmod(0o644)
+
+
+def test_file_too_large(
+    write: Writer, reject: Callable[..., list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(forecast.scenario, "MAX_FILE_BYTES", 2**20)
+    path = write("# padding\n" * 2**17)
+    assert reject(path) == [f"{path}: is larger than 1 MiB: not a scenario file"]
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_endless_file_ends_with_a_message(reject: Callable[..., list[str]]) -> None:
+    assert reject("/dev/zero") == ["/dev/zero: is larger than 10 MiB: not a scenario file"]
 
 
 def test_non_utf8_file(write: Writer, reject: Callable[..., list[str]]) -> None:

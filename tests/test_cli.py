@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -73,9 +74,9 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_every_command_has_a_function() -> None:
     parser = build_parser()
-    subparsers = next(a for a in parser._actions if a.dest == "command")
+    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     assert subparsers.choices
-    for name, sub in subparsers.choices.items():  # type: ignore[union-attr]
+    for name, sub in subparsers.choices.items():
         assert callable(sub.get_default("func")), name
 
 

@@ -32,7 +32,7 @@ def test_child_cagr_drops_parent_projection(write: Writer) -> None:
     s = child_of_base(write, '[[markets]]\nid = "widgets"\ncagr = { low = 0.30, high = 0.50 }\n')
     m = s.market("widgets")
     assert m.projection is None  # it would contradict the new CAGR
-    assert (m.cagr.low, m.cagr.high) == (0.30, 0.50)
+    assert m.cagr is not None and (m.cagr.low, m.cagr.high) == (0.30, 0.50)
     assert m.size.median == 10.0  # the size is kept: it and the CAGR make two
 
 
@@ -178,7 +178,8 @@ def test_merge_tables_key_by_key_and_replaces_plain_lists() -> None:
 def test_with_overrides_returns_a_new_scenario(base: Scenario) -> None:
     s = base.with_overrides({"markets.widgets.cagr": 0.40, "simulation.draws": 2000})
     assert s.simulation.draws == 2000
-    assert s.market("widgets").cagr is not None and s.market("widgets").cagr.median == 0.40
+    cagr = s.market("widgets").cagr
+    assert cagr is not None and cagr.median == 0.40
     assert s.market("widgets").projection is None  # same rule as a child file
     # the original is untouched
     assert base.simulation.draws == 1000
