@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,7 +17,7 @@ import forecast
 import forecast.scenario
 from forecast.cli import build_parser, main
 from forecast.errors import Problem, ScenarioError
-from tests.conftest import REPO, SCENARIOS
+from tests.conftest import REPO, SCENARIOS, VALID_TOML
 
 
 def test_validate_good_file(capsys: pytest.CaptureFixture[str]) -> None:
@@ -38,9 +41,44 @@ def test_schema_is_json_with_the_scenario_sections(capsys: pytest.CaptureFixture
     assert {"markets", "assessment", "positions", "predictions", "signposts", "evidence"} <= set(
         schema["properties"]
     )
-    assert set(schema["required"]) >= {"id", "title", "as_of", "markets"}
+    assert set(schema["$defs"]["Scenario"]["required"]) >= {"id", "title", "as_of", "markets"}
     # editors should flag unknown keys, as validate does
     assert schema["additionalProperties"] is False
+
+
+def _jsonable(value: Any) -> Any:
+    """TOML data as an editor's JSON view of it: dates become ISO strings."""
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _schema_errors(data: dict[str, Any]) -> list[str]:
+    jsonschema = pytest.importorskip("jsonschema")
+    from forecast.scenario import json_schema
+
+    schema = json_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return [e.message for e in jsonschema.Draft202012Validator(schema).iter_errors(_jsonable(data))]
+
+
+@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.toml")), ids=lambda p: p.name)
+def test_schema_accepts_every_shipped_scenario(path: Path) -> None:
+    # child files (extends) are partial, and inputs may be bare numbers
+    assert _schema_errors(tomllib.loads(path.read_text(encoding="utf-8"))) == []
+
+
+def test_schema_accepts_bare_numbers_and_flags_what_validate_flags() -> None:
+    assert _schema_errors(tomllib.loads(VALID_TOML)) == []
+    bad = tomllib.loads(VALID_TOML.replace('title = "Acme widgets"', 'titel = "Acme widgets"'))
+    errors = _schema_errors(bad)
+    assert "'title' is a required property" in errors
+    assert any("'titel' was unexpected" in e for e in errors)
+    child = {"extends": "base.toml", "markets": [{"id": "widgets", "cgar": 0.3}]}
+    assert [e for e in _schema_errors(child) if "cgar" in e]
+    assert _schema_errors({"extends": "base.toml", "markets": [{"id": "widgets", "cagr": 0.3}]}) == []
 
 
 @pytest.mark.parametrize(
