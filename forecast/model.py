@@ -140,7 +140,9 @@ def _drift(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
                 sd.append(0.0 if proj.is_point else proj.b / years)
         else:
             assert cagr is not None
-            mu.append(cagr.a)
+            # log(1 + median CAGR): equal to ``a`` for the growth family, but a point
+            # CAGR is canonically NORMAL with a = the rate itself (0.25 must not grow 28%)
+            mu.append(float(np.log1p(cagr.quantile(0.5))))
             sd.append(cagr.b)
     return np.array(mu), np.array(sd)
 

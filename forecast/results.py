@@ -263,6 +263,24 @@ class Forecast:
                 )
         return pd.DataFrame(rows, columns=cols)
 
+    def sensitivity(self, target: str, **kwargs: Any) -> pd.DataFrame:
+        """Variance-based indices of every uncertain input for ``target``, from these draws.
+
+        ``target`` is e.g. ``"market.developer_tools@2027"``, ``"total@2027"``,
+        ``"revenue.deepseek_devtools@2027"`` or ``"outcome.independence"``; see
+        :func:`forecast.sensitivity.sensitivity`.
+        """
+        from forecast.sensitivity import sensitivity
+
+        return sensitivity(self, target, **kwargs)
+
+    def tornado(self, target: str, **kwargs: Any) -> pd.DataFrame:
+        """The target with each input at its 10th and 90th percentile, others at their
+        medians; see :func:`forecast.sensitivity.tornado`."""
+        from forecast.sensitivity import tornado
+
+        return tornado(self, target, **kwargs)
+
     # --- output -----------------------------------------------------------
 
     def write_tables(self, folder: str | Path) -> None:

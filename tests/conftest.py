@@ -6,6 +6,7 @@ import hashlib
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -162,3 +163,15 @@ def write(workdir: Path) -> Callable[..., Path]:
         return path
 
     return _write
+
+
+@pytest.fixture(scope="session")
+def seed_forecast() -> Any:
+    """The bundled DeepSeek scenario, simulated once per session (20,000 draws, its own seed).
+
+    Read-only: tests that need other draws simulate their own (the compiled simulator
+    is cached per process, so that costs no compile).
+    """
+    import forecast
+
+    return forecast.simulate(forecast.load(forecast.bundled("deepseek")), draws=20_000)

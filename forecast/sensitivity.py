@@ -1,0 +1,713 @@
+"""Which input moves the answer most: variance-based indices and a tornado.
+
+Two views of one question, for a *target* such as ``"market.developer_tools@2027"``:
+
+:func:`sensitivity`
+    Variance-based first-order indices of every uncertain input, estimated from the
+    forecast's own draws (no re-running). ``first_order`` is
+    ``Var(E[Y | X_i]) / Var(Y)``: the share of the target's variance that knowing
+    input ``i`` alone would remove.
+:func:`tornado`
+    One input at a time: the target's median when the input sits at its 10th and
+    its 90th percentile and every other input at its median. This re-evaluates the
+    model with the inputs fixed, using the compiled simulator already in the cache
+    (same structure, so no recompile).
+
+What counts as an input
+-----------------------
+The recorded per-draw inputs a strategist sets: ``size``, ``growth`` (the CAGR),
+``volatility`` (by market), ``common_factor``, ``outcome_prior`` (the Dirichlet draw
+around the stated outcome probabilities), ``share_anchor`` (each share-path point)
+and ``event_probability`` (each event prediction). Only those that vary are listed.
+The yearly market shocks, the realized outcome drawn from the outcome probabilities
+and the event waiting times are uncertainty too, but nobody states them: they are
+the *residual*, the variance no input accounts for (``1 - sum(first_order)`` roughly,
+exactly so only for an additive model with independent inputs).
+
+Targets
+-------
+``market.<id>@<year>``, ``total@<year>``, ``share.<position>@<year>``,
+``revenue.<position>@<year>`` (the year defaults to the last simulated one),
+``outcome.<id>`` (the outcome's probability) and ``prediction.<id>`` (whether a
+prediction comes true).
+
+Examples
+--------
+>>> import forecast
+>>> fc = forecast.simulate(forecast.load(forecast.bundled()), draws=5000)  # doctest: +SKIP
+>>> fc.sensitivity("revenue.deepseek_devtools@2028").head(3)  # doctest: +SKIP
+>>> fc.tornado("total@2027")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from forecast.errors import Problem, ScenarioError
+from forecast.inputs import Family
+from forecast.scenario import Scenario
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from forecast.model import ModelData
+    from forecast.results import Forecast
+
+SENSITIVITY_COLUMNS = ["input", "label", "first_order", "total", "conf", "independent", "independent_conf"]
+TORNADO_COLUMNS = ["input", "label", "low", "high", "base", "low_value", "high_value", "swing"]
+
+HARMONICS = 10  # EASI/RBD-FAST default: E[Y | X_i] is smooth enough in rank for 10 harmonics
+RESAMPLES = 50  # bootstrap resamples for conf: enough for a half-width good to ~10%
+CONF_LEVEL = 0.95
+TORNADO_DRAWS = 5000
+# a Dirichlet this concentrated is a point: its components vary by ~1e-5 relative
+POINT_CONCENTRATION = 1e10
+
+
+# --- targets ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """A scalar per draw to explain.
+
+    Attributes
+    ----------
+    spec : str
+        As written, e.g. ``"revenue.deepseek_devtools@2028"``.
+    label : str
+        Human text, e.g. ``"DeepSeek share of developer tools: revenue 2028 (USD bn)"``.
+    variable : str
+        The recorded variable (``market_size``, ``total_market``, ...).
+    index : tuple of int
+        Index into the variable's non-draw dims.
+    statistic : {"median", "mean"}
+        What the tornado reports: the median of a size, the mean of a probability.
+    """
+
+    spec: str
+    label: str
+    variable: str
+    index: tuple[int, ...]
+    statistic: Literal["median", "mean"]
+
+    def of(self, values: dict[str, np.ndarray] | Forecast) -> np.ndarray:
+        """The target's draws, from a :class:`Forecast` or simulator outputs."""
+        arr = values[self.variable] if isinstance(values, dict) else values.values(self.variable)
+        return _take(np.asarray(arr), self.index)
+
+    def summarize(self, y: np.ndarray) -> float:
+        return float(np.median(y) if self.statistic == "median" else np.mean(y))
+
+
+_TARGET = re.compile(r"^(?P<kind>[a-z]+)(?:\.(?P<ref>[a-z][a-z0-9_]*))?(?:@(?P<year>\d{4}))?$")
+TARGET_FORMS = (
+    "market.<id>@<year>, total@<year>, share.<position>@<year>, revenue.<position>@<year>, "
+    "outcome.<id> or prediction.<id>"
+)
+
+
+def parse_target(scenario: Scenario, spec: str) -> Target:
+    """Resolve a target string against a scenario.
+
+    Raises
+    ------
+    ScenarioError
+        ``target: what is wrong (got 'spec')`` when it names nothing in the scenario.
+
+    Examples
+    --------
+    >>> import forecast
+    >>> t = parse_target(forecast.load(forecast.bundled()), "market.developer_tools@2027")
+    >>> t.variable, t.index, t.statistic
+    ('market_size', (2, 3), 'median')
+    """
+    s = scenario
+
+    def bad(message: str) -> ScenarioError:
+        return ScenarioError([Problem.with_value("target", "", message, spec)])
+
+    m = _TARGET.match(spec.strip())
+    if not m:
+        raise bad(f"is not a target; use {TARGET_FORMS}")
+    kind, ref, year_text = m["kind"], m["ref"], m["year"]
+    years = [int(y) for y in s.years]
+    if kind in ("outcome", "prediction"):
+        if year_text:
+            raise bad(f"{kind} targets take no year")
+        ids = s.outcome_ids if kind == "outcome" else [p.id for p in s.predictions]
+        if ref not in ids:
+            raise bad(f"no {kind} {ref!r}; {kind}s are {', '.join(ids) or 'none'}")
+        i = ids.index(ref)
+        if kind == "outcome":
+            assert s.assessment is not None
+            return Target(spec, f"P({s.assessment.outcomes[i].label})", "outcome_probability", (i,), "mean")
+        return Target(spec, f"P({ref} comes true)", "prediction_hit", (i,), "mean")
+    year = int(year_text) if year_text else years[-1]
+    if year not in years:
+        raise bad(f"year {year} is not simulated; years are {years[0]}-{years[-1]}")
+    j = years.index(year)
+    if kind == "total":
+        if ref:
+            raise bad("total takes no id: total@<year>")
+        if len({mk.unit for mk in s.markets}) != 1:
+            raise bad("markets have different units, so there is no total")
+        return Target(spec, f"Total market {year} ({s.markets[0].unit})", "total_market", (j,), "median")
+    if kind == "market":
+        ids = [mk.id for mk in s.markets]
+        if ref not in ids:
+            raise bad(f"no market {ref!r}; markets are {', '.join(ids)}")
+        mk = s.markets[ids.index(ref)]
+        return Target(spec, f"{mk.label} {year} ({mk.unit})", "market_size", (ids.index(ref), j), "median")
+    if kind in ("share", "revenue"):
+        ids = [p.id for p in s.positions]
+        if ref not in ids:
+            raise bad(f"no position {ref!r}; positions are {', '.join(ids) or 'none'}")
+        p = s.positions[ids.index(ref)]
+        if kind == "share":
+            return Target(spec, f"{p.label} {year}", "share", (ids.index(ref), j), "median")
+        unit = s.market(p.market).unit
+        return Target(spec, f"{p.label}: revenue {year} ({unit})", "revenue", (ids.index(ref), j), "median")
+    raise bad(f"unknown kind {kind!r}; use {TARGET_FORMS}")
+
+
+def headline_targets(scenario: Scenario) -> list[str]:
+    """The targets the report explains by default.
+
+    The total market (or the first market) in the last year with a stated
+    projection, the first position's revenue in the year of its last share-path
+    point, and the first outcome's probability.
+
+    Examples
+    --------
+    >>> import forecast
+    >>> headline_targets(forecast.load(forecast.bundled()))
+    ['total@2027', 'revenue.deepseek_devtools@2028', 'outcome.independence']
+    """
+    s = scenario
+    years = [int(y) for y in s.years]
+    projections = [mk.projection.year for mk in s.markets if mk.projection is not None]
+    year = max(projections) if projections else years[-1]
+    has_total = len(s.markets) > 1 and len({mk.unit for mk in s.markets}) == 1
+    out = [f"total@{year}" if has_total else f"market.{s.markets[0].id}@{year}"]
+    if s.positions:
+        p = s.positions[0]
+        last = min(max(pt.at.year for pt in p.path), years[-1])
+        out.append(f"revenue.{p.id}@{max(last, years[0])}")
+    if s.assessment:
+        out.append(f"outcome.{s.outcome_ids[0]}")
+    return out
+
+
+# --- inputs -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Input:
+    """One uncertain input as recorded per draw.
+
+    ``key`` is the recorded variable with its coordinate, e.g.
+    ``"growth[developer_tools]"``; ``group`` names inputs that are tied by
+    construction (the components of the Dirichlet sum to one).
+    """
+
+    key: str
+    label: str
+    variable: str
+    index: tuple[int, ...]
+    group: str
+
+
+def _take(arr: np.ndarray, index: tuple[int, ...]) -> np.ndarray:
+    """``arr[:, *index]``: one element of every draw."""
+    sel: tuple[Any, ...] = (slice(None), *index)
+    return np.asarray(arr[sel])
+
+
+def _varies(x: np.ndarray) -> bool:
+    x = np.asarray(x, dtype=float)
+    return bool(x.size) and float(np.std(x)) > 1e-12 * (1.0 + float(np.abs(x).mean()))
+
+
+def uncertain_inputs(fc: Forecast) -> list[Input]:
+    """The inputs that vary in a forecast's draws, in scenario order.
+
+    Examples
+    --------
+    >>> import forecast
+    >>> fc = forecast.simulate(forecast.load(forecast.bundled()), draws=1000)  # doctest: +SKIP
+    >>> [i.key for i in uncertain_inputs(fc)][:2]  # doctest: +SKIP
+    ['size[enterprise_llm_apis]', 'size[vertical_solutions]']
+    """
+    s = fc.scenario
+    out: list[Input] = []
+
+    def add(
+        variable: str, index: tuple[int, ...], coord: str | None, label: str, group: str | None = None
+    ) -> None:
+        key = f"{variable}[{coord}]" if coord is not None else variable
+        out.append(Input(key, label, variable, index, group or key))
+
+    size, growth, vol = fc.values("size"), fc.values("growth"), fc.values("volatility")
+    drivers = {d.market for o in (s.assessment.outcomes if s.assessment else []) for d in o.drivers}
+    for i, mk in enumerate(s.markets):
+        if _varies(size[:, i]):
+            add("size", (i,), mk.id, f"{mk.label} size {mk.base_year}")
+    for i, mk in enumerate(s.markets):
+        if _varies(growth[:, i]):
+            add("growth", (i,), mk.id, f"{mk.label} CAGR")
+        elif mk.id in drivers:
+            # a point CAGR still moves the outcome odds through its growth surprise
+            add("growth_surprise", (i,), mk.id, f"{mk.label} growth surprise")
+    for i, mk in enumerate(s.markets):
+        if _varies(vol[:, i]):
+            add("volatility", (i,), mk.id, f"{mk.label} volatility")
+    if _varies(fc.values("common_factor")):
+        add("common_factor", (), None, "Common market factor")
+    if s.assessment:
+        prior = fc.values("outcome_prior")
+        for i, o in enumerate(s.assessment.outcomes):
+            if _varies(prior[:, i]):
+                add("outcome_prior", (i,), o.id, f"{o.label}: probability", group="outcome_prior")
+    if s.positions:
+        share = fc.values("share_anchor")
+        j = 0
+        for pos in s.positions:
+            for pt in pos.path:
+                if _varies(share[:, j]):
+                    when = pt.at.strftime("%b %Y")
+                    cond = f" if {pt.outcome}" if pt.outcome else ""
+                    coord = f"{pos.id}|{pt.at.isoformat()}|{pt.outcome or 'any'}"
+                    add("share_anchor", (j,), coord, f"{pos.label}, {when}{cond}")
+                j += 1
+    events = [p for p in s.predictions if p.kind == "event"]
+    for i, p in enumerate(events):
+        qs = [p.probability] if p.probability is not None else list((p.probability_by_outcome or {}).values())
+        # the recorded event probability also moves with the realized outcome; it is an
+        # input only when the analyst stated an uncertain probability
+        if any(not q.canonical("unit").is_point for q in qs):
+            add("event_probability", (i,), p.id, f"Probability of {p.id}")
+    return out
+
+
+def input_matrix(fc: Forecast, inputs: list[Input]) -> np.ndarray:
+    """The inputs' draws as columns of an ``(n_draws, n_inputs)`` array."""
+    cache: dict[str, np.ndarray] = {}
+    cols = []
+    for inp in inputs:
+        if inp.variable not in cache:
+            cache[inp.variable] = fc.values(inp.variable)
+        cols.append(_take(cache[inp.variable], inp.index))
+    return np.column_stack(cols) if cols else np.empty((fc.n_draws, 0))
+
+
+# --- the estimator ------------------------------------------------------------
+
+
+def _easi_batch(y_perm: np.ndarray, harmonics: int) -> np.ndarray:
+    """:func:`SALib.analyze.rbd_fast.compute_first_order` + ``unskew_S1`` for many rows.
+
+    The same one-sided periodogram (``scipy.signal.periodogram``'s scaling: every
+    bin but DC and, for an even length, Nyquist counts twice), computed with one
+    FFT over all rows instead of one SciPy call per bootstrap resample.
+    """
+    n = y_perm.shape[-1]
+    power = np.abs(np.fft.rfft(y_perm - y_perm.mean(axis=-1, keepdims=True), axis=-1)) ** 2
+    weight = np.full(power.shape[-1], 2.0)
+    weight[0] = 1.0
+    if n % 2 == 0:
+        weight[-1] = 1.0
+    power = power * weight
+    s1 = power[..., 1 : harmonics + 1].sum(axis=-1) / power[..., 1:].sum(axis=-1)
+    lamb = 2 * harmonics / n
+    return np.asarray(s1 - lamb / (1 - lamb) * (1 - s1))
+
+
+def first_order_indices(
+    X: np.ndarray,
+    Y: np.ndarray,
+    *,
+    harmonics: int = HARMONICS,
+    resamples: int = RESAMPLES,
+    conf_level: float = CONF_LEVEL,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """First-order indices ``Var(E[Y|X_i]) / Var(Y)`` of each column of ``X``, from given data.
+
+    The estimator is EASI / RBD-FAST on given data (Plischke 2010; SALib's
+    :mod:`SALib.analyze.rbd_fast`, with Tissot & Prieur's bias correction). Why this
+    one, for a Monte Carlo sample of correlated, non-uniform inputs:
+
+    - it needs no sampling design: it sorts the existing draws by ``X_i`` and reads
+      ``E[Y | X_i]`` off the low harmonics of ``Y`` in that order, so it works on the
+      simulation's own draws (Saltelli/Sobol' designs would need new model runs with
+      independent uniform inputs);
+    - it uses only the ranks of ``X_i``, so the inputs' distributions (lognormal,
+      logit-normal, Dirichlet) do not matter;
+    - the first-order index it estimates is defined whatever the dependence between
+      inputs; with correlated inputs it includes what an input reveals about its
+      correlated partners (see :func:`sensitivity`'s ``independent`` column);
+    - it costs one sort and one FFT per input, so every input of every target is
+      affordable at 20,000 draws. (SALib's ``delta`` also gives given-data first-order
+      indices, by bins, but reseeds NumPy's global generator and costs a kernel
+      density estimate per bin; ``pawn`` and the delta measure itself are not
+      variance-based.)
+
+    Parameters
+    ----------
+    X : array (n, d)
+    Y : array (n,)
+    harmonics : int
+        Harmonics summed (SALib's ``M``).
+    resamples : int
+        Bootstrap resamples for ``conf``; 0 skips it (``conf`` is NaN).
+    conf_level : float
+    seed : int
+        Seed of the bootstrap.
+
+    Returns
+    -------
+    first_order, conf : arrays (d,)
+        ``conf`` is SALib's: the half-width of a normal ``conf_level`` interval from
+        the SD of estimates on half-size bootstrap resamples, so it is conservative
+        (about sqrt(2) times the full-sample uncertainty).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((20_000, 2))
+    >>> s1, conf = first_order_indices(X, 2 * X[:, 0] + X[:, 1])
+    >>> np.round(s1, 1).tolist()
+    [0.8, 0.2]
+    """
+    from SALib.analyze import rbd_fast
+
+    X = np.asarray(X, dtype=float)
+    Y = np.asarray(Y, dtype=float)
+    n, d = X.shape
+    s1 = np.full(d, np.nan)
+    conf = np.full(d, np.nan)
+    if n < 4 * harmonics or not _varies(Y):
+        return s1, conf
+    from scipy.stats import norm
+
+    rng = np.random.default_rng(seed)
+    # SALib's bootstrap draws n/2 of the n draws with replacement; drawing how often
+    # each draw is picked (multinomial counts) instead lets one sort per input serve
+    # every resample: repeat the sorted draws by their counts
+    half = n // 2
+    counts = rng.multinomial(half, np.full(n, 1.0 / n), size=resamples) if resamples > 0 else None
+    z = float(norm.ppf(0.5 + conf_level / 2.0))
+    for i in range(d):
+        s1[i] = rbd_fast.unskew_S1(
+            rbd_fast.compute_first_order(rbd_fast.permute_outputs(X[:, i], Y), harmonics), harmonics, n
+        )
+        if counts is not None:
+            order = np.argsort(X[:, i], kind="stable")
+            yb = np.repeat(np.tile(Y[order], resamples), counts[:, order].ravel()).reshape(resamples, half)
+            est = _easi_batch(np.concatenate([yb[:, ::2], yb[:, 1::2][:, ::-1]], axis=1), harmonics)
+            conf[i] = z * float(est.std(ddof=1))
+    return s1, conf
+
+
+def _normal_scores(X: np.ndarray) -> np.ndarray:
+    from scipy.special import ndtri
+
+    n = X.shape[0]
+    ranks = np.argsort(np.argsort(X, axis=0, kind="stable"), axis=0)
+    return np.asarray(ndtri((ranks + 0.5) / n))
+
+
+def independent_parts(X: np.ndarray, groups: list[str]) -> np.ndarray:
+    """Each column's part not explained by the columns outside its group.
+
+    Inputs are mapped to normal scores (a Gaussian copula), and each is regressed
+    on the others' scores; the residual is what the input carries on its own. A
+    column fully explained by the others comes back as zeros.
+    """
+    n, d = X.shape
+    Z = _normal_scores(X)
+    # normal scores have mean 0: the regressions need only their (d, d) cross-products
+    C = Z.T @ Z / n
+    out = np.empty_like(Z)
+    for i in range(d):
+        others = [j for j in range(d) if groups[j] != groups[i]]
+        if not others:
+            out[:, i] = Z[:, i]
+            continue
+        coef, *_ = np.linalg.lstsq(C[np.ix_(others, others)], C[others, i], rcond=None)
+        r = Z[:, i] - Z[:, others] @ coef
+        out[:, i] = r if r.var() > 1e-8 * Z[:, i].var() else 0.0
+    return out
+
+
+# --- the two views --------------------------------------------------------------
+
+
+def sensitivity(
+    fc: Forecast,
+    target: str,
+    *,
+    harmonics: int = HARMONICS,
+    resamples: int = RESAMPLES,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Variance-based indices of every uncertain input for one target.
+
+    Parameters
+    ----------
+    fc : Forecast
+    target : str
+        See :func:`parse_target`.
+    harmonics, resamples, seed
+        Passed to :func:`first_order_indices`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per uncertain input, most important first:
+
+        ``input``, ``label``
+            Recorded variable with its coordinate, and human text.
+        ``first_order``, ``conf``
+            ``Var(E[Y | X_i]) / Var(Y)`` from the draws, with the half-width of its
+            95% interval. With correlated inputs (the markets' CAGRs share the
+            common factor) it includes what the input reveals about its partners:
+            another market's CAGR scores on the developer-tools target because it
+            moves with the developer-tools CAGR.
+        ``independent``, ``independent_conf``
+            The same index for the input's own part, the residual of its normal
+            score regressed on the other inputs' (the "uncorrelated" index of Mara
+            & Tarantola, 2012). It is what refining this one assumption could
+            change, and it orders the rows (then ``first_order``). The components
+            of the outcome Dirichlet are regressed only on the other inputs, since
+            they sum to one.
+        ``total``
+            NaN: a total index needs ``Var(Y | all inputs but i)``, which given data
+            cannot resolve for twenty-odd inputs and which new model runs would only
+            give with each input resampled alone; the tornado covers interactions
+            one input at a time instead.
+
+        ``attrs["target"]`` holds the target's label and ``attrs["draws"]`` the
+        number of draws used. Rows are NaN when the target does not vary.
+
+    Examples
+    --------
+    >>> import forecast
+    >>> fc = forecast.simulate(forecast.load(forecast.bundled()), draws=5000)  # doctest: +SKIP
+    >>> sensitivity(fc, "market.developer_tools@2027")[["label", "first_order"]]  # doctest: +SKIP
+    """
+    tgt = parse_target(fc.scenario, target)
+    inputs = uncertain_inputs(fc)
+    y = tgt.of(fc)
+    X = input_matrix(fc, inputs)
+    s1, conf = first_order_indices(X, y, harmonics=harmonics, resamples=resamples, seed=seed)
+    si, si_conf = first_order_indices(
+        independent_parts(X, [i.group for i in inputs]) if inputs else X,
+        y,
+        harmonics=harmonics,
+        resamples=resamples,
+        seed=seed,
+    )
+    df = pd.DataFrame(
+        {
+            "input": [i.key for i in inputs],
+            "label": [i.label for i in inputs],
+            "first_order": s1,
+            "total": np.full(len(inputs), np.nan),
+            "conf": conf,
+            "independent": si,
+            "independent_conf": si_conf,
+        },
+        columns=SENSITIVITY_COLUMNS,
+    )
+    df = df.sort_values(["independent", "first_order"], ascending=False, kind="stable", na_position="last")
+    df = df.reset_index(drop=True)
+    df.attrs.update(target=tgt.label, spec=tgt.spec, draws=len(y))
+    return df
+
+
+def _quantile_fn(fc: Forecast, inp: Input) -> Callable[[float], Any]:
+    """Where the input sits at quantile ``q``: from the draws, or per outcome for events."""
+    if inp.variable == "event_probability":
+        s = fc.scenario
+        p = [p for p in s.predictions if p.kind == "event"][inp.index[0]]
+        ids = s.outcome_ids or ["all"]
+        qs = [
+            p.probability if p.probability is not None else (p.probability_by_outcome or {})[k] for k in ids
+        ]
+        return lambda q: np.array([float(x.canonical("unit").quantile(q)) for x in qs])
+    x = _take(fc.values(inp.variable), inp.index)
+    return lambda q: float(np.quantile(x, q))
+
+
+def _fixed(md: ModelData, fc: Forecast, inputs: list[Input], at: dict[str, Any]) -> ModelData:
+    """Model data with every listed input fixed at the value in ``at`` (a point)."""
+    a = {k: np.array(v, copy=True) for k, v in md.arrays().items()}
+    prior_point = None
+    for inp in inputs:
+        v = at[inp.key]
+        if inp.variable in ("size", "volatility", "share_anchor", "common_factor"):
+            prefix = {"size": "size", "volatility": "vol", "share_anchor": "share", "common_factor": "rho"}[
+                inp.variable
+            ]
+            a[f"{prefix}_fam"][inp.index] = int(Family.NORMAL)
+            a[f"{prefix}_a"][inp.index] = v
+            a[f"{prefix}_b"][inp.index] = 0.0
+        elif inp.variable in ("growth", "growth_surprise"):
+            (m,) = inp.index
+            if inp.variable == "growth":
+                drift = float(np.log1p(v))
+                sd = md.drift_sd[m]
+                surprise = (drift - md.drift_mu[m]) / sd if sd > 0 else 0.0
+                a["drift_mu"][m], a["drift_sd"][m] = drift, 0.0
+            else:
+                surprise = v
+            # the growth surprise also shifts the outcome odds: fix that effect too
+            a["calib"] = a["calib"] + a["beta"][:, m] * surprise
+            a["beta"][:, m] = 0.0
+        elif inp.variable == "event_probability":
+            (e,) = inp.index
+            a["event_fam"][e, :] = int(Family.NORMAL)
+            a["event_a"][e, :] = v
+            a["event_b"][e, :] = 0.0
+        elif inp.variable == "outcome_prior":
+            if prior_point is None:
+                prior_point = np.asarray(at["outcome_prior"], dtype=float).copy()
+            (k,) = inp.index
+            if at.get("_moved") == inp.key:
+                rest = 1.0 - prior_point[k]
+                scale = (1.0 - v) / rest if rest > 0 else 0.0
+                prior_point = prior_point * scale
+                prior_point[k] = v
+    if prior_point is not None:
+        a["alpha"] = np.clip(prior_point, 1e-12, None) * POINT_CONCENTRATION
+    return replace(md, **a)  # type: ignore[arg-type]
+
+
+def tornado(
+    fc: Forecast,
+    target: str,
+    *,
+    low: float = 0.1,
+    high: float = 0.9,
+    draws: int = TORNADO_DRAWS,
+    seed: int | None = None,
+) -> pd.DataFrame:
+    """One input at a time: the target when the input moves from ``low`` to ``high``.
+
+    Every uncertain input is fixed at its median (the outcome Dirichlet at its
+    mean, the point whose components sum to one) and one at a time moved to its
+    ``low`` and ``high`` quantile (from the forecast's draws; event probabilities
+    per outcome from the scenario). Moving one Dirichlet component rescales the
+    others to keep the sum at one. What stays random is the residual: yearly
+    shocks, the realized outcome and event times, drawn with the same seed in every
+    run (common random numbers), so differences between rows are not noise.
+
+    The model is re-evaluated by loading the fixed inputs into the cached compiled
+    simulator (same structure: no recompile), ``2 * inputs + 1`` calls of ``draws``
+    draws. For a forecast conditioned on evidence, the quantiles come from the
+    posterior draws but the residual is simulated forward (as without evidence).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``input``, ``label``, ``low`` (the target at the input's ``low`` quantile),
+        ``high`` (at its ``high`` quantile), ``base`` (every input at its median),
+        ``low_value``/``high_value`` (the input's values there; NaN for event
+        probabilities, which differ by outcome) and ``swing`` = ``|high - low|``,
+        largest swing first. The target statistic is the median, or the mean for a
+        probability (``outcome.*``, ``prediction.*``).
+
+    Examples
+    --------
+    >>> import forecast
+    >>> fc = forecast.simulate(forecast.load(forecast.bundled()), draws=5000)  # doctest: +SKIP
+    >>> tornado(fc, "revenue.deepseek_devtools@2028").head(3)  # doctest: +SKIP
+    """
+    from forecast.model import model_data
+    from forecast.simulate import simulator
+
+    tgt = parse_target(fc.scenario, target)
+    inputs = uncertain_inputs(fc)
+    seed = fc.seed if seed is None else seed
+    # observations only enter observed variables, which forward simulation never reads
+    md = model_data(fc.scenario).without_observations()
+    qfn = {inp.key: _quantile_fn(fc, inp) for inp in inputs}
+    median: dict[str, Any] = {k: f(0.5) for k, f in qfn.items()}
+    if any(inp.variable == "outcome_prior" for inp in inputs):
+        median["outcome_prior"] = fc.values("outcome_prior").mean(axis=0)
+
+    def run(at: dict[str, Any]) -> float:
+        data = _fixed(md, fc, inputs, at)
+        return tgt.summarize(tgt.of(simulator(data)(draws, seed)))
+
+    base = run(median)
+    rows = []
+    for inp in inputs:
+        lo_v, hi_v = qfn[inp.key](low), qfn[inp.key](high)
+        lo = run({**median, inp.key: lo_v, "_moved": inp.key})
+        hi = run({**median, inp.key: hi_v, "_moved": inp.key})
+        scalar = np.ndim(lo_v) == 0
+        rows.append(
+            {
+                "input": inp.key,
+                "label": inp.label,
+                "low": lo,
+                "high": hi,
+                "base": base,
+                "low_value": float(lo_v) if scalar else np.nan,
+                "high_value": float(hi_v) if scalar else np.nan,
+                "swing": abs(hi - lo),
+            }
+        )
+    df = pd.DataFrame(rows, columns=TORNADO_COLUMNS)
+    df = df.sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)
+    df.attrs.update(target=tgt.label, spec=tgt.spec, base=base, low=low, high=high, statistic=tgt.statistic)
+    return df
+
+
+# --- figures ------------------------------------------------------------------
+
+
+def plot_tornado(df: pd.DataFrame, *, top: int = 12, ax: Any = None) -> Figure:
+    """A tornado chart of :func:`tornado`'s table (largest swing on top).
+
+    Examples
+    --------
+    >>> fig = plot_tornado(tornado(fc, "total@2027"))  # doctest: +SKIP
+    """
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.figure import Figure
+
+    rows = df.head(top).iloc[::-1]
+    base = float(df.attrs.get("base", rows["base"].iloc[0] if len(rows) else 0.0))
+    if ax is None:
+        fig = Figure(figsize=(7.5, 0.4 * max(len(rows), 3) + 1.2))
+        ax = fig.add_subplot()
+    else:
+        fig = ax.figure
+    y = np.arange(len(rows))
+    lo_q, hi_q = df.attrs.get("low", 0.1), df.attrs.get("high", 0.9)
+    ax.barh(y, rows["low"] - base, left=base, color="#c8553d", label=f"input at its {lo_q:.0%} point")
+    ax.barh(y, rows["high"] - base, left=base, color="#2d7dd2", label=f"input at its {hi_q:.0%} point")
+    ax.axvline(base, color="black", lw=0.8)
+    ax.set_yticks(y, [_short(t) for t in rows["label"]], fontsize=8)
+    stat = "mean" if df.attrs.get("statistic") == "mean" else "median"
+    ax.set_xlabel(f"{df.attrs.get('target', 'target')} ({stat})")
+    ax.legend(fontsize=8, loc="lower right", frameon=False)
+    ax.set_title("What moves it: one input at a time, others at their medians", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def _short(text: str, width: int = 48) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
