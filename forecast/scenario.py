@@ -459,10 +459,12 @@ def merge(parent: Mapping[str, Any], child: Mapping[str, Any]) -> dict[str, Any]
         elif isinstance(old, dict) and isinstance(value, dict):
             out[key] = merge(old, value)
         elif _is_id_list(old) and _is_id_list(value):
-            by_id = {item["id"]: i for i, item in enumerate(old)}
+            # only text ids name items: a child's `id = []` or `id = 5` is a new (and
+            # invalid, so reported) item, not a crash on an unhashable key
+            by_id = {item["id"]: i for i, item in enumerate(old) if isinstance(item["id"], str)}
             merged = list(old)
             for item in value:
-                if item["id"] in by_id:
+                if isinstance(item["id"], str) and item["id"] in by_id:
                     merged[by_id[item["id"]]] = _merge_item(old[by_id[item["id"]]], item)
                 else:
                     merged.append(copy.deepcopy(item))

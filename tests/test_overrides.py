@@ -262,3 +262,13 @@ def test_overrides_on_the_bundled_scenario() -> None:
     assert cagr is not None and cagr.median == 0.30 and cagr.sigma == 0.08
     assert cagr.source is not None and cagr.source.startswith("assumption: override (was: seed:")
     assert what_if.market("developer_tools").projection is None
+
+
+@pytest.mark.parametrize("bad_id", ["[]", "5", "{ a = 1 }"])
+def test_child_item_with_a_non_text_id_is_reported_not_a_crash(write: Writer, bad_id: str) -> None:
+    # regression: `id = []` in a child list crashed merge() with "unhashable type"
+    write(VALID_TOML, name="base.toml")
+    child = write(f'extends = "base.toml"\n[[markets]]\nid = {bad_id}\ncagr = 0.1\n', name="child.toml")
+    with pytest.raises(forecast.ScenarioError) as info:
+        load(child)
+    assert "markets[2].id: input should be a valid string" in str(info.value)

@@ -298,9 +298,19 @@ toml_values = st.recursive(
 
 @st.composite
 def tree_corruptions(draw: st.DrawFn) -> tuple[str, str]:
-    """Drop keys and list items, or put values of any type anywhere."""
+    """Drop keys and list items, or put values of any type anywhere, in a shipped file."""
     name = draw(st.sampled_from(sorted(SEEDS)))
-    tree = tomllib.loads(SEEDS[name])
+    return name, corrupt_tree(draw, tomllib.loads(SEEDS[name]))
+
+
+@st.composite
+def generated_corruptions(draw: st.DrawFn) -> tuple[str, str]:
+    """The same, in a generated valid scenario (more shapes than the shipped files)."""
+    tree = tomllib.loads(Scenario.from_dict(draw(scenarios())).to_toml())
+    return "generated", corrupt_tree(draw, tree)
+
+
+def corrupt_tree(draw: st.DrawFn, tree: dict[str, Any]) -> str:
     for _ in range(draw(st.integers(1, 3))):
         parent: Any = None
         key: Any = None
@@ -314,7 +324,7 @@ def tree_corruptions(draw: st.DrawFn) -> tuple[str, str]:
             del parent[key]
         else:
             parent[key] = draw(toml_values)
-    return name, tomli_w.dumps(tree)
+    return tomli_w.dumps(tree)
 
 
 def check_never_crashes(name: str, text: str) -> None:
@@ -350,4 +360,9 @@ def test_corrupted_text_gives_only_scenario_errors(case: tuple[str, str]) -> Non
 
 @given(tree_corruptions())
 def test_corrupted_values_give_only_scenario_errors(case: tuple[str, str]) -> None:
+    check_never_crashes(*case)
+
+
+@given(generated_corruptions())
+def test_corrupted_generated_scenarios_give_only_scenario_errors(case: tuple[str, str]) -> None:
     check_never_crashes(*case)
