@@ -366,3 +366,39 @@ def test_corrupted_values_give_only_scenario_errors(case: tuple[str, str]) -> No
 @given(generated_corruptions())
 def test_corrupted_generated_scenarios_give_only_scenario_errors(case: tuple[str, str]) -> None:
     check_never_crashes(*case)
+
+
+@st.composite
+def override_keys(draw: st.DrawFn, raw: dict[str, Any]) -> str:
+    """A dotted key: a walk into the scenario (list items by id), maybe off its end."""
+    parts: list[str] = []
+    node: Any = raw
+    while isinstance(node, dict | list) and node and draw(st.booleans()):
+        if isinstance(node, dict):
+            key = draw(st.sampled_from(sorted(node)))
+            parts.append(key)
+            node = node[key]
+        else:
+            item = draw(st.sampled_from(node))
+            if not (isinstance(item, dict) and isinstance(item.get("id"), str)):
+                break
+            parts.append(item["id"])
+            node = item
+    parts += draw(st.lists(st.sampled_from(["x", "id", "value", "cagr", "0", ""]), max_size=2))
+    return ".".join(parts) or "title"
+
+
+@given(st.data())
+def test_overrides_give_only_scenario_errors(data: st.DataObject) -> None:
+    base = load(SCENARIOS / "deepseek.toml")
+    overrides = {
+        data.draw(override_keys(base.raw)): data.draw(st.none() | toml_values)
+        for _ in range(data.draw(st.integers(1, 3)))
+    }
+    try:
+        s = base.with_overrides(overrides)
+    except ScenarioError as e:
+        assert e.problems
+    else:
+        tomllib.loads(s.to_toml())
+        assert 1 <= len(s.years) <= 101
