@@ -517,6 +517,10 @@ def merge_quantity(parent: dict[str, Any], child: Any) -> Any:
     """
     if _is_number(child):
         child = {"median": child} if "median" in parent and "sigma" in parent else {"value": child}
+    if not isinstance(child, dict):
+        # not an input at all (text, a list, true): it replaces the parent's, and
+        # validation then says what is wrong with it
+        return copy.deepcopy(child)
     keys = set(child) & _FORM_KEYS
     if not keys:
         return {**parent, **child}

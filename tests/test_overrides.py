@@ -272,3 +272,13 @@ def test_child_item_with_a_non_text_id_is_reported_not_a_crash(write: Writer, ba
     with pytest.raises(forecast.ScenarioError) as info:
         load(child)
     assert "markets[2].id: input should be a valid string" in str(info.value)
+
+
+@pytest.mark.parametrize("value", [False, [0.3], "0.3"])
+def test_override_of_an_input_with_a_non_number_is_reported(base: Scenario, value: object) -> None:
+    # regression: merge_quantity crashed (TypeError) on a bool or a list over an input
+    with pytest.raises(forecast.ScenarioError) as info:
+        base.with_overrides({"correlation.common_factor": value})
+    [problem] = info.value.problems
+    assert problem.path == "correlation.common_factor"
+    assert problem.message.startswith("must be a number or a table")
