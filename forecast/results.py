@@ -117,6 +117,19 @@ class Forecast:
         ds = self.draws
         return int(ds.sizes["chain"] * ds.sizes["draw"])
 
+    @property
+    def warnings(self) -> list[str]:
+        """Convergence warnings when NUTS ran (see :func:`forecast.inference.check`).
+
+        Empty when R-hat ≤ 1.01, bulk and tail ESS ≥ 400 and nothing diverged, or
+        when there was no NUTS run (forward draws are independent).
+        """
+        if self.diagnostics is None:
+            return []
+        from forecast.inference import check
+
+        return check(self)
+
     def values(self, name: str) -> np.ndarray:
         """Draws of one variable, flattened to (draws, ...)."""
         arr = self.draws[name].values
