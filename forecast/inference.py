@@ -1,0 +1,531 @@
+"""Evidence and signposts: updating the odds with NUTS.
+
+When a scenario has observed market sizes (``[[evidence]]``) or observed signposts,
+:func:`forecast.simulate.simulate` calls :func:`infer`:
+
+1. the **prior** is forward-simulated exactly as without evidence (same seed, same
+   numbers as ``prior_only=True``), for prior-vs-posterior comparison;
+2. NUTS samples the latents of the inference model (``build_model(data,
+   predictive=False)``: standard-normal input latents and the Dirichlet outcome prior;
+   evidence is a lognormal observation, observed signposts a likelihood marginal over
+   the outcome, so there is no discrete latent);
+3. every recorded output (market sizes, outcome probabilities, shares, predictions...)
+   is recomputed from the posterior latents in **one** batched call of the
+   conditional simulator (:func:`forecast.simulate.simulator` with
+   ``conditional=True``), which also draws the predictive quantities (the realized
+   outcome given the signposts, share paths, events);
+4. convergence is checked: R-hat ≤ 1.01, bulk and tail ESS ≥ 400 and no divergent
+   transitions (:func:`check`).
+
+The sampler is compiled once per model structure and shape and reused for every
+scenario of that shape by swapping the data (nutpie's ``with_data``, or
+``pm.set_data`` for PyMC's own NUTS), which is what makes simulation-based
+calibration affordable.
+
+Examples
+--------
+>>> import forecast
+>>> s = forecast.load(forecast.bundled("deepseek-update"))
+>>> fc = forecast.simulate(s, draws=4000, seed=1)  # doctest: +SKIP
+>>> fc.outcomes()[["outcome", "stated", "probability", "mcse"]]  # doctest: +SKIP
+>>> check(fc)  # doctest: +SKIP
+[]
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+import warnings
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from forecast.model import INFERENCE_LATENTS, ModelData, build_model, model_data, set_model_data
+from forecast.scenario import Scenario
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+    from forecast.results import Forecast
+
+#: convergence thresholds (see :func:`check`)
+RHAT_MAX = 1.01
+ESS_MIN = 400
+
+CHAINS = 4  # four chains make R-hat meaningful; on 2 cores they cost ~1.3x two chains
+TUNE = 1000
+MIN_DRAWS_PER_CHAIN = 1000  # below this the ESS threshold is hard to meet
+MAX_DRAWS_PER_CHAIN = 5000  # beyond this the predictive draws add little
+
+SAMPLERS = ("nutpie", "pymc")
+
+#: recorded outputs that are functions of the NUTS latents alone (no predictive noise):
+#: their diagnostics are the sampler's; the others add independent predictive draws
+DIAGNOSED_OUTPUTS = (
+    "size",
+    "growth",
+    "volatility",
+    "common_factor",
+    "growth_surprise",
+    "outcome_prior",
+    "market_size",
+    "total_market",
+    "outcome_probability",
+    "signpost_probability",
+)
+
+
+def default_sampler() -> str:
+    """``"nutpie"`` when it is installed, else PyMC's own NUTS (``"pymc"``)."""
+    from importlib.util import find_spec
+
+    return "nutpie" if find_spec("nutpie") is not None else "pymc"
+
+
+def draws_per_chain(draws: int, chains: int = CHAINS) -> int:
+    """NUTS draws per chain so that all chains together retain about ``draws``.
+
+    At least :data:`MIN_DRAWS_PER_CHAIN` (the ESS threshold needs them) and at most
+    :data:`MAX_DRAWS_PER_CHAIN`.
+
+    Examples
+    --------
+    >>> draws_per_chain(20_000), draws_per_chain(100), draws_per_chain(10**7)
+    (5000, 1000, 5000)
+    """
+    return min(MAX_DRAWS_PER_CHAIN, max(MIN_DRAWS_PER_CHAIN, math.ceil(draws / chains)))
+
+
+# --- compiled samplers -----------------------------------------------------------
+
+
+@dataclass
+class CompiledSampler:
+    """The inference model of one structure and shape, compiled for one sampler."""
+
+    kind: str
+    model: Any  # pm.Model (predictive=False)
+    compiled: Any  # nutpie CompiledModel, or PyMC's NUTS step
+    data_names: frozenset[str]  # data containers the compiled functions read
+    compile_seconds: float
+
+
+_CACHE: dict[tuple[Any, ...], CompiledSampler] = {}
+COMPILE_COUNT = 0  # how many samplers this process compiled (tests keep it small)
+
+
+def _key(data: ModelData, kind: str) -> tuple[Any, ...]:
+    # nutpie fixes the shapes of the sampled variables at compile time, so the shape of
+    # every array is part of the key, not only which observations exist
+    shapes = tuple(sorted((k, v.shape) for k, v in data.arrays().items()))
+    return (kind, data.structure, shapes)
+
+
+def compiled_sampler(data: ModelData, sampler: str | None = None) -> CompiledSampler:
+    """The cached compiled sampler for this structure and shape (compiled on first use).
+
+    Examples
+    --------
+    >>> import forecast
+    >>> d = model_data(forecast.load(forecast.bundled("deepseek-update")))
+    >>> cs = compiled_sampler(d)  # doctest: +SKIP
+    >>> compiled_sampler(d) is cs  # doctest: +SKIP
+    True
+    """
+    global COMPILE_COUNT
+    kind = sampler or default_sampler()
+    if kind not in SAMPLERS:
+        raise ValueError(f"sampler must be one of {', '.join(SAMPLERS)} (got {kind!r})")
+    key = _key(data, kind)
+    cached = _CACHE.get(key)
+    if cached is not None:
+        cached.compile_seconds = 0.0  # compiled earlier: nothing to pay now
+        return cached
+    t0 = time.perf_counter()
+    model = build_model(data, predictive=False)
+    if kind == "nutpie":
+        import nutpie
+
+        compiled = nutpie.compile_pymc_model(model, var_names=list(INFERENCE_LATENTS))
+        names = frozenset(var.name for var in compiled.shared_var_keys)
+    else:
+        import pymc as pm
+
+        with model:
+            compiled = pm.NUTS(vars=model.free_RVs)
+        names = frozenset(data.arrays())
+    COMPILE_COUNT += 1
+    cs = _CACHE[key] = CompiledSampler(kind, model, compiled, names, time.perf_counter() - t0)
+    return cs
+
+
+@dataclass
+class NutsResult:
+    """Posterior draws of the inference latents and the sampler statistics."""
+
+    posterior: xr.Dataset  # (chain, draw, ...) of INFERENCE_LATENTS
+    sample_stats: xr.Dataset  # includes ``diverging``
+    compile_seconds: float
+    sample_seconds: float
+    sampler: str
+
+
+def nuts(
+    data: ModelData,
+    *,
+    sampler: str | None = None,
+    chains: int = CHAINS,
+    tune: int = TUNE,
+    draws: int = MIN_DRAWS_PER_CHAIN,
+    seed: int = 0,
+    progress: bool = False,
+    cores: int | None = None,
+) -> NutsResult:
+    """Sample the inference latents of ``data`` with NUTS.
+
+    The compiled sampler is reused across calls with data of the same structure and
+    shape; only the arrays are swapped.
+
+    Parameters
+    ----------
+    data : ModelData
+    sampler : {"nutpie", "pymc"}, optional
+        Default: nutpie when installed.
+    chains, tune, draws : int
+        Chains, tuning steps per chain and retained draws per chain.
+    seed : int
+        Same seed, same draws.
+    progress : bool
+        Show the sampler's progress bar.
+    cores : int, optional
+        Chains run in parallel on up to this many cores (default: all, at most
+        ``chains``).
+
+    Examples
+    --------
+    >>> import forecast
+    >>> d = model_data(forecast.load(forecast.bundled("deepseek-update")))
+    >>> res = nuts(d, draws=500, seed=1)  # doctest: +SKIP
+    >>> res.posterior["z_growth"].sizes  # doctest: +SKIP
+    """
+    cs = compiled_sampler(data, sampler)
+    arrays = {k: v for k, v in data.arrays().items() if k in cs.data_names}
+    cores = max(1, min(chains, cores or os.cpu_count() or 1))
+    t0 = time.perf_counter()
+    if cs.kind == "nutpie":
+        import nutpie
+
+        trace = nutpie.sample(
+            cs.compiled.with_data(**arrays),
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            cores=cores,
+            seed=seed,
+            progress_bar=progress,
+            save_warmup=False,
+        )
+    else:
+        trace = _sample_pymc(
+            cs, data, chains=chains, tune=tune, draws=draws, seed=seed, progress=progress, cores=cores
+        )
+    elapsed = time.perf_counter() - t0
+    posterior = trace["posterior"].to_dataset()[list(INFERENCE_LATENTS)]
+    stats = trace["sample_stats"].to_dataset()
+    # keep numeric statistics only: nutpie's divergence messages are Python objects,
+    # which netCDF cannot store
+    stats = stats[[v for v in stats.data_vars if stats[v].dtype.kind in "biuf"]]
+    return NutsResult(posterior, stats, cs.compile_seconds, elapsed, cs.kind)
+
+
+def _sample_pymc(
+    cs: CompiledSampler,
+    data: ModelData,
+    *,
+    chains: int,
+    tune: int,
+    draws: int,
+    seed: int,
+    progress: bool,
+    cores: int,
+) -> Any:
+    import pymc as pm
+
+    set_model_data(cs.model, data)
+    # a supplied step gets no jittered start; disperse the chains' starts so that
+    # R-hat can see chains that did not mix
+    rng = np.random.default_rng(seed)
+    initvals = [
+        {
+            rv.name: rng.uniform(-1, 1, size=_shape(cs.model, rv))
+            for rv in cs.model.free_RVs
+            if rv.name.startswith("z_")
+        }
+        for _ in range(chains)
+    ]
+    with warnings.catch_warnings():
+        # the convergence checks are ours (check()); PyMC's warnings would duplicate them
+        warnings.simplefilter("ignore")
+        return pm.sample(
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            cores=cores,
+            random_seed=seed,
+            step=cs.compiled,
+            initvals=initvals,
+            var_names=list(INFERENCE_LATENTS),
+            nuts_sampler="pymc",
+            progressbar=progress,
+            compute_convergence_checks=False,
+            quiet=not progress,
+            model=cs.model,
+        )
+
+
+def _shape(model: Any, rv: Any) -> tuple[int, ...]:
+    return tuple(int(model.dim_lengths[d].get_value()) for d in model.named_vars_to_dims.get(rv.name, ()))
+
+
+# --- inference -------------------------------------------------------------------
+
+
+def infer(
+    scenario: Scenario,
+    *,
+    draws: int,
+    seed: int,
+    sampler: str | None = None,
+    progress: bool = False,
+    chains: int = CHAINS,
+    tune: int = TUNE,
+    nuts_draws: int | None = None,
+) -> Forecast:
+    """Condition a scenario on its evidence and observed signposts.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        With ``[[evidence]]`` and/or signposts marked ``observed``.
+    draws : int
+        Requested draws: the prior gets exactly this many; NUTS retains about this
+        many over all chains (see :func:`draws_per_chain`).
+    seed : int
+        Same seed, same numbers (prior, NUTS and predictive draws).
+    sampler : {"nutpie", "pymc"}, optional
+        NUTS implementation; default nutpie when installed.
+    progress : bool
+        Show the sampler's progress bar.
+    chains, tune : int
+        NUTS chains and tuning steps per chain.
+    nuts_draws : int, optional
+        Retained draws per chain, overriding :func:`draws_per_chain`.
+
+    Returns
+    -------
+    Forecast
+        ``data`` has groups ``prior``, ``posterior`` (the NUTS latents and every
+        recorded output), ``sample_stats`` and ``observed_data``;
+        ``diagnostics`` holds R-hat and ESS per variable (see :func:`diagnose`).
+
+    Examples
+    --------
+    >>> import forecast
+    >>> s = forecast.load(forecast.bundled("deepseek-update"))
+    >>> fc = infer(s, draws=4000, seed=1)  # doctest: +SKIP
+    >>> sorted(fc.data.children)  # doctest: +SKIP
+    ['observed_data', 'posterior', 'prior', 'sample_stats']
+    """
+    import xarray as xr
+
+    from forecast.results import Forecast, _attrs, to_dataset
+    from forecast.simulate import forward, simulator
+
+    data = model_data(scenario)
+    if not data.structure[0] and not data.structure[1]:
+        raise ValueError(f"{scenario.id}: nothing observed, so nothing to infer (use forward simulation)")
+    per_chain = nuts_draws or draws_per_chain(draws, chains)
+    nuts_seed, predictive_seed = (int(s) for s in np.random.SeedSequence(seed).generate_state(2))
+
+    t0 = time.perf_counter()
+    prior_values, prior_compile = forward(scenario, draws, seed)
+    t_prior = time.perf_counter() - t0 - prior_compile
+
+    res = nuts(
+        data, sampler=sampler, chains=chains, tune=tune, draws=per_chain, seed=nuts_seed, progress=progress
+    )
+
+    # posterior predictive: every output from the posterior latents in one call
+    t1 = time.perf_counter()
+    sim = simulator(data, conditional=True)
+    n_chain, n_draw = res.posterior.sizes["chain"], res.posterior.sizes["draw"]
+    flat = {
+        name: res.posterior[name].values.reshape(n_chain * n_draw, *res.posterior[name].shape[2:])
+        for name in sim.inputs
+    }
+    sim_compile = sim.compile_seconds
+    if sim_compile:
+        # numba compiles on the first call: count that as compile time, not simulation
+        sim(1, predictive_seed, posterior={k: v[:1] for k, v in flat.items()})
+        sim_compile = time.perf_counter() - t1
+    t2 = time.perf_counter()
+    values = sim(n_chain * n_draw, predictive_seed, posterior=flat)
+    t_predictive = time.perf_counter() - t2
+
+    posterior = to_dataset(scenario, values, chains=n_chain)
+    latents = res.posterior.drop_vars([v for v in res.posterior.data_vars if v in posterior.data_vars])
+    latents = latents.drop_vars(["chain", "draw"]).assign_coords(
+        {d: list(c.values) for d, c in latents.coords.items()}
+    )
+    posterior = xr.merge([posterior, latents], join="exact", compat="equals", combine_attrs="drop_conflicts")
+    posterior = posterior.assign_coords(chain=np.arange(n_chain), draw=np.arange(n_draw))
+    stats = res.sample_stats.assign_coords(chain=np.arange(n_chain), draw=np.arange(n_draw))
+
+    tree = xr.DataTree.from_dict(
+        {
+            "prior": to_dataset(scenario, prior_values),
+            "posterior": posterior,
+            "sample_stats": stats,
+            "observed_data": observed_data(data),
+        }
+    )
+    tree.attrs.update(_attrs(scenario, seed))
+    tree.attrs.update({"sampler": res.sampler, "chains": n_chain, "tune": tune, "draws_per_chain": n_draw})
+    timings = {
+        "compile": prior_compile + res.compile_seconds + sim_compile,
+        "simulate": t_prior + t_predictive,
+        "sample": res.sample_seconds,
+    }
+    diagnostics = diagnose(posterior, stats)
+    diagnostics.attrs.update(
+        {"sampler": res.sampler, "chains": n_chain, "tune": tune, "draws_per_chain": n_draw}
+    )
+    return Forecast(scenario, tree, seed, timings, diagnostics, prior_only=False)
+
+
+def observed_data(data: ModelData) -> xr.Dataset:
+    """The observations as the inference model sees them.
+
+    ``evidence_observed`` is the log of the observed market size (its ``value`` and
+    ``rel_error`` ride along); ``signpost_observed`` is 1 for true, 0 for false.
+    """
+    import xarray as xr
+
+    return xr.Dataset(
+        {
+            "evidence_observed": ("evidence", data.evidence_log),
+            "evidence_value": ("evidence", np.exp(data.evidence_log)),
+            "evidence_rel_error": ("evidence", data.evidence_sd),
+            "signpost_observed": ("observed_signpost", data.obs_signpost),
+        },
+        coords={"evidence": data.coords["evidence"], "observed_signpost": data.coords["observed_signpost"]},
+    )
+
+
+# --- diagnostics -----------------------------------------------------------------
+
+
+def diagnose(posterior: xr.Dataset, sample_stats: xr.Dataset) -> pd.DataFrame:
+    """R-hat and bulk/tail ESS per variable, worst element first, plus divergences.
+
+    Elements that are constant over all draws (a point input) have no R-hat or ESS
+    and are left out (so is a variable with no other element). The divergence count
+    is in ``.attrs["divergences"]``, the number of draws in ``.attrs["n_draws"]``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``variable``, ``rhat`` (largest), ``ess_bulk`` and ``ess_tail``
+        (smallest), one row per variable (NUTS latents first).
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> rng = np.random.default_rng(0)
+    >>> post = xr.Dataset({"x": (("chain", "draw"), rng.normal(size=(4, 500)))})
+    >>> stats = xr.Dataset({"diverging": (("chain", "draw"), np.zeros((4, 500), bool))})
+    >>> df = diagnose(post, stats)
+    >>> df.columns.tolist(), df.attrs["divergences"]
+    (['variable', 'rhat', 'ess_bulk', 'ess_tail'], 0)
+    """
+    import arviz_stats as azs
+
+    names = [v for v in (*INFERENCE_LATENTS, *DIAGNOSED_OUTPUTS) if v in posterior.data_vars]
+    if not names:
+        names = [str(v) for v in posterior.data_vars]
+    ds = posterior[list(dict.fromkeys(names))]
+    with warnings.catch_warnings():
+        # constant elements divide by a zero variance; they are masked below
+        warnings.simplefilter("ignore", RuntimeWarning)
+        rhat = azs.rhat(ds)
+        bulk = azs.ess(ds, method="bulk")
+        tail = azs.ess(ds, method="tail")
+    rows = []
+    for name in ds.data_vars:
+        varying = np.asarray((ds[name].max(("chain", "draw")) > ds[name].min(("chain", "draw"))).values)
+        if not varying.any():
+            continue  # a point input: nothing to diagnose
+        r, b, t = (np.asarray(x[name].values, dtype=float)[varying] for x in (rhat, bulk, tail))
+        rows.append(
+            {
+                "variable": name,
+                "rhat": float(np.max(r)),
+                "ess_bulk": float(np.min(b)),
+                "ess_tail": float(np.min(t)),
+            }
+        )
+    df = pd.DataFrame(rows, columns=["variable", "rhat", "ess_bulk", "ess_tail"])
+    diverging = sample_stats["diverging"].values if "diverging" in sample_stats else np.zeros(0)
+    df.attrs["divergences"] = int(np.sum(diverging))
+    df.attrs["n_draws"] = int(posterior.sizes["chain"] * posterior.sizes["draw"])
+    return df
+
+
+def check(fc: Forecast | pd.DataFrame | None) -> list[str]:
+    """Human warnings when NUTS did not converge well enough to trust the numbers.
+
+    Thresholds: R-hat ≤ :data:`RHAT_MAX`, bulk and tail ESS ≥ :data:`ESS_MIN`, no
+    divergent transitions. Empty when all hold (or when no NUTS ran).
+
+    Parameters
+    ----------
+    fc : Forecast or pandas.DataFrame or None
+        A forecast, or its ``diagnostics`` table.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"variable": ["growth"], "rhat": [1.05], "ess_bulk": [900.0], "ess_tail": [800.0]})
+    >>> df.attrs["divergences"] = 0
+    >>> check(df)  # doctest: +ELLIPSIS
+    ['R-hat of growth is 1.05 (above 1.01): ...']
+    """
+    diag = fc if isinstance(fc, pd.DataFrame) or fc is None else fc.diagnostics
+    if diag is None:
+        return []
+    out: list[str] = []
+    advice = "run more draws (--draws) or treat these numbers as rough"
+    for row in diag.to_dict("records"):
+        name, rhat = row["variable"], float(row["rhat"])
+        if rhat > RHAT_MAX:
+            out.append(f"R-hat of {name} is {rhat:.3g} (above {RHAT_MAX}): the chains disagree, {advice}")
+        for kind in ("bulk", "tail"):
+            ess = float(row[f"ess_{kind}"])
+            if ess < ESS_MIN:
+                what = "its mean and median" if kind == "bulk" else "its 5% and 95% quantiles"
+                out.append(
+                    f"{kind} ESS of {name} is {ess:.0f} (below {ESS_MIN}): "
+                    f"{what} rest on too few effective draws, {advice}"
+                )
+    n_div = int(diag.attrs.get("divergences", 0))
+    if n_div:
+        n = diag.attrs.get("n_draws")
+        of = f" of {n} draws" if n else ""
+        out.append(
+            f"{n_div} divergent transitions{of}: NUTS could not follow the posterior everywhere, "
+            "so it may be biased; check evidence that contradicts the inputs"
+        )
+    return out
