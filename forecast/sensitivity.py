@@ -503,34 +503,51 @@ def sensitivity(
     >>> fc = forecast.simulate(forecast.load(forecast.bundled()), draws=5000)  # doctest: +SKIP
     >>> sensitivity(fc, "market.developer_tools@2027")[["label", "first_order"]]  # doctest: +SKIP
     """
-    tgt = parse_target(fc.scenario, target)
+    return sensitivities(fc, [target], harmonics=harmonics, resamples=resamples, seed=seed)[target]
+
+
+def sensitivities(
+    fc: Forecast,
+    targets: list[str],
+    *,
+    harmonics: int = HARMONICS,
+    resamples: int = RESAMPLES,
+    seed: int = 0,
+) -> dict[str, pd.DataFrame]:
+    """:func:`sensitivity` for several targets, sharing the inputs' preparation.
+
+    Every target is checked before any work; the result maps each target string to
+    its table.
+    """
+    tgts = [parse_target(fc.scenario, t) for t in targets]
     inputs = uncertain_inputs(fc)
-    y = tgt.of(fc)
     X = input_matrix(fc, inputs)
-    s1, conf = first_order_indices(X, y, harmonics=harmonics, resamples=resamples, seed=seed)
-    si, si_conf = first_order_indices(
-        independent_parts(X, [i.group for i in inputs]) if inputs else X,
-        y,
-        harmonics=harmonics,
-        resamples=resamples,
-        seed=seed,
-    )
-    df = pd.DataFrame(
-        {
-            "input": [i.key for i in inputs],
-            "label": [i.label for i in inputs],
-            "first_order": s1,
-            "total": np.full(len(inputs), np.nan),
-            "conf": conf,
-            "independent": si,
-            "independent_conf": si_conf,
-        },
-        columns=SENSITIVITY_COLUMNS,
-    )
-    df = df.sort_values(["independent", "first_order"], ascending=False, kind="stable", na_position="last")
-    df = df.reset_index(drop=True)
-    df.attrs.update(target=tgt.label, spec=tgt.spec, draws=len(y))
-    return df
+    # the inputs' own parts do not depend on the target: one regression per input
+    X_own = independent_parts(X, [i.group for i in inputs]) if inputs else X
+    out = {}
+    for spec, tgt in zip(targets, tgts, strict=True):
+        y = tgt.of(fc)
+        s1, conf = first_order_indices(X, y, harmonics=harmonics, resamples=resamples, seed=seed)
+        si, si_conf = first_order_indices(X_own, y, harmonics=harmonics, resamples=resamples, seed=seed)
+        df = pd.DataFrame(
+            {
+                "input": [i.key for i in inputs],
+                "label": [i.label for i in inputs],
+                "first_order": s1,
+                "total": np.full(len(inputs), np.nan),
+                "conf": conf,
+                "independent": si,
+                "independent_conf": si_conf,
+            },
+            columns=SENSITIVITY_COLUMNS,
+        )
+        df = df.sort_values(
+            ["independent", "first_order"], ascending=False, kind="stable", na_position="last"
+        )
+        df = df.reset_index(drop=True)
+        df.attrs.update(target=tgt.label, spec=tgt.spec, draws=len(y))
+        out[spec] = df
+    return out
 
 
 def _quantile_fn(fc: Forecast, inp: Input) -> Callable[[float], Any]:
@@ -631,10 +648,24 @@ def tornado(
     >>> fc = forecast.simulate(forecast.load(forecast.bundled()), draws=5000)  # doctest: +SKIP
     >>> tornado(fc, "revenue.deepseek_devtools@2028").head(3)  # doctest: +SKIP
     """
+    return tornadoes(fc, [target], low=low, high=high, draws=draws, seed=seed)[target]
+
+
+def tornadoes(
+    fc: Forecast,
+    targets: list[str],
+    *,
+    low: float = 0.1,
+    high: float = 0.9,
+    draws: int = TORNADO_DRAWS,
+    seed: int | None = None,
+) -> dict[str, pd.DataFrame]:
+    """:func:`tornado` for several targets from the same ``2 * inputs + 1`` runs
+    (each run simulates every quantity, so more targets cost nothing more)."""
     from forecast.model import model_data
     from forecast.simulate import simulator
 
-    tgt = parse_target(fc.scenario, target)
+    tgts = [parse_target(fc.scenario, t) for t in targets]
     inputs = uncertain_inputs(fc)
     seed = fc.seed if seed is None else seed
     # observations only enter observed variables, which forward simulation never reads
@@ -644,33 +675,39 @@ def tornado(
     if any(inp.variable == "outcome_prior" for inp in inputs):
         median["outcome_prior"] = fc.values("outcome_prior").mean(axis=0)
 
-    def run(at: dict[str, Any]) -> float:
-        data = _fixed(md, fc, inputs, at)
-        return tgt.summarize(tgt.of(simulator(data)(draws, seed)))
+    def run(at: dict[str, Any]) -> list[float]:
+        values = simulator(_fixed(md, fc, inputs, at))(draws, seed)
+        return [tgt.summarize(tgt.of(values)) for tgt in tgts]
 
     base = run(median)
-    rows = []
+    rows: list[list[dict[str, Any]]] = [[] for _ in tgts]
     for inp in inputs:
         lo_v, hi_v = qfn[inp.key](low), qfn[inp.key](high)
         lo = run({**median, inp.key: lo_v, "_moved": inp.key})
         hi = run({**median, inp.key: hi_v, "_moved": inp.key})
         scalar = np.ndim(lo_v) == 0
-        rows.append(
-            {
-                "input": inp.key,
-                "label": inp.label,
-                "low": lo,
-                "high": hi,
-                "base": base,
-                "low_value": float(lo_v) if scalar else np.nan,
-                "high_value": float(hi_v) if scalar else np.nan,
-                "swing": abs(hi - lo),
-            }
+        for j in range(len(tgts)):
+            rows[j].append(
+                {
+                    "input": inp.key,
+                    "label": inp.label,
+                    "low": lo[j],
+                    "high": hi[j],
+                    "base": base[j],
+                    "low_value": float(lo_v) if scalar else np.nan,
+                    "high_value": float(hi_v) if scalar else np.nan,
+                    "swing": abs(hi[j] - lo[j]),
+                }
+            )
+    out = {}
+    for j, (spec, tgt) in enumerate(zip(targets, tgts, strict=True)):
+        df = pd.DataFrame(rows[j], columns=TORNADO_COLUMNS)
+        df = df.sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)
+        df.attrs.update(
+            target=tgt.label, spec=tgt.spec, base=base[j], low=low, high=high, statistic=tgt.statistic
         )
-    df = pd.DataFrame(rows, columns=TORNADO_COLUMNS)
-    df = df.sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)
-    df.attrs.update(target=tgt.label, spec=tgt.spec, base=base, low=low, high=high, statistic=tgt.statistic)
-    return df
+        out[spec] = df
+    return out
 
 
 # --- figures ------------------------------------------------------------------
@@ -683,9 +720,6 @@ def plot_tornado(df: pd.DataFrame, *, top: int = 12, ax: Any = None) -> Figure:
     --------
     >>> fig = plot_tornado(tornado(fc, "total@2027"))  # doctest: +SKIP
     """
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
     from matplotlib.figure import Figure
 
     rows = df.head(top).iloc[::-1]
