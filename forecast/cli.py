@@ -122,11 +122,88 @@ def _add_schema(subparsers: Subparsers) -> None:
     p.set_defaults(func=cmd_schema)
 
 
+# --- run ------------------------------------------------------------------------
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Simulate a scenario and write its report folder (see :mod:`forecast.runner`).
+
+    Returns
+    -------
+    int
+        0 ok, 2 bad input (nothing written), 3 ``--strict`` and the inference
+        diagnostics missed their thresholds, 130 interrupted (nothing written).
+
+    Examples
+    --------
+    >>> cmd_run(build_parser().parse_args(["run", "--set", "nope=1", "--quiet"]))  # stderr: the problem
+    2
+    """
+    from forecast.runner import RunOptions, run
+
+    opts = RunOptions(
+        scenario=args.scenario,
+        out=args.out,
+        draws=args.draws,
+        seed=args.seed,
+        sets=args.set,
+        prior_only=args.prior_only,
+        quiet=args.quiet,
+        strict=args.strict,
+    )
+    return run(opts)
+
+
+def _add_run(subparsers: Subparsers) -> None:
+    p = subparsers.add_parser(
+        "run",
+        help="simulate a scenario and write its report",
+        description=(
+            "Simulate a scenario and write a report folder: report.html (self-contained), "
+            "report.md, markets.csv, outcomes.csv, predictions.csv, figures/, forecast.nc, "
+            "scenario.toml (the resolved inputs) and manifest.json. The folder appears "
+            "complete or not at all. Without SCENARIO, runs the bundled DeepSeek scenario."
+        ),
+        epilog="Exit codes: 0 ok, 2 bad input (nothing written), 3 --strict and diagnostics failed, 130 interrupted.",
+    )
+    p.add_argument(
+        "scenario",
+        nargs="?",
+        type=Path,
+        metavar="SCENARIO",
+        help="scenario .toml file (default: bundled deepseek)",
+    )
+    p.add_argument("--out", type=Path, metavar="DIR", help="report folder (default: reports/<scenario id>/)")
+    p.add_argument(
+        "--draws", type=int, metavar="N", help="number of draws (default: simulation.draws of the file)"
+    )
+    p.add_argument("--seed", type=int, metavar="N", help="random seed (default: simulation.seed of the file)")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override an input by its dotted key, e.g. markets.developer_tools.cagr=0.3 "
+        "or 'markets.developer_tools.cagr={ low = 0.25, high = 0.4 }' (repeatable; VALUE is TOML, else text)",
+    )
+    p.add_argument(
+        "--prior-only", action="store_true", help="ignore evidence and observed signposts (no NUTS)"
+    )
+    p.add_argument(
+        "--quiet", action="store_true", help="no progress and no summary; errors and warnings only"
+    )
+    p.add_argument(
+        "--strict", action="store_true", help="exit 3 when inference diagnostics miss their thresholds"
+    )
+    p.set_defaults(func=cmd_run)
+
+
 # --- the parser and the entry point ---------------------------------------------
 
 _COMMANDS: tuple[Callable[[Subparsers], None], ...] = (
     _add_validate,
     _add_schema,
+    _add_run,
 )
 
 

@@ -175,3 +175,16 @@ def seed_forecast() -> Any:
     import forecast
 
     return forecast.simulate(forecast.load(forecast.bundled("deepseek")), draws=20_000)
+
+
+@pytest.fixture(scope="session")
+def seed_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``forecast run --out <tmp>/deepseek --quiet`` of the bundled scenario, once per session.
+
+    Read-only: the report tests and the browser test all read this one folder.
+    """
+    from forecast.cli import main
+
+    out = tmp_path_factory.mktemp("seed_report") / "deepseek"
+    assert main(["run", "--out", str(out), "--quiet"]) == 0
+    return out

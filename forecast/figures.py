@@ -1,0 +1,390 @@
+"""Report figures: fan charts, outcome and signpost charts, as PNG files.
+
+Every figure is drawn from the same DataFrames the report's tables and CSV files
+come from (:meth:`Forecast.markets`, :meth:`Forecast.outcomes`, ...), so a chart
+never disagrees with the numbers beside it.
+
+matplotlib is imported inside the functions, and only its object-oriented API is
+used (``matplotlib.figure.Figure`` with the Agg canvas, never ``pyplot``): no
+global backend state, no GUI, safe in a notebook that has its own backend.
+
+Examples
+--------
+>>> import forecast, tempfile
+>>> fc = forecast.simulate(forecast.load(forecast.bundled()), draws=1000)  # doctest: +SKIP
+>>> [f.file for f in make_figures(fc, tempfile.mkdtemp())][:2]  # doctest: +SKIP
+['figures/market_total.png', 'figures/market_enterprise_llm_apis.png']
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from forecast.scenario import year_fraction
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure as MplFigure
+
+    from forecast.results import Forecast
+
+DPI = 110  # ~750 px wide at the default size: sharp on screen, small as base64
+WIDTH = 6.8  # inches
+BAND90, BAND50, MEDIAN = "#c6dbef", "#6baed6", "#08519c"
+STATED, PRIOR, EVIDENCE = "#d94801", "#737373", "#238b45"
+OUTCOME_COLORS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666"]
+SIGNPOST_COLORS = {"now": "#6baed6", "if_true": "#238b45", "if_false": "#cb181d"}
+
+
+@dataclass(frozen=True)
+class FigureInfo:
+    """A figure written to ``<folder>/<file>``.
+
+    Attributes
+    ----------
+    key : str
+        What it shows: ``market.<id>``, ``market.total``, ``position.<id>``,
+        ``outcomes``, ``signposts``, ``sensitivity``.
+    file : str
+        Path relative to the report folder, e.g. ``figures/market_total.png``.
+    title : str
+        A short title, also the image's alt text.
+    caption : str
+        One sentence on how to read it.
+    """
+
+    key: str
+    file: str
+    title: str
+    caption: str
+
+
+def make_figures(
+    fc: Forecast, folder: str | Path, *, sensitivity: pd.DataFrame | None = None
+) -> list[FigureInfo]:
+    """Draw every figure of the report into ``folder/figures/``.
+
+    Parameters
+    ----------
+    fc : Forecast
+    folder : path
+        The report folder; figures go to its ``figures`` subfolder.
+    sensitivity : DataFrame, optional
+        Drawn as a tornado chart when it has ``input``, ``low`` and ``high`` columns.
+
+    Returns
+    -------
+    list of FigureInfo
+        In report order.
+    """
+    out = Path(folder) / "figures"
+    out.mkdir(parents=True, exist_ok=True)
+    s = fc.scenario
+    markets = fc.markets()
+    figs: list[FigureInfo] = []
+
+    def save(fig: MplFigure, key: str, name: str, title: str, caption: str) -> None:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        FigureCanvasAgg(fig)
+        # metadata={"Software": None}: no matplotlib version in the file, so the same
+        # forecast gives the same bytes
+        fig.savefig(out / name, dpi=DPI, metadata={"Software": None})
+        figs.append(FigureInfo(key, f"figures/{name}", title, caption))
+
+    fan_caption = (
+        "Dark band: 50% interval; light band: 90% interval; line: median. "
+        "Orange diamonds: the sizes stated in the scenario file."
+    )
+    if fc.conditioned:
+        fan_caption += " Grey dashed line: median before the evidence."
+    if (markets["market"] == "total").any():
+        unit = s.markets[0].unit
+        fig = _fan_figure(
+            fc,
+            markets[markets["market"] == "total"],
+            title="Total of all markets",
+            ylabel=f"Market size ({unit})",
+            stated=_stated_total(fc),
+            prior_median=_prior_median(fc, "total_market", None),
+        )
+        save(fig, "market.total", "market_total.png", "Total of all markets", fan_caption)
+    for i, m in enumerate(s.markets):
+        stated = [(float(m.base_year), _median(m.size, "positive"), f"stated {m.base_year}")]
+        if m.projection is not None:
+            stated.append(
+                (float(m.projection.year), _median(m.projection, "positive"), f"stated {m.projection.year}")
+            )
+        evidence = [(float(e.year), e.value, e.rel_error) for e in s.evidence if e.market == m.id]
+        fig = _fan_figure(
+            fc,
+            markets[markets["market"] == m.id],
+            title=m.label,
+            ylabel=f"Market size ({m.unit})",
+            stated=stated,
+            prior_median=_prior_median(fc, "market_size", i),
+            evidence=evidence,
+        )
+        cap = fan_caption + (" Green: observed evidence with its error." if evidence else "")
+        save(fig, f"market.{m.id}", f"market_{m.id}.png", m.label, cap)
+    for p in s.positions:
+        fig = _position_figure(fc, markets, p)
+        save(
+            fig,
+            f"position.{p.id}",
+            f"position_{p.id}.png",
+            p.label,
+            "Share (left) and revenue (right): 50% and 90% bands and median. "
+            "Markers: the shares stated in the scenario, coloured by outcome.",
+        )
+    if s.assessment:
+        fig = _outcomes_figure(fc)
+        save(
+            fig,
+            "outcomes",
+            "outcomes.png",
+            "Outcome probabilities",
+            "Bars: simulated probability with its 90% interval; orange diamonds: stated probability.",
+        )
+    if s.signposts and s.assessment:
+        fig = _signposts_figure(fc)
+        save(
+            fig,
+            "signposts",
+            "signposts.png",
+            "What each signpost would change",
+            "Outcome probabilities now, and if the signpost is observed true or false (Bayes' rule).",
+        )
+    if sensitivity is not None and {"input", "low", "high"} <= set(sensitivity.columns) and len(sensitivity):
+        fig = _tornado_figure(sensitivity)
+        save(
+            fig,
+            "sensitivity",
+            "sensitivity.png",
+            "Sensitivity",
+            "Range of the answer as each input moves across its 90% interval, largest first.",
+        )
+    return figs
+
+
+# --- helpers ----------------------------------------------------------------------
+
+
+def _new_figure(height: float, ncols: int = 1) -> tuple[MplFigure, Any]:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(WIDTH, height), layout="constrained")
+    axes = fig.subplots(1, ncols)
+    return fig, axes
+
+
+def _median(q: Any, domain: Any) -> float:
+    return float(q.canonical(domain).quantile(0.5))
+
+
+def _stated_total(fc: Forecast) -> list[tuple[float, float, str]]:
+    """Sums of the stated base sizes and projections, when every market states them
+    for the same year (as the seed's market table does)."""
+    ms = fc.scenario.markets
+    out = []
+    if len({m.base_year for m in ms}) == 1:
+        out.append((float(ms[0].base_year), sum(_median(m.size, "positive") for m in ms), "stated total"))
+    projs = [m.projection for m in ms]
+    if all(p is not None for p in projs) and len({p.year for p in projs if p is not None}) == 1:
+        year = projs[0].year  # type: ignore[union-attr]
+        total = sum(_median(p, "positive") for p in projs)
+        out.append((float(year), total, "stated total"))
+    return out
+
+
+def _prior_median(fc: Forecast, name: str, index: int | None) -> np.ndarray | None:
+    """Median by year of ``name`` in the prior group, when a posterior is shown."""
+    if not fc.conditioned or name not in fc.data["prior"].data_vars:
+        return None
+    arr = fc.data["prior"][name].values
+    arr = arr.reshape(-1, *arr.shape[2:])
+    if index is not None:
+        arr = arr[:, index]
+    return np.asarray(np.median(arr, axis=0))
+
+
+def _year_axis(ax: Axes, years: list[int]) -> None:
+    from matplotlib.ticker import MaxNLocator
+
+    if len(years) <= 12:
+        ax.set_xticks(years)
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlim(years[0] - 0.3, years[-1] + 0.3)
+    ax.set_xlabel("Year")
+    ax.grid(axis="y", color="#e0e0e0", linewidth=0.8)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def _fan(ax: Axes, df: pd.DataFrame, scale: float = 1.0) -> None:
+    x = df["year"].to_numpy()
+    ax.fill_between(x, df["q05"] * scale, df["q95"] * scale, color=BAND90, label="90% interval", linewidth=0)
+    ax.fill_between(x, df["q25"] * scale, df["q75"] * scale, color=BAND50, label="50% interval", linewidth=0)
+    ax.plot(x, df["q50"] * scale, color=MEDIAN, linewidth=2, label="median")
+
+
+def _fan_figure(
+    fc: Forecast,
+    df: pd.DataFrame,
+    *,
+    title: str,
+    ylabel: str,
+    stated: list[tuple[float, float, str]],
+    prior_median: np.ndarray | None,
+    evidence: list[tuple[float, float, float]] | None = None,
+) -> MplFigure:
+    fig, ax = _new_figure(3.7)
+    _fan(ax, df)
+    years = [int(y) for y in df["year"]]
+    if prior_median is not None:
+        ax.plot(
+            years, prior_median, color=PRIOR, linestyle="--", linewidth=1.5, label="median before evidence"
+        )
+    if stated:
+        xs, ys, _ = zip(*stated, strict=True)
+        ax.plot(xs, ys, linestyle="none", marker="D", markersize=7, color=STATED, label="stated", zorder=5)
+    if evidence:
+        for k, (x, v, rel) in enumerate(evidence):
+            lo, hi = v * np.exp(-1.645 * rel), v * np.exp(1.645 * rel)
+            ax.errorbar(
+                [x], [v], yerr=[[v - lo], [hi - v]], fmt="o", color=EVIDENCE, capsize=4, zorder=6,
+                label="evidence" if k == 0 else None,
+            )  # fmt: skip
+    _year_axis(ax, years)
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, loc="left", fontsize=12, fontweight="bold")
+    # legends sit below the axes: inside, they can cover a band (a shrinking market)
+    handles, labels = ax.get_legend_handles_labels()
+    ncol = len(handles) if len(handles) <= 4 else (len(handles) + 1) // 2  # two rows rather than clipped
+    fig.legend(handles, labels, loc="outside lower center", ncol=ncol, fontsize=8, frameon=False)
+    return fig
+
+
+def _position_figure(fc: Forecast, markets: pd.DataFrame, p: Any) -> MplFigure:
+    s = fc.scenario
+    fig, (ax_s, ax_r) = _new_figure(3.8, ncols=2)
+    share = markets[markets["market"] == f"share.{p.id}"]
+    revenue = markets[markets["market"] == f"revenue.{p.id}"]
+    years = [int(y) for y in share["year"]]
+    _fan(ax_s, share, scale=100.0)
+    colors = {k: OUTCOME_COLORS[i % len(OUTCOME_COLORS)] for i, k in enumerate(s.outcome_ids)}
+    seen: set[str] = set()
+    for pt in p.path:
+        label = pt.outcome or "any outcome"
+        color = colors.get(pt.outcome, "black") if pt.outcome else "black"
+        ax_s.plot(
+            [year_fraction(pt.at)], [100 * _median(pt.share, "unit")], linestyle="none", marker="D",
+            markersize=6, color=color, zorder=5, label=f"stated: {label}" if label not in seen else None,
+        )  # fmt: skip
+        seen.add(label)
+    _year_axis(ax_s, years)
+    ax_s.set_ylim(bottom=0)
+    ax_s.set_ylabel("Share (%)")
+    ax_s.set_title("Share", loc="left", fontsize=11, fontweight="bold")
+    _fan(ax_r, revenue)
+    _year_axis(ax_r, years)
+    ax_r.set_ylim(bottom=0)
+    ax_r.set_ylabel(f"Revenue ({s.market(p.market).unit})")
+    ax_r.set_title("Revenue", loc="left", fontsize=11, fontweight="bold")
+    # one legend below both panels: inside, it would cover the bands
+    handles, labels = ax_s.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=4, fontsize=7, frameon=False)
+    fig.suptitle(p.label, x=0.01, ha="left", fontsize=12, fontweight="bold")
+    return fig
+
+
+def _wrap(text: str, width: int = 30) -> str:
+    return "\n".join(textwrap.wrap(text, width)) or text
+
+
+def _outcomes_figure(fc: Forecast) -> MplFigure:
+    df = fc.outcomes()
+    n = len(df)
+    fig, ax = _new_figure(1.2 + 0.75 * n)
+    y = np.arange(n)[::-1]
+    p = df["probability"].to_numpy() * 100
+    lo, hi = df["q05"].to_numpy() * 100, df["q95"].to_numpy() * 100
+    ax.barh(y, p, color=BAND50, height=0.55, label="simulated")
+    ax.errorbar(p, y, xerr=[p - lo, hi - p], fmt="none", ecolor=MEDIAN, capsize=4, label="90% interval")
+    ax.plot(
+        df["stated"] * 100,
+        y,
+        linestyle="none",
+        marker="D",
+        color=STATED,
+        markersize=8,
+        label="stated",
+        zorder=5,
+    )
+    ax.set_yticks(y, [_wrap(str(t)) for t in df["label"]], fontsize=9)
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("Probability (%)")
+    ax.grid(axis="x", color="#e0e0e0", linewidth=0.8)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    fig.legend(loc="outside lower center", ncol=3, fontsize=8, frameon=False)
+    return fig
+
+
+def _signposts_figure(fc: Forecast) -> MplFigure:
+    from matplotlib.figure import Figure
+
+    df = fc.signposts()
+    s = fc.scenario
+    labels = {o.id: o.label for o in s.assessment.outcomes} if s.assessment else {}
+    ids = list(dict.fromkeys(df["signpost"]))
+    statements = {sp.id: sp.statement for sp in s.signposts}
+    k = len(s.outcome_ids)
+    height = 0.9 + len(ids) * (0.7 + 0.45 * k)
+    fig = Figure(figsize=(WIDTH, height), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(len(ids), 1, squeeze=False)[:, 0])
+    for ax, sid in zip(axes, ids, strict=True):
+        sub = df[df["signpost"] == sid]
+        y = np.arange(len(sub))[::-1]
+        h = 0.26
+        for j, (col, name) in enumerate(
+            (("now", "now"), ("if_true", "if observed true"), ("if_false", "if observed false"))
+        ):
+            ax.barh(y + (1 - j) * h, sub[col] * 100, height=h, color=SIGNPOST_COLORS[col], label=name)
+        ax.set_yticks(y, [_wrap(labels.get(o, o), 34) for o in sub["outcome"]], fontsize=8)
+        ax.set_xlim(0, 100)
+        ax.set_xlabel("Probability (%)")
+        ax.set_title(_wrap(statements.get(sid, sid), 62), loc="left", fontsize=9, fontweight="bold")
+        ax.grid(axis="x", color="#e0e0e0", linewidth=0.8)
+        ax.set_axisbelow(True)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+    fig.legend(
+        *axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=3, fontsize=8, frameon=False
+    )
+    return fig
+
+
+def _tornado_figure(df: pd.DataFrame) -> MplFigure:
+    d = df.assign(_w=(df["high"] - df["low"]).abs()).sort_values("_w", ascending=True).tail(15)
+    fig, ax = _new_figure(0.8 + 0.35 * len(d))
+    y = np.arange(len(d))
+    ax.barh(y, d["high"] - d["low"], left=d["low"], color=BAND50, height=0.6)
+    baseline = df.attrs.get("baseline")
+    if baseline is not None:
+        ax.axvline(float(baseline), color=MEDIAN, linewidth=1.5)
+    ax.set_yticks(y, [_wrap(str(t), 40) for t in d["input"]], fontsize=8)
+    ax.set_xlabel(str(df.attrs.get("target_label", df.attrs.get("target", "answer"))))
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return fig

@@ -1,0 +1,417 @@
+"""``forecast run``: files written, atomic replacement, bad input, interruption, determinism.
+
+In-process runs (``main([...])``) share the session's compiled simulator; two tests
+run the real console script in a subprocess: the default run from another working
+directory, and Ctrl-C in the middle of a run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+import forecast
+from forecast.cli import main
+from forecast.results import MARKET_COLUMNS, OUTCOME_COLUMNS, PREDICTION_COLUMNS
+from forecast.runner import REPORT_FILES, RunOptions, parse_sets, parse_value
+
+FORECAST = Path(sys.executable).with_name("forecast")  # the installed console script
+CSVS = ("markets.csv", "outcomes.csv", "predictions.csv")
+
+
+def leftovers(folder: Path) -> list[str]:
+    """Hidden staging or backup folders a run may have left in ``folder``."""
+    return sorted(
+        p.name
+        for p in folder.iterdir()
+        if p.name.startswith(".") and (".partial-" in p.name or ".old-" in p.name)
+    )
+
+
+# --- the report folder ------------------------------------------------------------------
+
+
+def test_run_writes_every_file(seed_report: Path) -> None:
+    assert sorted(p.name for p in seed_report.iterdir()) == sorted(REPORT_FILES)
+    figures = sorted(p.name for p in (seed_report / "figures").iterdir())
+    assert "market_total.png" in figures and "outcomes.png" in figures
+    assert all((seed_report / "figures" / f).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for f in figures)
+    assert list(pd.read_csv(seed_report / "markets.csv").columns) == MARKET_COLUMNS
+    assert list(pd.read_csv(seed_report / "outcomes.csv").columns) == OUTCOME_COLUMNS
+    assert list(pd.read_csv(seed_report / "predictions.csv").columns) == PREDICTION_COLUMNS
+    assert not leftovers(seed_report.parent)
+    assert oct(seed_report.stat().st_mode & 0o777) != oct(0o700), "the staging folder's private mode leaked"
+
+
+def test_manifest_records_versions_seed_hash_command_timings(seed_report: Path) -> None:
+    m = json.loads((seed_report / "manifest.json").read_text())
+    scenario = forecast.load(forecast.bundled("deepseek"))
+    assert m["seed"] == scenario.simulation.seed
+    assert m["draws"] == scenario.simulation.draws
+    assert m["scenario"]["sha256"] == scenario.sha256()
+    assert m["command"] == f"forecast run --out {seed_report} --quiet"
+    assert set(m["versions"]) >= {"forecast", "pymc", "pytensor", "arviz", "numpy", "nutpie", "python"}
+    assert m["versions"]["forecast"] == forecast.__version__
+    assert {"load", "simulate_total", "report", "netcdf", "total"} <= set(m["timings_seconds"])
+    assert m["method"] == "forward" and m["diagnostic_warnings"] == []
+    # every other file is listed with its hash
+    import hashlib
+
+    files = {str(p.relative_to(seed_report)) for p in seed_report.rglob("*") if p.is_file()} - {
+        "manifest.json"
+    }
+    assert set(m["files"]) == files
+    digest = hashlib.sha256((seed_report / "markets.csv").read_bytes()).hexdigest()
+    assert m["files"]["markets.csv"] == digest
+
+
+def test_scenario_toml_is_the_resolved_scenario_and_reruns(seed_report: Path) -> None:
+    text = (seed_report / "scenario.toml").read_text()
+    scenario = forecast.load(forecast.bundled("deepseek"))
+    assert text == scenario.to_toml()
+    again = forecast.load(seed_report / "scenario.toml")
+    assert again.sha256() == scenario.sha256()
+
+
+def test_forecast_nc_is_the_datatree(seed_report: Path, seed_forecast: Any) -> None:
+    import xarray as xr
+
+    with xr.open_datatree(seed_report / "forecast.nc", engine="h5netcdf") as tree:
+        assert "prior" in tree.children
+        ds = tree["prior"].to_dataset()
+        assert ds.sizes["draw"] == 20_000
+        assert list(ds["market"].values) == [m.id for m in seed_forecast.scenario.markets]
+        assert tree.attrs["scenario_sha256"] == seed_forecast.scenario.sha256()
+        assert float(ds["total_market"].mean()) == pytest.approx(
+            float(seed_forecast.values("total_market").mean())
+        )
+
+
+def test_summary_on_stdout_unless_quiet(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "--out", str(tmp_path / "loud"), "--draws", "1000"]) == 0
+    out, err = capsys.readouterr()
+    assert "Market size in 2027" in out and "Outcomes" in out and "Predictions" in out
+    assert f"Report: {tmp_path / 'loud' / 'report.html'}" in out.replace("\n", "")
+    assert "Simulating 1,000 draws" in err  # progress lines (stderr is not a terminal here)
+    assert main(["run", "--out", str(tmp_path / "quiet"), "--draws", "1000", "--quiet"]) == 0
+    out, err = capsys.readouterr()
+    assert out == "" and err == ""
+
+
+def test_set_draws_seed_and_prior_only_are_recorded(tmp_path: Path) -> None:
+    out = tmp_path / "r"
+    argv = ["run", "--out", str(out), "--quiet", "--draws", "1000", "--seed", "3", "--prior-only"]
+    argv += ["--set", "markets.developer_tools.cagr=0.30", "--set", "title=Bear case"]
+    assert main(argv) == 0
+    s = forecast.load(out / "scenario.toml")
+    assert s.title == "Bear case"
+    assert s.simulation.draws == 1000 and s.simulation.seed == 3
+    assert s.market("developer_tools").cagr is not None
+    assert float(s.market("developer_tools").cagr.canonical("growth").quantile(0.5)) == pytest.approx(0.30)
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["seed"] == 3 and m["draws"] == 1000 and m["prior_only"] is True
+    assert m["scenario"]["overrides"] == {"markets.developer_tools.cagr": 0.3, "title": "Bear case"}
+    assert m["scenario"]["sha256"] == s.sha256()
+
+
+def test_same_scenario_and_seed_give_byte_identical_csvs(tmp_path: Path) -> None:
+    args = ["--draws", "2000", "--seed", "11", "--quiet"]
+    assert main(["run", "--out", str(tmp_path / "a"), *args]) == 0
+    assert main(["run", "--out", str(tmp_path / "b"), *args]) == 0
+    for name in CSVS:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+    assert (tmp_path / "a" / "figures" / "market_total.png").read_bytes() == (
+        tmp_path / "b" / "figures" / "market_total.png"
+    ).read_bytes()
+    assert main(["run", "--out", str(tmp_path / "c"), "--draws", "2000", "--seed", "12", "--quiet"]) == 0
+    assert (tmp_path / "a" / "markets.csv").read_bytes() != (tmp_path / "c" / "markets.csv").read_bytes()
+
+
+def test_default_run_from_any_directory(tmp_path: Path, seed_report: Path) -> None:
+    """The console script, no arguments, in an empty folder: reports/deepseek/ appears,
+    with the same CSV bytes as the session's in-process run (same scenario and seed)."""
+    env = {**os.environ, "FORECAST_DEBUG": "1"}
+    proc = subprocess.run(
+        [str(FORECAST), "run"], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=600
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = tmp_path / "reports" / "deepseek"
+    assert sorted(p.name for p in out.iterdir()) == sorted(REPORT_FILES)
+    assert "Market size in 2027" in proc.stdout
+    for name in CSVS:
+        assert (out / name).read_bytes() == (seed_report / name).read_bytes(), name
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["reports"]
+    assert not leftovers(tmp_path / "reports")
+
+
+# --- atomic replacement and failures -------------------------------------------------
+
+
+def test_existing_report_is_replaced_by_a_complete_one(tmp_path: Path, seed_report: Path) -> None:
+    out = tmp_path / "deepseek"
+    shutil.copytree(seed_report, out)
+    (out / "stale.txt").write_text("from an older run")
+    assert main(["run", "--out", str(out), "--draws", "1000", "--quiet"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == sorted(REPORT_FILES)
+    assert json.loads((out / "manifest.json").read_text())["draws"] == 1000
+    assert not leftovers(tmp_path)
+
+
+def _fail_while_writing(monkeypatch: pytest.MonkeyPatch, exc: BaseException) -> None:
+    """Make the report writer fail after it has written a few files."""
+    import forecast.report
+
+    real = forecast.report.write_report
+
+    def broken(fc: Any, folder: Path, **kw: Any) -> Path:
+        real(fc, folder, **kw)
+        raise exc
+
+    monkeypatch.setattr(forecast.report, "write_report", broken)
+
+
+def test_failed_run_leaves_no_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _fail_while_writing(monkeypatch, RuntimeError("disk on fire"))
+    out = tmp_path / "new" / "deeper" / "deepseek"
+    assert main(["run", "--out", str(out), "--draws", "1000", "--quiet"]) == 1
+    assert "RuntimeError: disk on fire" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == [], "the run left files or the parent folders it created"
+
+
+def test_failed_run_keeps_the_previous_report(
+    tmp_path: Path, seed_report: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.conftest import snapshot
+
+    out = tmp_path / "deepseek"
+    shutil.copytree(seed_report, out)
+    before = snapshot(tmp_path)
+    _fail_while_writing(monkeypatch, RuntimeError("boom"))
+    assert main(["run", "--out", str(out), "--draws", "1000", "--quiet"]) == 1
+    assert snapshot(tmp_path) == before
+
+
+def test_interrupt_in_process_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _fail_while_writing(monkeypatch, KeyboardInterrupt())
+    out = tmp_path / "reports" / "deepseek"
+    assert main(["run", "--out", str(out), "--draws", "1000", "--quiet"]) == 130
+    err = capsys.readouterr().err
+    assert "interrupted; nothing written" in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_ctrl_c_during_a_run_leaves_no_partial_folder(tmp_path: Path) -> None:
+    """SIGINT to a real `forecast run` mid-run: exit 130 (or 1), a one-line message,
+    no report folder, no staging folder, no parent folder it created."""
+    out = tmp_path / "reports" / "deepseek"
+    proc = subprocess.Popen(
+        [str(FORECAST), "run", "--out", str(out)],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    # mid-run: once the staging folder exists (after the scenario is loaded and --out
+    # checked, before or during simulation and writing)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and proc.poll() is None:
+        if out.parent.is_dir() and leftovers(out.parent):
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, f"the run ended before it could be interrupted: {proc.communicate()}"
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode in (130, 1), stderr
+    assert "Traceback" not in stderr
+    assert "interrupted" in stderr
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == [], sorted(str(p) for p in tmp_path.rglob("*"))
+
+
+# --- bad input: exit 2, nothing written ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--set", "markets.nope.cagr=0.3"], "markets.nope"),
+        (["--set", "markets.developer_tools.cagr=abc"], "markets.developer_tools.cagr"),
+        (["--set", "markets.developer_tools.cagr"], "expected KEY=VALUE"),
+        (["--set", "=3"], "expected KEY=VALUE"),
+        (["--set", "assessment.outcomes.acquired.probability=0.5"], "assessment"),
+        (["--draws", "5"], "simulation.draws"),
+        (["--seed", "-1"], "simulation.seed"),
+        (["--draws", "many"], "invalid int value"),
+    ],
+)
+def test_bad_input_exits_2_and_writes_nothing(
+    args: list[str], needle: str, workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run", "--out", "out", *args]) == 2
+    assert needle in capsys.readouterr().err
+    assert list(workdir.iterdir()) == []
+
+
+def test_every_bad_set_is_reported_at_once(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "--set", "oops", "--set", "markets.nope.cagr=1", "--set", "markets.gone.size=1"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert any(line.startswith("--set: oops: expected KEY=VALUE") for line in err)
+    assert any("markets.nope" in line for line in err)
+    assert any("markets.gone" in line for line in err)
+    assert list(workdir.iterdir()) == []
+
+
+def test_bad_scenario_exits_2_and_writes_nothing(
+    write: Any, workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write('id = "x"\ntitle = 3\n')
+    assert main(["run", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}: title:" in err and f"{path}: markets:" in err
+    assert main(["run", "missing.toml"]) == 2
+    assert "missing.toml: file not found" in capsys.readouterr().err
+    assert sorted(p.name for p in workdir.iterdir()) == ["scenario.toml"]
+
+
+@pytest.mark.parametrize("case", ["under_a_file", "not_a_report", "is_a_file", "cwd"])
+def test_unusable_out_exits_2_and_touches_nothing(
+    case: str, workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.conftest import snapshot
+
+    (workdir / "notes.txt").write_text("mine")
+    (workdir / "project").mkdir()
+    (workdir / "project" / "data.csv").write_text("a,b\n")
+    out = {
+        "under_a_file": workdir / "notes.txt" / "report",
+        "not_a_report": workdir / "project",
+        "is_a_file": workdir / "notes.txt",
+        "cwd": Path("."),
+    }[case]
+    before = snapshot(workdir)
+    assert main(["run", "--out", str(out), "--draws", "1000"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"forecast: cannot write the report to {out}: ")
+    assert len(err.strip().splitlines()) == 1
+    assert snapshot(workdir) == before
+
+
+def test_unwritable_out_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        probe = locked / "probe"
+        try:
+            probe.mkdir()
+        except PermissionError:
+            pass
+        else:
+            probe.rmdir()
+            pytest.skip("running as root: permissions do not stop writes")
+        assert main(["run", "--out", str(locked / "report"), "--draws", "1000"]) == 2
+        assert "Permission denied" in capsys.readouterr().err
+        assert list(locked.iterdir()) == []
+    finally:
+        locked.chmod(0o700)
+
+
+# --- --strict and diagnostics -----------------------------------------------------------
+
+
+@pytest.fixture
+def fake_diagnostics(monkeypatch: pytest.MonkeyPatch, seed_forecast: Any) -> list[str]:
+    """Pretend NUTS ran and missed a threshold, without compiling a sampler."""
+    import dataclasses
+
+    import forecast.report
+
+    diag = pd.DataFrame({"variable": ["growth"], "rhat": [1.05], "ess_bulk": [120.0], "ess_tail": [300.0]})
+    warnings = ["R-hat of growth is 1.05 (above 1.01): the chains disagree"]
+    monkeypatch.setattr(
+        forecast, "simulate", lambda s, **kw: dataclasses.replace(seed_forecast, diagnostics=diag)
+    )
+    monkeypatch.setattr(forecast.report, "diagnostic_warnings", lambda fc: list(warnings))
+    return warnings
+
+
+def test_diagnostic_warnings_are_loud_and_strict_exits_3(
+    fake_diagnostics: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run", "--out", str(tmp_path / "lenient"), "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert "DIAGNOSTICS MISSED THEIR THRESHOLDS" in err and "R-hat of growth is 1.05" in err
+    assert main(["run", "--out", str(tmp_path / "strict"), "--quiet", "--strict"]) == 3
+    err = capsys.readouterr().err
+    assert "--strict" in err
+    report = (tmp_path / "strict" / "report.html").read_text()
+    assert "R-hat of growth is 1.05" in report
+    assert (
+        json.loads((tmp_path / "strict" / "manifest.json").read_text())["diagnostic_warnings"]
+        == fake_diagnostics
+    )
+
+
+# --- pieces -----------------------------------------------------------------------------
+
+
+def test_parse_value_reads_toml_else_text() -> None:
+    assert parse_value("0.3") == 0.3
+    assert parse_value("20") == 20
+    assert parse_value("false") is False
+    assert parse_value("{ low = 0.2, high = 0.4 }") == {"low": 0.2, "high": 0.4}
+    assert parse_value("[1, 2]") == [1, 2]
+    assert parse_value('"quoted"') == "quoted"
+    assert parse_value("Bear case") == "Bear case"
+    assert str(parse_value("2026-07-01")) == "2026-07-01"
+
+
+def test_parse_sets_splits_on_the_first_equals() -> None:
+    assert parse_sets(["title=a=b", " simulation.draws = 500 "]) == {"title": "a=b", "simulation.draws": 500}
+
+
+def test_command_line_round_trips_through_the_parser() -> None:
+    from forecast.cli import build_parser
+
+    opts = RunOptions(Path("my file.toml"), Path("out dir"), 1000, 7, ["title=Bear case"], True, True, True)
+    import shlex
+
+    args = build_parser().parse_args(shlex.split(opts.command_line())[1:])
+    assert (args.scenario, args.out, args.draws, args.seed, args.set) == (
+        Path("my file.toml"),
+        Path("out dir"),
+        1000,
+        7,
+        ["title=Bear case"],
+    )
+    assert args.prior_only and args.quiet and args.strict
+
+
+def test_run_help_does_not_import_heavy_libraries() -> None:
+    code = (
+        "import sys; from forecast.cli import build_parser; "
+        "build_parser().parse_args(['run', '--draws', '10']); "
+        "print(sorted(m for m in ('pymc', 'pytensor', 'arviz', 'matplotlib', 'xarray', 'jinja2', 'rich') if m in sys.modules))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "[]"
+
+
+def test_toml_of_the_report_folder_is_valid(seed_report: Path) -> None:
+    tomllib.loads((seed_report / "scenario.toml").read_text())
