@@ -92,9 +92,19 @@ class ModelData:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
 
     @property
-    def structure(self) -> tuple[bool, bool]:
-        """What decides the graph: whether evidence or signposts are observed."""
-        return (len(self.evidence_log) > 0, len(self.obs_signpost) > 0)
+    def uniform(self) -> bool:
+        """Whether any transformed input is uniform (the graph then needs ``ndtr``)."""
+        fams = (self.size_fam, self.vol_fam, self.rho_fam, self.share_fam, self.event_fam)
+        return any(bool(np.any(f == Family.UNIFORM)) for f in fams)
+
+    @property
+    def structure(self) -> tuple[bool, bool, bool]:
+        """What decides the graph: observed evidence, observed signposts, uniform inputs.
+
+        Counts (markets, years, outcomes, ...) are not part of it: dim lengths are
+        shared variables, so one compiled graph serves every count.
+        """
+        return (len(self.evidence_log) > 0, len(self.obs_signpost) > 0, self.uniform)
 
     def without_observations(self) -> ModelData:
         """The same scenario with no evidence and no observed signposts: the prior.
@@ -187,21 +197,37 @@ def calibrate_outcomes(
     >>> c.tolist()
     [0.0, 0.0]
     """
-    k, m = beta.shape
+    k = beta.shape[0]
     if k == 0 or not np.any(beta):
         return np.zeros(k)
+    key = (stated.tobytes(), alpha.tobytes(), beta.tobytes(), beta.shape, rho, draws, seed, tol)
+    if key not in _CALIBRATION_CACHE:
+        _CALIBRATION_CACHE[key] = _calibrate(stated, alpha, beta, rho, draws, seed, tol)
+    return _CALIBRATION_CACHE[key].copy()
+
+
+# model_data runs for every simulate, report and sensitivity run of a scenario: the
+# calibration (~0.1 s) is the same every time, so it is computed once per process
+_CALIBRATION_CACHE: dict[tuple[Any, ...], np.ndarray] = {}
+
+
+def _calibrate(
+    stated: np.ndarray, alpha: np.ndarray, beta: np.ndarray, rho: Canonical, draws: int, seed: int, tol: float
+) -> np.ndarray:
+    """The fixed point of :func:`calibrate_outcomes` (uncached)."""
+    k, m = beta.shape
     rng = np.random.default_rng(seed)
     p = rng.dirichlet(alpha, size=draws)
     r = rho.transform(rng.standard_normal(draws))[:, None]
     s = np.sqrt(r) * rng.standard_normal((draws, 1)) + np.sqrt(1 - r) * rng.standard_normal((draws, m))
     base = np.log(np.clip(p, 1e-300, None)) + s @ beta.T
+    # softmax(base + c) = e exp(c) / sum: exponentiate once, not every step; outcomes
+    # first, so that every sum runs over long contiguous rows
+    e = np.exp(base - base.max(axis=1, keepdims=True)).T.copy()
     c = np.zeros(k)
     for _ in range(500):
-        z = base + c
-        z -= z.max(axis=1, keepdims=True)
-        q = np.exp(z)
-        q /= q.sum(axis=1, keepdims=True)
-        mean = q.mean(axis=0)
+        num = e * np.exp(c)[:, None]
+        mean = (num / num.sum(axis=0)).mean(axis=1)
         step = np.log(stated / mean)
         c += step
         c -= c.mean()
@@ -262,7 +288,7 @@ def model_data(scenario: Scenario) -> ModelData:
     # the general ones at the same date
     share_inputs: list[Canonical] = []
     share_labels: list[str] = []
-    weights: list[np.ndarray] = []  # per position: (outcome, time, input-of-this-position)
+    weights: list[tuple[int, np.ndarray]] = []  # per position: first input, (outcome, time, input)
     pos_market = np.zeros((len(s.positions), n_m))
     for pi, pos in enumerate(s.positions):
         pos_market[pi, market_ids.index(pos.market)] = 1.0
@@ -283,10 +309,10 @@ def model_data(scenario: Scenario) -> ModelData:
             w_k = _interp_weights(times, np.array(knots))
             for col, t in enumerate(knots):
                 w[ki, :, chosen[t]] = w_k[:, col]
-        weights.append((first, w))  # type: ignore[arg-type]
+        weights.append((first, w))
     n_a = len(share_inputs)
     share_w = np.zeros((len(s.positions), n_k, n_t, n_a))
-    for pi, (first, w) in enumerate(weights):  # type: ignore[misc]
+    for pi, (first, w) in enumerate(weights):
         share_w[pi, :, :, first : first + w.shape[-1]] = w
     share_fam, share_a, share_b = _canon_arrays(share_inputs, (n_a,))
 
@@ -466,25 +492,33 @@ OUTPUTS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _transform(fam: Any, a: Any, b: Any, z: Any) -> Any:
-    """PyTensor version of :meth:`forecast.inputs.Canonical.transform`."""
+def _transform(fam: Any, a: Any, b: Any, z: Any, *, uniform: bool = True) -> Any:
+    """PyTensor version of :meth:`forecast.inputs.Canonical.transform`.
+
+    The family is data (one graph serves every scenario), so the families are merged
+    into one formula with per-input coefficients instead of a ``switch`` over all of
+    them, which would evaluate every branch's ``exp``/``sigmoid``/``expm1``/``erfc``
+    for every input of every draw. With ``y = a + b z``::
+
+        x = c0 + c1 y + c2 / (c3 + exp(-s y))  [+ u (a + (b - a) Phi(z))]
+
+    normal: ``c1 = 1``; lognormal: ``c2 = s = 1`` (``1 / exp(-y) = exp(y)``);
+    logit-normal: ``c2 = c3 = s = 1`` (the overflow-safe sigmoid); growth: lognormal
+    with ``c0 = -1``; uniform: ``u = 1``. The coefficients depend on data only, so they
+    are computed once per call, not per draw; the uniform term (an ``erfc`` per
+    element) is in the graph only when ``uniform`` is true.
+    """
     import pytensor.tensor as pt
 
+    def is_(f: Family) -> Any:
+        return pt.eq(fam, int(f)).astype("float64")
+
+    expo = is_(Family.LOGNORMAL) + is_(Family.LOGITNORMAL) + is_(Family.GROWTH)
     y = a + b * z
-    uniform = a + (b - a) * 0.5 * pt.erfc(-z / np.sqrt(2.0))
-    return pt.switch(
-        pt.eq(fam, Family.NORMAL),
-        y,
-        pt.switch(
-            pt.eq(fam, Family.LOGNORMAL),
-            pt.exp(y),
-            pt.switch(
-                pt.eq(fam, Family.LOGITNORMAL),
-                pt.sigmoid(y),
-                pt.switch(pt.eq(fam, Family.GROWTH), pt.expm1(y), uniform),
-            ),
-        ),
-    )
+    x = -is_(Family.GROWTH) + is_(Family.NORMAL) * y + expo / (is_(Family.LOGITNORMAL) + pt.exp(-expo * y))
+    if uniform:
+        x = x + is_(Family.UNIFORM) * (a + (b - a) * 0.5 * pt.erfc(-z / np.sqrt(2.0)))
+    return x
 
 
 def build_model(scenario: Scenario | ModelData, *, predictive: bool = True) -> Any:
@@ -517,15 +551,27 @@ def build_model(scenario: Scenario | ModelData, *, predictive: bool = True) -> A
     coords["order"] = list(range(d.pred_w.shape[1]))
     with pm.Model(coords=coords) as model:
         x = {name: pm.Data(name, value, dims=DATA_DIMS[name]) for name, value in d.arrays().items()}
+        u = d.uniform
         z_size = pm.Normal("z_size", 0.0, 1.0, dims="market")
-        size = pm.Deterministic("size", _transform(x["size_fam"], x["size_a"], x["size_b"], z_size), dims="market")
+        size = pm.Deterministic(
+            "size", _transform(x["size_fam"], x["size_a"], x["size_b"], z_size, uniform=u), dims="market"
+        )
         z_vol = pm.Normal("z_volatility", 0.0, 1.0, dims="market")
         vol = pm.Deterministic(
-            "volatility", _transform(x["vol_fam"], x["vol_a"], x["vol_b"], z_vol), dims="market"
+            "volatility", _transform(x["vol_fam"], x["vol_a"], x["vol_b"], z_vol, uniform=u), dims="market"
         )
         z_rho = pm.Normal("z_common_factor", 0.0, 1.0)
-        rho = pm.Deterministic("common_factor", _transform(x["rho_fam"], x["rho_a"], x["rho_b"], z_rho))
-        common, own = pt.sqrt(rho), pt.sqrt(1.0 - rho)
+        rho = pm.Deterministic(
+            "common_factor", _transform(x["rho_fam"], x["rho_a"], x["rho_b"], z_rho, uniform=u)
+        )
+
+        # sqrt's slope is infinite at 0: a point common factor of 0 (the default) or 1
+        # made the gradient 0 * inf = NaN and NUTS could not start. The inner switch keeps
+        # sqrt away from 0 where the outer one returns 0 anyway (same values, finite slope).
+        def safe_sqrt(v: Any) -> Any:
+            return pt.switch(pt.gt(v, 0.0), pt.sqrt(pt.switch(pt.gt(v, 0.0), v, 1.0)), 0.0)
+
+        common, own = safe_sqrt(rho), safe_sqrt(1.0 - rho)
 
         g = pm.Normal("z_growth_common", 0.0, 1.0)
         h = pm.Normal("z_growth", 0.0, 1.0, dims="market")
@@ -543,7 +589,10 @@ def build_model(scenario: Scenario | ModelData, *, predictive: bool = True) -> A
         pm.Deterministic("total_market", market_size.sum(axis=0), dims="year")
 
         p = pm.Dirichlet("outcome_prior", a=x["alpha"], dims="outcome")
-        logits = pt.log(p) + x["calib"] + (x["beta"] * surprise[None, :]).sum(axis=-1)
+        # products with data matrices are written as dots with the draw-dependent
+        # vector on the left: vectorized over draws they become one (draws, k) @ (k, j)
+        # BLAS product instead of a broadcast (draws, j, k) temporary and a sum
+        logits = pt.log(p) + x["calib"] + pt.dot(surprise, x["beta"].T)
         q = pt.special.softmax(logits, axis=-1)
         if d.obs_signpost.size:
             # A signpost's likelihood is P(signpost | realized outcome), and signposts are
@@ -560,40 +609,52 @@ def build_model(scenario: Scenario | ModelData, *, predictive: bool = True) -> A
             pm.Potential("signpost_observed", pt.log(marginal))
             q = q * w / marginal
         q = pm.Deterministic("outcome_probability", q, dims="outcome")
-        pm.Deterministic("signpost_probability", (x["signpost_l"] * q[None, :]).sum(axis=-1), dims="signpost")
+        pm.Deterministic("signpost_probability", pt.dot(q, x["signpost_l"].T), dims="signpost")
         if d.evidence_log.size:
             mu = (log_size[None, :, :] * x["evidence_w"]).sum(axis=(-1, -2))
-            pm.Normal("evidence_observed", mu=mu, sigma=x["evidence_sd"], observed=x["evidence_log"], dims="evidence")
+            pm.Normal(
+                "evidence_observed",
+                mu=mu,
+                sigma=x["evidence_sd"],
+                observed=x["evidence_log"],
+                dims="evidence",
+            )
 
         if predictive:
-            _predictive_part(pm, pt, x, log_size, q)
+            _predictive_part(pm, pt, x, log_size, q, uniform=u)
     return model
 
 
-def _predictive_part(pm: Any, pt: Any, x: dict[str, Any], log_size: Any, q: Any) -> None:
+def _predictive_part(pm: Any, pt: Any, x: dict[str, Any], log_size: Any, q: Any, *, uniform: bool) -> None:
     """Discrete outcome, share paths, revenue, events and predictions."""
     outcome = pm.Categorical("realized_outcome", p=q)
     onehot = pt.eq(pt.arange(q.shape[-1]), outcome).astype("float64")
 
     z_share = pm.Normal("z_share", 0.0, 1.0, dims="share_input")
     share_in = pm.Deterministic(
-        "share_anchor", _transform(x["share_fam"], x["share_a"], x["share_b"], z_share), dims="share_input"
+        "share_anchor",
+        _transform(x["share_fam"], x["share_a"], x["share_b"], z_share, uniform=uniform),
+        dims="share_input",
     )
-    share_all = (x["share_w"] * share_in).sum(axis=-1)  # (position, outcome, time)
+    # every outcome's share path in one product: (share_input) @ (share_input, P*K*T)
+    w = x["share_w"]
+    n_pos, n_out, n_time, n_in = w.shape
+    w_flat = w.reshape((n_pos * n_out * n_time, n_in)).T
+    share_all = pt.dot(share_in, w_flat).reshape((n_pos, n_out, n_time))
     share_t = (share_all * onehot[None, :, None]).sum(axis=1)  # (position, time)
-    market_t = pt.exp((log_size[:, None, :] * x["time_w"][None, :, :]).sum(axis=-1))  # (market, time)
-    pos_market_t = (x["pos_market"][:, :, None] * market_t[None, :, :]).sum(axis=1)  # (position, time)
+    market_t = pt.exp(pt.dot(log_size, x["time_w"].T))  # (market, time)
+    pos_market_t = pt.dot(market_t.T, x["pos_market"].T).T  # (position, time)
     revenue_t = share_t * pos_market_t
     n_year = x["year_rel"].shape[-1]
     pm.Deterministic("share", share_t[:, :n_year], dims=("position", "year"))
     pm.Deterministic("revenue", revenue_t[:, :n_year], dims=("position", "year"))
 
     quantities = pt.concatenate([market_t.ravel(), share_t.ravel(), revenue_t.ravel()])
-    value = (x["thr_w"] * quantities[None, :]).sum(axis=-1)
+    value = pt.dot(quantities, x["thr_w"].T)
     thr_hit = pt.ge(x["thr_sign"] * (value - x["thr_value"]), 0.0)
 
     z_event = pm.Normal("z_event", 0.0, 1.0, dims=("event", "outcome"))
-    p_event_k = _transform(x["event_fam"], x["event_a"], x["event_b"], z_event)
+    p_event_k = _transform(x["event_fam"], x["event_a"], x["event_b"], z_event, uniform=uniform)
     p_event = pm.Deterministic("event_probability", (p_event_k * onehot[None, :]).sum(axis=-1), dims="event")
     # a constant hazard whose probability of firing by the deadline is p_event
     rate = -pt.log1p(-p_event) / x["event_horizon"]
@@ -602,7 +663,7 @@ def _predictive_part(pm: Any, pt: Any, x: dict[str, Any], log_size: Any, q: Any)
     ev_hit = pt.le(time, x["event_horizon"])
 
     hits = pt.concatenate([thr_hit, ev_hit]).astype("float64")
-    pm.Deterministic("prediction_hit", (x["pred_w"] * hits[None, :]).sum(axis=-1), dims="prediction")
+    pm.Deterministic("prediction_hit", pt.dot(hits, x["pred_w"].T), dims="prediction")
 
 
 def set_model_data(model: Any, data: ModelData) -> None:
