@@ -772,6 +772,9 @@ def _semantic_problems(s: Scenario, origin: str) -> list[Problem]:
     if s.assessment:
         a = s.assessment
         check_q("assessment.confidence", a.confidence, "positive")
+        if a.confidence.value is None:
+            # the Dirichlet concentration is itself the statement of uncertainty
+            bad("assessment.confidence", "must be a single number (how many cases the judgment is worth)")
         total = 0.0
         for o in a.outcomes:
             op = f"assessment.outcomes.{o.id}"

@@ -649,3 +649,23 @@ def test_every_bad_file_is_reported_and_good_files_still_pass(
         f"{bad2}: file is empty",
     ]
     assert snapshot(workdir) == before
+
+
+def test_uncertain_confidence_is_rejected(tmp_path, capsys):
+    """The Dirichlet concentration already expresses the uncertainty of the stated odds;
+    an interval on it would be silently reduced to its median."""
+    from forecast.cli import main
+
+    text = forecast_bundled_text().replace(
+        "confidence = { value = 20,", "confidence = { low = 10, high = 30,"
+    )
+    path = tmp_path / "s.toml"
+    path.write_text(text)
+    assert main(["validate", str(path)]) == 2
+    assert "assessment.confidence: must be a single number" in capsys.readouterr().err
+
+
+def forecast_bundled_text() -> str:
+    import forecast
+
+    return forecast.bundled("deepseek").read_text()
