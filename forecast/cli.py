@@ -198,12 +198,84 @@ def _add_run(subparsers: Subparsers) -> None:
     p.set_defaults(func=cmd_run)
 
 
+# --- compare --------------------------------------------------------------------
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Simulate several scenarios (or one and its ``--set`` what-if) and write one
+    side-by-side report (see :mod:`forecast.compare`).
+
+    Returns
+    -------
+    int
+        0 ok, 2 bad input (nothing written), 130 interrupted (nothing written).
+
+    Examples
+    --------
+    >>> cmd_compare(build_parser().parse_args(["compare", "a.toml", "--quiet"]))  # stderr: the problem
+    2
+    """
+    from forecast.compare import CompareOptions, compare
+
+    opts = CompareOptions(
+        scenarios=args.scenarios,
+        out=args.out,
+        sets=args.set,
+        draws=args.draws,
+        seed=args.seed,
+        quiet=args.quiet,
+    )
+    return compare(opts)
+
+
+def _add_compare(subparsers: Subparsers) -> None:
+    p = subparsers.add_parser(
+        "compare",
+        help="compare scenarios side by side (or one file with its --set what-if)",
+        description=(
+            "Simulate each scenario as 'forecast run' would and write one report with them side by "
+            "side: market medians and intervals by year, outcome and prediction probabilities, the "
+            "differences from the first scenario, and overlaid fan charts. One file with --set "
+            "compares the file with its overridden self; with several files --set applies to each. "
+            "The folder (report.html, report.md, markets/outcomes/predictions/differences.csv, "
+            "figures/, scenarios/, manifest.json) appears complete or not at all."
+        ),
+        epilog="Exit codes: 0 ok, 2 bad input (nothing written), 130 interrupted.",
+    )
+    p.add_argument(
+        "scenarios",
+        nargs="+",
+        type=Path,
+        metavar="SCENARIO",
+        help="scenario .toml file; the first is the base",
+    )
+    p.add_argument(
+        "--out", type=Path, metavar="DIR", help="report folder (default: reports/compare-<names>/)"
+    )
+    p.add_argument(
+        "--draws", type=int, metavar="N", help="number of draws for every scenario (default: each file's)"
+    )
+    p.add_argument(
+        "--seed", type=int, metavar="N", help="random seed for every scenario (default: each file's)"
+    )
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override an input by its dotted key, e.g. markets.developer_tools.cagr=0.30 (repeatable)",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress and no summary; errors only")
+    p.set_defaults(func=cmd_compare)
+
+
 # --- the parser and the entry point ---------------------------------------------
 
 _COMMANDS: tuple[Callable[[Subparsers], None], ...] = (
     _add_validate,
     _add_schema,
     _add_run,
+    _add_compare,
 )
 
 

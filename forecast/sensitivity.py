@@ -480,7 +480,9 @@ def sensitivity(
             95% interval. With correlated inputs (the markets' CAGRs share the
             common factor) it includes what the input reveals about its partners:
             another market's CAGR scores on the developer-tools target because it
-            moves with the developer-tools CAGR.
+            moves with the developer-tools CAGR. For NUTS draws (a conditioned
+            forecast) the bootstrap treats draws as independent, so ``conf`` is too
+            narrow by about ``sqrt(draws / ESS)``.
         ``independent``, ``independent_conf``
             The same index for the input's own part, the residual of its normal
             score regressed on the other inputs' (the "uncorrelated" index of Mara
@@ -708,6 +710,104 @@ def tornadoes(
         )
         out[spec] = df
     return out
+
+
+# --- for the report ------------------------------------------------------------
+
+#: the report's sensitivity table: column -> header
+REPORT_HEADERS = {
+    "input": "Input",
+    "first_order": "First-order index",
+    "conf": "± (95%)",
+    "independent": "Own-part index",
+    "low": "Target at input's 10%",
+    "high": "Target at input's 90%",
+}
+
+
+def report_targets(scenario: Scenario, extra: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """The headline targets, then ``extra`` ones not already there (checked).
+
+    Examples
+    --------
+    >>> import forecast
+    >>> report_targets(forecast.load(forecast.bundled()), ["market.developer_tools@2027", "total@2027"])
+    ['total@2027', 'revenue.deepseek_devtools@2028', 'outcome.independence', 'market.developer_tools@2027']
+    """
+    out = headline_targets(scenario)
+    for t in extra:
+        parse_target(scenario, t)
+        if t not in out:
+            out.append(t)
+    return out
+
+
+def report_frames(
+    fc: Forecast, extra: list[str] | tuple[str, ...] = (), *, top: int = 12, draws: int = TORNADO_DRAWS
+) -> list[pd.DataFrame]:
+    """One table per target for the report's Sensitivity section.
+
+    Columns ``input`` (the label), ``first_order``, ``conf``, ``independent``, ``low``
+    and ``high`` (the tornado), most important first; inputs that matter for
+    nothing (both indices under 0.005 and no swing) are left out, at most ``top``
+    rows. ``attrs``: ``target`` (spec), ``target_label``, ``baseline`` (every input at
+    its median), ``statistic`` and ``description``. Targets without any uncertain
+    input give no table, so an empty list means "no section".
+
+    Examples
+    --------
+    >>> frames = report_frames(fc, ["market.developer_tools@2027"])  # doctest: +SKIP
+    >>> [f.attrs["target"] for f in frames]  # doctest: +SKIP
+    ['total@2027', 'revenue.deepseek_devtools@2028', 'outcome.independence', 'market.developer_tools@2027']
+    """
+    targets = report_targets(fc.scenario, extra)
+    if not uncertain_inputs(fc):
+        return []
+    idx = sensitivities(fc, targets)
+    tor = tornadoes(fc, targets, draws=draws)
+    frames = []
+    for t in targets:
+        a, b = idx[t], tor[t]
+        df = a.merge(b[["input", "low", "high", "swing"]], on="input", how="left")
+        base = float(b.attrs["base"])
+        keep = (df["independent"].abs() >= 0.005) | (df["first_order"].abs() >= 0.005)
+        keep |= df["swing"] > 1e-3 * max(abs(base), 1e-12)
+        df = df[keep] if keep.any() else df.head(3)
+        df = df.head(top)
+        out = pd.DataFrame(
+            {
+                "input": df["label"],
+                "first_order": df["first_order"],
+                "conf": df["conf"],
+                "independent": df["independent"],
+                "low": df["low"],
+                "high": df["high"],
+            }
+        ).reset_index(drop=True)
+        stat = "mean" if b.attrs["statistic"] == "mean" else "median"
+        out.attrs.update(
+            target=t,
+            target_label=a.attrs["target"],
+            baseline=base,
+            statistic=stat,
+            headers=dict(REPORT_HEADERS),
+            description=(
+                f"First-order index: the share of the variance of {a.attrs['target']} that knowing the "
+                "input alone removes, estimated from the draws (RBD-FAST/EASI on given data; ± its 95% "
+                "bootstrap half-width). Own-part index: the same for the part of the input that the other "
+                "inputs do not explain (market CAGRs move together through the common factor, so another "
+                "market's CAGR can score a first-order index without mattering itself). The last two "
+                f"columns: the target's {stat} with the input at its 10th or 90th percentile and every "
+                f"other input at its median ({stat} then {_fmt_value(base)}). Variance no input explains "
+                "comes from the yearly market shocks, the realized outcome and event timing."
+            ),
+        )
+        frames.append(out)
+    return frames
+
+
+def _fmt_value(x: float) -> str:
+    return f"{x:.3g}"
 
 
 # --- figures ------------------------------------------------------------------
