@@ -19,6 +19,7 @@ Examples
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -66,7 +67,7 @@ class FigureInfo:
 
 
 def make_figures(
-    fc: Forecast, folder: str | Path, *, sensitivity: pd.DataFrame | None = None
+    fc: Forecast, folder: str | Path, *, sensitivity: pd.DataFrame | Sequence[pd.DataFrame] | None = None
 ) -> list[FigureInfo]:
     """Draw every figure of the report into ``folder/figures/``.
 
@@ -75,8 +76,9 @@ def make_figures(
     fc : Forecast
     folder : path
         The report folder; figures go to its ``figures`` subfolder.
-    sensitivity : DataFrame, optional
-        Drawn as a tornado chart when it has ``input``, ``low`` and ``high`` columns.
+    sensitivity : DataFrame or sequence of DataFrame, optional
+        Each drawn as a tornado chart when it has ``input``, ``low`` and ``high``
+        columns: ``sensitivity.png``, then ``sensitivity_2.png``, ...
 
     Returns
     -------
@@ -161,14 +163,25 @@ def make_figures(
             "What each signpost would change",
             "Outcome probabilities now, and if the signpost is observed true or false (Bayes' rule).",
         )
-    if sensitivity is not None and {"input", "low", "high"} <= set(sensitivity.columns) and len(sensitivity):
-        fig = _tornado_figure(sensitivity)
+    frames = [sensitivity] if isinstance(sensitivity, pd.DataFrame) else list(sensitivity or [])
+    for i, frame in enumerate(frames):
+        if not ({"input", "low", "high"} <= set(frame.columns) and len(frame)):
+            continue
+        key, name = (
+            ("sensitivity", "sensitivity.png")
+            if i == 0
+            else (f"sensitivity.{i + 1}", f"sensitivity_{i + 1}.png")
+        )
+        label = frame.attrs.get("target_label")
         save(
-            fig,
-            "sensitivity",
-            "sensitivity.png",
-            "Sensitivity",
-            "Range of the answer as each input moves across its 90% interval, largest first.",
+            _tornado_figure(frame),
+            key,
+            name,
+            f"Sensitivity of {label}" if label else "Sensitivity",
+            str(
+                frame.attrs.get("caption")
+                or "Range of the answer as each input moves across its 90% interval, largest first."
+            ),
         )
     return figs
 
@@ -379,10 +392,30 @@ def _tornado_figure(df: pd.DataFrame) -> MplFigure:
     d = df.assign(_w=(df["high"] - df["low"]).abs()).sort_values("_w", ascending=True).tail(15)
     fig, ax = _new_figure(0.8 + 0.35 * len(d))
     y = np.arange(len(d))
-    ax.barh(y, d["high"] - d["low"], left=d["low"], color=BAND50, height=0.6)
     baseline = df.attrs.get("baseline")
-    if baseline is not None:
-        ax.axvline(float(baseline), color=MEDIAN, linewidth=1.5)
+    if baseline is None:
+        ax.barh(y, d["high"] - d["low"], left=d["low"], color=BAND50, height=0.6)
+    else:
+        # from the baseline to each end, so the chart shows which end raises the answer
+        b = float(baseline)
+        ax.barh(
+            y,
+            d["low"] - b,
+            left=b,
+            color=STATED,
+            height=0.6,
+            label=str(df.attrs.get("low_label", "input low")),
+        )
+        ax.barh(
+            y,
+            d["high"] - b,
+            left=b,
+            color=BAND50,
+            height=0.6,
+            label=str(df.attrs.get("high_label", "input high")),
+        )
+        ax.axvline(b, color=MEDIAN, linewidth=1.5)
+        fig.legend(loc="outside lower center", ncol=2, fontsize=8, frameon=False)
     ax.set_yticks(y, [_wrap(str(t), 40) for t in d["input"]], fontsize=8)
     ax.set_xlabel(str(df.attrs.get("target_label", df.attrs.get("target", "answer"))))
     for side in ("top", "right"):

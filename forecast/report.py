@@ -156,7 +156,7 @@ def write_report(
     folder: str | Path,
     *,
     provenance: Mapping[str, Any] | None = None,
-    sensitivity: pd.DataFrame | None = None,
+    sensitivity: pd.DataFrame | Sequence[pd.DataFrame] | None = None,
     warnings: Sequence[str] | None = None,
     figures: bool = True,
 ) -> Path:
@@ -175,12 +175,15 @@ def write_report(
         ``command`` (the command line), ``versions`` (package -> version) and
         ``timings`` (step -> seconds) for the reproducibility section; versions
         are looked up when not given.
-    sensitivity : DataFrame, optional
+    sensitivity : DataFrame or sequence of DataFrame, optional
         The hook for the sensitivity analysis: when given (and not empty) the
         report gets a Sensitivity section with this table (numbers formatted to 3
         significant figures; ``attrs["target"]`` / ``attrs["description"]`` give
-        its heading and text) and, if it has ``input``, ``low`` and ``high``
-        columns, a tornado chart. When ``None`` the section is absent.
+        its heading and text, ``attrs["headers"]`` optional column headers) and, if
+        it has ``input``, ``low`` and ``high`` columns, a tornado chart. A sequence
+        (one table per target, see :func:`forecast.sensitivity.report_frames`) gives
+        one such block each. When ``None``, or every table is empty, the section is
+        absent.
     warnings : sequence of str, optional
         Inference diagnostic warnings; by default ``forecast.inference.check(fc)``
         when NUTS ran.
@@ -203,8 +206,7 @@ def write_report(
     folder.mkdir(parents=True, exist_ok=True)
     fc.write_tables(folder)
     (folder / "scenario.toml").write_text(fc.scenario.to_toml(), encoding="utf-8")
-    if sensitivity is not None and len(sensitivity) == 0:
-        sensitivity = None
+    sensitivity = sensitivity_frames(sensitivity)
     infos: list[FigureInfo] = []
     if figures:
         from forecast.figures import make_figures
@@ -222,6 +224,22 @@ def write_report(
     md = md_env.get_template("report.md.j2").render(**context)
     (folder / "report.md").write_text(md, encoding="utf-8")
     return folder / "report.html"
+
+
+def sensitivity_frames(
+    sensitivity: pd.DataFrame | Sequence[pd.DataFrame] | None,
+) -> list[pd.DataFrame] | None:
+    """The non-empty sensitivity tables, or ``None`` when there are none (no section).
+
+    Examples
+    --------
+    >>> sensitivity_frames([pd.DataFrame({"input": []})]) is None
+    True
+    """
+    if sensitivity is None:
+        return None
+    frames = [sensitivity] if isinstance(sensitivity, pd.DataFrame) else list(sensitivity)
+    return [f for f in frames if len(f)] or None
 
 
 def diagnostic_warnings(fc: Forecast) -> list[str]:
@@ -294,7 +312,7 @@ def build_context(
     infos: Iterable[FigureInfo] = (),
     *,
     provenance: Mapping[str, Any] | None = None,
-    sensitivity: pd.DataFrame | None = None,
+    sensitivity: pd.DataFrame | Sequence[pd.DataFrame] | None = None,
     warnings: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Everything the templates show, as formatted strings (see :func:`write_report`)."""
@@ -322,9 +340,10 @@ def build_context(
     pred_blocks = _prediction_blocks(fc, predictions, figs)
     if pred_blocks:
         sections.append({"id": "predictions", "title": "Predictions and signposts", "blocks": pred_blocks})
-    if sensitivity is not None:
+    frames = sensitivity_frames(sensitivity)
+    if frames:
         sections.append(
-            {"id": "sensitivity", "title": "Sensitivity", "blocks": _sensitivity_blocks(sensitivity, figs)}
+            {"id": "sensitivity", "title": "Sensitivity", "blocks": _sensitivity_blocks(frames, figs)}
         )
     sections.append({"id": "inputs", "title": "Inputs and provenance", "blocks": _input_blocks(s)})
     for sec in sections:
@@ -717,25 +736,25 @@ def _evidence_block(fc: Forecast) -> Block:
     return Block("Evidence and what it changed", "evidence", text, None, tables)
 
 
-def _sensitivity_blocks(df: pd.DataFrame, figs: Mapping[str, Figure]) -> list[Block]:
-    target = df.attrs.get("target_label") or df.attrs.get("target")
-    text = [str(df.attrs["description"])] if df.attrs.get("description") else []
-    headers = [str(c) for c in df.columns]
-    numeric = [pd.api.types.is_numeric_dtype(df[c]) for c in df.columns]
-    rows = [
-        [sig(v) if num else str(v) for v, num in zip(row, numeric, strict=True)]
-        for row in df.itertuples(index=False)
-    ]
-    title = f"What moves {target} most" if target else "What moves the answer most"
-    return [
-        Block(
-            title,
-            "sensitivity-table",
-            text,
-            figs.get("sensitivity"),
-            [Table("table-sensitivity", headers, rows, numeric)],
-        )
-    ]
+def _sensitivity_blocks(frames: Sequence[pd.DataFrame], figs: Mapping[str, Figure]) -> list[Block]:
+    """One block per table; the first keeps the plain ids (``table-sensitivity``)."""
+    blocks = []
+    for i, df in enumerate(frames):
+        suffix = "" if i == 0 else f"-{i + 1}"
+        target = df.attrs.get("target_label") or df.attrs.get("target")
+        text = [str(df.attrs["description"])] if df.attrs.get("description") else []
+        names = df.attrs.get("headers") or {}
+        headers = [str(names.get(c, c)) for c in df.columns]
+        numeric = [pd.api.types.is_numeric_dtype(df[c]) for c in df.columns]
+        rows = [
+            [sig(v) if num else str(v) for v, num in zip(row, numeric, strict=True)]
+            for row in df.itertuples(index=False)
+        ]
+        title = f"What moves {target} most" if target else "What moves the answer most"
+        fig = figs.get("sensitivity" if i == 0 else f"sensitivity.{i + 1}")
+        table = Table(f"table-sensitivity{suffix}", headers, rows, numeric)
+        blocks.append(Block(title, f"sensitivity-table{suffix}", text, fig, [table]))
+    return blocks
 
 
 # --- inputs -------------------------------------------------------------------------

@@ -93,7 +93,7 @@ class RunOptions:
     prior_only, quiet, strict : bool
     sensitivity : callable, optional
         Hook for a sensitivity analysis: called with the Forecast, returns the
-        DataFrame the report's Sensitivity section shows (see
+        DataFrame (or one per target) the report's Sensitivity section shows (see
         :func:`forecast.report.write_report`). No section when ``None``.
     command : str
         The command line, recorded in the manifest; rebuilt from the options when empty.
@@ -107,7 +107,7 @@ class RunOptions:
     prior_only: bool = False
     quiet: bool = False
     strict: bool = False
-    sensitivity: Callable[[Forecast], pd.DataFrame | None] | None = None
+    sensitivity: Callable[[Forecast], pd.DataFrame | Sequence[pd.DataFrame] | None] | None = None
     command: str = ""
     extra_args: list[str] = field(default_factory=list)  # for command_line(), e.g. --sensitivity X
 
@@ -264,7 +264,7 @@ def _work(
     draws = scenario.simulation.draws
     nuts = scenario.has_evidence and not opts.prior_only
     what = f"Sampling the posterior (NUTS, {draws:,} draws)" if nuts else f"Simulating {draws:,} draws"
-    with steps.step(what + " — the first run compiles the model, later runs reuse it"):
+    with steps.step(what + " — compiles the model on a first run"):
         t = time.perf_counter()
         fc = forecast.simulate(scenario, prior_only=opts.prior_only)
         timings["simulate_total"] = time.perf_counter() - t

@@ -436,3 +436,13 @@ def test_pct_and_pp() -> None:
     assert [pct(0.401266), pct(0.0404), pct(1.0), pct(0.25)] == ["40.1%", "4.04%", "100%", "25.0%"]
     assert pp(0.003444) == "0.34 pp"
     assert pp(0.0009834) == "0.098 pp"
+
+
+@pytest.mark.parametrize("name", ["forecast.report", "forecast.runner"])
+def test_docstring_examples(name: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0
+    assert result.attempted > 0
