@@ -22,6 +22,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 EXIT_OK = 0
 EXIT_FAILURE = 1  # a bug or an environment problem, not the user's input
@@ -141,6 +142,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     """
     from forecast.runner import RunOptions, run
 
+    # the report's Sensitivity section: headline targets plus any --sensitivity ones
+    targets = list(getattr(args, "sensitivity", None) or [])
+    extra = [a for t in targets for a in ("--sensitivity", t)]
+    hook = None
+    if getattr(args, "no_sensitivity", False):
+        extra = ["--no-sensitivity"]
+    else:
+        if targets and (status := _check_targets(args, targets)) is not None:
+            return status
+
+        def hook(fc: Any) -> Any:
+            from forecast.sensitivity import report_frames
+
+            return report_frames(fc, targets)
+
     opts = RunOptions(
         scenario=args.scenario,
         out=args.out,
@@ -150,8 +166,35 @@ def cmd_run(args: argparse.Namespace) -> int:
         prior_only=args.prior_only,
         quiet=args.quiet,
         strict=args.strict,
+        sensitivity=hook,
+        extra_args=extra,
     )
     return run(opts)
+
+
+def _check_targets(args: argparse.Namespace, targets: list[str]) -> int | None:
+    """Exit 2 before any work when a ``--sensitivity`` target names nothing in the
+    scenario; ``None`` when they are fine (or the scenario itself is bad, which
+    ``run`` reports with every other problem)."""
+    import forecast
+    from forecast.errors import ScenarioError
+    from forecast.runner import _parse_sets
+    from forecast.sensitivity import report_targets
+
+    overrides, problems = _parse_sets(args.set)
+    if problems:
+        return None
+    try:
+        scenario = forecast.load(args.scenario or forecast.bundled("deepseek"), overrides=overrides or None)
+    except (ScenarioError, OSError):
+        return None
+    try:
+        report_targets(scenario, targets)
+    except ScenarioError as e:
+        for problem in e.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return None
 
 
 def _add_run(subparsers: Subparsers) -> None:
@@ -194,6 +237,21 @@ def _add_run(subparsers: Subparsers) -> None:
     )
     p.add_argument(
         "--strict", action="store_true", help="exit 3 when inference diagnostics miss their thresholds"
+    )
+    sens = p.add_mutually_exclusive_group()
+    sens.add_argument(
+        "--sensitivity",
+        action="append",
+        default=[],
+        metavar="TARGET",
+        help="also explain TARGET in the Sensitivity section (repeatable): market.<id>@<year>, "
+        "total@<year>, share.<position>@<year>, revenue.<position>@<year>, outcome.<id>, prediction.<id>; "
+        "the headline total, first revenue and first outcome are always there",
+    )
+    sens.add_argument(
+        "--no-sensitivity",
+        action="store_true",
+        help="leave out the Sensitivity section (a few seconds faster)",
     )
     p.set_defaults(func=cmd_run)
 

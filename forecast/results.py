@@ -325,7 +325,7 @@ def _quantile_rows(name: str, years: list[int], x: np.ndarray) -> list[dict[str,
             "year": y,
             "mean": float(mean[j]),
             "sd": float(sd[j]),
-            **{f"q{int(round(q * 100)):02d}": float(qs[i, j]) for i, q in enumerate(QUANTILES)},
+            **{f"q{round(q * 100):02d}": float(qs[i, j]) for i, q in enumerate(QUANTILES)},
         }
         for j, y in enumerate(years)
     ]

@@ -179,12 +179,14 @@ def seed_forecast() -> Any:
 
 @pytest.fixture(scope="session")
 def seed_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``forecast run --out <tmp>/deepseek --quiet`` of the bundled scenario, once per session.
+    """``forecast run --out <tmp>/deepseek --quiet --no-sensitivity`` of the bundled
+    scenario, once per session (the Sensitivity section has its own tests, in
+    tests/test_sensitivity_report.py).
 
     Read-only: the report tests and the browser test all read this one folder.
     """
     from forecast.cli import main
 
     out = tmp_path_factory.mktemp("seed_report") / "deepseek"
-    assert main(["run", "--out", str(out), "--quiet"]) == 0
+    assert main(["run", "--out", str(out), "--quiet", "--no-sensitivity"]) == 0
     return out
