@@ -99,19 +99,32 @@ def test_forecast_nc_is_the_datatree(seed_report: Path, seed_forecast: Any) -> N
 
 
 def test_summary_on_stdout_unless_quiet(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["run", "--out", str(tmp_path / "loud"), "--draws", "1000"]) == 0
+    assert main(["run", "--no-sensitivity", "--out", str(tmp_path / "loud"), "--draws", "1000"]) == 0
     out, err = capsys.readouterr()
     assert "Market size in 2027" in out and "Outcomes" in out and "Predictions" in out
     assert f"Report: {tmp_path / 'loud' / 'report.html'}" in out.replace("\n", "")
     assert "Simulating 1,000 draws" in err  # progress lines (stderr is not a terminal here)
-    assert main(["run", "--out", str(tmp_path / "quiet"), "--draws", "1000", "--quiet"]) == 0
+    assert (
+        main(["run", "--no-sensitivity", "--out", str(tmp_path / "quiet"), "--draws", "1000", "--quiet"]) == 0
+    )
     out, err = capsys.readouterr()
     assert out == "" and err == ""
 
 
 def test_set_draws_seed_and_prior_only_are_recorded(tmp_path: Path) -> None:
     out = tmp_path / "r"
-    argv = ["run", "--out", str(out), "--quiet", "--draws", "1000", "--seed", "3", "--prior-only"]
+    argv = [
+        "run",
+        "--no-sensitivity",
+        "--out",
+        str(out),
+        "--quiet",
+        "--draws",
+        "1000",
+        "--seed",
+        "3",
+        "--prior-only",
+    ]
     argv += ["--set", "markets.developer_tools.cagr=0.30", "--set", "title=Bear case"]
     assert main(argv) == 0
     s = forecast.load(out / "scenario.toml")
@@ -127,8 +140,8 @@ def test_set_draws_seed_and_prior_only_are_recorded(tmp_path: Path) -> None:
 
 def test_same_scenario_and_seed_give_byte_identical_csvs(tmp_path: Path) -> None:
     args = ["--draws", "2000", "--seed", "11", "--quiet"]
-    assert main(["run", "--out", str(tmp_path / "a"), *args]) == 0
-    assert main(["run", "--out", str(tmp_path / "b"), *args]) == 0
+    assert main(["run", "--no-sensitivity", "--out", str(tmp_path / "a"), *args]) == 0
+    assert main(["run", "--no-sensitivity", "--out", str(tmp_path / "b"), *args]) == 0
     for name in CSVS:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
     assert (tmp_path / "a" / "figures" / "market_total.png").read_bytes() == (
@@ -167,7 +180,7 @@ def test_existing_report_is_replaced_by_a_complete_one(tmp_path: Path, seed_repo
     out = tmp_path / "deepseek"
     shutil.copytree(seed_report, out)
     (out / "stale.txt").write_text("from an older run")
-    assert main(["run", "--out", str(out), "--draws", "1000", "--quiet"]) == 0
+    assert main(["run", "--no-sensitivity", "--out", str(out), "--draws", "1000", "--quiet"]) == 0
     assert sorted(p.name for p in out.iterdir()) == sorted(REPORT_FILES)
     assert json.loads((out / "manifest.json").read_text())["draws"] == 1000
     assert not leftovers(tmp_path)
@@ -191,7 +204,7 @@ def test_failed_run_leaves_no_folder(
 ) -> None:
     _fail_while_writing(monkeypatch, RuntimeError("disk on fire"))
     out = tmp_path / "new" / "deeper" / "deepseek"
-    assert main(["run", "--out", str(out), "--draws", "1000", "--quiet"]) == 1
+    assert main(["run", "--no-sensitivity", "--out", str(out), "--draws", "1000", "--quiet"]) == 1
     assert "RuntimeError: disk on fire" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == [], "the run left files or the parent folders it created"
 
@@ -205,7 +218,7 @@ def test_failed_run_keeps_the_previous_report(
     shutil.copytree(seed_report, out)
     before = snapshot(tmp_path)
     _fail_while_writing(monkeypatch, RuntimeError("boom"))
-    assert main(["run", "--out", str(out), "--draws", "1000", "--quiet"]) == 1
+    assert main(["run", "--no-sensitivity", "--out", str(out), "--draws", "1000", "--quiet"]) == 1
     assert snapshot(tmp_path) == before
 
 
@@ -214,7 +227,7 @@ def test_interrupt_in_process_leaves_nothing(
 ) -> None:
     _fail_while_writing(monkeypatch, KeyboardInterrupt())
     out = tmp_path / "reports" / "deepseek"
-    assert main(["run", "--out", str(out), "--draws", "1000", "--quiet"]) == 130
+    assert main(["run", "--no-sensitivity", "--out", str(out), "--draws", "1000", "--quiet"]) == 130
     err = capsys.readouterr().err
     assert "interrupted; nothing written" in err and "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
@@ -268,7 +281,7 @@ def test_ctrl_c_during_a_run_leaves_no_partial_folder(tmp_path: Path) -> None:
 def test_bad_input_exits_2_and_writes_nothing(
     args: list[str], needle: str, workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["run", "--out", "out", *args]) == 2
+    assert main(["run", "--no-sensitivity", "--out", "out", *args]) == 2
     assert needle in capsys.readouterr().err
     assert list(workdir.iterdir()) == []
 
@@ -310,7 +323,7 @@ def test_unusable_out_exits_2_and_touches_nothing(
         "cwd": Path("."),
     }[case]
     before = snapshot(workdir)
-    assert main(["run", "--out", str(out), "--draws", "1000"]) == 2
+    assert main(["run", "--no-sensitivity", "--out", str(out), "--draws", "1000"]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"forecast: cannot write the report to {out}: ")
     assert len(err.strip().splitlines()) == 1
@@ -330,7 +343,7 @@ def test_unwritable_out_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[st
         else:
             probe.rmdir()
             pytest.skip("running as root: permissions do not stop writes")
-        assert main(["run", "--out", str(locked / "report"), "--draws", "1000"]) == 2
+        assert main(["run", "--no-sensitivity", "--out", str(locked / "report"), "--draws", "1000"]) == 2
         assert "Permission denied" in capsys.readouterr().err
         assert list(locked.iterdir()) == []
     finally:
@@ -359,10 +372,10 @@ def fake_diagnostics(monkeypatch: pytest.MonkeyPatch, seed_forecast: Any) -> lis
 def test_diagnostic_warnings_are_loud_and_strict_exits_3(
     fake_diagnostics: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["run", "--out", str(tmp_path / "lenient"), "--quiet"]) == 0
+    assert main(["run", "--no-sensitivity", "--out", str(tmp_path / "lenient"), "--quiet"]) == 0
     err = capsys.readouterr().err
     assert "DIAGNOSTICS MISSED THEIR THRESHOLDS" in err and "R-hat of growth is 1.05" in err
-    assert main(["run", "--out", str(tmp_path / "strict"), "--quiet", "--strict"]) == 3
+    assert main(["run", "--no-sensitivity", "--out", str(tmp_path / "strict"), "--quiet", "--strict"]) == 3
     err = capsys.readouterr().err
     assert "--strict" in err
     report = (tmp_path / "strict" / "report.html").read_text()
