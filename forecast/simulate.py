@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from forecast.results import Forecast
 
 MODE = os.environ.get("FORECAST_MODE", "NUMBA")
-CHUNK = 250_000  # draws per call: bounds peak memory for very large runs
+CHUNK = 8192  # draws per call: intermediates stay in cache and memory bounded (benchmarks/forward.py)
 
 
 @dataclass
@@ -41,9 +41,20 @@ class Simulator:
     def __call__(
         self, n: int, seed: int, posterior: dict[str, np.ndarray] | None = None
     ) -> dict[str, np.ndarray]:
+        """``n`` draws of every output (leading draw dim); same seed, same draws.
+
+        ``posterior`` (conditional simulators only) holds the inference latents, each
+        with a leading dim of ``n``.
+        """
         from pymc.pytensorf import reseed_rngs
 
         reseed_rngs(self.rngs, seed)
+        # The draw-batched products are tall and thin ((chunk * k, 5) @ (5, 6)): a
+        # second BLAS thread only adds synchronisation; one thread ran ~2.5x faster.
+        with _blas_controller().limit(limits=1, user_api="blas"):
+            return self._run(n, posterior)
+
+    def _run(self, n: int, posterior: dict[str, np.ndarray] | None) -> dict[str, np.ndarray]:
         out: dict[str, np.ndarray] = {}
         for start in range(0, n, CHUNK):
             stop = min(n, start + CHUNK)
@@ -60,6 +71,18 @@ class Simulator:
                     out[name] = np.empty((n, *np.shape(value)[1:]), dtype=np.asarray(value).dtype)
                 out[name][start:stop] = value
         return out
+
+
+_CONTROLLER: list[Any] = []
+
+
+def _blas_controller() -> Any:
+    """One ``threadpoolctl`` controller per process (creating one scans the loaded libraries)."""
+    if not _CONTROLLER:
+        from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
+
+        _CONTROLLER.append(ThreadpoolController())
+    return _CONTROLLER[0]
 
 
 _CACHE: dict[tuple[Any, ...], Simulator] = {}
@@ -163,7 +186,13 @@ def _normal_block(normals: list[Any], n: Any) -> dict[Any, Any]:
     out, start = {}, pt.constant(0, dtype="int64")
     for rv, size in zip(normals, sizes, strict=True):
         stop = start + size
-        out[rv] = block[:, start:stop].reshape((n, *(rv.shape[i] for i in range(rv.ndim))), ndim=rv.ndim + 1)
+        if rv.ndim == 0:
+            out[rv] = block[:, start]
+        elif rv.ndim == 1:
+            out[rv] = block[:, start:stop]
+        else:
+            shape = (n, *(rv.shape[i] for i in range(rv.ndim)))
+            out[rv] = block[:, start:stop].reshape(shape, ndim=rv.ndim + 1)
         start = stop
     return out
 
