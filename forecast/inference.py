@@ -62,6 +62,14 @@ MIN_DRAWS_PER_CHAIN = 1000  # below this the ESS threshold is hard to meet
 MAX_DRAWS_PER_CHAIN = 5000  # beyond this the predictive draws add little
 
 SAMPLERS = ("nutpie", "pymc")
+# An observed market size pins volatility x yearly shock, a funnel-like ridge that the
+# non-centred parameterisation does not remove; at nutpie's default 0.8 deepseek-update
+# diverged about once per 70,000 draws, at 0.9 once per 600,000, at 0.95 not in 600,000
+# (benchmarks: ~20% more sampling time than 0.9)
+TARGET_ACCEPT = 0.95
+# measured (benchmarks/nuts.py, 2 cores): 4 x 2,000 steps took 7.7 s in one process and
+# 14 s in two worker processes; nutpie's chains are threads and start at once
+PYMC_SERIAL_STEPS = 20_000
 
 #: recorded outputs that are functions of the NUTS latents alone (no predictive noise):
 #: their diagnostics are the sampler's; the others add independent predictive draws
@@ -110,23 +118,27 @@ class CompiledSampler:
     kind: str
     model: Any  # pm.Model (predictive=False)
     compiled: Any  # nutpie CompiledModel, or PyMC's NUTS step
-    data_names: frozenset[str]  # data containers the compiled functions read
+    shapes: dict[str, tuple[int, ...]]  # the data the compiled functions read, and their shapes
     compile_seconds: float
 
+    def fits(self, data: ModelData) -> bool:
+        """Whether ``data`` can be swapped in: same shapes for everything read."""
+        arrays = data.arrays()
+        return all(arrays[name].shape == shape for name, shape in self.shapes.items())
 
-_CACHE: dict[tuple[Any, ...], CompiledSampler] = {}
+
+_CACHE: dict[tuple[str, Any], list[CompiledSampler]] = {}
 COMPILE_COUNT = 0  # how many samplers this process compiled (tests keep it small)
-
-
-def _key(data: ModelData, kind: str) -> tuple[Any, ...]:
-    # nutpie fixes the shapes of the sampled variables at compile time, so the shape of
-    # every array is part of the key, not only which observations exist
-    shapes = tuple(sorted((k, v.shape) for k, v in data.arrays().items()))
-    return (kind, data.structure, shapes)
 
 
 def compiled_sampler(data: ModelData, sampler: str | None = None) -> CompiledSampler:
     """The cached compiled sampler for this structure and shape (compiled on first use).
+
+    nutpie fixes the shapes of the sampled variables when it compiles, so a compiled
+    sampler serves every scenario with the same structure (which observations exist)
+    whose data read by the inference model have the same shapes: the same numbers of
+    markets, years, outcomes, evidence and observed signposts. Labels and values may
+    differ (see :func:`nuts`).
 
     Examples
     --------
@@ -140,26 +152,29 @@ def compiled_sampler(data: ModelData, sampler: str | None = None) -> CompiledSam
     kind = sampler or default_sampler()
     if kind not in SAMPLERS:
         raise ValueError(f"sampler must be one of {', '.join(SAMPLERS)} (got {kind!r})")
-    key = _key(data, kind)
-    cached = _CACHE.get(key)
-    if cached is not None:
-        cached.compile_seconds = 0.0  # compiled earlier: nothing to pay now
-        return cached
+    candidates = _CACHE.setdefault((kind, data.structure), [])
+    for cached in candidates:
+        if cached.fits(data):
+            cached.compile_seconds = 0.0  # compiled earlier: nothing to pay now
+            return cached
     t0 = time.perf_counter()
     model = build_model(data, predictive=False)
+    arrays = data.arrays()
     if kind == "nutpie":
         import nutpie
 
         compiled = nutpie.compile_pymc_model(model, var_names=list(INFERENCE_LATENTS))
-        names = frozenset(var.name for var in compiled.shared_var_keys)
+        names = {var.name for var in compiled.shared_var_keys} & set(arrays)
     else:
         import pymc as pm
 
         with model:
-            compiled = pm.NUTS(vars=model.free_RVs)
-        names = frozenset(data.arrays())
+            compiled = pm.NUTS(vars=model.free_RVs, target_accept=TARGET_ACCEPT)
+        names = set(arrays)  # PyMC's step is not limited to fixed shapes, but keep it simple
     COMPILE_COUNT += 1
-    cs = _CACHE[key] = CompiledSampler(kind, model, compiled, names, time.perf_counter() - t0)
+    shapes = {name: arrays[name].shape for name in sorted(names)}
+    cs = CompiledSampler(kind, model, compiled, shapes, time.perf_counter() - t0)
+    candidates.append(cs)
     return cs
 
 
@@ -184,6 +199,7 @@ def nuts(
     seed: int = 0,
     progress: bool = False,
     cores: int | None = None,
+    target_accept: float = TARGET_ACCEPT,
 ) -> NutsResult:
     """Sample the inference latents of ``data`` with NUTS.
 
@@ -203,7 +219,8 @@ def nuts(
         Show the sampler's progress bar.
     cores : int, optional
         Chains run in parallel on up to this many cores (default: all, at most
-        ``chains``).
+        ``chains``; one for short PyMC runs, see :data:`PYMC_SERIAL_STEPS`). The
+        draws do not depend on it.
 
     Examples
     --------
@@ -213,9 +230,14 @@ def nuts(
     >>> res.posterior["z_growth"].sizes  # doctest: +SKIP
     """
     cs = compiled_sampler(data, sampler)
-    arrays = {k: v for k, v in data.arrays().items() if k in cs.data_names}
+    arrays = {k: v for k, v in data.arrays().items() if k in cs.shapes}
+    if cores is None and cs.kind == "pymc" and chains * (tune + draws) <= PYMC_SERIAL_STEPS:
+        cores = 1  # PyMC's worker processes take longer to start than short chains take
     cores = max(1, min(chains, cores or os.cpu_count() or 1))
     t0 = time.perf_counter()
+    # the model's own data too: nutpie's initial points are computed from it (so without
+    # this the start, and so the draws, would depend on which scenario compiled first)
+    set_model_data(cs.model, data)
     if cs.kind == "nutpie":
         import nutpie
 
@@ -228,6 +250,7 @@ def nuts(
             seed=seed,
             progress_bar=progress,
             save_warmup=False,
+            target_accept=target_accept,
         )
     else:
         trace = _sample_pymc(
@@ -235,6 +258,8 @@ def nuts(
         )
     elapsed = time.perf_counter() - t0
     posterior = trace["posterior"].to_dataset()[list(INFERENCE_LATENTS)]
+    # nutpie labels the draws with the coords of the scenario it was compiled for
+    posterior = posterior.assign_coords({d: data.coords[d] for d in posterior.dims if d in data.coords})
     stats = trace["sample_stats"].to_dataset()
     # keep numeric statistics only: nutpie's divergence messages are Python objects,
     # which netCDF cannot store
@@ -255,7 +280,6 @@ def _sample_pymc(
 ) -> Any:
     import pymc as pm
 
-    set_model_data(cs.model, data)
     # a supplied step gets no jittered start; disperse the chains' starts so that
     # R-hat can see chains that did not mix
     rng = np.random.default_rng(seed)
@@ -304,6 +328,7 @@ def infer(
     chains: int = CHAINS,
     tune: int = TUNE,
     nuts_draws: int | None = None,
+    cores: int | None = None,
 ) -> Forecast:
     """Condition a scenario on its evidence and observed signposts.
 
@@ -324,6 +349,8 @@ def infer(
         NUTS chains and tuning steps per chain.
     nuts_draws : int, optional
         Retained draws per chain, overriding :func:`draws_per_chain`.
+    cores : int, optional
+        Cores for parallel chains (see :func:`nuts`).
 
     Returns
     -------
@@ -356,7 +383,14 @@ def infer(
     t_prior = time.perf_counter() - t0 - prior_compile
 
     res = nuts(
-        data, sampler=sampler, chains=chains, tune=tune, draws=per_chain, seed=nuts_seed, progress=progress
+        data,
+        sampler=sampler,
+        chains=chains,
+        tune=tune,
+        draws=per_chain,
+        seed=nuts_seed,
+        progress=progress,
+        cores=cores,
     )
 
     # posterior predictive: every output from the posterior latents in one call
