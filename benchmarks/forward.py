@@ -11,7 +11,8 @@ each at several draw counts, every measurement in its own subprocess so that pea
 memory (``ru_maxrss``) belongs to that one run. Then compile time: cold (an empty
 PyTensor compile directory, ``PYTENSOR_FLAGS=base_compiledir=<tmp>``) and warm (a
 second process on the same directory: PyTensor's and numba's on-disk caches), for
-the numba backend and the C backend (``FAST_RUN``).
+the numba backend (``NUMBA``, the default) and the C backend (``CVM``; PyTensor 3's
+``FAST_RUN`` uses numba too).
 
 Run::
 
@@ -236,6 +237,7 @@ def compile_worker() -> dict[str, Any]:
     forecast.simulate(s, draws=20_000, seed=SEED)
     return {
         "mode": sim_module.MODE,
+        "linker": type(sim.fn.maker.linker).__name__,
         "import": t_import,
         "compile_wall": compile_wall,
         "compile_cpu": compile_cpu,
@@ -338,16 +340,16 @@ def main(argv: list[str] | None = None) -> int:
     if not args.quick:
         print("\ncompile (seed scenario; cold = empty compile dir, warm = a second process on it)")
         print(
-            f"{'mode':9s} {'cache':5s} {'import s':>9s} {'compile s':>10s} {'cpu s':>7s} "
+            f"{'mode':9s} {'linker':12s} {'cache':5s} {'import s':>9s} {'compile s':>10s} {'cpu s':>7s} "
             f"{'1e5 rate':>10s} {'20k run s':>10s} {'total s':>8s} {'peak MB':>8s}"
         )
-        for mode in ("NUMBA", "FAST_RUN"):
+        for mode in ("NUMBA", "CVM"):
             with tempfile.TemporaryDirectory(prefix=f"forecast-{mode.lower()}-") as tmp:
                 env = {"PYTENSOR_FLAGS": f"base_compiledir={tmp}", "FORECAST_MODE": mode}
                 for label in ("cold", "warm"):
                     r = _run(["compile"], env)
                     print(
-                        f"{mode:9s} {label:5s} {r['import']:9.2f} {r['compile_wall']:10.2f} {r['compile_cpu']:7.2f} "
+                        f"{mode:9s} {r['linker']:12s} {label:5s} {r['import']:9.2f} {r['compile_wall']:10.2f} {r['compile_cpu']:7.2f} "
                         f"{r['rate_1e5_wall']:10,.0f} {r['simulate_20000']:10.2f} {r['total']:8.2f} {r['maxrss_mb']:8,.0f}",
                         flush=True,
                     )

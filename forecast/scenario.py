@@ -786,6 +786,10 @@ def _semantic_problems(s: Scenario, origin: str) -> list[Problem]:
                 continue
             total += o.probability.value
             check_q(f"{op}.probability", o.probability, "unit")
+            if o.probability.value == 0:
+                # the outcome Dirichlet needs every concentration positive (a 0 made the
+                # calibration NaN and the model refused to build)
+                bad(f"{op}.probability", "must be > 0 (leave out an outcome that cannot happen)", 0.0)
             for j, d in enumerate(o.drivers):
                 if check_ref(f"{op}.drivers[{j}].market", d.market, market_ids, "market"):
                     mk = s.market(d.market)

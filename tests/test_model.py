@@ -9,6 +9,7 @@ says how far from the exact answer a correct model may land.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import numpy as np
@@ -147,7 +148,7 @@ def test_point_cagr_grows_at_that_rate() -> None:
 
 # --- drivers: strong links to a market still reproduce the stated probabilities -------
 
-DRIVEN = {
+DRIVEN: dict[str, Any] = {
     "correlation": {"common_factor": {"low": 0.2, "high": 0.6}},
     "markets": [
         {
@@ -335,7 +336,7 @@ def test_graph_transform_matches_the_scenario_layer(canonical: Canonical) -> Non
     fam, a, b = (pt.constant(np.full(41, v)) for v in (int(canonical.family), canonical.a, canonical.b))
     # the python linker: no C or numba compile for a check this small
     fn = pytensor.function(
-        [zv], _transform(fam, a, b, zv, uniform=True), mode=Mode(linker="py", optimizer=None)
+        [zv], _transform(fam, a, b, zv, uniform=True), mode=Mode(linker="py", optimizer="fast_compile")
     )
     with np.errstate(over="ignore"):  # exp(-y) overflows to inf for a saturated sigmoid: intended
         got = fn(z)
@@ -349,3 +350,32 @@ def test_uniform_inputs_are_part_of_the_structure() -> None:
     )
     assert not plain.uniform and uniform.uniform
     assert plain.structure != uniform.structure
+
+
+def test_an_outcome_with_probability_zero_is_an_input_error() -> None:
+    """Its Dirichlet concentration would be 0: the calibration was NaN and the model
+    refused to build; now it is a clear input error."""
+    from forecast.errors import ScenarioError
+
+    data = copy.deepcopy(DRIVEN)
+    data["assessment"]["outcomes"][0]["probability"] = 0.7
+    data["assessment"]["outcomes"][2]["probability"] = 0.0
+    with pytest.raises(ScenarioError, match=r"assessment\.outcomes\.down\.probability: must be > 0"):
+        synthetic(**data)
+
+
+@pytest.mark.slow
+def test_uniform_inputs_simulate_uniformly() -> None:
+    """A uniform input needs the graph with the ``ndtr`` term (its own compile): the common
+    factor then spreads uniformly over [0.2, 0.6] (KS test, alpha = 0.001)."""
+    fc = forecast.simulate(
+        synthetic(
+            **(DRIVEN | {"correlation": {"common_factor": {"dist": "uniform", "low": 0.2, "high": 0.6}}})
+        ),
+        draws=N,
+        seed=9,
+    )
+    rho = fc.values("common_factor")
+    assert stats.kstest(rho, stats.uniform(0.2, 0.4).cdf).pvalue > 0.001
+    table = fc.outcomes()
+    assert ((table["probability"] - table["stated"]).abs() < 3 * table["mcse"]).all(), table

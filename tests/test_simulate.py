@@ -80,7 +80,7 @@ def test_batched_draws_have_pymc_distribution(seed_forecast: Any, pymc_prior: An
     n_disc = len(seed_forecast.scenario.outcome_ids) + len(seed_forecast.scenario.predictions)
     alpha = 0.01 / (n_cont + n_disc)
     z_crit = stats.norm.isf(alpha / 2)
-    failures = []
+    failures: list[tuple[Any, ...]] = []
     for name in continuous:
         ours = seed_forecast.values(name)
         theirs = pymc_prior[name].values.reshape(-1, *ours.shape[1:])
