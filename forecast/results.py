@@ -222,7 +222,10 @@ class Forecast:
         observed true or false, by Bayes' rule from the current probabilities.
 
         Exact: the likelihoods do not depend on the draw, so
-        ``P(k | true) = L_k E[q_k] / sum_j L_j E[q_j]``.
+        ``P(k | true) = L_k E[q_k] / sum_j L_j E[q_j]``. When NUTS already conditioned on
+        a signpost, its row starts from the odds without it (``E[q_k] / P(obs | k)``,
+        renormalised), so ``if_true``/``if_false`` are the odds had it come out either
+        way, not a second update on the same news.
         """
         s = self.scenario
         cols = ["signpost", "observed", "p_true", "outcome", "now", "if_true", "if_false"]
@@ -232,9 +235,14 @@ class Forecast:
         rows = []
         for sp in s.signposts:
             lik = np.array([sp.likelihood[k] for k in s.outcome_ids])
-            p_true = float(now @ lik)
-            t = now * lik / p_true if p_true > 0 else np.full_like(now, np.nan)
-            f = now * (1 - lik) / (1 - p_true) if p_true < 1 else np.full_like(now, np.nan)
+            base = now
+            if self.conditioned and sp.observed is not None:
+                seen = lik if sp.observed else 1 - lik
+                base = np.divide(now, seen, out=np.zeros_like(now), where=seen > 0)
+                base = base / base.sum()
+            p_true = float(base @ lik)
+            t = base * lik / p_true if p_true > 0 else np.full_like(now, np.nan)
+            f = base * (1 - lik) / (1 - p_true) if p_true < 1 else np.full_like(now, np.nan)
             for i, k in enumerate(s.outcome_ids):
                 rows.append(
                     {

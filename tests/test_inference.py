@@ -201,6 +201,21 @@ def test_signpost_what_if_matches_a_nuts_run_with_it_observed(
     assert check(fc) == []
 
 
+def test_an_observed_signpost_row_is_not_counted_twice(known_fit: Any) -> None:
+    """For the signpost NUTS conditioned on, the table starts from the odds without it:
+    if_true is where we are, if_false what the other answer would have given."""
+    row = known_fit.signposts().query("signpost == 'order'")
+    assert row["observed"].tolist() == [True] * 3
+    np.testing.assert_allclose(row["if_true"], row["now"], rtol=1e-12)
+    mcse = known_fit.outcomes()["mcse"].to_numpy()
+    # now = bayes(stated, L): undoing it is exact up to the MCSE of now, scaled by 1 / L
+    # (a conservative delta-method bound), and by 1 / (1 - p_true) more for if_false
+    tol = Z * np.abs(mcse / L_ORDER).sum()
+    p_true = STATED @ L_ORDER
+    assert abs(row["p_true"].iloc[0] - p_true) <= tol
+    assert np.all(np.abs(row["if_false"].to_numpy() - bayes(STATED, 1 - L_ORDER)) <= tol / (1 - p_true))
+
+
 def test_prior_only_ignores_the_evidence(known: forecast.Scenario, known_fit: Any) -> None:
     fc = forecast.simulate(known, draws=8000, seed=11, prior_only=True)
     assert fc.prior_only and not fc.conditioned and fc.diagnostics is None
