@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -163,6 +164,26 @@ def write(workdir: Path) -> Callable[..., Path]:
         return path
 
     return _write
+
+
+# Forward-simulation graphs the whole suite may compile (forecast.simulate.COMPILE_COUNT):
+# one per structure (observations x uniform inputs x conditional), each at most once.
+COMPILE_BUDGET = 6
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compile_budget() -> Iterator[None]:
+    """After the session: no structure was compiled twice, and only a handful were.
+
+    Compiles cost ~30 s cold each; a test that builds a new structure (or clears the
+    cache) shows up here as an error at teardown of the last test.
+    """
+    yield
+    sim = sys.modules.get("forecast.simulate")
+    if sim is not None:
+        structures = list(sim._CACHE)
+        assert len(structures) == sim.COMPILE_COUNT, f"a structure compiled twice: {structures}"
+        assert len(structures) <= COMPILE_BUDGET, f"{len(structures)} compiled structures: {structures}"
 
 
 @pytest.fixture(scope="session")

@@ -169,11 +169,12 @@ def test_one_compile_serves_every_scenario_of_a_structure(seed_scenario: Scenari
     np.testing.assert_array_equal(bare["outcome_probability"], 1.0)
 
 
-def test_the_suite_compiles_each_structure_once() -> None:
-    """Every compile is cached: no structure is ever compiled twice in a process, and
-    the suite needs only a handful of structures."""
+def test_no_structure_is_compiled_twice() -> None:
+    """Every compile so far is cached (the whole session is checked at teardown by the
+    ``compile_budget`` fixture in conftest.py)."""
     assert len(sim_module._CACHE) == sim_module.COMPILE_COUNT
-    assert len(sim_module._CACHE) <= 6, list(sim_module._CACHE)
+    forward = [key for key in sim_module._CACHE if not key[1]]
+    assert len(forward) <= 2, forward  # plain, and with uniform inputs
 
 
 # --- posterior predictive: latents in, every output out ------------------------------------
