@@ -232,6 +232,22 @@ def test_prior_only_ignores_the_evidence(known: forecast.Scenario, known_fit: An
 # --- the bundled update scenario -----------------------------------------------------
 
 
+def test_update_scenario_is_valid_and_says_its_evidence_is_illustrative(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from forecast.cli import main
+
+    path = forecast.bundled("deepseek-update")
+    assert main(["validate", str(path)]) == 0
+    assert capsys.readouterr().out.strip() == f"ok: {path}"
+    s = forecast.load(path)
+    assert s.has_evidence and len(s.evidence) == 1
+    observed = [sp for sp in s.signposts if sp.observed is not None]
+    assert [sp.id for sp in observed] == ["next_model_release"] and observed[0].observed is True
+    for item in (*s.evidence, *observed):
+        assert item.source is not None and item.source.startswith("illustrative: NOT real data")
+
+
 def test_update_scenario_meets_the_diagnostic_thresholds(update_forecast: Any) -> None:
     diag = update_forecast.diagnostics
     assert isinstance(diag, pd.DataFrame)
