@@ -413,5 +413,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILURE
 
 
+def console() -> int:
+    """The ``forecast`` console script: :func:`main` tuned for a one-shot process.
+
+    Two settings of Python's cyclic garbage collector, neither of which changes
+    what is computed or written:
+
+    - collections are rarer (first generation every 50,000 allocations rather than
+      700): building and rewriting the model graph creates hundreds of thousands
+      of small objects that live until the end, and scanning them over and over
+      cost ~0.5-0.9 s of a ``forecast run``;
+    - before the interpreter exits, every object still alive is frozen
+      (:func:`gc.freeze`), so the final collections skip them: they found nothing
+      to free but took ~1 s. Files are closed and the report folder is complete
+      by then; atexit handlers and buffered output run as usual.
+
+    Tests and notebooks call :func:`main`, which leaves the collector alone.
+
+    Examples
+    --------
+    >>> sys.exit(console())  # doctest: +SKIP
+    """
+    import gc
+
+    gc.set_threshold(50_000, 20, 20)
+    try:
+        return main()
+    finally:
+        gc.freeze()
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(console())

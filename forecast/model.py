@@ -673,7 +673,7 @@ def _predictive_part(pm: Any, pt: Any, x: dict[str, Any], log_size: Any, q: Any,
 
 def set_model_data(model: Any, data: ModelData) -> None:
     """Load another scenario's arrays into a model of the same structure."""
-    import pymc as pm
+    from pymc.pytensorf import convert_observed_data
 
     coords = dict(data.coords)
     coords["order"] = list(range(data.pred_w.shape[1]))
@@ -681,4 +681,9 @@ def set_model_data(model: Any, data: ModelData) -> None:
         for dim, values in coords.items():
             if dim in model.dim_lengths:
                 model.set_dim(dim, len(values), coord_values=values)
-        pm.set_data(data.arrays())
+        # Every dim length is set above, so what pm.set_data would check (each array's
+        # dim lengths against the model's, found by evaluating, i.e. compiling, one
+        # small function per dim: ~0.25 s a process) holds; the shared variables'
+        # types still check each array's dtype and number of dims.
+        for name, value in data.arrays().items():
+            model[name].set_value(convert_observed_data(value))

@@ -24,6 +24,7 @@ from forecast.sensitivity import (
     SENSITIVITY_COLUMNS,
     TORNADO_COLUMNS,
     _easi_batch,
+    _permute,
     first_order_indices,
     headline_targets,
     independent_parts,
@@ -117,6 +118,8 @@ def test_batched_easi_is_salibs_estimator(n: int) -> None:
     y = rng.standard_normal((4, n)).cumsum(axis=1)
     expected = [rbd_fast.unskew_S1(rbd_fast.compute_first_order(row, 10), 10, n) for row in y]
     np.testing.assert_allclose(_easi_batch(y, 10), expected, rtol=1e-10, atol=1e-12)
+    x = rng.standard_normal(n)
+    np.testing.assert_array_equal(_permute(x), rbd_fast.permute_outputs(x, np.arange(n)))
 
 
 def test_additive_model_gives_analytic_shares() -> None:
