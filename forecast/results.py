@@ -260,7 +260,15 @@ class Forecast:
     def by_outcome(self) -> pd.DataFrame:
         """Company share and revenue in the last year, by realized outcome."""
         s = self.scenario
-        cols = ["position", "outcome", "probability", "share_q50", "revenue_mean", "revenue_q05", "revenue_q95"]
+        cols = [
+            "position",
+            "outcome",
+            "probability",
+            "share_q50",
+            "revenue_mean",
+            "revenue_q05",
+            "revenue_q95",
+        ]
         if not s.positions or not s.assessment:
             return pd.DataFrame(columns=cols)
         outcome = self.values("realized_outcome")
@@ -308,7 +316,11 @@ class Forecast:
         """Write ``markets.csv``, ``outcomes.csv`` and ``predictions.csv``."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        for name, df in (("markets", self.markets()), ("outcomes", self.outcomes()), ("predictions", self.predictions())):
+        for name, df in (
+            ("markets", self.markets()),
+            ("outcomes", self.outcomes()),
+            ("predictions", self.predictions()),
+        ):
             df.to_csv(folder / f"{name}.csv", index=False, float_format="%.6g", lineterminator="\n")
 
     def write_report(self, folder: str | Path, **kwargs: Any) -> Path:
