@@ -656,18 +656,7 @@ def load_variants(opts: CompareOptions) -> tuple[list[Scenario], list[str]]:
 def compare(opts: CompareOptions) -> int:
     """Run ``forecast compare``: exit 0 ok, 2 bad input (nothing written), 130/143
     interrupted (nothing written). The folder appears complete or not at all."""
-    from forecast.runner import (
-        EXIT_BAD_INPUT,
-        EXIT_INTERRUPTED,
-        EXIT_OK,
-        EXIT_TERMINATED,
-        OutputError,
-        Staging,
-        Steps,
-        Terminated,
-        _signals_as_exceptions,
-        _signals_deferred,
-    )
+    from forecast.runner import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK, write_staged
 
     t0 = time.perf_counter()
     try:
@@ -681,27 +670,11 @@ def compare(opts: CompareOptions) -> int:
         if opts.out is not None
         else Path("reports") / ("compare-" + "-".join(_slug(n) for n in names))
     )
-    try:
-        staging = Staging.create(out)
-    except OutputError as e:
-        print(f"forecast: cannot write the comparison to {out}: {e}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    steps = Steps(quiet=opts.quiet)
-    try:
-        with _signals_as_exceptions():
-            cmp = _work(scenarios, names, opts, staging.path, steps, t0)
-            with _signals_deferred() as pending:
-                staging.commit()
-    except KeyboardInterrupt as e:
-        steps.stop()
-        staging.abort()
-        print(f"forecast: interrupted; nothing written ({out} unchanged)", file=sys.stderr)
-        return EXIT_TERMINATED if isinstance(e, Terminated) else EXIT_INTERRUPTED
-    except BaseException:
-        steps.stop()
-        staging.abort()
-        raise
-    steps.stop()
+    status, cmp, pending = write_staged(
+        out, "comparison", opts.quiet, lambda folder, steps: _work(scenarios, names, opts, folder, steps, t0)
+    )
+    if cmp is None:
+        return status
     if not opts.quiet:
         _print_summary(cmp, out)
     if pending:

@@ -205,27 +205,15 @@ def run(opts: RunOptions) -> int:
         return EXIT_BAD_INPUT
     timings["load"] = time.perf_counter() - t_start
     out = opts.out if opts.out is not None else Path("reports") / scenario.id
-    try:
-        staging = Staging.create(out)
-    except OutputError as e:
-        print(f"forecast: cannot write the report to {out}: {e}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    steps = Steps(quiet=opts.quiet)
-    try:
-        with _signals_as_exceptions():
-            fc, warnings = _work(scenario, opts, staging.path, steps, timings, t_start)
-            with _signals_deferred() as pending:
-                staging.commit()
-    except KeyboardInterrupt as e:
-        steps.stop()
-        staging.abort()
-        print(f"forecast: interrupted; nothing written ({out} unchanged)", file=sys.stderr)
-        return EXIT_TERMINATED if isinstance(e, Terminated) else EXIT_INTERRUPTED
-    except BaseException:
-        steps.stop()
-        staging.abort()
-        raise
-    steps.stop()
+    status, done, pending = write_staged(
+        out,
+        "report",
+        opts.quiet,
+        lambda folder, steps: _work(scenario, opts, folder, steps, timings, t_start),
+    )
+    if done is None:
+        return status
+    fc, warnings = done
     if warnings:
         _print_warnings(err, warnings, opts.strict)
     if not opts.quiet:
@@ -404,6 +392,49 @@ def _remove_empty(folders: list[Path]) -> None:
     for d in reversed(folders):
         with suppress(OSError):
             d.rmdir()
+
+
+def write_staged[T](
+    out: Path, what: str, quiet: bool, work: Callable[[Path, Steps], T]
+) -> tuple[int, T | None, list[int]]:
+    """Build a folder with ``work(staging_folder, steps)`` and rename it into ``out``.
+
+    The folder appears complete or not at all: bad ``out``, an exception, SIGINT or
+    SIGTERM leave ``out`` as it was. Shared by ``forecast run`` and ``forecast compare``.
+
+    Returns
+    -------
+    (status, result, pending)
+        ``result`` is None when nothing was written, and ``status`` is then the exit
+        code (2 unusable ``out``, 130/143 interrupted); ``pending`` lists signals that
+        arrived while the folder was being renamed into place.
+
+    Examples
+    --------
+    >>> status, result, pending = write_staged(Path("out"), "report", True, make)  # doctest: +SKIP
+    """
+    try:
+        staging = Staging.create(out)
+    except OutputError as e:
+        print(f"forecast: cannot write the {what} to {out}: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT, None, []
+    steps = Steps(quiet=quiet)
+    try:
+        with _signals_as_exceptions():
+            result = work(staging.path, steps)
+            with _signals_deferred() as pending:
+                staging.commit()
+    except KeyboardInterrupt as e:
+        steps.stop()
+        staging.abort()
+        print(f"forecast: interrupted; nothing written ({out} unchanged)", file=sys.stderr)
+        return (EXIT_TERMINATED if isinstance(e, Terminated) else EXIT_INTERRUPTED), None, []
+    except BaseException:
+        steps.stop()
+        staging.abort()
+        raise
+    steps.stop()
+    return EXIT_OK, result, pending
 
 
 # --- signals ------------------------------------------------------------------------
