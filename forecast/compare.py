@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.errors import Problem, ScenarioError
-from forecast.results import MARKET_COLUMNS, OUTCOME_COLUMNS, PREDICTION_COLUMNS
+from forecast.results import MARKET_COLUMNS, OUTCOME_COLUMNS, PREDICTION_COLUMNS, write_csv_tables
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure as MplFigure
@@ -174,15 +174,15 @@ class Comparison:
 
     def write_tables(self, folder: str | Path) -> None:
         """``markets.csv``, ``outcomes.csv``, ``predictions.csv`` and ``differences.csv``."""
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        for name, df in (
-            ("markets", self.markets()),
-            ("outcomes", self.outcomes()),
-            ("predictions", self.predictions()),
-            ("differences", self.differences()),
-        ):
-            df.to_csv(folder / f"{name}.csv", index=False, float_format="%.6g", lineterminator="\n")
+        write_csv_tables(
+            folder,
+            {
+                "markets": self.markets(),
+                "outcomes": self.outcomes(),
+                "predictions": self.predictions(),
+                "differences": self.differences(),
+            },
+        )
 
     def write_report(
         self, folder: str | Path, *, provenance: dict[str, Any] | None = None, figures: bool = True

@@ -314,20 +314,30 @@ class Forecast:
 
     def write_tables(self, folder: str | Path) -> None:
         """Write ``markets.csv``, ``outcomes.csv`` and ``predictions.csv``."""
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        for name, df in (
-            ("markets", self.markets()),
-            ("outcomes", self.outcomes()),
-            ("predictions", self.predictions()),
-        ):
-            df.to_csv(folder / f"{name}.csv", index=False, float_format="%.6g", lineterminator="\n")
+        write_csv_tables(
+            folder,
+            {"markets": self.markets(), "outcomes": self.outcomes(), "predictions": self.predictions()},
+        )
 
     def write_report(self, folder: str | Path, **kwargs: Any) -> Path:
         """Write the full report folder (see :func:`forecast.report.write_report`)."""
         from forecast.report import write_report
 
         return write_report(self, folder, **kwargs)
+
+
+def write_csv_tables(folder: str | Path, tables: dict[str, pd.DataFrame]) -> None:
+    """Write ``<name>.csv`` per table in one fixed format, so that the same seed gives
+    byte-identical files (6 significant digits, ``\\n`` line ends, no index).
+
+    Examples
+    --------
+    >>> write_csv_tables("out", {"markets": fc.markets()})  # doctest: +SKIP
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, df in tables.items():
+        df.to_csv(folder / f"{name}.csv", index=False, float_format="%.6g", lineterminator="\n")
 
 
 def _safe_mcse(azs: Any, x: np.ndarray) -> float:
