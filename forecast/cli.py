@@ -29,6 +29,8 @@ EXIT_FAILURE = 1  # a bug or an environment problem, not the user's input
 EXIT_BAD_INPUT = 2  # the same code argparse uses for usage errors
 
 DEBUG_ENV = "FORECAST_DEBUG"
+#: "0" draws the report's figures in the main process (see forecast.runner.FigureWorker)
+FIGURE_WORKER_ENV = "FORECAST_FIGURE_WORKER"
 
 type Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
@@ -168,6 +170,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         strict=args.strict,
         sensitivity=hook,
         extra_args=extra,
+        figure_worker=os.environ.get(FIGURE_WORKER_ENV, "1") != "0",
     )
     return run(opts)
 

@@ -18,8 +18,10 @@ Examples
 
 from __future__ import annotations
 
+import functools
+import io
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure as MplFigure
 
     from forecast.results import Forecast
+    from forecast.scenario import Scenario
 
 DPI = 110  # ~750 px wide at the default size: sharp on screen, small as base64
 WIDTH = 6.8  # inches
@@ -66,6 +69,65 @@ class FigureInfo:
     caption: str
 
 
+#: a figure and its PNG bytes
+type DrawnFigure = tuple[FigureInfo, bytes]
+
+
+@dataclass(frozen=True)
+class FigureData:
+    """What the report's figures are drawn from: small tables, no draws.
+
+    Picklable, so ``forecast run`` can draw the figures in a worker process while it
+    runs the sensitivity analysis (see :mod:`forecast.runner`). Build it with
+    :func:`figure_data`.
+
+    Attributes
+    ----------
+    scenario : Scenario
+    markets, outcomes, signposts : DataFrame
+        :meth:`Forecast.markets`, :meth:`Forecast.outcomes`, :meth:`Forecast.signposts`.
+    conditioned : bool
+        NUTS conditioned the draws on evidence (the fans then show the prior median).
+    prior_medians : dict
+        Median by year before the evidence: ``"total"`` and each market id; empty
+        when not conditioned.
+    """
+
+    scenario: Scenario
+    markets: pd.DataFrame
+    outcomes: pd.DataFrame
+    signposts: pd.DataFrame
+    conditioned: bool
+    prior_medians: dict[str, np.ndarray]
+
+
+def figure_data(fc: Forecast) -> FigureData:
+    """The tables :func:`draw_figures` needs, taken from a forecast.
+
+    Examples
+    --------
+    >>> data = figure_data(fc)  # doctest: +SKIP
+    >>> sorted(data.markets["market"].unique())[:2]  # doctest: +SKIP
+    ['developer_tools', 'enterprise_llm_apis']
+    """
+    s = fc.scenario
+    prior: dict[str, np.ndarray] = {}
+    for key, name, index in [("total", "total_market", None)] + [
+        (m.id, "market_size", i) for i, m in enumerate(s.markets)
+    ]:
+        med = _prior_median(fc, name, index)
+        if med is not None:
+            prior[key] = med
+    return FigureData(
+        scenario=s,
+        markets=fc.markets(),
+        outcomes=fc.outcomes() if s.assessment else pd.DataFrame(),
+        signposts=fc.signposts() if s.signposts and s.assessment else pd.DataFrame(),
+        conditioned=fc.conditioned,
+        prior_medians=prior,
+    )
+
+
 def make_figures(
     fc: Forecast, folder: str | Path, *, sensitivity: pd.DataFrame | Sequence[pd.DataFrame] | None = None
 ) -> list[FigureInfo]:
@@ -85,85 +147,155 @@ def make_figures(
     list of FigureInfo
         In report order.
     """
-    out = Path(folder) / "figures"
-    out.mkdir(parents=True, exist_ok=True)
-    s = fc.scenario
-    markets = fc.markets()
-    figs: list[FigureInfo] = []
+    drawn = draw_figures(figure_data(fc)) + draw_tornadoes(sensitivity)
+    return write_figures(drawn, folder)
 
-    def save(fig: MplFigure, key: str, name: str, title: str, caption: str) -> None:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-        FigureCanvasAgg(fig)
-        # metadata={"Software": None}: no matplotlib version in the file, so the same
-        # forecast gives the same bytes
-        fig.savefig(out / name, dpi=DPI, metadata={"Software": None})
-        figs.append(FigureInfo(key, f"figures/{name}", title, caption))
+def write_figures(drawn: Sequence[DrawnFigure], folder: str | Path) -> list[FigureInfo]:
+    """Write drawn figures under ``folder`` (their ``file`` paths); returns their infos."""
+    infos = []
+    for info, png in drawn:
+        path = Path(folder) / info.file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(png)
+        infos.append(info)
+    return infos
+
+
+def _png(fig: MplFigure) -> bytes:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    buf = io.BytesIO()
+    # metadata={"Software": None}: no matplotlib version in the file, so the same
+    # forecast gives the same bytes
+    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+    return buf.getvalue()
+
+
+def figure_infos(data: FigureData) -> list[FigureInfo]:
+    """What :func:`draw_figures` will draw, in report order, without drawing it."""
+    return [info for info, _ in _plan(data)]
+
+
+def draw_figures(data: FigureData) -> list[DrawnFigure]:
+    """The market, position, outcome and signpost figures, as PNG bytes in report order.
+
+    Examples
+    --------
+    >>> [info.file for info, png in draw_figures(figure_data(fc))][:2]  # doctest: +SKIP
+    ['figures/market_total.png', 'figures/market_enterprise_llm_apis.png']
+    """
+    return [(info, _png(make())) for info, make in _plan(data)]
+
+
+def tornado_infos(sensitivity: pd.DataFrame | Sequence[pd.DataFrame] | None) -> list[FigureInfo]:
+    """What :func:`draw_tornadoes` will draw, without drawing it."""
+    return [info for info, _ in _tornado_plan(sensitivity)]
+
+
+def draw_tornadoes(sensitivity: pd.DataFrame | Sequence[pd.DataFrame] | None) -> list[DrawnFigure]:
+    """A tornado chart per sensitivity table that has ``input``, ``low`` and ``high``
+    columns: ``sensitivity.png``, then ``sensitivity_2.png``, ..."""
+    return [(info, _png(make())) for info, make in _tornado_plan(sensitivity)]
+
+
+@dataclass(frozen=True)
+class PendingFigures:
+    """Figures being drawn elsewhere: known now, their bytes later.
+
+    :func:`forecast.report.write_report` lays out the report from ``infos`` while a
+    worker process draws, and calls ``result()`` only to embed the PNGs.
+
+    Attributes
+    ----------
+    infos : list of FigureInfo
+        What will be drawn, in report order (:func:`figure_infos`, :func:`tornado_infos`).
+    result : callable
+        Waits for and returns the drawn figures, the same ``infos`` in the same order.
+    """
+
+    infos: list[FigureInfo]
+    result: Callable[[], Sequence[DrawnFigure]]
+
+
+type _Plan = list[tuple[FigureInfo, Callable[[], MplFigure]]]
+
+
+def _plan(data: FigureData) -> _Plan:
+    """Each figure's info and the function that draws it (so infos come without drawing)."""
+    s = data.scenario
+    markets = data.markets
+    plan: _Plan = []
+
+    def add(key: str, name: str, title: str, caption: str, make: Callable[[], MplFigure]) -> None:
+        plan.append((FigureInfo(key, f"figures/{name}", title, caption), make))
 
     fan_caption = (
         "Dark band: 50% interval; light band: 90% interval; line: median. "
         "Orange diamonds: the sizes stated in the scenario file."
     )
-    if fc.conditioned:
+    if data.conditioned:
         fan_caption += " Grey dashed line: median before the evidence."
     if (markets["market"] == "total").any():
-        unit = s.markets[0].unit
-        fig = _fan_figure(
-            fc,
+        make = functools.partial(
+            _fan_figure,
             markets[markets["market"] == "total"],
             title="Total of all markets",
-            ylabel=f"Market size ({unit})",
-            stated=_stated_total(fc),
-            prior_median=_prior_median(fc, "total_market", None),
+            ylabel=f"Market size ({s.markets[0].unit})",
+            stated=_stated_total(s),
+            prior_median=data.prior_medians.get("total"),
         )
-        save(fig, "market.total", "market_total.png", "Total of all markets", fan_caption)
-    for i, m in enumerate(s.markets):
+        add("market.total", "market_total.png", "Total of all markets", fan_caption, make)
+    for m in s.markets:
         stated = [(float(m.base_year), _median(m.size, "positive"), f"stated {m.base_year}")]
         if m.projection is not None:
             stated.append(
                 (float(m.projection.year), _median(m.projection, "positive"), f"stated {m.projection.year}")
             )
         evidence = [(float(e.year), e.value, e.rel_error) for e in s.evidence if e.market == m.id]
-        fig = _fan_figure(
-            fc,
+        make = functools.partial(
+            _fan_figure,
             markets[markets["market"] == m.id],
             title=m.label,
             ylabel=f"Market size ({m.unit})",
             stated=stated,
-            prior_median=_prior_median(fc, "market_size", i),
+            prior_median=data.prior_medians.get(m.id),
             evidence=evidence,
         )
         cap = fan_caption + (" Green: observed evidence with its error." if evidence else "")
-        save(fig, f"market.{m.id}", f"market_{m.id}.png", m.label, cap)
+        add(f"market.{m.id}", f"market_{m.id}.png", m.label, cap, make)
     for p in s.positions:
-        fig = _position_figure(fc, markets, p)
-        save(
-            fig,
+        add(
             f"position.{p.id}",
             f"position_{p.id}.png",
             p.label,
             "Share (left) and revenue (right): 50% and 90% bands and median. "
             "Markers: the shares stated in the scenario, coloured by outcome.",
+            functools.partial(_position_figure, s, markets, p),
         )
     if s.assessment:
-        fig = _outcomes_figure(fc)
-        save(
-            fig,
+        add(
             "outcomes",
             "outcomes.png",
             "Outcome probabilities",
             "Bars: simulated probability with its 90% interval; orange diamonds: stated probability.",
+            functools.partial(_outcomes_figure, data.outcomes),
         )
     if s.signposts and s.assessment:
-        fig = _signposts_figure(fc)
-        save(
-            fig,
+        add(
             "signposts",
             "signposts.png",
             "What each signpost would change",
             "Outcome probabilities now, and if the signpost is observed true or false (Bayes' rule).",
+            functools.partial(_signposts_figure, s, data.signposts),
         )
+    return plan
+
+
+def _tornado_plan(sensitivity: pd.DataFrame | Sequence[pd.DataFrame] | None) -> _Plan:
     frames = [sensitivity] if isinstance(sensitivity, pd.DataFrame) else list(sensitivity or [])
+    plan: _Plan = []
     for i, frame in enumerate(frames):
         if not ({"input", "low", "high"} <= set(frame.columns) and len(frame)):
             continue
@@ -173,17 +305,17 @@ def make_figures(
             else (f"sensitivity.{i + 1}", f"sensitivity_{i + 1}.png")
         )
         label = frame.attrs.get("target_label")
-        save(
-            _tornado_figure(frame),
+        info = FigureInfo(
             key,
-            name,
+            f"figures/{name}",
             f"Sensitivity of {label}" if label else "Sensitivity",
             str(
                 frame.attrs.get("caption")
                 or "Range of the answer as each input moves across its 90% interval, largest first."
             ),
         )
-    return figs
+        plan.append((info, functools.partial(_tornado_figure, frame)))
+    return plan
 
 
 # --- helpers ----------------------------------------------------------------------
@@ -201,10 +333,10 @@ def _median(q: Any, domain: Any) -> float:
     return float(q.canonical(domain).quantile(0.5))
 
 
-def _stated_total(fc: Forecast) -> list[tuple[float, float, str]]:
+def _stated_total(s: Scenario) -> list[tuple[float, float, str]]:
     """Sums of the stated base sizes and projections, when every market states them
     for the same year (as the seed's market table does)."""
-    ms = fc.scenario.markets
+    ms = s.markets
     out = []
     if len({m.base_year for m in ms}) == 1:
         out.append((float(ms[0].base_year), sum(_median(m.size, "positive") for m in ms), "stated total"))
@@ -250,7 +382,6 @@ def _fan(ax: Axes, df: pd.DataFrame, scale: float = 1.0) -> None:
 
 
 def _fan_figure(
-    fc: Forecast,
     df: pd.DataFrame,
     *,
     title: str,
@@ -287,8 +418,7 @@ def _fan_figure(
     return fig
 
 
-def _position_figure(fc: Forecast, markets: pd.DataFrame, p: Any) -> MplFigure:
-    s = fc.scenario
+def _position_figure(s: Scenario, markets: pd.DataFrame, p: Any) -> MplFigure:
     fig, (ax_s, ax_r) = _new_figure(3.8, ncols=2)
     share = markets[markets["market"] == f"share.{p.id}"]
     revenue = markets[markets["market"] == f"revenue.{p.id}"]
@@ -324,8 +454,7 @@ def _wrap(text: str, width: int = 30) -> str:
     return "\n".join(textwrap.wrap(text, width)) or text
 
 
-def _outcomes_figure(fc: Forecast) -> MplFigure:
-    df = fc.outcomes()
+def _outcomes_figure(df: pd.DataFrame) -> MplFigure:
     n = len(df)
     fig, ax = _new_figure(1.2 + 0.75 * n)
     y = np.arange(n)[::-1]
@@ -354,11 +483,9 @@ def _outcomes_figure(fc: Forecast) -> MplFigure:
     return fig
 
 
-def _signposts_figure(fc: Forecast) -> MplFigure:
+def _signposts_figure(s: Scenario, df: pd.DataFrame) -> MplFigure:
     from matplotlib.figure import Figure
 
-    df = fc.signposts()
-    s = fc.scenario
     labels = {o.id: o.label for o in s.assessment.outcomes} if s.assessment else {}
     ids = list(dict.fromkeys(df["signpost"]))
     statements = {sp.id: sp.statement for sp in s.signposts}

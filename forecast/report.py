@@ -29,7 +29,8 @@ import datetime as dt
 import math
 import platform
 import re
-from collections.abc import Iterable, Mapping, Sequence
+import secrets
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
-    from forecast.figures import FigureInfo
+    from forecast.figures import DrawnFigure, FigureInfo, PendingFigures
     from forecast.inputs import Quantity
     from forecast.results import Forecast
     from forecast.scenario import Scenario
@@ -158,7 +159,7 @@ def write_report(
     provenance: Mapping[str, Any] | None = None,
     sensitivity: pd.DataFrame | Sequence[pd.DataFrame] | None = None,
     warnings: Sequence[str] | None = None,
-    figures: bool = True,
+    figures: bool | Sequence[DrawnFigure] | PendingFigures = True,
 ) -> Path:
     """Write the report folder and return the path of ``report.html``.
 
@@ -187,8 +188,12 @@ def write_report(
     warnings : sequence of str, optional
         Inference diagnostic warnings; by default ``forecast.inference.check(fc)``
         when NUTS ran.
-    figures : bool
-        Draw the figures (``False`` makes a text-only report, e.g. for tests).
+    figures : bool, sequence of (FigureInfo, bytes) or PendingFigures
+        Draw the figures (``False`` makes a text-only report, e.g. for tests); or
+        the figures already drawn (:func:`forecast.figures.draw_figures` and
+        :func:`~forecast.figures.draw_tornadoes`); or figures being drawn
+        elsewhere (``forecast run`` draws them in a worker process): the report is
+        laid out meanwhile, and their bytes are awaited only to be embedded.
 
     Returns
     -------
@@ -202,27 +207,47 @@ def write_report(
     >>> fc.write_report(tempfile.mkdtemp())  # doctest: +SKIP
     PosixPath('/tmp/.../report.html')
     """
+    from forecast.figures import PendingFigures, make_figures, write_figures
+
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     fc.write_tables(folder)
     (folder / "scenario.toml").write_text(fc.scenario.to_toml(), encoding="utf-8")
     sensitivity = sensitivity_frames(sensitivity)
     infos: list[FigureInfo] = []
-    if figures:
-        from forecast.figures import make_figures
-
+    pending = None
+    if figures is True:
         infos = make_figures(fc, folder, sensitivity=sensitivity)
+    elif isinstance(figures, PendingFigures):
+        pending = figures
+        infos = list(pending.infos)
+    elif figures:
+        infos = write_figures(figures, folder)
     if warnings is None:
         warnings = diagnostic_warnings(fc)
+    # figures still being drawn get a placeholder URI, swapped for the PNG at the end
+    token = f"pending-figure-{secrets.token_hex(8)}-"
+    position = {info.key: i for i, info in enumerate(infos)}
     context = build_context(
-        fc, folder, infos, provenance=provenance, sensitivity=sensitivity, warnings=warnings
+        fc,
+        folder,
+        infos,
+        provenance=provenance,
+        sensitivity=sensitivity,
+        warnings=warnings,
+        uri=(lambda info: f"{token}{position[info.key]:04d}") if pending is not None else None,
     )
-    env = _environment()
-    html = env.get_template("report.html.j2").render(**context)
-    (folder / "report.html").write_text(html, encoding="utf-8")
-    md_env = _environment(markdown=True)
-    md = md_env.get_template("report.md.j2").render(**context)
+    md = _environment(markdown=True).get_template("report.md.j2").render(**context)
     (folder / "report.md").write_text(md, encoding="utf-8")
+    html = _environment().get_template("report.html.j2").render(**context)
+    if pending is not None:
+        drawn = list(pending.result())
+        if [info for info, _ in drawn] != infos:
+            raise RuntimeError("the figures drawn are not the figures the report was laid out with")
+        write_figures(drawn, folder)
+        for i, (_, png) in enumerate(drawn):
+            html = html.replace(f"{token}{i:04d}", _png_uri(png))
+    (folder / "report.html").write_text(html, encoding="utf-8")
     return folder / "report.html"
 
 
@@ -303,7 +328,11 @@ def _md_cell(text: Any) -> str:
 
 
 def _data_uri(path: Path) -> str:
-    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+    return _png_uri(path.read_bytes())
+
+
+def _png_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
 def build_context(
@@ -314,10 +343,20 @@ def build_context(
     provenance: Mapping[str, Any] | None = None,
     sensitivity: pd.DataFrame | Sequence[pd.DataFrame] | None = None,
     warnings: Sequence[str] = (),
+    uri: Callable[[FigureInfo], str] | None = None,
 ) -> dict[str, Any]:
-    """Everything the templates show, as formatted strings (see :func:`write_report`)."""
+    """Everything the templates show, as formatted strings (see :func:`write_report`).
+
+    ``uri`` gives each figure's image source; by default its file in ``folder`` as a
+    ``data:`` URI.
+    """
     s = fc.scenario
-    figs = {f.key: Figure(f.key, f.file, f.title, f.caption, _data_uri(folder / f.file)) for f in infos}
+    figs = {
+        f.key: Figure(
+            f.key, f.file, f.title, f.caption, uri(f) if uri is not None else _data_uri(folder / f.file)
+        )
+        for f in infos
+    }
     markets = fc.markets()
     outcomes = fc.outcomes()
     predictions = fc.predictions()

@@ -7,6 +7,10 @@ temporary directory and any parent folders it created, so it leaves nothing
 behind. Bad input (a scenario or ``--set`` problem, an unwritable ``--out``) is
 reported before any work and exits 2 with nothing written.
 
+The figures are drawn in a second process (:class:`FigureWorker`, started before
+the model compiles) while this one runs the sensitivity analysis; the report is
+laid out meanwhile and the PNGs are embedded when they arrive.
+
 The folder holds ``report.html``, ``report.md``, ``markets.csv``,
 ``outcomes.csv``, ``predictions.csv``, ``figures/``, ``scenario.toml`` (the
 resolved inputs, overrides applied: ``forecast run scenario.toml`` reruns it),
@@ -91,6 +95,11 @@ class RunOptions:
     sets : sequence of str
         ``KEY=VALUE`` overrides; VALUE is read as a TOML value, else a string.
     prior_only, quiet, strict : bool
+    figure_worker : bool
+        Draw the figures in a second process, beside the sensitivity analysis
+        (:class:`FigureWorker`); same bytes either way. The command line turns it
+        on; off by default, because a spawned process re-imports the calling
+        script, which must then guard its work with ``if __name__ == "__main__"``.
     sensitivity : callable, optional
         Hook for a sensitivity analysis: called with the Forecast, returns the
         DataFrame (or one per target) the report's Sensitivity section shows (see
@@ -110,6 +119,7 @@ class RunOptions:
     sensitivity: Callable[[Forecast], pd.DataFrame | Sequence[pd.DataFrame] | None] | None = None
     command: str = ""
     extra_args: list[str] = field(default_factory=list)  # for command_line(), e.g. --sensitivity X
+    figure_worker: bool = False
 
     def command_line(self) -> str:
         """The ``forecast run`` command these options stand for.
@@ -247,63 +257,195 @@ def _work(
 ) -> tuple[Forecast, list[str]]:
     """Simulate and write every file into ``folder`` (the staging directory)."""
     import forecast
-    from forecast.report import diagnostic_warnings, package_versions, write_report
+    from forecast.figures import (
+        PendingFigures,
+        draw_figures,
+        draw_tornadoes,
+        figure_data,
+        figure_infos,
+        tornado_infos,
+    )
+    from forecast.report import diagnostic_warnings, package_versions, sensitivity_frames, write_report
 
-    draws = scenario.simulation.draws
-    nuts = scenario.has_evidence and not opts.prior_only
-    what = f"Sampling the posterior (NUTS, {draws:,} draws)" if nuts else f"Simulating {draws:,} draws"
-    with steps.step(what + " — compiles the model on a first run"):
-        t = time.perf_counter()
-        fc = forecast.simulate(scenario, prior_only=opts.prior_only)
-        timings["simulate_total"] = time.perf_counter() - t
-    timings.update({f"simulate.{k}": v for k, v in fc.timings.items()})
-    warnings = diagnostic_warnings(fc)
-    sensitivity = None
-    if opts.sensitivity is not None:
-        with steps.step("Sensitivity analysis"):
+    # started first, so its imports overlap the model's compile
+    with FigureWorker.running(opts.figure_worker) as worker:
+        draws = scenario.simulation.draws
+        nuts = scenario.has_evidence and not opts.prior_only
+        what = f"Sampling the posterior (NUTS, {draws:,} draws)" if nuts else f"Simulating {draws:,} draws"
+        with steps.step(what + " — compiles the model on a first run"):
             t = time.perf_counter()
-            sensitivity = opts.sensitivity(fc)
-            timings["sensitivity"] = time.perf_counter() - t
-    versions = package_versions()
-    command = opts.command or opts.command_line()
-    with steps.step("Drawing figures and writing the report"):
-        t = time.perf_counter()
-        write_report(
-            fc,
-            folder,
-            provenance={"command": command, "versions": versions, "timings": dict(timings)},
-            sensitivity=sensitivity,
-            warnings=warnings,
-        )
-        timings["report"] = time.perf_counter() - t
-    with steps.step("Saving the draws (forecast.nc)"):
-        t = time.perf_counter()
-        fc.data.to_netcdf(folder / "forecast.nc", engine="h5netcdf")
-        timings["netcdf"] = time.perf_counter() - t
-    timings["total"] = time.perf_counter() - t_start
-    manifest = {
-        "forecast_version": versions.get("forecast"),
-        "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "command": command,
-        "argv": list(sys.argv),
-        "scenario": {
-            "id": scenario.id,
-            "title": scenario.title,
-            "file": scenario.origin,
-            "sha256": scenario.sha256(),
-            "overrides": {k: _jsonable(v) for k, v in parse_sets(opts.sets).items()},
-        },
-        "seed": fc.seed,
-        "draws": fc.n_draws,
-        "method": "nuts" if fc.conditioned else "forward",
-        "prior_only": opts.prior_only,
-        "versions": versions,
-        "timings_seconds": {k: round(v, 4) for k, v in timings.items()},
-        "diagnostic_warnings": warnings,
-        "files": _file_hashes(folder),
-    }
-    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    return fc, warnings
+            fc = forecast.simulate(scenario, prior_only=opts.prior_only)
+            timings["simulate_total"] = time.perf_counter() - t
+        timings.update({f"simulate.{k}": v for k, v in fc.timings.items()})
+        infos = []
+        if worker is not None:
+            data = figure_data(fc)
+            infos += figure_infos(data)
+            worker.submit(draw_figures, data)
+        warnings = diagnostic_warnings(fc)
+        sensitivity = None
+        if opts.sensitivity is not None:
+            with steps.step("Sensitivity analysis"):
+                t = time.perf_counter()
+                sensitivity = sensitivity_frames(opts.sensitivity(fc))
+                timings["sensitivity"] = time.perf_counter() - t
+        if worker is not None and sensitivity:
+            infos += tornado_infos(sensitivity)
+            worker.submit(draw_tornadoes, sensitivity)
+        with steps.step("Saving the draws (forecast.nc)"):
+            t = time.perf_counter()
+            fc.data.to_netcdf(folder / "forecast.nc", engine="h5netcdf")
+            timings["netcdf"] = time.perf_counter() - t
+        versions = package_versions()
+        command = opts.command or opts.command_line()
+        with steps.step("Drawing figures and writing the report"):
+            t = time.perf_counter()
+            write_report(
+                fc,
+                folder,
+                provenance={"command": command, "versions": versions, "timings": dict(timings)},
+                sensitivity=sensitivity,
+                warnings=warnings,
+                figures=True if worker is None else PendingFigures(infos, worker.results),
+            )
+            timings["report"] = time.perf_counter() - t
+        timings["total"] = time.perf_counter() - t_start
+        manifest = {
+            "forecast_version": versions.get("forecast"),
+            "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "command": command,
+            "argv": list(sys.argv),
+            "scenario": {
+                "id": scenario.id,
+                "title": scenario.title,
+                "file": scenario.origin,
+                "sha256": scenario.sha256(),
+                "overrides": {k: _jsonable(v) for k, v in parse_sets(opts.sets).items()},
+            },
+            "seed": fc.seed,
+            "draws": fc.n_draws,
+            "method": "nuts" if fc.conditioned else "forward",
+            "prior_only": opts.prior_only,
+            "versions": versions,
+            "timings_seconds": {k: round(v, 4) for k, v in timings.items()},
+            "diagnostic_warnings": warnings,
+            "files": _file_hashes(folder),
+        }
+        (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        return fc, warnings
+
+
+# --- the figure worker --------------------------------------------------------------
+
+
+class FigureWorker:
+    """Draws the report's figures in a second process while this one goes on.
+
+    Started before the simulation, it imports matplotlib (~0.6 s) and draws a first
+    figure while the model compiles; given the figure tables after the simulation,
+    it draws (~1 s) while the sensitivity analysis runs here. On two cores both
+    leave the critical path of ``forecast run``.
+
+    The worker only returns PNG bytes; this process writes them into the staging
+    folder, so atomicity is unchanged. It ignores SIGINT (Ctrl-C reaches the whole
+    process group): this process handles the interrupt and :meth:`close` terminates
+    the worker. If the worker cannot start or dies, the figures are drawn here.
+
+    Examples
+    --------
+    >>> from forecast.figures import draw_tornadoes
+    >>> worker = FigureWorker.start()  # doctest: +SKIP
+    >>> worker.submit(draw_tornadoes, frames)  # doctest: +SKIP
+    >>> drawn = worker.results()  # doctest: +SKIP
+    >>> worker.close()  # doctest: +SKIP
+    """
+
+    def __init__(self, executor: Any):
+        self._executor = executor
+        self._jobs: list[tuple[Any, Callable[..., list[Any]], tuple[Any, ...]]] = []
+
+    @classmethod
+    def start(cls) -> FigureWorker | None:
+        """A worker process, or ``None`` when one cannot be started here."""
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        try:
+            # spawn, not fork: this process may hold threads (BLAS, numba) by now
+            executor = ProcessPoolExecutor(
+                1, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_init
+            )
+            worker = cls(executor)
+            executor.submit(_worker_warm_up)
+        except (OSError, RuntimeError):
+            return None
+        return worker
+
+    @classmethod
+    @contextmanager
+    def running(cls, enabled: bool = True) -> Iterator[FigureWorker | None]:
+        """A started worker (``None`` if disabled or it cannot start), closed on exit."""
+        worker = cls.start() if enabled else None
+        try:
+            yield worker
+        finally:
+            if worker is not None:
+                worker.close()
+
+    def submit(self, fn: Callable[..., list[Any]], *args: Any) -> None:
+        """Queue ``fn(*args)``; its result joins :meth:`results`."""
+        try:
+            future = self._executor.submit(fn, *args)
+        except Exception:  # a broken pool: draw here when the results are asked for
+            future = None
+        self._jobs.append((future, fn, args))
+
+    def results(self) -> list[Any]:
+        """Every queued job's result, in order (drawn here if the worker failed)."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        out: list[Any] = []
+        for future, fn, args in self._jobs:
+            try:
+                if future is None:
+                    raise BrokenProcessPool
+                out += future.result()
+            except BrokenProcessPool:
+                out += fn(*args)
+        return out
+
+    def close(self) -> None:
+        """Stop the worker now, without waiting for it to finish a figure or exit."""
+        terminate = getattr(self._executor, "terminate_workers", None)  # Python >= 3.14
+        if terminate is not None:
+            terminate()
+            return
+        # before 3.14 the executor has no public way to stop its processes at once;
+        # a graceful shutdown would make this process wait at exit for the worker
+        processes = list((getattr(self._executor, "_processes", None) or {}).values())
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        for p in processes:
+            with suppress(Exception):
+                p.terminate()
+
+
+def _worker_init() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _worker_warm_up() -> list[Any]:
+    """Import matplotlib and draw a small figure: fonts and text layout get loaded."""
+    from matplotlib.figure import Figure
+
+    from forecast.figures import _png
+
+    fig = Figure(figsize=(2, 1), layout="constrained")
+    ax = fig.subplots()
+    ax.plot([0, 1], [0, 1], label="x")
+    ax.set_title("warm-up")
+    fig.legend(loc="outside lower center")
+    _png(fig)
+    return []
 
 
 def _jsonable(v: Any) -> Any:

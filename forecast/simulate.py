@@ -72,7 +72,7 @@ class Simulator:
         reseed_rngs(self.rngs, seed)
         # The draw-batched products are tall and thin ((chunk * k, 5) @ (5, 6)): a
         # second BLAS thread only adds synchronisation; one thread ran ~2.5x faster.
-        with _blas_controller().limit(limits=1, user_api="blas"):
+        with one_blas_thread():
             return self._run(n, posterior)
 
     def _run(self, n: int, posterior: dict[str, np.ndarray] | None) -> dict[str, np.ndarray]:
@@ -95,6 +95,20 @@ class Simulator:
 
 
 _CONTROLLER: list[Any] = []
+
+
+def one_blas_thread() -> Any:
+    """Context manager: BLAS runs on one thread inside it.
+
+    The products here are small or tall and thin; a second OpenBLAS thread only
+    adds synchronisation (and spins on the core the report's figure worker uses).
+
+    Examples
+    --------
+    >>> with one_blas_thread():
+    ...     _ = np.ones((3, 2)) @ np.ones((2, 3))
+    """
+    return _blas_controller().limit(limits=1, user_api="blas")
 
 
 def _blas_controller() -> Any:

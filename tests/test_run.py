@@ -7,6 +7,7 @@ directory, and Ctrl-C in the middle of a run.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -253,6 +254,7 @@ def test_ctrl_c_during_a_run_leaves_no_partial_folder(tmp_path: Path) -> None:
         time.sleep(0.05)
     assert proc.poll() is None, f"the run ended before it could be interrupted: {proc.communicate()}"
     time.sleep(0.5)
+    workers = _children(proc.pid)
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=120)
     assert proc.returncode in (130, 1), stderr
@@ -260,6 +262,100 @@ def test_ctrl_c_during_a_run_leaves_no_partial_folder(tmp_path: Path) -> None:
     assert "interrupted" in stderr
     assert not out.exists()
     assert list(tmp_path.iterdir()) == [], sorted(str(p) for p in tmp_path.rglob("*"))
+    # the figure worker (it ignores SIGINT) was stopped with the run
+    assert workers, "no figure worker was running"
+    assert _wait_until_gone(workers), f"processes left running: {_alive(workers)}"
+
+
+def _children(pid: int) -> list[int]:
+    """Live child processes of ``pid`` (Linux /proc)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid and fields[0] != "Z":
+                out.append(int(stat.parent.name))
+    return out
+
+
+def _alive(pids: list[int]) -> list[int]:
+    alive = []
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+                alive.append(pid)
+    return alive
+
+
+def _wait_until_gone(pids: list[int], timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while _alive(pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not _alive(pids)
+
+
+# --- the figure worker ------------------------------------------------------------------
+
+
+def test_figure_worker_draws_the_same_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Figures drawn in the worker process (the command line's default) and in this
+    one: the same PNG bytes, and the same report.html and report.md but for the
+    timings and the time generated; the HTML embeds every figure, none left as a
+    placeholder."""
+    # the same --out both times: the command line is part of the report
+    args = ["--out", str(tmp_path / "r"), "--draws", "2000", "--seed", "5", "--quiet"]
+    assert main(["run", *args]) == 0
+    (tmp_path / "r").rename(tmp_path / "worker")
+    monkeypatch.setenv("FORECAST_FIGURE_WORKER", "0")
+    assert main(["run", *args]) == 0
+    (tmp_path / "r").rename(tmp_path / "here")
+    figures = sorted(p.name for p in (tmp_path / "here" / "figures").iterdir())
+    assert "sensitivity.png" in figures and "market_total.png" in figures
+    assert sorted(p.name for p in (tmp_path / "worker" / "figures").iterdir()) == figures
+    for name in figures:
+        assert (tmp_path / "worker" / "figures" / name).read_bytes() == (
+            tmp_path / "here" / "figures" / name
+        ).read_bytes(), name
+
+    def untimed(path: Path) -> list[str]:
+        """The lines but the step timings and the time the report was generated."""
+        lines = path.read_text().splitlines()
+        return [line for line in lines if "time: " not in line and "Generated" not in line]
+
+    for name in ("report.html", "report.md"):
+        assert untimed(tmp_path / "worker" / name) == untimed(tmp_path / "here" / name), name
+    html = (tmp_path / "worker" / "report.html").read_text()
+    assert "pending-figure-" not in html
+    assert html.count('src="data:image/png;base64,') == len(figures)
+
+
+def test_no_figure_worker_outlives_a_run(tmp_path: Path) -> None:
+    import multiprocessing
+
+    assert main(["run", "--no-sensitivity", "--out", str(tmp_path / "r"), "--draws", "1000", "--quiet"]) == 0
+    deadline = time.monotonic() + 10
+    while multiprocessing.active_children() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert multiprocessing.active_children() == []
+
+
+def _draw_or_die(parent: int) -> list[Any]:
+    """A job that kills the worker process running it, and draws fine in ``parent``."""
+    if os.getpid() != parent:
+        os._exit(3)
+    return [("drawn here", b"")]
+
+
+def test_figure_worker_that_dies_falls_back_to_drawing_here() -> None:
+    from forecast.runner import FigureWorker
+
+    worker = FigureWorker.start()
+    assert worker is not None
+    try:
+        worker.submit(_draw_or_die, os.getpid())
+        assert worker.results() == [("drawn here", b"")]
+    finally:
+        worker.close()
 
 
 # --- bad input: exit 2, nothing written ------------------------------------------------

@@ -15,6 +15,7 @@ import tomllib
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 from SALib.analyze import rbd_fast
 
@@ -25,11 +26,13 @@ from forecast.sensitivity import (
     TORNADO_COLUMNS,
     _easi_batch,
     _permute,
+    _resamples_sorted,
     first_order_indices,
     headline_targets,
     independent_parts,
     parse_target,
     plot_tornado,
+    sensitivities,
     sensitivity,
     tornado,
 )
@@ -120,6 +123,23 @@ def test_batched_easi_is_salibs_estimator(n: int) -> None:
     np.testing.assert_allclose(_easi_batch(y, 10), expected, rtol=1e-10, atol=1e-12)
     x = rng.standard_normal(n)
     np.testing.assert_array_equal(_permute(x), rbd_fast.permute_outputs(x, np.arange(n)))
+
+
+def test_bootstrap_resamples_are_sorted_multisets_of_the_counts() -> None:
+    """Each row holds every draw as often as its resample count, and unfolded (even
+    positions up, odd positions down) it runs in increasing order of the input."""
+    rng = np.random.default_rng(4)
+    n = 101
+    x = rng.standard_normal(n)
+    counts = rng.multinomial(n // 2, np.full(n, 1 / n), size=7)
+    rows = _resamples_sorted(np.argsort(x), counts)
+    assert rows.shape == (7, n // 2)
+    for row, c in zip(rows, counts, strict=True):
+        np.testing.assert_array_equal(np.bincount(row, minlength=n), c)
+        up = (len(row) + 1) // 2
+        unfolded = np.empty_like(row)
+        unfolded[0::2], unfolded[1::2] = row[:up], row[up:][::-1]
+        assert np.all(np.diff(x[unfolded]) >= 0)
 
 
 def test_additive_model_gives_analytic_shares() -> None:
@@ -237,6 +257,16 @@ def test_seed_devtools_revenue_ranks_its_own_inputs_first(seed_forecast: Any) ->
     best_share = by.loc[share, "independent"].max()
     assert best_share > 3 * by.loc[share, "independent_conf"].min() / 1.96
     assert best_share > by.loc[unrelated, "independent"].max()
+
+
+def test_own_part_conf_can_be_skipped_without_changing_the_indices(seed_forecast: Any) -> None:
+    target = "total@2027"
+    full = sensitivities(seed_forecast, [target])[target]
+    lean = sensitivities(seed_forecast, [target], independent_conf=False)[target]
+    assert lean["independent_conf"].isna().all()
+    assert full["independent_conf"].notna().all()
+    cols = ["input", "first_order", "conf", "independent"]
+    pd.testing.assert_frame_equal(lean[cols], full[cols])
 
 
 def test_seed_tornado_base_is_the_stated_projection(seed_forecast: Any) -> None:
