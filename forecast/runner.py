@@ -256,19 +256,19 @@ def _work(
     t_start: float,
 ) -> tuple[Forecast, list[str]]:
     """Simulate and write every file into ``folder`` (the staging directory)."""
-    import forecast
-    from forecast.figures import (
-        PendingFigures,
-        draw_figures,
-        draw_tornadoes,
-        figure_data,
-        figure_infos,
-        tornado_infos,
-    )
-    from forecast.report import diagnostic_warnings, package_versions, sensitivity_frames, write_report
-
-    # started first, so its imports overlap the model's compile
+    # started first, so its imports overlap the model's compile (and this one's)
     with FigureWorker.running(opts.figure_worker) as worker:
+        import forecast
+        from forecast.figures import (
+            PendingFigures,
+            draw_figures,
+            draw_tornadoes,
+            figure_data,
+            figure_infos,
+            tornado_infos,
+        )
+        from forecast.report import diagnostic_warnings, package_versions, sensitivity_frames, write_report
+
         draws = scenario.simulation.draws
         nuts = scenario.has_evidence and not opts.prior_only
         what = f"Sampling the posterior (NUTS, {draws:,} draws)" if nuts else f"Simulating {draws:,} draws"

@@ -254,7 +254,9 @@ def test_ctrl_c_during_a_run_leaves_no_partial_folder(tmp_path: Path) -> None:
         time.sleep(0.05)
     assert proc.poll() is None, f"the run ended before it could be interrupted: {proc.communicate()}"
     time.sleep(0.5)
-    workers = _children(proc.pid)
+    # the figure worker starts with the run's work; wait for it (a loaded machine is slow)
+    while not (workers := _children(proc.pid)) and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=120)
     assert proc.returncode in (130, 1), stderr
