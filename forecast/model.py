@@ -14,7 +14,10 @@ The generative story (per draw):
   C[m, base[m]]`` where ``drift = mu + sd * s``, the growth surprise ``s[m] =
   sqrt(rho) g + sqrt(1 - rho) h[m]`` shares a common factor ``g`` across markets, and
   ``C`` is the cumulative sum of yearly shocks ``vol[m] (sqrt(rho) f[t] + sqrt(1 - rho)
-  e[m, t])``. The median in the projection year is the stated projection;
+  e[m, t])``. The median in the projection year is the stated projection; when the
+  projection (not an uncertain CAGR) sets growth's spread, ``drift`` also takes out
+  the size's deviation from its median by the projection year, so that year has the
+  projection's spread (two anchors, each with its own uncertainty);
 - outcomes: ``p ~ Dirichlet(confidence * stated)``, ``q = softmax(log p + c + beta s)``
   with ``c`` calibrated so that ``E[q] = stated`` exactly, ``outcome ~ Categorical(q)``;
 - positions: share paths per outcome interpolated between anchor points, revenue =
@@ -58,6 +61,8 @@ class ModelData:
     rho_b: np.ndarray
     drift_mu: np.ndarray
     drift_sd: np.ndarray
+    drift_anchor: np.ndarray  # (market,) 1 / years to a projection that anchors growth, else 0
+    log_size_ref: np.ndarray  # (market,) log of the size's median
     year_rel: np.ndarray  # (market, year): years since the market's base year
     base_onehot: np.ndarray  # (market, year)
     time_w: np.ndarray  # (time, year): log-linear interpolation onto query times
@@ -132,29 +137,40 @@ def _canon_arrays(items: list[Canonical], shape: tuple[int, ...]) -> tuple[np.nd
     return fam, a, b
 
 
-def _drift(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and SD of log(1 + CAGR) per market, honouring the stated projection."""
-    mu, sd = [], []
+def _drift(scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per market: mean and SD of log(1 + CAGR), the anchor weight and the log size median.
+
+    The projection year's median is the stated projection. Growth's spread comes from
+    the CAGR when it is uncertain; otherwise from the projection, which is then a
+    second anchor: ``drift = (log projection - log size) / years``, so the
+    projection year has the projection's own spread, not that plus the size's. In
+    the graph that is ``drift = mu + sd * s - anchor * (log size - log_size_med)``
+    with ``anchor = 1 / years`` (0 when the CAGR sets the spread).
+    """
+    mu, sd, anchor, ref = [], [], [], []
     for m in scenario.markets:
         size = m.size.canonical("positive")
         log_size_med = float(np.log(size.quantile(0.5)))
+        ref.append(log_size_med)
         cagr = m.cagr.canonical("growth") if m.cagr is not None else None
         if m.projection is not None:
             proj = m.projection.canonical("positive")
             years = m.projection.year - m.base_year
-            # the projection year's median must be the stated projection
             mu.append((float(np.log(proj.quantile(0.5))) - log_size_med) / years)
             if cagr is not None and not cagr.is_point:
                 sd.append(cagr.b)
+                anchor.append(0.0)
             else:
                 sd.append(0.0 if proj.is_point else proj.b / years)
+                anchor.append(1.0 / years)
         else:
             assert cagr is not None
             # log(1 + median CAGR): equal to ``a`` for the growth family, but a point
             # CAGR is canonically NORMAL with a = the rate itself (0.25 must not grow 28%)
             mu.append(float(np.log1p(cagr.quantile(0.5))))
             sd.append(cagr.b)
-    return np.array(mu), np.array(sd)
+            anchor.append(0.0)
+    return np.array(mu), np.array(sd), np.array(anchor), np.array(ref)
 
 
 def _interp_weights(x: np.ndarray, xp: np.ndarray) -> np.ndarray:
@@ -256,7 +272,7 @@ def model_data(scenario: Scenario) -> ModelData:
     vol_fam, vol_a, vol_b = _canon_arrays(vols, (n_m,))
     rho = s.correlation.common_factor.canonical("unit")
     rho_fam, rho_a, rho_b = _canon_arrays([rho], ())
-    drift_mu, drift_sd = _drift(s)
+    drift_mu, drift_sd, drift_anchor, log_size_ref = _drift(s)
     base = np.array([m.base_year for m in s.markets], dtype=float)
     year_rel = years[None, :] - base[:, None]
     base_onehot = (year_rel == 0).astype(float)
@@ -388,6 +404,8 @@ def model_data(scenario: Scenario) -> ModelData:
         rho_b=rho_b,
         drift_mu=drift_mu,
         drift_sd=drift_sd,
+        drift_anchor=drift_anchor,
+        log_size_ref=log_size_ref,
         year_rel=year_rel,
         base_onehot=base_onehot,
         time_w=time_w,
@@ -431,6 +449,8 @@ DATA_DIMS: dict[str, tuple[str, ...]] = {
     "rho_b": (),
     "drift_mu": ("market",),
     "drift_sd": ("market",),
+    "drift_anchor": ("market",),
+    "log_size_ref": ("market",),
     "year_rel": ("market", "year"),
     "base_onehot": ("market", "year"),
     "time_w": ("time", "year"),
@@ -576,7 +596,10 @@ def build_model(scenario: Scenario | ModelData, *, predictive: bool = True) -> A
         g = pm.Normal("z_growth_common", 0.0, 1.0)
         h = pm.Normal("z_growth", 0.0, 1.0, dims="market")
         surprise = pm.Deterministic("growth_surprise", common * g + own * h, dims="market")
-        drift = x["drift_mu"] + x["drift_sd"] * surprise
+        # a projection that anchors growth takes the size's deviation back out by then
+        drift = (
+            x["drift_mu"] + x["drift_sd"] * surprise - x["drift_anchor"] * (pt.log(size) - x["log_size_ref"])
+        )
         pm.Deterministic("growth", pt.expm1(drift), dims="market")
 
         f = pm.Normal("z_shock_common", 0.0, 1.0, dims="step")

@@ -646,7 +646,8 @@ def _fixed(md: ModelData, fc: Forecast, inputs: list[Input], at: dict[str, Any])
                 drift = float(np.log1p(v))
                 sd = md.drift_sd[m]
                 surprise = (drift - md.drift_mu[m]) / sd if sd > 0 else 0.0
-                a["drift_mu"][m], a["drift_sd"][m] = drift, 0.0
+                # fixed means fixed: a projection anchor would move it with the size
+                a["drift_mu"][m], a["drift_sd"][m], a["drift_anchor"][m] = drift, 0.0, 0.0
             else:
                 surprise = v
             # the growth surprise also shifts the outcome odds: fix that effect too

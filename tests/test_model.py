@@ -134,6 +134,34 @@ def test_growth_is_the_stated_cagr(lognormal_forecast: Any) -> None:
     assert log_growth.std() == pytest.approx(0.1, rel=4 / np.sqrt(2 * N))
 
 
+def test_uncertain_size_and_projection_are_two_anchors() -> None:
+    """Size ~ lognormal(log 10, 0.2) in 2024 and projection ~ lognormal(log 20, 0.15) in
+    2028, no CAGR, no shocks: growth runs from one to the other, so 2024 has the size's
+    spread, 2028 the projection's (not the two combined), and 2026, halfway, the log of
+    the geometric mean, sd sqrt(0.2^2 + 0.15^2) / 2 = 0.125. Medians within 4 MCSE of a
+    sample median (sigma sqrt(pi / 2 / N)), SDs within 4 of a sample SD (sigma / sqrt(2 N)).
+    """
+    market = {
+        "id": "m",
+        "label": "M",
+        "unit": "u",
+        "base_year": 2024,
+        "size": {"median": 10.0, "sigma": 0.2},
+        "projection": {"year": 2028, "median": 20.0, "sigma": 0.15},
+    }
+    fc = forecast.simulate(synthetic(markets=[market]), draws=N, seed=5)
+    years = [int(y) for y in fc.scenario.years]
+    log_size = np.log(fc.values("market_size")[:, 0, :])
+    for year, mu, sigma in (
+        (2024, np.log(10.0), 0.2),
+        (2026, np.log(np.sqrt(10.0 * 20.0)), 0.125),
+        (2028, np.log(20.0), 0.15),
+    ):
+        x = log_size[:, years.index(year)]
+        assert abs(np.median(x) - mu) < 4 * sigma * np.sqrt(np.pi / 2 / N), (year, np.median(x), mu)
+        assert abs(x.std() - sigma) < 4 * sigma / np.sqrt(2 * N), (year, x.std(), sigma)
+
+
 def test_point_cagr_grows_at_that_rate() -> None:
     """A point CAGR of 25% (no spread) gives exactly 10 x 1.25^t."""
     s = synthetic(

@@ -70,8 +70,8 @@ def quantities(d: ModelData, z: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     rho = transform(d.rho_fam, d.rho_a, d.rho_b, z["z_common_factor"])
     common, own = np.sqrt(rho), np.sqrt(1 - rho)
     surprise = common[:, None] * z["z_growth_common"][:, None] + own[:, None] * z["z_growth"]
-    drift = d.drift_mu + d.drift_sd * surprise
     size = transform(d.size_fam, d.size_a, d.size_b, z["z_size"])
+    drift = d.drift_mu + d.drift_sd * surprise - d.drift_anchor * (np.log(size) - d.log_size_ref)
     vol = transform(d.vol_fam, d.vol_a, d.vol_b, z["z_volatility"])
     shock = vol[:, 2] * (common * z["z_shock_common"][:, 0] + own * z["z_shock"][:, 2, 0])
     p = z["outcome_prior"]
