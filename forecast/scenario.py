@@ -90,7 +90,10 @@ class Market(Strict):
     """A market segment.
 
     Any two of ``size`` (in ``base_year``), ``projection`` and ``cagr`` imply the
-    third; when all three are given they must agree within one point of CAGR.
+    third; when all three are given they must agree within one point of CAGR. Growth
+    gets its uncertainty from ``cagr`` when that is uncertain, else from
+    ``projection``: then size and projection are two anchors, each year from the base
+    to the projection year carrying their stated uncertainties, not their sum.
     """
 
     id: Id
@@ -269,9 +272,12 @@ class Scenario(Strict):
     def with_overrides(self, overrides: Mapping[str, Any], origin: str = "<overrides>") -> Scenario:
         """A new scenario with dotted keys replaced, validated again.
 
-        Setting one of a market's ``size``, ``projection``, ``cagr`` re-derives the
-        one not set (see :func:`merge`). A bare number over a ``{ median, sigma }``
-        input moves its median and keeps its spread. ``None`` removes a key.
+        Keys name list items by ``id`` (``markets.developer_tools.cagr``), or by
+        position when they have none (``positions.p.path[1].share``,
+        ``evidence[0].value``). Setting one of a market's ``size``, ``projection``,
+        ``cagr`` re-derives the one not set (see :func:`merge`). A bare number over a
+        ``{ median, sigma }`` input moves its median and keeps its spread. ``None``
+        removes a key.
 
         Examples
         --------
@@ -537,34 +543,57 @@ def _is_id_list(v: object) -> TypeGuard[list[dict[str, Any]]]:
     return isinstance(v, list) and bool(v) and all(isinstance(i, dict) and "id" in i for i in v)
 
 
+_KEY_PART = re.compile(r"^(?P<name>[^\[\]]+)(?P<index>(?:\[\d+\])*)$")
+
+
+def _key_parts(key: str) -> list[str | int]:
+    """``"positions.p.path[1].share"`` -> ``["positions", "p", "path", 1, "share"]``."""
+    out: list[str | int] = []
+    for part in key.split("."):
+        m = _KEY_PART.match(part)
+        if m is None:
+            raise KeyError(
+                "is not a dotted key like markets.developer_tools.cagr or positions.p.path[0].share"
+            )
+        out.append(m["name"])
+        out += [int(i) for i in re.findall(r"\d+", m["index"])]
+    return out
+
+
 def _set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
-    """Set ``a.b.c`` in a raw mapping; list items are addressed by ``id``."""
-    parts = key.split(".")
-    if not all(parts):
-        raise KeyError("is not a dotted key like markets.developer_tools.cagr")
+    """Set ``a.b.c`` in a raw mapping; list items are addressed by ``id``, or by
+    position as ``name[i]`` when they have none (``positions.p.path[1].share``,
+    ``evidence[0].value``), as error messages name them."""
+    parts = _key_parts(key)
     node: Any = data
-    for i, part in enumerate(parts[:-1]):
-        here = ".".join(parts[: i + 1])
+    here = ""
+    for part in parts[:-1]:
+        where = here
+        here = f"{here}[{part}]" if isinstance(part, int) else f"{here}.{part}" if here else part
+        if isinstance(part, int):
+            if not isinstance(node, list):
+                raise KeyError(f"{where} is not a list")
+            if part >= len(node):
+                raise KeyError(f"no item {here}: {where} has {len(node)} item(s)")
+            node = node[part]
+            continue
         if not isinstance(node, dict | list):
-            raise KeyError(f"{'.'.join(parts[:i])} is a value, not a table")
-        nxt = node.get(part) if isinstance(node, dict) else None
+            raise KeyError(f"{where} is a value, not a table")
         if isinstance(node, list):
-            ids = [item.get("id") for item in node if isinstance(item, dict)]
-            if part not in ids:
-                raise KeyError(f"no item with id {part!r} at {here}{_hint(part, ids)}")
-            nxt = node[ids.index(part)]
-        elif nxt is None:
+            node = node[_item_index(node, part, where, here)]
+            continue
+        nxt = node.get(part)
+        if nxt is None:
             nxt = {}
             node[part] = nxt
         node = nxt
     last = parts[-1]
-    if isinstance(node, list):
-        ids = [item.get("id") for item in node if isinstance(item, dict)]
-        if last not in ids:
-            raise KeyError(f"no item with id {last!r} at {key}{_hint(last, ids)}")
+    if isinstance(last, int) or isinstance(node, list):
+        if isinstance(node, list) and not isinstance(last, int):
+            _item_index(node, last, here, key)
         raise KeyError(f"names a whole item; set one of its fields, e.g. {key}.<field>")
     if not isinstance(node, dict):
-        raise KeyError(f"{'.'.join(parts[:-1])} is a value, not a table")
+        raise KeyError(f"{here} is a value, not a table")
     if value is None:
         node.pop(last, None)
         return
@@ -576,6 +605,17 @@ def _set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
         return
     old = node.get(last)
     node[last] = merge_quantity(old, value) if _is_quantity(old) else value
+
+
+def _item_index(items: list[Any], ident: str, where: str, here: str) -> int:
+    """The position of the item with id ``ident`` in the list at ``where``."""
+    ids = [item.get("id") for item in items if isinstance(item, dict)]
+    if ident not in ids:
+        hint = _hint(ident, ids) or (
+            f"; its items have no id: name one as {where}[0]" if not any(ids) else ""
+        )
+        raise KeyError(f"no item with id {ident!r} at {here}{hint}")
+    return ids.index(ident)
 
 
 def _drop_none(value: Any) -> Any:

@@ -208,20 +208,48 @@ def test_with_overrides_unknown_id_has_a_hint(base: Scenario) -> None:
     )
 
 
+DOTTED = "is not a dotted key like markets.developer_tools.cagr or positions.p.path[0].share"
+
+
 @pytest.mark.parametrize(
     ("key", "message"),
     [
-        ("markets..cagr", "is not a dotted key like markets.developer_tools.cagr"),
+        ("markets..cagr", DOTTED),
         ("markets.widgets", "names a whole item; set one of its fields, e.g. markets.widgets.<field>"),
         ("markets.widget", "no item with id 'widget' at markets.widget; did you mean 'widgets'?"),
         ("title.x.y", "title is a value, not a table"),
+        ("positions.acme_widgets.path[3].share", "no item positions.acme_widgets.path[3]: "
+         "positions.acme_widgets.path has 3 item(s)"),
+        ("positions.acme_widgets.path[1]", "names a whole item; set one of its fields, "
+         "e.g. positions.acme_widgets.path[1].<field>"),
+        ("positions.acme_widgets.path.x", "no item with id 'x' at positions.acme_widgets.path.x; "
+         "its items have no id: name one as positions.acme_widgets.path[0]"),
+        ("title[0].x", "title is not a list"),
+        ("evidence[-1].value", DOTTED),
+        ("evidence[a].value", DOTTED),
     ],
-)
+)  # fmt: skip
 def test_with_overrides_bad_keys(base: Scenario, key: str, message: str) -> None:
     with pytest.raises(forecast.ScenarioError) as info:
         base.with_overrides({key: 1})
     [problem] = info.value.problems
     assert (problem.path, problem.message) == (key, message)
+
+
+def test_list_items_without_id_are_set_by_position(base: Scenario) -> None:
+    """As error messages name them: ``path[1]``, ``evidence[0]``; a bare number over an
+    uncertain share moves it and keeps the spread, marked as an override."""
+    s = base.with_overrides(
+        {"positions.acme_widgets.path[0].share": 0.15, "evidence[0].value": 2.1},
+        origin="--set",
+    )
+    path = s.positions[0].path
+    assert path[0].share.value == 0.15
+    assert path[1].share == base.positions[0].path[1].share
+    assert s.evidence[0].value == 2.1
+    assert s.evidence[0].rel_error == base.evidence[0].rel_error
+    s = base.with_overrides({"positions.acme_widgets.path[1].share": {"low": 0.25, "high": 0.35}})
+    assert (s.positions[0].path[1].share.low, s.positions[0].path[1].share.high) == (0.25, 0.35)
 
 
 def test_with_overrides_unknown_field_is_reported_with_hint(base: Scenario) -> None:
