@@ -528,8 +528,8 @@ def sensitivity(
             common factor) it includes what the input reveals about its partners:
             another market's CAGR scores on the developer-tools target because it
             moves with the developer-tools CAGR. For NUTS draws (a conditioned
-            forecast) the bootstrap treats draws as independent, so ``conf`` is too
-            narrow by about ``sqrt(draws / ESS)``.
+            forecast) the bootstrap, which treats draws as independent, is widened
+            by ``sqrt(draws / ESS)`` of the target (see :func:`nuts_conf_factor`).
         ``independent``, ``independent_conf``
             The same index for the input's own part, the residual of its normal
             score regressed on the other inputs' (the "uncorrelated" index of Mara
@@ -584,9 +584,10 @@ def sensitivities(
         SI, SI_CONF = first_order_indices(
             X_own, Y, harmonics=harmonics, resamples=resamples if independent_conf else 0, seed=seed
         )
+    factor = nuts_conf_factor(fc, Y)
     out = {}
     for j, (spec, tgt) in enumerate(zip(targets, tgts, strict=True)):
-        s1, conf, si, si_conf = S1[j], CONF[j], SI[j].copy(), SI_CONF[j].copy()
+        s1, conf, si, si_conf = S1[j], CONF[j] * factor[j], SI[j].copy(), SI_CONF[j] * factor[j]
         # an input the others explain entirely has no own part: its index is 0
         alone = ~np.any(X_own, axis=0) if inputs else np.zeros(0, dtype=bool)
         fixed = alone & np.isfinite(s1)
@@ -610,6 +611,39 @@ def sensitivities(
         df = df.reset_index(drop=True)
         df.attrs.update(target=tgt.label, spec=tgt.spec, draws=len(Y))
         out[spec] = df
+    return out
+
+
+def nuts_conf_factor(fc: Forecast, Y: np.ndarray) -> np.ndarray:
+    """How much wider ``conf`` must be for each target column of ``Y`` (the draws,
+    chain-major): ``sqrt(draws / ESS)`` for NUTS draws, never below 1; 1 for forward
+    draws, which are independent.
+
+    The bootstrap resamples draws as if they were independent; autocorrelated NUTS
+    draws carry the information of ESS independent ones, and an estimator's standard
+    error grows as ``1 / sqrt(ESS)``. The target's bulk ESS stands in for that of the
+    index (which also depends on the input's draws): an approximation, but the right
+    order, where the plain bootstrap was too narrow by exactly this factor.
+
+    Examples
+    --------
+    >>> nuts_conf_factor(fc, Y)  # doctest: +SKIP
+    array([1.34, 1.02, 1.51])
+    """
+    k = Y.shape[1]
+    if not fc.conditioned:
+        return np.ones(k)
+    import arviz_stats as azs
+
+    n_chain = int(fc.draws.sizes["chain"])
+    out = np.ones(k)
+    for j in range(k):
+        y = Y[:, j].reshape(n_chain, -1)
+        if np.ptp(y) == 0:
+            continue
+        ess = float(azs.ess(y, method="bulk"))
+        if np.isfinite(ess) and ess > 0:
+            out[j] = max(1.0, float(np.sqrt(y.size / ess)))
     return out
 
 
@@ -825,6 +859,7 @@ def report_frames(
     targets = report_targets(fc.scenario, extra)
     if not uncertain_inputs(fc):
         return []
+    nuts_note = ", widened by √(draws / ESS) for these autocorrelated NUTS draws" if fc.conditioned else ""
     idx = sensitivities(fc, targets, independent_conf=False)  # the report shows no own-part conf
     # no more tornado draws than the forecast has: a quick run stays quick
     tor = tornadoes(fc, targets, draws=min(draws, max(fc.n_draws, 1000)))
@@ -863,7 +898,7 @@ def report_frames(
             description=(
                 f"First-order index: the share of the variance of {a.attrs['target']} that knowing the "
                 "input alone removes, estimated from the draws (RBD-FAST/EASI on given data; ± its 95% "
-                "bootstrap half-width). Own-part index: the same for the part of the input that the other "
+                f"bootstrap half-width{nuts_note}). Own-part index: the same for the part of the input that the other "
                 "inputs do not explain (market CAGRs move together through the common factor, so another "
                 "market's CAGR can score a first-order index without mattering itself). The last two "
                 f"columns: the target's {stat} with the input at its 10th or 90th percentile and every "

@@ -30,11 +30,14 @@ from forecast.sensitivity import (
     first_order_indices,
     headline_targets,
     independent_parts,
+    input_matrix,
+    nuts_conf_factor,
     parse_target,
     plot_tornado,
     sensitivities,
     sensitivity,
     tornado,
+    uncertain_inputs,
 )
 
 # Market "alpha" has an uncertain size, a point CAGR and no volatility: its size in
@@ -267,6 +270,39 @@ def test_own_part_conf_can_be_skipped_without_changing_the_indices(seed_forecast
     assert full["independent_conf"].notna().all()
     cols = ["input", "first_order", "conf", "independent"]
     pd.testing.assert_frame_equal(lean[cols], full[cols])
+
+
+def test_conf_of_autocorrelated_draws_is_widened_by_sqrt_draws_over_ess() -> None:
+    """AR(1) chains with phi = 0.8 have ESS = n (1 - phi) / (1 + phi), so the bootstrap
+    (which treats draws as independent) must widen by sqrt(9) = 3. The bulk-ESS
+    estimate of 4 x 5,000 such draws is good to a few percent; 10% is the tolerance."""
+    from types import SimpleNamespace
+
+    rng = np.random.default_rng(8)
+    phi, chains, n = 0.8, 4, 5000
+    x = np.empty((chains, n))
+    x[:, 0] = rng.standard_normal(chains)
+    for t in range(1, n):
+        x[:, t] = phi * x[:, t - 1] + np.sqrt(1 - phi**2) * rng.standard_normal(chains)
+    nuts_like = SimpleNamespace(conditioned=True, draws=SimpleNamespace(sizes={"chain": chains}))
+    [factor] = nuts_conf_factor(nuts_like, x.reshape(-1, 1))  # type: ignore[arg-type]
+    assert factor == pytest.approx(3.0, rel=0.1)
+    forward = SimpleNamespace(conditioned=False)
+    assert nuts_conf_factor(forward, x.reshape(-1, 1)).tolist() == [1.0]  # type: ignore[arg-type]
+
+
+def test_conf_of_the_update_forecast_is_scaled_by_its_factor(update_forecast: Any) -> None:
+    """Wiring: the table's conf is the bootstrap's times :func:`nuts_conf_factor` (1
+    here: nutpie's draws of this target are antithetic, ESS > draws)."""
+    target = "market.developer_tools@2025"
+    fc = update_forecast
+    y = parse_target(fc.scenario, target).of(fc)
+    [factor] = nuts_conf_factor(fc, y[:, None])
+    _, raw = first_order_indices(input_matrix(fc, uncertain_inputs(fc)), y)
+    df = sensitivities(fc, [target])[target].set_index("input")
+    keys = [i.key for i in uncertain_inputs(fc)]
+    assert factor >= 1.0
+    np.testing.assert_allclose(df.loc[keys, "conf"], raw * factor)
 
 
 def test_seed_tornado_base_is_the_stated_projection(seed_forecast: Any) -> None:
