@@ -260,6 +260,28 @@ def test_update_scenario_meets_the_diagnostic_thresholds(update_forecast: Any) -
     assert check(update_forecast) == [] and update_forecast.warnings == []
 
 
+def test_nutpie_sampler_comes_from_the_disk_cache_in_a_new_process(update_forecast: Any) -> None:
+    """The session compiled the update scenario's sampler (``update_forecast``); a new
+    process compiling the same structure loads nutpie's two callbacks from the disk
+    cache (one numba cache hit each) instead of compiling them again (~20 s), and
+    nothing warns (the fallback to nutpie's own compile would)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import forecast\n"
+        "from forecast.inference import compiled_sampler\n"
+        "from forecast.model import model_data\n"
+        "cs = compiled_sampler(model_data(forecast.load(forecast.bundled('deepseek-update'))))\n"
+        "print(cs.compiled.compiled_logp_func.cache_hits, cs.compiled.compiled_expand_func.cache_hits)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-W", "error", "-c", code], capture_output=True, text=True, timeout=600
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["1", "1"], proc.stdout
+
+
 def test_update_forecast_groups_and_shapes(update_forecast: Any, tmp_path: Path) -> None:
     import xarray as xr
 
