@@ -77,6 +77,16 @@ def show(label: str, walls: list[float], runs: list[dict[str, float]], targets: 
     return wall
 
 
+def _has_bytecode() -> bool:
+    """Whether imports can load .pyc files (written now, or compiled at install)."""
+    import importlib.util
+
+    import pymc
+
+    cached = importlib.util.cache_from_source(pymc.__file__)
+    return Path(cached).is_file() or not sys.dont_write_bytecode
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--warm-runs", type=int, default=5, help="warm runs of each kind (medians shown)")
@@ -95,6 +105,11 @@ def main() -> None:
         f"forecast run, {scenario or 'bundled deepseek scenario'}; {os.cpu_count()} CPUs; "
         f"load average {os.getloadavg()[0]:.1f}"
     )
+    if not _has_bytecode():
+        print(
+            "warning: the installed packages have no .pyc files and PYTHONDONTWRITEBYTECODE is set: "
+            "every run compiles what it imports (run `uv sync --compile-bytecode` first)"
+        )
     compiledir = Path(tempfile.mkdtemp(prefix="forecast-bench-compiledir-"))
     workdir = Path(tempfile.mkdtemp(prefix="forecast-bench-"))
     try:
