@@ -345,13 +345,10 @@ def _harmonic_basis(n: int, harmonics: int) -> np.ndarray:
     return basis
 
 
-def _permute(x: np.ndarray) -> np.ndarray:
-    """SALib's ``rbd_fast.permute_outputs`` on the draw numbers: sorted by ``x``, even
-    ranks up then odd ranks down, so the output in this order is periodic in ``x``."""
-    return _fold(np.argsort(x))
-
-
 def _fold(order: np.ndarray) -> np.ndarray:
+    """SALib's ``rbd_fast.permute_outputs`` on the draw numbers ``order`` (sorted by the
+    input): even ranks up then odd ranks down, so the output in this order is periodic
+    in the input."""
     return np.concatenate([order[::2], order[1::2][::-1]])
 
 

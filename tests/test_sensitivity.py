@@ -25,7 +25,7 @@ from forecast.sensitivity import (
     SENSITIVITY_COLUMNS,
     TORNADO_COLUMNS,
     _easi_batch,
-    _permute,
+    _fold,
     _resamples_sorted,
     first_order_indices,
     headline_targets,
@@ -125,7 +125,7 @@ def test_batched_easi_is_salibs_estimator(n: int) -> None:
     expected = [rbd_fast.unskew_S1(rbd_fast.compute_first_order(row, 10), 10, n) for row in y]
     np.testing.assert_allclose(_easi_batch(y, 10), expected, rtol=1e-10, atol=1e-12)
     x = rng.standard_normal(n)
-    np.testing.assert_array_equal(_permute(x), rbd_fast.permute_outputs(x, np.arange(n)))
+    np.testing.assert_array_equal(_fold(np.argsort(x)), rbd_fast.permute_outputs(x, np.arange(n)))
 
 
 def test_bootstrap_resamples_are_sorted_multisets_of_the_counts() -> None:
