@@ -2,9 +2,9 @@
 
 Compares, on the seed scenario (``scenarios/deepseek.toml``):
 
-- ``simulate``: the compiled, batched PyTensor graph (:func:`forecast.simulate.simulator`);
+- ``simulate``: the compiled, batched PyTensor graph (:func:`forecast.engine.forward.simulator`);
 - ``numpy``: the same model written by hand in numpy (:func:`numpy_forward` below);
-- ``pymc``: ``pm.sample_prior_predictive`` on the model :func:`forecast.model.build_model`
+- ``pymc``: ``pm.sample_prior_predictive`` on the model :func:`forecast.engine.model.build_model`
   builds (one compiled call per draw in a Python loop; only at small sizes);
 
 each at several draw counts, every measurement in its own subprocess so that peak
@@ -66,7 +66,7 @@ def _transform(fam: np.ndarray, a: np.ndarray, b: np.ndarray, z: np.ndarray) -> 
 
 
 def _numpy_chunk(d: Any, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """One chunk of draws of the model in :mod:`forecast.model`, written for numpy."""
+    """One chunk of draws of the model in :mod:`forecast.engine.model`, written for numpy."""
     from scipy import special
 
     m, y = d.year_rel.shape
@@ -134,7 +134,7 @@ def _numpy_chunk(d: Any, n: int, rng: np.random.Generator) -> dict[str, np.ndarr
 
 def numpy_forward(d: Any, n: int, seed: int, chunk: int) -> dict[str, np.ndarray]:
     """``n`` draws of every output, ``chunk`` draws at a time into preallocated arrays
-    (as :class:`forecast.simulate.Simulator` does), so memory is bounded the same way."""
+    (as :class:`forecast.engine.forward.Simulator` does), so memory is bounded the same way."""
     from threadpoolctl import threadpool_limits
 
     rng = np.random.default_rng(seed)
@@ -173,7 +173,7 @@ def _timed(fn: Any, repeats: int) -> tuple[float, float]:
 
 def _seed_data() -> Any:
     import forecast
-    from forecast.model import model_data
+    from forecast.engine.data import model_data
 
     return model_data(forecast.load(forecast.bundled("deepseek"))).without_observations()
 
@@ -181,7 +181,7 @@ def _seed_data() -> Any:
 def worker(kind: str, n: int) -> dict[str, Any]:
     import importlib
 
-    sim_module = importlib.import_module("forecast.simulate")
+    sim_module = importlib.import_module("forecast.engine.forward")
     d = _seed_data()
     repeats = 3 if n <= 100_000 else 1
     if kind == "simulate":
@@ -196,7 +196,7 @@ def worker(kind: str, n: int) -> dict[str, Any]:
     elif kind == "pymc":
         import pymc as pm
 
-        from forecast.model import build_model
+        from forecast.engine.model import build_model
 
         model = build_model(d)
         small = 100
@@ -226,7 +226,7 @@ def compile_worker() -> dict[str, Any]:
     import forecast
 
     t_import = time.perf_counter() - t0
-    sim_module = importlib.import_module("forecast.simulate")
+    sim_module = importlib.import_module("forecast.engine.forward")
     d = _seed_data()
     t1, c1 = time.perf_counter(), time.process_time()
     sim = sim_module.simulator(d)  # includes the first (compiling) call
@@ -254,7 +254,7 @@ def check_worker() -> dict[str, Any]:
     compiled simulation's within 5 standard errors of their difference."""
     import importlib
 
-    sim_module = importlib.import_module("forecast.simulate")
+    sim_module = importlib.import_module("forecast.engine.forward")
     d = _seed_data()
     n = 200_000
     ours = sim_module.simulator(d)(n, 1)

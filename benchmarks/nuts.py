@@ -16,8 +16,8 @@ import os
 import time
 
 import forecast
-from forecast.inference import compiled_sampler, diagnose, nuts
-from forecast.model import model_data
+from forecast.engine.inference import compiled_sampler, diagnose, nuts
+from forecast.engine.model import model_data
 
 
 def run(sampler: str, args: argparse.Namespace) -> dict[str, object]:

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from forecast.errors import Problem, ScenarioError
-from forecast.scenario import Scenario, load
-
 # Imported eagerly (the module needs only numpy and the scenario layer; PyMC is imported
 # inside its functions): a lazy wrapper function here was rebound to the submodule the
 # first time ``forecast.simulate`` (the module) was imported, so the second
 # ``forecast.simulate(...)`` call failed with "'module' object is not callable".
-from forecast.simulate import simulate
+from forecast.analysis.results import simulate
+from forecast.errors import Problem, ScenarioError
+from forecast.scenario import Scenario, load
 
 __version__ = "0.1.0"
 

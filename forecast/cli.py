@@ -29,7 +29,7 @@ EXIT_FAILURE = 1  # a bug or an environment problem, not the user's input
 EXIT_BAD_INPUT = 2  # the same code argparse uses for usage errors
 
 DEBUG_ENV = "FORECAST_DEBUG"
-#: "0" draws the report's figures in the main process (see forecast.runner.FigureWorker)
+#: "0" draws the report's figures in the main process (see forecast.commands.run.FigureWorker)
 FIGURE_WORKER_ENV = "FORECAST_FIGURE_WORKER"
 
 type Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
@@ -129,7 +129,7 @@ def _add_schema(subparsers: Subparsers) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Simulate a scenario and write its report folder (see :mod:`forecast.runner`).
+    """Simulate a scenario and write its report folder (see :mod:`forecast.commands.run`).
 
     Returns
     -------
@@ -142,7 +142,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     >>> cmd_run(build_parser().parse_args(["run", "--set", "nope=1", "--quiet"]))  # stderr: the problem
     2
     """
-    from forecast.runner import RunOptions, run
+    from forecast.commands.run import RunOptions, run
 
     # the report's Sensitivity section: headline targets plus any --sensitivity ones
     targets = list(getattr(args, "sensitivity", None) or [])
@@ -155,7 +155,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             return status
 
         def hook(fc: Any) -> Any:
-            from forecast.sensitivity import report_frames
+            from forecast.analysis.tornado import report_frames
 
             return report_frames(fc, targets)
 
@@ -180,9 +180,9 @@ def _check_targets(args: argparse.Namespace, targets: list[str]) -> int | None:
     scenario; ``None`` when they are fine (or the scenario itself is bad, which
     ``run`` reports with every other problem)."""
     import forecast
+    from forecast.analysis.tornado import report_targets
+    from forecast.commands.common import _parse_sets
     from forecast.errors import ScenarioError
-    from forecast.runner import _parse_sets
-    from forecast.sensitivity import report_targets
 
     overrides, problems = _parse_sets(args.set)
     if problems:
@@ -264,7 +264,7 @@ def _add_run(subparsers: Subparsers) -> None:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Simulate several scenarios (or one and its ``--set`` what-if) and write one
-    side-by-side report (see :mod:`forecast.compare`).
+    side-by-side report (see :mod:`forecast.commands.compare`).
 
     Returns
     -------
@@ -276,7 +276,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     >>> cmd_compare(build_parser().parse_args(["compare", "a.toml", "--quiet"]))  # stderr: the problem
     2
     """
-    from forecast.compare import CompareOptions, compare
+    from forecast.commands.compare import CompareOptions, compare
 
     opts = CompareOptions(
         scenarios=args.scenarios,

@@ -166,7 +166,7 @@ def write(workdir: Path) -> Callable[..., Path]:
     return _write
 
 
-# Forward-simulation graphs the whole suite may compile (forecast.simulate.COMPILE_COUNT):
+# Forward-simulation graphs the whole suite may compile (forecast.engine.forward.COMPILE_COUNT):
 # one per structure (observations x uniform inputs x conditional), each at most once.
 COMPILE_BUDGET = 6
 
@@ -179,7 +179,7 @@ def compile_budget() -> Iterator[None]:
     cache) shows up here as an error at teardown of the last test.
     """
     yield
-    sim = sys.modules.get("forecast.simulate")
+    sim = sys.modules.get("forecast.engine.forward")
     if sim is not None:
         structures = list(sim._CACHE)
         assert len(structures) == sim.COMPILE_COUNT, f"a structure compiled twice: {structures}"
@@ -218,7 +218,7 @@ def update_forecast() -> Any:
     """The bundled ``deepseek-update`` scenario (evidence + an observed signpost), fitted
     once per session with NUTS (nutpie, its 20,000 draws: 4 chains x 5,000, seed 7).
 
-    Read-only. Its compiled sampler stays cached in ``forecast.inference._CACHE``, so other
+    Read-only. Its compiled sampler stays cached in ``forecast.engine.inference._CACHE``, so other
     runs of the same scenario shape (fewer draws, other data, SBC) compile nothing.
     """
     import forecast

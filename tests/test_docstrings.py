@@ -7,7 +7,17 @@ import importlib
 
 import pytest
 
-MODULES = ["forecast", "forecast.errors", "forecast.inputs", "forecast.scenario", "forecast.cli"]
+MODULES = [
+    "forecast",
+    "forecast.errors",
+    "forecast.scenario.inputs",
+    "forecast.scenario.calendar",
+    "forecast.scenario.schema",
+    "forecast.scenario.merging",
+    "forecast.scenario.reading",
+    "forecast.scenario.jsonschema",
+    "forecast.cli",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -7,14 +7,16 @@ probability carries its Monte Carlo standard error: for independent forward draw
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import importlib
+from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from forecast.model import OUTPUTS
+from forecast.engine import Computed, compute
+from forecast.engine.inference import check
 from forecast.scenario import Scenario
 
 if TYPE_CHECKING:
@@ -26,34 +28,8 @@ OUTCOME_COLUMNS = ["outcome", "label", "stated", "probability", "q05", "q95", "m
 PREDICTION_COLUMNS = ["id", "statement", "deadline", "probability", "mcse"]
 
 
-def _coords(scenario: Scenario) -> dict[str, list[Any]]:
-    from forecast.model import model_data
-
-    return model_data(scenario).coords
-
-
-def to_dataset(scenario: Scenario, values: dict[str, np.ndarray], chains: int = 1) -> xr.Dataset:
-    """Arrays with a leading draw dim (``chains * draws``) -> (chain, draw) Dataset."""
-    import xarray as xr
-
-    coords = _coords(scenario)
-    data_vars = {}
-    for name, dims in OUTPUTS.items():
-        if name not in values:
-            continue
-        arr = np.asarray(values[name])
-        arr = arr.reshape(chains, arr.shape[0] // chains, *arr.shape[1:])
-        data_vars[name] = (("chain", "draw", *dims), arr)
-    used = {d for _, (dims, _) in data_vars.items() for d in dims}
-    return xr.Dataset(
-        data_vars,
-        coords={k: v for k, v in coords.items() if k in used and k != "quantity"},
-    )
-
-
-@dataclass
-class Forecast:
-    """The result of :func:`forecast.simulate`.
+class Forecast(Computed):
+    """The result of :func:`simulate`: the engine's draws, read as a strategist's tables.
 
     Attributes
     ----------
@@ -68,6 +44,9 @@ class Forecast:
     diagnostics : pandas.DataFrame or None
         R-hat, bulk/tail ESS and divergences per variable when NUTS ran.
 
+    Sensitivity, tornado, tables and report writing are done by the stages that own
+    them; the methods here are thin delegations, listed in :data:`DELEGATED`.
+
     Examples
     --------
     >>> import forecast
@@ -75,29 +54,10 @@ class Forecast:
     >>> fc.markets().query("market == 'developer_tools'")  # doctest: +SKIP
     """
 
-    scenario: Scenario
-    data: Any
-    seed: int
-    timings: dict[str, float] = field(default_factory=dict)
-    diagnostics: pd.DataFrame | None = None
-    prior_only: bool = False
-
     @classmethod
-    def from_draws(
-        cls,
-        scenario: Scenario,
-        values: dict[str, np.ndarray],
-        *,
-        seed: int,
-        timings: dict[str, float] | None = None,
-        prior_only: bool = False,
-    ) -> Forecast:
-        """Wrap forward-simulated arrays (leading dim = draws)."""
-        import xarray as xr
-
-        tree = xr.DataTree.from_dict({"prior": to_dataset(scenario, values)})
-        tree.attrs.update(_attrs(scenario, seed))
-        return cls(scenario, tree, seed, dict(timings or {}), None, prior_only)
+    def of(cls, computed: Computed) -> Forecast:
+        """The engine's result as a :class:`Forecast`."""
+        return cls(**{f.name: getattr(computed, f.name) for f in fields(Computed)})
 
     # --- access -----------------------------------------------------------
 
@@ -119,16 +79,12 @@ class Forecast:
 
     @property
     def warnings(self) -> list[str]:
-        """Convergence warnings when NUTS ran (see :func:`forecast.inference.check`).
+        """Convergence warnings when NUTS ran (see :func:`forecast.engine.inference.check`).
 
         Empty when R-hat ≤ 1.01, bulk and tail ESS ≥ 400 and nothing diverged, or
         when there was no NUTS run (forward draws are independent).
         """
-        if self.diagnostics is None:
-            return []
-        from forecast.inference import check
-
-        return check(self)
+        return check(self.diagnostics)
 
     def values(self, name: str) -> np.ndarray:
         """Draws of one variable, flattened to (draws, ...)."""
@@ -292,52 +248,95 @@ class Forecast:
                 )
         return pd.DataFrame(rows, columns=cols)
 
+    # --- thin delegations to the stages that own the work (see DELEGATED) ----
+
     def sensitivity(self, target: str, **kwargs: Any) -> pd.DataFrame:
         """Variance-based indices of every uncertain input for ``target``, from these draws.
 
         ``target`` is e.g. ``"market.developer_tools@2027"``, ``"total@2027"``,
         ``"revenue.deepseek_devtools@2027"`` or ``"outcome.independence"``; see
-        :func:`forecast.sensitivity.sensitivity`.
+        :func:`forecast.analysis.sensitivity.sensitivity`.
         """
-        from forecast.sensitivity import sensitivity
-
-        return sensitivity(self, target, **kwargs)
+        out: pd.DataFrame = _delegate("sensitivity")(self, target, **kwargs)
+        return out
 
     def tornado(self, target: str, **kwargs: Any) -> pd.DataFrame:
         """The target with each input at its 10th and 90th percentile, others at their
-        medians; see :func:`forecast.sensitivity.tornado`."""
-        from forecast.sensitivity import tornado
-
-        return tornado(self, target, **kwargs)
-
-    # --- output -----------------------------------------------------------
+        medians; see :func:`forecast.analysis.tornado.tornado`."""
+        out: pd.DataFrame = _delegate("tornado")(self, target, **kwargs)
+        return out
 
     def write_tables(self, folder: str | Path) -> None:
         """Write ``markets.csv``, ``outcomes.csv`` and ``predictions.csv``."""
-        write_csv_tables(
+        _delegate("write_csv_tables")(
             folder,
             {"markets": self.markets(), "outcomes": self.outcomes(), "predictions": self.predictions()},
         )
 
     def write_report(self, folder: str | Path, **kwargs: Any) -> Path:
-        """Write the full report folder (see :func:`forecast.report.write_report`)."""
-        from forecast.report import write_report
+        """Write the full report folder (see :func:`forecast.outputs.report.write_report`)."""
+        out: Path = _delegate("write_report")(self, folder, **kwargs)
+        return out
 
-        return write_report(self, folder, **kwargs)
+
+#: Every method of :class:`Forecast` that hands its work to another module: the name
+#: and where the work is done. Writing belongs to a later stage (outputs), so it is
+#: looked up when called instead of imported: no import runs back up the stages.
+DELEGATED = {
+    "sensitivity": "forecast.analysis.sensitivity:sensitivity",
+    "tornado": "forecast.analysis.tornado:tornado",
+    "write_csv_tables": "forecast.outputs.tables:write_csv_tables",
+    "write_report": "forecast.outputs.report:write_report",
+}
 
 
-def write_csv_tables(folder: str | Path, tables: dict[str, pd.DataFrame]) -> None:
-    """Write ``<name>.csv`` per table in one fixed format, so that the same seed gives
-    byte-identical files (6 significant digits, ``\\n`` line ends, no index).
+def _delegate(name: str) -> Any:
+    module, attr = DELEGATED[name].split(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def simulate(
+    scenario: Scenario,
+    *,
+    draws: int | None = None,
+    seed: int | None = None,
+    prior_only: bool = False,
+    sampler: str | None = None,
+    progress: bool = False,
+) -> Forecast:
+    """Simulate a scenario and return a :class:`Forecast`.
+
+    Without evidence (or with ``prior_only=True``) this is forward simulation in one
+    batched call. With evidence or observed signposts it runs NUTS and a batched
+    posterior predictive (see :func:`forecast.engine.compute`).
+
+    Parameters
+    ----------
+    scenario : Scenario
+    draws : int, optional
+        Number of draws; defaults to ``scenario.simulation.draws``.
+    seed : int, optional
+        Seed; defaults to ``scenario.simulation.seed``. Same seed, same numbers.
+    prior_only : bool
+        Ignore evidence and observed signposts.
+    sampler : {"nutpie", "pymc"}, optional
+        NUTS implementation when evidence is present.
+    progress : bool
+        Show sampler progress.
 
     Examples
     --------
-    >>> write_csv_tables("out", {"markets": fc.markets()})  # doctest: +SKIP
+    >>> import forecast
+    >>> s = forecast.load(forecast.bundled("deepseek"))
+    >>> fc = forecast.simulate(s, draws=1000, seed=1)  # doctest: +SKIP
+    >>> fc.outcomes()[["outcome", "probability"]]  # doctest: +SKIP
     """
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, df in tables.items():
-        df.to_csv(folder / f"{name}.csv", index=False, float_format="%.6g", lineterminator="\n")
+    draws = draws or scenario.simulation.draws
+    seed = scenario.simulation.seed if seed is None else seed
+    computed = compute(
+        scenario, draws=draws, seed=seed, prior_only=prior_only, sampler=sampler, progress=progress
+    )
+    return Forecast.of(computed)
 
 
 def _safe_mcse(azs: Any, x: np.ndarray) -> float:
@@ -359,14 +358,3 @@ def _quantile_rows(name: str, years: list[int], x: np.ndarray) -> list[dict[str,
         }
         for j, y in enumerate(years)
     ]
-
-
-def _attrs(scenario: Scenario, seed: int) -> dict[str, Any]:
-    import forecast
-
-    return {
-        "scenario_id": scenario.id,
-        "scenario_sha256": scenario.sha256(),
-        "seed": seed,
-        "forecast_version": forecast.__version__,
-    }

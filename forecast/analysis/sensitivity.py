@@ -8,10 +8,9 @@ Two views of one question, for a *target* such as ``"market.developer_tools@2027
     ``Var(E[Y | X_i]) / Var(Y)``: the share of the target's variance that knowing
     input ``i`` alone would remove.
 :func:`tornado`
-    One input at a time: the target's median when the input sits at its 10th and
-    its 90th percentile and every other input at its median. This re-evaluates the
-    model with the inputs fixed, using the compiled simulator already in the cache
-    (same structure, so no recompile).
+    One input at a time (in :mod:`forecast.analysis.tornado`): the target's median
+    when the input sits at its 10th and its 90th percentile and every other input at
+    its median.
 
 What counts as an input
 -----------------------
@@ -37,28 +36,27 @@ Examples
 >>> fc = forecast.simulate(forecast.load(forecast.bundled()), draws=5000)  # doctest: +SKIP
 >>> fc.sensitivity("revenue.deepseek_devtools@2028").head(3)  # doctest: +SKIP
 >>> fc.tornado("total@2027")  # doctest: +SKIP
+
+This module is longer than 600 lines on purpose: the targets, the input bookkeeping,
+the estimator and its bootstrap share private helpers and one set of conventions,
+and read best together.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from forecast.errors import Problem, ScenarioError
-from forecast.inputs import Family
 from forecast.scenario import Scenario
 
 if TYPE_CHECKING:
-    from matplotlib.figure import Figure
-
-    from forecast.model import ModelData
-    from forecast.results import Forecast
+    from forecast.analysis.results import Forecast
 
 SENSITIVITY_COLUMNS = ["input", "label", "first_order", "total", "conf", "independent", "independent_conf"]
 TORNADO_COLUMNS = ["input", "label", "low", "high", "base", "low_value", "high_value", "swing"]
@@ -572,7 +570,7 @@ def sensitivities(
     inputs = uncertain_inputs(fc)
     X = input_matrix(fc, inputs)
     # the inputs' own parts do not depend on the target: one regression per input
-    from forecast.simulate import one_blas_thread
+    from forecast.engine.forward import one_blas_thread
 
     Y = np.column_stack([tgt.of(fc) for tgt in tgts])
     with one_blas_thread():
@@ -642,307 +640,3 @@ def nuts_conf_factor(fc: Forecast, Y: np.ndarray) -> np.ndarray:
         if np.isfinite(ess) and ess > 0:
             out[j] = max(1.0, float(np.sqrt(y.size / ess)))
     return out
-
-
-def _quantile_fn(fc: Forecast, inp: Input) -> Callable[[float], Any]:
-    """Where the input sits at quantile ``q``: from the draws, or per outcome for events."""
-    if inp.variable == "event_probability":
-        s = fc.scenario
-        p = [p for p in s.predictions if p.kind == "event"][inp.index[0]]
-        ids = s.outcome_ids or ["all"]
-        qs = [
-            p.probability if p.probability is not None else (p.probability_by_outcome or {})[k] for k in ids
-        ]
-        return lambda q: np.array([float(x.canonical("unit").quantile(q)) for x in qs])
-    x = _take(fc.values(inp.variable), inp.index)
-    return lambda q: float(np.quantile(x, q))
-
-
-def _fixed(md: ModelData, fc: Forecast, inputs: list[Input], at: dict[str, Any]) -> ModelData:
-    """Model data with every listed input fixed at the value in ``at`` (a point)."""
-    a = {k: np.array(v, copy=True) for k, v in md.arrays().items()}
-    prior_point = None
-    for inp in inputs:
-        v = at[inp.key]
-        if inp.variable in ("size", "volatility", "share_anchor", "common_factor"):
-            prefix = {"size": "size", "volatility": "vol", "share_anchor": "share", "common_factor": "rho"}[
-                inp.variable
-            ]
-            a[f"{prefix}_fam"][inp.index] = int(Family.NORMAL)
-            a[f"{prefix}_a"][inp.index] = v
-            a[f"{prefix}_b"][inp.index] = 0.0
-        elif inp.variable in ("growth", "growth_surprise"):
-            (m,) = inp.index
-            if inp.variable == "growth":
-                drift = float(np.log1p(v))
-                sd = md.drift_sd[m]
-                surprise = (drift - md.drift_mu[m]) / sd if sd > 0 else 0.0
-                # fixed means fixed: a projection anchor would move it with the size
-                a["drift_mu"][m], a["drift_sd"][m], a["drift_anchor"][m] = drift, 0.0, 0.0
-            else:
-                surprise = v
-            # the growth surprise also shifts the outcome odds: fix that effect too
-            a["calib"] = a["calib"] + a["beta"][:, m] * surprise
-            a["beta"][:, m] = 0.0
-        elif inp.variable == "event_probability":
-            (e,) = inp.index
-            a["event_fam"][e, :] = int(Family.NORMAL)
-            a["event_a"][e, :] = v
-            a["event_b"][e, :] = 0.0
-        elif inp.variable == "outcome_prior":
-            if prior_point is None:
-                prior_point = np.asarray(at["outcome_prior"], dtype=float).copy()
-            (k,) = inp.index
-            if at.get("_moved") == inp.key:
-                rest = 1.0 - prior_point[k]
-                scale = (1.0 - v) / rest if rest > 0 else 0.0
-                prior_point = prior_point * scale
-                prior_point[k] = v
-    if prior_point is not None:
-        a["alpha"] = np.clip(prior_point, 1e-12, None) * POINT_CONCENTRATION
-    return replace(md, **a)  # type: ignore[arg-type]
-
-
-def tornado(
-    fc: Forecast,
-    target: str,
-    *,
-    low: float = 0.1,
-    high: float = 0.9,
-    draws: int = TORNADO_DRAWS,
-    seed: int | None = None,
-) -> pd.DataFrame:
-    """One input at a time: the target when the input moves from ``low`` to ``high``.
-
-    Every uncertain input is fixed at its median (the outcome Dirichlet at its
-    mean, the point whose components sum to one) and one at a time moved to its
-    ``low`` and ``high`` quantile (from the forecast's draws; event probabilities
-    per outcome from the scenario). Moving one Dirichlet component rescales the
-    others to keep the sum at one. What stays random is the residual: yearly
-    shocks, the realized outcome and event times, drawn with the same seed in every
-    run (common random numbers), so differences between rows are not noise.
-
-    The model is re-evaluated by loading the fixed inputs into the cached compiled
-    simulator (same structure: no recompile), ``2 * inputs + 1`` calls of ``draws``
-    draws. For a forecast conditioned on evidence, the quantiles come from the
-    posterior draws but the residual is simulated forward (as without evidence).
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``input``, ``label``, ``low`` (the target at the input's ``low`` quantile),
-        ``high`` (at its ``high`` quantile), ``base`` (every input at its median),
-        ``low_value``/``high_value`` (the input's values there; NaN for event
-        probabilities, which differ by outcome) and ``swing`` = ``|high - low|``,
-        largest swing first. The target statistic is the median, or the mean for a
-        probability (``outcome.*``, ``prediction.*``).
-
-    Examples
-    --------
-    >>> import forecast
-    >>> fc = forecast.simulate(forecast.load(forecast.bundled()), draws=5000)  # doctest: +SKIP
-    >>> tornado(fc, "revenue.deepseek_devtools@2028").head(3)  # doctest: +SKIP
-    """
-    return tornadoes(fc, [target], low=low, high=high, draws=draws, seed=seed)[target]
-
-
-def tornadoes(
-    fc: Forecast,
-    targets: list[str],
-    *,
-    low: float = 0.1,
-    high: float = 0.9,
-    draws: int = TORNADO_DRAWS,
-    seed: int | None = None,
-) -> dict[str, pd.DataFrame]:
-    """:func:`tornado` for several targets from the same ``2 * inputs + 1`` runs
-    (each run simulates every quantity, so more targets cost nothing more)."""
-    from forecast.model import model_data
-    from forecast.simulate import simulator
-
-    tgts = [parse_target(fc.scenario, t) for t in targets]
-    inputs = uncertain_inputs(fc)
-    seed = fc.seed if seed is None else seed
-    # observations only enter observed variables, which forward simulation never reads
-    md = model_data(fc.scenario).without_observations()
-    qfn = {inp.key: _quantile_fn(fc, inp) for inp in inputs}
-    median: dict[str, Any] = {k: f(0.5) for k, f in qfn.items()}
-    if any(inp.variable == "outcome_prior" for inp in inputs):
-        median["outcome_prior"] = fc.values("outcome_prior").mean(axis=0)
-
-    def run(at: dict[str, Any]) -> list[float]:
-        values = simulator(_fixed(md, fc, inputs, at))(draws, seed)
-        return [tgt.summarize(tgt.of(values)) for tgt in tgts]
-
-    base = run(median)
-    rows: list[list[dict[str, Any]]] = [[] for _ in tgts]
-    for inp in inputs:
-        lo_v, hi_v = qfn[inp.key](low), qfn[inp.key](high)
-        lo = run({**median, inp.key: lo_v, "_moved": inp.key})
-        hi = run({**median, inp.key: hi_v, "_moved": inp.key})
-        scalar = np.ndim(lo_v) == 0
-        for j in range(len(tgts)):
-            rows[j].append(
-                {
-                    "input": inp.key,
-                    "label": inp.label,
-                    "low": lo[j],
-                    "high": hi[j],
-                    "base": base[j],
-                    "low_value": float(lo_v) if scalar else np.nan,
-                    "high_value": float(hi_v) if scalar else np.nan,
-                    "swing": abs(hi[j] - lo[j]),
-                }
-            )
-    out = {}
-    for j, (spec, tgt) in enumerate(zip(targets, tgts, strict=True)):
-        df = pd.DataFrame(rows[j], columns=TORNADO_COLUMNS)
-        df = df.sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)
-        df.attrs.update(
-            target=tgt.label, spec=tgt.spec, base=base[j], low=low, high=high, statistic=tgt.statistic
-        )
-        out[spec] = df
-    return out
-
-
-# --- for the report ------------------------------------------------------------
-
-#: the report's sensitivity table: column -> header
-REPORT_HEADERS = {
-    "input": "Input",
-    "first_order": "First-order index",
-    "conf": "± (95%)",
-    "independent": "Own-part index",
-    "low": "Target at input's 10%",
-    "high": "Target at input's 90%",
-}
-
-
-def report_targets(scenario: Scenario, extra: list[str] | tuple[str, ...] = ()) -> list[str]:
-    """The headline targets, then ``extra`` ones not already there (checked).
-
-    Examples
-    --------
-    >>> import forecast
-    >>> report_targets(forecast.load(forecast.bundled()), ["market.developer_tools@2027", "total@2027"])
-    ['total@2027', 'revenue.deepseek_devtools@2028', 'outcome.independence', 'market.developer_tools@2027']
-    """
-    out = headline_targets(scenario)
-    for t in extra:
-        parse_target(scenario, t)
-        if t not in out:
-            out.append(t)
-    return out
-
-
-def report_frames(
-    fc: Forecast, extra: list[str] | tuple[str, ...] = (), *, top: int = 12, draws: int = 2500
-) -> list[pd.DataFrame]:
-    """One table per target for the report's Sensitivity section.
-
-    Columns ``input`` (the label), ``first_order``, ``conf``, ``independent``, ``low``
-    and ``high`` (the tornado), most important first; inputs that matter for
-    nothing (both indices under 0.005 and no swing) are left out, at most ``top``
-    rows. ``attrs``: ``target`` (spec), ``target_label``, ``baseline`` (every input at
-    its median), ``statistic`` and ``description``. Targets without any uncertain
-    input give no table, so an empty list means "no section".
-
-    Examples
-    --------
-    >>> frames = report_frames(fc, ["market.developer_tools@2027"])  # doctest: +SKIP
-    >>> [f.attrs["target"] for f in frames]  # doctest: +SKIP
-    ['total@2027', 'revenue.deepseek_devtools@2028', 'outcome.independence', 'market.developer_tools@2027']
-    """
-    targets = report_targets(fc.scenario, extra)
-    if not uncertain_inputs(fc):
-        return []
-    nuts_note = ", widened by √(draws / ESS) for these autocorrelated NUTS draws" if fc.conditioned else ""
-    idx = sensitivities(fc, targets, independent_conf=False)  # the report shows no own-part conf
-    # no more tornado draws than the forecast has: a quick run stays quick
-    tor = tornadoes(fc, targets, draws=min(draws, max(fc.n_draws, 1000)))
-    frames = []
-    for t in targets:
-        a, b = idx[t], tor[t]
-        df = a.merge(b[["input", "low", "high", "swing"]], on="input", how="left")
-        base = float(b.attrs["base"])
-        keep = (df["independent"].abs() >= 0.005) | (df["first_order"].abs() >= 0.005)
-        keep |= df["swing"] > 1e-3 * max(abs(base), 1e-12)
-        df = df[keep] if keep.any() else df.head(3)
-        df = df.head(top)
-        out = pd.DataFrame(
-            {
-                "input": df["label"],
-                "first_order": df["first_order"],
-                "conf": df["conf"],
-                "independent": df["independent"],
-                "low": df["low"],
-                "high": df["high"],
-            }
-        ).reset_index(drop=True)
-        stat = "mean" if b.attrs["statistic"] == "mean" else "median"
-        out.attrs.update(
-            target=t,
-            target_label=a.attrs["target"],
-            baseline=base,
-            statistic=stat,
-            headers=dict(REPORT_HEADERS),
-            low_label="input at its 10th percentile",
-            high_label="input at its 90th percentile",
-            caption=(
-                f"The target's {stat} as each input moves from its median to its 10th (orange) or 90th "
-                "(blue) percentile, every other input at its median (vertical line); largest swing on top."
-            ),
-            description=(
-                f"First-order index: the share of the variance of {a.attrs['target']} that knowing the "
-                "input alone removes, estimated from the draws (RBD-FAST/EASI on given data; ± its 95% "
-                f"bootstrap half-width{nuts_note}). Own-part index: the same for the part of the input that the other "
-                "inputs do not explain (market CAGRs move together through the common factor, so another "
-                "market's CAGR can score a first-order index without mattering itself). The last two "
-                f"columns: the target's {stat} with the input at its 10th or 90th percentile and every "
-                f"other input at its median ({stat} then {_fmt_value(base)}). Variance no input explains "
-                "comes from the yearly market shocks, the realized outcome and event timing."
-            ),
-        )
-        frames.append(out)
-    return frames
-
-
-def _fmt_value(x: float) -> str:
-    return f"{x:.3g}"
-
-
-# --- figures ------------------------------------------------------------------
-
-
-def plot_tornado(df: pd.DataFrame, *, top: int = 12, ax: Any = None) -> Figure:
-    """A tornado chart of :func:`tornado`'s table (largest swing on top).
-
-    Examples
-    --------
-    >>> fig = plot_tornado(tornado(fc, "total@2027"))  # doctest: +SKIP
-    """
-    from matplotlib.figure import Figure
-
-    rows = df.head(top).iloc[::-1]
-    base = float(df.attrs.get("base", rows["base"].iloc[0] if len(rows) else 0.0))
-    if ax is None:
-        fig = Figure(figsize=(7.5, 0.4 * max(len(rows), 3) + 1.2))
-        ax = fig.add_subplot()
-    else:
-        fig = ax.figure
-    y = np.arange(len(rows))
-    lo_q, hi_q = df.attrs.get("low", 0.1), df.attrs.get("high", 0.9)
-    ax.barh(y, rows["low"] - base, left=base, color="#c8553d", label=f"input at its {lo_q:.0%} point")
-    ax.barh(y, rows["high"] - base, left=base, color="#2d7dd2", label=f"input at its {hi_q:.0%} point")
-    ax.axvline(base, color="black", lw=0.8)
-    ax.set_yticks(y, [_short(t) for t in rows["label"]], fontsize=8)
-    stat = "mean" if df.attrs.get("statistic") == "mean" else "median"
-    ax.set_xlabel(f"{df.attrs.get('target', 'target')} ({stat})")
-    ax.legend(fontsize=8, loc="lower right", frameon=False)
-    ax.set_title("What moves it: one input at a time, others at their medians", fontsize=10)
-    fig.tight_layout()
-    return fig
-
-
-def _short(text: str, width: int = 48) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"

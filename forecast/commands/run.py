@@ -28,35 +28,36 @@ Examples
 from __future__ import annotations
 
 import json
-import os
 import shlex
-import shutil
 import signal
 import sys
-import tempfile
-import threading
 import time
-import tomllib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from forecast.errors import Problem, ScenarioError
+from forecast.commands.common import (
+    EXIT_BAD_INPUT,
+    EXIT_DIAGNOSTICS,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    Steps,
+    _parse_sets,
+    console,
+    parse_sets,
+    print_warnings,
+    write_staged,
+)
+from forecast.errors import ScenarioError
+from forecast.outputs.staging import file_hashes, jsonable
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from forecast.results import Forecast
+    from forecast.analysis.results import Forecast
     from forecast.scenario import Scenario
-
-EXIT_OK = 0
-EXIT_FAILURE = 1
-EXIT_BAD_INPUT = 2
-EXIT_DIAGNOSTICS = 3  # --strict and the sampler's diagnostics missed their thresholds
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
-EXIT_TERMINATED = 143  # 128 + SIGTERM
 
 #: what a report folder holds (manifest.json lists each file's SHA-256)
 REPORT_FILES = (
@@ -70,14 +71,6 @@ REPORT_FILES = (
     "manifest.json",
     "figures",
 )
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, turned into an exception so the cleanup code runs."""
-
-
-class OutputError(Exception):
-    """``--out`` cannot be used; the message says why."""
 
 
 @dataclass
@@ -103,7 +96,7 @@ class RunOptions:
     sensitivity : callable, optional
         Hook for a sensitivity analysis: called with the Forecast, returns the
         DataFrame (or one per target) the report's Sensitivity section shows (see
-        :func:`forecast.report.write_report`). No section when ``None``.
+        :func:`forecast.outputs.report.write_report`). No section when ``None``.
     command : str
         The command line, recorded in the manifest; rebuilt from the options when empty.
     """
@@ -147,58 +140,11 @@ class RunOptions:
         return shlex.join(parts)
 
 
-def parse_value(text: str) -> Any:
-    """A ``--set`` value: a TOML value (number, bool, date, array, inline table), else text.
-
-    Examples
-    --------
-    >>> parse_value("0.3"), parse_value("true"), parse_value("{ low = 1, high = 2 }")
-    (0.3, True, {'low': 1, 'high': 2})
-    >>> parse_value("Acme widgets")
-    'Acme widgets'
-    """
-    try:
-        return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
-        return text
-
-
-def parse_sets(items: Sequence[str]) -> dict[str, Any]:
-    """``["KEY=VALUE", ...]`` -> ``{KEY: value}``; raises :class:`ScenarioError`.
-
-    Examples
-    --------
-    >>> parse_sets(["simulation.draws=500", "title=Bear case"])
-    {'simulation.draws': 500, 'title': 'Bear case'}
-    """
-    out, problems = _parse_sets(items)
-    if problems:
-        raise ScenarioError(problems)
-    return out
-
-
-def _parse_sets(items: Sequence[str]) -> tuple[dict[str, Any], list[Problem]]:
-    out: dict[str, Any] = {}
-    problems = []
-    for item in items:
-        key, sep, value = item.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            problems.append(
-                Problem.with_value(
-                    "--set", key, "expected KEY=VALUE, e.g. markets.developer_tools.cagr=0.3", item
-                )
-            )
-            continue
-        out[key] = parse_value(value.strip())
-    return out, problems
-
-
 def run(opts: RunOptions) -> int:
     """Run ``forecast run`` and return its exit code (see the module docstring)."""
     t_start = time.perf_counter()
     timings: dict[str, float] = {}
-    err = _console(stderr=True)
+    err = console(stderr=True)
     # every problem at once: malformed --set items, then what loading finds
     overrides, problems = _parse_sets(opts.sets)
     if opts.draws is not None:
@@ -225,7 +171,7 @@ def run(opts: RunOptions) -> int:
         return status
     fc, warnings = done
     if warnings:
-        _print_warnings(err, warnings, opts.strict)
+        print_warnings(err, warnings, opts.strict)
     if not opts.quiet:
         _print_summary(fc, out)
     if pending:
@@ -259,7 +205,7 @@ def _work(
     # started first, so its imports overlap the model's compile (and this one's)
     with FigureWorker.running(opts.figure_worker) as worker:
         import forecast
-        from forecast.figures import (
+        from forecast.outputs.figures import (
             PendingFigures,
             draw_figures,
             draw_tornadoes,
@@ -267,7 +213,12 @@ def _work(
             figure_infos,
             tornado_infos,
         )
-        from forecast.report import diagnostic_warnings, package_versions, sensitivity_frames, write_report
+        from forecast.outputs.report import (
+            diagnostic_warnings,
+            package_versions,
+            sensitivity_frames,
+            write_report,
+        )
 
         draws = scenario.simulation.draws
         nuts = scenario.has_evidence and not opts.prior_only
@@ -320,7 +271,7 @@ def _work(
                 "title": scenario.title,
                 "file": scenario.origin,
                 "sha256": scenario.sha256(),
-                "overrides": {k: _jsonable(v) for k, v in parse_sets(opts.sets).items()},
+                "overrides": {k: jsonable(v) for k, v in parse_sets(opts.sets).items()},
             },
             "seed": fc.seed,
             "draws": fc.n_draws,
@@ -329,7 +280,7 @@ def _work(
             "versions": versions,
             "timings_seconds": {k: round(v, 4) for k, v in timings.items()},
             "diagnostic_warnings": warnings,
-            "files": _file_hashes(folder),
+            "files": file_hashes(folder),
         }
         (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         return fc, warnings
@@ -353,7 +304,7 @@ class FigureWorker:
 
     Examples
     --------
-    >>> from forecast.figures import draw_tornadoes
+    >>> from forecast.outputs.figures import draw_tornadoes
     >>> worker = FigureWorker.start()  # doctest: +SKIP
     >>> worker.submit(draw_tornadoes, frames)  # doctest: +SKIP
     >>> drawn = worker.results()  # doctest: +SKIP
@@ -437,7 +388,7 @@ def _worker_warm_up() -> list[Any]:
     """Import matplotlib and draw a small figure: fonts and text layout get loaded."""
     from matplotlib.figure import Figure
 
-    from forecast.figures import _png
+    from forecast.outputs.figures import _png
 
     fig = Figure(figsize=(2, 1), layout="constrained")
     ax = fig.subplots()
@@ -448,238 +399,15 @@ def _worker_warm_up() -> list[Any]:
     return []
 
 
-def _jsonable(v: Any) -> Any:
-    return json.loads(json.dumps(v, default=str))
-
-
-def _file_hashes(folder: Path) -> dict[str, str]:
-    import hashlib
-
-    return {
-        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
-
-
-# --- the staging directory ---------------------------------------------------------
-
-
-@dataclass
-class Staging:
-    """A hidden temporary folder next to the target, renamed into place when complete."""
-
-    target: Path
-    path: Path
-    created: list[Path]  # parent folders this run created (removed again on failure)
-
-    @classmethod
-    def create(cls, out: Path) -> Staging:
-        """Check ``out`` and create the staging folder; raises :class:`OutputError`."""
-        target = Path(os.path.abspath(out))
-        if target.exists() or target.is_symlink():
-            if not target.is_dir():
-                raise OutputError("it exists and is not a folder")
-            if target.resolve() == Path("/") or Path.cwd().resolve().is_relative_to(target.resolve()):
-                raise OutputError("it is the working folder or one of its parents")
-            if any(target.iterdir()) and not (target / "manifest.json").is_file():
-                raise OutputError(
-                    "it is a folder that is not a forecast report (no manifest.json); "
-                    "refusing to replace it; choose another --out"
-                )
-        created: list[Path] = []
-        try:
-            missing = []
-            p = target.parent
-            while not p.exists():
-                missing.append(p)
-                p = p.parent
-            for d in reversed(missing):
-                d.mkdir()
-                created.append(d)
-            path = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
-        except OSError as e:
-            _remove_empty(created)
-            raise OutputError(e.strerror or str(e)) from None
-        return cls(target, path, created)
-
-    def commit(self) -> None:
-        """Move the complete folder into place, replacing an older report."""
-        # mkdtemp makes the folder private (0700); the report gets the usual mode
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(self.path, 0o777 & ~umask)
-        old = None
-        if self.target.exists():
-            old = self.target.with_name(f".{self.target.name}.old-{os.getpid()}-{time.time_ns()}")
-            os.rename(self.target, old)
-        try:
-            os.rename(self.path, self.target)
-        except BaseException:
-            if old is not None:
-                os.rename(old, self.target)
-            raise
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-        self.created = []
-
-    def abort(self) -> None:
-        """Remove the staging folder and the parents this run created."""
-        shutil.rmtree(self.path, ignore_errors=True)
-        _remove_empty(self.created)
-        self.created = []
-
-
-def _remove_empty(folders: list[Path]) -> None:
-    for d in reversed(folders):
-        with suppress(OSError):
-            d.rmdir()
-
-
-def write_staged[T](
-    out: Path, what: str, quiet: bool, work: Callable[[Path, Steps], T]
-) -> tuple[int, T | None, list[int]]:
-    """Build a folder with ``work(staging_folder, steps)`` and rename it into ``out``.
-
-    The folder appears complete or not at all: bad ``out``, an exception, SIGINT or
-    SIGTERM leave ``out`` as it was. Shared by ``forecast run`` and ``forecast compare``.
-
-    Returns
-    -------
-    (status, result, pending)
-        ``result`` is None when nothing was written, and ``status`` is then the exit
-        code (2 unusable ``out``, 130/143 interrupted); ``pending`` lists signals that
-        arrived while the folder was being renamed into place.
-
-    Examples
-    --------
-    >>> status, result, pending = write_staged(Path("out"), "report", True, make)  # doctest: +SKIP
-    """
-    try:
-        staging = Staging.create(out)
-    except OutputError as e:
-        print(f"forecast: cannot write the {what} to {out}: {e}", file=sys.stderr)
-        return EXIT_BAD_INPUT, None, []
-    steps = Steps(quiet=quiet)
-    try:
-        with _signals_as_exceptions():
-            result = work(staging.path, steps)
-            with _signals_deferred() as pending:
-                staging.commit()
-    except KeyboardInterrupt as e:
-        steps.stop()
-        staging.abort()
-        print(f"forecast: interrupted; nothing written ({out} unchanged)", file=sys.stderr)
-        return (EXIT_TERMINATED if isinstance(e, Terminated) else EXIT_INTERRUPTED), None, []
-    except BaseException:
-        steps.stop()
-        staging.abort()
-        raise
-    steps.stop()
-    return EXIT_OK, result, pending
-
-
-# --- signals ------------------------------------------------------------------------
-
-
-@contextmanager
-def _signals_as_exceptions() -> Iterator[None]:
-    """SIGTERM raises :class:`Terminated` (SIGINT already raises KeyboardInterrupt)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum: int, frame: Any) -> None:
-        raise Terminated()
-
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-@contextmanager
-def _signals_deferred() -> Iterator[list[int]]:
-    """Hold SIGINT/SIGTERM while the folder is renamed into place; yields those seen."""
-    pending: list[int] = []
-    if threading.current_thread() is not threading.main_thread():
-        yield pending
-        return
-
-    def handler(signum: int, frame: Any) -> None:
-        pending.append(signum)
-
-    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield pending
-    finally:
-        for s, h in previous.items():
-            signal.signal(s, h)
-
-
-# --- terminal output ----------------------------------------------------------------
-
-
-def _console(stderr: bool = False) -> Any:
-    from rich.console import Console
-
-    return Console(stderr=stderr, highlight=False)
-
-
-class Steps:
-    """Progress on stderr: a live spinner per step on a terminal, one line per step
-    otherwise (logs, CI), nothing with ``--quiet``."""
-
-    def __init__(self, quiet: bool):
-        self.quiet = quiet
-        self.console = _console(stderr=True)
-        self.progress: Any = None
-        if not quiet and self.console.is_terminal:
-            from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-            self.progress = Progress(
-                SpinnerColumn(finished_text="[green]✓"),
-                TextColumn("{task.description}"),
-                TimeElapsedColumn(),
-                console=self.console,
-            )
-            self.progress.start()
-
-    @contextmanager
-    def step(self, text: str) -> Iterator[None]:
-        t0 = time.perf_counter()
-        task = self.progress.add_task(text, total=None) if self.progress else None
-        yield
-        done = text.split(" — ")[0]
-        if self.progress is not None:
-            self.progress.update(task, description=done, total=1, completed=1)
-        elif not self.quiet:
-            self.console.print(f"✓ {done} ({time.perf_counter() - t0:.1f} s)", soft_wrap=True)
-
-    def stop(self) -> None:
-        if self.progress is not None:
-            self.progress.stop()
-            self.progress = None
-
-
-def _print_warnings(console: Any, warnings: Sequence[str], strict: bool) -> None:
-    from rich.panel import Panel
-
-    body = "\n".join(f"• {w}" for w in warnings)
-    title = "INFERENCE DIAGNOSTICS MISSED THEIR THRESHOLDS" + (" (--strict: exit 3)" if strict else "")
-    console.print(Panel(body, title=title, border_style="bold red", style="red"))
-
-
 def _print_summary(fc: Forecast, out: Path) -> None:
     """Headline numbers as rich tables on stdout: markets, outcomes, predictions."""
     from rich.table import Table
 
-    from forecast.report import _key_year, interval, pct, pp, sig
+    from forecast.outputs.formatting import interval, key_year, pct, pp, sig
 
-    console = _console()
+    out_console = console()
     s = fc.scenario
-    year = _key_year(s)
+    year = key_year(s)
     markets = fc.markets()
     t = Table(title=f"Market size in {year} (median and 90% interval)", title_justify="left")
     for col, kw in (
@@ -696,7 +424,7 @@ def _print_summary(fc: Forecast, out: Path) -> None:
     for key, label, unit in names:
         r = markets[(markets["market"] == key) & (markets["year"] == year)].iloc[0]
         t.add_row(label, sig(r.q50), interval(r.q05, r.q95), unit, style="bold" if key == "total" else None)
-    console.print(t)
+    out_console.print(t)
     outcomes = fc.outcomes()
     if len(outcomes):
         t = Table(title="Outcomes", title_justify="left")
@@ -704,7 +432,7 @@ def _print_summary(fc: Forecast, out: Path) -> None:
             t.add_column(col, justify="left" if col == "Outcome" else "right")
         for o in outcomes.itertuples():
             t.add_row(str(o.label), pct(o.stated), pct(o.probability), interval(o.q05, o.q95, pct))
-        console.print(t)
+        out_console.print(t)
     preds = fc.predictions()
     if len(preds):
         t = Table(title="Predictions", title_justify="left")
@@ -712,5 +440,5 @@ def _print_summary(fc: Forecast, out: Path) -> None:
             t.add_column(col, justify="left" if col in ("Prediction", "By") else "right")
         for p in preds.itertuples():
             t.add_row(str(p.statement), str(p.deadline), pct(p.probability), pp(p.mcse))
-        console.print(t)
-    console.print(f"Report: {out / 'report.html'}", soft_wrap=True)
+        out_console.print(t)
+    out_console.print(f"Report: {out / 'report.html'}", soft_wrap=True)

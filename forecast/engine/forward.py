@@ -18,7 +18,7 @@ the C backend, ``CVM``, compiles no faster and runs ~6x slower).
 Examples
 --------
 >>> import forecast
->>> from forecast.model import model_data
+>>> from forecast.engine.data import model_data
 >>> d = model_data(forecast.load(forecast.bundled("deepseek"))).without_observations()
 >>> sim = simulator(d)  # doctest: +SKIP
 >>> sim(10_000, seed=1)["market_size"].shape  # doctest: +SKIP
@@ -30,15 +30,13 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from forecast.model import INFERENCE_LATENTS, OUTPUTS, ModelData, build_model, model_data, set_model_data
+from forecast.engine.data import ModelData, model_data
+from forecast.engine.model import INFERENCE_LATENTS, OUTPUTS, build_model, set_model_data
 from forecast.scenario import Scenario
-
-if TYPE_CHECKING:
-    from forecast.results import Forecast
 
 MODE = os.environ.get("FORECAST_MODE", "NUMBA")
 CHUNK = 8192  # draws per call: intermediates stay in cache and memory bounded (benchmarks/forward.py)
@@ -48,7 +46,7 @@ CHUNK = 8192  # draws per call: intermediates stay in cache and memory bounded (
 class Simulator:
     """A compiled batched simulator for one model structure (get it from :func:`simulator`).
 
-    Calling it, ``sim(n, seed)``, returns every output of :data:`forecast.model.OUTPUTS`
+    Calling it, ``sim(n, seed)``, returns every output of :data:`forecast.engine.model.OUTPUTS`
     with a leading draw dim; ``compile_seconds`` is 0 when it came from the cache.
     """
 
@@ -254,7 +252,7 @@ def simulator(data: ModelData, *, conditional: bool = False) -> Simulator:
     Examples
     --------
     >>> import forecast
-    >>> from forecast.model import model_data
+    >>> from forecast.engine.data import model_data
     >>> d = model_data(forecast.load(forecast.bundled("ev-charging"))).without_observations()
     >>> simulator(d)(1000, seed=1)["prediction_hit"].mean(axis=0)  # doctest: +SKIP
     """
@@ -272,53 +270,3 @@ def forward(scenario: Scenario, draws: int, seed: int) -> tuple[dict[str, np.nda
     """Forward-simulate ``draws`` draws; returns arrays with a leading draw dim."""
     sim = simulator(model_data(scenario).without_observations())
     return sim(draws, seed), sim.compile_seconds
-
-
-def simulate(
-    scenario: Scenario,
-    *,
-    draws: int | None = None,
-    seed: int | None = None,
-    prior_only: bool = False,
-    sampler: str | None = None,
-    progress: bool = False,
-) -> Forecast:
-    """Simulate a scenario and return a :class:`~forecast.results.Forecast`.
-
-    Without evidence (or with ``prior_only=True``) this is forward simulation in one
-    batched call. With evidence or observed signposts it runs NUTS and a batched
-    posterior predictive (see :mod:`forecast.inference`).
-
-    Parameters
-    ----------
-    scenario : Scenario
-    draws : int, optional
-        Number of draws; defaults to ``scenario.simulation.draws``.
-    seed : int, optional
-        Seed; defaults to ``scenario.simulation.seed``. Same seed, same numbers.
-    prior_only : bool
-        Ignore evidence and observed signposts.
-    sampler : {"nutpie", "pymc"}, optional
-        NUTS implementation when evidence is present.
-    progress : bool
-        Show sampler progress.
-
-    Examples
-    --------
-    >>> import forecast
-    >>> s = forecast.load(forecast.bundled("deepseek"))
-    >>> fc = forecast.simulate(s, draws=1000, seed=1)  # doctest: +SKIP
-    >>> fc.outcomes()[["outcome", "probability"]]  # doctest: +SKIP
-    """
-    from forecast.results import Forecast
-
-    draws = draws or scenario.simulation.draws
-    seed = scenario.simulation.seed if seed is None else seed
-    if scenario.has_evidence and not prior_only:
-        from forecast.inference import infer
-
-        return infer(scenario, draws=draws, seed=seed, sampler=sampler, progress=progress)
-    t0 = time.perf_counter()
-    values, compile_s = forward(scenario, draws, seed)
-    timings = {"compile": compile_s, "simulate": time.perf_counter() - t0 - compile_s}
-    return Forecast.from_draws(scenario, values, seed=seed, timings=timings, prior_only=prior_only)

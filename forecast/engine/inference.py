@@ -1,7 +1,7 @@
 """Evidence and signposts: updating the odds with NUTS.
 
 When a scenario has observed market sizes (``[[evidence]]``) or observed signposts,
-:func:`forecast.simulate.simulate` calls :func:`infer`:
+:func:`forecast.engine.compute` calls :func:`infer`:
 
 1. the **prior** is forward-simulated exactly as without evidence (same seed, same
    numbers as ``prior_only=True``), for prior-vs-posterior comparison;
@@ -11,7 +11,7 @@ When a scenario has observed market sizes (``[[evidence]]``) or observed signpos
    the outcome, so there is no discrete latent);
 3. every recorded output (market sizes, outcome probabilities, shares, predictions...)
    is recomputed from the posterior latents in **one** batched call of the
-   conditional simulator (:func:`forecast.simulate.simulator` with
+   conditional simulator (:func:`forecast.engine.forward.simulator` with
    ``conditional=True``), which also draws the predictive quantities (the realized
    outcome given the signposts, share paths, events);
 4. convergence is checked: R-hat ≤ 1.01, bulk and tail ESS ≥ 400 and no divergent
@@ -21,7 +21,7 @@ The sampler is compiled once per model structure and shape and reused for every
 scenario of that shape by swapping the data (nutpie's ``with_data``, or
 ``pm.set_data`` for PyMC's own NUTS), which is what makes simulation-based
 calibration affordable. nutpie's compiled callbacks also go to the on-disk compile
-cache (:mod:`forecast._nutpie_cache`), so a new process compiles a known structure
+cache (:mod:`forecast.engine.nutpie_cache`), so a new process compiles a known structure
 in ~2 s instead of ~20 s.
 
 Examples
@@ -30,7 +30,7 @@ Examples
 >>> s = forecast.load(forecast.bundled("deepseek-update"))
 >>> fc = forecast.simulate(s, draws=4000, seed=1)  # doctest: +SKIP
 >>> fc.outcomes()[["outcome", "stated", "probability", "mcse"]]  # doctest: +SKIP
->>> check(fc)  # doctest: +SKIP
+>>> check(fc.diagnostics)  # doctest: +SKIP
 []
 """
 
@@ -46,13 +46,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from forecast.model import INFERENCE_LATENTS, ModelData, build_model, model_data, set_model_data
+from forecast.engine.data import ModelData, model_data
+from forecast.engine.model import INFERENCE_LATENTS, build_model, set_model_data
 from forecast.scenario import Scenario
 
 if TYPE_CHECKING:
     import xarray as xr
 
-    from forecast.results import Forecast
+    from forecast.engine.result import Computed
 
 #: convergence thresholds (see :func:`check`)
 RHAT_MAX = 1.01
@@ -180,12 +181,12 @@ def compiled_sampler(data: ModelData, sampler: str | None = None) -> CompiledSam
 
 def _compile_nutpie(model: Any) -> Any:
     """nutpie's compile with its callbacks in the disk cache (see
-    :mod:`forecast._nutpie_cache`): ~2 s instead of ~20 s in every new process. Falls
+    :mod:`forecast.engine.nutpie_cache`): ~2 s instead of ~20 s in every new process. Falls
     back to nutpie's own compile, with a warning, if its private helpers changed."""
     import nutpie
 
     try:
-        from forecast._nutpie_cache import compile_pymc_model_cached
+        from forecast.engine.nutpie_cache import compile_pymc_model_cached
 
         return compile_pymc_model_cached(model, var_names=list(INFERENCE_LATENTS))
     except Exception as exc:  # nutpie's or PyTensor's internals moved: compile as before
@@ -348,7 +349,7 @@ def infer(
     tune: int = TUNE,
     nuts_draws: int | None = None,
     cores: int | None = None,
-) -> Forecast:
+) -> Computed:
     """Condition a scenario on its evidence and observed signposts.
 
     Parameters
@@ -373,7 +374,7 @@ def infer(
 
     Returns
     -------
-    Forecast
+    Computed
         ``data`` has groups ``prior``, ``posterior`` (the NUTS latents and every
         recorded output), ``sample_stats`` and ``observed_data``;
         ``diagnostics`` holds R-hat and ESS per variable (see :func:`diagnose`).
@@ -388,8 +389,8 @@ def infer(
     """
     import xarray as xr
 
-    from forecast.results import Forecast, _attrs, to_dataset
-    from forecast.simulate import forward, simulator
+    from forecast.engine.forward import forward, simulator
+    from forecast.engine.result import Computed, to_dataset, tree_attrs
 
     data = model_data(scenario)
     if not data.structure[0] and not data.structure[1]:
@@ -446,7 +447,7 @@ def infer(
             "observed_data": observed_data(data),
         }
     )
-    tree.attrs.update(_attrs(scenario, seed))
+    tree.attrs.update(tree_attrs(scenario, seed))
     tree.attrs.update({"sampler": res.sampler, "chains": n_chain, "tune": tune, "draws_per_chain": n_draw})
     timings = {
         "compile": prior_compile + res.compile_seconds + sim_compile,
@@ -457,7 +458,7 @@ def infer(
     diagnostics.attrs.update(
         {"sampler": res.sampler, "chains": n_chain, "tune": tune, "draws_per_chain": n_draw}
     )
-    return Forecast(scenario, tree, seed, timings, diagnostics, prior_only=False)
+    return Computed(scenario, tree, seed, timings, diagnostics, prior_only=False)
 
 
 def observed_data(data: ModelData) -> xr.Dataset:
@@ -538,7 +539,7 @@ def diagnose(posterior: xr.Dataset, sample_stats: xr.Dataset) -> pd.DataFrame:
     return df
 
 
-def check(fc: Forecast | pd.DataFrame | None) -> list[str]:
+def check(diag: pd.DataFrame | None) -> list[str]:
     """Human warnings when NUTS did not converge well enough to trust the numbers.
 
     Thresholds: R-hat ≤ :data:`RHAT_MAX`, bulk and tail ESS ≥ :data:`ESS_MIN`, no
@@ -546,8 +547,8 @@ def check(fc: Forecast | pd.DataFrame | None) -> list[str]:
 
     Parameters
     ----------
-    fc : Forecast or pandas.DataFrame or None
-        A forecast, or its ``diagnostics`` table.
+    diag : pandas.DataFrame or None
+        A forecast's ``diagnostics`` table (None when no NUTS ran).
 
     Examples
     --------
@@ -556,7 +557,6 @@ def check(fc: Forecast | pd.DataFrame | None) -> list[str]:
     >>> check(df)  # doctest: +ELLIPSIS
     ['R-hat of growth is 1.05 (above 1.01): ...']
     """
-    diag = fc if isinstance(fc, pd.DataFrame) or fc is None else fc.diagnostics
     if diag is None:
         return []
     out: list[str] = []

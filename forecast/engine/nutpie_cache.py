@@ -24,7 +24,7 @@ It relies on nutpie's private helpers (``nutpie.compile_pymc._make_functions``,
 ``make_extraction_fn``, ``make_user_data``, ``_prepare_dims_and_coords``,
 ``_wrap_with_lock``, ``CompiledPyMCModel``) and PyTensor's
 ``pytensor.link.numba.cache``; ``pyproject.toml`` pins nutpie's minor version, and
-:func:`forecast.inference.compiled_sampler` falls back to nutpie's own compile, with a
+:func:`forecast.engine.inference.compiled_sampler` falls back to nutpie's own compile, with a
 warning, if this fails. Bump :data:`CACHE_VERSION` when the callbacks change.
 
 Examples

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure as MplFigure
 
-    from forecast.results import Forecast
+    from forecast.analysis.results import Forecast
     from forecast.scenario import Scenario
 
 DPI = 110  # ~750 px wide at the default size: sharp on screen, small as base64
@@ -78,7 +78,7 @@ class FigureData:
     """What the report's figures are drawn from: small tables, no draws.
 
     Picklable, so ``forecast run`` can draw the figures in a worker process while it
-    runs the sensitivity analysis (see :mod:`forecast.runner`). Build it with
+    runs the sensitivity analysis (see :mod:`forecast.commands.run`). Build it with
     :func:`figure_data`.
 
     Attributes
@@ -204,7 +204,7 @@ def draw_tornadoes(sensitivity: pd.DataFrame | Sequence[pd.DataFrame] | None) ->
 class PendingFigures:
     """Figures being drawn elsewhere: known now, their bytes later.
 
-    :func:`forecast.report.write_report` lays out the report from ``infos`` while a
+    :func:`forecast.outputs.report.write_report` lays out the report from ``infos`` while a
     worker process draws, and calls ``result()`` only to embed the PNGs.
 
     Attributes

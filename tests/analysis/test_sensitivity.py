@@ -20,8 +20,7 @@ import pytest
 from SALib.analyze import rbd_fast
 
 import forecast
-from forecast.errors import ScenarioError
-from forecast.sensitivity import (
+from forecast.analysis.sensitivity import (
     SENSITIVITY_COLUMNS,
     TORNADO_COLUMNS,
     _easi_batch,
@@ -33,12 +32,12 @@ from forecast.sensitivity import (
     input_matrix,
     nuts_conf_factor,
     parse_target,
-    plot_tornado,
     sensitivities,
     sensitivity,
-    tornado,
     uncertain_inputs,
 )
+from forecast.analysis.tornado import plot_tornado, tornado
+from forecast.errors import ScenarioError
 
 # Market "alpha" has an uncertain size, a point CAGR and no volatility: its size in
 # any year is the 2024 size times a constant, so that size explains it entirely.

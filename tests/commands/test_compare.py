@@ -16,9 +16,10 @@ import pandas as pd
 import pytest
 
 import forecast
+from forecast.analysis.comparison import DIFFERENCE_COLUMNS, Comparison
+from forecast.analysis.results import MARKET_COLUMNS, OUTCOME_COLUMNS, PREDICTION_COLUMNS
 from forecast.cli import main
-from forecast.compare import DIFFERENCE_COLUMNS, CompareOptions, Comparison, compare, load_variants
-from forecast.results import MARKET_COLUMNS, OUTCOME_COLUMNS, PREDICTION_COLUMNS
+from forecast.commands.compare import CompareOptions, compare, load_variants
 
 FILES = ["deepseek", "deepseek-bull", "deepseek-bear"]
 NAMES = ["deepseek", "deepseek_bull", "deepseek_bear"]

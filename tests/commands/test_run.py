@@ -23,9 +23,10 @@ import pandas as pd
 import pytest
 
 import forecast
+from forecast.analysis.results import MARKET_COLUMNS, OUTCOME_COLUMNS, PREDICTION_COLUMNS
 from forecast.cli import main
-from forecast.results import MARKET_COLUMNS, OUTCOME_COLUMNS, PREDICTION_COLUMNS
-from forecast.runner import REPORT_FILES, RunOptions, parse_sets, parse_value
+from forecast.commands.common import parse_sets, parse_value
+from forecast.commands.run import REPORT_FILES, RunOptions
 
 FORECAST = Path(sys.executable).with_name("forecast")  # the installed console script
 CSVS = ("markets.csv", "outcomes.csv", "predictions.csv")
@@ -189,15 +190,15 @@ def test_existing_report_is_replaced_by_a_complete_one(tmp_path: Path, seed_repo
 
 def _fail_while_writing(monkeypatch: pytest.MonkeyPatch, exc: BaseException) -> None:
     """Make the report writer fail after it has written a few files."""
-    import forecast.report
+    import forecast.outputs.report
 
-    real = forecast.report.write_report
+    real = forecast.outputs.report.write_report
 
     def broken(fc: Any, folder: Path, **kw: Any) -> Path:
         real(fc, folder, **kw)
         raise exc
 
-    monkeypatch.setattr(forecast.report, "write_report", broken)
+    monkeypatch.setattr(forecast.outputs.report, "write_report", broken)
 
 
 def test_failed_run_leaves_no_folder(
@@ -349,7 +350,7 @@ def _draw_or_die(parent: int) -> list[Any]:
 
 
 def test_figure_worker_that_dies_falls_back_to_drawing_here() -> None:
-    from forecast.runner import FigureWorker
+    from forecast.commands.run import FigureWorker
 
     worker = FigureWorker.start()
     assert worker is not None
@@ -456,14 +457,14 @@ def fake_diagnostics(monkeypatch: pytest.MonkeyPatch, seed_forecast: Any) -> lis
     """Pretend NUTS ran and missed a threshold, without compiling a sampler."""
     import dataclasses
 
-    import forecast.report
+    import forecast.outputs.report
 
     diag = pd.DataFrame({"variable": ["growth"], "rhat": [1.05], "ess_bulk": [120.0], "ess_tail": [300.0]})
     warnings = ["R-hat of growth is 1.05 (above 1.01): the chains disagree"]
     monkeypatch.setattr(
         forecast, "simulate", lambda s, **kw: dataclasses.replace(seed_forecast, diagnostics=diag)
     )
-    monkeypatch.setattr(forecast.report, "diagnostic_warnings", lambda fc: list(warnings))
+    monkeypatch.setattr(forecast.outputs.report, "diagnostic_warnings", lambda fc: list(warnings))
     return warnings
 
 

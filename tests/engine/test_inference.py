@@ -16,9 +16,10 @@ import pandas as pd
 import pytest
 
 import forecast
-from forecast import inference
-from forecast.inference import check, diagnose, infer
-from forecast.model import OUTPUTS, model_data
+from forecast.engine import inference
+from forecast.engine.data import model_data
+from forecast.engine.inference import check, diagnose, infer
+from forecast.engine.model import OUTPUTS
 
 # The market "widgets" has a point size and no yearly shocks; its only uncertainty is the
 # drift log(1 + CAGR) ~ Normal(log 1.3, 0.1), so one lognormal observation of its size is
@@ -270,8 +271,8 @@ def test_nutpie_sampler_comes_from_the_disk_cache_in_a_new_process(update_foreca
 
     code = (
         "import forecast\n"
-        "from forecast.inference import compiled_sampler\n"
-        "from forecast.model import model_data\n"
+        "from forecast.engine.inference import compiled_sampler\n"
+        "from forecast.engine.data import model_data\n"
         "cs = compiled_sampler(model_data(forecast.load(forecast.bundled('deepseek-update'))))\n"
         "print(cs.compiled.compiled_logp_func.cache_hits, cs.compiled.compiled_expand_func.cache_hits)\n"
     )

@@ -17,9 +17,10 @@ import pytest
 from scipy import special, stats
 
 import forecast
-from forecast.inputs import Canonical, Family
-from forecast.model import _transform, calibrate_outcomes, model_data
+from forecast.engine.data import calibrate_outcomes, model_data
+from forecast.engine.model import _transform
 from forecast.scenario import Scenario
+from forecast.scenario.inputs import Canonical, Family
 
 N = 20_000  # draws of the synthetic forecasts below (the seed forecast has as many)
 

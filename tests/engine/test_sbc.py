@@ -35,10 +35,10 @@ import numpy as np
 import pytest
 
 import forecast
-from forecast.inference import compiled_sampler, nuts
-from forecast.inputs import Canonical, Family
-from forecast.model import ModelData, model_data
-from forecast.simulate import simulator
+from forecast.engine.forward import simulator
+from forecast.engine.inference import compiled_sampler, nuts
+from forecast.engine.model import ModelData, model_data
+from forecast.scenario.inputs import Canonical, Family
 
 N_SIMS = 100
 THIN = 2

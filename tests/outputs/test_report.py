@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecast.report import CSP, input_rows, interval, pct, pp, sig
+from forecast.outputs.formatting import CSP, interval, pct, pp, sig
+from forecast.outputs.sections import input_rows
 
 # --- parsing the documents back ------------------------------------------------------
 
@@ -308,7 +309,7 @@ def test_reproducibility_lists_seed_hash_versions_command(seed_report: Path, htm
 
 
 def test_sensitivity_section_appears_only_when_given(seed_forecast: Any, tmp_path: Path) -> None:
-    from forecast.report import write_report
+    from forecast.outputs.report import write_report
 
     df = pd.DataFrame(
         {
@@ -336,7 +337,7 @@ def test_sensitivity_hook_accepts_forecast_sensitivity_output(seed_forecast: Any
     """Whatever columns Forecast.sensitivity returns, the section renders them all."""
     if not hasattr(seed_forecast, "sensitivity"):
         pytest.skip("Forecast.sensitivity is not there yet")
-    from forecast.report import write_report
+    from forecast.outputs.report import write_report
 
     df = seed_forecast.sensitivity("total@2027")
     write_report(seed_forecast, tmp_path, sensitivity=df, figures=False)
@@ -349,7 +350,7 @@ def test_sensitivity_hook_accepts_forecast_sensitivity_output(seed_forecast: Any
 def conditioned(seed_forecast: Any) -> Any:
     """A stand-in for a NUTS forecast: the seed draws as 'posterior' with evidence and
     diagnostics attached. It exercises the report's evidence and diagnostics sections
-    without compiling a sampler (forecast.inference has its own tests)."""
+    without compiling a sampler (forecast.engine.inference has its own tests)."""
     import xarray as xr
 
     s = seed_forecast.scenario.with_overrides(
@@ -378,7 +379,7 @@ def conditioned(seed_forecast: Any) -> Any:
 
 
 def test_evidence_and_diagnostics_sections(conditioned: Any, tmp_path: Path) -> None:
-    from forecast.report import write_report
+    from forecast.outputs.report import write_report
 
     warnings = ["R-hat of size is 1.03 (above 1.01): the chains disagree"]
     write_report(conditioned, tmp_path, warnings=warnings, figures=False)
@@ -398,7 +399,7 @@ def test_evidence_and_diagnostics_sections(conditioned: Any, tmp_path: Path) -> 
 
 
 def test_markdown_escapes_table_breaking_text(seed_forecast: Any, tmp_path: Path) -> None:
-    from forecast.report import write_report
+    from forecast.outputs.report import write_report
 
     s = seed_forecast.scenario.with_overrides({"markets.developer_tools.label": "Dev | *tools* <b>"})
     fc = dataclasses.replace(seed_forecast, scenario=s)
@@ -438,7 +439,7 @@ def test_pct_and_pp() -> None:
     assert pp(0.0009834) == "0.098 pp"
 
 
-@pytest.mark.parametrize("name", ["forecast.report", "forecast.runner"])
+@pytest.mark.parametrize("name", ["forecast.outputs.report", "forecast.commands.run"])
 def test_docstring_examples(name: str) -> None:
     import doctest
     import importlib

@@ -61,7 +61,7 @@ def test_html_has_one_table_and_figure_per_target(report: Path) -> None:
 
 
 def test_no_section_when_not_computed_or_empty(seed_forecast: Any, tmp_path: Path) -> None:
-    from forecast.report import write_report
+    from forecast.outputs.report import write_report
 
     for name, sens in (("none", None), ("empty_list", []), ("empty_frames", [pd.DataFrame({"input": []})])):
         write_report(seed_forecast, tmp_path / name, sensitivity=sens, figures=False)
@@ -110,7 +110,7 @@ def test_bad_target_exits_2_before_any_work(
 
 
 def test_report_frames_are_what_the_section_shows(seed_forecast: Any) -> None:
-    from forecast.sensitivity import REPORT_HEADERS, report_frames
+    from forecast.analysis.tornado import REPORT_HEADERS, report_frames
 
     frames = report_frames(seed_forecast, [EXTRA], draws=1000)
     assert [f.attrs["target"] for f in frames] == [

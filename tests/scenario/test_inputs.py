@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from forecast.inputs import Z90, Family, Quantity
+from forecast.scenario.inputs import Z90, Family, Quantity
 
 
 def test_a_90_percent_interval_has_its_bounds_at_the_5th_and_95th_percentiles() -> None:

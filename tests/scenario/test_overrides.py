@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 import forecast
-from forecast.scenario import Scenario, load, merge, merge_quantity
+from forecast.scenario import Scenario, load, merge
+from forecast.scenario.merging import merge_quantity
 from tests.conftest import VALID_TOML
 
 Writer = Callable[..., Path]

@@ -1,0 +1,223 @@
+"""``forecast compare``: several scenarios (or one against its ``--set``) side by side.
+
+A single file with ``--set`` is a what-if: the file as it is, against the file with
+the overrides. With several files, ``--set`` applies to each of them. The folder is
+written atomically like ``forecast run``'s (see :mod:`forecast.outputs.staging`).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from forecast.analysis.comparison import Comparison, unique_names
+from forecast.errors import Problem, ScenarioError
+from forecast.outputs.comparison import quantities, slug
+
+if TYPE_CHECKING:
+    from forecast.scenario import Scenario
+
+
+@dataclass
+class CompareOptions:
+    """What ``forecast compare`` was asked to do (see :func:`compare`)."""
+
+    scenarios: Sequence[Path]
+    out: Path | None = None
+    sets: Sequence[str] = ()
+    draws: int | None = None
+    seed: int | None = None
+    quiet: bool = False
+    command: str = ""
+
+
+def load_variants(opts: CompareOptions) -> tuple[list[Scenario], list[str]]:
+    """The scenarios to compare and their names; raises :class:`ScenarioError` with
+    every problem of every file.
+
+    One file with ``--set``: the file, then the file with the overrides. Otherwise
+    each file, with the overrides applied to each.
+    """
+    import forecast
+    from forecast.commands.common import _parse_sets
+
+    overrides, problems = _parse_sets(opts.sets)
+    sim: dict[str, Any] = {}
+    if opts.draws is not None:
+        sim["simulation.draws"] = opts.draws
+    if opts.seed is not None:
+        sim["simulation.seed"] = opts.seed
+    paths = list(opts.scenarios)
+    what_if = len(paths) == 1 and bool(opts.sets)
+    if len(paths) < 2 and not what_if:
+        problems.append(
+            Problem(
+                "compare",
+                "",
+                "needs two or more scenario files, or one file with --set KEY=VALUE to compare it with",
+            )
+        )
+    scenarios: list[Scenario] = []
+    names: list[str] = []
+    for path in paths:
+        runs = [(sim, ""), ({**sim, **overrides}, " with --set")] if what_if else [({**sim, **overrides}, "")]
+        for over, suffix in runs:
+            try:
+                s = forecast.load(path, overrides=over or None)
+            except ScenarioError as e:
+                problems += [p for p in e.problems if p not in problems]
+                continue
+            scenarios.append(s)
+            names.append(s.id + suffix)
+    if problems:
+        raise ScenarioError(problems)
+    return scenarios, unique_names(names)
+
+
+def compare(opts: CompareOptions) -> int:
+    """Run ``forecast compare``: exit 0 ok, 2 bad input (nothing written), 130/143
+    interrupted (nothing written). The folder appears complete or not at all."""
+    from forecast.commands.common import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK, write_staged
+
+    t0 = time.perf_counter()
+    try:
+        scenarios, names = load_variants(opts)
+    except ScenarioError as e:
+        for problem in e.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    out = (
+        opts.out
+        if opts.out is not None
+        else Path("reports") / ("compare-" + "-".join(slug(n) for n in names))
+    )
+    status, cmp, pending = write_staged(
+        out, "comparison", opts.quiet, lambda folder, steps: _work(scenarios, names, opts, folder, steps, t0)
+    )
+    if cmp is None:
+        return status
+    if not opts.quiet:
+        _print_summary(cmp, out)
+    if pending:
+        print(f"forecast: interrupted after the comparison was complete ({out})", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return EXIT_OK
+
+
+def _work(
+    scenarios: list[Scenario], names: list[str], opts: CompareOptions, folder: Path, steps: Any, t0: float
+) -> Comparison:
+    import forecast
+    from forecast.commands.common import parse_sets
+    from forecast.outputs.formatting import package_versions
+    from forecast.outputs.staging import file_hashes, jsonable
+
+    fcs, timings = [], {}
+    for name, s in zip(names, scenarios, strict=True):
+        with steps.step(f"Simulating {name} ({s.simulation.draws:,} draws)"):
+            t = time.perf_counter()
+            fcs.append(forecast.simulate(s))
+            timings[f"simulate.{name}"] = time.perf_counter() - t
+    cmp = Comparison(fcs, names, timings)
+    versions = package_versions()
+    command = opts.command or command_line(opts)
+    with steps.step("Drawing figures and writing the comparison"):
+        t = time.perf_counter()
+        cmp.write_report(folder, provenance={"command": command, "versions": versions})
+        timings["report"] = time.perf_counter() - t
+    timings["total"] = time.perf_counter() - t0
+    manifest = {
+        "forecast_version": versions.get("forecast"),
+        "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "command": command,
+        "argv": list(sys.argv),
+        "kind": "comparison",
+        "base": names[0],
+        "overrides": {k: jsonable(v) for k, v in parse_sets(opts.sets).items()},
+        "scenarios": [
+            {
+                "name": n,
+                "id": fc.scenario.id,
+                "title": fc.scenario.title,
+                "file": fc.scenario.origin,
+                "sha256": fc.scenario.sha256(),
+                "seed": fc.seed,
+                "draws": fc.n_draws,
+                "method": "nuts" if fc.conditioned else "forward",
+            }
+            for n, fc in zip(names, fcs, strict=True)
+        ],
+        "versions": versions,
+        "timings_seconds": {k: round(v, 4) for k, v in timings.items()},
+        "files": file_hashes(folder),
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return cmp
+
+
+def command_line(opts: CompareOptions) -> str:
+    """The ``forecast compare`` command these options stand for.
+
+    Examples
+    --------
+    >>> command_line(CompareOptions([Path("a.toml")], sets=["x.y=1"], seed=3))
+    'forecast compare a.toml --seed 3 --set x.y=1'
+    """
+    import shlex
+
+    parts = ["forecast", "compare", *map(str, opts.scenarios)]
+    if opts.out is not None:
+        parts += ["--out", str(opts.out)]
+    if opts.draws is not None:
+        parts += ["--draws", str(opts.draws)]
+    if opts.seed is not None:
+        parts += ["--seed", str(opts.seed)]
+    for item in opts.sets:
+        parts += ["--set", item]
+    if opts.quiet:
+        parts.append("--quiet")
+    return shlex.join(parts)
+
+
+def _print_summary(cmp: Comparison, out: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from forecast.outputs.formatting import interval, key_year, pct, sig
+
+    console = Console(highlight=False)
+    markets = cmp.markets()
+    year = key_year(cmp.forecasts[0].scenario)
+    t = Table(title=f"Median in {year} (90% interval)", title_justify="left")
+    t.add_column("Quantity")
+    for n in cmp.names:
+        t.add_column(n, justify="right")
+    for key, title, unit in quantities(cmp):
+        if unit == "share":
+            continue
+        cells = []
+        for n in cmp.names:
+            r = markets[(markets["scenario"] == n) & (markets["market"] == key) & (markets["year"] == year)]
+            cells.append(
+                f"{sig(r.q50.iloc[0])} ({interval(r.q05.iloc[0], r.q95.iloc[0])})" if len(r) else "–"
+            )
+        t.add_row(f"{title} ({unit})", *cells)
+    console.print(t)
+    outcomes = cmp.outcomes()
+    if len(outcomes):
+        t = Table(title="Outcome probabilities", title_justify="left")
+        t.add_column("Outcome")
+        for n in cmp.names:
+            t.add_column(n, justify="right")
+        for _, sub in outcomes.groupby("outcome", sort=False):
+            by = dict(zip(sub["scenario"], sub["probability"], strict=True))
+            t.add_row(str(sub["label"].iloc[0]), *[pct(by[n]) if n in by else "–" for n in cmp.names])
+        console.print(t)
+    console.print(
+        f"Comparison: {out / 'report.html'}  (also report.md, CSV tables with a scenario column, differences.csv)"
+    )

@@ -1,0 +1,64 @@
+"""Stage 2, the engine: scenario -> numbers.
+
+:func:`compute` is the one entry point. It decides between forward simulation (no
+evidence: one batched, compiled call over all draws, :mod:`forecast.engine.forward`)
+and inference (evidence or observed signposts: NUTS, then a batched posterior
+predictive, :mod:`forecast.engine.inference`). The model itself
+(:mod:`forecast.engine.model`) turns a validated scenario into arrays and a
+``pm.Model`` with named dims; compiled simulators and samplers are cached per
+model structure.
+"""
+
+from __future__ import annotations
+
+import time
+
+from forecast.engine.result import Computed
+from forecast.scenario import Scenario
+
+
+def compute(
+    scenario: Scenario,
+    *,
+    draws: int,
+    seed: int,
+    prior_only: bool = False,
+    sampler: str | None = None,
+    progress: bool = False,
+) -> Computed:
+    """Draws for ``scenario``: forward simulation, or NUTS when there is evidence.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    draws : int
+        Number of draws requested.
+    seed : int
+        Same seed, same numbers.
+    prior_only : bool
+        Ignore evidence and observed signposts (forward simulation only).
+    sampler : {"nutpie", "pymc"}, optional
+        NUTS implementation when evidence is present.
+    progress : bool
+        Show sampler progress.
+
+    Examples
+    --------
+    >>> import forecast
+    >>> c = compute(forecast.load(forecast.bundled()), draws=1000, seed=1)  # doctest: +SKIP
+    >>> sorted(c.data.children)  # doctest: +SKIP
+    ['prior']
+    """
+    if scenario.has_evidence and not prior_only:
+        from forecast.engine.inference import infer
+
+        return infer(scenario, draws=draws, seed=seed, sampler=sampler, progress=progress)
+    from forecast.engine.forward import forward
+
+    t0 = time.perf_counter()
+    values, compile_s = forward(scenario, draws, seed)
+    timings = {"compile": compile_s, "simulate": time.perf_counter() - t0 - compile_s}
+    return Computed.from_draws(scenario, values, seed=seed, timings=timings, prior_only=prior_only)
+
+
+__all__ = ["Computed", "compute"]

@@ -1,0 +1,406 @@
+"""Writing a :class:`~forecast.analysis.comparison.Comparison`: tables, overlaid fans, report.
+
+The report folder of ``forecast compare`` holds ``report.html`` (self-contained),
+``report.md``, ``markets.csv``, ``outcomes.csv``, ``predictions.csv`` (the contract's
+columns with a leading ``scenario`` column), ``differences.csv``, ``figures/``,
+``scenarios/<name>.toml`` (each scenario's resolved inputs) and ``manifest.json``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from forecast.analysis.comparison import market_quantity
+from forecast.outputs.tables import write_csv_tables
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure as MplFigure
+
+    from forecast.analysis.comparison import Comparison
+
+#: one colour per scenario in overlaid charts (colour-blind safe, Okabe-Ito)
+COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
+DPI = 110
+WIDTH = 6.8
+
+
+# --- tables and report -------------------------------------------------------------------
+
+
+def write_tables(cmp: Comparison, folder: str | Path) -> None:
+    """``markets.csv``, ``outcomes.csv``, ``predictions.csv`` and ``differences.csv``."""
+    write_csv_tables(
+        folder,
+        {
+            "markets": cmp.markets(),
+            "outcomes": cmp.outcomes(),
+            "predictions": cmp.predictions(),
+            "differences": cmp.differences(),
+        },
+    )
+
+
+def write_report(
+    cmp: Comparison, folder: str | Path, *, provenance: dict[str, Any] | None = None, figures: bool = True
+) -> Path:
+    """Write the comparison folder in place (``forecast compare`` makes it atomic).
+
+    Returns the path of ``report.html``.
+    """
+    from forecast.outputs.formatting import environment
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    write_tables(cmp, folder)
+    sdir = folder / "scenarios"
+    sdir.mkdir(exist_ok=True)
+    for name, fc in zip(cmp.names, cmp.forecasts, strict=True):
+        (sdir / f"{slug(name)}.toml").write_text(fc.scenario.to_toml(), encoding="utf-8")
+    figs = _figures(cmp, folder) if figures else {}
+    context = _context(cmp, folder, figs, dict(provenance or {}))
+    html = environment().get_template("report.html.j2").render(**context)
+    (folder / "report.html").write_text(html, encoding="utf-8")
+    md = environment(markdown=True).get_template("report.md.j2").render(**context)
+    (folder / "report.md").write_text(md, encoding="utf-8")
+    return folder / "report.html"
+
+
+# --- figures ------------------------------------------------------------------
+
+
+def quantities(cmp: Comparison) -> list[tuple[str, str, str]]:
+    """(key in markets(), title, unit) of every charted quantity, in report order."""
+    out: list[tuple[str, str, str]] = []
+    seen: set[str] = set()
+    for fc in cmp.forecasts:
+        s = fc.scenario
+        items = [(m.id, m.label, m.unit) for m in s.markets]
+        if len(s.markets) > 1 and len({m.unit for m in s.markets}) == 1:
+            items.insert(0, ("total", "Total market", s.markets[0].unit))
+        for p in s.positions:
+            items.append((f"revenue.{p.id}", f"{p.label}: revenue", s.market(p.market).unit))
+            items.append((f"share.{p.id}", p.label, "share"))
+        for key, title, unit in items:
+            if key not in seen:
+                seen.add(key)
+                out.append((key, title, unit))
+    return out
+
+
+def _figures(cmp: Comparison, folder: Path) -> dict[str, str]:
+    """Overlaid fan charts, one per quantity: ``{key: file}``."""
+    (folder / "figures").mkdir(exist_ok=True)
+    markets = cmp.markets()
+    out = {}
+    for key, title, unit in quantities(cmp):
+        fig = overlay_fan(markets, key, title=title, ylabel=unit)
+        file = f"figures/compare_{slug(key)}.png"
+        fig.savefig(folder / file, dpi=DPI, metadata={"Software": None})
+        out[key] = file
+    return out
+
+
+# --- the report context ---------------------------------------------------------
+
+
+def _context(cmp: Comparison, folder: Path, figs: dict[str, str], prov: dict[str, Any]) -> dict[str, Any]:
+    from forecast.outputs.formatting import (
+        CSP,
+        Block,
+        Figure,
+        Table,
+        data_uri,
+        interval,
+        package_versions,
+        pct,
+        pp,
+        sig,
+    )
+
+    fcs, names = cmp.forecasts, cmp.names
+    others = names[1:]
+    markets = cmp.markets()
+    diffs = cmp.differences()
+    scen_rows = []
+    for name, fc in zip(names, fcs, strict=True):
+        s = fc.scenario
+        scen_rows.append([name, s.title, s.origin, f"{fc.n_draws:,}", str(fc.seed), s.sha256()[:12]])
+    intro = Table(
+        "table-scenarios",
+        ["Scenario", "Title", "File (and overrides)", "Draws", "Seed", "SHA-256"],
+        scen_rows,
+        [False, False, False, True, True, False],
+    )
+    text = [
+        f"{len(names)} scenarios, each simulated as its own 'forecast run' would; differences are "
+        f"each scenario minus the first ({cmp.base})."
+    ]
+    sections: list[dict[str, Any]] = [
+        {
+            "id": "scenarios",
+            "title": "Scenarios compared",
+            "summary": [{"title": "Headlines", "items": _cards(cmp, markets, pct, sig, interval)}],
+            "blocks": [Block("The scenarios", "scenarios-table", text, None, [intro])],
+        }
+    ]
+
+    # markets: one block per quantity, its overlaid fan chart and a side-by-side table
+    blocks = []
+    for key, title, unit in quantities(cmp):
+        is_share = unit == "share"
+        fmt = pct if is_share else sig
+        sub = markets[markets["market"] == key]
+        years = sorted({int(y) for y in sub["year"]})
+        headers = ["Year"] + [f"{n}: median (90%)" for n in names] + [f"{n} − {cmp.base}" for n in others]
+        rows = []
+        for y in years:
+            row = [str(y)]
+            for n in names:
+                r = sub[(sub["scenario"] == n) & (sub["year"] == y)]
+                row.append(
+                    f"{fmt(r.q50.iloc[0])} ({interval(r.q05.iloc[0], r.q95.iloc[0], fmt)})" if len(r) else "–"
+                )
+            for n in others:
+                d = diffs[
+                    (diffs["scenario"] == n)
+                    & (diffs["quantity"] == market_quantity(key))
+                    & (diffs["year"] == y)
+                ]
+                row.append(_signed(d["difference"].iloc[0], is_share) if len(d) else "–")
+            rows.append(row)
+        fig = None
+        if key in figs:
+            fig = Figure(
+                key,
+                figs[key],
+                title,
+                f"Median (line) and 90% interval (band) of each scenario, {unit}.",
+                data_uri(folder / figs[key]),
+            )
+        table = Table(f"table-{slug(key)}", headers, rows, [False] + [True] * (len(headers) - 1))
+        blocks.append(
+            Block(f"{title} ({unit})" if not is_share else title, f"market-{slug(key)}", [], fig, [table])
+        )
+    sections.append({"id": "markets", "title": "Markets", "summary": [], "blocks": blocks})
+
+    outcomes = cmp.outcomes()
+    if len(outcomes):
+        ids = list(dict.fromkeys(outcomes["outcome"]))
+        labels = dict(zip(outcomes["outcome"], outcomes["label"], strict=False))
+        headers = ["Outcome"] + [f"{n} (90%)" for n in names] + [f"{n} − {cmp.base}" for n in others]
+        rows = []
+        for k in ids:
+            row = [str(labels[k])]
+            for n in names:
+                r = outcomes[(outcomes["scenario"] == n) & (outcomes["outcome"] == k)]
+                row.append(
+                    f"{pct(r.probability.iloc[0])} ({interval(r.q05.iloc[0], r.q95.iloc[0], pct)})"
+                    if len(r)
+                    else "–"
+                )
+            for n in others:
+                d = diffs[(diffs["scenario"] == n) & (diffs["quantity"] == f"outcome.{k}")]
+                row.append(
+                    f"{_signed(d['difference'].iloc[0], True)} ± {pp(d['mcse'].iloc[0])}" if len(d) else "–"
+                )
+            rows.append(row)
+        table = Table("table-outcomes", headers, rows, [False] + [True] * (len(headers) - 1))
+        text = ["Probability of each outcome within the horizon (and the 90% interval of that probability)."]
+        sections.append(
+            {"id": "outcomes", "title": "Outcomes", "summary": [], "blocks": [Block("Outcome probabilities", "outcomes-table", text, None, [table])]}
+        )  # fmt: skip
+
+    preds = cmp.predictions()
+    if len(preds):
+        ids = list(dict.fromkeys(preds["id"]))
+        statements = dict(zip(preds["id"], preds["statement"], strict=False))
+        deadlines = dict(zip(preds["id"], preds["deadline"], strict=False))
+        headers = ["Prediction", "Deadline"] + list(names) + [f"{n} − {cmp.base}" for n in others]
+        rows = []
+        for k in ids:
+            row = [str(statements[k]), str(deadlines[k])]
+            for n in names:
+                r = preds[(preds["scenario"] == n) & (preds["id"] == k)]
+                row.append(f"{pct(r.probability.iloc[0])} ± {pp(r.mcse.iloc[0])}" if len(r) else "–")
+            for n in others:
+                d = diffs[(diffs["scenario"] == n) & (diffs["quantity"] == f"prediction.{k}")]
+                row.append(
+                    f"{_signed(d['difference'].iloc[0], True)} ± {pp(d['mcse'].iloc[0])}" if len(d) else "–"
+                )
+            rows.append(row)
+        table = Table("table-predictions", headers, rows, [False, True] + [True] * (len(headers) - 2))
+        text = [
+            "Probability that each prediction comes true by its deadline, ± its Monte Carlo standard error."
+        ]
+        sections.append(
+            {"id": "predictions", "title": "Predictions", "summary": [], "blocks": [Block("Prediction probabilities", "predictions-table", text, None, [table])]}
+        )  # fmt: skip
+
+    if others:
+        sections.append(
+            {
+                "id": "differences",
+                "title": f"Differences from {cmp.base}",
+                "summary": [],
+                "blocks": _difference_blocks(cmp, diffs, Table, Block, pct, pp, sig),
+            }
+        )
+
+    versions = dict(prov.get("versions") or package_versions())
+    rows = [["Command", str(prov.get("command") or "(Python API: Comparison.write_report)")]]
+    rows += [[f"{n}: scenario SHA-256", fc.scenario.sha256()] for n, fc in zip(names, fcs, strict=True)]
+    rows += [[f"{k} version", v] for k, v in versions.items()]
+    timings = {**cmp.timings, **(prov.get("timings") or {})}
+    rows += [[f"time: {k}", f"{sig(v, 2)} s"] for k, v in timings.items() if isinstance(v, int | float)]
+    text = [
+        "Each scenario's resolved inputs are in scenarios/; 'forecast run scenarios/<name>.toml' reproduces its numbers."
+    ]
+    repro = Table("table-reproducibility", ["Item", "Value"], rows, [False, False])
+    sections.append(
+        {"id": "reproducibility", "title": "Reproducibility", "summary": [], "blocks": [Block("Run details", "reproducibility", text, None, [repro])]}
+    )  # fmt: skip
+
+    draws = sorted({fc.n_draws for fc in fcs})
+    seeds = sorted({fc.seed for fc in fcs})
+    meta = (
+        f"{' / '.join(f'{d:,}' for d in draws)} draws, seed{'s' if len(seeds) > 1 else ''} "
+        f"{', '.join(map(str, seeds))}; differences vs {cmp.base}"
+    )
+    return {
+        "csp": CSP,
+        "scenario": {
+            "id": "compare",
+            "title": "Comparison: " + " vs ".join(names),
+            "description": " · ".join(f"{n}: {fc.scenario.title}" for n, fc in zip(names, fcs, strict=True)),
+            "as_of": fcs[0].scenario.as_of.isoformat(),
+            "source": "",
+        },
+        "meta": meta,
+        "warnings": [],
+        "sections": sections,
+    }
+
+
+def _cards(cmp: Comparison, markets: pd.DataFrame, pct: Any, sig: Any, interval: Any) -> list[dict[str, str]]:
+    """One card per scenario: the headline market in its key year and the first outcome."""
+    from forecast.outputs.formatting import key_year
+
+    cards = []
+    for name, fc in zip(cmp.names, cmp.forecasts, strict=True):
+        s = fc.scenario
+        year = key_year(s)
+        key = "total" if (markets["market"] == "total").any() and len(s.markets) > 1 else s.markets[0].id
+        r = markets[(markets["scenario"] == name) & (markets["market"] == key) & (markets["year"] == year)]
+        label = "Total market" if key == "total" else s.markets[0].label
+        detail = f"{label} {year}, median; 90% {interval(r.q05.iloc[0], r.q95.iloc[0])}" if len(r) else ""
+        o = fc.outcomes()
+        if len(o):
+            detail += f"; {o.label.iloc[0]}: {pct(o.probability.iloc[0])}"
+        value = f"{sig(r.q50.iloc[0])} {s.markets[0].unit}" if len(r) else "–"
+        cards.append({"label": name, "value": value, "detail": detail})
+    return cards
+
+
+def _difference_blocks(
+    cmp: Comparison, diffs: pd.DataFrame, Table: Any, Block: Any, pct: Any, pp: Any, sig: Any
+) -> list[Any]:
+    from forecast.outputs.formatting import key_year
+
+    year = key_year(cmp.forecasts[0].scenario)
+    sel = diffs[(diffs["year"].isna()) | (diffs["year"] == year)]
+    rows = []
+    for r in sel.itertuples():
+        prob = not str(r.quantity).startswith(("market.", "total", "revenue.", "share."))
+        share = str(r.quantity).startswith("share.")
+        f = pct if prob or share else sig
+        err = pp(r.mcse) if prob else "–"
+        what = f"{r.quantity} {year} (median)" if not prob else str(r.quantity)
+        rows.append([str(r.scenario), what, f(r.base), f(r.value), _signed(r.difference, prob or share), err])
+    text = [
+        f"Key-year medians and every probability, minus {cmp.base}'s. All years are in differences.csv. "
+        "The Monte Carlo error of a difference is an upper bound when both scenarios used the same seed."
+    ]
+    table = Table(
+        "table-differences",
+        ["Scenario", "Quantity", cmp.base, "Scenario value", "Difference", "MC error"],
+        rows,
+        [False, False, True, True, True, True],
+    )
+    return [Block(f"What changes, {year} and probabilities", "differences-table", text, None, [table])]
+
+
+def _signed(x: Any, percent: bool) -> str:
+    from forecast.outputs.formatting import DASH, sig
+
+    x = float(x)
+    if not np.isfinite(x):
+        return DASH
+    text = f"{sig(abs(100 * x) if percent else abs(x))}{' pp' if percent else ''}"
+    return ("+" if x > 0 else "−" if x < 0 else "") + text
+
+
+def slug(text: str) -> str:
+    """``text`` as a safe file-name part."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_") or "x"
+
+
+# --- charts -----------------------------------------------------------------------
+
+
+def overlay_fan(
+    markets: pd.DataFrame,
+    key: str,
+    *,
+    title: str = "",
+    ylabel: str = "",
+    band: tuple[str, str] = ("q05", "q95"),
+) -> MplFigure:
+    """Each scenario's median and 90% band of one quantity, drawn over each other.
+
+    ``markets`` is :meth:`Comparison.markets` (a ``scenario`` column plus the
+    contract's market columns); ``key`` a value of its ``market`` column.
+
+    Examples
+    --------
+    >>> fig = overlay_fan(cmp.markets(), "total", title="Total market")  # doctest: +SKIP
+    """
+    from matplotlib.figure import Figure
+
+    sub = markets[markets["market"] == key]
+    fig = Figure(figsize=(WIDTH, 3.7), layout="constrained")
+    ax = fig.subplots()
+    scale = 100.0 if ylabel == "share" else 1.0
+    for i, (name, d) in enumerate(sub.groupby("scenario", sort=False)):
+        color = COLORS[i % len(COLORS)]
+        x = d["year"].to_numpy()
+        ax.fill_between(x, d[band[0]] * scale, d[band[1]] * scale, color=color, alpha=0.15, linewidth=0)
+        ax.plot(x, d[band[0]] * scale, color=color, linewidth=0.8, linestyle=":")
+        ax.plot(x, d[band[1]] * scale, color=color, linewidth=0.8, linestyle=":")
+        ax.plot(x, d["q50"] * scale, color=color, linewidth=2, label=str(name))
+    years = sorted({int(y) for y in sub["year"]})
+    if years:
+        ax.set_xticks(years) if len(years) <= 12 else None
+        ax.set_xlim(years[0] - 0.3, years[-1] + 0.3)
+    ax.set_xlabel("Year")
+    ax.set_ylabel("share (%)" if ylabel == "share" else ylabel)
+    ax.set_ylim(bottom=0)
+    ax.grid(axis="y", color="#e0e0e0", linewidth=0.8)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.set_title(title, loc="left", fontsize=12, fontweight="bold")
+    fig.legend(
+        loc="outside lower center",
+        ncol=min(len(COLORS), max(1, sub["scenario"].nunique())),
+        fontsize=8,
+        frameon=False,
+    )
+    return fig
+
+
+# --- the command --------------------------------------------------------------------

@@ -1,0 +1,194 @@
+"""Presentation primitives shared by every report: number formats, tables, templates.
+
+Numbers are shown with :func:`sig` (3 significant figures); probabilities as
+percentages with 3 significant figures (:func:`pct`); Monte Carlo standard errors
+in percentage points with 2 (:func:`pp`). Text from a scenario is escaped where it
+lands: HTML by jinja2's autoescape, Markdown by :func:`md_cell`.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import platform
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from forecast.scenario import Scenario
+
+#: Content-Security-Policy of report.html: images only from data: URIs, inline
+#: styles, and nothing else (no scripts, fonts, frames, fetches or form posts)
+CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+
+#: Packages whose versions the report and manifest record
+VERSIONED = ("forecast", "pymc", "pytensor", "arviz", "arviz-base", "arviz-stats", "numpy", "nutpie", "numba")
+
+DASH = "–"  # en dash between interval bounds
+
+
+# --- number formatting --------------------------------------------------------------
+
+
+def sig(x: Any, digits: int = 3) -> str:
+    """``x`` rounded to ``digits`` significant figures, without an exponent.
+
+    Examples
+    --------
+    >>> [sig(v) for v in (22.093, 0.040573, 127.84, 1234.0, 99.96, 0, -3.14159)]
+    ['22.1', '0.0406', '128', '1,230', '100', '0', '-3.14']
+    """
+    if x is None:
+        return DASH
+    x = float(x)
+    if not math.isfinite(x):
+        return DASH
+    if x == 0:
+        return "0"
+    decimals = digits - 1 - math.floor(math.log10(abs(x)))
+    r = round(x, decimals)
+    if r != 0:
+        # rounding can add a digit (99.96 -> 100.0): count decimals from the result
+        decimals = digits - 1 - math.floor(math.log10(abs(r)))
+        r = round(x, decimals)
+    return f"{r:,.{max(decimals, 0)}f}"
+
+
+def pct(p: Any, digits: int = 3) -> str:
+    """A probability as a percentage with ``digits`` significant figures.
+
+    Examples
+    --------
+    >>> pct(0.401266), pct(0.0404), pct(1.0)
+    ('40.1%', '4.04%', '100%')
+    """
+    s = sig(None if p is None else 100 * float(p), digits)
+    return s if s == DASH else f"{s}%"
+
+
+def pp(se: Any) -> str:
+    """A Monte Carlo standard error of a probability, in percentage points (2 s.f.).
+
+    Examples
+    --------
+    >>> pp(0.003444)
+    '0.34 pp'
+    """
+    s = sig(None if se is None else 100 * float(se), 2)
+    return s if s == DASH else f"{s} pp"
+
+
+def interval(lo: Any, hi: Any, f: Any = sig) -> str:
+    """``lo–hi`` formatted with ``f``.
+
+    Examples
+    --------
+    >>> interval(12.796, 37.95)
+    '12.8–38.0'
+    """
+    return f"{f(lo)}{DASH}{f(hi)}"
+
+
+# --- what templates render -----------------------------------------------------------
+
+
+@dataclass
+class Table:
+    """A table of formatted cells, rendered identically in HTML and Markdown."""
+
+    id: str
+    headers: list[str]
+    rows: list[list[str]]
+    numeric: list[bool] = field(default_factory=list)  # right-aligned columns
+    caption: str = ""
+
+
+@dataclass
+class Figure:
+    """A figure with its file (for Markdown) and data URI (for HTML)."""
+
+    key: str
+    file: str
+    title: str
+    caption: str
+    uri: str
+
+
+@dataclass
+class Block:
+    """A titled part of a section: text, an optional figure, tables."""
+
+    title: str
+    id: str
+    text: list[str] = field(default_factory=list)
+    figure: Figure | None = None
+    tables: list[Table] = field(default_factory=list)
+
+
+def environment(markdown: bool = False) -> Any:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).resolve().parent / "templates"),
+        autoescape=not markdown,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["md"] = md_cell
+    return env
+
+
+def md_cell(text: Any) -> str:
+    r"""Text safe inside a Markdown table cell (and as inline Markdown).
+
+    Escapes what would break a table or start markup; an underscore inside a word
+    (``common_factor``) cannot start emphasis in CommonMark, so it stays readable.
+
+    Examples
+    --------
+    >>> md_cell("a|b *c* common_factor _x_")
+    'a\\|b \\*c\\* common_factor \\_x\\_'
+    """
+    s = " ".join(str(text).split())
+    for ch in ("\\", "|", "*", "`", "<", ">"):
+        s = s.replace(ch, "\\" + ch)
+    return re.sub(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])", r"\\_", s)
+
+
+def key_year(s: Scenario) -> int:
+    """The year the headline numbers are for: the last stated projection year."""
+    years = [
+        m.projection.year for m in s.markets if m.projection is not None and m.projection.year in s.years
+    ]
+    return max(years) if years else s.years[-1]
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of Python and the packages that shape the numbers.
+
+    Examples
+    --------
+    >>> sorted(package_versions())[:2]
+    ['arviz', 'arviz-base']
+    """
+    from importlib import metadata
+
+    out = {"python": platform.python_version()}
+    for name in VERSIONED:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return dict(sorted(out.items()))
+
+
+def data_uri(path: Path) -> str:
+    return png_uri(path.read_bytes())
+
+
+def png_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")

@@ -1,0 +1,607 @@
+"""The report's sections, as :class:`~forecast.outputs.formatting.Block` lists.
+
+Each function reads a :class:`~forecast.analysis.results.Forecast` (and the tables it
+already computed) and returns formatted blocks; :mod:`forecast.outputs.report` puts
+them in order and renders them. It is a little longer than 600 lines: one function
+per section, each short, kept together so the report's wording stays consistent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from forecast.outputs.formatting import Block, Figure, Table, interval, pct, pp, sig
+
+if TYPE_CHECKING:
+    from forecast.analysis.results import Forecast
+    from forecast.scenario import Quantity, Scenario
+
+
+def _row(df: pd.DataFrame, market: str, year: int) -> pd.Series:
+    return df[(df["market"] == market) & (df["year"] == year)].iloc[0]
+
+
+def summary(
+    fc: Forecast, markets: pd.DataFrame, outcomes: pd.DataFrame, predictions: pd.DataFrame, year: int
+) -> list[dict[str, Any]]:
+    """Headline numbers in groups: ``{"title", "items": [{label, value, detail}]}``."""
+    s = fc.scenario
+    groups: list[dict[str, Any]] = []
+    items: list[dict[str, str]] = []
+    if (markets["market"] == "total").any():
+        r = _row(markets, "total", year)
+        unit = s.markets[0].unit
+        stated = [m.projection for m in s.markets if m.projection is not None and m.projection.year == year]
+        detail = f"median; 90% interval {interval(r.q05, r.q95)}"
+        if len(stated) == len(s.markets):
+            detail += f"; stated {sig(sum(_median(q) for q in stated))}"
+        items.append({"label": f"Total market {year}", "value": f"{sig(r.q50)} {unit}", "detail": detail})
+    else:
+        for m in s.markets:
+            r = _row(markets, m.id, year)
+            items.append(
+                {"label": f"{m.label} {year}", "value": f"{sig(r.q50)} {m.unit}", "detail": f"median; 90% interval {interval(r.q05, r.q95)}"}
+            )  # fmt: skip
+    for p in s.positions:
+        unit = s.market(p.market).unit
+        rv = _row(markets, f"revenue.{p.id}", year)
+        sh = _row(markets, f"share.{p.id}", year)
+        items.append(
+            {
+                "label": f"{p.label}: revenue {year}",
+                "value": f"{sig(rv.q50)} {unit}",
+                "detail": f"median; 90% interval {interval(rv.q05, rv.q95)}; share {pct(sh.q50)} ({interval(sh.q05, sh.q95, pct)})",
+            }
+        )
+    groups.append({"title": "Markets and company", "items": items})
+    if len(outcomes) and s.assessment:
+        items = [
+            {
+                "label": str(r.label),
+                "value": pct(r.probability),
+                "detail": f"90% interval {interval(r.q05, r.q95, pct)}; stated {pct(r.stated)}",
+            }
+            for r in outcomes.itertuples()
+        ]
+        sp = fc.signposts()
+        labels = {o.id: o.label for o in s.assessment.outcomes}
+        for sid, sub in sp.groupby("signpost", sort=False):
+            if sub["observed"].iloc[0] is not None and not pd.isna(sub["observed"].iloc[0]):
+                continue
+            # the outcome the signpost moves most, both ways
+            top = sub.assign(move=(sub["if_true"] - sub["if_false"]).abs()).sort_values("move").iloc[-1]
+            statement = next(x.statement for x in s.signposts if x.id == sid)
+            items.append(
+                {
+                    "label": f"Signpost: {statement}",
+                    "value": f"{pct(top.now)} → {pct(top.if_true)}",
+                    "detail": f"P({labels[str(top.outcome)]}) now → if observed; {pct(top.if_false)} if not",
+                }
+            )
+        groups.append({"title": f"Outcomes within {s.assessment.horizon_years:g} years", "items": items})
+    if len(predictions):
+        items = [
+            {
+                "label": f"{r.statement} (by {r.deadline})",
+                "value": pct(r.probability),
+                "detail": f"± {pp(r.mcse)} Monte Carlo error",
+            }
+            for r in predictions.itertuples()
+        ]
+        groups.append({"title": "Predictions", "items": items})
+    return groups
+
+
+def _median(q: Quantity, domain: Any = "positive") -> float:
+    return float(q.canonical(domain).quantile(0.5))
+
+
+def _fan_table(
+    df: pd.DataFrame, name: str, table_id: str, stated: Mapping[int, float] | None = None
+) -> Table:
+    sub = df[df["market"] == name]
+    headers = ["Year", "Median", "50% interval", "90% interval", "Mean"]
+    if stated:
+        headers.append("Stated")
+    rows = []
+    for r in sub.itertuples():
+        year = int(str(r.year))
+        row = [str(year), sig(r.q50), interval(r.q25, r.q75), interval(r.q05, r.q95), sig(r.mean)]
+        if stated:
+            row.append(sig(stated[year]) if year in stated else "")
+        rows.append(row)
+    return Table(table_id, headers, rows, [True] * len(headers))
+
+
+def market_blocks(fc: Forecast, markets: pd.DataFrame, figs: Mapping[str, Figure]) -> list[Block]:
+    s = fc.scenario
+    blocks = []
+    if (markets["market"] == "total").any():
+        stated: dict[int, float] = {}
+        if len({m.base_year for m in s.markets}) == 1:
+            stated[s.markets[0].base_year] = sum(_median(m.size) for m in s.markets)
+        projs = [m.projection for m in s.markets]
+        if all(p is not None for p in projs) and len({p.year for p in projs if p is not None}) == 1:
+            stated[projs[0].year] = sum(_median(p) for p in projs if p is not None)  # type: ignore[union-attr]
+        blocks.append(
+            Block(
+                "Total of all markets",
+                "market-total",
+                [f"Sum of the {len(s.markets)} markets, {s.markets[0].unit}."],
+                figs.get("market.total"),
+                [_fan_table(markets, "total", "table-market-total", stated)],
+            )
+        )
+    for m in s.markets:
+        stated = {m.base_year: _median(m.size)}
+        if m.projection is not None:
+            stated[m.projection.year] = _median(m.projection)
+        text = [f"{m.unit}. {m.notes}".strip()]
+        blocks.append(
+            Block(m.label, f"market-{m.id}", text, figs.get(f"market.{m.id}"), [_fan_table(markets, m.id, f"table-market-{m.id}", stated)])
+        )  # fmt: skip
+    for p in s.positions:
+        unit = s.market(p.market).unit
+        share = markets[markets["market"] == f"share.{p.id}"]
+        revenue = markets[markets["market"] == f"revenue.{p.id}"]
+        rows = [
+            [
+                str(a.year),
+                pct(a.q50),
+                interval(a.q05, a.q95, pct),
+                sig(b.q50),
+                interval(b.q05, b.q95),
+                sig(b.mean),
+            ]
+            for a, b in zip(share.itertuples(), revenue.itertuples(), strict=True)
+        ]
+        table = Table(
+            f"table-position-{p.id}",
+            [
+                "Year",
+                "Share (median)",
+                "Share 90%",
+                f"Revenue (median, {unit})",
+                "Revenue 90%",
+                "Revenue (mean)",
+            ],
+            rows,
+            [True] * 6,
+        )
+        blocks.append(
+            Block(
+                f"Company: {p.label}",
+                f"position-{p.id}",
+                [f"Revenue = share × {s.market(p.market).label}; the share path depends on the outcome."],
+                figs.get(f"position.{p.id}"),
+                [table],
+            )
+        )
+    return blocks
+
+
+def outcome_blocks(fc: Forecast, outcomes: pd.DataFrame, figs: Mapping[str, Figure]) -> list[Block]:
+    s = fc.scenario
+    assert s.assessment is not None
+    rows = [
+        [str(r.label), pct(r.stated), pct(r.probability), interval(r.q05, r.q95, pct), pp(r.mcse)]
+        for r in outcomes.itertuples()
+    ]
+    text = [
+        f"Mutually exclusive outcomes within {s.assessment.horizon_years:g} years of {s.as_of.isoformat()}. "
+        "The simulated probability is the mean over draws; its 90% interval shows how uncertain the "
+        "judgment itself is (the stated confidence and the market drivers)."
+    ]
+    blocks = [
+        Block(
+            "Stated and simulated probabilities",
+            "outcome-probabilities",
+            text,
+            figs.get("outcomes"),
+            [
+                Table(
+                    "table-outcomes",
+                    ["Outcome", "Stated", "Simulated", "90% interval", "MCSE"],
+                    rows,
+                    [False, True, True, True, True],
+                )
+            ],
+        )
+    ]
+    by = fc.by_outcome()
+    if len(by):
+        labels = {o.id: o.label for o in s.assessment.outcomes}
+        last = s.years[-1]
+        tables = []
+        for pid, sub in by.groupby("position", sort=False):
+            p = s.position(str(pid))
+            unit = s.market(p.market).unit
+            tables.append(
+                Table(
+                    f"table-by-outcome-{pid}",
+                    ["Outcome", "Probability", f"Share {last} (median)", f"Revenue {last} (mean, {unit})", "Revenue 90%"],
+                    [
+                        [labels[str(r.outcome)], pct(r.probability), pct(r.share_q50), sig(r.revenue_mean), interval(r.revenue_q05, r.revenue_q95)]
+                        for r in sub.itertuples()
+                    ],
+                    [False, True, True, True, True],
+                    caption=p.label,
+                )
+            )  # fmt: skip
+        blocks.append(
+            Block(
+                "Company share and revenue by outcome",
+                "by-outcome",
+                [f"In {last}, among the draws where each outcome happened."],
+                None,
+                tables,
+            )
+        )
+    return blocks
+
+
+def prediction_blocks(fc: Forecast, predictions: pd.DataFrame, figs: Mapping[str, Figure]) -> list[Block]:
+    s = fc.scenario
+    blocks = []
+    if len(predictions):
+        by_id = {p.id: p for p in s.predictions}
+        rows = []
+        for r in predictions.itertuples():
+            p = by_id[str(r.id)]
+            status = "open" if p.resolved is None else ("came true" if p.resolved else "did not")
+            rows.append([str(r.statement), str(r.deadline), pct(r.probability), pp(r.mcse), status])
+        blocks.append(
+            Block(
+                "Dated predictions",
+                "predictions-table",
+                [
+                    "Probability that each prediction comes true by its deadline, with its Monte Carlo standard error."
+                ],
+                None,
+                [
+                    Table(
+                        "table-predictions",
+                        ["Prediction", "Deadline", "Probability", "MCSE", "Status"],
+                        rows,
+                        [False, True, True, True, False],
+                    )
+                ],
+            )
+        )
+    sp = fc.signposts()
+    if len(sp) and s.assessment:
+        labels = {o.id: o.label for o in s.assessment.outcomes}
+        tables = []
+        text = ["What observing each indicator would do to the outcome probabilities (Bayes' rule)."]
+        for sid, sub in sp.groupby("signpost", sort=False):
+            sig_obj = next(x for x in s.signposts if x.id == sid)
+            observed = sub["observed"].iloc[0]
+            state = (
+                "not yet observed" if observed is None or pd.isna(observed) else f"observed {bool(observed)}"
+            )
+            tables.append(
+                Table(
+                    f"table-signpost-{sid}",
+                    ["Outcome", "Now", "If observed true", "If observed false"],
+                    [
+                        [labels[str(r.outcome)], pct(r.now), pct(r.if_true), pct(r.if_false)]
+                        for r in sub.itertuples()
+                    ],
+                    [False, True, True, True],
+                    caption=f"{sig_obj.statement} — P(observed true) {pct(sub['p_true'].iloc[0])}; {state}",
+                )
+            )
+        blocks.append(Block("Signposts to watch", "signposts", text, figs.get("signposts"), tables))
+    if s.evidence or any(x.observed is not None for x in s.signposts):
+        blocks.append(_evidence_block(fc))
+    return blocks
+
+
+def _evidence_block(fc: Forecast) -> Block:
+    """The evidence and what it changed: prior (before) vs posterior (after)."""
+    s = fc.scenario
+    text = []
+    tables = []
+    if s.evidence:
+        rows = []
+        for e in s.evidence:
+            m = s.market(e.market)
+            rows.append(
+                [
+                    m.label,
+                    str(e.year),
+                    f"{sig(e.value)} {m.unit}",
+                    f"± {pct(e.rel_error)}",
+                    e.source or "assumption",
+                ]
+            )
+        tables.append(Table("table-evidence", ["Market", "Year", "Observed", "Error (SD, log)", "Source"], rows, [False, True, True, True, False]))  # fmt: skip
+    observed = [x for x in s.signposts if x.observed is not None]
+    for x in observed:
+        text.append(f"Signpost observed {'true' if x.observed else 'false'}: {x.statement}")
+    if not fc.conditioned:
+        text.append(
+            "These draws ignore the evidence (--prior-only)."
+            if fc.prior_only
+            else "The evidence was not used."
+        )
+        return Block("Evidence", "evidence", text, None, tables)
+    prior, post = fc.data["prior"], fc.data["posterior"]
+    rows = []
+
+    def both(name: str) -> tuple[np.ndarray, np.ndarray] | None:
+        if name not in prior.data_vars or name not in post.data_vars:
+            return None
+        a, b = prior[name].values, post[name].values
+        return a.reshape(-1, *a.shape[2:]), b.reshape(-1, *b.shape[2:])
+
+    if s.assessment and (pair := both("outcome_probability")):
+        for i, o in enumerate(s.assessment.outcomes):
+            rows.append([f"P({o.label})", pct(pair[0][:, i].mean()), pct(pair[1][:, i].mean())])
+    year = s.years[-1]
+    if pair := both("market_size"):
+        for i, m in enumerate(s.markets):
+            rows.append(
+                [
+                    f"{m.label} {year} (median, {m.unit})",
+                    sig(np.median(pair[0][:, i, -1])),
+                    sig(np.median(pair[1][:, i, -1])),
+                ]
+            )
+    if pair := both("growth"):
+        for i, m in enumerate(s.markets):
+            rows.append(
+                [f"{m.label} CAGR (median)", pct(np.median(pair[0][:, i])), pct(np.median(pair[1][:, i]))]
+            )
+    if pair := both("prediction_hit"):
+        for i, p in enumerate(s.predictions):
+            rows.append([f"Prediction: {p.statement}", pct(pair[0][:, i].mean()), pct(pair[1][:, i].mean())])
+    tables.append(
+        Table(
+            "table-evidence-effect",
+            ["Quantity", "Before evidence", "After evidence"],
+            rows,
+            [False, True, True],
+        )
+    )
+    text.append("Before: forward simulation from the stated inputs; after: the posterior given the evidence.")
+    return Block("Evidence and what it changed", "evidence", text, None, tables)
+
+
+def sensitivity_blocks(frames: Sequence[pd.DataFrame], figs: Mapping[str, Figure]) -> list[Block]:
+    """One block per table; the first keeps the plain ids (``table-sensitivity``)."""
+    blocks = []
+    for i, df in enumerate(frames):
+        suffix = "" if i == 0 else f"-{i + 1}"
+        target = df.attrs.get("target_label") or df.attrs.get("target")
+        text = [str(df.attrs["description"])] if df.attrs.get("description") else []
+        names = df.attrs.get("headers") or {}
+        headers = [str(names.get(c, c)) for c in df.columns]
+        numeric = [pd.api.types.is_numeric_dtype(df[c]) for c in df.columns]
+        rows = [
+            [sig(v) if num else str(v) for v, num in zip(row, numeric, strict=True)]
+            for row in df.itertuples(index=False)
+        ]
+        title = f"What moves {target} most" if target else "What moves the answer most"
+        fig = figs.get("sensitivity" if i == 0 else f"sensitivity.{i + 1}")
+        table = Table(f"table-sensitivity{suffix}", headers, rows, numeric)
+        blocks.append(Block(title, f"sensitivity-table{suffix}", text, fig, [table]))
+    return blocks
+
+
+# --- inputs -------------------------------------------------------------------------
+
+
+def input_rows(s: Scenario) -> list[dict[str, str]]:
+    """Every input of the scenario: key path, value or distribution, source, basis, note.
+
+    ``basis`` is ``source`` when the input names a source that is not itself an
+    assumption (:attr:`Quantity.is_assumption`), else ``assumption``.
+
+    Examples
+    --------
+    >>> import forecast
+    >>> rows = input_rows(forecast.load(forecast.bundled()))
+    >>> next(r for r in rows if r["key"] == "markets.developer_tools.size")["value"]
+    'lognormal, 90% in [2.63, 3.654] USD bn'
+    """
+    rows: list[dict[str, str]] = []
+
+    def add_q(key: str, q: Quantity, domain: Any, unit: str = "", what: str = "") -> None:
+        rows.append(
+            {
+                "key": key,
+                "what": what,
+                "value": q.canonical(domain).describe(unit),
+                "source": q.source or "",
+                "basis": "assumption" if q.is_assumption else "source",
+                "note": q.note or "",
+            }
+        )
+
+    def add_v(key: str, value: str, source: str | None, note: str | None = None, what: str = "") -> None:
+        text = f"{source or ''} {note or ''}".strip().lower()
+        assumed = (
+            not source
+            or source.lower().startswith("assumption")
+            or (note or "").lower().startswith("assumption")
+        )
+        rows.append(
+            {
+                "key": key,
+                "what": what,
+                "value": value,
+                "source": source or "",
+                "basis": "assumption" if assumed or not text else "source",
+                "note": note or "",
+            }
+        )
+
+    add_q(
+        "correlation.common_factor",
+        s.correlation.common_factor,
+        "unit",
+        what="share of growth variance common to all markets",
+    )
+    for m in s.markets:
+        k = f"markets.{m.id}"
+        add_q(f"{k}.size", m.size, "positive", m.unit, f"{m.label}, size in {m.base_year}")
+        if m.projection is not None:
+            add_q(
+                f"{k}.projection", m.projection, "positive", m.unit, f"{m.label}, size in {m.projection.year}"
+            )
+        if m.cagr is not None:
+            add_q(f"{k}.cagr", m.cagr, "growth", what=f"{m.label}, CAGR")
+        add_q(
+            f"{k}.volatility",
+            m.volatility,
+            "positive" if m.volatility.value != 0 else "real",
+            what=f"{m.label}, yearly shock SD (log)",
+        )
+    if s.assessment:
+        a = s.assessment
+        add_q(
+            "assessment.confidence",
+            a.confidence,
+            "positive",
+            what="how many cases the outcome judgment is worth",
+        )
+        for o in a.outcomes:
+            k = f"assessment.outcomes.{o.id}"
+            add_q(f"{k}.probability", o.probability, "unit", what=o.label)
+            for d in o.drivers:
+                add_v(
+                    f"{k}.drivers.{d.market}",
+                    f"{sig(d.log_odds_per_sd)} log-odds per SD",
+                    d.source,
+                    what=f"{o.label}: driven by {d.market} growth",
+                )
+    for p in s.positions:
+        for j, pt in enumerate(p.path):
+            when = f"{pt.at.isoformat()}" + (f", if {pt.outcome}" if pt.outcome else "")
+            add_q(f"positions.{p.id}.path[{j}].share", pt.share, "unit", what=f"{p.label}, {when}")
+    for pr in s.predictions:
+        k = f"predictions.{pr.id}"
+        if pr.kind == "threshold":
+            add_v(
+                f"{k}.threshold",
+                f"{pr.quantity} {pr.op} {sig(pr.threshold)} by {pr.deadline.isoformat()}",
+                pr.source,
+                what=pr.statement,
+            )
+        elif pr.probability is not None:
+            add_q(f"{k}.probability", pr.probability, "unit", what=pr.statement)
+        else:
+            for o_id, q in (pr.probability_by_outcome or {}).items():
+                add_q(f"{k}.probability_by_outcome.{o_id}", q, "unit", what=f"{pr.statement} (if {o_id})")
+    for sp in s.signposts:
+        for o_id, v in sp.likelihood.items():
+            add_v(
+                f"signposts.{sp.id}.likelihood.{o_id}",
+                sig(v),
+                sp.source,
+                sp.note,
+                what=f"P(observed true | {o_id})",
+            )
+    for j, e in enumerate(s.evidence):
+        m = s.market(e.market)
+        add_v(
+            f"evidence[{j}]",
+            f"{sig(e.value)} {m.unit} ± {pct(e.rel_error)}",
+            e.source,
+            what=f"{m.label} observed in {e.year}",
+        )
+    return rows
+
+
+def input_blocks(s: Scenario) -> list[Block]:
+    rows = input_rows(s)
+    n_src = sum(r["basis"] == "source" for r in rows)
+    text = [
+        f"{len(rows)} inputs: {n_src} from a named source, {len(rows) - n_src} analyst assumptions. "
+        "Distributions are shown by their 90% interval; 'note' says what was assumed about a sourced number. "
+        "The resolved inputs (with any --set overrides) are in scenario.toml."
+    ]
+    table = Table(
+        "table-inputs",
+        ["Input", "What", "Value or distribution", "Basis", "Source", "Note"],
+        [[r["key"], r["what"], r["value"], r["basis"], r["source"], r["note"]] for r in rows],
+        [False] * 6,
+    )
+    return [Block("Every input", "inputs-table", text, None, [table])]
+
+
+# --- diagnostics and reproducibility -----------------------------------------------
+
+
+def diagnostic_blocks(
+    fc: Forecast, warnings: Sequence[str], prov: Mapping[str, Any], versions: Mapping[str, str]
+) -> list[Block]:
+    s = fc.scenario
+    blocks = []
+    if fc.diagnostics is not None:
+        d = fc.diagnostics
+        if not isinstance(d.index, pd.RangeIndex):
+            d = d.reset_index()
+        headers = [str(c) for c in d.columns]
+        numeric = [
+            pd.api.types.is_numeric_dtype(d[c]) and not pd.api.types.is_bool_dtype(d[c]) for c in d.columns
+        ]
+        # R-hat needs its third decimal (1.004 vs 1.012); 3 significant figures would hide it
+        fmts = [(lambda v: f"{float(v):.3f}") if str(c).startswith("rhat") else sig for c in d.columns]
+        rows = [
+            [f(v) if num else str(v) for v, num, f in zip(row, numeric, fmts, strict=True)]
+            for row in d.itertuples(index=False)
+        ]
+        text = [
+            "NUTS convergence: R-hat ≤ 1.01, bulk and tail ESS ≥ 400 and no divergences are the thresholds held."
+        ]
+        attrs = fc.diagnostics.attrs
+        if "divergences" in attrs:
+            text.append(f"Divergent transitions: {attrs['divergences']}.")
+        if attrs.get("sampler"):
+            text.append(
+                f"Sampler: {attrs['sampler']}, {attrs.get('chains', '?')} chains × {attrs.get('draws_per_chain', '?')} draws "
+                f"after {attrs.get('tune', '?')} tuning steps."
+            )
+        text += [f"WARNING: {w}" for w in warnings] or ["All diagnostics within thresholds."]
+        blocks.append(
+            Block(
+                "Sampler diagnostics",
+                "sampler",
+                text,
+                None,
+                [Table("table-diagnostics", headers, rows, numeric)],
+            )
+        )
+    rows = [
+        ["Scenario", f"{s.id} ({s.origin})"],
+        ["Scenario SHA-256", s.sha256()],
+        ["Seed", str(fc.seed)],
+        ["Draws", f"{fc.n_draws:,}"],
+        ["Command", str(prov.get("command") or "(Python API: Forecast.write_report)")],
+    ]
+    rows += [[f"{k} version", v] for k, v in versions.items()]
+    timings = dict(fc.timings)
+    timings.update(prov.get("timings") or {})
+    rows += [[f"time: {k}", f"{sig(v, 2)} s"] for k, v in timings.items() if isinstance(v, int | float)]
+    rows.append(["Generated", dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")])
+    text = [
+        "Same scenario.toml, seed and versions give the same numbers: "
+        "'forecast run scenario.toml' in this folder reruns it."
+    ]
+    blocks.append(
+        Block(
+            "Run details",
+            "reproducibility",
+            text,
+            None,
+            [Table("table-reproducibility", ["Item", "Value"], rows, [False, False])],
+        )
+    )
+    return blocks

@@ -1,0 +1,46 @@
+"""Stage 1, the scenario language: schema, uncertain inputs, reading, merging, checks.
+
+Pure data: nothing here imports PyMC. :func:`load` reads a file (merging its
+``extends`` parents), :meth:`Scenario.with_overrides` applies ``--set``-style changes,
+and every problem is reported at once as a :class:`~forecast.errors.ScenarioError`.
+"""
+
+from forecast.scenario.calendar import Date, year_fraction
+from forecast.scenario.inputs import Quantity
+from forecast.scenario.jsonschema import json_schema
+from forecast.scenario.merging import merge
+from forecast.scenario.reading import load, read_toml
+from forecast.scenario.schema import (
+    Assessment,
+    Correlation,
+    Evidence,
+    Market,
+    Outcome,
+    Position,
+    Prediction,
+    Projection,
+    Scenario,
+    Signpost,
+    Simulation,
+)
+
+__all__ = [
+    "Assessment",
+    "Correlation",
+    "Date",
+    "Evidence",
+    "Market",
+    "Outcome",
+    "Position",
+    "Prediction",
+    "Projection",
+    "Quantity",
+    "Scenario",
+    "Signpost",
+    "Simulation",
+    "json_schema",
+    "load",
+    "merge",
+    "read_toml",
+    "year_fraction",
+]
