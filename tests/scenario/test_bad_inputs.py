@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-import forecast.scenario
+import forecast.scenario.reading
 from forecast.cli import main
 from tests.conftest import VALID_TOML, edit, snapshot
 
@@ -116,7 +116,7 @@ def test_unreadable_permissions(write: Writer, reject: Callable[..., list[str]])
 def test_file_too_large(
     write: Writer, reject: Callable[..., list[str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(forecast.scenario, "MAX_FILE_BYTES", 2**20)
+    monkeypatch.setattr(forecast.scenario.reading, "MAX_FILE_BYTES", 2**20)
     path = write("# padding\n" * 2**17)
     assert reject(path) == [f"{path}: is larger than 1 MiB: not a scenario file"]
 
