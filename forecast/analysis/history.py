@@ -60,7 +60,7 @@ HISTORY_COLUMNS = [
 ]
 CHANGE_COLUMNS = ["version", "previous", "what", "key", "before", "after"]
 #: text that documents an input rather than changing it
-_TEXT_KEYS = {"source", "note", "notes", "title", "description", "label", "statement", "extends", "as_of"}
+_TEXT_KEYS = {"id", "source", "note", "notes", "title", "description", "label", "statement", "extends", "as_of"}
 _QUANTITY_KEYS = {"value", "low", "high", "median", "sigma", "mean", "sd", "dist"}
 
 

@@ -82,8 +82,12 @@ def history_figure(table: pd.DataFrame, resolutions: Sequence[Any] = ()) -> MplF
     from matplotlib.figure import Figure as MplFigureClass
 
     kinds = [k for k in ("outcome", "prediction") if (table["kind"] == k).any()]
-    fig = MplFigureClass(figsize=(WIDTH, 3.4 * max(1, len(kinds))), layout="constrained")
-    axes = fig.subplots(max(1, len(kinds)), 1, squeeze=False)[:, 0]
+    import matplotlib.dates as mdates
+
+    n_lines = table.groupby("kind")["id"].nunique().to_dict()
+    height = sum(2.6 + 0.16 * n_lines.get(k, 0) for k in kinds) or 3.0
+    fig = MplFigureClass(figsize=(WIDTH, height), layout="constrained")
+    axes = fig.subplots(max(1, len(kinds)), 1, squeeze=False, sharex=True)[:, 0]
     resolved = {r.statement: r for r in resolutions}
     for ax, kind in zip(axes, kinds, strict=False):
         sub = table[table["kind"] == kind]
@@ -97,7 +101,7 @@ def history_figure(table: pd.DataFrame, resolutions: Sequence[Any] = ()) -> MplF
                 m = d["mcse"].to_numpy(float) * 100
                 lo, hi = p - 2 * m, p + 2 * m
             ax.fill_between(x, lo, hi, color=color, alpha=0.12, linewidth=0)
-            ax.plot(x, p, color=color, marker="o", linewidth=2, label=_short(str(d["label"].iloc[0])))
+            ax.plot(x, p, color=color, marker="o", linewidth=2, label=_short(str(d["label"].iloc[0]), 90))
             statement = f"{kind}.{ident}"
             if kind == "prediction" and str(d["deadline"].iloc[0]):
                 ax.axvline(_date(d["deadline"].iloc[0]), color=color, linestyle=":", linewidth=1)
@@ -121,8 +125,17 @@ def history_figure(table: pd.DataFrame, resolutions: Sequence[Any] = ()) -> MplF
             fontweight="bold",
         )
         _style(ax)
-        ax.legend(fontsize=7, frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5))
-    axes[-1].set_xlabel("as_of (version date); dotted: deadline, dashed and marker: resolution")
+        ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(0.0, -0.13 if ax is axes[-1] else -0.06))
+    locator = mdates.AutoDateLocator(maxticks=8)
+    axes[-1].xaxis.set_major_locator(locator)
+    axes[-1].xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    axes[0].set_xlabel("")
+    fig.suptitle(
+        "Dots: versions (as_of). Dotted: deadline. Dashed with ★/✖: resolved true/false.",
+        fontsize=8,
+        x=0.01,
+        ha="left",
+    )
     return fig
 
 

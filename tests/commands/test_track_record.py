@@ -85,43 +85,51 @@ def _csv(folder: Path, name: str) -> pd.DataFrame:
     return pd.read_csv(folder / f"{name}.csv", keep_default_na=False, na_values=[""])
 
 
+HISTORY_TABLES = ["history", "changes"]
+SCORE_TABLES = [
+    "binary_scores",
+    "quantity_scores",
+    "time_averaged",
+    "calibration",
+    "decomposition",
+    "resolutions",
+]
+
+
 @pytest.mark.slow
-def test_bundled_example_from_files_and_from_reports_equals_the_reports_csvs(tmp_path: Path) -> None:
-    """The bundled example end to end: each version archived by ``forecast run``; history
-    and score from the files and from the archived folders give the same bytes, and the
-    history's probabilities are the archived reports' CSV numbers."""
+def test_bundled_example_from_reports_and_from_files_equals_the_archived_csvs(tmp_path: Path) -> None:
+    """The bundled example end to end. Each version is archived by ``forecast run``;
+    ``forecast history`` and ``forecast score`` read the archived folders; the same
+    versions simulated from their files (once, for both) give byte-identical tables; and
+    the history's probabilities are the archived reports' CSV numbers."""
+    from forecast.analysis import resolutions as res
+    from forecast.analysis.history import History, load_versions
+    from forecast.analysis.scorecard import Scorecard
+    from forecast.outputs.history_report import write_history_report
+    from forecast.outputs.score_report import write_score_report
+
     reports = []
     for f in FILES:
         folder = tmp_path / "archive" / f.stem
         assert main(["run", str(f), "--out", str(folder), "--quiet", "--no-sensitivity"]) == 0
         reports.append(folder)
-    res = ["--resolutions", str(RESOLUTIONS), "--quiet"]
-    for cmd, tables in (
-        ("history", ["history", "changes"]),
-        (
-            "score",
-            [
-                "binary_scores",
-                "quantity_scores",
-                "time_averaged",
-                "calibration",
-                "decomposition",
-                "resolutions",
-            ],
-        ),
-    ):
-        a, b = tmp_path / f"{cmd}-files", tmp_path / f"{cmd}-reports"
-        assert main([cmd, *map(str, FILES), "--out", str(a), *res]) == 0
-        assert main([cmd, *map(str, reports), "--out", str(b), *res]) == 0
+    opts = ["--resolutions", str(RESOLUTIONS), "--quiet"]
+    h_cli, s_cli = tmp_path / "history", tmp_path / "scores"
+    assert main(["history", *map(str, reports), "--out", str(h_cli), *opts]) == 0
+    assert main(["score", *map(str, reports), "--out", str(s_cli), *opts]) == 0
+    for folder in (h_cli, s_cli):
+        assert {"report.html", "report.md", "manifest.json", "figures"} <= {p.name for p in folder.iterdir()}
+
+    versions = load_versions(FILES)  # the file stems are the archive folders' names
+    card = Scorecard(versions, res.check_against(res.read(RESOLUTIONS), [v.scenario for v in versions]))
+    h_files, s_files = tmp_path / "history-files", tmp_path / "scores-files"
+    write_history_report(History(versions), h_files, resolutions=card.resolutions)
+    write_score_report(card, s_files)
+    for a, b, tables in ((h_cli, h_files, HISTORY_TABLES), (s_cli, s_files, SCORE_TABLES)):
         for t in tables:
-            if cmd == "history" and t == "history":
-                # version names: file stems and folder names are the same here
-                pass
             assert (a / f"{t}.csv").read_bytes() == (b / f"{t}.csv").read_bytes(), t
-        assert (
-            (a / "report.html").is_file() and (a / "report.md").is_file() and (a / "manifest.json").is_file()
-        )
-    h = _csv(tmp_path / "history-files", "history")
+
+    h = _csv(h_cli, "history")
     for folder in reports:
         rows = h[h["version"] == folder.name]
         o = _csv(folder, "outcomes").set_index("outcome")
@@ -132,19 +140,18 @@ def test_bundled_example_from_files_and_from_reports_equals_the_reports_csvs(tmp
             assert got_o[col].to_dict() == o[col].to_dict(), (folder.name, col)
         for col in ("probability", "mcse"):
             assert got_p[col].to_dict() == p[col].to_dict(), (folder.name, col)
-    s = _csv(tmp_path / "score-files", "binary_scores")
+    s = _csv(s_cli, "binary_scores")
     for folder in reports:
         p = _csv(folder, "predictions").set_index("id")["probability"]
-        rows = s[s["version"] == folder.name]
-        for r in rows.itertuples():
+        for r in s[s["version"] == folder.name].itertuples():
             assert r.probability == p[r.statement.split(".", 1)[1]]
-    # the resolutions: tiered_licensing, strategic_partnership, devtools_leadership by all
-    # three versions; the two market sizes too
+            assert r.brier == pytest.approx((r.probability - float(r.outcome)) ** 2, rel=1e-5)
+    # three predictions resolved after all three versions; two market sizes likewise
     assert sorted(s["statement"].unique()) == [
         "prediction.devtools_leadership",
         "prediction.strategic_partnership",
         "prediction.tiered_licensing",
     ]
     assert len(s) == 9
-    q = _csv(tmp_path / "score-files", "quantity_scores")
+    q = _csv(s_cli, "quantity_scores")
     assert len(q) == 6 and q["crps"].gt(0).all() and q["pit"].between(0, 1).all()

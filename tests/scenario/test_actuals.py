@@ -118,3 +118,16 @@ def test_the_bundled_history_example_reads_its_actuals() -> None:
         ("enterprise_llm_apis", 2025),
     }
     assert all("illustrative" in (e.source or "") for e in s.evidence)
+
+
+def test_the_json_schema_accepts_an_evidence_file() -> None:
+    import json
+    import tomllib
+
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = forecast.scenario.json_schema()
+    data = tomllib.loads(forecast.bundled("history/deepseek-2025-11").read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    assert [e.message for e in validator.iter_errors(json.loads(json.dumps(data, default=str)))] == []
+    data["evidence"] = [{"file": "a.csv", "year": 2025}]
+    assert list(validator.iter_errors(json.loads(json.dumps(data, default=str))))
