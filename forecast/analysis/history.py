@@ -60,7 +60,18 @@ HISTORY_COLUMNS = [
 ]
 CHANGE_COLUMNS = ["version", "previous", "what", "key", "before", "after"]
 #: text that documents an input rather than changing it
-_TEXT_KEYS = {"id", "source", "note", "notes", "title", "description", "label", "statement", "extends", "as_of"}
+_TEXT_KEYS = {
+    "id",
+    "source",
+    "note",
+    "notes",
+    "title",
+    "description",
+    "label",
+    "statement",
+    "extends",
+    "as_of",
+}
 _QUANTITY_KEYS = {"value", "low", "high", "median", "sigma", "mean", "sd", "dist"}
 
 
@@ -96,9 +107,9 @@ class Version:
             if self.kind == "report":
                 self._forecast = _read_forecast(self.source, self.scenario)
             else:
-                import forecast
+                from forecast.analysis.results import simulate
 
-                self._forecast = forecast.simulate(self.scenario)
+                self._forecast = simulate(self.scenario)
         return self._forecast
 
     def table(self, name: str) -> pd.DataFrame:
@@ -150,8 +161,8 @@ def load_versions(
     >>> vs[0].as_of  # doctest: +SKIP
     datetime.date(2025, 1, 1)
     """
-    import forecast
     from forecast.analysis.results import Forecast
+    from forecast.scenario import load
 
     problems: list[Problem] = []
     versions: list[Version] = []
@@ -193,10 +204,10 @@ def load_versions(
                         )
                     )
                     continue
-                s = forecast.load(path / "scenario.toml")
+                s = load(path / "scenario.toml")
                 versions.append(Version(path.name, path, s, "report"))
             else:
-                s = forecast.load(path, overrides=overrides or None)
+                s = load(path, overrides=overrides or None)
                 versions.append(Version(path.stem, path, s, "file"))
         except ScenarioError as e:
             problems += e.problems

@@ -125,7 +125,12 @@ def history_figure(table: pd.DataFrame, resolutions: Sequence[Any] = ()) -> MplF
             fontweight="bold",
         )
         _style(ax)
-        ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(0.0, -0.13 if ax is axes[-1] else -0.06))
+        ax.legend(
+            fontsize=7,
+            frameon=False,
+            loc="upper left",
+            bbox_to_anchor=(0.0, -0.13 if ax is axes[-1] else -0.06),
+        )
     locator = mdates.AutoDateLocator(maxticks=8)
     axes[-1].xaxis.set_major_locator(locator)
     axes[-1].xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))

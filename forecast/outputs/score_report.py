@@ -88,9 +88,7 @@ def pit_figure(quantities: pd.DataFrame) -> MplFigure:
     ax.axvspan(0.05, 0.95, color="#0072B2", alpha=0.08, linewidth=0)
     ax.set_xlim(0, 1)
     ax.set_ylim(-0.6, len(statements) - 0.4)
-    ax.set_xlabel(
-        "PIT: the forecast's probability of a value below the observed one (shaded: its 90% interval)"
-    )
+    ax.set_xlabel("PIT: the forecast's probability of a lower value (shaded: its central 90%)", fontsize=8)
     ax.set_title(
         "Where the observed values fell in the forecasts", loc="left", fontsize=11, fontweight="bold"
     )

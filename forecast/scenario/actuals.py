@@ -154,7 +154,7 @@ def read(path: Path) -> list[dict[str, Any]]:
 
 
 def csv_records(text: str, name: str) -> list[tuple[int, list[str]]]:
-    """The non-blank records of a CSV text, each with the line it starts on.
+    r"""The non-blank records of a CSV text, each with the line it starts on.
 
     Raises :class:`ScenarioError` for an empty file or a CSV syntax error.
 
