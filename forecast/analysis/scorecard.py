@@ -54,6 +54,7 @@ BINARY_COLUMNS = [
     "baseline_brier",
     "baseline_log_score",
     "brier_skill",
+    "note",
 ]
 QUANTITY_COLUMNS = [
     "statement",
@@ -183,6 +184,21 @@ class Scorecard:
             df["baseline_log_score"] = log_score(df["baseline_probability"], y)
             with np.errstate(divide="ignore", invalid="ignore"):
                 df["brier_skill"] = 1 - df["brier"] / df["baseline_brier"]
+            # refused, not written as inf: a probability of exactly 0 or 1 that was wrong
+            # (a Monte Carlo estimate in which no draw disagreed), or a perfect baseline
+            notes = []
+            for r in df.itertuples():
+                why = []
+                if not np.isfinite(float(r.log_score)):  # type: ignore[arg-type]
+                    why.append("log score not defined: the version gave 0% to what happened")
+                if not np.isfinite(float(r.baseline_log_score)):  # type: ignore[arg-type]
+                    why.append("baseline log score not defined: it gave 0% to what happened")
+                if not np.isfinite(float(r.brier_skill)):  # type: ignore[arg-type]
+                    why.append("skill not defined: the baseline's Brier score is 0")
+                notes.append("; ".join(why))
+            df["note"] = notes
+            for c in ("log_score", "baseline_log_score", "brier_skill"):
+                df[c] = df[c].where(np.isfinite(df[c]))
         self._cache["binary"] = df
         return df
 
@@ -292,7 +308,7 @@ class Scorecard:
         """Binary and quantity scores in one table (:data:`SCORE_COLUMNS`): what
         :func:`forecast.score` returns. Columns that do not apply to a row are NaN."""
         b = self.binary().assign(
-            observed=np.nan, median=np.nan, q05=np.nan, q95=np.nan, crps=np.nan, pit=np.nan, note=""
+            observed=np.nan, median=np.nan, q05=np.nan, q95=np.nan, crps=np.nan, pit=np.nan
         )
         q = self.quantities().assign(kind="quantity")
         parts = [df for df in (b, q) if len(df)]

@@ -287,16 +287,22 @@ def calibration(p: Any, y: Any, *, level: float = 0.90, resamples: int = 1000, s
         s, m, d, u = here[j]
         finite = np.isfinite(mcb[:, j])
         p_value = (1 + np.count_nonzero(mcb[finite, j] >= m - tol)) / (1 + finite.sum())
-        rows.append(
-            {
-                "score_name": name,
-                "score": s,
-                "miscalibration": m,
-                "discrimination": d,
-                "uncertainty": u,
-                "p_value": float(p_value),
-                "statements": int(p.size),
-                "base_rate": rbar,
-            }
-        )
+        row = {
+            "score_name": name,
+            "score": s,
+            "miscalibration": m,
+            "discrimination": d,
+            "uncertainty": u,
+            "p_value": float(p_value),
+            "statements": int(p.size),
+            "base_rate": rbar,
+            "note": "",
+        }
+        if not all(np.isfinite([s, m, d, u])):
+            # a forecast of exactly 0 or 1 that was wrong: refused, not written as inf
+            row.update(
+                dict.fromkeys(("score", "miscalibration", "discrimination", "uncertainty", "p_value"), np.nan)
+            )
+            row["note"] = "not defined: a forecast gave 0% to what happened"
+        rows.append(row)
     return Calibration(curve, pd.DataFrame(rows), level, resamples)

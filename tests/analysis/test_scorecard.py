@@ -101,3 +101,32 @@ def test_forecast_score_returns_one_table(versions, resolutions: Path) -> None:
     assert len(s) == 9 + 2
     assert s.loc[s["kind"] == "quantity", "brier"].isna().all()
     assert s.loc[s["kind"] != "quantity", "crps"].isna().all()
+
+
+def test_a_certain_forecast_that_was_wrong_has_no_log_score_rather_than_inf(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from forecast.analysis import resolutions as res
+    from forecast.analysis.history import Version
+
+    s = forecast.load(forecast.bundled("deepseek"))
+    preds = pd.DataFrame(
+        {
+            "id": ["tiered_licensing"],
+            "statement": ["x"],
+            "deadline": ["2026-01-01"],
+            "probability": [0.0],
+            "mcse": [0.0],
+        }
+    )
+    outcomes = pd.DataFrame(columns=["outcome", "label", "stated", "probability", "q05", "q95", "mcse"])
+    v = Version("v", Path("v.toml"), s, "file", None, {"predictions": preds, "outcomes": outcomes})
+    path = tmp_path / "r.csv"
+    path.write_text("id,value,date\ntiered_licensing,true,2026-01-02\n", encoding="utf-8")
+    card = Scorecard([v], res.check_against(res.read(path), [s]))
+    row = card.binary().iloc[0]
+    assert row["brier"] == 1.0
+    assert np.isnan(row["log_score"]) and "log score not defined" in row["note"]
+    d = card.calibration(resamples=20).decomposition.set_index("score_name")
+    assert np.isnan(d.loc["log", "score"]) and "not defined" in d.loc["log", "note"]
+    assert d.loc["brier", "score"] == 1.0
