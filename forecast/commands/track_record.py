@@ -93,13 +93,29 @@ def _manifest(folder: Path, kind: str, command: str, versions: list[Any], extra:
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
 
 
-def _simulate(versions: list[Any], steps: Any) -> None:
+def _simulate(versions: list[Any], steps: Any) -> list[str]:
+    """Simulate the versions given as files; their inference warnings, by version."""
+    warnings: list[str] = []
     for v in versions:
-        if v.kind == "file":
-            s = v.scenario
-            what = "Sampling the posterior (NUTS" if s.has_evidence else "Simulating"
-            with steps.step(f"{v.name}: {what} {s.simulation.draws:,} draws{')' if s.has_evidence else ''}"):
-                v.table("outcomes")
+        if v.kind != "file":
+            continue
+        s = v.scenario
+        what = "sampling the posterior (NUTS)" if s.has_evidence else "simulating"
+        with steps.step(
+            f"{v.name}: {what}, {s.simulation.draws:,} draws — compiles the model on a first run"
+        ):
+            v.table("outcomes")
+        warnings += [f"{v.name}: {w}" for w in v.forecast.warnings]
+    return warnings
+
+
+def _done(pending: list[int], out: Path, warnings: list[str]) -> int:
+    for w in warnings:
+        print(f"forecast: inference diagnostics missed their thresholds: {w}", file=sys.stderr)
+    if pending:
+        print(f"forecast: interrupted after the folder was complete ({out})", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return EXIT_OK
 
 
 def history(opts: TrackOptions) -> int:
@@ -118,13 +134,16 @@ def history(opts: TrackOptions) -> int:
         return _problems(e)
     out = opts.out if opts.out is not None else Path("reports") / f"history-{h.scenario_id}"
     command = opts.command or command_line("history", opts)
+    warnings: list[str] = []
 
     def work(folder: Path, steps: Any) -> History:
         from forecast.outputs.history_report import write_history_report
 
-        _simulate(h.versions, steps)
+        warnings.extend(_simulate(h.versions, steps))
         with steps.step("Writing the history"):
-            write_history_report(h, folder, resolutions=rs, provenance={"command": command})
+            write_history_report(
+                h, folder, resolutions=rs, provenance={"command": command}, warnings=warnings
+            )
         _manifest(folder, "history", command, h.versions, {})
         return h
 
@@ -133,9 +152,7 @@ def history(opts: TrackOptions) -> int:
         return status
     if not opts.quiet:
         _print_history(done, out)
-    if pending:
-        return EXIT_INTERRUPTED
-    return EXIT_OK
+    return _done(pending, out, warnings)
 
 
 def score(opts: TrackOptions) -> int:
@@ -151,13 +168,14 @@ def score(opts: TrackOptions) -> int:
         return _problems(e)
     out = opts.out if opts.out is not None else Path("reports") / f"scores-{card.versions[0].scenario.id}"
     command = opts.command or command_line("score", opts)
+    warnings: list[str] = []
 
     def work(folder: Path, steps: Any) -> Scorecard:
         from forecast.outputs.score_report import write_score_report
 
-        _simulate(card.versions, steps)
+        warnings.extend(_simulate(card.versions, steps))
         with steps.step("Scoring and writing the report"):
-            write_score_report(card, folder, provenance={"command": command})
+            write_score_report(card, folder, provenance={"command": command}, warnings=warnings)
         _manifest(
             folder,
             "scores",
@@ -172,9 +190,7 @@ def score(opts: TrackOptions) -> int:
         return status
     if not opts.quiet:
         _print_scores(done, out)
-    if pending:
-        return EXIT_INTERRUPTED
-    return EXIT_OK
+    return _done(pending, out, warnings)
 
 
 def _print_history(h: Any, out: Path) -> None:

@@ -150,6 +150,7 @@ def write_history_report(
     *,
     resolutions: Sequence[Any] = (),
     provenance: Mapping[str, Any] | None = None,
+    warnings: Sequence[str] = (),
 ) -> Path:
     """Write ``history.csv``, ``changes.csv``, ``figures/history.png``, ``report.html``
     and ``report.md`` into ``folder``; returns the path of ``report.html``."""
@@ -206,9 +207,8 @@ def write_history_report(
         },
         _reproducibility(provenance, "history"),
     ]
-    _render(
-        folder, versions[-1].scenario, f"History: {versions[-1].scenario.title}", _meta(versions), sections
-    )
+    title = f"History: {versions[-1].scenario.title}"
+    _render(folder, versions[-1].scenario, title, _meta(versions), sections, warnings)
     return folder / "report.html"
 
 
@@ -308,7 +308,14 @@ def _reproducibility(provenance: Mapping[str, Any] | None, what: str) -> dict[st
     }
 
 
-def _render(folder: Path, scenario: Any, title: str, meta: str, sections: list[dict[str, Any]]) -> None:
+def _render(
+    folder: Path,
+    scenario: Any,
+    title: str,
+    meta: str,
+    sections: list[dict[str, Any]],
+    warnings: Sequence[str] = (),
+) -> None:
     context = {
         "csp": CSP,
         "scenario": {
@@ -319,7 +326,7 @@ def _render(folder: Path, scenario: Any, title: str, meta: str, sections: list[d
             "source": "",
         },
         "meta": meta,
-        "warnings": [],
+        "warnings": list(warnings),
         "sections": sections,
     }
     html = environment().get_template("report.html.j2").render(**context)

@@ -10,7 +10,7 @@ Laid out like a forecast report (the same templates, a self-contained
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -100,6 +100,7 @@ def write_score_report(
     folder: str | Path,
     *,
     provenance: Mapping[str, Any] | None = None,
+    warnings: Sequence[str] = (),
 ) -> Path:
     """Write the score tables, figures, ``report.html`` and ``report.md`` into ``folder``;
     returns the path of ``report.html``."""
@@ -343,9 +344,8 @@ def write_score_report(
         }
     )
     sections.append(_reproducibility(provenance, "score"))
-    _render(
-        folder, versions[-1].scenario, f"Scores: {versions[-1].scenario.title}", _meta(versions), sections
-    )
+    title = f"Scores: {versions[-1].scenario.title}"
+    _render(folder, versions[-1].scenario, title, _meta(versions), sections, warnings)
     return folder / "report.html"
 
 
