@@ -20,6 +20,7 @@ MODULES = [
     "forecast.analysis.scores",
     "forecast.analysis.history",
     "forecast.commands.track_record",
+    "forecast.outputs.history_report",
     "forecast.cli",
 ]
 

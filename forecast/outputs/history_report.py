@@ -61,7 +61,22 @@ def _style(ax: Any) -> None:
 
 
 def _short(text: str, width: int = 40) -> str:
+    """``text`` cut to ``width`` characters (for a table cell or a legend)."""
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _label(text: str, width: int = 40) -> str:
+    """``text`` cut to ``width`` characters, safe as a figure label.
+
+    A ``$`` from a scenario would start matplotlib's mathtext ("$5B to $9B" renders as
+    italics, an odd count fails to draw), so it is escaped.
+
+    Examples
+    --------
+    >>> _label("Revenue from $5B to $9B within two years", 20)
+    'Revenue from \\$5B to…'
+    """
+    return _short(text, width).replace("$", r"\$")
 
 
 def _date(text: str) -> dt.date:
@@ -101,7 +116,7 @@ def history_figure(table: pd.DataFrame, resolutions: Sequence[Any] = ()) -> MplF
                 m = d["mcse"].to_numpy(float) * 100
                 lo, hi = p - 2 * m, p + 2 * m
             ax.fill_between(x, lo, hi, color=color, alpha=0.12, linewidth=0)
-            ax.plot(x, p, color=color, marker="o", linewidth=2, label=_short(str(d["label"].iloc[0]), 90))
+            ax.plot(x, p, color=color, marker="o", linewidth=2, label=_label(str(d["label"].iloc[0]), 90))
             statement = f"{kind}.{ident}"
             if kind == "prediction" and str(d["deadline"].iloc[0]):
                 ax.axvline(_date(d["deadline"].iloc[0]), color=color, linestyle=":", linewidth=1)

@@ -21,6 +21,7 @@ from forecast.outputs.formatting import DASH, Block, Figure, Table, data_uri, pc
 from forecast.outputs.history_report import (
     COLORS,
     WIDTH,
+    _label,
     _meta,
     _render,
     _reproducibility,
@@ -84,7 +85,7 @@ def pit_figure(quantities: pd.DataFrame) -> MplFigure:
     for i, st in enumerate(statements):
         d = quantities[quantities["statement"] == st]
         ax.scatter(d["pit"], [i] * len(d), color=COLORS[i % len(COLORS)], zorder=3)
-    ax.set_yticks(range(len(statements)), [_short(s, 36) for s in statements], fontsize=8)
+    ax.set_yticks(range(len(statements)), [_label(s, 36) for s in statements], fontsize=8)
     ax.axvspan(0.05, 0.95, color="#0072B2", alpha=0.08, linewidth=0)
     ax.set_xlim(0, 1)
     ax.set_ylim(-0.6, len(statements) - 0.4)
