@@ -66,7 +66,7 @@ def _short(text: str, width: int = 40) -> str:
 
 
 def _label(text: str, width: int = 40) -> str:
-    """``text`` cut to ``width`` characters, safe as a figure label.
+    r"""``text`` cut to ``width`` characters, safe as a figure label.
 
     A ``$`` from a scenario would start matplotlib's mathtext ("$5B to $9B" renders as
     italics, an odd count fails to draw), so it is escaped.
