@@ -328,22 +328,39 @@ def write_score_report(
         )
     res = card.resolution_table()
     rows = [[str(r.statement), str(r.value), str(r.date), str(r.source) or DASH] for r in res.itertuples()]
-    sections.append(
-        {
-            "id": "resolutions",
-            "title": "Resolutions",
-            "summary": [],
-            "blocks": [
-                Block(
-                    "What happened",
-                    "resolutions-table",
-                    [],
-                    None,
-                    [Table("table-resolutions", ["Statement", "Value", "Date", "Source"], rows, [False] * 4)],
-                )
-            ],
-        }
-    )
+    blocks = [
+        Block(
+            "What happened",
+            "resolutions-table",
+            [],
+            None,
+            [Table("table-resolutions", ["Statement", "Value", "Date", "Source"], rows, [False] * 4)],
+        )
+    ]
+    late = card.not_scored()
+    if len(late):
+        late_rows = [
+            [str(r.statement), str(r.version), str(r.as_of), str(r.resolved_on)] for r in late.itertuples()
+        ]
+        blocks.append(
+            Block(
+                "Versions not scored",
+                "not-scored",
+                [
+                    "These versions are dated on or after the resolution: they may already have known the answer."
+                ],
+                None,
+                [
+                    Table(
+                        "table-not-scored",
+                        ["Statement", "Version", "as_of", "Resolved on"],
+                        late_rows,
+                        [False] * 4,
+                    )
+                ],
+            )
+        )
+    sections.append({"id": "resolutions", "title": "Resolutions", "summary": [], "blocks": blocks})
     sections.append(_reproducibility(provenance, "score"))
     title = f"Scores: {versions[-1].scenario.title}"
     _render(folder, versions[-1].scenario, title, _meta(versions), sections, warnings)
