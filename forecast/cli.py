@@ -330,6 +330,89 @@ def _add_compare(subparsers: Subparsers) -> None:
     p.set_defaults(func=cmd_compare)
 
 
+# --- history and score (the track record) ------------------------------------
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    """How a scenario's odds moved across its versions (see :mod:`forecast.commands.track_record`).
+
+    Examples
+    --------
+    >>> cmd_history(build_parser().parse_args(["history", "no-such.toml", "--quiet"]))  # stderr: the problem
+    2
+    """
+    from forecast.commands.track_record import TrackOptions, history
+
+    return history(TrackOptions(args.versions, resolutions=args.resolutions, out=args.out, quiet=args.quiet))
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    """Score a scenario's versions against what happened (see :mod:`forecast.commands.track_record`).
+
+    Examples
+    --------
+    >>> cmd_score(build_parser().parse_args(["score", "no-such.toml", "--quiet"]))  # stderr: the problem
+    2
+    """
+    from forecast.commands.track_record import TrackOptions, score
+
+    opts = TrackOptions(
+        args.versions, resolutions=args.resolutions, out=args.out, baseline=args.baseline, quiet=args.quiet
+    )
+    return score(opts)
+
+
+def _add_track_record(subparsers: Subparsers) -> None:
+    versions_help = (
+        "a version of the scenario: a scenario file (simulated with its own draws and seed) or a "
+        "report folder written by 'forecast run'; versions must share the scenario id"
+    )
+    p = subparsers.add_parser(
+        "history",
+        help="how a scenario's odds moved across its dated versions",
+        description=(
+            "Put the versions of one scenario in as_of order and write a folder with history.csv "
+            "(every outcome and prediction probability per version, with its uncertainty and its "
+            "change), changes.csv (inputs, evidence and signposts that changed between versions), "
+            "figures/history.png, report.html, report.md and manifest.json, atomically."
+        ),
+        epilog="Exit codes: 0 ok, 2 bad input (nothing written), 130 interrupted.",
+    )
+    p.add_argument("versions", nargs="+", type=Path, metavar="FILE_OR_REPORT", help=versions_help)
+    p.add_argument(
+        "--resolutions", type=Path, metavar="FILE", help="mark resolved statements on the chart (TOML or CSV)"
+    )
+    p.add_argument("--out", type=Path, metavar="DIR", help="folder (default: reports/history-<scenario id>/)")
+    p.add_argument("--quiet", action="store_true", help="no progress and no summary; errors only")
+    p.set_defaults(func=cmd_history)
+    p = subparsers.add_parser(
+        "score",
+        help="score a scenario's versions against what happened",
+        description=(
+            "Score every version made before each resolved statement: Brier and log scores for "
+            "predictions and outcomes against a baseline, CRPS, PIT and log score for observed "
+            "quantities, time-averaged scores, and calibration (CORP reliability diagram and "
+            "decomposition). Writes CSV tables, figures, report.html, report.md and manifest.json, "
+            "atomically."
+        ),
+        epilog="Exit codes: 0 ok, 2 bad input (nothing written), 130 interrupted.",
+    )
+    p.add_argument("versions", nargs="+", type=Path, metavar="FILE_OR_REPORT", help=versions_help)
+    p.add_argument(
+        "--resolutions", type=Path, metavar="FILE", help="what happened: a TOML or CSV resolutions file"
+    )
+    p.add_argument("--out", type=Path, metavar="DIR", help="folder (default: reports/scores-<scenario id>/)")
+    p.add_argument(
+        "--baseline",
+        choices=("uniform", "previous"),
+        default="uniform",
+        help="what the scores are compared with: uniform (50%% for a prediction, 1/K for one of K "
+        "outcomes; the default) or previous (the version before)",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress and no summary; errors only")
+    p.set_defaults(func=cmd_score)
+
+
 # --- the parser and the entry point ---------------------------------------------
 
 _COMMANDS: tuple[Callable[[Subparsers], None], ...] = (
@@ -337,6 +420,7 @@ _COMMANDS: tuple[Callable[[Subparsers], None], ...] = (
     _add_schema,
     _add_run,
     _add_compare,
+    _add_track_record,
 )
 
 

@@ -16,6 +16,11 @@ MODULES = [
     "forecast.scenario.merging",
     "forecast.scenario.reading",
     "forecast.scenario.jsonschema",
+    "forecast.scenario.actuals",
+    "forecast.analysis.scores",
+    "forecast.analysis.history",
+    "forecast.commands.track_record",
+    "forecast.outputs.history_report",
     "forecast.cli",
 ]
 

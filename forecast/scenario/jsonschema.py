@@ -24,6 +24,7 @@ def json_schema() -> dict[str, Any]:
     {'$ref': '#/$defs/Scenario'}
     """
     full = _accept_bare_numbers(Scenario.model_json_schema())
+    _accept_evidence_files(full)
     defs = full.pop("$defs")
     partial = _without_required(full)
     return {
@@ -41,6 +42,20 @@ def json_schema() -> dict[str, Any]:
 
 
 _QUANTITY_REF = "#/$defs/Quantity"
+#: an ``[[evidence]]`` item naming an actuals CSV (see :mod:`forecast.scenario.actuals`)
+_EVIDENCE_FILE = {
+    "type": "object",
+    "properties": {"file": {"type": "string", "description": "CSV: market,year,value,rel_error,source"}},
+    "required": ["file"],
+    "additionalProperties": False,
+}
+
+
+def _accept_evidence_files(schema: dict[str, Any]) -> None:
+    """Evidence items may name a CSV file, and ``evidence`` may be one such table."""
+    ev = schema["properties"]["evidence"]
+    ev["items"] = {"anyOf": [ev["items"], _EVIDENCE_FILE]}
+    schema["properties"]["evidence"] = {"anyOf": [ev, _EVIDENCE_FILE], "default": ev.pop("default", [])}
 
 
 def _accept_bare_numbers(node: Any) -> Any:

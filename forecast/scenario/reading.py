@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from forecast.errors import Problem, ScenarioError
+from forecast.scenario import actuals
 from forecast.scenario.merging import merge, set_dotted
 from forecast.scenario.schema import Scenario
 
@@ -27,6 +28,11 @@ def load(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenar
     """
     path = Path(path)
     data = _read_resolved(path, chain=())
+    # rows from an actuals CSV carry their file:line, so that the checks after merging
+    # (market ids, years) name the row rather than evidence[j]
+    rows = actuals.take_where(data)
+    if overrides and any(str(k).startswith("evidence") for k in overrides):
+        rows = {}  # the list may have changed: name its items by position
     origin = str(path)
     if overrides:
         problems = []
@@ -37,7 +43,10 @@ def load(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenar
                 problems.append(Problem.with_value("--set", key, str(e.args[0]), value))
         if problems:
             raise ScenarioError(problems)
-    return Scenario.from_dict(data, origin=origin)
+    try:
+        return Scenario.from_dict(data, origin=origin)
+    except ScenarioError as e:
+        raise ScenarioError(actuals.relocate(e.problems, rows)) from None
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -76,7 +85,7 @@ def read_toml(path: Path) -> dict[str, Any]:
 def _read_resolved(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
     # read before resolving: resolve() raises a bare RuntimeError on a symlink loop,
     # which read_toml reports as an unreadable file
-    data = read_toml(path)
+    data = actuals.expand(read_toml(path), path)
     resolved = path.resolve()
     if resolved in chain:
         cycle = " -> ".join(p.name for p in (*chain, resolved))
