@@ -79,7 +79,8 @@ def stated_cagr(m: Market, year: int) -> tuple[float, str]:
     --------
     >>> import forecast
     >>> s = forecast.load(forecast.bundled())
-    >>> stated_cagr(s.market("developer_tools"), 2027)
+    >>> rate, basis = stated_cagr(s.market("developer_tools"), 2027)
+    >>> round(rate, 6), basis
     (0.47, 'stated CAGR')
     """
     if m.cagr is not None:

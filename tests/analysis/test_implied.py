@@ -208,3 +208,14 @@ cagr = 0.2
     assert signpost_effects(fc).empty and position_by_outcome(fc).empty and prediction_by_outcome(fc).empty
     g = implied_growth(fc)
     assert g["q50"].tolist() == pytest.approx([0.2]) and g["q05"].tolist() == pytest.approx([0.2])
+
+
+@pytest.mark.parametrize("name", ["forecast.analysis.implied"])
+def test_docstring_examples(name: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(
+        importlib.import_module(name), optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+    )
+    assert result.failed == 0 and result.attempted > 0

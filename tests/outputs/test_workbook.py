@@ -156,3 +156,22 @@ def test_same_forecast_same_bytes(seed_forecast: Any, tmp_path: Path) -> None:
             provenance={"command": "x", "versions": {"numpy": "1"}},
         )
     assert (tmp_path / "a" / "report.xlsx").read_bytes() == (tmp_path / "b" / "report.xlsx").read_bytes()
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "forecast.outputs.workbook",
+        "forecast.outputs.whatif",
+        "forecast.outputs.briefing",
+        "forecast.outputs.narrative",
+    ],
+)
+def test_docstring_examples(name: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(
+        importlib.import_module(name), optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+    )
+    assert result.failed == 0 and result.attempted > 0
