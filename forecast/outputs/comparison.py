@@ -271,11 +271,29 @@ def _context(cmp: Comparison, folder: Path, figs: dict[str, str], prov: dict[str
         f"{' / '.join(f'{d:,}' for d in draws)} draws, seed{'s' if len(seeds) > 1 else ''} "
         f"{', '.join(map(str, seeds))}; differences vs {cmp.base}"
     )
+    title = "Comparison: " + " vs ".join(names)
+    overrides = dict(prov.get("overrides") or {})
+    whatif = None
+    if overrides:
+        from forecast.outputs.briefing import whatif_table
+        from forecast.outputs.whatif import Change, changes
+
+        if len(fcs) == 2 and names[1].endswith(" with --set"):
+            # one file against itself with the overrides: old and new values
+            rows = changes(fcs[0].scenario, fcs[1].scenario, list(overrides))
+            what = f"{names[1]} is not the scenario as written: {len(rows)} input(s) differ from {names[0]}."
+        else:
+            rows = [Change(k, "(each file's own)", str(v)) for k, v in overrides.items()]
+            what = "every scenario compared has these --set overrides applied."
+        whatif = {"text": what, "table": whatif_table(rows)}
     return {
         "csp": CSP,
+        "heading": f"What-if: {title}" if whatif else title,
+        "whatif": whatif,
+        "illustrative": "",
         "scenario": {
             "id": "compare",
-            "title": "Comparison: " + " vs ".join(names),
+            "title": title,
             "description": " · ".join(f"{n}: {fc.scenario.title}" for n, fc in zip(names, fcs, strict=True)),
             "as_of": fcs[0].scenario.as_of.isoformat(),
             "source": "",
