@@ -280,12 +280,14 @@ def _context(cmp: Comparison, folder: Path, figs: dict[str, str], prov: dict[str
 
         if len(fcs) == 2 and names[1].endswith(" with --set"):
             # one file against itself with the overrides: old and new values
-            rows = changes(fcs[0].scenario, fcs[1].scenario, list(overrides))
-            what = f"{names[1]} is not the scenario as written: {len(rows)} input(s) differ from {names[0]}."
+            changed = changes(fcs[0].scenario, fcs[1].scenario, list(overrides))
+            what = (
+                f"{names[1]} is not the scenario as written: {len(changed)} input(s) differ from {names[0]}."
+            )
         else:
-            rows = [Change(k, "(each file's own)", str(v)) for k, v in overrides.items()]
+            changed = [Change(k, "(each file's own)", str(v)) for k, v in overrides.items()]
             what = "every scenario compared has these --set overrides applied."
-        whatif = {"text": what, "table": whatif_table(rows)}
+        whatif = {"text": what, "table": whatif_table(changed)}
     return {
         "csp": CSP,
         "heading": f"What-if: {title}" if whatif else title,
