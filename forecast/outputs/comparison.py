@@ -132,7 +132,7 @@ def _context(cmp: Comparison, folder: Path, figs: dict[str, str], prov: dict[str
         scen_rows.append([name, s.title, s.origin, f"{fc.n_draws:,}", str(fc.seed), s.sha256()[:12]])
     intro = Table(
         "table-scenarios",
-        ["Scenario", "Title", "File (and overrides)", "Draws", "Seed", "SHA-256"],
+        ["Scenario", "Title", "File (and overrides)", "Draws", "Random seed", "SHA-256"],
         scen_rows,
         [False, False, False, True, True, False],
     )
@@ -268,7 +268,7 @@ def _context(cmp: Comparison, folder: Path, figs: dict[str, str], prov: dict[str
     draws = sorted({fc.n_draws for fc in fcs})
     seeds = sorted({fc.seed for fc in fcs})
     meta = (
-        f"{' / '.join(f'{d:,}' for d in draws)} draws, seed{'s' if len(seeds) > 1 else ''} "
+        f"{' / '.join(f'{d:,}' for d in draws)} draws, random seed{'s' if len(seeds) > 1 else ''} "
         f"{', '.join(map(str, seeds))}; differences vs {cmp.base}"
     )
     title = "Comparison: " + " vs ".join(names)
@@ -343,7 +343,7 @@ def _difference_blocks(
         rows.append([str(r.scenario), what, f(r.base), f(r.value), _signed(r.difference, prob or share), err])
     text = [
         f"Key-year medians and every probability, minus {cmp.base}'s. All years are in differences.csv. "
-        "The Monte Carlo error of a difference is an upper bound when both scenarios used the same seed."
+        "The Monte Carlo error of a difference is an upper bound when both scenarios used the same random seed."
     ]
     table = Table(
         "table-differences",
