@@ -176,11 +176,14 @@ def run(opts: RunOptions) -> int:
     whatif = None
     sets = parse_sets(opts.sets)
     if sets:
-        from forecast.outputs.whatif import changes, whatif_folder
+        from forecast.outputs.whatif import Change, changes, whatif_folder
 
         # the file as written, with the same --draws/--seed: only the --set items differ
-        base = _load(opts.scenario, {k: v for k, v in overrides.items() if k not in sets})
-        whatif = changes(base, scenario, list(sets))
+        try:
+            base = _load(opts.scenario, {k: v for k, v in overrides.items() if k not in sets})
+            whatif = changes(base, scenario, list(sets))
+        except ScenarioError:  # the file is valid only with the overrides: no old values to show
+            whatif = [Change(k, "(the file alone does not validate)", str(v)) for k, v in sets.items()]
     if opts.out is not None:
         out = opts.out
     elif whatif is not None:

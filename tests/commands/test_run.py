@@ -595,3 +595,20 @@ def test_a_run_without_set_is_not_a_whatif(seed_report: Path) -> None:
     md = (seed_report / "report.md").read_text(encoding="utf-8")
     assert md.startswith("# DeepSeek") and "What-if" not in md
     assert json.loads((seed_report / "manifest.json").read_text())["scenario"]["whatif"] is None
+
+
+def test_whatif_of_a_file_valid_only_with_its_overrides(write: Any, workdir: Path) -> None:
+    """The outcomes sum to 0.9 in the file and to 1 with the --set: the run works, and
+    the report says the file alone has no old values to show."""
+    from tests.conftest import VALID_TOML, edit
+
+    text = edit(VALID_TOML, "probability = 0.6", "probability = 0.5")
+    text = text[: text.index("[[evidence]]")]  # forward simulation: no sampler to compile
+    path = write(text)
+    args = ["run", str(path), "--set", "assessment.outcomes.win.probability=0.6", "--draws", "300"]
+    assert main([*args, "--no-sensitivity", "--quiet"]) == 0
+    (folder,) = (workdir / "reports").iterdir()
+    assert folder.name.startswith("acme-whatif-")
+    md = (folder / "report.md").read_text(encoding="utf-8")
+    assert md.startswith("# What-if: Acme widgets")
+    assert "| assessment.outcomes.win.probability | (the file alone does not validate) | 0.6 |" in md
