@@ -64,7 +64,7 @@ TORNADO_COLUMNS = ["input", "label", "low", "high", "base", "low_value", "high_v
 HARMONICS = 10  # EASI/RBD-FAST default: E[Y | X_i] is smooth enough in rank for 10 harmonics
 RESAMPLES = 30  # bootstrap resamples for conf: a half-width good to about 13%
 CONF_LEVEL = 0.95
-TORNADO_DRAWS = 5000
+TORNADO_DRAWS = 2500  # at most; never more than the forecast has (tornado.tornado_draws)
 # a Dirichlet this concentrated is a point: its components vary by ~1e-5 relative
 POINT_CONCENTRATION = 1e10
 
@@ -87,7 +87,9 @@ class Target:
     index : tuple of int
         Index into the variable's non-draw dims.
     statistic : {"median", "mean"}
-        What the tornado reports: the median of a size, the mean of a probability.
+        What the tornado reports: the median of a size, the mean of a probability,
+        and the mean of a company's share or revenue whose path depends on the
+        outcome (the median of a blend of outcome paths matches none of them).
     """
 
     spec: str
@@ -169,10 +171,13 @@ def parse_target(scenario: Scenario, spec: str) -> Target:
         if ref not in ids:
             raise bad(f"no position {ref!r}; positions are {', '.join(ids) or 'none'}")
         p = s.positions[ids.index(ref)]
+        stat: Literal["median", "mean"] = (
+            "mean" if s.assessment and any(pt.outcome for pt in p.path) else "median"
+        )
         if kind == "share":
-            return Target(spec, f"{p.label} {year}", "share", (ids.index(ref), j), "median")
+            return Target(spec, f"{p.label} {year}", "share", (ids.index(ref), j), stat)
         unit = s.market(p.market).unit
-        return Target(spec, f"{p.label}: revenue {year} ({unit})", "revenue", (ids.index(ref), j), "median")
+        return Target(spec, f"{p.label}: revenue {year} ({unit})", "revenue", (ids.index(ref), j), stat)
     raise bad(f"unknown kind {kind!r}; use {TARGET_FORMS}")
 
 

@@ -97,13 +97,26 @@ def _fixed(md: ModelData, fc: Forecast, inputs: list[Input], at: dict[str, Any])
     return replace(md, **a)  # type: ignore[arg-type]
 
 
+def tornado_draws(fc: Forecast, draws: int | None = None) -> int:
+    """Draws per tornado run: ``draws``, or :data:`TORNADO_DRAWS` but no more than the
+    forecast has (at least 1000). The API's :func:`tornado` and the report's
+    :func:`report_frames` both use it, so on the same seed they agree.
+
+    Examples
+    --------
+    >>> tornado_draws(fc)  # doctest: +SKIP
+    2500
+    """
+    return int(draws) if draws is not None else min(TORNADO_DRAWS, max(fc.n_draws, 1000))
+
+
 def tornado(
     fc: Forecast,
     target: str,
     *,
     low: float = 0.1,
     high: float = 0.9,
-    draws: int = TORNADO_DRAWS,
+    draws: int | None = None,
     seed: int | None = None,
 ) -> pd.DataFrame:
     """One input at a time: the target when the input moves from ``low`` to ``high``.
@@ -146,7 +159,7 @@ def tornadoes(
     *,
     low: float = 0.1,
     high: float = 0.9,
-    draws: int = TORNADO_DRAWS,
+    draws: int | None = None,
     seed: int | None = None,
 ) -> dict[str, pd.DataFrame]:
     """:func:`tornado` for several targets from the same ``2 * inputs + 1`` runs
@@ -157,6 +170,7 @@ def tornadoes(
     tgts = [parse_target(fc.scenario, t) for t in targets]
     inputs = uncertain_inputs(fc)
     seed = fc.seed if seed is None else seed
+    draws = tornado_draws(fc, draws)
     # observations only enter observed variables, which forward simulation never reads
     md = model_data(fc.scenario).without_observations()
     qfn = {inp.key: _quantile_fn(fc, inp) for inp in inputs}
@@ -230,7 +244,7 @@ def report_targets(scenario: Scenario, extra: list[str] | tuple[str, ...] = ()) 
 
 
 def report_frames(
-    fc: Forecast, extra: list[str] | tuple[str, ...] = (), *, top: int = 12, draws: int = 2500
+    fc: Forecast, extra: list[str] | tuple[str, ...] = (), *, top: int = 12, draws: int | None = None
 ) -> list[pd.DataFrame]:
     """One table per target for the report's Sensitivity section.
 
@@ -253,7 +267,7 @@ def report_frames(
     nuts_note = ", widened by √(draws / ESS) for these autocorrelated NUTS draws" if fc.conditioned else ""
     idx = sensitivities(fc, targets, independent_conf=False)  # the report shows no own-part conf
     # no more tornado draws than the forecast has: a quick run stays quick
-    tor = tornadoes(fc, targets, draws=min(draws, max(fc.n_draws, 1000)))
+    tor = tornadoes(fc, targets, draws=draws)
     frames = []
     for t in targets:
         a, b = idx[t], tor[t]
@@ -284,7 +298,14 @@ def report_frames(
             high_label="input at its 90th percentile",
             caption=(
                 f"The target's {stat} as each input moves from its median to its 10th (orange) or 90th "
-                "(blue) percentile, every other input at its median (vertical line); largest swing on top."
+                "(blue) percentile, every other input at its median (vertical line); inputs in the table's "
+                "order, the most important on top."
+                + (
+                    " The mean, not the median: the target blends outcome paths, and a blend's median "
+                    "matches none of them."
+                    if stat == "mean" and not t.startswith(("outcome.", "prediction."))
+                    else ""
+                )
             ),
             description=(
                 f"First-order index: the share of the variance of {a.attrs['target']} that knowing the "

@@ -128,7 +128,9 @@ def _work(
     command = opts.command or command_line(opts)
     with steps.step("Drawing figures and writing the comparison"):
         t = time.perf_counter()
-        cmp.write_report(folder, provenance={"command": command, "versions": versions})
+        # a what-if comparison says so in its title and lists the overrides
+        prov = {"command": command, "versions": versions, "overrides": parse_sets(opts.sets)}
+        cmp.write_report(folder, provenance=prov)
         timings["report"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     manifest = {

@@ -11,10 +11,16 @@ The figures are drawn in a second process (:class:`FigureWorker`, started before
 the model compiles) while this one runs the sensitivity analysis; the report is
 laid out meanwhile and the PNGs are embedded when they arrive.
 
-The folder holds ``report.html``, ``report.md``, ``markets.csv``,
-``outcomes.csv``, ``predictions.csv``, ``figures/``, ``scenario.toml`` (the
+The folder holds ``report.html``, ``report.md``, ``report.xlsx``, ``markets.csv``,
+``outcomes.csv``, ``predictions.csv`` (and ``growth.csv``, ``signposts.csv``,
+``by_outcome.csv``, ``sensitivity.csv`` when they have rows), ``figures/``, ``scenario.toml`` (the
 resolved inputs, overrides applied: ``forecast run scenario.toml`` reruns it),
 ``forecast.nc`` (the :class:`xarray.DataTree`) and ``manifest.json``.
+
+A run with ``--set`` is a what-if: its report says so before anything else, lists
+each override with its old and new value, and goes by default to its own folder,
+``reports/<id>-whatif-<short hash>/`` (:mod:`forecast.outputs.whatif`), so the base
+report in ``reports/<id>/`` is never replaced by a variant.
 
 Examples
 --------
@@ -57,6 +63,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from forecast.analysis.results import Forecast
+    from forecast.outputs.whatif import Change
     from forecast.scenario import Scenario
 
 #: what a report folder holds (manifest.json lists each file's SHA-256)
@@ -66,6 +73,12 @@ REPORT_FILES = (
     "markets.csv",
     "outcomes.csv",
     "predictions.csv",
+    # these four when they have rows (see forecast.outputs.report.write_report)
+    "growth.csv",
+    "signposts.csv",
+    "by_outcome.csv",
+    "sensitivity.csv",
+    "report.xlsx",
     "forecast.nc",
     "scenario.toml",
     "manifest.json",
@@ -160,12 +173,28 @@ def run(opts: RunOptions) -> int:
             print(problem, file=sys.stderr)
         return EXIT_BAD_INPUT
     timings["load"] = time.perf_counter() - t_start
-    out = opts.out if opts.out is not None else Path("reports") / scenario.id
+    whatif = None
+    sets = parse_sets(opts.sets)
+    if sets:
+        from forecast.outputs.whatif import Change, changes, whatif_folder
+
+        # the file as written, with the same --draws/--seed: only the --set items differ
+        try:
+            base = _load(opts.scenario, {k: v for k, v in overrides.items() if k not in sets})
+            whatif = changes(base, scenario, list(sets))
+        except ScenarioError:  # the file is valid only with the overrides: no old values to show
+            whatif = [Change(k, "(the file alone does not validate)", str(v)) for k, v in sets.items()]
+    if opts.out is not None:
+        out = opts.out
+    elif whatif is not None:
+        out = whatif_folder(scenario.id, sets)
+    else:
+        out = Path("reports") / scenario.id
     status, done, pending = write_staged(
         out,
         "report",
         opts.quiet,
-        lambda folder, steps: _work(scenario, opts, folder, steps, timings, t_start),
+        lambda folder, steps: _work(scenario, opts, folder, steps, timings, t_start, whatif),
     )
     if done is None:
         return status
@@ -173,7 +202,7 @@ def run(opts: RunOptions) -> int:
     if warnings:
         print_warnings(err, warnings, opts.strict)
     if not opts.quiet:
-        _print_summary(fc, out)
+        _print_summary(fc, out, whatif)
     if pending:
         print(f"forecast: interrupted after the report was complete ({out})", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -200,6 +229,7 @@ def _work(
     steps: Steps,
     timings: dict[str, float],
     t_start: float,
+    whatif: list[Change] | None = None,
 ) -> tuple[Forecast, list[str]]:
     """Simulate and write every file into ``folder`` (the staging directory)."""
     # started first, so its imports overlap the model's compile (and this one's)
@@ -258,6 +288,7 @@ def _work(
                 sensitivity=sensitivity,
                 warnings=warnings,
                 figures=True if worker is None else PendingFigures(infos, worker.results),
+                whatif=whatif,
             )
             timings["report"] = time.perf_counter() - t
         timings["total"] = time.perf_counter() - t_start
@@ -272,6 +303,9 @@ def _work(
                 "file": scenario.origin,
                 "sha256": scenario.sha256(),
                 "overrides": {k: jsonable(v) for k, v in parse_sets(opts.sets).items()},
+                "whatif": None
+                if whatif is None
+                else [{"key": c.key, "was": c.was, "now": c.now} for c in whatif],
             },
             "seed": fc.seed,
             "draws": fc.n_draws,
@@ -399,14 +433,24 @@ def _worker_warm_up() -> list[Any]:
     return []
 
 
-def _print_summary(fc: Forecast, out: Path) -> None:
-    """Headline numbers as rich tables on stdout: markets, outcomes, predictions."""
+def _print_summary(fc: Forecast, out: Path, whatif: Sequence[Change] | None = None) -> None:
+    """Headline numbers as rich tables on stdout: markets, outcomes, predictions, and
+    what each signpost would change; a what-if and illustrative data say so first."""
     from rich.table import Table
 
+    from forecast.analysis.implied import signpost_effects
+    from forecast.outputs.briefing import illustrative_inputs, illustrative_text, signpost_lines
     from forecast.outputs.formatting import interval, key_year, pct, pp, sig
 
     out_console = console()
     s = fc.scenario
+    if whatif is not None:
+        out_console.print(f"What-if: {s.title} — not the scenario as written", soft_wrap=True, markup=False)
+        for c in whatif:
+            out_console.print(f"  {c.key}: {c.was} → {c.now}", soft_wrap=True, markup=False)
+    flag = illustrative_text(illustrative_inputs(s))
+    if flag:
+        out_console.print(flag, soft_wrap=True, markup=False, style="bold")
     year = key_year(s)
     markets = fc.markets()
     t = Table(title=f"Market size in {year} (median and 90% interval)", title_justify="left")
@@ -428,7 +472,7 @@ def _print_summary(fc: Forecast, out: Path) -> None:
     outcomes = fc.outcomes()
     if len(outcomes):
         t = Table(title="Outcomes", title_justify="left")
-        for col in ("Outcome", "Stated", "Simulated", "90% interval"):
+        for col in ("Outcome", "Stated", "Updated" if fc.conditioned else "Simulated", "90% interval"):
             t.add_column(col, justify="left" if col == "Outcome" else "right")
         for o in outcomes.itertuples():
             t.add_row(str(o.label), pct(o.stated), pct(o.probability), interval(o.q05, o.q95, pct))
@@ -441,4 +485,6 @@ def _print_summary(fc: Forecast, out: Path) -> None:
         for p in preds.itertuples():
             t.add_row(str(p.statement), str(p.deadline), pct(p.probability), pp(p.mcse))
         out_console.print(t)
+    for line in signpost_lines(s, signpost_effects(fc)):
+        out_console.print(line, soft_wrap=True, markup=False)
     out_console.print(f"Report: {out / 'report.html'}", soft_wrap=True)

@@ -132,7 +132,7 @@ def _context(cmp: Comparison, folder: Path, figs: dict[str, str], prov: dict[str
         scen_rows.append([name, s.title, s.origin, f"{fc.n_draws:,}", str(fc.seed), s.sha256()[:12]])
     intro = Table(
         "table-scenarios",
-        ["Scenario", "Title", "File (and overrides)", "Draws", "Seed", "SHA-256"],
+        ["Scenario", "Title", "File (and overrides)", "Draws", "Random seed", "SHA-256"],
         scen_rows,
         [False, False, False, True, True, False],
     )
@@ -268,14 +268,34 @@ def _context(cmp: Comparison, folder: Path, figs: dict[str, str], prov: dict[str
     draws = sorted({fc.n_draws for fc in fcs})
     seeds = sorted({fc.seed for fc in fcs})
     meta = (
-        f"{' / '.join(f'{d:,}' for d in draws)} draws, seed{'s' if len(seeds) > 1 else ''} "
+        f"{' / '.join(f'{d:,}' for d in draws)} draws, random seed{'s' if len(seeds) > 1 else ''} "
         f"{', '.join(map(str, seeds))}; differences vs {cmp.base}"
     )
+    title = "Comparison: " + " vs ".join(names)
+    overrides = dict(prov.get("overrides") or {})
+    whatif = None
+    if overrides:
+        from forecast.outputs.briefing import whatif_table
+        from forecast.outputs.whatif import Change, changes
+
+        if len(fcs) == 2 and names[1].endswith(" with --set"):
+            # one file against itself with the overrides: old and new values
+            changed = changes(fcs[0].scenario, fcs[1].scenario, list(overrides))
+            what = (
+                f"{names[1]} is not the scenario as written: {len(changed)} input(s) differ from {names[0]}."
+            )
+        else:
+            changed = [Change(k, "(each file's own)", str(v)) for k, v in overrides.items()]
+            what = "every scenario compared has these --set overrides applied."
+        whatif = {"text": what, "table": whatif_table(changed)}
     return {
         "csp": CSP,
+        "heading": f"What-if: {title}" if whatif else title,
+        "whatif": whatif,
+        "illustrative": "",
         "scenario": {
             "id": "compare",
-            "title": "Comparison: " + " vs ".join(names),
+            "title": title,
             "description": " · ".join(f"{n}: {fc.scenario.title}" for n, fc in zip(names, fcs, strict=True)),
             "as_of": fcs[0].scenario.as_of.isoformat(),
             "source": "",
@@ -323,7 +343,7 @@ def _difference_blocks(
         rows.append([str(r.scenario), what, f(r.base), f(r.value), _signed(r.difference, prob or share), err])
     text = [
         f"Key-year medians and every probability, minus {cmp.base}'s. All years are in differences.csv. "
-        "The Monte Carlo error of a difference is an upper bound when both scenarios used the same seed."
+        "The Monte Carlo error of a difference is an upper bound when both scenarios used the same random seed."
     ]
     table = Table(
         "table-differences",

@@ -1,4 +1,7 @@
-"""Report figures: fan charts, outcome and signpost charts, as PNG files.
+"""Report figures: fan charts, outcome, signpost and prediction charts, as PNG files.
+
+It is a little longer than 600 lines: one short drawing function per figure, kept
+beside the plan that lists them and the helpers they share (fans, year axes).
 
 Every figure is drawn from the same DataFrames the report's tables and CSV files
 come from (:meth:`Forecast.markets`, :meth:`Forecast.outcomes`, ...), so a chart
@@ -22,7 +25,7 @@ import functools
 import io
 import textwrap
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -91,6 +94,10 @@ class FigureData:
     prior_medians : dict
         Median by year before the evidence: ``"total"`` and each market id; empty
         when not conditioned.
+    predictions, prediction_by_outcome, position_by_outcome : DataFrame
+        :meth:`Forecast.predictions`, and :func:`forecast.analysis.implied.prediction_by_outcome`
+        and :func:`~forecast.analysis.implied.position_by_outcome`: the predictions chart and
+        the share fans per outcome.
     """
 
     scenario: Scenario
@@ -99,6 +106,9 @@ class FigureData:
     signposts: pd.DataFrame
     conditioned: bool
     prior_medians: dict[str, np.ndarray]
+    predictions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    prediction_by_outcome: pd.DataFrame = field(default_factory=pd.DataFrame)
+    position_by_outcome: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def figure_data(fc: Forecast) -> FigureData:
@@ -110,6 +120,8 @@ def figure_data(fc: Forecast) -> FigureData:
     >>> sorted(data.markets["market"].unique())[:2]  # doctest: +SKIP
     ['developer_tools', 'enterprise_llm_apis']
     """
+    from forecast.analysis.implied import position_by_outcome, prediction_by_outcome
+
     s = fc.scenario
     prior: dict[str, np.ndarray] = {}
     for key, name, index in [("total", "total_market", None)] + [
@@ -125,6 +137,9 @@ def figure_data(fc: Forecast) -> FigureData:
         signposts=fc.signposts() if s.signposts and s.assessment else pd.DataFrame(),
         conditioned=fc.conditioned,
         prior_medians=prior,
+        predictions=fc.predictions(),
+        prediction_by_outcome=prediction_by_outcome(fc),
+        position_by_outcome=position_by_outcome(fc),
     )
 
 
@@ -274,6 +289,17 @@ def _plan(data: FigureData) -> _Plan:
             "Markers: the shares stated in the scenario, coloured by outcome.",
             functools.partial(_position_figure, s, markets, p),
         )
+        by = data.position_by_outcome
+        if len(by) and (by["market"] == f"share.{p.id}").any():
+            add(
+                f"position_outcomes.{p.id}",
+                f"position_{p.id}_by_outcome.png",
+                f"{p.label}: share by outcome",
+                "One panel per outcome: the share among the draws where that outcome happened "
+                "(50% and 90% bands, median), with the shares stated for that outcome (diamonds). "
+                "The blend of all outcomes above has a median that matches none of these paths.",
+                functools.partial(_position_outcomes_figure, s, by, p),
+            )
     if s.assessment:
         add(
             "outcomes",
@@ -289,6 +315,15 @@ def _plan(data: FigureData) -> _Plan:
             "What each signpost would change",
             "Outcome probabilities now, and if the signpost is observed true or false (Bayes' rule).",
             functools.partial(_signposts_figure, s, data.signposts),
+        )
+    if len(data.predictions):
+        add(
+            "predictions",
+            "predictions.png",
+            "Predictions by deadline",
+            "Each prediction's probability of coming true by its deadline (earliest on top), with a "
+            "bar of ± 2 Monte Carlo standard errors; markers: its probability under each outcome.",
+            functools.partial(_predictions_figure, s, data.predictions, data.prediction_by_outcome),
         )
     return plan
 
@@ -516,7 +551,9 @@ def _signposts_figure(s: Scenario, df: pd.DataFrame) -> MplFigure:
 
 
 def _tornado_figure(df: pd.DataFrame) -> MplFigure:
-    d = df.assign(_w=(df["high"] - df["low"]).abs()).sort_values("_w", ascending=True).tail(15)
+    # the table's order (most important first, on top), so chart and table list the
+    # inputs alike
+    d = df.head(15).iloc[::-1]
     fig, ax = _new_figure(0.8 + 0.35 * len(d))
     y = np.arange(len(d))
     baseline = df.attrs.get("baseline")
@@ -547,4 +584,67 @@ def _tornado_figure(df: pd.DataFrame) -> MplFigure:
     ax.set_xlabel(str(df.attrs.get("target_label", df.attrs.get("target", "answer"))))
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
+    return fig
+
+
+def _position_outcomes_figure(s: Scenario, by: pd.DataFrame, p: Any) -> MplFigure:
+    from matplotlib.figure import Figure
+
+    sub = by[by["market"] == f"share.{p.id}"]
+    outcomes = list(dict.fromkeys(sub["outcome"]))
+    labels = {o.id: o.label for o in s.assessment.outcomes} if s.assessment else {}
+    fig = Figure(figsize=(WIDTH, 3.2), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, len(outcomes), sharey=True, squeeze=False)[0])
+    top = float(sub["q95"].max()) * 100 if len(sub) else 1.0
+    for ax, o in zip(axes, outcomes, strict=True):
+        d = sub[sub["outcome"] == o]
+        _fan(ax, d, scale=100.0)
+        for pt in p.path:
+            if pt.outcome in (o, None):
+                ax.plot(
+                    [year_fraction(pt.at)], [100 * _median(pt.share, "unit")], linestyle="none",
+                    marker="D", markersize=5, color=STATED, zorder=5,
+                    label="stated" if pt is p.path[0] else None,
+                )  # fmt: skip
+        _year_axis(ax, [int(y) for y in d["year"]])
+        ax.set_xlabel("")
+        ax.set_ylim(0, max(top, 1.0) * 1.08)
+        prob = float(d["probability"].iloc[0])
+        ax.set_title(_wrap(f"{labels.get(o, o)} ({100 * prob:.0f}% of draws)", 28), loc="left", fontsize=8)
+        ax.tick_params(labelsize=7)
+    axes[0].set_ylabel("Share (%)")
+    handles, names = axes[0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="outside lower center", ncol=4, fontsize=7, frameon=False)
+    fig.suptitle(f"{p.label}: share by outcome", x=0.01, ha="left", fontsize=11, fontweight="bold")
+    return fig
+
+
+def _predictions_figure(s: Scenario, preds: pd.DataFrame, by: pd.DataFrame) -> MplFigure:
+    d = preds.sort_values("deadline", kind="stable").reset_index(drop=True)
+    n = len(d)
+    fig, ax = _new_figure(1.3 + 0.62 * n)
+    y = np.arange(n)[::-1]
+    p = d["probability"].to_numpy() * 100
+    err = 2 * d["mcse"].to_numpy() * 100
+    ax.barh(y, p, color=BAND50, height=0.5, label="probability")
+    ax.errorbar(p, y, xerr=err, fmt="none", ecolor=MEDIAN, capsize=4, label="± 2 MCSE")
+    colors = {k: OUTCOME_COLORS[i % len(OUTCOME_COLORS)] for i, k in enumerate(s.outcome_ids)}
+    labels = {o.id: o.label for o in s.assessment.outcomes} if s.assessment else {}
+    if len(by):
+        for k in s.outcome_ids:
+            sub = by[by["outcome"] == k].set_index("id")
+            xs = [100 * float(sub.loc[i, "probability"]) if i in sub.index else np.nan for i in d["id"]]
+            ax.plot(
+                xs, y, linestyle="none", marker="o", markersize=5, color=colors[k],
+                label=f"if {_wrap(labels.get(k, k), 40)}", zorder=5,
+            )  # fmt: skip
+    ticks = [f"{_wrap(str(t), 44)}\nby {dl}" for t, dl in zip(d["statement"], d["deadline"], strict=True)]
+    ax.set_yticks(y, ticks, fontsize=7)
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("Probability of coming true by the deadline (%)")
+    ax.grid(axis="x", color="#e0e0e0", linewidth=0.8)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    fig.legend(loc="outside lower center", ncol=3, fontsize=7, frameon=False)
     return fig

@@ -125,6 +125,7 @@ class Block:
     text: list[str] = field(default_factory=list)
     figure: Figure | None = None
     tables: list[Table] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # after the tables: how it was computed
 
 
 def environment(markdown: bool = False) -> Any:

@@ -34,6 +34,7 @@ import pandas as pd
 
 from forecast.outputs.formatting import (
     CSP,
+    Block,
     Figure,
     data_uri,
     environment,
@@ -47,13 +48,14 @@ from forecast.outputs.sections import (
     market_blocks,
     outcome_blocks,
     prediction_blocks,
-    sensitivity_blocks,
     summary,
 )
 
 if TYPE_CHECKING:
     from forecast.analysis.results import Forecast
+    from forecast.outputs.briefing import ReportTables
     from forecast.outputs.figures import DrawnFigure, FigureInfo, PendingFigures
+    from forecast.outputs.whatif import Change
 
 
 def write_report(
@@ -64,12 +66,17 @@ def write_report(
     sensitivity: pd.DataFrame | Sequence[pd.DataFrame] | None = None,
     warnings: Sequence[str] | None = None,
     figures: bool | Sequence[DrawnFigure] | PendingFigures = True,
+    whatif: Sequence[Change] | None = None,
+    workbook: bool = True,
 ) -> Path:
     """Write the report folder and return the path of ``report.html``.
 
-    Writes ``markets.csv``, ``outcomes.csv``, ``predictions.csv``, ``figures/*.png``,
-    ``scenario.toml``, ``report.html`` and ``report.md`` into ``folder`` (created
-    if needed). ``forecast run`` adds ``forecast.nc`` and ``manifest.json`` and
+    Writes ``markets.csv``, ``outcomes.csv``, ``predictions.csv``, ``growth.csv``
+    (implied CAGRs), ``signposts.csv`` (signpost effects on outcomes and predictions),
+    ``by_outcome.csv`` (a company's share and revenue per outcome),
+    ``sensitivity.csv`` (when given), ``figures/*.png``, ``scenario.toml``,
+    ``report.xlsx``, ``report.html`` and ``report.md`` into ``folder`` (created
+    if needed); the extra CSV files only when they have rows. ``forecast run`` adds ``forecast.nc`` and ``manifest.json`` and
     makes the whole folder appear atomically; this function writes in place.
 
     Parameters
@@ -98,6 +105,12 @@ def write_report(
         :func:`~forecast.outputs.figures.draw_tornadoes`); or figures being drawn
         elsewhere (``forecast run`` draws them in a worker process): the report is
         laid out meanwhile, and their bytes are awaited only to be embedded.
+    whatif : sequence of Change, optional
+        The overrides of a what-if run (:func:`forecast.outputs.whatif.changes`): the
+        report then says "What-if" before anything else and lists each with its old
+        and new value. ``None``: the scenario as written.
+    workbook : bool
+        Write ``report.xlsx`` (:mod:`forecast.outputs.workbook`).
 
     Returns
     -------
@@ -111,13 +124,17 @@ def write_report(
     >>> fc.write_report(tempfile.mkdtemp())  # doctest: +SKIP
     PosixPath('/tmp/.../report.html')
     """
+    from forecast.outputs.briefing import report_tables
     from forecast.outputs.figures import PendingFigures, make_figures, write_figures
+    from forecast.outputs.tables import write_csv_tables
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     fc.write_tables(folder)
     (folder / "scenario.toml").write_text(fc.scenario.to_toml(), encoding="utf-8")
     sensitivity = sensitivity_frames(sensitivity)
+    extra = report_tables(fc, sensitivity)
+    write_csv_tables(folder, extra.csv())
     infos: list[FigureInfo] = []
     pending = None
     if figures is True:
@@ -140,7 +157,22 @@ def write_report(
         sensitivity=sensitivity,
         warnings=warnings,
         uri=(lambda info: f"{token}{position[info.key]:04d}") if pending is not None else None,
+        whatif=whatif,
+        extra=extra,
     )
+    if workbook:
+        from forecast.outputs.workbook import write_report_workbook
+
+        write_report_workbook(
+            fc,
+            folder / "report.xlsx",
+            extra=extra,
+            whatif=whatif,
+            heading=context["heading"],
+            summary=[x["text"] for x in context["sections"][0]["sentences"]],
+            illustrative=context["illustrative"],
+            provenance=provenance,
+        )
     md = environment(markdown=True).get_template("report.md.j2").render(**context)
     (folder / "report.md").write_text(md, encoding="utf-8")
     html = environment().get_template("report.html.j2").render(**context)
@@ -189,13 +221,28 @@ def build_context(
     sensitivity: pd.DataFrame | Sequence[pd.DataFrame] | None = None,
     warnings: Sequence[str] = (),
     uri: Callable[[FigureInfo], str] | None = None,
+    whatif: Sequence[Change] | None = None,
+    extra: ReportTables | None = None,
 ) -> dict[str, Any]:
     """Everything the templates show, as formatted strings (see :func:`write_report`).
 
     ``uri`` gives each figure's image source; by default its file in ``folder`` as a
-    ``data:`` URI.
+    ``data:`` URI. ``extra``: the tables of :func:`forecast.outputs.briefing.report_tables`
+    (computed when not given).
     """
+    from forecast.outputs.briefing import (
+        illustrative_inputs,
+        illustrative_text,
+        report_tables,
+        sensitivity_blocks,
+        signpost_block,
+        whatif_table,
+    )
+    from forecast.outputs.narrative import executive_summary
+
     s = fc.scenario
+    if extra is None:
+        extra = report_tables(fc, sensitivity_frames(sensitivity))
     figs = {
         f.key: Figure(
             f.key, f.file, f.title, f.caption, uri(f) if uri is not None else data_uri(folder / f.file)
@@ -208,18 +255,33 @@ def build_context(
     year = key_year(s)
     prov = dict(provenance or {})
     versions = dict(prov.get("versions") or package_versions())
+    sentences = executive_summary(
+        s,
+        year=year,
+        conditioned=fc.conditioned,
+        outcomes=outcomes,
+        by_outcome=extra.by_outcome,
+        growth=extra.growth,
+        predictions=predictions,
+        signposts=extra.signposts,
+        sensitivity=extra.frames,
+    )
+    flagged = illustrative_text(illustrative_inputs(s))
     sections: list[dict[str, Any]] = [
         {
             "id": "summary",
             "title": "Summary",
             "blocks": [],
-            "summary": summary(fc, markets, outcomes, predictions, year),
+            "sentences": [{"key": x.key, "text": x.text} for x in sentences],
+            "flag": flagged,
+            "summary": summary(fc, markets, outcomes, predictions, year, extra.by_outcome),
         },
-        {"id": "markets", "title": "Markets", "blocks": market_blocks(fc, markets, figs)},
+        {"id": "markets", "title": "Markets", "blocks": _market_section(fc, markets, figs, extra)},
     ]
     if s.assessment:
         sections.append({"id": "outcomes", "title": "Outcomes", "blocks": outcome_blocks(fc, outcomes, figs)})
-    pred_blocks = prediction_blocks(fc, predictions, figs)
+    signposts = signpost_block(fc, extra.signposts, figs) if s.signposts and s.assessment else None
+    pred_blocks = prediction_blocks(fc, predictions, figs, signposts)
     if pred_blocks:
         sections.append({"id": "predictions", "title": "Predictions and signposts", "blocks": pred_blocks})
     frames = sensitivity_frames(sensitivity)
@@ -228,24 +290,39 @@ def build_context(
             {"id": "sensitivity", "title": "Sensitivity", "blocks": sensitivity_blocks(frames, figs)}
         )
     sections.append({"id": "inputs", "title": "Inputs and provenance", "blocks": input_blocks(s)})
-    for sec in sections:
-        sec.setdefault("summary", [])
     sections.append(
         {
             "id": "diagnostics",
             "title": "Diagnostics and reproducibility" if fc.diagnostics is not None else "Reproducibility",
             "blocks": diagnostic_blocks(fc, warnings, prov, versions),
-            "summary": [],
         }
     )
+    for sec in sections:
+        sec.setdefault("summary", [])
+        sec.setdefault("sentences", [])
+        sec.setdefault("flag", "")
     method = (
         "posterior (NUTS, conditioned on the evidence and observed signposts)"
         if fc.conditioned
         else "forward simulation"
         + (" (evidence ignored: --prior-only)" if fc.prior_only and s.has_evidence else "")
     )
+    changes = list(whatif) if whatif is not None else None
     return {
         "csp": CSP,
+        # a what-if says so before anything else: the title starts with it
+        "heading": f"What-if: {s.title}" if changes is not None else s.title,
+        "whatif": (
+            {
+                "text": f"not the scenario as written: {len(changes)} input"
+                f"{'s differ' if len(changes) != 1 else ' differs'} from "
+                f"{Path(s.origin.split(' with ')[0]).name}.",
+                "table": whatif_table(changes),
+            }
+            if changes is not None
+            else None
+        ),
+        "illustrative": flagged,
         "scenario": {
             "id": s.id,
             "title": s.title,
@@ -253,7 +330,25 @@ def build_context(
             "as_of": s.as_of.isoformat(),
             "source": s.source or "",
         },
-        "meta": f"{fc.n_draws:,} draws, seed {fc.seed}, {method}; as of {s.as_of.isoformat()}",
+        "meta": f"{fc.n_draws:,} draws, random seed {fc.seed}, {method}; as of {s.as_of.isoformat()}",
         "warnings": list(warnings),
         "sections": sections,
     }
+
+
+def _market_section(
+    fc: Forecast, markets: pd.DataFrame, figs: Mapping[str, Figure], extra: ReportTables
+) -> list[Block]:
+    """The markets' blocks with implied growth first and each company's fans per
+    outcome right after its blended fan."""
+    from forecast.outputs.briefing import by_outcome_block, growth_block
+
+    blocks = market_blocks(fc, markets, figs, extra.by_outcome)
+    growth = growth_block(extra.growth)
+    out = [growth] if growth is not None else []
+    per = {b.id.removesuffix("-by-outcome"): b for b in by_outcome_block(fc, extra.by_outcome, figs)}
+    for b in blocks:
+        out.append(b)
+        if b.id in per:
+            out.append(per[b.id])
+    return out

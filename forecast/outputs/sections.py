@@ -27,9 +27,18 @@ def _row(df: pd.DataFrame, market: str, year: int) -> pd.Series:
 
 
 def summary(
-    fc: Forecast, markets: pd.DataFrame, outcomes: pd.DataFrame, predictions: pd.DataFrame, year: int
+    fc: Forecast,
+    markets: pd.DataFrame,
+    outcomes: pd.DataFrame,
+    predictions: pd.DataFrame,
+    year: int,
+    by_outcome: pd.DataFrame | None = None,
 ) -> list[dict[str, Any]]:
-    """Headline numbers in groups: ``{"title", "items": [{label, value, detail}]}``."""
+    """Headline numbers in groups: ``{"title", "items": [{label, value, detail}]}``.
+
+    ``by_outcome`` (:func:`forecast.analysis.implied.position_by_outcome`): a company
+    whose share path depends on the outcome is headlined by its expected revenue and
+    its share per outcome, never by the median of the blend."""
     s = fc.scenario
     groups: list[dict[str, Any]] = []
     items: list[dict[str, str]] = []
@@ -47,10 +56,23 @@ def summary(
             items.append(
                 {"label": f"{m.label} {year}", "value": f"{sig(r.q50)} {m.unit}", "detail": f"median; 90% interval {interval(r.q05, r.q95)}"}
             )  # fmt: skip
+    by = by_outcome if by_outcome is not None else pd.DataFrame(columns=["market"])
     for p in s.positions:
         unit = s.market(p.market).unit
         rv = _row(markets, f"revenue.{p.id}", year)
         sh = _row(markets, f"share.{p.id}", year)
+        per = by[(by["market"] == f"share.{p.id}") & (by["year"] == year)] if len(by) else by
+        if len(per) and s.assessment:
+            labels = {o.id: o.label for o in s.assessment.outcomes}
+            shares = "; ".join(f"{pct(r.q50)} if {labels[str(r.outcome)]}" for r in per.itertuples())
+            items.append(
+                {
+                    "label": f"{p.label}: expected revenue {year}",
+                    "value": f"{sig(rv['mean'])} {unit}",
+                    "detail": f"mean over the outcomes; median share {shares}",
+                }
+            )
+            continue
         items.append(
             {
                 "label": f"{p.label}: revenue {year}",
@@ -64,7 +86,8 @@ def summary(
             {
                 "label": str(r.label),
                 "value": pct(r.probability),
-                "detail": f"90% interval {interval(r.q05, r.q95, pct)}; stated {pct(r.stated)}",
+                "detail": f"{'updated; ' if fc.conditioned else ''}90% interval {interval(r.q05, r.q95, pct)}; "
+                f"stated {pct(r.stated)}",
             }
             for r in outcomes.itertuples()
         ]
@@ -118,7 +141,11 @@ def _fan_table(
     return Table(table_id, headers, rows, [True] * len(headers))
 
 
-def market_blocks(fc: Forecast, markets: pd.DataFrame, figs: Mapping[str, Figure]) -> list[Block]:
+def market_blocks(
+    fc: Forecast, markets: pd.DataFrame, figs: Mapping[str, Figure], by_outcome: pd.DataFrame | None = None
+) -> list[Block]:
+    """The total, each market and each company position; ``by_outcome`` names the
+    fan of a position whose path depends on the outcome as a blend."""
     s = fc.scenario
     blocks = []
     if (markets["market"] == "total").any():
@@ -160,27 +187,29 @@ def market_blocks(fc: Forecast, markets: pd.DataFrame, figs: Mapping[str, Figure
             ]
             for a, b in zip(share.itertuples(), revenue.itertuples(), strict=True)
         ]
+        per = by_outcome is not None and bool((by_outcome["market"] == f"share.{p.id}").any())
+        blend = ", all outcomes blended" if per else ""
         table = Table(
             f"table-position-{p.id}",
             [
                 "Year",
-                "Share (median)",
+                f"Share (median{blend})",
                 "Share 90%",
-                f"Revenue (median, {unit})",
+                f"Revenue (median{blend}, {unit})",
                 "Revenue 90%",
                 "Revenue (mean)",
             ],
             rows,
             [True] * 6,
         )
-        blocks.append(
-            Block(
-                f"Company: {p.label}",
-                f"position-{p.id}",
-                [f"Revenue = share × {s.market(p.market).label}; the share path depends on the outcome."],
-                figs.get(f"position.{p.id}"),
-                [table],
+        words = f"Revenue = share × {s.market(p.market).label}."
+        if per:
+            words += (
+                " The share path depends on the outcome: this fan blends the outcomes' paths, and its "
+                "median matches none of them; the fans per outcome follow."
             )
+        blocks.append(
+            Block(f"Company: {p.label}", f"position-{p.id}", [words], figs.get(f"position.{p.id}"), [table])
         )
     return blocks
 
@@ -192,21 +221,24 @@ def outcome_blocks(fc: Forecast, outcomes: pd.DataFrame, figs: Mapping[str, Figu
         [str(r.label), pct(r.stated), pct(r.probability), interval(r.q05, r.q95, pct), pp(r.mcse)]
         for r in outcomes.itertuples()
     ]
+    now = "Updated" if fc.conditioned else "Simulated"
     text = [
         f"Mutually exclusive outcomes within {s.assessment.horizon_years:g} years of {s.as_of.isoformat()}. "
-        "The simulated probability is the mean over draws; its 90% interval shows how uncertain the "
+        f"The {now.lower()} probability is the mean over draws"
+        + (" given the evidence and observed signposts" if fc.conditioned else "")
+        + "; its 90% interval shows how uncertain the "
         "judgment itself is (the stated confidence and the market drivers)."
     ]
     blocks = [
         Block(
-            "Stated and simulated probabilities",
+            f"Stated and {now.lower()} probabilities",
             "outcome-probabilities",
             text,
             figs.get("outcomes"),
             [
                 Table(
                     "table-outcomes",
-                    ["Outcome", "Stated", "Simulated", "90% interval", "MCSE"],
+                    ["Outcome", "Stated", now, "90% interval", "MCSE"],
                     rows,
                     [False, True, True, True, True],
                 )
@@ -245,7 +277,11 @@ def outcome_blocks(fc: Forecast, outcomes: pd.DataFrame, figs: Mapping[str, Figu
     return blocks
 
 
-def prediction_blocks(fc: Forecast, predictions: pd.DataFrame, figs: Mapping[str, Figure]) -> list[Block]:
+def prediction_blocks(
+    fc: Forecast, predictions: pd.DataFrame, figs: Mapping[str, Figure], signposts: Block | None = None
+) -> list[Block]:
+    """The dated predictions (table and chart), the ``signposts`` block when given
+    (:func:`forecast.outputs.briefing.signpost_block`), and the evidence."""
     s = fc.scenario
     blocks = []
     if len(predictions):
@@ -260,9 +296,10 @@ def prediction_blocks(fc: Forecast, predictions: pd.DataFrame, figs: Mapping[str
                 "Dated predictions",
                 "predictions-table",
                 [
-                    "Probability that each prediction comes true by its deadline, with its Monte Carlo standard error."
+                    "Probability that each prediction comes true by its deadline, with its Monte Carlo standard "
+                    "error." + (" The chart orders them by deadline." if "predictions" in figs else "")
                 ],
-                None,
+                figs.get("predictions"),
                 [
                     Table(
                         "table-predictions",
@@ -273,30 +310,8 @@ def prediction_blocks(fc: Forecast, predictions: pd.DataFrame, figs: Mapping[str
                 ],
             )
         )
-    sp = fc.signposts()
-    if len(sp) and s.assessment:
-        labels = {o.id: o.label for o in s.assessment.outcomes}
-        tables = []
-        text = ["What observing each indicator would do to the outcome probabilities (Bayes' rule)."]
-        for sid, sub in sp.groupby("signpost", sort=False):
-            sig_obj = next(x for x in s.signposts if x.id == sid)
-            observed = sub["observed"].iloc[0]
-            state = (
-                "not yet observed" if observed is None or pd.isna(observed) else f"observed {bool(observed)}"
-            )
-            tables.append(
-                Table(
-                    f"table-signpost-{sid}",
-                    ["Outcome", "Now", "If observed true", "If observed false"],
-                    [
-                        [labels[str(r.outcome)], pct(r.now), pct(r.if_true), pct(r.if_false)]
-                        for r in sub.itertuples()
-                    ],
-                    [False, True, True, True],
-                    caption=f"{sig_obj.statement} — P(observed true) {pct(sub['p_true'].iloc[0])}; {state}",
-                )
-            )
-        blocks.append(Block("Signposts to watch", "signposts", text, figs.get("signposts"), tables))
+    if signposts is not None:
+        blocks.append(signposts)
     if s.evidence or any(x.observed is not None for x in s.signposts):
         blocks.append(_evidence_block(fc))
     return blocks
@@ -371,27 +386,6 @@ def _evidence_block(fc: Forecast) -> Block:
     )
     text.append("Before: forward simulation from the stated inputs; after: the posterior given the evidence.")
     return Block("Evidence and what it changed", "evidence", text, None, tables)
-
-
-def sensitivity_blocks(frames: Sequence[pd.DataFrame], figs: Mapping[str, Figure]) -> list[Block]:
-    """One block per table; the first keeps the plain ids (``table-sensitivity``)."""
-    blocks = []
-    for i, df in enumerate(frames):
-        suffix = "" if i == 0 else f"-{i + 1}"
-        target = df.attrs.get("target_label") or df.attrs.get("target")
-        text = [str(df.attrs["description"])] if df.attrs.get("description") else []
-        names = df.attrs.get("headers") or {}
-        headers = [str(names.get(c, c)) for c in df.columns]
-        numeric = [pd.api.types.is_numeric_dtype(df[c]) for c in df.columns]
-        rows = [
-            [sig(v) if num else str(v) for v, num in zip(row, numeric, strict=True)]
-            for row in df.itertuples(index=False)
-        ]
-        title = f"What moves {target} most" if target else "What moves the answer most"
-        fig = figs.get("sensitivity" if i == 0 else f"sensitivity.{i + 1}")
-        table = Table(f"table-sensitivity{suffix}", headers, rows, numeric)
-        blocks.append(Block(title, f"sensitivity-table{suffix}", text, fig, [table]))
-    return blocks
 
 
 # --- inputs -------------------------------------------------------------------------
@@ -582,7 +576,7 @@ def diagnostic_blocks(
     rows = [
         ["Scenario", f"{s.id} ({s.origin})"],
         ["Scenario SHA-256", s.sha256()],
-        ["Seed", str(fc.seed)],
+        ["Random seed", str(fc.seed)],
         ["Draws", f"{fc.n_draws:,}"],
         ["Command", str(prov.get("command") or "(Python API: Forecast.write_report)")],
     ]
@@ -592,7 +586,7 @@ def diagnostic_blocks(
     rows += [[f"time: {k}", f"{sig(v, 2)} s"] for k, v in timings.items() if isinstance(v, int | float)]
     rows.append(["Generated", dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")])
     text = [
-        "Same scenario.toml, seed and versions give the same numbers: "
+        "Same scenario.toml, random seed and versions give the same numbers: "
         "'forecast run scenario.toml' in this folder reruns it."
     ]
     blocks.append(

@@ -127,6 +127,7 @@ def test_folder_holds_the_report_and_a_manifest(compared: Path) -> None:
     assert html.count("data:image/png;base64,") == len(figs)
     assert "deepseek_bull − deepseek" in html
     md = (compared / "report.md").read_text()
+    assert md.lstrip().startswith("# Comparison: ") and "What-if" not in md
     assert "## 5. Differences from deepseek" in md and "figures/compare_total.png" in md
     # each scenario's resolved inputs rerun to the same numbers
     s = forecast.load(compared / "scenarios" / "deepseek_bull.toml")
@@ -159,6 +160,11 @@ def test_one_file_with_set_is_a_what_if(tmp_path: Path) -> None:
     assert json.loads((out / "manifest.json").read_text())["overrides"] == {
         "markets.developer_tools.cagr": 0.3
     }
+    # the report says what-if before anything else, with the override's old and new value
+    md = (out / "report.md").read_text()
+    assert md.lstrip().startswith("# What-if: Comparison: deepseek vs deepseek with --set")
+    assert "| markets.developer_tools.cagr | median 0.47, sigma 0.08 | median 0.3, sigma 0.08 |" in md
+    assert "<title>What-if: Comparison" in (out / "report.html").read_text()
 
 
 @pytest.mark.parametrize(

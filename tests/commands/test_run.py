@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -45,7 +46,8 @@ def leftovers(folder: Path) -> list[str]:
 
 
 def test_run_writes_every_file(seed_report: Path) -> None:
-    assert sorted(p.name for p in seed_report.iterdir()) == sorted(REPORT_FILES)
+    # sensitivity.csv only with a Sensitivity section (the fixture runs --no-sensitivity)
+    assert sorted(p.name for p in seed_report.iterdir()) == sorted(set(REPORT_FILES) - {"sensitivity.csv"})
     figures = sorted(p.name for p in (seed_report / "figures").iterdir())
     assert "market_total.png" in figures and "outcomes.png" in figures
     assert all((seed_report / "figures" / f).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for f in figures)
@@ -104,6 +106,12 @@ def test_summary_on_stdout_unless_quiet(tmp_path: Path, capsys: pytest.CaptureFi
     assert main(["run", "--no-sensitivity", "--out", str(tmp_path / "loud"), "--draws", "1000"]) == 0
     out, err = capsys.readouterr()
     assert "Market size in 2027" in out and "Outcomes" in out and "Predictions" in out
+    # the signpost, named, with what it does to the outcome and the prediction it moves most
+    line = next(x for x in out.splitlines() if x.startswith("Signpost “DeepSeek's next major model release"))
+    assert "P(Sustainable independence as a specialised AI provider)" in line
+    assert "“DeepSeek captures at least 25% of the developer-focused AI tool market" in line
+    assert line.count("if true") == 2 and line.count("if false") == 2
+    assert "What-if" not in out
     assert f"Report: {tmp_path / 'loud' / 'report.html'}" in out.replace("\n", "")
     assert "Simulating 1,000 draws" in err  # progress lines (stderr is not a terminal here)
     assert (
@@ -144,7 +152,7 @@ def test_same_scenario_and_seed_give_byte_identical_csvs(tmp_path: Path) -> None
     args = ["--draws", "2000", "--seed", "11", "--quiet"]
     assert main(["run", "--no-sensitivity", "--out", str(tmp_path / "a"), *args]) == 0
     assert main(["run", "--no-sensitivity", "--out", str(tmp_path / "b"), *args]) == 0
-    for name in CSVS:
+    for name in (*CSVS, "growth.csv", "signposts.csv", "by_outcome.csv"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
     assert (tmp_path / "a" / "figures" / "market_total.png").read_bytes() == (
         tmp_path / "b" / "figures" / "market_total.png"
@@ -183,7 +191,7 @@ def test_existing_report_is_replaced_by_a_complete_one(tmp_path: Path, seed_repo
     shutil.copytree(seed_report, out)
     (out / "stale.txt").write_text("from an older run")
     assert main(["run", "--no-sensitivity", "--out", str(out), "--draws", "1000", "--quiet"]) == 0
-    assert sorted(p.name for p in out.iterdir()) == sorted(REPORT_FILES)
+    assert sorted(p.name for p in out.iterdir()) == sorted(set(REPORT_FILES) - {"sensitivity.csv"})
     assert json.loads((out / "manifest.json").read_text())["draws"] == 1000
     assert not leftovers(tmp_path)
 
@@ -532,3 +540,75 @@ def test_run_help_does_not_import_heavy_libraries() -> None:
 
 def test_toml_of_the_report_folder_is_valid(seed_report: Path) -> None:
     tomllib.loads((seed_report / "scenario.toml").read_text())
+
+
+# --- what-if runs -------------------------------------------------------------------------
+
+
+def test_whatif_gets_its_own_folder_and_says_so_first(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--set`` never overwrites the base report: reports/<id>-whatif-<hash>/, and the
+    report and the terminal say "What-if" before anything else."""
+    from forecast.outputs.whatif import whatif_folder
+    from tests.conftest import snapshot
+
+    common = ["--draws", "1000", "--no-sensitivity"]
+    assert main(["run", *common, "--quiet"]) == 0
+    base = workdir / "reports" / "deepseek"
+    before = snapshot(base)
+    capsys.readouterr()
+    assert main(["run", "--set", "markets.developer_tools.cagr=0.30", *common]) == 0
+    out = capsys.readouterr().out
+    assert snapshot(base) == before
+    folder = whatif_folder("deepseek", {"markets.developer_tools.cagr": 0.3})
+    assert folder.name.startswith("deepseek-whatif-") and len(folder.name) == len("deepseek-whatif-") + 8
+    assert sorted(p.name for p in (workdir / "reports").iterdir()) == sorted(["deepseek", folder.name])
+    report = workdir / folder
+    assert out.splitlines()[0].startswith("What-if: DeepSeek")
+    assert "markets.developer_tools.cagr: median 0.47, sigma 0.08 → median 0.3, sigma 0.08" in out
+    md = (report / "report.md").read_text(encoding="utf-8")
+    assert md.lstrip().startswith("# What-if: DeepSeek")
+    assert "| markets.developer_tools.cagr | median 0.47, sigma 0.08 | median 0.3, sigma 0.08 |" in md
+    assert "| markets.developer_tools.projection | year 2027, value 9.8 | (removed) |" in md
+    html = (report / "report.html").read_text(encoding="utf-8")
+    assert "<title>What-if: DeepSeek" in html
+    body = html.split("<body>", 1)[1]
+    assert re.sub(r"<[^>]+>", " ", body).split()[0] == "What-if:"
+    manifest = json.loads((report / "manifest.json").read_text())
+    assert manifest["scenario"]["whatif"][0] == {
+        "key": "markets.developer_tools.cagr",
+        "was": "median 0.47, sigma 0.08",
+        "now": "median 0.3, sigma 0.08",
+    }
+    # the same what-if again replaces its own folder, and --out still decides
+    assert main(["run", "--set", "markets.developer_tools.cagr=0.30", *common, "--quiet"]) == 0
+    assert (
+        main(["run", "--set", "markets.developer_tools.cagr=0.30", *common, "--quiet", "--out", "mine"]) == 0
+    )
+    assert sorted(p.name for p in (workdir / "reports").iterdir()) == sorted(["deepseek", folder.name])
+    assert (workdir / "mine" / "report.md").read_text(encoding="utf-8").startswith("# What-if:")
+    assert snapshot(base) == before
+
+
+def test_a_run_without_set_is_not_a_whatif(seed_report: Path) -> None:
+    md = (seed_report / "report.md").read_text(encoding="utf-8")
+    assert md.startswith("# DeepSeek") and "What-if" not in md
+    assert json.loads((seed_report / "manifest.json").read_text())["scenario"]["whatif"] is None
+
+
+def test_whatif_of_a_file_valid_only_with_its_overrides(write: Any, workdir: Path) -> None:
+    """The outcomes sum to 0.9 in the file and to 1 with the --set: the run works, and
+    the report says the file alone has no old values to show."""
+    from tests.conftest import VALID_TOML, edit
+
+    text = edit(VALID_TOML, "probability = 0.6", "probability = 0.5")
+    text = text[: text.index("[[evidence]]")]  # forward simulation: no sampler to compile
+    path = write(text)
+    args = ["run", str(path), "--set", "assessment.outcomes.win.probability=0.6", "--draws", "300"]
+    assert main([*args, "--no-sensitivity", "--quiet"]) == 0
+    (folder,) = (workdir / "reports").iterdir()
+    assert folder.name.startswith("acme-whatif-")
+    md = (folder / "report.md").read_text(encoding="utf-8")
+    assert md.startswith("# What-if: Acme widgets")
+    assert "| assessment.outcomes.win.probability | (the file alone does not validate) | 0.6 |" in md

@@ -290,3 +290,44 @@ def test_print_stylesheet_applies(page: tuple[Browser, str]) -> None:
         )
     finally:
         browser.send("Emulation.setEmulatedMedia", {"media": ""}, session=session)
+
+
+def test_the_executive_summary_leads_the_first_screen(page: tuple[Browser, str]) -> None:
+    browser, session = page
+    items = evaluate(
+        browser,
+        session,
+        "Array.from(document.querySelectorAll('#executive-summary li')).map(li => ({key: li.dataset.sentence,"
+        " top: li.getBoundingClientRect().top + window.scrollY, text: li.textContent}))",
+    )
+    assert 4 <= len(items) <= 6, items
+    assert [i["key"] for i in items][:1] == ["outcome"]
+    assert items[0]["top"] < 900, "the first sentence is below the first screen"
+    assert all("%" in i["text"] for i in items)
+    first_table = evaluate(
+        browser, session, "document.querySelector('table').getBoundingClientRect().top + window.scrollY"
+    )
+    assert items[-1]["top"] < first_table
+
+
+def test_the_new_tables_render_and_nothing_overflows_the_page(page: tuple[Browser, str]) -> None:
+    browser, session = page
+    rows = evaluate(
+        browser,
+        session,
+        "Object.fromEntries(['table-growth', 'table-signpost-next_model_release',"
+        " 'table-position-deepseek_devtools-independence'].map(id => [id, document.getElementById(id).rows.length]))",
+    )
+    assert rows["table-growth"] == 11  # header + total and 4 markets, to 2027 and to 2028
+    assert rows["table-signpost-next_model_release"] == 1 + 3 + 4  # header, outcomes, predictions
+    assert rows["table-position-deepseek_devtools-independence"] == 6
+    assert evaluate(browser, session, "document.documentElement.scrollWidth") <= evaluate(
+        browser, session, "document.documentElement.clientWidth"
+    )
+    charts = evaluate(
+        browser,
+        session,
+        "Array.from(document.images).filter(i => /predictions|by_outcome/.test(i.dataset.file))"
+        ".map(i => i.complete && i.naturalWidth > 300)",
+    )
+    assert charts == [True, True]

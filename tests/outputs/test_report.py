@@ -231,7 +231,8 @@ def test_figures_are_embedded_in_html_and_linked_from_markdown(
     seed_report: Path, html: _Tables, md: str
 ) -> None:
     files = sorted(str(p.relative_to(seed_report)) for p in (seed_report / "figures").glob("*.png"))
-    assert len(files) == 8  # total + 4 markets + company + outcomes + signposts
+    # total + 4 markets + company (blend and by outcome) + outcomes + signposts + predictions
+    assert len(files) == 10
     assert sorted(i["data-file"] for i in html.images) == files
     assert all(i["src"].startswith("data:image/png;base64,") and i["alt"] for i in html.images)
     linked = sorted(re.findall(r"!\[[^\]]*\]\((figures/[^)]+\.png)\)", md))
@@ -250,12 +251,24 @@ def test_html_is_self_contained(seed_report: Path, html: _Tables) -> None:
     assert "@media print" in text
 
 
-def test_signpost_effects_match_forecast_signposts(seed_forecast: Any, html: _Tables) -> None:
+def test_signpost_effects_match_forecast_signposts(
+    seed_forecast: Any, html: _Tables, seed_report: Path
+) -> None:
     sp = seed_forecast.signposts()
     rows = html.tables["table-signpost-next_model_release"]
-    assert rows[0] == ["Outcome", "Now", "If observed true", "If observed false"]
-    for r, row in zip(sp.itertuples(), rows[1:], strict=True):
+    assert rows[0] == ["Outcome or prediction", "Now", "If observed true", "If observed false"]
+    for r, row in zip(sp.itertuples(), rows[1:], strict=False):
         assert row[1:] == [pct(r.now), pct(r.if_true), pct(r.if_false)]
+    # then every prediction, as in signposts.csv
+    effects = pd.read_csv(seed_report / "signposts.csv")
+    preds = effects[effects["kind"] == "prediction"]
+    assert [row[0] for row in rows[1 + len(sp) :]] == [f"Prediction: {x}" for x in preds["label"]]
+    for r, row in zip(preds.itertuples(), rows[1 + len(sp) :], strict=True):
+        assert row[1:] == [pct(r.now), pct(r.if_true), pct(r.if_false)]
+    # the signpost's state reads as a sentence
+    md = (seed_report / "report.md").read_text(encoding="utf-8")
+    chance = pct(sp["p_true"].iloc[0])
+    assert f"Not yet observed: the model gives it a {chance} chance of being observed true." in md
 
 
 def test_by_outcome_table(seed_forecast: Any, html: _Tables) -> None:
@@ -298,7 +311,7 @@ def test_reproducibility_lists_seed_hash_versions_command(seed_report: Path, htm
 
     manifest = json.loads((seed_report / "manifest.json").read_text())
     rows = dict((r[0], r[1]) for r in html.tables["table-reproducibility"][1:])
-    assert rows["Seed"] == str(manifest["seed"])
+    assert rows["Random seed"] == str(manifest["seed"])
     assert rows["Scenario SHA-256"] == manifest["scenario"]["sha256"]
     assert rows["Command"] == manifest["command"]
     for pkg in ("forecast", "pymc", "pytensor", "arviz", "numpy", "nutpie", "python"):
@@ -322,9 +335,9 @@ def test_sensitivity_section_appears_only_when_given(seed_forecast: Any, tmp_pat
     write_report(seed_forecast, tmp_path / "with", sensitivity=df)
     md = (tmp_path / "with" / "report.md").read_text()
     assert "## 5. Sensitivity" in md
-    assert "### What moves market.developer_tools@2027 most" in md
+    assert "### What drives the uncertainty in market.developer_tools@2027" in md
     assert (tmp_path / "with" / "figures" / "sensitivity.png").is_file()
-    assert md_table_after(md, "### What moves market.developer_tools@2027 most")[1] == [
+    assert md_table_after(md, "### What drives the uncertainty in market.developer_tools@2027")[1] == [
         "markets.developer_tools.cagr",
         "8.10",
         "12.4",
@@ -447,3 +460,120 @@ def test_docstring_examples(name: str) -> None:
     result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
     assert result.failed == 0
     assert result.attempted > 0
+
+
+# --- what a strategist reads first ------------------------------------------------------
+
+
+def test_growth_table_is_growth_csv(seed_report: Path, html: _Tables, md: str) -> None:
+    g = pd.read_csv(seed_report / "growth.csv")
+    rows = html.tables["table-growth"]
+    assert rows == md_table_after(md, "### Growth: implied against stated CAGR")
+    assert rows[0] == [
+        "Market",
+        "Years",
+        "Stated CAGR",
+        "Implied CAGR (median)",
+        "90% interval",
+        "Stated from",
+    ]
+    for r, row in zip(g.itertuples(), rows[1:], strict=True):
+        assert row[:5] == [
+            r.label,
+            f"{r.from_year}–{r.to_year}",
+            pct(r.stated),
+            pct(r.q50),
+            interval(r.q05, r.q95, pct),
+        ]
+    # the seed's own CAGR column beside the implied one
+    dev = next(row for row in rows if row[0] == "Developer Tools" and row[1] == "2024–2027")
+    assert dev[2] == "47.0%"
+
+
+def test_company_share_is_shown_per_outcome_not_as_a_blend(seed_report: Path, html: _Tables, md: str) -> None:
+    by = pd.read_csv(seed_report / "by_outcome.csv")
+    blend = html.tables["table-position-deepseek_devtools"][0]
+    assert blend[1] == "Share (median, all outcomes blended)"
+    for outcome in ("independence", "acquired", "struggling"):
+        rows = html.tables[f"table-position-deepseek_devtools-{outcome}"]
+        share = by[(by["market"] == "share.deepseek_devtools") & (by["outcome"] == outcome)]
+        revenue = by[(by["market"] == "revenue.deepseek_devtools") & (by["outcome"] == outcome)]
+        for a, b, row in zip(share.itertuples(), revenue.itertuples(), rows[1:], strict=True):
+            assert row == [
+                str(a.year),
+                pct(a.q50),
+                interval(a.q05, a.q95, pct),
+                sig(b.q50),
+                interval(b.q05, b.q95),
+            ]
+    assert (
+        'data-file="figures/position_deepseek_devtools_by_outcome.png"'
+        in (seed_report / "report.html").read_text()
+    )
+    # the summary headlines the expected revenue and the share per outcome, not the blend's median
+    line = next(
+        x
+        for x in md.splitlines()
+        if x.startswith("- DeepSeek share of developer tools: expected revenue 2027")
+    )
+    for r in by[(by["market"] == "share.deepseek_devtools") & (by["year"] == 2027)].itertuples():
+        assert pct(r.q50) in line
+    blend_median = csv_row(seed_report, "share.deepseek_devtools", 2027)["q50"]
+    assert pct(blend_median) not in line
+
+
+def csv_row(folder: Path, market: str, year: int) -> pd.Series:
+    df = pd.read_csv(folder / "markets.csv")
+    return df[(df["market"] == market) & (df["year"] == year)].iloc[0]
+
+
+def test_predictions_chart_is_ordered_by_deadline(seed_forecast: Any) -> None:
+    from forecast.outputs.figures import _predictions_figure, figure_data, figure_infos
+
+    data = figure_data(seed_forecast)
+    assert "predictions" in [i.key for i in figure_infos(data)]
+    fig = _predictions_figure(data.scenario, data.predictions, data.prediction_by_outcome)
+    ax = fig.axes[0]
+    # top to bottom: sort the tick labels by their height on the chart
+    ticks = sorted(
+        zip(ax.get_yticks(), [t.get_text() for t in ax.get_yticklabels()], strict=True), reverse=True
+    )
+    deadlines = [text.rsplit("by ", 1)[1] for _, text in ticks]
+    assert deadlines == sorted(data.predictions["deadline"])
+
+
+def test_updated_columns_after_evidence(conditioned: Any, tmp_path: Path) -> None:
+    from forecast.outputs.report import write_report
+
+    write_report(conditioned, tmp_path, figures=False)
+    md = (tmp_path / "report.md").read_text()
+    tables = html_tables(tmp_path / "report.html").tables
+    assert tables["table-outcomes"][0] == ["Outcome", "Stated", "Updated", "90% interval", "MCSE"]
+    assert "### Stated and updated probabilities" in md and "Simulated" not in md
+    assert "random seed" in md and ", seed " not in md
+
+
+def test_illustrative_data_is_flagged_in_header_summary_and_terminal(
+    seed_forecast: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from forecast.commands.run import _print_summary
+    from forecast.outputs.report import write_report
+
+    s = seed_forecast.scenario.with_overrides(
+        {"markets.developer_tools.size.source": "illustrative: NOT real data, a made-up size"}
+    )
+    fc = dataclasses.replace(seed_forecast, scenario=s)
+    write_report(fc, tmp_path, figures=False)
+    html = (tmp_path / "report.html").read_text()
+    flag = "Illustrative data: 1 input is marked illustrative, not real data (markets.developer_tools.size)."
+    header = html.split("</header>", 1)[0]
+    assert flag in header
+    summary = html.split('<section id="summary">', 1)[1].split("</section>", 1)[0]
+    assert flag in summary
+    md = (tmp_path / "report.md").read_text()
+    assert md.count(flag) == 2 and md.index(flag) < md.index("## 1. Summary") < md.rindex(flag)
+    _print_summary(fc, tmp_path)
+    assert flag in capsys.readouterr().out
+    # the seed as written has nothing illustrative
+    write_report(seed_forecast, tmp_path / "plain", figures=False)
+    assert "Illustrative" not in (tmp_path / "plain" / "report.md").read_text()

@@ -1,0 +1,201 @@
+"""The executive summary: four to six sentences written from the numbers.
+
+Each sentence says one thing a leadership team asks, with its number and its
+uncertainty, and only what the tables support:
+
+``outcome``
+    the most likely outcome, its probability and 90% interval, against the stated one;
+``company``
+    a company's share in the headline year under each outcome (never the blend's median);
+``growth``
+    the total market's implied CAGR (median, 90% interval) against the stated one, and
+    the market furthest from its stated CAGR;
+``predictions``
+    the dated predictions most and least likely to come true, with their Monte Carlo error;
+``signpost``
+    the signpost that moves the odds most, and by how much either way;
+``driver``
+    the input that drives the headline quantity most (when the sensitivity ran).
+
+Every number comes from a table that is also written as a CSV file (``outcomes.csv``,
+``by_outcome.csv``, ``growth.csv``, ``predictions.csv``, ``signposts.csv``,
+``sensitivity.csv``), formatted as the report formats it; the tests read each
+sentence's numbers back and compare them with those files.
+
+Examples
+--------
+>>> s = Sentence("outcome", "The most likely outcome is A: 40.0%.")
+>>> s.key
+'outcome'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from forecast.outputs.formatting import interval, pct, pp, sig
+
+if TYPE_CHECKING:
+    from forecast.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of the executive summary; ``key`` says which question it answers."""
+
+    key: str
+    text: str
+
+
+def _q(text: str) -> str:
+    return f"“{text}”"
+
+
+def executive_summary(
+    s: Scenario,
+    *,
+    year: int,
+    conditioned: bool,
+    outcomes: pd.DataFrame,
+    by_outcome: pd.DataFrame,
+    growth: pd.DataFrame,
+    predictions: pd.DataFrame,
+    signposts: pd.DataFrame,
+    sensitivity: Sequence[pd.DataFrame] | None = None,
+) -> list[Sentence]:
+    """The summary's sentences, in reading order (see the module docstring).
+
+    ``year`` is the headline year (the last stated projection year); ``conditioned``
+    says the numbers are updated by evidence, so the sentences say so.
+
+    Examples
+    --------
+    >>> [x.key for x in executive_summary(s, year=2027, ...)]  # doctest: +SKIP
+    ['outcome', 'company', 'growth', 'predictions', 'signpost', 'driver']
+    """
+    out: list[Sentence] = []
+    after = "After the evidence, " if conditioned else ""
+    if len(outcomes):
+        o = outcomes.sort_values("probability", ascending=False, kind="stable")
+        top = o.iloc[0]
+        text = (
+            f"{after}the most likely outcome is {top.label}: {pct(top.probability)} "
+            f"(90% interval {interval(top.q05, top.q95, pct)}; stated {pct(top.stated)})"
+        )
+        if len(o) > 1:
+            nxt = o.iloc[1]
+            text += f", ahead of {nxt.label} at {pct(nxt.probability)}"
+        out.append(Sentence("outcome", _cap(text) + "."))
+    if len(by_outcome):
+        labels = {o.id: o.label for o in s.assessment.outcomes} if s.assessment else {}
+        first = str(by_outcome["market"].iloc[0]).split(".", 1)[1]
+        p = s.position(first)
+        sub = by_outcome[(by_outcome["market"] == f"share.{p.id}") & (by_outcome["year"] == year)]
+        if len(sub):
+            parts = [
+                f"{pct(r.q50)} ({interval(r.q05, r.q95, pct)}) if {labels.get(str(r.outcome), r.outcome)}"
+                for r in sub.itertuples()
+            ]
+            out.append(
+                Sentence(
+                    "company",
+                    f"{p.label} in {year} depends on the outcome: a median share of "
+                    + _join(parts)
+                    + " (90% intervals); a single blended median would match none of these paths.",
+                )
+            )
+    g = growth[growth["to_year"] == year] if len(growth) else growth
+    if len(g):
+        head = g[g["market"] == "total"]
+        r = head.iloc[0] if len(head) else g.iloc[0]
+        name = "the total market" if r.market == "total" else r.label
+        text = (
+            f"{_cap(name)} grows a median {pct(r.q50)} a year from {r.from_year} to {r.to_year} "
+            f"(90% interval {interval(r.q05, r.q95, pct)}), against {pct(r.stated)} stated"
+        )
+        rest = g[g["market"] != "total"]
+        if len(rest) > 1:
+            far = rest.assign(_gap=(rest["q50"] - rest["stated"]).abs()).sort_values(
+                "_gap", ascending=False, kind="stable"
+            )
+            f = far.iloc[0]
+            text += (
+                f"; of the markets, {f.label} is furthest from its stated CAGR: a median "
+                f"{pct(f.q50)} ({interval(f.q05, f.q95, pct)}) against {pct(f.stated)}"
+            )
+        out.append(Sentence("growth", text + "."))
+    if len(predictions):
+        ranked = predictions.sort_values("probability", ascending=False, kind="stable")
+        hi, lo = ranked.iloc[0], ranked.iloc[-1]
+        if len(ranked) == 1:
+            text = (
+                f"The one dated prediction, {_q(hi.statement)}, comes true by {hi.deadline} with "
+                f"probability {pct(hi.probability)} (± {pp(hi.mcse)} Monte Carlo error)."
+            )
+        else:
+            text = (
+                f"Of the {len(ranked)} dated predictions, the most likely to come true is {_q(hi.statement)}: "
+                f"{pct(hi.probability)} by {hi.deadline} (± {pp(hi.mcse)}); the least likely is "
+                f"{_q(lo.statement)}: {pct(lo.probability)} by {lo.deadline} (± {pp(lo.mcse)})."
+            )
+        out.append(Sentence("predictions", text))
+    sp = signposts[signposts["kind"] == "outcome"] if len(signposts) else signposts
+    if len(sp):
+        statements = {x.id: x.statement for x in s.signposts}
+        open_ = sp[sp["observed"].isna()]
+        if len(open_):
+            m = open_.assign(_move=(open_["if_true"] - open_["if_false"]).abs())
+            r = m.sort_values("_move", ascending=False, kind="stable").iloc[0]
+            text = (
+                f"The signpost that moves the odds most is {_q(statements[r.signpost])}: observed true, "
+                f"P({r.label}) goes from {pct(r.now)} to {pct(r.if_true)} (± {pp(r.mcse_true)}); "
+                f"observed false, to {pct(r.if_false)} (± {pp(r.mcse_false)})."
+            )
+        else:
+            m = sp.assign(_move=(sp["now"] - sp["without"]).abs())
+            r = m.sort_values("_move", ascending=False, kind="stable").iloc[0]
+            seen = "true" if bool(r.observed) else "false"
+            mc = r.mcse_true if bool(r.observed) else r.mcse_false
+            text = (
+                f"The signpost {_q(statements[r.signpost])} was observed {seen}: it moved P({r.label}) "
+                f"from {pct(r.without)} to {pct(r.now)} (± {pp(mc)})."
+            )
+        out.append(Sentence("signpost", text))
+    frames = [d for d in (sensitivity or []) if len(d) and {"input", "first_order", "conf"} <= set(d.columns)]
+    if frames:
+        head = frames[0]
+        r = head.iloc[0]
+        stat = str(head.attrs.get("statistic", "median"))
+        target = str(head.attrs.get("target_label") or head.attrs.get("target"))
+        text = (
+            f"What drives the uncertainty in {target} most is {r.input}: on its own it accounts for about "
+            f"{pct(max(float(r.first_order), 0.0), 2)} of the variance (± {pp(r.conf)})"
+        )
+        if pd.notna(r.get("low")) and pd.notna(r.get("high")):
+            text += f"; with it at its 10th and 90th percentiles the {stat} is {sig(r.low)} and {sig(r.high)}"
+        out.append(Sentence("driver", text + "."))
+    return out
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _join(parts: list[str]) -> str:
+    """``a, b and c``.
+
+    Examples
+    --------
+    >>> _join(["a", "b", "c"]), _join(["a"])
+    ('a, b and c', 'a')
+    """
+    if len(parts) <= 1:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+__all__ = ["Sentence", "executive_summary"]

@@ -1,0 +1,200 @@
+"""The executive summary: four to six sentences, each number read back from the CSVs.
+
+For every report (the seed, the seed with its sensitivity section, the evidence
+update and a ``--set`` what-if) each sentence of the summary is taken from
+report.html and report.md, the numbers it must carry are computed here from the
+report's CSV files (which outcome is most likely, which market is furthest from its
+stated CAGR, ...), and the sentence must hold exactly those: every expected number
+is in it, and every number in it is expected.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from forecast.outputs.formatting import pct, pp, sig
+
+NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?%?")
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class _Sentences(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: dict[str, str] = {}
+        self._key: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "li" and a.get("data-sentence"):
+            self._key = a["data-sentence"]
+            self.found[self._key] = ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "li":
+            self._key = None
+
+    def handle_data(self, data: str) -> None:
+        if self._key:
+            self.found[self._key] += data
+
+
+def sentences(folder: Path) -> dict[str, str]:
+    parser = _Sentences()
+    parser.feed((folder / "report.html").read_text(encoding="utf-8"))
+    return parser.found
+
+
+def csv(folder: Path, name: str) -> pd.DataFrame:
+    path = folder / f"{name}.csv"
+    return pd.read_csv(path) if path.exists() else pd.DataFrame()
+
+
+def numbers(text: str, words: list[str]) -> list[str]:
+    """The numbers of a sentence, leaving out quoted statements, names and dates."""
+    text = re.sub(r"“[^”]*”", " ", text)
+    for w in sorted(words, key=len, reverse=True):
+        text = text.replace(w, " ")
+    text = DATE.sub(" ", text)
+    # the interval's name and the percentiles' names are words, not results
+    for w in ("90% interval", "10th", "90th"):
+        text = text.replace(w, " ")
+    return NUMBER.findall(text)
+
+
+def expected(folder: Path, key_year: int) -> dict[str, tuple[set[str], list[str]]]:
+    """Per sentence: the numbers it must hold, and the names to leave out."""
+    out: dict[str, tuple[set[str], list[str]]] = {}
+    o = csv(folder, "outcomes")
+    labels = [str(x) for x in o["label"]] if len(o) else []
+    if len(o):
+        o = o.sort_values("probability", ascending=False, kind="stable")
+        a, b = o.iloc[0], o.iloc[1]
+        out["outcome"] = (
+            {pct(a.probability), pct(a.q05), pct(a.q95), pct(a.stated), pct(b.probability)},
+            labels,
+        )
+    by = csv(folder, "by_outcome")
+    if len(by):
+        share = by[by["market"].str.startswith("share.") & (by["year"] == key_year)]
+        first = share["market"].iloc[0]
+        share = share[share["market"] == first]
+        nums = {str(key_year)} | {pct(v) for c in ("q50", "q05", "q95") for v in share[c]}
+        out["company"] = (nums, labels)
+    g = csv(folder, "growth")
+    if len(g):
+        g = g[g["to_year"] == key_year]
+        head = g[g["market"] == "total"]
+        r = head.iloc[0] if len(head) else g.iloc[0]
+        nums = {pct(r.q50), pct(r.q05), pct(r.q95), pct(r.stated), str(r.from_year), str(r.to_year)}
+        rest = g[g["market"] != "total"]
+        names = [str(x) for x in g["label"]]
+        if len(rest) > 1:
+            f = rest.loc[(rest["q50"] - rest["stated"]).abs().idxmax()]
+            nums |= {pct(f.q50), pct(f.q05), pct(f.q95), pct(f.stated)}
+        out["growth"] = (nums, names)
+    p = csv(folder, "predictions")
+    if len(p):
+        hi = p.loc[p["probability"].idxmax()]
+        lo = p.loc[p["probability"].idxmin()]
+        nums = {str(len(p)), pct(hi.probability), pp(hi.mcse).removesuffix(" pp")}
+        nums |= {pct(lo.probability), pp(lo.mcse).removesuffix(" pp")}
+        out["predictions"] = (nums, [])
+    sp = csv(folder, "signposts")
+    if len(sp):
+        sp = sp[sp["kind"] == "outcome"]
+        open_ = sp[sp["observed"].isna()]
+        if len(open_):
+            r = open_.loc[(open_["if_true"] - open_["if_false"]).abs().idxmax()]
+            nums = {pct(r.now), pct(r.if_true), pct(r.if_false)}
+            nums |= {pp(r.mcse_true).removesuffix(" pp"), pp(r.mcse_false).removesuffix(" pp")}
+        else:
+            r = sp.loc[(sp["now"] - sp["without"]).abs().idxmax()]
+            mc = r.mcse_true if bool(r.observed) else r.mcse_false
+            nums = {pct(r.without), pct(r.now), pp(mc).removesuffix(" pp")}
+        out["signpost"] = (nums, labels)
+    s = csv(folder, "sensitivity")
+    if len(s):
+        r = s.iloc[0]
+        nums = {pct(max(r.first_order, 0.0), 2), pp(r.conf).removesuffix(" pp"), sig(r.low), sig(r.high)}
+        out["driver"] = (nums, [str(r.target_label), str(r.input)])
+    return out
+
+
+def check(folder: Path, key_year: int = 2027) -> dict[str, str]:
+    found = sentences(folder)
+    assert 4 <= len(found) <= 6, list(found)
+    want = expected(folder, key_year)
+    assert list(found) == [
+        k for k in ("outcome", "company", "growth", "predictions", "signpost", "driver") if k in want
+    ]
+    md = (folder / "report.md").read_text(encoding="utf-8")
+    for key, text in found.items():
+        nums, words = want[key]
+        got = numbers(text, words)
+        missing = {n for n in nums if n not in got}
+        extra = [n for n in got if n not in nums]
+        assert not missing, (key, missing, text)
+        assert not extra, (key, extra, text)
+        # the same sentence in the Markdown (escaped for it, so compare the numbers)
+        line = next(x for x in md.splitlines() if x.startswith("- ") and key_phrase(text) in x)
+        assert sorted(numbers(line, words)) == sorted(numbers(text, words)), key
+    return found
+
+
+def key_phrase(text: str) -> str:
+    return text[:25]
+
+
+def test_seed_summary(seed_report: Path) -> None:
+    found = check(seed_report)
+    assert set(found) == {"outcome", "company", "growth", "predictions", "signpost"}
+    assert found["outcome"].startswith("The most likely outcome is Sustainable independence")
+    # the summary precedes every table of the report
+    html = (seed_report / "report.html").read_text(encoding="utf-8")
+    assert html.index('id="executive-summary"') < html.index("<table")
+
+
+@pytest.fixture(scope="module")
+def with_sensitivity(seed_forecast: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from forecast.analysis.tornado import report_frames
+    from forecast.outputs.report import write_report
+
+    folder = tmp_path_factory.mktemp("narrative") / "sens"
+    write_report(seed_forecast, folder, sensitivity=report_frames(seed_forecast, draws=1000), figures=False)
+    return folder
+
+
+def test_summary_names_what_drives_the_headline(with_sensitivity: Path) -> None:
+    found = check(with_sensitivity)
+    assert len(found) == 6
+    assert "What drives the uncertainty in Total market 2027 (USD bn) most is" in found["driver"]
+
+
+def test_update_summary_says_after_the_evidence(update_forecast: Any, tmp_path: Path) -> None:
+    from forecast.outputs.report import write_report
+
+    write_report(update_forecast, tmp_path, figures=False)
+    found = check(tmp_path)
+    assert found["outcome"].startswith("After the evidence, the most likely outcome")
+    assert " was observed true: it moved P(" in found["signpost"]
+
+
+def test_whatif_summary(tmp_path: Path) -> None:
+    from forecast.cli import main
+
+    out = tmp_path / "whatif"
+    args = ["run", "--set", "markets.developer_tools.cagr=0.30", "--out", str(out), "--draws", "2000"]
+    assert main([*args, "--no-sensitivity", "--quiet"]) == 0
+    found = check(out)
+    # the stated CAGR beside the implied one is the what-if's
+    g = csv(out, "growth")
+    dev = g[(g["market"] == "developer_tools")]
+    assert dev["stated"].tolist() == pytest.approx([0.30, 0.30])
+    assert "grows a median" in found["growth"]
