@@ -42,6 +42,7 @@ CSS = """
 .fc-status { font-size: .9rem; }
 table.fc-table { font-size: .85rem; }
 table.fc-table td, table.fc-table th { padding: .15rem .5rem; }
+.fc-fan svg { max-width: 760px; display: block; margin: 0 auto .5rem; }
 .sidebar .shiny-input-container { margin-bottom: .3rem; }
 """
 
@@ -126,7 +127,8 @@ def create_app(path: Path, base: Scenario, first: View, worker: Worker, workdir:
         ),
         ui.card(
             ui.card_header("Markets"),
-            ui.layout_columns(ui.output_ui("fans"), ui.output_ui("market_table"), col_widths=(6, 6)),
+            ui.output_ui("fans"),
+            ui.output_ui("market_table"),
         ),
         ui.card(ui.card_header("Predictions"), ui.output_ui("prediction_table")),
         ui.layout_columns(ui.card(ui.card_header("What-if changes"), ui.output_ui("changes")), actions),
@@ -513,6 +515,12 @@ def _save_child(
 
     if not overrides:
         return ui.div("Nothing changed: there is nothing to save.", class_="fc-problem", id="save-failed")
+    if dest == parent.resolve():
+        return ui.div(
+            f"{dest} is the served file; a what-if is saved beside it, as a child that extends it.",
+            class_="fc-problem",
+            id="save-failed",
+        )
     if dest.exists() and not _ours(dest):
         return ui.div(
             f"{dest} exists and was not saved by this page; choose another name.",
@@ -544,19 +552,32 @@ def _save_child(
 
 
 def _ours(path: Path) -> bool:
-    from forecast.commands.serve.whatif import SAVED_HEADER
-
+    """Whether ``path`` is a file this page saved (which it may replace)."""
     try:
         with path.open(encoding="utf-8") as f:
-            return f.readline().startswith(SAVED_HEADER)
+            return f.readline().startswith(whatif.SAVED_HEADER)
     except (OSError, UnicodeDecodeError):
         return False
 
 
 def write_report(scenario_path: Path, folder: Path, overrides: Mapping[str, Any]) -> tuple[int, str]:
-    """``forecast run SCENARIO --set ... --out FOLDER --quiet``: the full report of the
-    page's state, written by the run pipeline (atomically). Returns (exit code, errors)."""
+    """The full report of the page's state, as ``forecast run SCENARIO --set KEY=VALUE ...
+    --out FOLDER --quiet`` writes it (same pipeline: the folder appears complete or not at
+    all, with its Sensitivity section), and the manifest records that command.
 
+    Returns
+    -------
+    (int, str)
+        The exit code of ``forecast run`` and what it said on stderr.
+
+    Examples
+    --------
+    >>> write_report(bundled("deepseek"), Path("reports/x"), {"markets.developer_tools.cagr": 0.3})  # doctest: +SKIP
+    (0, '')
+    """
+    if any(v is None for v in overrides.values()):
+        # --set cannot remove a key either (TOML has no null)
+        return 2, "a signpost set back to unknown that the file marks observed cannot be said with --set"
     from forecast.analysis.tornado import report_frames
     from forecast.commands.run import RunOptions, run
 

@@ -139,7 +139,7 @@ def fan_svg(s: Scenario, markets: pd.DataFrame) -> str:
     """
     from forecast.outputs.figures import BAND50, BAND90, MEDIAN, STATED
 
-    w, h, pad_l, pad_r, pad_t, pad_b = 340, 190, 44, 10, 22, 22
+    w, h, pad_l, pad_r, pad_t, pad_b = 340, 190, 44, 18, 22, 22
     n = len(s.markets)
     ncols = 2 if n > 1 else 1
     panels = []
@@ -168,7 +168,7 @@ def fan_svg(s: Scenario, markets: pd.DataFrame) -> str:
             v = top * k / 4
             parts.append(
                 f'<line x1="{pad_l}" x2="{w - pad_r}" y1="{py(v):.1f}" y2="{py(v):.1f}" stroke="#e0e0e0"/>'
-                f'<text x="{pad_l - 4}" y="{py(v) + 3:.1f}" font-size="9" text-anchor="end">{_tick(v)}</text>'
+                f'<text x="{pad_l - 4}" y="{py(v) + 3:.1f}" font-size="10" text-anchor="end">{_tick(v)}</text>'
             )
         parts.append(band("q05", "q95", BAND90))
         parts.append(band("q25", "q75", BAND50))
@@ -185,9 +185,9 @@ def fan_svg(s: Scenario, markets: pd.DataFrame) -> str:
                     f"<title>stated {v:g} in {y}</title></polygon>"
                 )
         for y in years:
-            parts.append(f'<text x="{px(y):.1f}" y="{h - 6}" font-size="9" text-anchor="middle">{y}</text>')
+            parts.append(f'<text x="{px(y):.1f}" y="{h - 6}" font-size="10" text-anchor="middle">{y}</text>')
         parts.append(
-            f'<text x="10" y="{(pad_t + h - pad_b) / 2:.0f}" font-size="9" text-anchor="middle" '
+            f'<text x="10" y="{(pad_t + h - pad_b) / 2:.0f}" font-size="10" text-anchor="middle" '
             f'transform="rotate(-90 10 {(pad_t + h - pad_b) / 2:.0f})">{html.escape(m.unit)}</text></g>'
         )
         panels.append("".join(parts))
