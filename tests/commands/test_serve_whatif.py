@@ -142,3 +142,44 @@ def test_docstring_examples() -> None:
 
     result = doctest.testmod(whatif, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0 and result.attempted > 0
+
+
+def test_a_new_centre_keeps_the_spread_of_every_form(tmp_path: Path) -> None:
+    ev = forecast.load(forecast.bundled("ev-charging"))
+    cs = {c.key: c for c in whatif.controls(ev)}
+    for key, x in [
+        ("markets.public_dc_fast.cagr", 0.30),  # { low, high }, growth
+        ("markets.fleet_depot.projection", 5.0),  # { year, low, high }, positive
+        ("correlation.common_factor", 0.5),  # { low, high }, unit
+    ]:
+        c = cs[key]
+        before = forecast.scenario.Quantity(**{k: v for k, v in c.form.items() if k != "year"})  # type: ignore[union-attr]
+        value = whatif.to_override(c, x)
+        after = forecast.scenario.Quantity(**{k: v for k, v in value.items() if k != "year"})
+        b, a = before.canonical(c.domain), after.canonical(c.domain)  # type: ignore[arg-type]
+        assert float(a.quantile(0.5)) == pytest.approx(x, rel=1e-5)  # the new centre
+        assert a.b == pytest.approx(b.b, rel=1e-4)  # the same spread
+        changed = ev.with_overrides({key: value})  # accepted: a driver still has its uncertainty
+        if key.endswith("projection"):
+            assert changed.market("fleet_depot").projection.year == 2030  # type: ignore[union-attr]
+    # a centre outside the domain stays a number, so validation says what validate says
+    assert whatif.to_override(cs["markets.public_dc_fast.size"], -1.0) == -1.0
+
+
+def test_a_saved_child_of_interval_inputs_resolves_the_same(tmp_path: Path) -> None:
+    ev = forecast.load(forecast.bundled("ev-charging"))
+    cs = whatif.controls(ev)
+    edits = {
+        "markets.public_dc_fast.cagr": 0.3,
+        "markets.fleet_depot.projection": 5.0,
+        "correlation.common_factor": 0.5,
+    }
+    overrides = whatif.overrides_for(cs, edits)
+    dest = tmp_path / "ev-what-if.toml"
+    dest.write_text(
+        whatif.child_toml(forecast.bundled("ev-charging"), dest, ev, overrides, cs), encoding="utf-8"
+    )
+    assert _numbers(forecast.load(dest).raw) == _numbers(ev.with_overrides(overrides).raw)
+    from forecast.commands.common import parse_sets
+
+    assert parse_sets(whatif.set_items(overrides)) == overrides

@@ -181,7 +181,11 @@ def create_app(path: Path, base: Scenario, first: View, worker: Worker, workdir:
             overrides, empty = edits()
             found: dict[str, list[str]] = {k: [f"{k}: enter a number"] for k in empty}
             try:
-                scenario = base.with_overrides(overrides, origin="page") if overrides else base
+                scenario = (
+                    base.with_overrides(whatif.overrides_for(cs, overrides), origin="page")
+                    if overrides
+                    else base
+                )
             except ScenarioError as e:
                 by_key, rest = whatif.place_problems(e.problems, cs)
                 for k, texts in by_key.items():
@@ -474,13 +478,13 @@ def create_app(path: Path, base: Scenario, first: View, worker: Worker, workdir:
                 )
                 return
             dest = (workdir / input.save_path().strip()).resolve()
-            message.set(_save_child(path, dest, base, view().overrides, cs))
+            message.set(_save_child(path, dest, base, whatif.overrides_for(cs, view().overrides), cs))
 
         @reactive.effect
         @reactive.event(input.report)
         def _report() -> None:
             folder = (workdir / input.report_dir().strip()).resolve()
-            overrides = view().overrides
+            overrides = whatif.overrides_for(cs, view().overrides)
             message.set(ui.div(f"Writing the report to {folder}…", id="report-running"))
             spawn(_report_job(folder, overrides))
 

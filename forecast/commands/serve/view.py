@@ -90,7 +90,7 @@ class View:
     """One simulated state, ready to show: tables and the fan chart as PNG."""
 
     scenario: Scenario
-    overrides: dict[str, Any]
+    overrides: dict[str, Any]  # the page's changes: {key: new centre}
     markets: pd.DataFrame
     outcomes: pd.DataFrame
     predictions: pd.DataFrame

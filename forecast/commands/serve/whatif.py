@@ -64,6 +64,10 @@ class Control:
         Where the number comes from (empty for an assumption without a source).
     step : float or None
         Step of the field's arrows.
+    form : mapping or None
+        The input as the file writes it (``{ low, high }``, ...), without its source.
+    domain : str
+        What values it takes (``positive``, ``unit``, ``growth``), for :func:`to_override`.
     """
 
     key: str
@@ -74,6 +78,8 @@ class Control:
     stated: str = ""
     source: str = ""
     step: float | None = None
+    form: Mapping[str, Any] | None = None
+    domain: str = ""
 
     @property
     def input_id(self) -> str:
@@ -109,16 +115,90 @@ def _quantity(
         stated=q.canonical(domain).describe(unit),
         source=q.source or "",
         step=step,
+        form=q.model_dump(exclude_none=True, exclude={"source", "note"}),
+        domain=domain,
     )
+
+
+def to_override(c: Control, x: Any) -> Any:
+    """The value :meth:`Scenario.with_overrides` gets when the page sets ``c`` to ``x``.
+
+    The page moves an input's centre and keeps its spread, whatever its form: a bare
+    number for a value or a ``{ median, sigma }`` input (which ``--set`` re-centres), and
+    for any other form the same form moved so that its median is ``x``, which ``--set``
+    would take as a complete form. A centre outside the input's domain stays a bare
+    number, so the message is the one ``forecast validate`` gives for that number.
+
+    Examples
+    --------
+    >>> c = Control("k", "g", "l", "number", 0.25, form={"low": 0.15, "high": 0.35}, domain="growth")
+    >>> to_override(c, 0.30)
+    {'low': 0.199846, 'high': 0.408514}
+    """
+    form = dict(c.form or {})
+    if c.kind != "number" or not form or x is None:
+        return x
+    # a projection's year goes along: a bare number over it would lose the year
+    # (merge_quantity replaces a table with a complete form)
+    keep = {k: form.pop(k) for k in ("year",) if k in form}
+    if "value" in form:
+        return {**keep, "value": x} if keep else x
+    if form.keys() == {"median", "sigma"}:
+        return {**keep, "median": x} if keep else x
+    from forecast.scenario.inputs import Canonical, Family
+
+    canon = Quantity(**form).canonical(c.domain)  # type: ignore[arg-type]
+    if canon.family == Family.UNIFORM:
+        shift = float(x) - (canon.a + canon.b) / 2
+        return {**keep, **form, "low": _sig6(canon.a + shift), "high": _sig6(canon.b + shift)}
+    if "mean" in form:
+        return {**keep, **form, "mean": x}
+    if "median" in form:
+        return {**keep, **form, "median": x}
+    centre = _link(canon.family, float(x))
+    if centre is None:
+        return {**keep, "value": x} if keep else x
+    low, high = Canonical(canon.family, centre, canon.b).quantile([0.05, 0.95])
+    return {**keep, **form, "low": _sig6(float(low)), "high": _sig6(float(high))}
+
+
+def overrides_for(cs: Sequence[Control], edits: Mapping[str, Any]) -> dict[str, Any]:
+    """The page's new centres (``{key: number}``) as :meth:`Scenario.with_overrides` takes them.
+
+    Examples
+    --------
+    >>> import forecast
+    >>> s = forecast.load(forecast.bundled("deepseek"))
+    >>> overrides_for(controls(s), {"markets.developer_tools.cagr": 0.3})
+    {'markets.developer_tools.cagr': 0.3}
+    """
+    by_key = {c.key: c for c in cs}
+    return {k: to_override(by_key[k], v) for k, v in edits.items()}
+
+
+def _link(family: Any, x: float) -> float | None:
+    """The normal-scale centre whose transform is ``x``; None outside the family's range."""
+    from forecast.scenario.inputs import Family
+
+    if family == Family.LOGNORMAL:
+        return math.log(x) if x > 0 else None
+    if family == Family.LOGITNORMAL:
+        return math.log(x / (1 - x)) if 0 < x < 1 else None
+    if family == Family.GROWTH:
+        return math.log1p(x) if x > -1 else None
+    return x
+
+
+def _sig6(x: float) -> float:
+    return float(f"{x:.6g}")
 
 
 def controls(s: Scenario) -> list[Control]:
     """The inputs of ``s`` the page shows, grouped in the order of the file.
 
     A market shows its size and CAGR centres, or its projection when it has no CAGR.
-    A bare number over a ``{ median, sigma }`` input moves its median and keeps its
-    spread; over any other form it becomes an exactly known value (the ``--set``
-    rules, see :func:`forecast.scenario.merging.merge_quantity`).
+    Each field shows the centre (median) of its input; :func:`to_override` turns a new
+    centre into an override that keeps the input's spread.
 
     Examples
     --------
@@ -267,14 +347,23 @@ def set_items(overrides: Mapping[str, Any]) -> list[str]:
     --------
     >>> set_items({"markets.developer_tools.cagr": 0.3, "signposts.s.observed": True})
     ['markets.developer_tools.cagr=0.3', 'signposts.s.observed=true']
+    >>> set_items({"correlation.common_factor": {"low": 0.4, "high": 0.9}})
+    ['correlation.common_factor={ low = 0.4, high = 0.9 }']
     """
     return [f"{k}={_toml_value(v)}" for k, v in overrides.items()]
 
 
 def _toml_value(v: Any) -> str:
+    if isinstance(v, Mapping):
+        return _inline(v)
     import tomli_w
 
     return tomli_w.dumps({"v": v}).strip().removeprefix("v = ")
+
+
+def _inline(table: Mapping[str, Any]) -> str:
+    """A flat table as a TOML inline table: ``{ low = 0.2, high = 0.4 }``."""
+    return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in table.items()) + " }"
 
 
 def _was(c: Control) -> str:
@@ -323,12 +412,13 @@ def child_toml(
                 )
                 continue
             line = f"{parts[-1]} = {_toml_value(value)}  # {_was(c)}"
+        elif isinstance(value, Mapping):
+            # a complete form: it replaces the parent's, as with --set
+            line = f"{parts[-1]} = {_inline({**value, 'source': _was(c)})}"
         else:
             old = _lookup(raw, parts)
             form = "median" if isinstance(old, dict) and "median" in old and "sigma" in old else "value"
-            table = {form: value, "source": _was(c)}
-            inner = ", ".join(f"{k} = {_toml_value(v)}" for k, v in table.items())
-            line = f"{parts[-1]} = {{ {inner} }}"
+            line = f"{parts[-1]} = {_inline({form: value, 'source': _was(c)})}"
         if parts[0] == "markets":
             items.setdefault(("markets", parts[1]), []).append(line)
         elif parts[0] == "signposts":
