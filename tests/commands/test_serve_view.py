@@ -65,3 +65,12 @@ def test_the_worker_runs_jobs_one_at_a_time_in_order() -> None:
     assert asyncio.run(main()) == [0, 1, 4, 9, 16]
     assert [i for i, _ in seen] == [0, 1, 2, 3, 4]
     assert {name for _, name in seen} == {"forecast-serve-worker"}
+
+
+def test_docstring_examples() -> None:
+    import doctest
+
+    from forecast.commands.serve import view
+
+    result = doctest.testmod(view, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0 and result.attempted > 0

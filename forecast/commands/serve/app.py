@@ -65,7 +65,29 @@ def _rows(df: pd.DataFrame) -> list[Any]:
 
 
 def create_app(path: Path, base: Scenario, first: View, worker: Worker, workdir: Path) -> Any:
-    """The Shiny app for the scenario at ``path`` (already simulated as ``first``)."""
+    """The Shiny app for the scenario at ``path``.
+
+    Parameters
+    ----------
+    path : Path
+        The served file: saved what-ifs extend it, reports run it with ``--set``.
+    base : Scenario
+        The scenario loaded from ``path``.
+    first : View
+        ``base`` already simulated: every new page opens on it.
+    worker : Worker
+        The thread that runs simulations and reports, shared by all pages.
+    workdir : Path
+        Where relative save and report paths are written.
+
+    Returns
+    -------
+    shiny.App
+
+    Examples
+    --------
+    >>> app = create_app(path, base, compute(base, {}), Worker(), Path.cwd())  # doctest: +SKIP
+    """
     from shiny import App, reactive, render, ui
 
     cs = whatif.controls(base)
@@ -512,7 +534,13 @@ def create_app(path: Path, base: Scenario, first: View, worker: Worker, workdir:
 def _save_child(
     parent: Path, dest: Path, base: Scenario, overrides: Mapping[str, Any], cs: Sequence[Any]
 ) -> Any:
-    """Write the child file and check it as ``forecast validate`` would; a message for the page."""
+    """Write the child file and check it as ``forecast validate`` would.
+
+    Returns the message the page shows: the path and "validate: ok", or why nothing
+    was written (nothing changed, the served file itself, a file this page did not
+    write, a change a child file cannot say). The file is written to a temporary
+    name and renamed, so a failed save leaves no half-written file.
+    """
     from shiny import ui
 
     from forecast.scenario import load

@@ -87,7 +87,8 @@ def _resolve(fut: asyncio.Future[Any], result: Any, error: BaseException | None)
 
 @dataclass(eq=False)  # compared by identity: a reactive value compares old and new
 class View:
-    """One simulated state, ready to show: tables and the fan chart as PNG."""
+    """One simulated state, ready to show: the tables of :class:`Forecast` and the fan chart
+    (inline SVG); ``warnings`` are the sampler's convergence warnings when NUTS ran."""
 
     scenario: Scenario
     overrides: dict[str, Any]  # the page's changes: {key: new centre}
@@ -103,12 +104,30 @@ class View:
 
 
 def needs_nuts(s: Scenario) -> bool:
-    """Whether simulating ``s`` runs NUTS (evidence or an observed signpost)."""
+    """Whether simulating ``s`` runs NUTS (evidence or an observed signpost).
+
+    Examples
+    --------
+    >>> import forecast
+    >>> needs_nuts(forecast.load(forecast.bundled("deepseek-update")))
+    True
+    """
     return s.has_evidence
 
 
 def compute(s: Scenario, overrides: dict[str, Any]) -> View:
-    """Simulate ``s`` exactly as ``forecast run`` does and prepare what the page shows."""
+    """Simulate ``s`` exactly as ``forecast run`` does and prepare what the page shows.
+
+    Same scenario and seed, same draws: the page's numbers are those of ``forecast run``
+    with the page's changes as ``--set``. ``overrides`` (the page's changes) is kept
+    with the result, so the page knows which state it shows.
+
+    Examples
+    --------
+    >>> import forecast
+    >>> compute(forecast.load(forecast.bundled("deepseek")), {}).method  # doctest: +SKIP
+    'forward'
+    """
     import forecast
 
     t0 = time.perf_counter()
