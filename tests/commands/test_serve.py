@@ -277,6 +277,7 @@ def test_outcome_probabilities_keep_summing_to_one(page: Any) -> None:
     )
 
 
+@pytest.mark.slow  # three simulations, two of them NUTS (~1-5 min on two busy cores)
 def test_a_signpost_moves_the_odds_to_the_reports_if_observed_numbers_and_saves(
     page: Any, server: dict[str, Any], tmp_path: Path
 ) -> None:
