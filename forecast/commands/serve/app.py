@@ -499,12 +499,30 @@ def create_app(path: Path, base: Scenario, first: View, worker: Worker, workdir:
                     )
                 )
                 return
+            if running() is not None:
+                message.set(
+                    ui.div(
+                        "An update is still running: save when it is done (the page saves what it shows).",
+                        class_="fc-problem",
+                        id="save-failed",
+                    )
+                )
+                return
             dest = (workdir / input.save_path().strip()).resolve()
             message.set(_save_child(path, dest, base, whatif.overrides_for(cs, view().overrides), cs))
 
         @reactive.effect
         @reactive.event(input.report)
         def _report() -> None:
+            if running() is not None or problems() or other():
+                message.set(
+                    ui.div(
+                        "Wait for a valid, finished update: the report is of what the page shows.",
+                        class_="fc-problem",
+                        id="report-failed",
+                    )
+                )
+                return
             folder = (workdir / input.report_dir().strip()).resolve()
             overrides = whatif.overrides_for(cs, view().overrides)
             message.set(ui.div(f"Writing the report to {folder}…", id="report-running"))
