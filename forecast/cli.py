@@ -413,6 +413,58 @@ def _add_track_record(subparsers: Subparsers) -> None:
     p.set_defaults(func=cmd_score)
 
 
+# --- serve ----------------------------------------------------------------------
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the what-if page of a scenario until Ctrl-C (see :mod:`forecast.commands.serve`).
+
+    Returns
+    -------
+    int
+        0 stopped with Ctrl-C, 2 bad scenario or a port in use.
+
+    Examples
+    --------
+    >>> cmd_serve(build_parser().parse_args(["serve", "no-such-file.toml"]))  # stderr: the problem
+    2
+    """
+    from forecast.commands.serve import serve
+
+    return serve(args.scenario, host=args.host, port=args.port)
+
+
+def _add_serve(subparsers: Subparsers) -> None:
+    p = subparsers.add_parser(
+        "serve",
+        help="a what-if page in the browser: move inputs, watch the forecast follow",
+        description=(
+            "Serve a local web page with the scenario's headline numbers and a field for every "
+            "input a strategist would move; a changed field re-simulates. 'Save as scenario' writes "
+            "a child file that extends SCENARIO; 'Report' writes the full report of the page's state. "
+            "Without SCENARIO, serves the bundled DeepSeek scenario. Ctrl-C stops it."
+        ),
+        epilog="Exit codes: 0 stopped, 2 bad scenario or port in use.",
+    )
+    p.add_argument(
+        "scenario",
+        nargs="?",
+        type=Path,
+        metavar="SCENARIO",
+        help="scenario .toml file (default: bundled deepseek)",
+    )
+    p.add_argument(
+        "--port", type=int, default=8765, metavar="N", help="port (default 8765; 0 picks a free one)"
+    )
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        metavar="H",
+        help="address to listen on (default 127.0.0.1, this machine only)",
+    )
+    p.set_defaults(func=cmd_serve)
+
+
 # --- the parser and the entry point ---------------------------------------------
 
 _COMMANDS: tuple[Callable[[Subparsers], None], ...] = (
@@ -421,6 +473,7 @@ _COMMANDS: tuple[Callable[[Subparsers], None], ...] = (
     _add_run,
     _add_compare,
     _add_track_record,
+    _add_serve,
 )
 
 

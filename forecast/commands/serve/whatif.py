@@ -1,0 +1,456 @@
+"""The what-if page's inputs, independent of the web framework.
+
+:func:`controls` lists the inputs of a scenario a strategist would move in a
+meeting (each market's size and CAGR or projection centre, each outcome's stated
+probability, the assessment confidence, each signpost's observed state, the
+common-factor strength, the draws and the seed), each with its dotted key path,
+the value the file states and its source. The page turns the controls that differ
+from the file into an overrides mapping, and :meth:`Scenario.with_overrides`
+applies it with the same rules as ``forecast run --set``.
+
+:func:`child_toml` writes those overrides as a scenario file that ``extends`` the
+served one, so ``forecast run`` of the saved file reproduces what the page showed.
+
+Examples
+--------
+>>> import forecast
+>>> s = forecast.load(forecast.bundled("deepseek"))
+>>> c = next(c for c in controls(s) if c.key == "markets.developer_tools.cagr")
+>>> c.value, c.group
+(0.47, 'Markets: Developer Tools')
+>>> rebalance({"a": 0.4, "b": 0.35, "c": 0.25}, "a", 0.5)
+{'a': 0.5, 'b': 0.2917, 'c': 0.2083}
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from forecast.errors import Problem, ScenarioError
+from forecast.scenario import Quantity, Scenario
+
+Kind = Literal["number", "integer", "observed"]
+
+#: the first line of a file written by "Save as scenario": such a file may be replaced
+SAVED_HEADER = "# A what-if saved by `forecast serve`"
+#: observed states of a signpost, as the page names them
+OBSERVED = {"unknown": None, "true": True, "false": False}
+
+
+@dataclass(frozen=True)
+class Control:
+    """One input on the page.
+
+    Attributes
+    ----------
+    key : str
+        Dotted key path, as in ``--set`` and error messages.
+    group : str
+        Heading it is shown under (the file's sections, in the file's order).
+    label : str
+    kind : {"number", "integer", "observed"}
+    value : float, int, bool or None
+        What the served file states (the centre of an uncertain input).
+    stated : str
+        How the file states it (``lognormal, 90% in [2.63, 3.654] USD bn``).
+    source : str
+        Where the number comes from (empty for an assumption without a source).
+    step : float or None
+        Step of the field's arrows.
+    form : mapping or None
+        The input as the file writes it (``{ low, high }``, ...), without its source.
+    domain : str
+        What values it takes (``positive``, ``unit``, ``growth``), for :func:`to_override`.
+    """
+
+    key: str
+    group: str
+    label: str
+    kind: Kind
+    value: float | int | bool | None
+    stated: str = ""
+    source: str = ""
+    step: float | None = None
+    form: Mapping[str, Any] | None = None
+    domain: str = ""
+
+    @property
+    def input_id(self) -> str:
+        """An HTML-safe id for the field: the key with every other character as ``_``."""
+        return "in_" + "".join(ch if ch.isalnum() else "_" for ch in self.key)
+
+    def changed(self, value: Any) -> bool:
+        """Whether ``value`` (from the page) differs from the file's."""
+        if self.kind == "observed" or value is None or self.value is None:
+            return value != self.value
+        return not math.isclose(float(value), float(self.value), rel_tol=1e-12, abs_tol=1e-12)
+
+
+def _centre(q: Quantity, domain: Any) -> float:
+    """The number a bare override replaces: the value or median as written, else the
+    distribution's median rounded to 4 significant figures."""
+    if q.value is not None:
+        return q.value
+    if q.median is not None and q.sigma is not None:
+        return q.median
+    return float(f"{float(q.canonical(domain).quantile(0.5)):.4g}")
+
+
+def _quantity(
+    key: str, group: str, label: str, q: Quantity, domain: Any, unit: str = "", step: float = 0.01
+) -> Control:
+    return Control(
+        key=key,
+        group=group,
+        label=label,
+        kind="number",
+        value=_centre(q, domain),
+        stated=q.canonical(domain).describe(unit),
+        source=q.source or "",
+        step=step,
+        form=q.model_dump(exclude_none=True, exclude={"source", "note"}),
+        domain=domain,
+    )
+
+
+def to_override(c: Control, x: Any) -> Any:
+    """The value :meth:`Scenario.with_overrides` gets when the page sets ``c`` to ``x``.
+
+    The page moves an input's centre and keeps its spread, whatever its form: a bare
+    number for a value or a ``{ median, sigma }`` input (which ``--set`` re-centres), and
+    for any other form the same form moved so that its median is ``x``, which ``--set``
+    would take as a complete form. A centre outside the input's domain stays a bare
+    number, so the message is the one ``forecast validate`` gives for that number.
+
+    Examples
+    --------
+    >>> c = Control("k", "g", "l", "number", 0.25, form={"low": 0.15, "high": 0.35}, domain="growth")
+    >>> to_override(c, 0.30)
+    {'low': 0.199846, 'high': 0.408514}
+    """
+    form = dict(c.form or {})
+    if c.kind != "number" or not form or x is None:
+        return x
+    # a projection's year goes along: a bare number over it would lose the year
+    # (merge_quantity replaces a table with a complete form)
+    keep = {k: form.pop(k) for k in ("year",) if k in form}
+    if "value" in form:
+        return {**keep, "value": x} if keep else x
+    if form.keys() == {"median", "sigma"}:
+        return {**keep, "median": x} if keep else x
+    from forecast.scenario.inputs import Canonical, Family
+
+    canon = Quantity(**form).canonical(c.domain)  # type: ignore[arg-type]
+    if canon.family == Family.UNIFORM:
+        shift = float(x) - (canon.a + canon.b) / 2
+        return {**keep, **form, "low": _sig6(canon.a + shift), "high": _sig6(canon.b + shift)}
+    if "mean" in form:
+        return {**keep, **form, "mean": x}
+    if "median" in form:
+        return {**keep, **form, "median": x}
+    centre = _link(canon.family, float(x))
+    if centre is None:
+        return {**keep, "value": x} if keep else x
+    low, high = Canonical(canon.family, centre, canon.b).quantile([0.05, 0.95])
+    return {**keep, **form, "low": _sig6(float(low)), "high": _sig6(float(high))}
+
+
+def overrides_for(cs: Sequence[Control], edits: Mapping[str, Any]) -> dict[str, Any]:
+    """The page's new centres (``{key: number}``) as :meth:`Scenario.with_overrides` takes them.
+
+    Examples
+    --------
+    >>> import forecast
+    >>> s = forecast.load(forecast.bundled("deepseek"))
+    >>> overrides_for(controls(s), {"markets.developer_tools.cagr": 0.3})
+    {'markets.developer_tools.cagr': 0.3}
+    """
+    by_key = {c.key: c for c in cs}
+    return {k: to_override(by_key[k], v) for k, v in edits.items()}
+
+
+def _link(family: Any, x: float) -> float | None:
+    """The normal-scale centre whose transform is ``x``; None outside the family's range."""
+    from forecast.scenario.inputs import Family
+
+    if family == Family.LOGNORMAL:
+        return math.log(x) if x > 0 else None
+    if family == Family.LOGITNORMAL:
+        return math.log(x / (1 - x)) if 0 < x < 1 else None
+    if family == Family.GROWTH:
+        return math.log1p(x) if x > -1 else None
+    return x
+
+
+def _sig6(x: float) -> float:
+    return float(f"{x:.6g}")
+
+
+def controls(s: Scenario) -> list[Control]:
+    """The inputs of ``s`` the page shows, grouped in the order of the file.
+
+    A market shows its size and CAGR centres, or its projection when it has no CAGR.
+    Each field shows the centre (median) of its input; :func:`to_override` turns a new
+    centre into an override that keeps the input's spread.
+
+    Examples
+    --------
+    >>> import forecast
+    >>> [c.key for c in controls(forecast.load(forecast.bundled("deepseek")))][:3]
+    ['simulation.draws', 'simulation.seed', 'correlation.common_factor']
+    """
+    groups: dict[str, list[Control]] = {"simulation": [], "correlation": [], "markets": []}
+    groups["simulation"] += [
+        Control("simulation.draws", "Simulation", "Draws", "integer", s.simulation.draws, step=1000),
+        Control("simulation.seed", "Simulation", "Random seed", "integer", s.simulation.seed, step=1),
+    ]
+    groups["correlation"].append(
+        _quantity(
+            "correlation.common_factor",
+            "Correlation",
+            "Common-factor strength (share of growth variance all markets share, 0-1)",
+            s.correlation.common_factor,
+            "unit",
+        )
+    )
+    for m in s.markets:
+        g, k = f"Markets: {m.label}", f"markets.{m.id}"
+        groups["markets"].append(
+            _quantity(f"{k}.size", g, f"Size in {m.base_year} ({m.unit})", m.size, "positive", m.unit, 0.1)
+        )
+        if m.cagr is not None:
+            groups["markets"].append(_quantity(f"{k}.cagr", g, "CAGR (0.30 = 30% a year)", m.cagr, "growth"))
+        elif m.projection is not None:
+            groups["markets"].append(
+                _quantity(
+                    f"{k}.projection",
+                    g,
+                    f"Projection for {m.projection.year} ({m.unit})",
+                    m.projection,
+                    "positive",
+                    m.unit,
+                    0.1,
+                )
+            )
+    if s.assessment:
+        a = s.assessment
+        items = [
+            dataclasses.replace(
+                _quantity("assessment.confidence", "Assessment", "Confidence (cases the judgment is worth)",
+                          a.confidence, "positive", step=1.0),
+                kind="number",
+            )
+        ]  # fmt: skip
+        for o in a.outcomes:
+            items.append(
+                _quantity(
+                    f"assessment.outcomes.{o.id}.probability",
+                    "Assessment",
+                    f"P({o.label})",
+                    o.probability,
+                    "unit",
+                )
+            )
+        groups["assessment"] = items
+    if s.signposts:
+        groups["signposts"] = [
+            Control(
+                f"signposts.{sp.id}.observed",
+                "Signposts",
+                sp.statement,
+                "observed",
+                sp.observed,
+                stated=_plain(sp.observed),
+                source=sp.source or "",
+            )
+            for sp in s.signposts
+        ]
+    # the file's order of sections (raw keeps the order they were read in)
+    order = [k for k in s.raw if k in groups] + [k for k in groups if k not in s.raw]
+    return [c for k in order for c in groups[k]]
+
+
+def outcome_keys(cs: Sequence[Control]) -> list[str]:
+    """The keys of the outcome probabilities, in order."""
+    return [c.key for c in cs if c.key.startswith("assessment.outcomes.")]
+
+
+def rebalance(probs: Mapping[str, float], changed: str, value: float, digits: int = 4) -> dict[str, float]:
+    """Set ``probs[changed] = value`` and scale the others so that all sum to 1.
+
+    The others keep their proportions, rounded to ``digits`` decimals; the largest
+    takes the rounding remainder, so the sum is 1 to the last digit shown.
+    A value outside (0, 1) is set alone: the page then shows why it is refused.
+
+    Examples
+    --------
+    >>> rebalance({"a": 0.4, "b": 0.35, "c": 0.25}, "b", 0.45)
+    {'a': 0.3385, 'b': 0.45, 'c': 0.2115}
+    """
+    out = dict(probs)
+    out[changed] = value
+    others = [k for k in probs if k != changed]
+    if not others or not (0 < value < 1):
+        return out
+    rest = 1.0 - value
+    total = sum(max(probs[k], 0.0) for k in others)
+    for k in others:
+        share = max(probs[k], 0.0) / total if total > 0 else 1 / len(others)
+        out[k] = round(rest * share, digits)
+    largest = max(others, key=lambda k: out[k])
+    out[largest] = round(rest - sum(out[k] for k in others if k != largest), digits)
+    return out
+
+
+def problem_text(p: Problem) -> str:
+    """A problem as ``forecast validate`` prints it, without the file name.
+
+    Examples
+    --------
+    >>> problem_text(Problem("a.toml", "markets.x.size", "must be > 0", -1))
+    'markets.x.size: must be > 0 (got -1)'
+    """
+    text = str(dataclasses.replace(p, file="-"))
+    return text.removeprefix("-: ")
+
+
+def place_problems(
+    problems: Sequence[Problem], cs: Sequence[Control]
+) -> tuple[dict[str, list[str]], list[str]]:
+    """Problems by the key of the control they belong to, and the rest.
+
+    A problem belongs to a control when its path is the control's key or inside it
+    (``markets.x.size`` or ``markets.x.size.median``).
+    """
+    by_key: dict[str, list[str]] = {}
+    rest: list[str] = []
+    for p in problems:
+        owner = next((c.key for c in cs if p.path == c.key or p.path.startswith(c.key + ".")), None)
+        if owner is None:
+            rest.append(problem_text(p))
+        else:
+            by_key.setdefault(owner, []).append(problem_text(p))
+    return by_key, rest
+
+
+def set_items(overrides: Mapping[str, Any]) -> list[str]:
+    """Overrides as ``forecast run --set`` arguments (VALUE is TOML).
+
+    Examples
+    --------
+    >>> set_items({"markets.developer_tools.cagr": 0.3, "signposts.s.observed": True})
+    ['markets.developer_tools.cagr=0.3', 'signposts.s.observed=true']
+    >>> set_items({"correlation.common_factor": {"low": 0.4, "high": 0.9}})
+    ['correlation.common_factor={ low = 0.4, high = 0.9 }']
+    """
+    return [f"{k}={_toml_value(v)}" for k, v in overrides.items()]
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, Mapping):
+        return _inline(v)
+    import tomli_w
+
+    return tomli_w.dumps({"v": v}).strip().removeprefix("v = ")
+
+
+def _inline(table: Mapping[str, Any]) -> str:
+    """A flat table as a TOML inline table: ``{ low = 0.2, high = 0.4 }``."""
+    return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in table.items()) + " }"
+
+
+def _was(c: Control) -> str:
+    was = _plain(c.value) if c.stated in ("", _plain(c.value)) else f"{_plain(c.value)}, {c.stated}"
+    return f"assumption: what-if (was: {was}{'; ' + c.source if c.source else ''})"
+
+
+def child_toml(
+    parent: Path, dest: Path, base: Scenario, overrides: Mapping[str, Any], cs: Sequence[Control]
+) -> str:
+    """A scenario file that ``extends`` ``parent`` with ``overrides`` (only those keys).
+
+    Each changed input says ``assumption: what-if (was: ...)``: in its ``source`` for
+    an input that has one, in a comment for a setting (draws, seed, a signpost's
+    observed state). A number over a ``{ median, sigma }`` input is written as a new
+    median, over any other form as a value, which is what ``--set`` does with it, so
+    the file and the page give the same numbers.
+
+    Raises :class:`ScenarioError` when an override cannot be said in a child file
+    (a signpost set back to unknown that the parent marks observed: TOML has no null).
+    """
+    by_key = {c.key: c for c in cs}
+    rel = os.path.relpath(Path(parent).resolve(), Path(dest).resolve().parent)
+    lines = [
+        SAVED_HEADER + f" on {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC.",
+        f"# Only the inputs changed on the page; everything else comes from {Path(parent).name}.",
+        "",
+        f"extends = {_toml_value(Path(rel).as_posix())}",
+    ]
+    tables: dict[str, list[str]] = {}
+    items: dict[tuple[str, str], list[str]] = {}
+    problems: list[Problem] = []
+    raw = base.raw
+    for key, value in overrides.items():
+        c = by_key[key]
+        parts = key.split(".")
+        if c.kind == "observed" or c.kind == "integer":
+            if value is None:
+                problems.append(
+                    Problem(
+                        str(dest),
+                        key,
+                        "a child file cannot take back a key its parent sets (TOML has no null); "
+                        "edit the parent instead",
+                    )
+                )
+                continue
+            line = f"{parts[-1]} = {_toml_value(value)}  # {_was(c)}"
+        elif isinstance(value, Mapping):
+            # a complete form: it replaces the parent's, as with --set
+            line = f"{parts[-1]} = {_inline({**value, 'source': _was(c)})}"
+        else:
+            old = _lookup(raw, parts)
+            form = "median" if isinstance(old, dict) and "median" in old and "sigma" in old else "value"
+            line = f"{parts[-1]} = {_inline({form: value, 'source': _was(c)})}"
+        if parts[0] == "markets":
+            items.setdefault(("markets", parts[1]), []).append(line)
+        elif parts[0] == "signposts":
+            items.setdefault(("signposts", parts[1]), []).append(line)
+        elif parts[:2] == ["assessment", "outcomes"]:
+            items.setdefault(("assessment.outcomes", parts[2]), []).append(line)
+        else:
+            tables.setdefault(".".join(parts[:-1]), []).append(line)
+    if problems:
+        raise ScenarioError(problems)
+    for name, body in tables.items():
+        lines += ["", f"[{name}]", *body]
+    for (name, ident), body in items.items():
+        lines += ["", f"[[{name}]]", f"id = {_toml_value(ident)}", *body]
+    return "\n".join(lines) + "\n"
+
+
+def _plain(v: Any) -> str:
+    if v is None:
+        return "not observed"
+    if isinstance(v, bool):
+        return f"observed {str(v).lower()}"
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def _lookup(raw: Mapping[str, Any], parts: Sequence[str]) -> Any:
+    node: Any = raw
+    for part in parts:
+        if isinstance(node, list):
+            node = next((i for i in node if isinstance(i, dict) and i.get("id") == part), None)
+        elif isinstance(node, dict):
+            node = node.get(part)
+        else:
+            return None
+    return node

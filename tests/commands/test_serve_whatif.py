@@ -1,0 +1,185 @@
+"""The what-if page's inputs and saved files, without a browser (forecast.commands.whatif)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import forecast
+from forecast.commands.serve import whatif
+from forecast.errors import Problem, ScenarioError
+
+
+@pytest.fixture(scope="module")
+def seed() -> forecast.Scenario:
+    return forecast.load(forecast.bundled("deepseek"))
+
+
+def _numbers(x: Any) -> Any:
+    """A resolved scenario without its provenance text (what the model reads)."""
+    if isinstance(x, dict):
+        return {k: _numbers(v) for k, v in x.items() if k not in ("source", "note", "extends")}
+    if isinstance(x, list):
+        return [_numbers(v) for v in x]
+    return x
+
+
+def test_controls_cover_what_a_strategist_moves(seed: forecast.Scenario) -> None:
+    keys = [c.key for c in whatif.controls(seed)]
+    for m in seed.markets:
+        assert f"markets.{m.id}.size" in keys and f"markets.{m.id}.cagr" in keys
+    for o in seed.outcome_ids:
+        assert f"assessment.outcomes.{o}.probability" in keys
+    assert {"assessment.confidence", "correlation.common_factor", "simulation.draws"} <= set(keys)
+    assert "signposts.next_model_release.observed" in keys
+    # in the order of the file: [simulation], [correlation], markets, assessment, signposts
+    groups = list(dict.fromkeys(c.group for c in whatif.controls(seed)))
+    assert groups[:3] == ["Simulation", "Correlation", "Markets: Enterprise LLM APIs"]
+    assert groups[-2:] == ["Assessment", "Signposts"]
+
+
+def test_a_market_without_cagr_shows_its_projection(tmp_path: Path) -> None:
+    from tests.conftest import VALID_TOML, edit
+
+    text = edit(VALID_TOML, "cagr = 0.3\n", "projection = { year = 2027, value = 3.0 }\n")
+    path = tmp_path / "s.toml"
+    path.write_text(text, encoding="utf-8")
+    keys = [c.key for c in whatif.controls(forecast.load(path))]
+    assert "markets.gadgets.projection" in keys and "markets.gadgets.cagr" not in keys
+    assert "markets.widgets.cagr" in keys
+
+
+def test_every_control_centre_is_accepted_unchanged(seed: forecast.Scenario) -> None:
+    # setting each control to the value it shows is a valid scenario
+    for c in whatif.controls(seed):
+        seed.with_overrides({c.key: c.value})
+
+
+@pytest.mark.parametrize(
+    ("changed", "value", "expected"),
+    [
+        ("a", 0.5, {"a": 0.5, "b": 0.2917, "c": 0.2083}),
+        ("c", 0.1, {"a": 0.48, "b": 0.42, "c": 0.1}),
+        ("a", 1.2, {"a": 1.2, "b": 0.35, "c": 0.25}),  # refused later, not rescaled
+    ],
+)
+def test_rebalance_keeps_the_sum_at_one(changed: str, value: float, expected: dict[str, float]) -> None:
+    got = whatif.rebalance({"a": 0.4, "b": 0.35, "c": 0.25}, changed, value)
+    assert got == expected
+    if 0 < value < 1:
+        assert abs(sum(got.values()) - 1) < 1e-9
+
+
+def test_problems_sit_next_to_their_field(seed: forecast.Scenario) -> None:
+    cs = whatif.controls(seed)
+    with pytest.raises(ScenarioError) as e:
+        seed.with_overrides({"assessment.outcomes.independence.probability": 1.2})
+    by_key, rest = whatif.place_problems(e.value.problems, cs)
+    assert by_key == {
+        "assessment.outcomes.independence.probability": [
+            "assessment.outcomes.independence.probability: must be between 0 and 1 (got 1.2)"
+        ]
+    }
+    assert rest == ["assessment.outcomes: probabilities must sum to 1 (they sum to 1.8)"]
+    assert whatif.problem_text(Problem("x.toml", "a.b", "is bad", 3)) == "a.b: is bad (got 3)"
+
+
+OVERRIDES = {
+    "simulation.draws": 5000,
+    "correlation.common_factor": 0.7,
+    "markets.developer_tools.cagr": 0.3,
+    "markets.enterprise_llm_apis.size": 9.0,
+    "assessment.confidence": 10.0,
+    "assessment.outcomes.independence.probability": 0.5,
+    "assessment.outcomes.acquired.probability": 0.2917,
+    "assessment.outcomes.struggling.probability": 0.2083,
+    "signposts.next_model_release.observed": True,
+}
+
+
+def test_a_saved_child_resolves_to_the_overridden_scenario(seed: forecast.Scenario, tmp_path: Path) -> None:
+    cs = whatif.controls(seed)
+    dest = tmp_path / "sub" / "what-if.toml"
+    dest.parent.mkdir()
+    text = whatif.child_toml(forecast.bundled("deepseek"), dest, seed, OVERRIDES, cs)
+    dest.write_text(text, encoding="utf-8")
+    saved = forecast.load(dest)
+    assert _numbers(saved.raw) == _numbers(seed.with_overrides(OVERRIDES).raw)
+    # only the changed keys, each marked with its old value
+    assert text.count("assumption: what-if (was: ") == len(OVERRIDES)
+    assert "vertical_solutions" not in text and "projection" not in text
+    assert saved.market("developer_tools").cagr.source.startswith(  # type: ignore[union-attr]
+        "assumption: what-if (was: 0.47, "
+    )
+    assert saved.market("developer_tools").projection is None  # a new CAGR drops it, as --set does
+
+
+def test_set_items_are_what_forecast_run_parses() -> None:
+    from forecast.commands.common import parse_sets
+
+    items = whatif.set_items(OVERRIDES)
+    assert parse_sets(items) == OVERRIDES
+
+
+def test_a_signpost_set_back_to_unknown_cannot_be_saved(tmp_path: Path) -> None:
+    update = forecast.load(forecast.bundled("deepseek-update"))
+    cs = whatif.controls(update)
+    with pytest.raises(ScenarioError) as e:
+        whatif.child_toml(
+            forecast.bundled("deepseek-update"),
+            tmp_path / "w.toml",
+            update,
+            {"signposts.next_model_release.observed": None},
+            cs,
+        )
+    assert "TOML has no null" in str(e.value)
+
+
+def test_docstring_examples() -> None:
+    import doctest
+
+    result = doctest.testmod(whatif, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0 and result.attempted > 0
+
+
+def test_a_new_centre_keeps_the_spread_of_every_form(tmp_path: Path) -> None:
+    ev = forecast.load(forecast.bundled("ev-charging"))
+    cs = {c.key: c for c in whatif.controls(ev)}
+    for key, x in [
+        ("markets.public_dc_fast.cagr", 0.30),  # { low, high }, growth
+        ("markets.fleet_depot.projection", 5.0),  # { year, low, high }, positive
+        ("correlation.common_factor", 0.5),  # { low, high }, unit
+    ]:
+        c = cs[key]
+        before = forecast.scenario.Quantity(**{k: v for k, v in c.form.items() if k != "year"})  # type: ignore[union-attr]
+        value = whatif.to_override(c, x)
+        after = forecast.scenario.Quantity(**{k: v for k, v in value.items() if k != "year"})
+        b, a = before.canonical(c.domain), after.canonical(c.domain)  # type: ignore[arg-type]
+        assert float(a.quantile(0.5)) == pytest.approx(x, rel=1e-5)  # the new centre
+        assert a.b == pytest.approx(b.b, rel=1e-4)  # the same spread
+        changed = ev.with_overrides({key: value})  # accepted: a driver still has its uncertainty
+        if key.endswith("projection"):
+            assert changed.market("fleet_depot").projection.year == 2030  # type: ignore[union-attr]
+    # a centre outside the domain stays a number, so validation says what validate says
+    assert whatif.to_override(cs["markets.public_dc_fast.size"], -1.0) == -1.0
+
+
+def test_a_saved_child_of_interval_inputs_resolves_the_same(tmp_path: Path) -> None:
+    ev = forecast.load(forecast.bundled("ev-charging"))
+    cs = whatif.controls(ev)
+    edits = {
+        "markets.public_dc_fast.cagr": 0.3,
+        "markets.fleet_depot.projection": 5.0,
+        "correlation.common_factor": 0.5,
+    }
+    overrides = whatif.overrides_for(cs, edits)
+    dest = tmp_path / "ev-what-if.toml"
+    dest.write_text(
+        whatif.child_toml(forecast.bundled("ev-charging"), dest, ev, overrides, cs), encoding="utf-8"
+    )
+    assert _numbers(forecast.load(dest).raw) == _numbers(ev.with_overrides(overrides).raw)
+    from forecast.commands.common import parse_sets
+
+    assert parse_sets(whatif.set_items(overrides)) == overrides
