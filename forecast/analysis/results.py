@@ -16,11 +16,15 @@ import numpy as np
 import pandas as pd
 
 from forecast.engine import Computed, compute
+from forecast.engine.dataset import to_netcdf
 from forecast.engine.inference import check
 from forecast.scenario import Scenario
 
 if TYPE_CHECKING:
     import xarray as xr
+
+#: the groups :attr:`Forecast.draws` reads, by whether NUTS ran
+_GROUPS = {False: ("prior", "prior_predictive"), True: ("posterior", "posterior_predictive")}
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 MARKET_COLUMNS = ["market", "year", "mean", "sd", "q05", "q25", "q50", "q75", "q95"]
@@ -36,8 +40,10 @@ class Forecast(Computed):
     scenario : Scenario
         The (resolved) scenario simulated.
     data : xarray.DataTree
-        Groups ``prior`` (forward simulation) and, when evidence was used,
-        ``posterior``, ``sample_stats`` and ``observed_data``.
+        ArviZ's groups (see :mod:`forecast.engine.dataset`): ``prior`` and
+        ``prior_predictive``; when evidence was used also ``posterior``,
+        ``posterior_predictive``, ``sample_stats`` and ``observed_data``. ``arviz_stats``
+        and ``arviz_plots`` read it as they read a PyMC result.
     seed : int
     timings : dict
         Seconds spent compiling, simulating and sampling.
@@ -68,13 +74,33 @@ class Forecast(Computed):
 
     @property
     def draws(self) -> xr.Dataset:
-        """The draws the summaries read: the posterior if there is one, else the prior."""
-        group = "posterior" if self.conditioned else "prior"
-        return self.data[group].to_dataset()
+        """The draws the summaries read, in one Dataset: ``posterior`` and
+        ``posterior_predictive`` if NUTS ran, else ``prior`` and ``prior_predictive``."""
+        return self._merged(_GROUPS[self.conditioned])
+
+    @property
+    def prior_draws(self) -> xr.Dataset:
+        """The forward draws, before any evidence: ``prior`` and ``prior_predictive`` in
+        one Dataset (the same as :attr:`draws` when nothing was observed)."""
+        return self._merged(_GROUPS[False])
+
+    def _merged(self, groups: tuple[str, str]) -> xr.Dataset:
+        import xarray as xr
+
+        found = [self.data[g].to_dataset() for g in groups if g in self.data.children]
+        # the groups' attributes are the same apart from the inference library
+        return xr.merge(found, join="exact", compat="equals", combine_attrs="override")
+
+    def _variable(self, name: str) -> xr.DataArray:
+        """One variable of :attr:`draws`, read from its group (no merge)."""
+        for group in _GROUPS[self.conditioned]:
+            if group in self.data.children and name in self.data[group].data_vars:
+                return self.data[group][name]
+        raise KeyError(f"no variable {name!r} in the draws of {self.scenario.id}")
 
     @property
     def n_draws(self) -> int:
-        ds = self.draws
+        ds = self.data[_GROUPS[self.conditioned][0]]
         return int(ds.sizes["chain"] * ds.sizes["draw"])
 
     @property
@@ -87,14 +113,14 @@ class Forecast(Computed):
         return check(self.diagnostics)
 
     def values(self, name: str) -> np.ndarray:
-        """Draws of one variable, flattened to (draws, ...)."""
-        arr = self.draws[name].values
+        """Draws of one variable of :attr:`draws`, flattened to (draws, ...)."""
+        arr = self._variable(name).values
         return arr.reshape(-1, *arr.shape[2:])
 
     def _mcse(self, name: str, x: np.ndarray | None = None) -> np.ndarray:
         """MCSE of the mean of each element of ``name`` (or of ``x``, shaped like it)."""
-        da = self.draws[name]
-        arr = da.values if x is None else x.reshape(da.shape)
+        da = self._variable(name)
+        arr = np.asarray(da.values if x is None else x.reshape(da.shape), dtype=float)
         if not self.conditioned:
             n = arr.shape[0] * arr.shape[1]
             return np.asarray(arr.std(axis=(0, 1), ddof=1) / np.sqrt(n))
@@ -247,6 +273,12 @@ class Forecast(Computed):
                     }
                 )
         return pd.DataFrame(rows, columns=cols)
+
+    def to_netcdf(self, path: str | Path) -> None:
+        """Save :attr:`data` compressed, floats as ``float32`` (what ``forecast run`` writes
+        as ``forecast.nc``; see :func:`forecast.engine.dataset.to_netcdf`). Read it back
+        with ``xarray.open_datatree(path)``, or with ArviZ."""
+        to_netcdf(self.data, path)
 
     # --- thin delegations to the stages that own the work (see DELEGATED) ----
 
