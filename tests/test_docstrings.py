@@ -16,6 +16,7 @@ MODULES = [
     "forecast.scenario.merging",
     "forecast.scenario.reading",
     "forecast.scenario.jsonschema",
+    "forecast.scenario.display",
     "forecast.engine.dataset",
     "forecast.cli",
 ]

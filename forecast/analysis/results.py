@@ -130,6 +130,122 @@ class Forecast(Computed):
         out = np.array([_safe_mcse(azs, flat[:, :, i]) for i in range(flat.shape[-1])])
         return out.reshape(arr.shape[2:])
 
+    # --- display ------------------------------------------------------------
+
+    def __repr__(self) -> str:
+        """A few lines: how the draws were made, and the headline numbers."""
+        from forecast.scenario.display import listing
+
+        s, h = self.scenario, self._headline()
+        lines = [f"<Forecast {s.id!r}: {s.title}>", h["method"]]
+        if h["outcomes"]:
+            lines.append("outcomes: " + listing([f"{k} {p:.1%}" for k, _, _, p, _ in h["outcomes"]]))
+        if h["predictions"]:
+            lines.append("predictions: " + listing([f"{k} {p:.1%}" for k, _, _, p in h["predictions"]]))
+        year = h["year"]
+        lines.append(
+            f"markets in {year} (median): "
+            + listing([f"{m} {_sig(q50)} {unit}".rstrip() for m, _, unit, q50, _, _ in h["markets"]])
+        )
+        if self.warnings:
+            lines.append(f"{len(self.warnings)} sampler warnings: see .warnings")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        """The notebook view: outcomes, predictions and market sizes as small tables."""
+        import html
+
+        from forecast.scenario.display import html_table, section
+
+        s, h = self.scenario, self._headline()
+        parts = [
+            f"<div><strong>Forecast</strong> <code>{html.escape(s.id)}</code>: {html.escape(s.title)}"
+            f"<br><small>{html.escape(h['method'])}</small></div>"
+        ]
+        if self.warnings:
+            items = "".join(f"<li>{html.escape(w)}</li>" for w in self.warnings)
+            parts.append(f"<div><strong>Sampler warnings</strong><ul>{items}</ul></div>")
+        if h["outcomes"]:
+            rows = [
+                [k, label, f"{st:.0%}" if st is not None else "", f"{p:.1%}", iv]
+                for k, label, st, p, iv in h["outcomes"]
+            ]
+            parts.append(
+                section(
+                    "Outcomes",
+                    html_table(
+                        ["outcome", "label", "stated", "probability", "90% interval"],
+                        rows,
+                        [False, False, True, True, True],
+                    ),
+                )
+            )
+        if h["predictions"]:
+            rows = [[k, statement, deadline, f"{p:.1%}"] for k, statement, deadline, p in h["predictions"]]
+            parts.append(
+                section(
+                    "Predictions",
+                    html_table(
+                        ["id", "statement", "deadline", "probability"], rows, [False, False, False, True]
+                    ),
+                )
+            )
+        rows = [
+            [m, label, unit, _sig(q50), f"{_sig(q05)} to {_sig(q95)}"]
+            for m, label, unit, q50, q05, q95 in h["markets"]
+        ]
+        parts.append(
+            section(
+                f"Markets in {h['year']}",
+                html_table(
+                    ["market", "label", "unit", "median", "90% interval"],
+                    rows,
+                    [False, False, False, True, True],
+                ),
+            )
+        )
+        return "".join(parts)
+
+    def _headline(self) -> dict[str, Any]:
+        """The numbers a repr shows: means and quantiles straight from the draws (no
+        MCSE, so it stays quick after NUTS too)."""
+        s = self.scenario
+        if self.conditioned:
+            ds = self.data["posterior"]
+            method = f"{self.n_draws:,} NUTS draws ({ds.sizes['chain']} chains), seed {self.seed}"
+        else:
+            method = f"{self.n_draws:,} forward draws, seed {self.seed}"
+            if self.prior_only and s.has_evidence:
+                method += ", evidence ignored (prior only)"
+        outcomes = []
+        if s.assessment:
+            q = self.values("outcome_probability")
+            for i, o in enumerate(s.assessment.outcomes):
+                lo, hi = np.quantile(q[:, i], [0.05, 0.95])
+                outcomes.append(
+                    (o.id, o.label, o.probability.value, float(q[:, i].mean()), f"{lo:.1%} to {hi:.1%}")
+                )
+        predictions = []
+        if s.predictions:
+            hit = self.values("prediction_hit")
+            predictions = [
+                (p.id, p.statement, p.deadline.isoformat(), float(hit[:, i].mean()))
+                for i, p in enumerate(s.predictions)
+            ]
+        size = self.values("market_size")[:, :, -1]
+        qs = np.quantile(size, [0.5, 0.05, 0.95], axis=0)
+        markets = [
+            (m.id, m.label, m.unit, float(qs[0, i]), float(qs[1, i]), float(qs[2, i]))
+            for i, m in enumerate(s.markets)
+        ]
+        return {
+            "method": method,
+            "outcomes": outcomes,
+            "predictions": predictions,
+            "markets": markets,
+            "year": int(s.years[-1]),
+        }
+
     # --- summaries --------------------------------------------------------
 
     def markets(self) -> pd.DataFrame:
@@ -375,6 +491,10 @@ def _safe_mcse(azs: Any, x: np.ndarray) -> float:
     if np.ptp(x) == 0:
         return 0.0
     return float(azs.mcse(x, method="mean"))
+
+
+def _sig(x: float) -> str:
+    return f"{x:.3g}"
 
 
 def _quantile_rows(name: str, years: list[int], x: np.ndarray) -> list[dict[str, Any]]:
