@@ -113,8 +113,15 @@ class Forecast(Computed):
         return check(self.diagnostics)
 
     def values(self, name: str) -> np.ndarray:
-        """Draws of one variable of :attr:`draws`, flattened to (draws, ...)."""
+        """Draws of one variable of :attr:`draws`, flattened to (draws, ...).
+
+        Stored as ``int8``, prediction hits come back as 0.0/1.0 floats (their mean
+        is the probability, and sums or products over draws cannot overflow) and the
+        realized outcome as an ``int64`` index.
+        """
         arr = self._variable(name).values
+        if arr.dtype == np.int8:
+            arr = arr.astype(np.float64 if name == "prediction_hit" else np.int64)
         return arr.reshape(-1, *arr.shape[2:])
 
     def _mcse(self, name: str, x: np.ndarray | None = None) -> np.ndarray:

@@ -80,6 +80,9 @@ def test_hits_and_the_outcome_are_small_integers(seed_forecast: Any) -> None:
     for name in INT8_OUTPUTS:
         assert draws[name].dtype == np.int8, name
     assert set(np.unique(draws["prediction_hit"].values)) <= {0, 1}
+    # read through values(), as every table does: floats for hits, an int64 index
+    assert seed_forecast.values("prediction_hit").dtype == np.float64
+    assert seed_forecast.values("realized_outcome").dtype == np.int64
     attrs = draws["realized_outcome"].attrs
     assert attrs["flag_meanings"].split() == seed_forecast.scenario.outcome_ids
     assert list(attrs["flag_values"]) == [0, 1, 2]
