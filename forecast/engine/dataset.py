@@ -285,7 +285,7 @@ def _version(name: str) -> str:
 
 
 def forward_tree(scenario: Scenario, values: Mapping[str, np.ndarray], seed: int) -> xr.DataTree:
-    """The tree of a forward simulation: ``prior`` and ``prior_predictive``."""
+    """The tree of a forward simulation: ``prior``, ``prior_predictive`` and ``constant_data``."""
     import xarray as xr
 
     prior, predictive = split(to_dataset(scenario, values))
