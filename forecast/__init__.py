@@ -1,5 +1,11 @@
 """forecast: probabilistic scenario forecasting for strategists, on PyMC.
 
+The public API: :func:`load` a scenario file (a :class:`Scenario`),
+:meth:`Scenario.with_overrides` to change it, :func:`simulate` it into a
+:class:`Forecast` (tables as DataFrames, the draws as an ArviZ-style
+``xarray.DataTree`` in ``Forecast.data``), and :class:`Comparison` to set several
+scenarios side by side. :func:`bundled` finds the scenarios that ship with the package.
+
 Examples
 --------
 >>> import forecast
@@ -11,40 +17,60 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
+from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-# Imported eagerly (the module needs only numpy and the scenario layer; PyMC is imported
-# inside its functions): a lazy wrapper function here was rebound to the submodule the
-# first time ``forecast.simulate`` (the module) was imported, so the second
-# ``forecast.simulate(...)`` call failed with "'module' object is not callable".
-from forecast.analysis.results import simulate
+# Imported eagerly: these modules need only numpy, pandas and the scenario layer (PyMC,
+# ArviZ and matplotlib are imported inside the functions that use them).
+from forecast.analysis.comparison import Comparison
+from forecast.analysis.results import Forecast, simulate
 from forecast.errors import Problem, ScenarioError
 from forecast.scenario import Scenario, load
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from forecast.analysis.results import Forecast
+try:
+    # the one place the version is written is pyproject.toml; an install records it
+    __version__ = metadata.version("forecast")
+except metadata.PackageNotFoundError:  # imported from a source tree that was never installed
+    __version__ = "0+unknown"
 
-__version__ = "0.1.0"
-
-_REPO_SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+# In a wheel the scenarios are package data (forecast/scenarios); in the repository,
+# and so in an editable install, they sit beside the package.
+_SCENARIO_FOLDERS = (
+    Path(__file__).resolve().parent / "scenarios",
+    Path(__file__).resolve().parent.parent / "scenarios",
+)
 
 
 def bundled(name: str = "deepseek") -> Path:
     """Path of a scenario shipped with the package (``deepseek``, ``deepseek-bull``, ...).
 
+    Works the same from a source checkout and from an installed wheel.
+
     Examples
     --------
     >>> bundled("deepseek").name
     'deepseek.toml'
+    >>> "ev-charging" in bundled_names()
+    True
     """
-    for folder in (Path(__file__).resolve().parent / "scenarios", _REPO_SCENARIOS):
+    for folder in _SCENARIO_FOLDERS:
         path = folder / f"{name}.toml"
         if path.is_file():
             return path
-    raise FileNotFoundError(f"no bundled scenario named {name!r}")
+    raise FileNotFoundError(f"no bundled scenario named {name!r} (bundled: {', '.join(bundled_names())})")
+
+
+def bundled_names() -> list[str]:
+    """Names of the scenarios shipped with the package, for :func:`bundled`."""
+    for folder in _SCENARIO_FOLDERS:
+        names = sorted(p.stem for p in folder.glob("*.toml"))
+        if names:
+            return names
+    return []
 
 
 def history(
@@ -114,11 +140,14 @@ def score(
 
 
 __all__ = [
+    "Comparison",
+    "Forecast",
     "Problem",
     "Scenario",
     "ScenarioError",
     "__version__",
     "bundled",
+    "bundled_names",
     "history",
     "load",
     "score",

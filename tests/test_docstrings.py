@@ -21,6 +21,8 @@ MODULES = [
     "forecast.analysis.history",
     "forecast.commands.track_record",
     "forecast.outputs.history_report",
+    "forecast.scenario.display",
+    "forecast.engine.dataset",
     "forecast.cli",
 ]
 

@@ -16,11 +16,15 @@ import numpy as np
 import pandas as pd
 
 from forecast.engine import Computed, compute
+from forecast.engine.dataset import to_netcdf
 from forecast.engine.inference import check
 from forecast.scenario import Scenario
 
 if TYPE_CHECKING:
     import xarray as xr
+
+#: the groups :attr:`Forecast.draws` reads, by whether NUTS ran
+_GROUPS = {False: ("prior", "prior_predictive"), True: ("posterior", "posterior_predictive")}
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 MARKET_COLUMNS = ["market", "year", "mean", "sd", "q05", "q25", "q50", "q75", "q95"]
@@ -36,8 +40,10 @@ class Forecast(Computed):
     scenario : Scenario
         The (resolved) scenario simulated.
     data : xarray.DataTree
-        Groups ``prior`` (forward simulation) and, when evidence was used,
-        ``posterior``, ``sample_stats`` and ``observed_data``.
+        ArviZ's groups (see :mod:`forecast.engine.dataset`): ``prior`` and
+        ``prior_predictive``; when evidence was used also ``posterior``,
+        ``posterior_predictive``, ``sample_stats`` and ``observed_data``. ``arviz_stats``
+        and ``arviz_plots`` read it as they read a PyMC result.
     seed : int
     timings : dict
         Seconds spent compiling, simulating and sampling.
@@ -68,13 +74,33 @@ class Forecast(Computed):
 
     @property
     def draws(self) -> xr.Dataset:
-        """The draws the summaries read: the posterior if there is one, else the prior."""
-        group = "posterior" if self.conditioned else "prior"
-        return self.data[group].to_dataset()
+        """The draws the summaries read, in one Dataset: ``posterior`` and
+        ``posterior_predictive`` if NUTS ran, else ``prior`` and ``prior_predictive``."""
+        return self._merged(_GROUPS[self.conditioned])
+
+    @property
+    def prior_draws(self) -> xr.Dataset:
+        """The forward draws, before any evidence: ``prior`` and ``prior_predictive`` in
+        one Dataset (the same as :attr:`draws` when nothing was observed)."""
+        return self._merged(_GROUPS[False])
+
+    def _merged(self, groups: tuple[str, str]) -> xr.Dataset:
+        import xarray as xr
+
+        found = [self.data[g].to_dataset() for g in groups if g in self.data.children]
+        # the groups' attributes are the same apart from the inference library
+        return xr.merge(found, join="exact", compat="equals", combine_attrs="override")
+
+    def _variable(self, name: str) -> xr.DataArray:
+        """One variable of :attr:`draws`, read from its group (no merge)."""
+        for group in _GROUPS[self.conditioned]:
+            if group in self.data.children and name in self.data[group].data_vars:
+                return self.data[group][name]
+        raise KeyError(f"no variable {name!r} in the draws of {self.scenario.id}")
 
     @property
     def n_draws(self) -> int:
-        ds = self.draws
+        ds = self.data[_GROUPS[self.conditioned][0]]
         return int(ds.sizes["chain"] * ds.sizes["draw"])
 
     @property
@@ -87,14 +113,21 @@ class Forecast(Computed):
         return check(self.diagnostics)
 
     def values(self, name: str) -> np.ndarray:
-        """Draws of one variable, flattened to (draws, ...)."""
-        arr = self.draws[name].values
+        """Draws of one variable of :attr:`draws`, flattened to (draws, ...).
+
+        Stored as ``int8``, prediction hits come back as 0.0/1.0 floats (their mean
+        is the probability, and sums or products over draws cannot overflow) and the
+        realized outcome as an ``int64`` index.
+        """
+        arr = self._variable(name).values
+        if arr.dtype == np.int8:
+            arr = arr.astype(np.float64 if name == "prediction_hit" else np.int64)
         return arr.reshape(-1, *arr.shape[2:])
 
     def _mcse(self, name: str, x: np.ndarray | None = None) -> np.ndarray:
         """MCSE of the mean of each element of ``name`` (or of ``x``, shaped like it)."""
-        da = self.draws[name]
-        arr = da.values if x is None else x.reshape(da.shape)
+        da = self._variable(name)
+        arr = np.asarray(da.values if x is None else x.reshape(da.shape), dtype=float)
         if not self.conditioned:
             n = arr.shape[0] * arr.shape[1]
             return np.asarray(arr.std(axis=(0, 1), ddof=1) / np.sqrt(n))
@@ -103,6 +136,122 @@ class Forecast(Computed):
         flat = arr.reshape(arr.shape[0], arr.shape[1], -1)
         out = np.array([_safe_mcse(azs, flat[:, :, i]) for i in range(flat.shape[-1])])
         return out.reshape(arr.shape[2:])
+
+    # --- display ------------------------------------------------------------
+
+    def __repr__(self) -> str:
+        """A few lines: how the draws were made, and the headline numbers."""
+        from forecast.scenario.display import listing
+
+        s, h = self.scenario, self._headline()
+        lines = [f"<Forecast {s.id!r}: {s.title}>", h["method"]]
+        if h["outcomes"]:
+            lines.append("outcomes: " + listing([f"{k} {p:.1%}" for k, _, _, p, _ in h["outcomes"]]))
+        if h["predictions"]:
+            lines.append("predictions: " + listing([f"{k} {p:.1%}" for k, _, _, p in h["predictions"]]))
+        year = h["year"]
+        lines.append(
+            f"markets in {year} (median): "
+            + listing([f"{m} {_sig(q50)} {unit}".rstrip() for m, _, unit, q50, _, _ in h["markets"]])
+        )
+        if self.warnings:
+            lines.append(f"{len(self.warnings)} sampler warnings: see .warnings")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        """The notebook view: outcomes, predictions and market sizes as small tables."""
+        import html
+
+        from forecast.scenario.display import html_table, section
+
+        s, h = self.scenario, self._headline()
+        parts = [
+            f"<div><strong>Forecast</strong> <code>{html.escape(s.id)}</code>: {html.escape(s.title)}"
+            f"<br><small>{html.escape(h['method'])}</small></div>"
+        ]
+        if self.warnings:
+            items = "".join(f"<li>{html.escape(w)}</li>" for w in self.warnings)
+            parts.append(f"<div><strong>Sampler warnings</strong><ul>{items}</ul></div>")
+        if h["outcomes"]:
+            rows = [
+                [k, label, f"{st:.0%}" if st is not None else "", f"{p:.1%}", iv]
+                for k, label, st, p, iv in h["outcomes"]
+            ]
+            parts.append(
+                section(
+                    "Outcomes",
+                    html_table(
+                        ["outcome", "label", "stated", "probability", "90% interval"],
+                        rows,
+                        [False, False, True, True, True],
+                    ),
+                )
+            )
+        if h["predictions"]:
+            rows = [[k, statement, deadline, f"{p:.1%}"] for k, statement, deadline, p in h["predictions"]]
+            parts.append(
+                section(
+                    "Predictions",
+                    html_table(
+                        ["id", "statement", "deadline", "probability"], rows, [False, False, False, True]
+                    ),
+                )
+            )
+        rows = [
+            [m, label, unit, _sig(q50), f"{_sig(q05)} to {_sig(q95)}"]
+            for m, label, unit, q50, q05, q95 in h["markets"]
+        ]
+        parts.append(
+            section(
+                f"Markets in {h['year']}",
+                html_table(
+                    ["market", "label", "unit", "median", "90% interval"],
+                    rows,
+                    [False, False, False, True, True],
+                ),
+            )
+        )
+        return "".join(parts)
+
+    def _headline(self) -> dict[str, Any]:
+        """The numbers a repr shows: means and quantiles straight from the draws (no
+        MCSE, so it stays quick after NUTS too)."""
+        s = self.scenario
+        if self.conditioned:
+            ds = self.data["posterior"]
+            method = f"{self.n_draws:,} NUTS draws ({ds.sizes['chain']} chains), seed {self.seed}"
+        else:
+            method = f"{self.n_draws:,} forward draws, seed {self.seed}"
+            if self.prior_only and s.has_evidence:
+                method += ", evidence ignored (prior only)"
+        outcomes = []
+        if s.assessment:
+            q = self.values("outcome_probability")
+            for i, o in enumerate(s.assessment.outcomes):
+                lo, hi = np.quantile(q[:, i], [0.05, 0.95])
+                outcomes.append(
+                    (o.id, o.label, o.probability.value, float(q[:, i].mean()), f"{lo:.1%} to {hi:.1%}")
+                )
+        predictions = []
+        if s.predictions:
+            hit = self.values("prediction_hit")
+            predictions = [
+                (p.id, p.statement, p.deadline.isoformat(), float(hit[:, i].mean()))
+                for i, p in enumerate(s.predictions)
+            ]
+        size = self.values("market_size")[:, :, -1]
+        qs = np.quantile(size, [0.5, 0.05, 0.95], axis=0)
+        markets = [
+            (m.id, m.label, m.unit, float(qs[0, i]), float(qs[1, i]), float(qs[2, i]))
+            for i, m in enumerate(s.markets)
+        ]
+        return {
+            "method": method,
+            "outcomes": outcomes,
+            "predictions": predictions,
+            "markets": markets,
+            "year": int(s.years[-1]),
+        }
 
     # --- summaries --------------------------------------------------------
 
@@ -248,6 +397,12 @@ class Forecast(Computed):
                 )
         return pd.DataFrame(rows, columns=cols)
 
+    def to_netcdf(self, path: str | Path) -> None:
+        """Save :attr:`data` compressed, floats as ``float32`` (what ``forecast run`` writes
+        as ``forecast.nc``; see :func:`forecast.engine.dataset.to_netcdf`). Read it back
+        with ``xarray.open_datatree(path)``, or with ArviZ."""
+        to_netcdf(self.data, path)
+
     # --- thin delegations to the stages that own the work (see DELEGATED) ----
 
     def sensitivity(self, target: str, **kwargs: Any) -> pd.DataFrame:
@@ -343,6 +498,10 @@ def _safe_mcse(azs: Any, x: np.ndarray) -> float:
     if np.ptp(x) == 0:
         return 0.0
     return float(azs.mcse(x, method="mean"))
+
+
+def _sig(x: float) -> str:
+    return f"{x:.3g}"
 
 
 def _quantile_rows(name: str, years: list[int], x: np.ndarray) -> list[dict[str, Any]]:

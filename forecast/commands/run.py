@@ -275,7 +275,7 @@ def _work(
             worker.submit(draw_tornadoes, sensitivity)
         with steps.step("Saving the draws (forecast.nc)"):
             t = time.perf_counter()
-            fc.data.to_netcdf(folder / "forecast.nc", engine="h5netcdf")
+            fc.to_netcdf(folder / "forecast.nc")
             timings["netcdf"] = time.perf_counter() - t
         versions = package_versions()
         command = opts.command or opts.command_line()

@@ -47,7 +47,7 @@ def compute(
     >>> import forecast
     >>> c = compute(forecast.load(forecast.bundled()), draws=1000, seed=1)  # doctest: +SKIP
     >>> sorted(c.data.children)  # doctest: +SKIP
-    ['prior']
+    ['constant_data', 'prior', 'prior_predictive']
     """
     if scenario.has_evidence and not prior_only:
         from forecast.engine.inference import infer

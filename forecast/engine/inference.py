@@ -375,8 +375,9 @@ def infer(
     Returns
     -------
     Computed
-        ``data`` has groups ``prior``, ``posterior`` (the NUTS latents and every
-        recorded output), ``sample_stats`` and ``observed_data``;
+        ``data`` has groups ``prior``, ``prior_predictive``, ``posterior`` (the NUTS
+        latents and what follows from them), ``posterior_predictive``,
+        ``sample_stats`` and ``observed_data`` (see :mod:`forecast.engine.dataset`);
         ``diagnostics`` holds R-hat and ESS per variable (see :func:`diagnose`).
 
     Examples
@@ -385,12 +386,13 @@ def infer(
     >>> s = forecast.load(forecast.bundled("deepseek-update"))
     >>> fc = infer(s, draws=4000, seed=1)  # doctest: +SKIP
     >>> sorted(fc.data.children)  # doctest: +SKIP
-    ['observed_data', 'posterior', 'prior', 'sample_stats']
+    ['constant_data', 'observed_data', 'posterior', 'posterior_predictive', 'prior', 'prior_predictive', 'sample_stats']
     """
     import xarray as xr
 
+    from forecast.engine.dataset import nuts_tree, to_dataset
     from forecast.engine.forward import forward, simulator
-    from forecast.engine.result import Computed, to_dataset, tree_attrs
+    from forecast.engine.result import Computed
 
     data = model_data(scenario)
     if not data.structure[0] and not data.structure[1]:
@@ -439,15 +441,15 @@ def infer(
     posterior = posterior.assign_coords(chain=np.arange(n_chain), draw=np.arange(n_draw))
     stats = res.sample_stats.assign_coords(chain=np.arange(n_chain), draw=np.arange(n_draw))
 
-    tree = xr.DataTree.from_dict(
-        {
-            "prior": to_dataset(scenario, prior_values),
-            "posterior": posterior,
-            "sample_stats": stats,
-            "observed_data": observed_data(data),
-        }
+    tree = nuts_tree(
+        scenario,
+        prior_values=prior_values,
+        posterior=posterior,
+        sample_stats=stats,
+        observed_data=observed_data(data),
+        seed=seed,
+        sampler=res.sampler,
     )
-    tree.attrs.update(tree_attrs(scenario, seed))
     tree.attrs.update({"sampler": res.sampler, "chains": n_chain, "tune": tune, "draws_per_chain": n_draw})
     timings = {
         "compile": prior_compile + res.compile_seconds + sim_compile,

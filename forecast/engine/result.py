@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from importlib.metadata import version
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from forecast.engine.model import OUTPUTS, model_data
+# the DataTree's layout lives in forecast.engine.dataset; these two were here before
+from forecast.engine.dataset import group_attrs as tree_attrs
+from forecast.engine.dataset import to_dataset
 from forecast.scenario import Scenario
-
-if TYPE_CHECKING:
-    import xarray as xr
 
 
 @dataclass
@@ -28,8 +26,9 @@ class Computed:
     scenario : Scenario
         The (resolved) scenario simulated.
     data : xarray.DataTree
-        Groups ``prior`` (forward simulation) and, when evidence was used,
-        ``posterior``, ``sample_stats`` and ``observed_data``.
+        ArviZ's groups (see :mod:`forecast.engine.dataset`): ``prior`` and
+        ``prior_predictive``; when evidence was used also ``posterior``,
+        ``posterior_predictive``, ``sample_stats`` and ``observed_data``.
     seed : int
     timings : dict
         Seconds spent compiling, simulating and sampling.
@@ -57,37 +56,10 @@ class Computed:
         prior_only: bool = False,
     ) -> Any:
         """Wrap forward-simulated arrays (leading dim = draws)."""
-        import xarray as xr
+        from forecast.engine.dataset import forward_tree
 
-        tree = xr.DataTree.from_dict({"prior": to_dataset(scenario, values)})
-        tree.attrs.update(tree_attrs(scenario, seed))
+        tree = forward_tree(scenario, values, seed)
         return cls(scenario, tree, seed, dict(timings or {}), None, prior_only)
 
 
-def to_dataset(scenario: Scenario, values: dict[str, np.ndarray], chains: int = 1) -> xr.Dataset:
-    """Arrays with a leading draw dim (``chains * draws``) -> (chain, draw) Dataset."""
-    import xarray as xr
-
-    coords = model_data(scenario).coords
-    data_vars = {}
-    for name, dims in OUTPUTS.items():
-        if name not in values:
-            continue
-        arr = np.asarray(values[name])
-        arr = arr.reshape(chains, arr.shape[0] // chains, *arr.shape[1:])
-        data_vars[name] = (("chain", "draw", *dims), arr)
-    used = {d for _, (dims, _) in data_vars.items() for d in dims}
-    return xr.Dataset(
-        data_vars,
-        coords={k: v for k, v in coords.items() if k in used and k != "quantity"},
-    )
-
-
-def tree_attrs(scenario: Scenario, seed: int) -> dict[str, Any]:
-    """Attributes of a result's DataTree: which scenario, which seed, which version."""
-    return {
-        "scenario_id": scenario.id,
-        "scenario_sha256": scenario.sha256(),
-        "seed": seed,
-        "forecast_version": version("forecast"),
-    }
+__all__ = ["Computed", "to_dataset", "tree_attrs"]

@@ -384,10 +384,10 @@ def _stated_total(s: Scenario) -> list[tuple[float, float, str]]:
 
 
 def _prior_median(fc: Forecast, name: str, index: int | None) -> np.ndarray | None:
-    """Median by year of ``name`` in the prior group, when a posterior is shown."""
-    if not fc.conditioned or name not in fc.data["prior"].data_vars:
+    """Median by year of ``name`` in the prior draws, when a posterior is shown."""
+    if not fc.conditioned or name not in (prior := fc.prior_draws).data_vars:
         return None
-    arr = fc.data["prior"][name].values
+    arr = prior[name].values
     arr = arr.reshape(-1, *arr.shape[2:])
     if index is not None:
         arr = arr[:, index]

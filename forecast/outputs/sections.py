@@ -346,7 +346,7 @@ def _evidence_block(fc: Forecast) -> Block:
             else "The evidence was not used."
         )
         return Block("Evidence", "evidence", text, None, tables)
-    prior, post = fc.data["prior"], fc.data["posterior"]
+    prior, post = fc.prior_draws, fc.draws
     rows = []
 
     def both(name: str) -> tuple[np.ndarray, np.ndarray] | None:

@@ -1,7 +1,14 @@
-"""The JSON Schema of the scenario file, for editors."""
+"""The JSON Schema of the scenario file, for editors.
+
+The schema is committed as ``scenarios/scenario.schema.json`` (a test keeps it equal
+to ``forecast schema``), and each bundled scenario points at it with a
+``#:schema ./scenario.schema.json`` first line, which Taplo and the editors built on
+it (Even Better TOML in VS Code, ...) read for completion, hover text and checking.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from forecast.scenario.schema import Scenario
@@ -13,7 +20,8 @@ def json_schema() -> dict[str, Any]:
     Two things the pydantic models cannot say are added: an uncertain input may be a
     bare number (``size = 8.2``), and a file with ``extends`` is partial, its parent
     supplying the required keys. Such a file is checked against a copy of the schema
-    without ``required``; any other file against the full schema.
+    without ``required``; any other file against the full schema. Descriptions are
+    the docstrings' text for a user: no examples, no Python API, no reST markup.
 
     Examples
     --------
@@ -22,9 +30,12 @@ def json_schema() -> dict[str, Any]:
     {'type': 'number'}
     >>> schema["else"]
     {'$ref': '#/$defs/Scenario'}
+    >>> schema["$defs"]["Projection"]["description"]
+    'A stated market size in a later year: `{ year = 2027, value = 22.1 }`.'
     """
-    full = _accept_bare_numbers(Scenario.model_json_schema())
+    full = _for_users(_accept_bare_numbers(Scenario.model_json_schema()))
     _accept_evidence_files(full)
+    full["description"] = FILE_DESCRIPTION
     defs = full.pop("$defs")
     partial = _without_required(full)
     return {
@@ -56,6 +67,55 @@ def _accept_evidence_files(schema: dict[str, Any]) -> None:
     ev = schema["properties"]["evidence"]
     ev["items"] = {"anyOf": [ev["items"], _EVIDENCE_FILE]}
     schema["properties"]["evidence"] = {"anyOf": [ev, _EVIDENCE_FILE], "default": ev.pop("default", [])}
+
+
+FILE_DESCRIPTION = (
+    "A forecast scenario: markets, an outcome assessment, company positions, dated "
+    "predictions, signposts and evidence. Any number may be uncertain. "
+    "`forecast validate FILE` checks it; the README's 'The scenario file' explains it."
+)
+# a numpydoc section heading ("Examples" over "--------") starts what only Python readers need
+_SECTION = re.compile(r"\n[ \t]*[A-Z][A-Za-z ]*\n[ \t]*-{3,}[ \t]*(\n|$)")
+_PYTHON_API = re.compile(r":(func|meth|class|mod|attr):|>>>")
+_REST_ROLE = re.compile(r":[a-z]+:`~?([^`]+)`")
+
+
+def user_text(doc: str) -> str:
+    r"""A docstring as a schema description: the text before its first numpydoc
+    section, without paragraphs about the Python API, reST's double backquotes as
+    Markdown's single ones (editors render descriptions as Markdown).
+
+    Examples
+    --------
+    >>> user_text("A market.\n\nBuild it with :func:`load`.\n\nExamples\n--------\n>>> 1\n")
+    'A market.'
+    >>> user_text("Any two of ``size`` and ``cagr``\nimply the third.")
+    'Any two of `size` and `cagr` imply the third.'
+    """
+    text = _SECTION.split("\n" + doc, maxsplit=1)[0]
+    paragraphs = [" ".join(p.split()) for p in re.split(r"\n[ \t]*\n", text)]
+    kept = [
+        _REST_ROLE.sub(r"\1", p).replace("``", "`") for p in paragraphs if p and not _PYTHON_API.search(p)
+    ]
+    return "\n\n".join(kept)
+
+
+def _for_users(node: Any) -> Any:
+    """Every ``description`` through :func:`user_text`; dropped when nothing is left."""
+    if isinstance(node, list):
+        return [_for_users(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out = {}
+    for k, v in node.items():
+        if k == "description" and isinstance(v, str):
+            v = user_text(v)
+            if not v:
+                continue
+        else:
+            v = _for_users(v)
+        out[k] = v
+    return out
 
 
 def _accept_bare_numbers(node: Any) -> Any:

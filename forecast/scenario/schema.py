@@ -255,6 +255,22 @@ class Scenario(Strict):
             raise ScenarioError(problems)
         return Scenario.from_dict(raw, origin=f"{self._origin} with {origin}")
 
+    # --- display ------------------------------------------------------------
+
+    def __repr__(self) -> str:
+        """A few lines: id, title, date, how much is in it (not every field)."""
+        from forecast.scenario.display import scenario_text
+
+        return scenario_text(self)
+
+    __str__ = __repr__
+
+    def _repr_html_(self) -> str:
+        """The notebook view: markets, outcomes and predictions as small tables."""
+        from forecast.scenario.display import scenario_html
+
+        return scenario_html(self)
+
     # --- accessors ----------------------------------------------------------
 
     @property

@@ -92,7 +92,7 @@ def test_forecast_nc_is_the_datatree(seed_report: Path, seed_forecast: Any) -> N
     import xarray as xr
 
     with xr.open_datatree(seed_report / "forecast.nc", engine="h5netcdf") as tree:
-        assert "prior" in tree.children
+        assert sorted(tree.children) == ["constant_data", "prior", "prior_predictive"]
         ds = tree["prior"].to_dataset()
         assert ds.sizes["draw"] == 20_000
         assert list(ds["market"].values) == [m.id for m in seed_forecast.scenario.markets]

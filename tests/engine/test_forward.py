@@ -13,6 +13,7 @@ import pytest
 from scipy import stats
 
 import forecast
+from forecast.engine.dataset import INT8_OUTPUTS
 from forecast.engine.model import INFERENCE_LATENTS, OUTPUTS, build_model, model_data
 from forecast.scenario import Scenario
 
@@ -112,7 +113,9 @@ def test_batched_outputs_match_pymc_names_dims_and_dtypes(seed_forecast: Any, py
     for name, dims in OUTPUTS.items():
         ours = seed_forecast.draws[name]
         assert ours.dims == ("chain", "draw", *dims), name
-        assert ours.dtype.kind == pymc_prior[name].dtype.kind, name
+        # hits and the outcome index are stored as int8 (PyMC's hits are 0.0/1.0 floats)
+        kind = "i" if name in INT8_OUTPUTS else pymc_prior[name].dtype.kind
+        assert ours.dtype.kind == kind, name
 
 
 # --- reproducible -----------------------------------------------------------------------

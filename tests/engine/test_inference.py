@@ -220,14 +220,14 @@ def test_an_observed_signpost_row_is_not_counted_twice(known_fit: Any) -> None:
 def test_prior_only_ignores_the_evidence(known: forecast.Scenario, known_fit: Any) -> None:
     fc = forecast.simulate(known, draws=8000, seed=11, prior_only=True)
     assert fc.prior_only and not fc.conditioned and fc.diagnostics is None
-    assert sorted(fc.data.children) == ["prior"]
+    assert sorted(fc.data.children) == ["constant_data", "prior", "prior_predictive"]
     assert fc.warnings == []
     # the prior is the stated odds and the stated growth, untouched by the observations
     out = fc.outcomes()
     assert np.all(np.abs(out["probability"] - STATED) <= 4 * out["mcse"])
     # and it is exactly the prior group of the conditioned run (same seed, same draws)
     for name in OUTPUTS:
-        np.testing.assert_array_equal(fc.data["prior"][name].values, known_fit.data["prior"][name].values)
+        np.testing.assert_array_equal(fc.prior_draws[name].values, known_fit.prior_draws[name].values)
 
 
 # --- the bundled update scenario -----------------------------------------------------
@@ -287,8 +287,16 @@ def test_update_forecast_groups_and_shapes(update_forecast: Any, tmp_path: Path)
     import xarray as xr
 
     tree = update_forecast.data
-    assert sorted(tree.children) == ["observed_data", "posterior", "prior", "sample_stats"]
-    post, prior = tree["posterior"], tree["prior"]
+    assert sorted(tree.children) == [
+        "constant_data",
+        "observed_data",
+        "posterior",
+        "posterior_predictive",
+        "prior",
+        "prior_predictive",
+        "sample_stats",
+    ]
+    post, prior = update_forecast.draws, update_forecast.prior_draws
     assert (post.sizes["chain"], post.sizes["draw"]) == (4, 5000)  # 20,000 requested draws
     assert (prior.sizes["chain"], prior.sizes["draw"]) == (1, 20000)
     for name, dims in OUTPUTS.items():
@@ -299,7 +307,9 @@ def test_update_forecast_groups_and_shapes(update_forecast: Any, tmp_path: Path)
     np.testing.assert_allclose(post["outcome_probability"].values.sum(axis=-1), 1.0)
     assert "diverging" in tree["sample_stats"].data_vars
     obs = tree["observed_data"]
-    assert list(obs["evidence"].values) == ["developer_tools@2025"]
+    assert list(obs["evidence"].values) == [0]  # evidence[0] of the file
+    assert list(tree["constant_data"]["evidence_market"].values) == ["developer_tools"]
+    assert list(tree["constant_data"]["evidence_year"].values) == [2025]
     np.testing.assert_allclose(obs["evidence_value"].values, [4.9])
     assert list(obs["signpost_observed"].values) == [1]
     assert tree.attrs["scenario_id"] == "deepseek_update" and tree.attrs["seed"] == 7
@@ -307,9 +317,21 @@ def test_update_forecast_groups_and_shapes(update_forecast: Any, tmp_path: Path)
 
     # the whole tree survives netCDF (what `forecast run` writes as forecast.nc)
     path = tmp_path / "forecast.nc"
-    tree.to_netcdf(path, engine="h5netcdf")
+    update_forecast.to_netcdf(path)
     back = xr.open_datatree(path, engine="h5netcdf")
-    np.testing.assert_array_equal(back["posterior"]["market_size"].values, post["market_size"].values)
+    # stored as float32: equal to float32 precision
+    np.testing.assert_allclose(back["posterior"]["market_size"].values, post["market_size"].values, rtol=1e-7)
+    np.testing.assert_array_equal(
+        back["posterior_predictive"]["prediction_hit"].values, post["prediction_hit"].values
+    )
+    # ArviZ reads the NUTS groups as it reads any PyMC result
+    import arviz_stats as azs
+
+    summary = azs.summary(back, group="posterior", var_names=["growth"])
+    assert summary["r_hat"].astype(float).max() < 1.01
+    assert "prediction_hit[devtools_leadership]" in azs.summary(back, group="posterior_predictive").index
+    assert back["posterior"].attrs["inference_library"] == update_forecast.diagnostics.attrs["sampler"]
+    assert list(back["posterior"]["chain"].values) == [0, 1, 2, 3]
     back.close()
 
 

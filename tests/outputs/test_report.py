@@ -373,10 +373,12 @@ def conditioned(seed_forecast: Any) -> Any:
             ]
         }
     )
-    prior = seed_forecast.data["prior"].to_dataset()
-    post = prior.copy()
-    post["market_size"] = prior["market_size"] * 1.1
-    tree = xr.DataTree.from_dict({"prior": prior, "posterior": post})
+    groups = {name: seed_forecast.data[name].to_dataset() for name in seed_forecast.data.children}
+    post = groups["prior"].copy()
+    post["market_size"] = groups["prior"]["market_size"] * 1.1
+    tree = xr.DataTree.from_dict(
+        {**groups, "posterior": post, "posterior_predictive": groups["prior_predictive"]}
+    )
     diag = pd.DataFrame(
         {
             "variable": ["growth", "size"],
