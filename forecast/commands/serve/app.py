@@ -8,6 +8,10 @@ starts is skipped, and a result that arrives after a newer change is dropped, so
 last change wins. A NUTS run that has started cannot be stopped half-way; it finishes
 in the background and its result is thrown away if something newer was asked for.
 
+The module is a little longer than 600 lines: a Shiny server function holds its
+reactive handlers as closures over one session's state, and splitting them across
+modules would pass that state around by hand.
+
 Examples
 --------
 >>> app = create_app(path, scenario, compute(scenario, {}), Worker(), Path.cwd())  # doctest: +SKIP
