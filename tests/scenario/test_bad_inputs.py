@@ -6,10 +6,12 @@ that validating wrote nothing.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -97,7 +99,11 @@ def test_unreadable_path_through_a_file(write: Writer, reject: Callable[..., lis
     assert problem == "plain.toml/child.toml: cannot be read: Not a directory"
 
 
-def test_unreadable_permissions(write: Writer, reject: Callable[..., list[str]]) -> None:
+def test_unreadable_permissions(
+    write: Writer, reject: Callable[..., list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file the user may not read. As root (CI runs as root) chmod 000 stops nothing,
+    so the operating system's answer is simulated: ``open`` raises EACCES for it."""
     path = write(VALID_TOML)
     path.chmod(0)
     try:
@@ -106,10 +112,18 @@ def test_unreadable_permissions(write: Writer, reject: Callable[..., list[str]])
         except PermissionError:
             pass
         else:
-            pytest.skip("running as root (or with CAP_DAC_OVERRIDE): chmod 000 does not stop reading")
+            real_open = Path.open
+
+            def denied(self: Path, *args: Any, **kwargs: Any) -> Any:
+                if self.resolve() == path.resolve():
+                    raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(self))
+                return real_open(self, *args, **kwargs)
+
+            monkeypatch.setattr(Path, "open", denied)
         [problem] = reject(path)
         assert problem == f"{path}: cannot be read: Permission denied"
     finally:
+        monkeypatch.undo()
         path.chmod(0o644)
 
 
