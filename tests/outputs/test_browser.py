@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import io
 import http.server
+import io
 import json
 import os
 import select
