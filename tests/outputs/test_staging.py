@@ -117,3 +117,17 @@ def test_abort_removes_the_parents_it_created(tmp_path: Path) -> None:
     assert (tmp_path / "a" / "b").is_dir()
     st.abort()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_committed_folder_has_the_usual_mode(tmp_path: Path) -> None:
+    """The staging folder is private while it is built (mkdtemp: 0700); the report that
+    replaces it gets what any new folder would, 0777 less the umask."""
+    umask = os.umask(0o022)
+    try:
+        st = Staging.create(tmp_path / "out")
+        assert st.path.stat().st_mode & 0o777 == 0o700
+        _report(st.path, "report")
+        st.commit()
+        assert (tmp_path / "out").stat().st_mode & 0o777 == 0o755
+    finally:
+        os.umask(umask)
