@@ -437,7 +437,16 @@ def test_unusable_out_exits_2_and_touches_nothing(
     assert snapshot(workdir) == before
 
 
-def test_unwritable_out_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_unwritable_out_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder the user may not write in. As root (CI runs as root) permissions stop
+    nothing, so the operating system's answer is simulated: creating anything in the
+    locked folder raises EACCES."""
+    import errno
+
+    import forecast.outputs.staging as staging
+
     locked = tmp_path / "locked"
     locked.mkdir()
     locked.chmod(0o500)
@@ -449,7 +458,14 @@ def test_unwritable_out_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[st
             pass
         else:
             probe.rmdir()
-            pytest.skip("running as root: permissions do not stop writes")
+            real_mkdtemp = staging.tempfile.mkdtemp
+
+            def denied(*args: Any, dir: Any = None, **kwargs: Any) -> str:
+                if dir is not None and Path(dir).resolve() == locked.resolve():
+                    raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(dir))
+                return real_mkdtemp(*args, dir=dir, **kwargs)
+
+            monkeypatch.setattr(staging.tempfile, "mkdtemp", denied)
         assert main(["run", "--no-sensitivity", "--out", str(locked / "report"), "--draws", "1000"]) == 2
         assert "Permission denied" in capsys.readouterr().err
         assert list(locked.iterdir()) == []

@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import http.server
+import io
 import json
 import os
 import select
@@ -267,6 +268,16 @@ def test_keep_a_screenshot_and_a_print_layout(page: tuple[Browser, str]) -> None
     shot = browser.send("Page.captureScreenshot", {"format": "png"}, session=session)["data"]
     png = base64.b64decode(shot)
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    # a page that rendered: mostly light background, with dark text and coloured figures
+    # (a blank or an error page fails; decoded with matplotlib, already a dependency)
+    from matplotlib.image import imread
+
+    pixels = imread(io.BytesIO(png))[..., :3]
+    assert pixels.shape[0] > 300 and pixels.shape[1] > 300, pixels.shape
+    dark = (pixels.mean(axis=-1) < 0.35).mean()
+    coloured = (pixels.max(axis=-1) - pixels.min(axis=-1) > 0.25).mean()
+    assert 0.005 < dark < 0.5, f"text covers {dark:.1%} of the first screen"
+    assert coloured > 0.001, f"no coloured pixels ({coloured:.2%}): are the figures or headings there?"
     (ARTIFACTS / "report-first-screen.png").write_bytes(png)
     pdf = base64.b64decode(
         browser.send(

@@ -6,10 +6,12 @@ that validating wrote nothing.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -97,7 +99,11 @@ def test_unreadable_path_through_a_file(write: Writer, reject: Callable[..., lis
     assert problem == "plain.toml/child.toml: cannot be read: Not a directory"
 
 
-def test_unreadable_permissions(write: Writer, reject: Callable[..., list[str]]) -> None:
+def test_unreadable_permissions(
+    write: Writer, reject: Callable[..., list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file the user may not read. As root (CI runs as root) chmod 000 stops nothing,
+    so the operating system's answer is simulated: ``open`` raises EACCES for it."""
     path = write(VALID_TOML)
     path.chmod(0)
     try:
@@ -106,10 +112,18 @@ def test_unreadable_permissions(write: Writer, reject: Callable[..., list[str]])
         except PermissionError:
             pass
         else:
-            pytest.skip("running as root (or with CAP_DAC_OVERRIDE): chmod 000 does not stop reading")
+            real_open = Path.open
+
+            def denied(self: Path, *args: Any, **kwargs: Any) -> Any:
+                if self.resolve() == path.resolve():
+                    raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(self))
+                return real_open(self, *args, **kwargs)
+
+            monkeypatch.setattr(Path, "open", denied)
         [problem] = reject(path)
         assert problem == f"{path}: cannot be read: Permission denied"
     finally:
+        monkeypatch.undo()
         path.chmod(0o644)
 
 
@@ -669,3 +683,76 @@ def forecast_bundled_text() -> str:
     import forecast
 
     return forecast.bundled("deepseek").read_text()
+
+
+# --- cross-field checks no other test reached: each message, whole, from one edit ---
+
+
+CHECK_CASES = [
+    (
+        "cagr = 0.3\n",
+        "",
+        "markets.gadgets: needs a cagr or a projection to grow from its base year",
+    ),
+    (
+        "deadline = 2026-01-01\nprobability = { low = 0.3, high = 0.7 }",
+        "deadline = 2026-01-01",
+        "predictions.launch: give exactly one of: quantity (with op and threshold), probability, "
+        "probability_by_outcome",
+    ),
+    (
+        "cagr = { median = 0.26, sigma = 0.05",
+        'cagr = { dist = "normal", mean = 0.26, sd = 0.05',
+        "markets.widgets.cagr: takes a value, a 90% interval { low, high } or { median, sigma }; "
+        "1 + CAGR is lognormal, so no dist (got 'normal')",
+    ),
+    (
+        "projection = { year = 2027, value = 20.0",
+        'projection = { year = 2027, dist = "normal", mean = 20.0, sd = 2.0',
+        "markets.widgets.projection: is lognormal: give a value, { low, high } or { median, sigma } "
+        "(got 'normal')",
+    ),
+    (
+        "probability = 0.6",
+        "probability = { low = 0.5, high = 0.7 }",
+        "assessment.outcomes.win.probability: must be a single stated probability "
+        "(the confidence sets its spread)",
+    ),
+    (
+        'drivers = [{ market = "widgets"',
+        'drivers = [{ market = "gadgets"',
+        "assessment.outcomes.win.drivers[0].market: market 'gadgets' has no growth uncertainty "
+        "(a point cagr) to drive outcomes",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    CHECK_CASES,
+    ids=[
+        "no growth",
+        "no prediction form",
+        "cagr dist",
+        "projection dist",
+        "outcome interval",
+        "point driver",
+    ],
+)
+def test_one_edit_one_message(
+    old: str, new: str, expected: str, write: Writer, reject: Callable[..., list[str]]
+) -> None:
+    assert problems_of(edit(VALID_TOML, old, new), write, reject) == [expected]
+
+
+def test_signposts_and_outcome_paths_need_an_assessment(
+    write: Writer, reject: Callable[..., list[str]]
+) -> None:
+    start, end = VALID_TOML.index("[assessment]"), VALID_TOML.index("[[positions]]")
+    problems = problems_of(VALID_TOML[:start] + VALID_TOML[end:], write, reject)
+    assert problems == [
+        "positions.acme_widgets.path[1].outcome: no outcome with id 'win'",
+        "positions.acme_widgets.path[2].outcome: no outcome with id 'lose'",
+        "predictions.partner.probability_by_outcome: needs an [assessment] with outcomes",
+        "signposts.big_order: signposts need an [assessment] with outcomes",
+    ]
