@@ -38,9 +38,10 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -123,6 +124,8 @@ class CompiledSampler:
     compiled: Any  # nutpie CompiledModel, or PyMC's NUTS step
     shapes: dict[str, tuple[int, ...]]  # the data the compiled functions read, and their shapes
     compile_seconds: float
+    # one sampling at a time: the model's data (nutpie's initial points) are shared
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def fits(self, data: ModelData) -> bool:
         """Whether ``data`` can be swapped in: same shapes for everything read."""
@@ -132,6 +135,9 @@ class CompiledSampler:
 
 _CACHE: dict[tuple[str, Any], list[CompiledSampler]] = {}
 COMPILE_COUNT = 0  # how many samplers this process compiled (tests keep it small)
+
+
+_CACHE_LOCK = threading.Lock()  # two threads asking for a new sampler compile it once
 
 
 def compiled_sampler(data: ModelData, sampler: str | None = None) -> CompiledSampler:
@@ -151,6 +157,11 @@ def compiled_sampler(data: ModelData, sampler: str | None = None) -> CompiledSam
     >>> compiled_sampler(d) is cs  # doctest: +SKIP
     True
     """
+    with _CACHE_LOCK:
+        return _compiled_sampler(data, sampler)
+
+
+def _compiled_sampler(data: ModelData, sampler: str | None) -> CompiledSampler:
     global COMPILE_COUNT
     kind = sampler or default_sampler()
     if kind not in SAMPLERS:
@@ -254,14 +265,39 @@ def nuts(
     if cores is None and cs.kind == "pymc" and chains * (tune + draws) <= PYMC_SERIAL_STEPS:
         cores = 1  # PyMC's worker processes take longer to start than short chains take
     cores = max(1, min(chains, cores or os.cpu_count() or 1))
-    t0 = time.perf_counter()
-    # the model's own data too: nutpie's initial points are computed from it (so without
-    # this the start, and so the draws, would depend on which scenario compiled first)
-    set_model_data(cs.model, data)
+    with cs.lock:
+        t0 = time.perf_counter()
+        # the model's own data too: nutpie's initial points are computed from it (so without
+        # this the start, and so the draws, would depend on which scenario compiled first)
+        set_model_data(cs.model, data)
+        trace = _sample(cs, data, arrays, chains, tune, draws, seed, progress, cores, target_accept)
+        elapsed = time.perf_counter() - t0
+    posterior = trace["posterior"].to_dataset()[list(INFERENCE_LATENTS)]
+    # nutpie labels the draws with the coords of the scenario it was compiled for
+    posterior = posterior.assign_coords({d: data.coords[d] for d in posterior.dims if d in data.coords})
+    stats = trace["sample_stats"].to_dataset()
+    # keep numeric statistics only: nutpie's divergence messages are Python objects,
+    # which netCDF cannot store
+    stats = stats[[v for v in stats.data_vars if stats[v].dtype.kind in "biuf"]]
+    return NutsResult(posterior, stats, cs.compile_seconds, elapsed, cs.kind)
+
+
+def _sample(
+    cs: CompiledSampler,
+    data: ModelData,
+    arrays: dict[str, Any],
+    chains: int,
+    tune: int,
+    draws: int,
+    seed: int,
+    progress: bool,
+    cores: int,
+    target_accept: float,
+) -> Any:
     if cs.kind == "nutpie":
         import nutpie
 
-        trace = nutpie.sample(
+        return nutpie.sample(
             cs.compiled.with_data(**arrays),
             draws=draws,
             tune=tune,
@@ -273,18 +309,9 @@ def nuts(
             target_accept=target_accept,
         )
     else:
-        trace = _sample_pymc(
+        return _sample_pymc(
             cs, data, chains=chains, tune=tune, draws=draws, seed=seed, progress=progress, cores=cores
         )
-    elapsed = time.perf_counter() - t0
-    posterior = trace["posterior"].to_dataset()[list(INFERENCE_LATENTS)]
-    # nutpie labels the draws with the coords of the scenario it was compiled for
-    posterior = posterior.assign_coords({d: data.coords[d] for d in posterior.dims if d in data.coords})
-    stats = trace["sample_stats"].to_dataset()
-    # keep numeric statistics only: nutpie's divergence messages are Python objects,
-    # which netCDF cannot store
-    stats = stats[[v for v in stats.data_vars if stats[v].dtype.kind in "biuf"]]
-    return NutsResult(posterior, stats, cs.compile_seconds, elapsed, cs.kind)
 
 
 def _sample_pymc(
