@@ -161,11 +161,14 @@ def run(opts: RunOptions) -> int:
         return EXIT_BAD_INPUT
     timings["load"] = time.perf_counter() - t_start
     out = opts.out if opts.out is not None else Path("reports") / scenario.id
+    from forecast.scenario.reading import input_files
+
     status, done, pending = write_staged(
         out,
         "report",
         opts.quiet,
         lambda folder, steps: _work(scenario, opts, folder, steps, timings, t_start),
+        inputs=input_files(opts.scenario) if opts.scenario is not None else (),
     )
     if done is None:
         return status

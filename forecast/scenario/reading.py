@@ -12,6 +12,7 @@ from forecast.scenario.merging import merge, set_dotted
 from forecast.scenario.schema import Scenario
 
 MAX_FILE_BYTES = 10 * 2**20  # the seed's file is 12 kB
+MAX_EXTENDS = 32  # parents in an extends chain (a chain of 2000 files hit Python's recursion limit)
 
 
 def load(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
@@ -73,6 +74,30 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ScenarioError([Problem(name, "", f"TOML syntax error: {e}")]) from None
 
 
+def input_files(path: str | Path) -> list[Path]:
+    """The files a scenario is read from: ``path`` and its ``extends`` parents.
+
+    Best effort (what cannot be read is left out): ``forecast run`` uses it to
+    never replace a folder that holds an input of the run.
+
+    Examples
+    --------
+    >>> import forecast
+    >>> [p.name for p in input_files(forecast.bundled("deepseek-bull"))]
+    ['deepseek-bull.toml', 'deepseek.toml']
+    """
+    out: list[Path] = []
+    here: Path | None = Path(path)
+    while here is not None and len(out) <= MAX_EXTENDS and here not in out:
+        out.append(here)
+        try:
+            ref = read_toml(here).get("extends")
+        except ScenarioError:
+            break
+        here = (here.parent / ref) if isinstance(ref, str) else None
+    return out
+
+
 def _read_resolved(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
     # read before resolving: resolve() raises a bare RuntimeError on a symlink loop,
     # which read_toml reports as an unreadable file
@@ -81,6 +106,10 @@ def _read_resolved(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
     if resolved in chain:
         cycle = " -> ".join(p.name for p in (*chain, resolved))
         raise ScenarioError([Problem(str(path), "extends", f"extends cycle: {cycle}")])
+    if len(chain) >= MAX_EXTENDS:
+        raise ScenarioError(
+            [Problem(str(path), "extends", f"the extends chain is longer than {MAX_EXTENDS} files")]
+        )
     parent_ref = data.get("extends")
     if parent_ref is None:
         return data

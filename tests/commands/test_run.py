@@ -181,11 +181,33 @@ def test_default_run_from_any_directory(tmp_path: Path, seed_report: Path) -> No
 def test_existing_report_is_replaced_by_a_complete_one(tmp_path: Path, seed_report: Path) -> None:
     out = tmp_path / "deepseek"
     shutil.copytree(seed_report, out)
-    (out / "stale.txt").write_text("from an older run")
     assert main(["run", "--no-sensitivity", "--out", str(out), "--draws", "1000", "--quiet"]) == 0
     assert sorted(p.name for p in out.iterdir()) == sorted(REPORT_FILES)
     assert json.loads((out / "manifest.json").read_text())["draws"] == 1000
     assert not leftovers(tmp_path)
+
+
+def test_a_report_with_a_file_added_or_the_input_inside_is_not_replaced(
+    tmp_path: Path, seed_report: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file the user added to a report folder, or the scenario being run stored in
+    it, would be deleted by the replacement: exit 2, nothing touched (the folder-level
+    cases are in tests/outputs/test_staging.py)."""
+    from tests.conftest import snapshot
+
+    out = tmp_path / "deepseek"
+    shutil.copytree(seed_report, out)
+    (out / "stale.txt").write_text("my notes")
+    before = snapshot(tmp_path)
+    assert main(["run", "--no-sensitivity", "--out", str(out), "--draws", "1000", "--quiet"]) == 2
+    assert "did not write (stale.txt)" in capsys.readouterr().err
+    assert snapshot(tmp_path) == before
+    (out / "stale.txt").unlink()
+    # rerunning a report's own scenario.toml into that report would delete the input
+    argv = ["run", str(out / "scenario.toml"), "--no-sensitivity", "--out", str(out), "--quiet"]
+    assert main([*argv, "--draws", "1000"]) == 2
+    assert "an input of this run" in capsys.readouterr().err
+    assert (out / "scenario.toml").read_bytes() == (seed_report / "scenario.toml").read_bytes()
 
 
 def _fail_while_writing(monkeypatch: pytest.MonkeyPatch, exc: BaseException) -> None:
