@@ -28,9 +28,11 @@ Examples
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -51,7 +53,7 @@ from forecast.commands.common import (
     write_staged,
 )
 from forecast.errors import ScenarioError
-from forecast.outputs.staging import file_hashes, jsonable
+from forecast.outputs.staging import file_hashes, jsonable, write_netcdf
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -248,7 +250,7 @@ def _work(
             worker.submit(draw_tornadoes, sensitivity)
         with steps.step("Saving the draws (forecast.nc)"):
             t = time.perf_counter()
-            fc.data.to_netcdf(folder / "forecast.nc", engine="h5netcdf")
+            write_netcdf(fc.data, folder / "forecast.nc")
             timings["netcdf"] = time.perf_counter() - t
         versions = package_versions()
         command = opts.command or opts.command_line()
@@ -327,7 +329,10 @@ class FigureWorker:
         try:
             # spawn, not fork: this process may hold threads (BLAS, numba) by now
             executor = ProcessPoolExecutor(
-                1, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_init
+                1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_worker_init,
+                initargs=(os.getpid(),),
             )
             worker = cls(executor)
             executor.submit(_worker_warm_up)
@@ -383,8 +388,35 @@ class FigureWorker:
                 p.terminate()
 
 
-def _worker_init() -> None:
+def _worker_init(parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent(parent)
+
+
+def die_with_parent(parent: int) -> None:
+    """End this process when ``parent`` dies, however it dies (SIGKILL, the OOM killer).
+
+    On Linux the kernel sends SIGKILL (``prctl(PR_SET_PDEATHSIG)``); elsewhere a
+    daemon thread watches the parent id. Either way the worker cannot outlive the
+    run (an orphaned figure worker, and the resource tracker it kept alive, lived on
+    for 45 minutes after a killed run).
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with suppress(OSError, AttributeError):
+            pr_set_pdeathsig = 1
+            if ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL) == 0:
+                if os.getppid() != parent:  # it died before the call
+                    os._exit(1)
+                return
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="forecast-parent-watch", daemon=True).start()
 
 
 def _worker_warm_up() -> list[Any]:

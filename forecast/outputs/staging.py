@@ -57,6 +57,29 @@ def file_hashes(folder: Path) -> dict[str, str]:
     }
 
 
+def write_netcdf(tree: Any, path: Path) -> None:
+    """Write a DataTree as netCDF (h5netcdf), failing cleanly on a full disk.
+
+    The file is built in memory and written with one plain write: when HDF5 itself
+    hit "no space left on device" it raised and then crashed the process while
+    closing the broken file (a segfault, exit 139). Here a full disk is an ordinary
+    ``OSError`` (``ENOSPC``), which :func:`forecast.commands.common.write_staged`
+    reports, leaving nothing behind.
+
+    Examples
+    --------
+    >>> write_netcdf(fc.data, Path("forecast.nc"))  # doctest: +SKIP
+    """
+    data = tree.to_netcdf(engine="h5netcdf")
+    write_bytes(path, data)
+
+
+def write_bytes(path: Path, data: Any) -> None:
+    """Write ``data`` (bytes or a buffer) to ``path``."""
+    with open(path, "wb") as f:
+        f.write(data)
+
+
 # --- the staging directory ---------------------------------------------------------
 
 #: longest ``--out`` folder name: the staging and backup names beside it add ~45 bytes,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -45,9 +47,17 @@ def read_toml(path: Path) -> dict[str, Any]:
     """Read one TOML file, turning every failure into a :class:`ScenarioError`."""
     name = str(path)
     try:
-        # read at most one byte past the limit: `validate /dev/zero` (or a runaway
-        # generator behind a pipe) must end with a message, not exhaust memory
-        with path.open("rb") as f:
+        # non-blocking, then checked: opening a FIFO with no writer blocked forever;
+        # anything but a regular file (FIFO, device, socket) is refused
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as f:
+            mode = os.fstat(f.fileno()).st_mode
+            if stat.S_ISDIR(mode):
+                raise IsADirectoryError
+            if not stat.S_ISREG(mode):
+                raise ScenarioError([Problem(name, "", f"is not a regular file (a {_kind(mode)})")])
+            # read at most one byte past the limit: a runaway generator must end with a
+            # message, not exhaust memory
             raw = f.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise ScenarioError([Problem(name, "", "file not found")]) from None
@@ -96,6 +106,11 @@ def input_files(path: str | Path) -> list[Path]:
             break
         here = (here.parent / ref) if isinstance(ref, str) else None
     return out
+
+
+def _kind(mode: int) -> str:
+    kinds = ((stat.S_ISFIFO, "named pipe"), (stat.S_ISCHR, "device"), (stat.S_ISBLK, "device"))
+    return next((name for test, name in kinds if test(mode)), "socket or special file")
 
 
 def _read_resolved(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
