@@ -174,7 +174,7 @@ class Evidence(Strict):
 
 class Simulation(Strict):
     draws: int = Field(default=20_000, ge=100, le=10_000_000)
-    seed: int = Field(default=0, ge=0)
+    seed: int = Field(default=0, ge=0, le=2**64 - 1)  # what NumPy's seeding and netCDF attributes hold
     end_year: int | None = None
 
 
