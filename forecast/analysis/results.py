@@ -17,6 +17,7 @@ import pandas as pd
 
 from forecast.engine import Computed, compute
 from forecast.engine.inference import check
+from forecast.engine.resources import check_memory
 from forecast.errors import NonFiniteError, Problem, ScenarioError
 from forecast.scenario import Scenario
 
@@ -327,6 +328,14 @@ def simulate(
     progress : bool
         Show sampler progress.
 
+    Raises
+    ------
+    forecast.ScenarioError
+        A ``ValueError`` listing every problem: an argument out of range or of the
+        wrong type (``draws`` from 100 to 10,000,000, ``seed`` from 0 to 2**64 - 1),
+        a run that would not fit in memory (with the largest draws that fit), or
+        results that are not finite numbers (:class:`~forecast.errors.NonFiniteError`).
+
     Examples
     --------
     >>> import forecast
@@ -337,6 +346,7 @@ def simulate(
     check_arguments(scenario, draws=draws, seed=seed, prior_only=prior_only, sampler=sampler)
     draws = scenario.simulation.draws if draws is None else draws
     seed = scenario.simulation.seed if seed is None else seed
+    check_memory(scenario, draws, prior_only)
     computed = compute(
         scenario, draws=draws, seed=seed, prior_only=prior_only, sampler=sampler, progress=progress
     )

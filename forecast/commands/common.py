@@ -71,7 +71,10 @@ def _parse_sets(items: Sequence[str]) -> tuple[dict[str, Any], list[Problem]]:
                 )
             )
             continue
-        out[key] = parse_value(value.strip())
+        try:
+            out[key] = parse_value(value.strip())
+        except RecursionError:  # thousands of nested inline tables or arrays
+            problems.append(Problem("--set", key, "its value nests too deeply to be a scenario input"))
     return out, problems
 
 

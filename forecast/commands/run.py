@@ -162,6 +162,14 @@ def run(opts: RunOptions) -> int:
             print(problem, file=sys.stderr)
         return EXIT_BAD_INPUT
     timings["load"] = time.perf_counter() - t_start
+    from forecast.engine.resources import check_memory
+
+    try:
+        check_memory(scenario, scenario.simulation.draws, opts.prior_only)  # before any work
+    except ScenarioError as e:
+        for problem in e.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_BAD_INPUT
     out = opts.out if opts.out is not None else Path("reports") / scenario.id
     from forecast.scenario.reading import input_files
 

@@ -134,10 +134,8 @@ class CompiledSampler:
 
 
 _CACHE: dict[tuple[str, Any], list[CompiledSampler]] = {}
-COMPILE_COUNT = 0  # how many samplers this process compiled (tests keep it small)
-
-
 _CACHE_LOCK = threading.Lock()  # two threads asking for a new sampler compile it once
+COMPILE_COUNT = 0  # how many samplers this process compiled (tests keep it small)
 
 
 def compiled_sampler(data: ModelData, sampler: str | None = None) -> CompiledSampler:
@@ -157,37 +155,33 @@ def compiled_sampler(data: ModelData, sampler: str | None = None) -> CompiledSam
     >>> compiled_sampler(d) is cs  # doctest: +SKIP
     True
     """
-    with _CACHE_LOCK:
-        return _compiled_sampler(data, sampler)
-
-
-def _compiled_sampler(data: ModelData, sampler: str | None) -> CompiledSampler:
     global COMPILE_COUNT
-    kind = sampler or default_sampler()
-    if kind not in SAMPLERS:
-        raise ValueError(f"sampler must be one of {', '.join(SAMPLERS)} (got {kind!r})")
-    candidates = _CACHE.setdefault((kind, data.structure), [])
-    for cached in candidates:
-        if cached.fits(data):
-            cached.compile_seconds = 0.0  # compiled earlier: nothing to pay now
-            return cached
-    t0 = time.perf_counter()
-    model = build_model(data, predictive=False)
-    arrays = data.arrays()
-    if kind == "nutpie":
-        compiled = _compile_nutpie(model)
-        names = {var.name for var in compiled.shared_var_keys} & set(arrays)
-    else:
-        import pymc as pm
+    with _CACHE_LOCK:
+        kind = sampler or default_sampler()
+        if kind not in SAMPLERS:
+            raise ValueError(f"sampler must be one of {', '.join(SAMPLERS)} (got {kind!r})")
+        candidates = _CACHE.setdefault((kind, data.structure), [])
+        for cached in candidates:
+            if cached.fits(data):
+                cached.compile_seconds = 0.0  # compiled earlier: nothing to pay now
+                return cached
+        t0 = time.perf_counter()
+        model = build_model(data, predictive=False)
+        arrays = data.arrays()
+        if kind == "nutpie":
+            compiled = _compile_nutpie(model)
+            names = {var.name for var in compiled.shared_var_keys} & set(arrays)
+        else:
+            import pymc as pm
 
-        with model:
-            compiled = pm.NUTS(vars=model.free_RVs, target_accept=TARGET_ACCEPT)
-        names = set(arrays)  # PyMC's step is not limited to fixed shapes, but keep it simple
-    COMPILE_COUNT += 1
-    shapes = {name: arrays[name].shape for name in sorted(names)}
-    cs = CompiledSampler(kind, model, compiled, shapes, time.perf_counter() - t0)
-    candidates.append(cs)
-    return cs
+            with model:
+                compiled = pm.NUTS(vars=model.free_RVs, target_accept=TARGET_ACCEPT)
+            names = set(arrays)  # PyMC's step is not limited to fixed shapes, but keep it simple
+        COMPILE_COUNT += 1
+        shapes = {name: arrays[name].shape for name in sorted(names)}
+        cs = CompiledSampler(kind, model, compiled, shapes, time.perf_counter() - t0)
+        candidates.append(cs)
+        return cs
 
 
 def _compile_nutpie(model: Any) -> Any:
@@ -265,13 +259,30 @@ def nuts(
     if cores is None and cs.kind == "pymc" and chains * (tune + draws) <= PYMC_SERIAL_STEPS:
         cores = 1  # PyMC's worker processes take longer to start than short chains take
     cores = max(1, min(chains, cores or os.cpu_count() or 1))
-    with cs.lock:
+    with cs.lock:  # the model's data are shared by every scenario of this shape
         t0 = time.perf_counter()
         # the model's own data too: nutpie's initial points are computed from it (so without
         # this the start, and so the draws, would depend on which scenario compiled first)
         set_model_data(cs.model, data)
-        trace = _sample(cs, data, arrays, chains, tune, draws, seed, progress, cores, target_accept)
-        elapsed = time.perf_counter() - t0
+        if cs.kind == "nutpie":
+            import nutpie
+
+            trace = nutpie.sample(
+                cs.compiled.with_data(**arrays),
+                draws=draws,
+                tune=tune,
+                chains=chains,
+                cores=cores,
+                seed=seed,
+                progress_bar=progress,
+                save_warmup=False,
+                target_accept=target_accept,
+            )
+        else:
+            trace = _sample_pymc(
+                cs, data, chains=chains, tune=tune, draws=draws, seed=seed, progress=progress, cores=cores
+            )
+    elapsed = time.perf_counter() - t0
     posterior = trace["posterior"].to_dataset()[list(INFERENCE_LATENTS)]
     # nutpie labels the draws with the coords of the scenario it was compiled for
     posterior = posterior.assign_coords({d: data.coords[d] for d in posterior.dims if d in data.coords})
@@ -280,38 +291,6 @@ def nuts(
     # which netCDF cannot store
     stats = stats[[v for v in stats.data_vars if stats[v].dtype.kind in "biuf"]]
     return NutsResult(posterior, stats, cs.compile_seconds, elapsed, cs.kind)
-
-
-def _sample(
-    cs: CompiledSampler,
-    data: ModelData,
-    arrays: dict[str, Any],
-    chains: int,
-    tune: int,
-    draws: int,
-    seed: int,
-    progress: bool,
-    cores: int,
-    target_accept: float,
-) -> Any:
-    if cs.kind == "nutpie":
-        import nutpie
-
-        return nutpie.sample(
-            cs.compiled.with_data(**arrays),
-            draws=draws,
-            tune=tune,
-            chains=chains,
-            cores=cores,
-            seed=seed,
-            progress_bar=progress,
-            save_warmup=False,
-            target_accept=target_accept,
-        )
-    else:
-        return _sample_pymc(
-            cs, data, chains=chains, tune=tune, draws=draws, seed=seed, progress=progress, cores=cores
-        )
 
 
 def _sample_pymc(

@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from forecast.errors import Problem, ScenarioError
-from forecast.scenario.merging import merge, set_dotted
+from forecast.scenario.merging import MAX_DEPTH, merge, set_dotted, too_deep
 from forecast.scenario.schema import Scenario
 
 MAX_FILE_BYTES = 10 * 2**20  # the seed's file is 12 kB
+MAX_PATH_CHARS = 1024  # an extends path (5000 characters failed with "File name too long")
 MAX_EXTENDS = 32  # parents in an extends chain (a chain of 2000 files hit Python's recursion limit)
 
 
@@ -37,7 +38,7 @@ def load(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenar
             try:
                 set_dotted(data, key, value)
             except KeyError as e:
-                problems.append(Problem.with_value("--set", key, str(e.args[0]), value))
+                problems.append(Problem.with_value("--set", str(key), str(e.args[0]), value))
         if problems:
             raise ScenarioError(problems)
     return Scenario.from_dict(data, origin=origin)
@@ -78,10 +79,16 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ScenarioError(
             [Problem(name, "", f"is not UTF-8 text (byte {e.start}: {raw[e.start : e.start + 1]!r})")]
         ) from None
+    deep = f"tables or arrays nest more than {MAX_DEPTH} levels deep: not a scenario file"
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ScenarioError([Problem(name, "", f"TOML syntax error: {e}")]) from None
+    except RecursionError:
+        raise ScenarioError([Problem(name, "", deep)]) from None
+    if too_deep(data):
+        raise ScenarioError([Problem(name, "", deep)])
+    return data
 
 
 def input_files(path: str | Path) -> list[Path]:
@@ -108,6 +115,13 @@ def input_files(path: str | Path) -> list[Path]:
     return out
 
 
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a name too long, a path through a file
+        return False
+
+
 def _kind(mode: int) -> str:
     kinds = ((stat.S_ISFIFO, "named pipe"), (stat.S_ISCHR, "device"), (stat.S_ISBLK, "device"))
     return next((name for test, name in kinds if test(mode)), "socket or special file")
@@ -130,8 +144,16 @@ def _read_resolved(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
         return data
     if not isinstance(parent_ref, str):
         raise ScenarioError([Problem.with_value(str(path), "extends", "must be a file path", parent_ref)])
+    if len(parent_ref) > MAX_PATH_CHARS:
+        raise ScenarioError(
+            [
+                Problem.with_value(
+                    str(path), "extends", f"is longer than {MAX_PATH_CHARS} characters", parent_ref
+                )
+            ]
+        )
     parent_path = (path.parent / parent_ref) if not Path(parent_ref).is_absolute() else Path(parent_ref)
-    if not parent_path.is_file():
+    if not _is_file(parent_path):
         raise ScenarioError(
             [Problem.with_value(str(path), "extends", "parent scenario not found", parent_ref)]
         )

@@ -123,3 +123,142 @@ def test_a_signpost_observed_against_every_outcome_is_refused(
     assert run(workdir, "--set", one, "--set", "signposts.next_model_release.observed=false") == 2
     assert "not seeing it is impossible" in capsys.readouterr().err
     assert snapshot(workdir) == before
+
+
+# --- resources refused up front ----------------------------------------------------------
+
+
+def test_a_run_too_big_for_memory_is_refused_up_front(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--draws 10000000 grew to 23.7 GB until the kernel killed it: on a machine with
+    4 GiB free it is refused before any work, with the estimate and the draws that fit."""
+    import forecast.engine.resources as resources
+
+    monkeypatch.setattr(resources, "available_memory", lambda: 4 * 2**30)
+    assert main(["run", "--no-sensitivity", "--quiet", "--out", "out", "--draws", "10000000"]) == 2
+    err = capsys.readouterr().err
+    assert "simulation.draws: 10,000,000 draws need about 23.5 GiB of memory and 4.0 GiB is available" in err
+    assert "at most 1,400,000 draws fit (--draws 1400000)" in err
+    assert list(workdir.iterdir()) == []
+    # the estimate is honest: the draws it says fit, fit
+    s = forecast.load(forecast.bundled("deepseek"))
+    assert resources.memory_needed(s, 1_400_000) <= 4 * 2**30 < resources.memory_needed(s, 1_500_000)
+
+
+def test_twenty_markets_over_a_century_at_ten_million_draws_are_refused() -> None:
+    """Failed with "MemoryError: Unable to allocate 151 GiB" (exit 1); no machine here has that."""
+    from forecast.errors import ScenarioError
+
+    markets = [
+        {"id": f"m{i}", "label": f"M{i}", "unit": "USD bn", "base_year": 2025, "size": 1.0, "cagr": 0.05}
+        for i in range(20)
+    ]
+    s = forecast.Scenario.from_dict(
+        {
+            "id": "big",
+            "title": "Big",
+            "as_of": "2025-01-01",
+            "markets": markets,
+            "simulation": {"end_year": 2124},
+        }
+    )
+    with pytest.raises(ScenarioError, match=r"simulation.draws: 10,000,000 draws need about \d+"):
+        forecast.simulate(s, draws=10_000_000)
+
+
+# --- exit 2, not 1 -----------------------------------------------------------------------
+
+DEEP = {
+    "nested arrays": "v = " + "[" * 600 + "]" * 600 + "\n",
+    "nested inline tables": "v = " + "{a = " * 5000 + "1" + "}" * 5000 + "\n",
+    "a 1000-part dotted key": ".".join(["a"] * 1000) + " = 1\n",
+    "100 nested tables": "".join(f"[{'.'.join(['t'] * (i + 1))}]\n" for i in range(100)),
+}
+
+
+@pytest.mark.parametrize("case", list(DEEP))
+def test_deeply_nested_files_are_refused(
+    case: str, workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """RecursionError (exit 1) on 600 nested arrays, 5000 nested inline tables, a
+    1000-part dotted key."""
+    path = workdir / "deep.toml"
+    path.write_text(DEEP[case])
+    assert main(["validate", str(path)]) == 2
+    assert (
+        capsys.readouterr().err
+        == f"{path}: tables or arrays nest more than 32 levels deep: not a scenario file\n"
+    )
+
+
+def test_a_long_extends_chain_and_a_long_extends_path_are_refused(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (workdir / "base.toml").write_text(forecast.bundled("deepseek").read_text())
+    previous = "base.toml"
+    for i in range(2000):
+        (workdir / f"c{i}.toml").write_text(f'extends = "{previous}"\n')
+        previous = f"c{i}.toml"
+    assert main(["validate", str(workdir / previous)]) == 2
+    assert "extends: the extends chain is longer than 32 files" in capsys.readouterr().err
+    (workdir / "far.toml").write_text(f'extends = "{"x" * 5000}.toml"\n')
+    assert main(["validate", str(workdir / "far.toml")]) == 2
+    assert "extends: is longer than 1024 characters" in capsys.readouterr().err
+
+
+def test_deep_set_keys_and_values_are_refused(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    key = ".".join(["a"] * 1000)
+    value = "{a = " * 5000 + "1" + "}" * 5000
+    assert run(workdir, "--set", f"{key}=1", "--set", f"title={value}") == 2
+    err = capsys.readouterr().err
+    assert "has more than 32 parts" in err
+    assert "--set: title: its value nests too deeply" in err
+    assert list(workdir.iterdir()) == []
+
+
+@pytest.mark.parametrize("seed", ["18446744073709551616", "-1"])
+def test_a_seed_out_of_range_is_refused_before_any_work(
+    seed: str, workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--seed 2**64 failed after the whole simulation, writing forecast.nc (exit 1)."""
+    assert run(workdir, "--seed", seed) == 2
+    assert "simulation.seed:" in capsys.readouterr().err
+    assert list(workdir.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "needle"),
+    [
+        (
+            "markets.developer_tools.label",
+            "x" * 1_000_000,
+            "label: is longer than 200 characters (got 1,000,000)",
+        ),
+        ("title", "t" * 201, "title: is longer than 200 characters (got 201)"),
+        ("description", "d" * 10_001, "description: is longer than 10,000 characters"),
+        ("id", "a" * 230, "id: string should have at most 64 characters"),
+        (
+            "markets.developer_tools.size.source",
+            "s" * 10_001,
+            "size.source: string should have at most 10000",
+        ),
+    ],
+)
+def test_text_and_names_are_bounded(
+    key: str, value: str, needle: str, workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A 1 MB label failed in the figure renderer after 86 s; a 230-character id made
+    a report folder name that failed on every rerun."""
+    scenario = forecast.load(forecast.bundled("deepseek"))
+    path = workdir / "long.toml"
+    path.write_text(scenario.to_toml())
+    from forecast.scenario.merging import set_dotted
+
+    raw = scenario.raw
+    set_dotted(raw, key, value)
+    import tomli_w
+
+    path.write_text(tomli_w.dumps(raw))
+    assert main(["validate", str(path)]) == 2
+    assert needle in capsys.readouterr().err
