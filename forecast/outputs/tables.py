@@ -1,9 +1,14 @@
-"""CSV tables: one writer, one format, for every table a command writes."""
+"""CSV tables: one writer, one format, for every table a command writes.
+
+Every number is finite (or nothing is written) and every text cell that a
+spreadsheet would run as a formula is neutralised (:func:`neutralise_formula`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -37,7 +42,33 @@ def write_csv_tables(
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     for name, df in tables.items():
-        df.to_csv(folder / f"{name}.csv", index=False, float_format="%.6g", lineterminator="\n")
+        safe = df.copy()
+        for column in safe.columns:
+            if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
+                safe[column] = safe[column].map(neutralise_formula)
+        safe.to_csv(folder / f"{name}.csv", index=False, float_format="%.6g", lineterminator="\n")
+
+
+#: what makes a spreadsheet read a text cell as a formula (OWASP's CSV injection list)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula, made plain text with a leading ``'``.
+
+    A label or statement from a scenario starting with ``=``, ``+``, ``-``, ``@``, a
+    tab or a carriage return (``=HYPERLINK("http://evil.example", "click")``) would
+    run when the CSV is opened in Excel or LibreOffice. Numbers are left alone; use
+    this for every text cell of a CSV or workbook.
+
+    Examples
+    --------
+    >>> neutralise_formula('=HYPERLINK("http://x")'), neutralise_formula("Developer tools"), neutralise_formula(-1.5)
+    ('\'=HYPERLINK("http://x")', 'Developer tools', -1.5)
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def non_finite(file: str, df: pd.DataFrame, optional: Collection[str] = (), limit: int = 5) -> list[Problem]:
