@@ -165,7 +165,7 @@ def md_cell(text: Any) -> str:
         s = s.replace(ch, "\\" + ch)
     s = re.sub(r"(?i)\b([a-z][a-z0-9+.-]*):(?=//|[a-z0-9%])", r"\1\\:", s)  # http: javascript: data:
     s = re.sub(r"(?i)\bwww\.", r"www\\.", s)
-    s = re.sub(r"^([-+=]|\d+[.)])", r"\\\1", s)
+    s = re.sub(r"^(\d*)([-+.)])(?=\s|$)", r"\1\\\2", s)  # a list marker, not -5% or 17.0
     return re.sub(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])", r"\\_", s)
 
 
