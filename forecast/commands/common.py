@@ -189,5 +189,7 @@ def print_warnings(console: Any, warnings: Sequence[str], strict: bool) -> None:
     from rich.panel import Panel
 
     body = "\n".join(f"• {w}" for w in warnings)
-    title = "INFERENCE DIAGNOSTICS MISSED THEIR THRESHOLDS" + (" (--strict: exit 3)" if strict else "")
+    conflicts = all(w.startswith("Prior–data conflict") for w in warnings)  # no diagnostics among them
+    title = "PRIOR–DATA CONFLICT" if conflicts else "INFERENCE DIAGNOSTICS MISSED THEIR THRESHOLDS"
+    title += " (--strict: exit 3)" if strict else ""
     console.print(Panel(body, title=title, border_style="bold red", style="red"))

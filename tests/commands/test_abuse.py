@@ -99,9 +99,9 @@ def test_prior_data_conflict_reaches_the_warnings_and_the_report(
         == 3
     )
     err = capsys.readouterr().err
-    assert "Prior–data conflict: evidence[0]" in err
-    for name in ("report.md", "report.html"):
-        assert "Prior–data conflict: evidence[0]" in (workdir / "out" / name).read_text(), name
+    assert "Prior–data conflict: evidence[0]" in err and "PRIOR–DATA CONFLICT (--strict: exit 3)" in err
+    assert "Prior–data conflict: evidence[0]" in (workdir / "out" / "report.html").read_text()
+    assert "Prior–data conflict: evidence\\[0\\]" in (workdir / "out" / "report.md").read_text()  # escaped
     manifest = json.loads((workdir / "out" / "manifest.json").read_text())
     assert any(w.startswith("Prior–data conflict") for w in manifest["diagnostic_warnings"])
 
