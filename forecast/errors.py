@@ -73,3 +73,16 @@ class ScenarioError(ValueError):
     def __init__(self, problems: list[Problem]):
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class NonFiniteError(ScenarioError):
+    """A result came out NaN or infinite: the inputs are beyond what can be computed.
+
+    Raised instead of returning or writing the number (a number is computed or
+    refused); a :class:`ScenarioError`, so the command line exits 2.
+
+    Examples
+    --------
+    >>> print(NonFiniteError([Problem("markets.csv", "developer_tools 2030.sd", "is not finite", "inf")]))
+    markets.csv: developer_tools 2030.sd: is not finite (got 'inf')
+    """

@@ -18,6 +18,8 @@ import pandas as pd
 from forecast.engine import Computed, compute
 from forecast.engine.dataset import to_netcdf
 from forecast.engine.inference import check
+from forecast.engine.resources import check_memory
+from forecast.errors import NonFiniteError, Problem, ScenarioError
 from forecast.scenario import Scenario
 
 if TYPE_CHECKING:
@@ -105,12 +107,14 @@ class Forecast(Computed):
 
     @property
     def warnings(self) -> list[str]:
-        """Convergence warnings when NUTS ran (see :func:`forecast.engine.inference.check`).
+        """Convergence warnings when NUTS ran (see :func:`forecast.engine.inference.check`),
+        and evidence in conflict with the prior (see :func:`prior_data_conflicts`).
 
-        Empty when R-hat ≤ 1.01, bulk and tail ESS ≥ 400 and nothing diverged, or
-        when there was no NUTS run (forward draws are independent).
+        Empty when R-hat ≤ 1.01, bulk and tail ESS ≥ 400, nothing diverged and no
+        observation sits far in the tail of what the scenario expected, or when there
+        was no NUTS run (forward draws are independent).
         """
-        return check(self.diagnostics)
+        return check(self.diagnostics) + prior_data_conflicts(self)
 
     def values(self, name: str) -> np.ndarray:
         """Draws of one variable of :attr:`draws`, flattened to (draws, ...).
@@ -479,6 +483,14 @@ def simulate(
     progress : bool
         Show sampler progress.
 
+    Raises
+    ------
+    forecast.ScenarioError
+        A ``ValueError`` listing every problem: an argument out of range or of the
+        wrong type (``draws`` from 100 to 10,000,000, ``seed`` from 0 to 2**64 - 1),
+        a run that would not fit in memory (with the largest draws that fit), or
+        results that are not finite numbers (:class:`~forecast.errors.NonFiniteError`).
+
     Examples
     --------
     >>> import forecast
@@ -486,12 +498,154 @@ def simulate(
     >>> fc = forecast.simulate(s, draws=1000, seed=1)  # doctest: +SKIP
     >>> fc.outcomes()[["outcome", "probability"]]  # doctest: +SKIP
     """
-    draws = draws or scenario.simulation.draws
+    check_arguments(scenario, draws=draws, seed=seed, prior_only=prior_only, sampler=sampler)
+    draws = scenario.simulation.draws if draws is None else draws
     seed = scenario.simulation.seed if seed is None else seed
+    check_memory(scenario, draws, prior_only)
     computed = compute(
         scenario, draws=draws, seed=seed, prior_only=prior_only, sampler=sampler, progress=progress
     )
-    return Forecast.of(computed)
+    fc = Forecast.of(computed)
+    problems = non_finite_draws(fc)
+    if problems:
+        raise NonFiniteError(problems)
+    return fc
+
+
+def check_arguments(
+    scenario: Any, *, draws: Any = None, seed: Any = None, prior_only: Any = False, sampler: Any = None
+) -> None:
+    """Check :func:`simulate`'s arguments as the command line checks its options.
+
+    Raises :class:`~forecast.errors.ScenarioError` (a ``ValueError``) listing every
+    problem: ``draws=-1`` failed deep inside, ``draws=0`` silently meant the file's
+    value and ``draws=True`` one draw.
+
+    Examples
+    --------
+    >>> check_arguments(None, draws=True)
+    Traceback (most recent call last):
+    ...
+    forecast.errors.ScenarioError: simulate(): scenario: must be a Scenario (from forecast.load) (got None)
+    simulate(): draws: must be a whole number from 100 to 10,000,000 (got True)
+    """
+    from forecast.scenario.schema import Simulation
+
+    where = "simulate()"
+    problems = []
+    if not isinstance(scenario, Scenario):
+        problems.append(
+            Problem.with_value(where, "scenario", "must be a Scenario (from forecast.load)", scenario)
+        )
+    lo, hi = _bounds(Simulation, "draws")
+    if draws is not None and (not _is_int(draws) or not lo <= draws <= hi):
+        problems.append(
+            Problem.with_value(where, "draws", f"must be a whole number from {lo:,} to {hi:,}", draws)
+        )
+    lo, hi = _bounds(Simulation, "seed")
+    if seed is not None and (not _is_int(seed) or not lo <= seed <= hi):
+        problems.append(
+            Problem.with_value(where, "seed", f"must be a whole number from {lo} to 2**64 - 1", seed)
+        )
+    if not isinstance(prior_only, bool):
+        problems.append(Problem.with_value(where, "prior_only", "must be True or False", prior_only))
+    if sampler is not None and sampler not in ("nutpie", "pymc"):
+        problems.append(Problem.with_value(where, "sampler", 'must be "nutpie" or "pymc"', sampler))
+    if problems:
+        raise ScenarioError(problems)
+
+
+def _is_int(x: Any) -> bool:
+    return isinstance(x, int | np.integer) and not isinstance(x, bool)
+
+
+def _bounds(model: Any, name: str) -> tuple[int, int]:
+    """The ``ge``/``le`` bounds of an integer field of a pydantic model."""
+    meta = model.model_fields[name].metadata
+    lo = next(m.ge for m in meta if getattr(m, "ge", None) is not None)
+    hi = next(m.le for m in meta if getattr(m, "le", None) is not None)
+    return int(lo), int(hi)
+
+
+#: two-sided tail probability below which an observation conflicts with the prior
+CONFLICT_TAIL = 0.001
+
+
+def prior_data_conflicts(fc: Forecast) -> list[str]:
+    """Evidence that sits far in the tail of the prior predictive: a prior–data conflict.
+
+    For each ``[[evidence]]`` item the prior predictive probability of seeing a value
+    at most the observed one is the mean over prior draws of
+    ``Phi((log value - log size) / rel_error)``; below ``CONFLICT_TAIL / 2`` or above
+    ``1 - CONFLICT_TAIL / 2`` the evidence and the stated inputs disagree, and the
+    posterior settles somewhere neither supports (evidence 1000x the projection once
+    became a quiet 900x jump in one year). The answer is still computed; this says
+    to check the value, its unit and ``rel_error``, or the inputs.
+
+    Examples
+    --------
+    >>> prior_data_conflicts(fc)  # doctest: +SKIP
+    ['Prior–data conflict: evidence[0] (developer_tools in 2025: 8.2e+03) ...']
+    """
+    if not fc.scenario.evidence or "prior" not in fc.data.children:
+        return []
+    from scipy.special import ndtr
+
+    prior = fc.data["prior"].to_dataset()
+    if "market_size" not in prior:
+        return []
+    size = prior["market_size"]
+    out = []
+    for j, ev in enumerate(fc.scenario.evidence):
+        with np.errstate(divide="ignore"):
+            x = np.log(size.sel(market=ev.market, year=ev.year).values.ravel())
+        tail = float(np.mean(ndtr((np.log(ev.value) - x) / ev.rel_error)))
+        if CONFLICT_TAIL / 2 <= tail <= 1 - CONFLICT_TAIL / 2:
+            continue
+        lo, hi = np.quantile(np.exp(x), [0.05, 0.95])
+        side = "above" if tail > 0.5 else "below"
+        chance = min(tail, 1 - tail)
+        shown = f"{chance:.1e}" if chance >= 1e-12 else "below 1e-12"
+        out.append(
+            f"Prior–data conflict: evidence[{j}] ({ev.market} in {ev.year}: {ev.value:.3g}) is {side} "
+            f"what the scenario expected (its 90% prior interval is {lo:.3g} to {hi:.3g}; chance of a value "
+            f"this far out {shown}). The forecast follows the evidence; check its value, "
+            "unit and rel_error, or the market's inputs."
+        )
+    return out
+
+
+#: outputs that may be infinite: an event with probability 0 never happens (time inf)
+_MAY_BE_INFINITE = ("event_time",)
+
+
+def non_finite_draws(fc: Forecast) -> list[Problem]:
+    """Recorded draws that are NaN (or infinite where a number is expected).
+
+    Examples
+    --------
+    >>> non_finite_draws(fc)  # doctest: +SKIP
+    []
+    """
+    out = []
+    for group in ("prior", "posterior"):  # the sampler's statistics may hold NaN by design
+        if group not in fc.data.children:
+            continue
+        for name, da in fc.data[group].to_dataset().data_vars.items():
+            if da.dtype.kind != "f":
+                continue
+            values = da.values
+            bad = np.isnan(values) if name in _MAY_BE_INFINITE else ~np.isfinite(values)
+            if bad.any():
+                out.append(
+                    Problem(
+                        fc.scenario.origin,
+                        "",
+                        f"the simulated {name} is not a finite number in {bad.mean():.2%} of its values: "
+                        "the inputs are beyond what can be computed (check sizes, rates and confidence)",
+                    )
+                )
+    return out
 
 
 def _safe_mcse(azs: Any, x: np.ndarray) -> float:
@@ -506,7 +660,9 @@ def _sig(x: float) -> str:
 
 def _quantile_rows(name: str, years: list[int], x: np.ndarray) -> list[dict[str, Any]]:
     qs = np.quantile(x, QUANTILES, axis=0)
-    mean, sd = x.mean(axis=0), x.std(axis=0, ddof=1)
+    # an overflow gives inf, which the CSV writer refuses with the row and column named
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean, sd = x.mean(axis=0), x.std(axis=0, ddof=1)
     return [
         {
             "market": name,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import sys
 import time
 import tomllib
@@ -24,7 +25,7 @@ EXIT_FAILURE = 1
 EXIT_BAD_INPUT = 2
 EXIT_DIAGNOSTICS = 3  # --strict and the sampler's diagnostics missed their thresholds
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
-EXIT_TERMINATED = 143  # 128 + SIGTERM
+EXIT_TERMINATED = 143  # 128 + SIGTERM (SIGHUP: 129)
 
 
 def parse_value(text: str) -> Any:
@@ -70,23 +71,29 @@ def _parse_sets(items: Sequence[str]) -> tuple[dict[str, Any], list[Problem]]:
                 )
             )
             continue
-        out[key] = parse_value(value.strip())
+        try:
+            out[key] = parse_value(value.strip())
+        except RecursionError:  # thousands of nested inline tables or arrays
+            problems.append(Problem("--set", key, "its value nests too deeply to be a scenario input"))
     return out, problems
 
 
 def write_staged[T](
-    out: Path, what: str, quiet: bool, work: Callable[[Path, Steps], T]
+    out: Path, what: str, quiet: bool, work: Callable[[Path, Steps], T], inputs: Sequence[Path] = ()
 ) -> tuple[int, T | None, list[int]]:
     """Build a folder with ``work(staging_folder, steps)`` and rename it into ``out``.
 
-    The folder appears complete or not at all: bad ``out``, an exception, SIGINT or
-    SIGTERM leave ``out`` as it was. Shared by ``forecast run`` and ``forecast compare``.
+    The folder appears complete or not at all: bad ``out``, an exception, SIGINT,
+    SIGTERM or SIGHUP leave ``out`` as it was; a full disk says so (exit 1). ``out``
+    is replaced only by the rules of :class:`~forecast.outputs.staging.Staging`;
+    ``inputs`` (the files the run reads) are never inside what it replaces. Shared
+    by ``forecast run`` and ``forecast compare``.
 
     Returns
     -------
     (status, result, pending)
         ``result`` is None when nothing was written, and ``status`` is then the exit
-        code (2 unusable ``out``, 130/143 interrupted); ``pending`` lists signals that
+        code (2 unusable ``out``, 1 disk full, 130/143/129 interrupted); ``pending`` lists signals that
         arrived while the folder was being renamed into place.
 
     Examples
@@ -94,7 +101,7 @@ def write_staged[T](
     >>> status, result, pending = write_staged(Path("out"), "report", True, make)  # doctest: +SKIP
     """
     try:
-        staging = Staging.create(out)
+        staging = Staging.create(out, inputs)
     except OutputError as e:
         print(f"forecast: cannot write the {what} to {out}: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT, None, []
@@ -108,7 +115,23 @@ def write_staged[T](
         steps.stop()
         staging.abort()
         print(f"forecast: interrupted; nothing written ({out} unchanged)", file=sys.stderr)
-        return (EXIT_TERMINATED if isinstance(e, Terminated) else EXIT_INTERRUPTED), None, []
+        return (128 + e.signum if isinstance(e, Terminated) else EXIT_INTERRUPTED), None, []
+    except OutputError as e:  # the target changed during the run
+        steps.stop()
+        staging.abort()
+        print(f"forecast: cannot write the {what} to {out}: {e}; nothing written", file=sys.stderr)
+        return EXIT_BAD_INPUT, None, []
+    except OSError as e:
+        steps.stop()
+        staging.abort()
+        if e.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        print(
+            f"forecast: no space left on the device while writing the {what} to {out}; "
+            f"nothing written ({out} unchanged)",
+            file=sys.stderr,
+        )
+        return EXIT_FAILURE, None, []
     except BaseException:
         steps.stop()
         staging.abort()
@@ -166,5 +189,7 @@ def print_warnings(console: Any, warnings: Sequence[str], strict: bool) -> None:
     from rich.panel import Panel
 
     body = "\n".join(f"• {w}" for w in warnings)
-    title = "INFERENCE DIAGNOSTICS MISSED THEIR THRESHOLDS" + (" (--strict: exit 3)" if strict else "")
+    conflicts = all(w.startswith("Prior–data conflict") for w in warnings)  # no diagnostics among them
+    title = "PRIOR–DATA CONFLICT" if conflicts else "INFERENCE DIAGNOSTICS MISSED THEIR THRESHOLDS"
+    title += " (--strict: exit 3)" if strict else ""
     console.print(Panel(body, title=title, border_style="bold red", style="red"))

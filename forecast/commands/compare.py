@@ -96,8 +96,14 @@ def compare(opts: CompareOptions) -> int:
         if opts.out is not None
         else Path("reports") / ("compare-" + "-".join(slug(n) for n in names))
     )
+    from forecast.scenario.reading import input_files
+
     status, cmp, pending = write_staged(
-        out, "comparison", opts.quiet, lambda folder, steps: _work(scenarios, names, opts, folder, steps, t0)
+        out,
+        "comparison",
+        opts.quiet,
+        lambda folder, steps: _work(scenarios, names, opts, folder, steps, t0),
+        inputs=[f for path in opts.scenarios for f in input_files(path)],
     )
     if cmp is None:
         return status

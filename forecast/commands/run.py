@@ -34,9 +34,11 @@ Examples
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -57,7 +59,7 @@ from forecast.commands.common import (
     write_staged,
 )
 from forecast.errors import ScenarioError
-from forecast.outputs.staging import file_hashes, jsonable
+from forecast.outputs.staging import file_hashes, jsonable, write_netcdf
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -173,6 +175,16 @@ def run(opts: RunOptions) -> int:
             print(problem, file=sys.stderr)
         return EXIT_BAD_INPUT
     timings["load"] = time.perf_counter() - t_start
+    from forecast.engine.resources import check_memory
+
+    try:
+        check_memory(scenario, scenario.simulation.draws, opts.prior_only)  # before any work
+    except ScenarioError as e:
+        for problem in e.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    from forecast.scenario.reading import input_files
+
     whatif = None
     sets = parse_sets(opts.sets)
     if sets:
@@ -195,6 +207,7 @@ def run(opts: RunOptions) -> int:
         "report",
         opts.quiet,
         lambda folder, steps: _work(scenario, opts, folder, steps, timings, t_start, whatif),
+        inputs=input_files(opts.scenario) if opts.scenario is not None else (),
     )
     if done is None:
         return status
@@ -275,7 +288,7 @@ def _work(
             worker.submit(draw_tornadoes, sensitivity)
         with steps.step("Saving the draws (forecast.nc)"):
             t = time.perf_counter()
-            fc.to_netcdf(folder / "forecast.nc")
+            write_netcdf(fc.data, folder / "forecast.nc")  # compressed, like Forecast.to_netcdf
             timings["netcdf"] = time.perf_counter() - t
         versions = package_versions()
         command = opts.command or opts.command_line()
@@ -358,7 +371,10 @@ class FigureWorker:
         try:
             # spawn, not fork: this process may hold threads (BLAS, numba) by now
             executor = ProcessPoolExecutor(
-                1, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_init
+                1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_worker_init,
+                initargs=(os.getpid(),),
             )
             worker = cls(executor)
             executor.submit(_worker_warm_up)
@@ -414,8 +430,35 @@ class FigureWorker:
                 p.terminate()
 
 
-def _worker_init() -> None:
+def _worker_init(parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent(parent)
+
+
+def die_with_parent(parent: int) -> None:
+    """End this process when ``parent`` dies, however it dies (SIGKILL, the OOM killer).
+
+    On Linux the kernel sends SIGKILL (``prctl(PR_SET_PDEATHSIG)``); elsewhere a
+    daemon thread watches the parent id. Either way the worker cannot outlive the
+    run (an orphaned figure worker, and the resource tracker it kept alive, lived on
+    for 45 minutes after a killed run).
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with suppress(OSError, AttributeError):
+            pr_set_pdeathsig = 1
+            if ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL) == 0:
+                if os.getppid() != parent:  # it died before the call
+                    os._exit(1)
+                return
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="forecast-parent-watch", daemon=True).start()
 
 
 def _worker_warm_up() -> list[Any]:

@@ -372,4 +372,15 @@ def to_netcdf(tree: xr.DataTree, path: str | Path) -> None:
     >>> fc = forecast.simulate(forecast.load(forecast.bundled()), draws=1000)  # doctest: +SKIP
     >>> to_netcdf(fc.data, "forecast.nc")  # doctest: +SKIP
     """
-    tree.to_netcdf(path, engine="h5netcdf", encoding=netcdf_encoding(tree))
+    with open(path, "wb") as f:
+        f.write(netcdf_bytes(tree))
+
+
+def netcdf_bytes(tree: xr.DataTree) -> Any:
+    """The netCDF file of ``tree``, compressed, built in memory.
+
+    Writing it is then one plain write: when HDF5 itself hit "no space left on device"
+    it raised and then crashed the process while closing the broken file (a segfault,
+    exit 139); a plain write makes a full disk an ordinary ``OSError`` (ENOSPC).
+    """
+    return tree.to_netcdf(engine="h5netcdf", encoding=netcdf_encoding(tree))

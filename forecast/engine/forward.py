@@ -28,8 +28,9 @@ Examples
 from __future__ import annotations
 
 import os
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -56,6 +57,9 @@ class Simulator:
     outputs: list[str]
     inputs: list[str]
     compile_seconds: float
+    # one call at a time: the model's data, the generators and the compiled function's
+    # own storage are shared by every call (two threads at once mixed their scenarios)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def __call__(
         self, n: int, seed: int, posterior: dict[str, np.ndarray] | None = None
@@ -242,7 +246,7 @@ def _is_root(rv: Any, model: Any) -> bool:
     return not any(a in others for a in ancestors(rv.owner.inputs))
 
 
-def simulator(data: ModelData, *, conditional: bool = False) -> Simulator:
+def simulator(data: ModelData, *, conditional: bool = False) -> LoadedSimulator:
     """The cached simulator for this structure, loaded with ``data``.
 
     With ``conditional=True`` the inference latents (:data:`INFERENCE_LATENTS`) are
@@ -257,13 +261,54 @@ def simulator(data: ModelData, *, conditional: bool = False) -> Simulator:
     >>> simulator(d)(1000, seed=1)["prediction_hit"].mean(axis=0)  # doctest: +SKIP
     """
     key = (data.structure, conditional)
-    sim = _CACHE.get(key)
-    if sim is None:
-        sim = _CACHE[key] = _compile(data, conditional)
-    else:
-        sim.compile_seconds = 0.0
-    set_model_data(sim.model, data)
-    return sim
+    with _CACHE_LOCK:
+        sim = _CACHE.get(key)
+        fresh = sim is None
+        if sim is None:
+            sim = _CACHE[key] = _compile(data, conditional)
+    return LoadedSimulator(sim, data, sim.compile_seconds if fresh else 0.0)
+
+
+# compiles one structure at a time: two threads asking for a new one compile it once
+_CACHE_LOCK = threading.Lock()
+
+
+@dataclass
+class LoadedSimulator:
+    """A cached :class:`Simulator` with one scenario's data, safe to call from any thread.
+
+    Each call loads ``data`` into the shared compiled model and simulates under the
+    simulator's lock, so concurrent calls (notebooks, web servers, sweeps) never see
+    each other's data; calls on different structures run side by side.
+    """
+
+    simulator: Simulator
+    data: ModelData
+    compile_seconds: float
+
+    @property
+    def model(self) -> Any:
+        return self.simulator.model
+
+    @property
+    def fn(self) -> Any:
+        return self.simulator.fn
+
+    @property
+    def inputs(self) -> list[str]:
+        return self.simulator.inputs
+
+    @property
+    def outputs(self) -> list[str]:
+        return self.simulator.outputs
+
+    def __call__(
+        self, n: int, seed: int, posterior: dict[str, np.ndarray] | None = None
+    ) -> dict[str, np.ndarray]:
+        """``n`` draws of every output, as :meth:`Simulator.__call__`."""
+        with self.simulator.lock:
+            set_model_data(self.simulator.model, self.data)
+            return self.simulator(n, seed, posterior)
 
 
 def forward(scenario: Scenario, draws: int, seed: int) -> tuple[dict[str, np.ndarray], float]:

@@ -38,9 +38,10 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -123,6 +124,8 @@ class CompiledSampler:
     compiled: Any  # nutpie CompiledModel, or PyMC's NUTS step
     shapes: dict[str, tuple[int, ...]]  # the data the compiled functions read, and their shapes
     compile_seconds: float
+    # one sampling at a time: the model's data (nutpie's initial points) are shared
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def fits(self, data: ModelData) -> bool:
         """Whether ``data`` can be swapped in: same shapes for everything read."""
@@ -131,6 +134,7 @@ class CompiledSampler:
 
 
 _CACHE: dict[tuple[str, Any], list[CompiledSampler]] = {}
+_CACHE_LOCK = threading.Lock()  # two threads asking for a new sampler compile it once
 COMPILE_COUNT = 0  # how many samplers this process compiled (tests keep it small)
 
 
@@ -152,31 +156,32 @@ def compiled_sampler(data: ModelData, sampler: str | None = None) -> CompiledSam
     True
     """
     global COMPILE_COUNT
-    kind = sampler or default_sampler()
-    if kind not in SAMPLERS:
-        raise ValueError(f"sampler must be one of {', '.join(SAMPLERS)} (got {kind!r})")
-    candidates = _CACHE.setdefault((kind, data.structure), [])
-    for cached in candidates:
-        if cached.fits(data):
-            cached.compile_seconds = 0.0  # compiled earlier: nothing to pay now
-            return cached
-    t0 = time.perf_counter()
-    model = build_model(data, predictive=False)
-    arrays = data.arrays()
-    if kind == "nutpie":
-        compiled = _compile_nutpie(model)
-        names = {var.name for var in compiled.shared_var_keys} & set(arrays)
-    else:
-        import pymc as pm
+    with _CACHE_LOCK:
+        kind = sampler or default_sampler()
+        if kind not in SAMPLERS:
+            raise ValueError(f"sampler must be one of {', '.join(SAMPLERS)} (got {kind!r})")
+        candidates = _CACHE.setdefault((kind, data.structure), [])
+        for cached in candidates:
+            if cached.fits(data):
+                cached.compile_seconds = 0.0  # compiled earlier: nothing to pay now
+                return cached
+        t0 = time.perf_counter()
+        model = build_model(data, predictive=False)
+        arrays = data.arrays()
+        if kind == "nutpie":
+            compiled = _compile_nutpie(model)
+            names = {var.name for var in compiled.shared_var_keys} & set(arrays)
+        else:
+            import pymc as pm
 
-        with model:
-            compiled = pm.NUTS(vars=model.free_RVs, target_accept=TARGET_ACCEPT)
-        names = set(arrays)  # PyMC's step is not limited to fixed shapes, but keep it simple
-    COMPILE_COUNT += 1
-    shapes = {name: arrays[name].shape for name in sorted(names)}
-    cs = CompiledSampler(kind, model, compiled, shapes, time.perf_counter() - t0)
-    candidates.append(cs)
-    return cs
+            with model:
+                compiled = pm.NUTS(vars=model.free_RVs, target_accept=TARGET_ACCEPT)
+            names = set(arrays)  # PyMC's step is not limited to fixed shapes, but keep it simple
+        COMPILE_COUNT += 1
+        shapes = {name: arrays[name].shape for name in sorted(names)}
+        cs = CompiledSampler(kind, model, compiled, shapes, time.perf_counter() - t0)
+        candidates.append(cs)
+        return cs
 
 
 def _compile_nutpie(model: Any) -> Any:
@@ -254,28 +259,29 @@ def nuts(
     if cores is None and cs.kind == "pymc" and chains * (tune + draws) <= PYMC_SERIAL_STEPS:
         cores = 1  # PyMC's worker processes take longer to start than short chains take
     cores = max(1, min(chains, cores or os.cpu_count() or 1))
-    t0 = time.perf_counter()
-    # the model's own data too: nutpie's initial points are computed from it (so without
-    # this the start, and so the draws, would depend on which scenario compiled first)
-    set_model_data(cs.model, data)
-    if cs.kind == "nutpie":
-        import nutpie
+    with cs.lock:  # the model's data are shared by every scenario of this shape
+        t0 = time.perf_counter()
+        # the model's own data too: nutpie's initial points are computed from it (so without
+        # this the start, and so the draws, would depend on which scenario compiled first)
+        set_model_data(cs.model, data)
+        if cs.kind == "nutpie":
+            import nutpie
 
-        trace = nutpie.sample(
-            cs.compiled.with_data(**arrays),
-            draws=draws,
-            tune=tune,
-            chains=chains,
-            cores=cores,
-            seed=seed,
-            progress_bar=progress,
-            save_warmup=False,
-            target_accept=target_accept,
-        )
-    else:
-        trace = _sample_pymc(
-            cs, data, chains=chains, tune=tune, draws=draws, seed=seed, progress=progress, cores=cores
-        )
+            trace = nutpie.sample(
+                cs.compiled.with_data(**arrays),
+                draws=draws,
+                tune=tune,
+                chains=chains,
+                cores=cores,
+                seed=seed,
+                progress_bar=progress,
+                save_warmup=False,
+                target_accept=target_accept,
+            )
+        else:
+            trace = _sample_pymc(
+                cs, data, chains=chains, tune=tune, draws=draws, seed=seed, progress=progress, cores=cores
+            )
     elapsed = time.perf_counter() - t0
     posterior = trace["posterior"].to_dataset()[list(INFERENCE_LATENTS)]
     # nutpie labels the draws with the coords of the scenario it was compiled for

@@ -42,6 +42,7 @@ def write_tables(cmp: Comparison, folder: str | Path) -> None:
             "predictions": cmp.predictions(),
             "differences": cmp.differences(),
         },
+        optional={"differences": ("year", "mcse")},  # medians have no MCSE, probabilities no year
     )
 
 

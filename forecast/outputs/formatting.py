@@ -148,15 +148,25 @@ def md_cell(text: Any) -> str:
 
     Escapes what would break a table or start markup; an underscore inside a word
     (``common_factor``) cannot start emphasis in CommonMark, so it stays readable.
+    Text from a scenario never becomes a link, an image or a heading: brackets are
+    escaped (``![t](http://evil.example/p.png)`` made a Markdown viewer fetch a
+    remote image), so are the colon of a URL scheme and the dot of ``www.`` (bare
+    URLs become links in GitHub's Markdown) and a leading ``#``, ``-``, ``+`` or
+    ``1.``.
 
     Examples
     --------
     >>> md_cell("a|b *c* common_factor _x_")
     'a\\|b \\*c\\* common_factor \\_x\\_'
+    >>> md_cell("![t](http://evil.example/p.png) www.x.org")
+    '!\\[t\\](http\\://evil.example/p.png) www\\.x.org'
     """
     s = " ".join(str(text).split())
-    for ch in ("\\", "|", "*", "`", "<", ">"):
+    for ch in ("\\", "|", "*", "`", "<", ">", "[", "]", "#"):
         s = s.replace(ch, "\\" + ch)
+    s = re.sub(r"(?i)\b([a-z][a-z0-9+.-]*):(?=//|[a-z0-9%])", r"\1\\:", s)  # http: javascript: data:
+    s = re.sub(r"(?i)\bwww\.", r"www\\.", s)
+    s = re.sub(r"^(\d*)([-+.)])(?=\s|$)", r"\1\\\2", s)  # a list marker, not -5% or 17.0
     return re.sub(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])", r"\\_", s)
 
 

@@ -10,12 +10,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
+import socket
+import stat
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +26,19 @@ from typing import Any
 
 
 class Terminated(KeyboardInterrupt):
-    """SIGTERM, turned into an exception so the cleanup code runs."""
+    """SIGTERM or SIGHUP, turned into an exception so the cleanup code runs.
+
+    ``signum`` is the signal; the exit code is ``128 + signum`` (143, 129).
+    """
+
+    def __init__(self, signum: int = signal.SIGTERM):
+        super().__init__(signum)
+        self.signum = int(signum)
+
+
+#: signals that end a run the way Ctrl-C does (cleanup, then exit 128 + signum):
+#: SIGHUP is what a closed terminal or a dropped SSH session sends
+TERMINATING = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
 class OutputError(Exception):
@@ -42,31 +57,80 @@ def file_hashes(folder: Path) -> dict[str, str]:
     }
 
 
+def write_netcdf(tree: Any, path: Path) -> None:
+    """Write a DataTree as netCDF (h5netcdf), failing cleanly on a full disk.
+
+    The file is built in memory and written with one plain write: when HDF5 itself
+    hit "no space left on device" it raised and then crashed the process while
+    closing the broken file (a segfault, exit 139). Here a full disk is an ordinary
+    ``OSError`` (``ENOSPC``), which :func:`forecast.commands.common.write_staged`
+    reports, leaving nothing behind.
+
+    Examples
+    --------
+    >>> write_netcdf(fc.data, Path("forecast.nc"))  # doctest: +SKIP
+    """
+    from forecast.engine.dataset import netcdf_bytes
+
+    write_bytes(path, netcdf_bytes(tree))
+
+
+def write_bytes(path: Path, data: Any) -> None:
+    """Write ``data`` (bytes or a buffer) to ``path``."""
+    with open(path, "wb") as f:
+        f.write(data)
+
+
 # --- the staging directory ---------------------------------------------------------
+
+#: longest ``--out`` folder name: the staging and backup names beside it add ~45 bytes,
+#: and most filesystems allow 255 (a longer name worked once, then failed every rerun)
+MAX_NAME_BYTES = 200
+# staging and backup folders carry this host's tag and the process id, so a later run
+# can tell a dead process's leftovers from a live run's (on this host only)
+_HOST = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+_LEFTOVER = re.compile(r"^\.(?P<name>.+)\.(?:partial|old)-(?P<host>[0-9a-f]{8})-(?P<pid>\d+)-[^/]*$")
 
 
 @dataclass
 class Staging:
-    """A hidden temporary folder next to the target, renamed into place when complete."""
+    """A hidden temporary folder next to the target, renamed into place when complete.
+
+    The rules for ``--out`` (design: "replaces only a folder this tool provably
+    wrote and that holds nothing else; the input being run is never deleted"):
+
+    - a missing or empty folder is written;
+    - an existing folder is replaced only when it is provably a report this tool
+      wrote: its ``manifest.json`` lists every other file in it with its SHA-256,
+      and the files there are exactly those, unchanged (:func:`report_problem`);
+      anything else is refused, and so is a folder that holds an input of the run;
+    - a symbolic link is written through: the folder it points to is replaced (by
+      the same rules) and the link stays as it was;
+    - commits to one parent folder take turns (a lock on the parent), so two runs
+      committing the same folder at once both succeed, one after the other, and the
+      folder holds one complete run;
+    - staging folders left by a process that died (SIGKILL, the OOM killer, a power
+      cut) are removed by the next run writing beside them.
+    """
 
     target: Path
     path: Path
     created: list[Path]  # parent folders this run created (removed again on failure)
 
     @classmethod
-    def create(cls, out: Path) -> Staging:
-        """Check ``out`` and create the staging folder; raises :class:`OutputError`."""
+    def create(cls, out: Path, inputs: Sequence[Path] = ()) -> Staging:
+        """Check ``out`` and create the staging folder; raises :class:`OutputError`.
+
+        ``inputs`` are the files the run reads (the scenario and its ``extends``
+        parents): a folder holding one of them is never replaced.
+        """
         target = Path(os.path.abspath(out))
-        if target.exists() or target.is_symlink():
-            if not target.is_dir():
-                raise OutputError("it exists and is not a folder")
-            if target.resolve() == Path("/") or Path.cwd().resolve().is_relative_to(target.resolve()):
-                raise OutputError("it is the working folder or one of its parents")
-            if any(target.iterdir()) and not (target / "manifest.json").is_file():
-                raise OutputError(
-                    "it is a folder that is not a forecast report (no manifest.json); "
-                    "refusing to replace it; choose another --out"
-                )
+        if target.is_symlink():
+            target = Path(os.path.realpath(target))  # written through: the link stays
+        if len(target.name.encode()) > MAX_NAME_BYTES:
+            raise OutputError(f"its name is longer than {MAX_NAME_BYTES} bytes; choose a shorter --out")
+        if target.exists():
+            check_replaceable(target, inputs)
         created: list[Path] = []
         try:
             missing = []
@@ -77,28 +141,38 @@ class Staging:
             for d in reversed(missing):
                 d.mkdir()
                 created.append(d)
-            path = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
+            remove_leftovers(target)
+            prefix = f".{target.name}.partial-{_HOST}-{os.getpid()}-"
+            path = Path(tempfile.mkdtemp(prefix=prefix, dir=target.parent))
         except OSError as e:
             _remove_empty(created)
             raise OutputError(e.strerror or str(e)) from None
         return cls(target, path, created)
 
     def commit(self) -> None:
-        """Move the complete folder into place, replacing an older report."""
+        """Move the complete folder into place, replacing an older report.
+
+        Raises :class:`OutputError` (and leaves the target as it was) when the target
+        changed during the run into something that may not be replaced.
+        """
         # mkdtemp makes the folder private (0700); the report gets the usual mode
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(self.path, 0o777 & ~umask)
         old = None
-        if self.target.exists():
-            old = self.target.with_name(f".{self.target.name}.old-{os.getpid()}-{time.time_ns()}")
-            os.rename(self.target, old)
-        try:
-            os.rename(self.path, self.target)
-        except BaseException:
-            if old is not None:
-                os.rename(old, self.target)
-            raise
+        with _locked(self.target.parent):
+            if os.path.lexists(self.target):
+                if self.target.is_symlink() or not self.target.is_dir():
+                    raise OutputError("it was replaced by something that is not a folder during the run")
+                check_replaceable(self.target, ())
+                old = self.target.with_name(f".{self.target.name}.old-{_HOST}-{os.getpid()}-{time.time_ns()}")
+                os.rename(self.target, old)
+            try:
+                os.rename(self.path, self.target)
+            except BaseException:
+                if old is not None:
+                    os.rename(old, self.target)
+                raise
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
         self.created = []
@@ -108,6 +182,130 @@ class Staging:
         shutil.rmtree(self.path, ignore_errors=True)
         _remove_empty(self.created)
         self.created = []
+
+
+def check_replaceable(target: Path, inputs: Sequence[Path]) -> None:
+    """Raise :class:`OutputError` unless the existing folder ``target`` may be replaced."""
+    if not target.is_dir():
+        raise OutputError("it exists and is not a folder")
+    real = target.resolve()
+    if real == Path("/") or Path.cwd().resolve().is_relative_to(real):
+        raise OutputError("it is the working folder or one of its parents")
+    for f in inputs:
+        with suppress(OSError):
+            if Path(f).resolve().is_relative_to(real):
+                raise OutputError(
+                    f"it holds {f}, an input of this run; refusing to replace it; choose another --out"
+                )
+    if not any(target.iterdir()):
+        return
+    why = report_problem(target)
+    if why is not None:
+        raise OutputError(f"{why}; refusing to replace it; choose another --out")
+
+
+def report_problem(folder: Path) -> str | None:
+    """Why ``folder`` is not provably a report this tool wrote, or ``None`` when it is.
+
+    A report's ``manifest.json`` lists every other file with its SHA-256; the folder
+    must hold exactly those files (no others, no links, no other folders), unchanged.
+
+    Examples
+    --------
+    >>> report_problem(Path("."))  # doctest: +SKIP
+    'it is a folder that is not a forecast report (no manifest.json)'
+    """
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        files = manifest["files"]
+        if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
+            raise TypeError
+    except FileNotFoundError:
+        return "it is a folder that is not a forecast report (no manifest.json)"
+    except (OSError, ValueError, KeyError, TypeError):
+        return "its manifest.json is not one this tool writes"
+    listed = {Path(name) for name in files}
+    folders = {parent for name in listed for parent in name.parents if parent != Path(".")}
+    extra: list[str] = []
+    for root, subdirs, names in os.walk(folder):
+        here = Path(root).relative_to(folder)
+        for d in subdirs:
+            if here / d not in folders or (Path(root) / d).is_symlink():
+                extra.append(f"{here / d}/")
+        subdirs[:] = [d for d in subdirs if here / d in folders and not (Path(root) / d).is_symlink()]
+        extra += [
+            str(here / n)
+            for n in names
+            if (here / n not in listed and here / n != Path("manifest.json"))
+            or not stat.S_ISREG((Path(root) / n).lstat().st_mode)
+        ]
+    if extra:
+        shown = ", ".join(sorted(extra)[:3]) + (f" and {len(extra) - 3} more" if len(extra) > 3 else "")
+        return f"it holds files this tool did not write ({shown})"
+    for name, digest in sorted(files.items()):
+        path = folder / name
+        if not path.is_file():
+            return f"{name}, listed in its manifest.json, is missing"
+        if _sha256(path) != digest:
+            return f"{name} was changed after this tool wrote it"
+    return None
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def remove_leftovers(target: Path) -> list[Path]:
+    """Remove the staging and backup folders of dead processes beside ``target``.
+
+    Only this host's, only of processes that no longer exist; returns what was removed.
+    """
+    removed = []
+    with suppress(OSError):
+        for entry in target.parent.iterdir():
+            m = _LEFTOVER.match(entry.name)
+            if m is None or m["name"] != target.name or m["host"] != _HOST or _alive(int(m["pid"])):
+                continue
+            if entry.is_symlink() or not entry.is_dir():
+                entry.unlink(missing_ok=True)
+            else:
+                shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. another user's process
+        return True
+    return True
+
+
+@contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` (where the OS has one; a no-op elsewhere)."""
+    try:
+        import fcntl
+
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except (ImportError, OSError):
+        yield
+        return
+    try:
+        with suppress(OSError):
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def _remove_empty(folders: list[Path]) -> None:
@@ -121,24 +319,25 @@ def _remove_empty(folders: list[Path]) -> None:
 
 @contextmanager
 def signals_as_exceptions() -> Iterator[None]:
-    """SIGTERM raises :class:`Terminated` (SIGINT already raises KeyboardInterrupt)."""
+    """SIGTERM and SIGHUP raise :class:`Terminated` (SIGINT already raises KeyboardInterrupt)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
     def handler(signum: int, frame: Any) -> None:
-        raise Terminated()
+        raise Terminated(signum)
 
-    previous = signal.signal(signal.SIGTERM, handler)
+    previous = {s: signal.signal(s, handler) for s in TERMINATING}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for s, h in previous.items():
+            signal.signal(s, h)
 
 
 @contextmanager
 def signals_deferred() -> Iterator[list[int]]:
-    """Hold SIGINT/SIGTERM while the folder is renamed into place; yields those seen."""
+    """Hold SIGINT/SIGTERM/SIGHUP while the folder is renamed into place; yields those seen."""
     pending: list[int] = []
     if threading.current_thread() is not threading.main_thread():
         yield pending
@@ -147,7 +346,7 @@ def signals_deferred() -> Iterator[list[int]]:
     def handler(signum: int, frame: Any) -> None:
         pending.append(signum)
 
-    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, *TERMINATING)}
     try:
         yield pending
     finally:

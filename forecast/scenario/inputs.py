@@ -19,7 +19,7 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Z90 = statistics.NormalDist().inv_cdf(0.95)  # half-width of a 90% interval in SDs
 TAIL_Z = 6.0  # support check: a distribution may not cross its domain within 6 SD
@@ -140,8 +140,8 @@ class Quantity(BaseModel):
     sd: float | None = None
     median: float | None = None
     sigma: float | None = None
-    source: str | None = None
-    note: str | None = None
+    source: str | None = Field(default=None, max_length=10_000)
+    note: str | None = Field(default=None, max_length=10_000)
 
     @model_validator(mode="before")
     @classmethod

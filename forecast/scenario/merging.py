@@ -12,6 +12,28 @@ from collections.abc import Mapping
 from typing import Any, TypeGuard
 
 _GROWTH_TRIO = ("size", "cagr", "projection")
+#: deepest nesting of tables and lists (a scenario needs 6); deeper input hit Python's
+#: recursion limit (600 nested arrays, 5000 nested inline tables, a 1000-part key)
+MAX_DEPTH = 32
+
+
+def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether tables and lists in ``value`` nest more than ``limit`` levels (no recursion).
+
+    Examples
+    --------
+    >>> too_deep({"a": [{"b": 1}]}, limit=3), too_deep({"a": [{"b": {}}]}, limit=3)
+    (False, True)
+    """
+    stack = [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, Mapping | list):
+            if depth >= limit:
+                return True
+            children = node.values() if isinstance(node, Mapping) else node
+            stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def merge(parent: Mapping[str, Any], child: Mapping[str, Any]) -> dict[str, Any]:
@@ -119,6 +141,10 @@ _KEY_PART = re.compile(r"^(?P<name>[^\[\]]+)(?P<index>(?:\[\d+\])*)$")
 
 def _key_parts(key: str) -> list[str | int]:
     """``"positions.p.path[1].share"`` -> ``["positions", "p", "path", 1, "share"]``."""
+    if not isinstance(key, str):
+        raise KeyError("must be a dotted key as text, like markets.developer_tools.cagr")
+    if key.count(".") >= MAX_DEPTH:
+        raise KeyError(f"has more than {MAX_DEPTH} parts: no scenario key is that deep")
     out: list[str | int] = []
     for part in key.split("."):
         m = _KEY_PART.match(part)
@@ -136,6 +162,8 @@ def set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
     position as ``name[i]`` when they have none (``positions.p.path[1].share``,
     ``evidence[0].value``), as error messages name them."""
     parts = _key_parts(key)
+    if too_deep(value):
+        raise KeyError(f"its value nests more than {MAX_DEPTH} levels deep")
     node: Any = data
     here = ""
     for part in parts[:-1]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -9,10 +11,12 @@ from typing import Any
 
 from forecast.errors import Problem, ScenarioError
 from forecast.scenario import actuals
-from forecast.scenario.merging import merge, set_dotted
+from forecast.scenario.merging import MAX_DEPTH, merge, set_dotted, too_deep
 from forecast.scenario.schema import Scenario
 
 MAX_FILE_BYTES = 10 * 2**20  # the seed's file is 12 kB
+MAX_PATH_CHARS = 1024  # an extends path (5000 characters failed with "File name too long")
+MAX_EXTENDS = 32  # parents in an extends chain (a chain of 2000 files hit Python's recursion limit)
 
 
 def load(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
@@ -40,7 +44,7 @@ def load(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenar
             try:
                 set_dotted(data, key, value)
             except KeyError as e:
-                problems.append(Problem.with_value("--set", key, str(e.args[0]), value))
+                problems.append(Problem.with_value("--set", str(key), str(e.args[0]), value))
         if problems:
             raise ScenarioError(problems)
     try:
@@ -53,9 +57,17 @@ def read_toml(path: Path) -> dict[str, Any]:
     """Read one TOML file, turning every failure into a :class:`ScenarioError`."""
     name = str(path)
     try:
-        # read at most one byte past the limit: `validate /dev/zero` (or a runaway
-        # generator behind a pipe) must end with a message, not exhaust memory
-        with path.open("rb") as f:
+        # non-blocking, then checked: opening a FIFO with no writer blocked forever;
+        # anything but a regular file (FIFO, device, socket) is refused
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as f:
+            mode = os.fstat(f.fileno()).st_mode
+            if stat.S_ISDIR(mode):
+                raise IsADirectoryError
+            if not stat.S_ISREG(mode):
+                raise ScenarioError([Problem(name, "", f"is not a regular file (a {_kind(mode)})")])
+            # read at most one byte past the limit: a runaway generator must end with a
+            # message, not exhaust memory
             raw = f.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise ScenarioError([Problem(name, "", "file not found")]) from None
@@ -76,10 +88,52 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ScenarioError(
             [Problem(name, "", f"is not UTF-8 text (byte {e.start}: {raw[e.start : e.start + 1]!r})")]
         ) from None
+    deep = f"tables or arrays nest more than {MAX_DEPTH} levels deep: not a scenario file"
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ScenarioError([Problem(name, "", f"TOML syntax error: {e}")]) from None
+    except RecursionError:
+        raise ScenarioError([Problem(name, "", deep)]) from None
+    if too_deep(data):
+        raise ScenarioError([Problem(name, "", deep)])
+    return data
+
+
+def input_files(path: str | Path) -> list[Path]:
+    """The files a scenario is read from: ``path`` and its ``extends`` parents.
+
+    Best effort (what cannot be read is left out): ``forecast run`` uses it to
+    never replace a folder that holds an input of the run.
+
+    Examples
+    --------
+    >>> import forecast
+    >>> [p.name for p in input_files(forecast.bundled("deepseek-bull"))]
+    ['deepseek-bull.toml', 'deepseek.toml']
+    """
+    out: list[Path] = []
+    here: Path | None = Path(path)
+    while here is not None and len(out) <= MAX_EXTENDS and here not in out:
+        out.append(here)
+        try:
+            ref = read_toml(here).get("extends")
+        except ScenarioError:
+            break
+        here = (here.parent / ref) if isinstance(ref, str) else None
+    return out
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a name too long, a path through a file
+        return False
+
+
+def _kind(mode: int) -> str:
+    kinds = ((stat.S_ISFIFO, "named pipe"), (stat.S_ISCHR, "device"), (stat.S_ISBLK, "device"))
+    return next((name for test, name in kinds if test(mode)), "socket or special file")
 
 
 def _read_resolved(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
@@ -90,13 +144,25 @@ def _read_resolved(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
     if resolved in chain:
         cycle = " -> ".join(p.name for p in (*chain, resolved))
         raise ScenarioError([Problem(str(path), "extends", f"extends cycle: {cycle}")])
+    if len(chain) >= MAX_EXTENDS:
+        raise ScenarioError(
+            [Problem(str(path), "extends", f"the extends chain is longer than {MAX_EXTENDS} files")]
+        )
     parent_ref = data.get("extends")
     if parent_ref is None:
         return data
     if not isinstance(parent_ref, str):
         raise ScenarioError([Problem.with_value(str(path), "extends", "must be a file path", parent_ref)])
+    if len(parent_ref) > MAX_PATH_CHARS:
+        raise ScenarioError(
+            [
+                Problem.with_value(
+                    str(path), "extends", f"is longer than {MAX_PATH_CHARS} characters", parent_ref
+                )
+            ]
+        )
     parent_path = (path.parent / parent_ref) if not Path(parent_ref).is_absolute() else Path(parent_ref)
-    if not parent_path.is_file():
+    if not _is_file(parent_path):
         raise ScenarioError(
             [Problem.with_value(str(path), "extends", "parent scenario not found", parent_ref)]
         )

@@ -30,15 +30,31 @@ from forecast.errors import Problem, ScenarioError
 from forecast.scenario.calendar import Date, year_fraction
 from forecast.scenario.checks import schema_problems, semantic_problems
 from forecast.scenario.inputs import Quantity
-from forecast.scenario.merging import drop_none, set_dotted
+from forecast.scenario.merging import MAX_DEPTH, drop_none, set_dotted, too_deep
 
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 
-Id = Annotated[str, Field(pattern=ID_PATTERN, description="lowercase letters, digits, _")]
+#: longest id: ids name files (figures, the default --out), whose names are limited
+MAX_ID_CHARS = 64
+Id = Annotated[
+    str, Field(pattern=ID_PATTERN, max_length=MAX_ID_CHARS, description="lowercase letters, digits, _")
+]
+#: longest text of a field by its name, else MAX_TEXT_CHARS: a label of 1 MB reached the
+#: figure renderer and failed there after 86 s
+TEXT_LIMITS = {"label": 200, "title": 200, "unit": 40, "statement": 500, "extends": 1024}
+MAX_TEXT_CHARS = 10_000
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True, strict=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _bounded_text(cls, value: Any, info: Any) -> Any:
+        limit = TEXT_LIMITS.get(info.field_name, MAX_TEXT_CHARS)
+        if isinstance(value, str) and len(value) > limit:
+            raise ValueError(f"is longer than {limit:,} characters (got {len(value):,})")
+        return value
 
 
 class Projection(Quantity):
@@ -174,7 +190,7 @@ class Evidence(Strict):
 
 class Simulation(Strict):
     draws: int = Field(default=20_000, ge=100, le=10_000_000)
-    seed: int = Field(default=0, ge=0)
+    seed: int = Field(default=0, ge=0, le=2**64 - 1)  # what NumPy's seeding and netCDF attributes hold
     end_year: int | None = None
 
 
@@ -215,6 +231,10 @@ class Scenario(Strict):
         """Validate a resolved mapping (``extends`` already merged)."""
         # TOML has no null: a None (from Python or an override) means "not given", and
         # keeping it would make to_toml() fail on a scenario that validated
+        if not isinstance(data, Mapping) or too_deep(data):
+            raise ScenarioError(
+                [Problem(origin, "", f"must be a table of tables nested at most {MAX_DEPTH} levels deep")]
+            )
         clean: dict[str, Any] = drop_none(data)
         problems = schema_problems(Scenario, clean, origin)
         if problems:
@@ -246,11 +266,15 @@ class Scenario(Strict):
         """
         raw = copy.deepcopy(self._raw)
         problems: list[Problem] = []
+        if not isinstance(overrides, Mapping):
+            raise ScenarioError(
+                [Problem.with_value(origin, "", "must be a mapping of dotted keys to values", overrides)]
+            )
         for key, value in overrides.items():
             try:
                 set_dotted(raw, key, value)
             except KeyError as e:
-                problems.append(Problem.with_value(origin, key, str(e.args[0]), value))
+                problems.append(Problem.with_value(origin, str(key), str(e.args[0]), value))
         if problems:
             raise ScenarioError(problems)
         return Scenario.from_dict(raw, origin=f"{self._origin} with {origin}")

@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -189,11 +190,33 @@ def test_default_run_from_any_directory(tmp_path: Path, seed_report: Path) -> No
 def test_existing_report_is_replaced_by_a_complete_one(tmp_path: Path, seed_report: Path) -> None:
     out = tmp_path / "deepseek"
     shutil.copytree(seed_report, out)
-    (out / "stale.txt").write_text("from an older run")
     assert main(["run", "--no-sensitivity", "--out", str(out), "--draws", "1000", "--quiet"]) == 0
     assert sorted(p.name for p in out.iterdir()) == sorted(set(REPORT_FILES) - {"sensitivity.csv"})
     assert json.loads((out / "manifest.json").read_text())["draws"] == 1000
     assert not leftovers(tmp_path)
+
+
+def test_a_report_with_a_file_added_or_the_input_inside_is_not_replaced(
+    tmp_path: Path, seed_report: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file the user added to a report folder, or the scenario being run stored in
+    it, would be deleted by the replacement: exit 2, nothing touched (the folder-level
+    cases are in tests/outputs/test_staging.py)."""
+    from tests.conftest import snapshot
+
+    out = tmp_path / "deepseek"
+    shutil.copytree(seed_report, out)
+    (out / "stale.txt").write_text("my notes")
+    before = snapshot(tmp_path)
+    assert main(["run", "--no-sensitivity", "--out", str(out), "--draws", "1000", "--quiet"]) == 2
+    assert "did not write (stale.txt)" in capsys.readouterr().err
+    assert snapshot(tmp_path) == before
+    (out / "stale.txt").unlink()
+    # rerunning a report's own scenario.toml into that report would delete the input
+    argv = ["run", str(out / "scenario.toml"), "--no-sensitivity", "--out", str(out), "--quiet"]
+    assert main([*argv, "--draws", "1000"]) == 2
+    assert "an input of this run" in capsys.readouterr().err
+    assert (out / "scenario.toml").read_bytes() == (seed_report / "scenario.toml").read_bytes()
 
 
 def _fail_while_writing(monkeypatch: pytest.MonkeyPatch, exc: BaseException) -> None:
@@ -243,17 +266,104 @@ def test_interrupt_in_process_leaves_nothing(
     assert list(tmp_path.iterdir()) == []
 
 
-def test_ctrl_c_during_a_run_leaves_no_partial_folder(tmp_path: Path) -> None:
-    """SIGINT to a real `forecast run` mid-run: exit 130 (or 1), a one-line message,
-    no report folder, no staging folder, no parent folder it created."""
+def test_a_full_disk_while_writing_forecast_nc_is_a_clear_error(
+    tmp_path: Path, seed_report: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The disk fills up half way through forecast.nc: exit 1, "no space left", the
+    previous report untouched, nothing partial (HDF5 crashed the process, exit 139)."""
+    import errno
+
+    import forecast.outputs.staging as staging
+    from tests.conftest import snapshot
+
+    def full(path: Path, data: Any) -> None:
+        with open(path, "wb") as f:
+            f.write(bytes(memoryview(data)[: len(memoryview(data)) // 2]))
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    out = tmp_path / "deepseek"
+    shutil.copytree(seed_report, out)
+    before = snapshot(tmp_path)
+    monkeypatch.setattr(staging, "write_bytes", full)
+    assert main(["run", "--no-sensitivity", "--out", str(out), "--draws", "1000", "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "no space left on the device" in err and "nothing written" in err and "Traceback" not in err
+    assert snapshot(tmp_path) == before
+
+
+def _can_mount_tmpfs() -> bool:
+    probe = "mount -t tmpfs -o size=1m tmpfs /mnt 2>/dev/null || mount -t tmpfs -o size=1m tmpfs /tmp"
+    if not shutil.which("unshare"):
+        return False
+    proc = subprocess.run(["unshare", "-rm", "sh", "-c", probe], capture_output=True)
+    return proc.returncode == 0
+
+
+@pytest.mark.skipif(not _can_mount_tmpfs(), reason="needs unshare -rm to mount a small tmpfs")
+def test_a_really_full_disk_exits_1_without_a_crash(tmp_path: Path) -> None:
+    """A real full filesystem (a 3 MB tmpfs in a private mount namespace; forecast.nc of
+    20,000 draws is ~12 MB): no segfault, exit 1, nothing left in it."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    script = (
+        f"mount -t tmpfs -o size=3m tmpfs {shlex.quote(str(disk))} && "
+        f"{shlex.quote(str(FORECAST))} run --no-sensitivity --quiet --out {shlex.quote(str(disk / 'r'))}; "
+        f"echo rc=$?; ls -A {shlex.quote(str(disk))}"
+    )
+    proc = subprocess.run(["unshare", "-rm", "sh", "-c", script], capture_output=True, text=True, timeout=600)
+    assert "rc=1\n" in proc.stdout, (proc.stdout, proc.stderr)
+    assert proc.stdout.rstrip().endswith("rc=1"), f"left in the full disk: {proc.stdout}"
+    assert "no space left on the device" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGHUP])
+def test_ctrl_c_during_a_run_leaves_no_partial_folder(tmp_path: Path, signum: int) -> None:
+    """SIGINT (Ctrl-C) or SIGHUP (a closed terminal) to a real `forecast run` mid-run:
+    exit 128 + signum (or 1), a one-line message, no report folder, no staging folder,
+    no parent folder it created, no process left."""
     out = tmp_path / "reports" / "deepseek"
-    proc = subprocess.Popen(
+    proc = _start_run(out, tmp_path)
+    workers = _mid_run(proc, out)
+    proc.send_signal(signum)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode in (128 + signum, 1), stderr
+    assert "Traceback" not in stderr
+    assert "interrupted" in stderr
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == [], sorted(str(p) for p in tmp_path.rglob("*"))
+    # the figure worker (it ignores SIGINT) was stopped with the run
+    assert workers, "no figure worker was running"
+    assert _wait_until_gone(workers), f"processes left running: {_alive(workers)}"
+
+
+def test_a_killed_run_leaves_no_process_and_its_staging_folder_goes_next_run(tmp_path: Path) -> None:
+    """SIGKILL (or the OOM killer) cannot be handled: the figure worker and the
+    resource tracker die with the run (they lived on for 45 minutes), and the staging
+    folder it could not remove is removed by the next run writing beside it."""
+    out = tmp_path / "reports" / "deepseek"
+    proc = _start_run(out, tmp_path)
+    workers = _mid_run(proc, out)
+    proc.kill()
+    proc.communicate(timeout=120)
+    assert workers, "no figure worker was running"
+    assert _wait_until_gone(workers, timeout=60), f"processes left running: {_alive(workers)}"
+    assert leftovers(out.parent), "the killed run left no staging folder to clean"
+    assert main(["run", "--no-sensitivity", "--out", str(out), "--draws", "1000", "--quiet"]) == 0
+    assert not leftovers(out.parent)
+
+
+def _start_run(out: Path, cwd: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
         [str(FORECAST), "run", "--out", str(out)],
-        cwd=tmp_path,
+        cwd=cwd,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def _mid_run(proc: subprocess.Popen[str], out: Path) -> list[int]:
+    """Wait until ``proc`` has its staging folder and its figure worker; their pids."""
     # mid-run: once the staging folder exists (after the scenario is loaded and --out
     # checked, before or during simulation and writing)
     deadline = time.monotonic() + 300
@@ -266,16 +376,7 @@ def test_ctrl_c_during_a_run_leaves_no_partial_folder(tmp_path: Path) -> None:
     # the figure worker starts with the run's work; wait for it (a loaded machine is slow)
     while not (workers := _children(proc.pid)) and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.05)
-    proc.send_signal(signal.SIGINT)
-    _, stderr = proc.communicate(timeout=120)
-    assert proc.returncode in (130, 1), stderr
-    assert "Traceback" not in stderr
-    assert "interrupted" in stderr
-    assert not out.exists()
-    assert list(tmp_path.iterdir()) == [], sorted(str(p) for p in tmp_path.rglob("*"))
-    # the figure worker (it ignores SIGINT) was stopped with the run
-    assert workers, "no figure worker was running"
-    assert _wait_until_gone(workers), f"processes left running: {_alive(workers)}"
+    return workers
 
 
 def _children(pid: int) -> list[int]:

@@ -137,7 +137,24 @@ def test_file_too_large(
 
 @pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
 def test_endless_file_ends_with_a_message(reject: Callable[..., list[str]]) -> None:
-    assert reject("/dev/zero") == ["/dev/zero: is larger than 10 MiB: not a scenario file"]
+    assert reject("/dev/zero") == ["/dev/zero: is not a regular file (a device)"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_named_pipe_is_refused_not_waited_on(workdir: Path) -> None:
+    """``validate`` and ``run`` on a FIFO with no writer hung forever; in a subprocess,
+    so that a regression fails on the timeout instead of hanging the suite."""
+    import subprocess
+    import sys
+
+    fifo = workdir / "pipe.toml"
+    os.mkfifo(fifo)
+    for command in (["validate", str(fifo)], ["run", str(fifo), "--out", "out"]):
+        code = f"import sys; from forecast.cli import main; sys.exit(main({command!r}))"
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stderr.strip() == f"{fifo}: is not a regular file (a named pipe)"
+    assert sorted(p.name for p in workdir.iterdir()) == ["pipe.toml"]
 
 
 def test_non_utf8_file(write: Writer, reject: Callable[..., list[str]]) -> None:
