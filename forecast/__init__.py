@@ -17,6 +17,7 @@ from pathlib import Path
 # first time ``forecast.simulate`` (the module) was imported, so the second
 # ``forecast.simulate(...)`` call failed with "'module' object is not callable".
 from forecast.analysis.results import simulate
+from forecast.analysis.sweep import sweep
 from forecast.errors import Problem, ScenarioError
 from forecast.scenario import Scenario, load
 
@@ -40,4 +41,4 @@ def bundled(name: str = "deepseek") -> Path:
     raise FileNotFoundError(f"no bundled scenario named {name!r}")
 
 
-__all__ = ["Problem", "Scenario", "ScenarioError", "__version__", "bundled", "load", "simulate"]
+__all__ = ["Problem", "Scenario", "ScenarioError", "__version__", "bundled", "load", "simulate", "sweep"]
