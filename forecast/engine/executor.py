@@ -115,14 +115,28 @@ class DaskExecutor:
     description: str = "Dask"
     dashboard: str | None = None
     in_flight: int | None = None  # default: twice the worker threads (at least 4)
+    only: list[str] | None = None  # run on these workers (addresses) only
+
+    def on(self, addresses: Sequence[str]) -> DaskExecutor:
+        """The same cluster, with jobs restricted to the workers at ``addresses``
+        (not owned: closing it leaves the cluster running).
+
+        Examples
+        --------
+        >>> first = sorted(ex.workers())[:1]  # doctest: +SKIP
+        >>> one = ex.on(first)  # doctest: +SKIP
+        """
+        return DaskExecutor(
+            self.client, None, f"{self.description} (only {', '.join(addresses)})", only=list(addresses)
+        )
 
     @classmethod
     def local(cls, workers: int | None = None, *, threads_per_worker: int = 1) -> DaskExecutor:
         """A ``LocalCluster`` of ``workers`` processes (default: the CPUs, at most 4).
 
         Worker processes, not threads: a simulation holds the GIL in places and each
-        process keeps its own compiled simulators. Its dashboard is off (nobody
-        looks at a laptop cluster's dashboard, and it would need a free port).
+        process keeps its own compiled simulators. Its dashboard listens on a free
+        port (:attr:`dashboard` is left empty: nobody watches a laptop's sweep there).
         """
         from distributed import Client, LocalCluster
 
@@ -131,7 +145,9 @@ class DaskExecutor:
             n_workers=n,
             threads_per_worker=threads_per_worker,
             processes=True,
-            dashboard_address=None,
+            # a free port, never a fixed one: two clusters (or another program on
+            # 8787) must not collide
+            dashboard_address=":0",
             silence_logs=logging.ERROR,
             # a sweep's worker holds one case's draws at a time; Dask's memory
             # manager would otherwise pause or restart it near the default limit
@@ -178,11 +194,12 @@ class DaskExecutor:
 
         def submit(i: int) -> Any:
             key = None if keys is None else f"{keys[i]}-{i}"
-            fut = self.client.submit(fn, items[i], key=key, pure=False)
+            fut = self.client.submit(fn, items[i], key=key, pure=False, workers=self.only)
             index[fut.key] = i
             return fut
 
-        running = as_completed([submit(i) for _, i in zip(range(limit), todo, strict=False)])
+        first = [submit(i) for _, i in zip(range(limit), todo, strict=False)]
+        running = as_completed(first, loop=self.client.loop)
         try:
             for fut in running:
                 i = index.pop(fut.key)
@@ -202,11 +219,16 @@ class DaskExecutor:
 
     def _threads(self) -> int:
         try:
-            return sum(self.client.nthreads().values()) or 1
+            threads = self.client.nthreads()
+            if self.only is not None:
+                threads = {k: v for k, v in threads.items() if k in self.only}
+            return sum(threads.values()) or 1
         except Exception:
             return 1
 
     def close(self) -> None:
+        if self.cluster is None and self.only is not None:
+            return  # a view of another executor's cluster (see :meth:`on`)
         try:
             self.client.close()
         finally:
