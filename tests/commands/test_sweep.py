@@ -67,9 +67,9 @@ class Borrowed:
     def map(self, fn: Any, items: Any, *, keys: Any = None) -> Iterator[tuple[int, Any]]:
         for i, result in self.inner.map(fn, items, keys=keys):
             self.ran += 1
-            if self.ran == 1 and self.after_first is not None:
-                self.after_first()
             yield i, result
+            if self.ran == 1 and self.after_first is not None:
+                self.after_first()  # once the sweep has written the first case
 
     def close(self) -> None:
         pass
