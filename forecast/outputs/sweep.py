@@ -53,9 +53,9 @@ def write_draws(cases: Sequence[Any], datasets: Mapping[int, Any], path: Path) -
     :class:`xarray.Dataset` with ``chain, draw, ...`` dims), opened one at a time, so
     memory holds one case, not the sweep. Coordinates ``case_key`` and ``scenario``
     name each case. Cases of different structure (a portfolio of files with other
-    markets or outcomes) share the union of their coordinates; a case has NaN where
-    its scenario has no such market, outcome or prediction, and integer variables
-    are then stored as floats so that NaN can say so.
+    markets or outcomes) share the union of their coordinates: a case has NaN where
+    its scenario has no such market, outcome or prediction (or fewer draws), and
+    integer variables are then stored as floats so that NaN can say so.
     """
     import dask.array as da
     import xarray as xr
@@ -63,67 +63,62 @@ def write_draws(cases: Sequence[Any], datasets: Mapping[int, Any], path: Path) -
     order = [c for c in cases if c.index in datasets]
     if not order:
         return
-    first = datasets[order[0].index]()
     coords: dict[str, list[Any]] = {}
-    shapes_differ = False
+    dims: dict[str, tuple[str, ...]] = {}
+    dtypes: dict[str, Any] = {}
+    sizes: dict[str, int] = {}
+    signatures = set()
     for c in order:
-        ds = datasets[c.index]() if c is not order[0] else first
+        ds = datasets[c.index]()
         for name, idx in ds.indexes.items():
-            known = coords.setdefault(name, [])
-            if known and list(idx) != known:
-                shapes_differ = True
-            known.extend(v for v in idx if v not in known)
-        if set(ds.data_vars) != set(first.data_vars) or ds.sizes.get("draw") != first.sizes.get("draw"):
-            shapes_differ = True
-    n_draws = {datasets[c.index]().sizes["draw"] for c in order} if shapes_differ else {first.sizes["draw"]}
-    if len(n_draws) > 1:
-        # a different number of draws per case is a ragged array: store the longest, pad with NaN
-        coords["draw"] = list(range(max(n_draws)))
-
-    def aligned(ds: Any) -> Any:
-        ds = ds.drop_attrs()
-        if shapes_differ:
-            ds = ds.assign_coords(draw=np.arange(ds.sizes["draw"])).reindex(
-                {k: v for k, v in coords.items() if k in ds.dims}
+            known = coords.setdefault(str(name), [])
+            known.extend(v for v in idx.tolist() if v not in known)
+        for name, var in ds.data_vars.items():
+            dims.setdefault(str(name), tuple(map(str, var.dims)))
+            dtypes[str(name)] = np.result_type(dtypes.get(str(name), var.dtype), var.dtype)
+        for dim, n in ds.sizes.items():
+            sizes[str(dim)] = max(sizes.get(str(dim), 0), int(n))
+        signatures.add(
+            (
+                tuple((str(k), tuple(v.tolist())) for k, v in sorted(ds.indexes.items())),
+                tuple(sorted(map(str, ds.data_vars))),
+                tuple(sorted((str(k), int(v)) for k, v in ds.sizes.items())),
             )
-            ds = ds.astype({k: "float64" for k, v in ds.data_vars.items() if v.dtype.kind in "iub"})
-        return ds.drop_vars("draw", errors="ignore")
-
-    template = aligned(first)
-    if shapes_differ:
-        names = set().union(*(set(datasets[c.index]().data_vars) for c in order))
-        template = xr.Dataset(coords={k: v for k, v in coords.items() if k != "draw"})
-        for c in order:
-            ds = aligned(datasets[c.index]())
-            for name in names - set(template.data_vars):
-                if name in ds:
-                    template[name] = ds[name].astype("float64")
-    n = len(order)
-    lazy = {
-        name: (
-            ("case", *v.dims),
-            da.zeros((n, *v.shape), dtype=v.dtype, chunks=(1, *v.shape)),
         )
-        for name, v in template.data_vars.items()
-    }
+    ragged = len(signatures) > 1
+    if ragged:
+        dtypes = {k: np.dtype("float64") if v.kind in "iub" else v for k, v in dtypes.items()}
+    sizes.update({k: len(v) for k, v in coords.items()})
+    n = len(order)
     skeleton = xr.Dataset(
-        lazy,
-        coords={
-            **{k: v for k, v in template.coords.items()},
-            "case": [c.index for c in order],
-            "case_key": ("case", np.array([c.key for c in order], dtype=object).astype(str)),
-            "scenario": ("case", np.array([c.scenario for c in order], dtype=object).astype(str)),
+        {
+            name: (
+                ("case", *d),
+                da.zeros((n, *(sizes[x] for x in d)), dtype=dtypes[name], chunks=(1, *(sizes[x] for x in d))),
+            )
+            for name, d in dims.items()
         },
-        attrs={"description": "forecast sweep: the draws of every finished case"},
+        coords={
+            **{k: (k, np.asarray(v)) for k, v in coords.items()},
+            "case": [c.index for c in order],
+            "case_key": ("case", np.asarray([c.key for c in order], dtype=str)),
+            "scenario": ("case", np.asarray([c.scenario for c in order], dtype=str)),
+        },
+        attrs={"description": "forecast sweep: the draws of every finished case, stacked along 'case'"},
     )
     skeleton.to_zarr(path, mode="w", compute=False, consolidated=False, zarr_format=3)
     for i, c in enumerate(order):
-        ds = aligned(datasets[c.index]())
-        for name in template.data_vars:
-            if name not in ds:
-                ds[name] = xr.full_like(template[name], np.nan)
-        ds = ds[list(template.data_vars)].expand_dims(case=1)
-        ds = ds.drop_vars([k for k in ds.coords], errors="ignore")
+        ds = datasets[c.index]().drop_attrs()
+        if ragged:
+            positional = {d: np.arange(ds.sizes[d]) for d in ds.dims if d not in ds.indexes}
+            target = {d: coords.get(str(d), np.arange(sizes[str(d)])) for d in ds.dims}
+            ds = ds.assign_coords(positional).reindex(target, fill_value=np.nan)
+            for name, d in dims.items():
+                if name not in ds:
+                    ds[name] = (d, np.full([sizes[x] for x in d], np.nan))
+            ds = ds.astype(dtypes)
+        ds = ds[list(dims)].expand_dims(case=1)
+        ds = ds.drop_vars(list(ds.coords))
         ds.to_zarr(path, region={"case": slice(i, i + 1)}, mode="r+", consolidated=False)
 
 
