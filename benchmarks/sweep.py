@@ -24,7 +24,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import pickle
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 
@@ -42,6 +45,33 @@ def _timed(executor: Any, jobs: list[dict[str, Any]], fn: Any) -> float:
     for _ in executor.map(fn, jobs):
         pass
     return time.perf_counter() - t
+
+
+def _client_side(cases: list[Any], results: list[dict[str, Any]]) -> None:
+    """What the client does per case besides waiting: write the case file, and at the
+    end read it back into the table and the Zarr store (one process, serial)."""
+    from forecast.commands.sweep import open_case, read_case_rows, write_case
+    from forecast.outputs.sweep import write_draws
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        t = time.perf_counter()
+        paths = [write_case(folder, c, r) for c, r in zip(cases, results, strict=True)]
+        write = (time.perf_counter() - t) / len(cases)
+        t = time.perf_counter()
+        for p in paths:
+            read_case_rows(p)
+        write_draws(
+            cases,
+            {c.index: (lambda p=p: open_case(p)) for c, p in zip(cases, paths, strict=True)},
+            folder / "d.zarr",
+        )
+        assemble = (time.perf_counter() - t) / len(cases)
+        size = sum(p.stat().st_size for p in paths) / len(cases)
+    print(
+        f"client: write a case file {write * 1e3:.0f} ms/case ({size / 1e6:.1f} MB on disk); "
+        f"table + Zarr at the end {assemble * 1e3:.0f} ms/case"
+    )
 
 
 def main() -> None:
@@ -65,10 +95,15 @@ def main() -> None:
     print(f"{n} cases x {args.draws:,} draws; load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     print(f"resolving a case on the client (overrides + validation + TOML): {resolve * 1e3:.1f} ms")
 
-    run_case(jobs[0])  # compile (or load from the disk cache) and warm up here
+    first = run_case(jobs[0])  # compile (or load from the disk cache) and warm up here
     rates: dict[str, float] = {}
+    cpu = time.process_time()
     seconds = _timed(InProcess(), jobs, run_case)
+    cpu = time.process_time() - cpu
     rates["in-process loop"] = n / seconds
+    print(f"one case's result as the client receives it: {len(pickle.dumps(first)) / 1e6:.1f} MB (pickled)")
+    print(f"in-process CPU time: {cpu / n:.3f} s/case")
+    _client_side(cases[:8], [run_case(j) for j in jobs[:8]])
     for workers in (1, 2):
         with DaskExecutor.local(workers) as ex:
             _timed(ex, jobs[:workers], run_case)  # one warm-up case per worker

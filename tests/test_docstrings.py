@@ -16,6 +16,8 @@ MODULES = [
     "forecast.scenario.merging",
     "forecast.scenario.reading",
     "forecast.scenario.jsonschema",
+    "forecast.engine.executor",
+    "forecast.analysis.sweep",
     "forecast.cli",
 ]
 

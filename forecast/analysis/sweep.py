@@ -436,7 +436,8 @@ def sweep_table(
     input (its value), then :data:`TABLE_COLUMNS`. ``status`` is ``ok``,
     ``invalid`` (the inputs do not make a valid scenario; ``problem`` says why,
     naming the key path) or ``failed`` (the case could not be run; ``problem``
-    says what happened); such cases have one row with no numbers.
+    says what happened); such cases have one row with no numbers. An ``ok`` case
+    whose NUTS diagnostics missed their thresholds says so in ``problem``.
     """
     parts = []
     for case in cases:
@@ -530,7 +531,8 @@ def sweep(
             if isinstance(result, JobFailed):
                 frames[case.index] = case_frame(case, STATUS_FAILED, [], str(result.error))
             else:
-                frames[case.index] = case_frame(case, STATUS_OK, result["rows"])
+                note = "; ".join(f"diagnostics: {w}" for w in result["warnings"])
+                frames[case.index] = case_frame(case, STATUS_OK, result["rows"], note)
     finally:
         if owned:
             executor.close()

@@ -436,8 +436,12 @@ def _finish(opts: SweepOptions, p: Plan, cases_dir: Path, failures: Mapping[int,
         elif c.index in failures or not case_path(cases_dir, c).is_file():
             frames[c.index] = case_frame(c, STATUS_FAILED, [], failures.get(c.index, "did not finish"))
         else:
-            rows, _ = read_case_rows(case_path(cases_dir, c))
-            frames[c.index] = case_frame(c, STATUS_OK, rows)
+            rows, warnings = read_case_rows(case_path(cases_dir, c))
+            # NUTS diagnostics that missed their thresholds: the numbers stand, flagged
+            note = "; ".join(f"diagnostics: {w}" for w in warnings)
+            if note and not opts.quiet:
+                print(f"forecast: case {c.index} ({c.key}): {note}", file=sys.stderr)
+            frames[c.index] = case_frame(c, STATUS_OK, rows, note)
     table = sweep_table(p.cases, frames, p.keys)
     target = Path(os.path.abspath(opts.out))
     try:

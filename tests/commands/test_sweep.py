@@ -211,6 +211,7 @@ def test_invalid_case_is_marked_and_the_others_complete(tmp_path: Path, capsys: 
         (["--grid", "nope.key=1,2"], "no case is valid"),
         (["--draws", "10"], "--draws: must be at least 100"),
         (["--scenarios", "missing.toml"], "missing.toml"),
+        (["--scheduler", "tcp://127.0.0.1:9"], "cannot reach the Dask scheduler tcp://127.0.0.1:9"),
     ],
 )
 def test_bad_input_exits_2_and_writes_nothing(
