@@ -13,9 +13,9 @@ The folder ``--out DIR``
 Two kinds of writing meet in it, and they are kept apart:
 
 - ``DIR/cases/`` fills up while the sweep runs: each case, when it finishes, is
-  written as ``cases/<digest>.nc`` (its draws, with its summary rows in the file's
-  attributes), first under a hidden temporary name, then renamed, so a case file
-  is complete or absent. ``<digest>`` is the SHA-256 of the case's resolved
+  written as ``cases/<digest>.npz`` (its draws, with its summary rows), first
+  under a hidden temporary name, then renamed, so a case file is complete or
+  absent. ``<digest>`` is the SHA-256 of the case's resolved
   inputs, which include its draws and seed; re-running the same command finds the
   finished cases and runs only the others (a changed input, draws or seed is a
   new digest, so it runs again). An interrupted or failed sweep leaves the
@@ -213,25 +213,38 @@ def check_out(out: Path) -> None:
 
 
 def case_path(cases_dir: Path, case: Case) -> Path:
-    return cases_dir / f"{case.digest}.nc"
+    return cases_dir / f"{case.digest}.npz"
 
 
 def write_case(cases_dir: Path, case: Case, result: Mapping[str, Any]) -> Path:
-    """Write one finished case atomically: a temporary file renamed into place."""
-    ds = result["draws"].copy()
-    ds.attrs = {
+    """Write one finished case atomically: a temporary file renamed into place.
+
+    An uncompressed ``.npz``: one array per variable of its draws, and ``__meta__``
+    (JSON: the case's key, digest, seed, draws, summary rows, warnings, and each
+    variable's dims with the coordinates). A tenth of the cost of a netCDF file to
+    write and read back (``benchmarks/sweep.py``), which matters because the client
+    writes every case of the sweep.
+    """
+    import numpy as np
+
+    ds = result["draws"]
+    meta = {
         "case_key": case.key,
-        "digest": str(case.digest),
-        "seed": str(case.seed),
-        "draws": int(case.draws),
-        "rows": json.dumps(result["rows"]),
-        "warnings": json.dumps(result.get("warnings", [])),
+        "digest": case.digest,
+        "seed": case.seed,
+        "draws": case.draws,
+        "rows": result["rows"],
+        "warnings": list(result.get("warnings", [])),
+        "dims": {str(k): [str(d) for d in v.dims] for k, v in ds.data_vars.items()},
+        "coords": {str(k): v.values.tolist() for k, v in ds.coords.items()},
     }
+    arrays = {str(k): np.asarray(v.values) for k, v in ds.data_vars.items()}
+    arrays["__meta__"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
     final = case_path(cases_dir, case)
     tmp = cases_dir / f".{final.name}.partial-{os.getpid()}"
-    encoding = {v: {"zlib": True, "complevel": 1} for v in ds.data_vars}
     try:
-        ds.to_netcdf(tmp, engine="h5netcdf", encoding=encoding)
+        with open(tmp, "wb") as f:
+            np.savez(f, allow_pickle=False, **arrays)
         os.replace(tmp, final)
     except BaseException:
         with suppress(OSError):
@@ -240,18 +253,29 @@ def write_case(cases_dir: Path, case: Case, result: Mapping[str, Any]) -> Path:
     return final
 
 
-def read_case_rows(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
-    import xarray as xr
+def _meta(f: Any) -> dict[str, Any]:
+    meta: dict[str, Any] = json.loads(f["__meta__"].tobytes().decode())
+    return meta
 
-    with xr.open_dataset(path, engine="h5netcdf") as ds:
-        return json.loads(ds.attrs["rows"]), json.loads(ds.attrs["warnings"])
+
+def read_case_rows(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
+    """A case file's summary rows and warnings (without reading its draws)."""
+    import numpy as np
+
+    with np.load(path, allow_pickle=False) as f:
+        meta = _meta(f)
+    return meta["rows"], meta["warnings"]
 
 
 def open_case(path: Path) -> Any:
+    """A case file's draws as an :class:`xarray.Dataset`."""
+    import numpy as np
     import xarray as xr
 
-    with xr.open_dataset(path, engine="h5netcdf") as ds:
-        return ds.load()
+    with np.load(path, allow_pickle=False) as f:
+        meta = _meta(f)
+        data = {name: (dims, f[name]) for name, dims in meta["dims"].items()}
+    return xr.Dataset(data, coords={k: (k, v) for k, v in meta["coords"].items()})
 
 
 # --- running ----------------------------------------------------------------------------

@@ -107,6 +107,12 @@ def write_draws(cases: Sequence[Any], datasets: Mapping[int, Any], path: Path) -
         attrs={"description": "forecast sweep: the draws of every finished case, stacked along 'case'"},
     )
     skeleton.to_zarr(path, mode="w", compute=False, consolidated=False, zarr_format=3)
+    import zarr
+
+    # one chunk per case and variable, written straight into its array: xarray's
+    # region writes re-read and check the store's metadata every time (~1 s a case)
+    group = zarr.open_group(path, mode="r+")
+    arrays: dict[str, Any] = {name: group[name] for name in dims}
     for i, c in enumerate(order):
         ds = datasets[c.index]().drop_attrs()
         if ragged:
@@ -117,9 +123,8 @@ def write_draws(cases: Sequence[Any], datasets: Mapping[int, Any], path: Path) -
                 if name not in ds:
                     ds[name] = (d, np.full([sizes[x] for x in d], np.nan))
             ds = ds.astype(dtypes)
-        ds = ds[list(dims)].expand_dims(case=1)
-        ds = ds.drop_vars(list(ds.coords))
-        ds.to_zarr(path, region={"case": slice(i, i + 1)}, mode="r+", consolidated=False)
+        for name, d in dims.items():
+            arrays[name][i] = ds[name].transpose(*d).values
 
 
 # --- the report ---------------------------------------------------------------------

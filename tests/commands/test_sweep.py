@@ -150,7 +150,7 @@ def test_rerun_resumes_from_the_finished_cases(tmp_path: Path, cluster: DaskExec
     assert _sweep(out, third, grid=["markets.developer_tools.cagr=0.3,0.5,0.7"]) == 0
     assert third.ran == 0
     assert _files(out) == before
-    assert len(list((out / "cases").glob("*.nc"))) == 3
+    assert len(list((out / "cases").glob("*.npz"))) == 3
 
 
 def test_compare_runs_on_the_cluster_with_the_same_numbers(cluster: DaskExecutor) -> None:
@@ -182,7 +182,7 @@ def test_interrupted_sweep_keeps_finished_cases(tmp_path: Path) -> None:
 
     assert _sweep(out, Borrowed(InProcess(), after_first=stop)) == 130
     assert sorted(p.name for p in out.iterdir()) == ["cases"]  # no results, no half folder
-    assert len(list((out / "cases").glob("*.nc"))) == 1
+    assert len(list((out / "cases").glob("*.npz"))) == 1
     resumed = Borrowed(InProcess())
     assert _sweep(out, resumed) == 0
     assert resumed.ran == 3
