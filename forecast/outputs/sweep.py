@@ -29,6 +29,8 @@ TABLE = "sweep"  # sweep.csv and sweep.parquet
 DPI = 110
 #: at most this many figures per key number (one per combination of the other inputs)
 MAX_PANELS = 12
+#: cases written to draws.zarr per call (memory: this many cases' draws)
+BLOCK = 16
 #: the report lists at most this many cases (all are in sweep.csv)
 MAX_ROWS = 500
 
@@ -113,6 +115,7 @@ def write_draws(cases: Sequence[Any], datasets: Mapping[int, Any], path: Path) -
     # region writes re-read and check the store's metadata every time (~1 s a case)
     group = zarr.open_group(path, mode="r+")
     arrays: dict[str, Any] = {name: group[name] for name in dims}
+    block: dict[str, list[Any]] = {name: [] for name in dims}
     for i, c in enumerate(order):
         ds = datasets[c.index]().drop_attrs()
         if ragged:
@@ -124,7 +127,13 @@ def write_draws(cases: Sequence[Any], datasets: Mapping[int, Any], path: Path) -
                     ds[name] = (d, np.full([sizes[x] for x in d], np.nan))
             ds = ds.astype(dtypes)
         for name, d in dims.items():
-            arrays[name][i] = ds[name].transpose(*d).values
+            block[name].append(ds[name].transpose(*d).values)
+        if len(block[next(iter(dims))]) == BLOCK or i == n - 1:
+            # a block of cases per write: zarr writes their chunks concurrently
+            start = i + 1 - len(block[next(iter(dims))])
+            for name, parts in block.items():
+                arrays[name][start : i + 1] = np.stack(parts)
+                parts.clear()
 
 
 # --- the report ---------------------------------------------------------------------
