@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 # ArviZ and matplotlib are imported inside the functions that use them).
 from forecast.analysis.comparison import Comparison
 from forecast.analysis.results import Forecast, simulate
+from forecast.analysis.sweep import sweep
 from forecast.errors import Problem, ScenarioError
 from forecast.scenario import Scenario, load
 
@@ -152,4 +153,5 @@ __all__ = [
     "load",
     "score",
     "simulate",
+    "sweep",
 ]

@@ -419,6 +419,13 @@ def _add_track_record(subparsers: Subparsers) -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the what-if page of a scenario until Ctrl-C (see :mod:`forecast.commands.serve`).
 
+# --- sweep ----------------------------------------------------------------------
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """Run many cases (a grid of ``--set`` values, several files) on Dask or here
+    (see :mod:`forecast.commands.sweep`).
+
     Returns
     -------
     int
@@ -464,6 +471,84 @@ def _add_serve(subparsers: Subparsers) -> None:
     )
     p.set_defaults(func=cmd_serve)
 
+        0 ok, 2 bad input (nothing written) or invalid cases, 1 failed cases, 130 interrupted.
+
+    Examples
+    --------
+    >>> cmd_sweep(build_parser().parse_args(["sweep", "a.toml", "--out", "x", "--quiet"]))  # stderr: the problem
+    2
+    """
+    from forecast.commands.sweep import SweepOptions, sweep
+
+    opts = SweepOptions(
+        scenario=args.scenario,
+        out=args.out,
+        grid=args.grid,
+        scenarios=args.scenarios,
+        draws=args.draws,
+        seed=args.seed,
+        scheduler=args.scheduler,
+        workers=args.workers,
+        quiet=args.quiet,
+    )
+    return sweep(opts)
+
+
+def _add_sweep(subparsers: Subparsers) -> None:
+    p = subparsers.add_parser(
+        "sweep",
+        help="run a grid of what-ifs (and several files) on a Dask cluster",
+        description=(
+            "Run every combination of the --grid values (the keys and values of --set), for the "
+            "scenario and any --scenarios files, on a local Dask cluster of worker processes, an "
+            "existing cluster (--scheduler) or in this process (--workers 0). Each case's seed derives "
+            "from the sweep's seed and the case's key, so results never depend on the cluster. Writes "
+            "sweep.csv/.parquet (every case's probabilities and market quantiles with MCSE), draws.zarr "
+            "(every case's draws, dim 'case'), report.html/.md and manifest.json, all at once at the end; "
+            "finished cases are kept in DIR/cases/ as they finish, and running the same command again "
+            "resumes from them."
+        ),
+        epilog=(
+            "Exit codes: 0 ok, 2 bad input (nothing written) or some cases invalid (marked in the table), "
+            "1 some cases failed, 130 interrupted (finished cases kept)."
+        ),
+    )
+    p.add_argument("scenario", type=Path, metavar="SCENARIO", help="scenario .toml file")
+    p.add_argument(
+        "--grid",
+        action="append",
+        default=[],
+        metavar="KEY=V1,V2,...",
+        help="values to sweep for one input, e.g. markets.developer_tools.cagr=0.3,0.4,0.5 (repeatable: "
+        "the product of all grids); values are TOML as in --set, commas inside { } and [ ] are kept",
+    )
+    p.add_argument(
+        "--scenarios",
+        nargs="+",
+        default=[],
+        type=Path,
+        metavar="FILE",
+        help="more scenario files, each swept over the same grid (a portfolio)",
+    )
+    p.add_argument("--draws", type=int, metavar="N", help="draws per case (default: each file's)")
+    p.add_argument(
+        "--seed", type=int, metavar="S", help="the sweep's seed (default: simulation.seed of SCENARIO)"
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="use a running Dask cluster, e.g. tcp://host:8786 (same results as a local run)",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="worker processes of the local cluster (default 2; 0 runs the cases in this process)",
+    )
+    p.add_argument("--out", type=Path, required=True, metavar="DIR", help="the sweep folder")
+    p.add_argument("--quiet", action="store_true", help="no progress and no summary; errors only")
+    p.set_defaults(func=cmd_sweep)
+
 
 # --- the parser and the entry point ---------------------------------------------
 
@@ -474,6 +559,7 @@ _COMMANDS: tuple[Callable[[Subparsers], None], ...] = (
     _add_compare,
     _add_track_record,
     _add_serve,
+    _add_sweep,
 )
 
 

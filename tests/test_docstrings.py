@@ -23,6 +23,8 @@ MODULES = [
     "forecast.outputs.history_report",
     "forecast.scenario.display",
     "forecast.engine.dataset",
+    "forecast.engine.executor",
+    "forecast.analysis.sweep",
     "forecast.cli",
 ]
 

@@ -17,6 +17,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import importlib
 import time
 from collections.abc import Sequence
@@ -31,6 +32,7 @@ from forecast.analysis.results import MARKET_COLUMNS, OUTCOME_COLUMNS, PREDICTIO
 
 if TYPE_CHECKING:
     from forecast.analysis.results import Forecast
+    from forecast.engine.executor import Executor
     from forecast.scenario import Scenario
 
 DIFFERENCE_COLUMNS = ["scenario", "vs", "quantity", "year", "value", "base", "difference", "mcse"]
@@ -68,8 +70,12 @@ class Comparison:
         names: Sequence[str] | None = None,
         draws: int | None = None,
         seed: int | None = None,
+        executor: Executor | None = None,
     ) -> Comparison:
         """Simulate each scenario (its own draws and seed unless given) and compare.
+
+        The runs are independent: an ``executor`` (:mod:`forecast.engine.executor`,
+        e.g. a Dask cluster) runs them side by side, with the same numbers as here.
 
         Examples
         --------
@@ -78,8 +84,21 @@ class Comparison:
         >>> cmp = Comparison.simulate([s, s.with_overrides({"assessment.confidence": 5})],
         ...                           names=["base", "unsure"], draws=1000)  # doctest: +SKIP
         """
-        fcs, timings = [], {}
+        fcs: list[Forecast] = []
+        timings: dict[str, float] = {}
         names = list(names) if names is not None else unique_names([s.id for s in scenarios])
+        if executor is not None:
+            from forecast.engine.executor import JobFailed
+
+            # scenarios travel as data; each worker compiles (or reuses) its own simulator
+            done = dict(executor.map(functools.partial(simulate, draws=draws, seed=seed), list(scenarios)))
+            for i, name in enumerate(names):
+                fc = done[i]
+                if isinstance(fc, JobFailed):
+                    raise fc.error
+                fcs.append(fc)
+                timings[f"simulate.{name}"] = float(sum(fc.timings.values()))
+            return cls(fcs, list(names), timings)
         for name, s in zip(names, scenarios, strict=True):
             t = time.perf_counter()
             fcs.append(simulate(s, draws=draws, seed=seed))

@@ -1,0 +1,122 @@
+"""Sweep throughput: cases per second in-process and on 1 and 2 local Dask workers,
+and the scheduler's overhead per case.
+
+On the seed scenario (``scenarios/deepseek.toml``), a grid of developer-tools CAGR x
+assessment confidence (``--cases`` cases, ``--draws`` draws each) runs:
+
+- ``in-process``: a plain loop of :func:`forecast.analysis.sweep.run_case` here (the
+  simulator compiled and warmed first, as a worker would have it);
+- ``dask, 1 worker`` and ``dask, 2 workers``: the same jobs through
+  :class:`forecast.engine.executor.DaskExecutor` on a ``LocalCluster`` of worker
+  processes, after one warm-up case per worker (which loads the compiled simulator
+  from the on-disk cache), so the rate is steady state, not start-up;
+- ``overhead``: a job that does nothing, through the same executor on 2 workers:
+  the scheduler's cost per case (submit, schedule, run, return, release).
+
+Results are byte-identical across the three (the sweep tests check it); only time
+is measured. It prints; it asserts nothing. Run::
+
+    uv run python benchmarks/sweep.py                  # 24 cases x 2,000 draws, ~1-2 min
+    uv run python benchmarks/sweep.py --cases 8 --draws 500   # a quick look
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pickle
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+
+def _noop(job: Any) -> int:
+    return 0
+
+
+def _grid(n: int) -> dict[str, list[Any]]:
+    cagrs = [round(0.2 + 0.05 * i, 2) for i in range(max(1, n // 4))]
+    return {"markets.developer_tools.cagr": cagrs, "assessment.confidence": [5, 10, 20, 40]}
+
+
+def _timed(executor: Any, jobs: list[dict[str, Any]], fn: Any) -> float:
+    t = time.perf_counter()
+    for _ in executor.map(fn, jobs):
+        pass
+    return time.perf_counter() - t
+
+
+def _client_side(cases: list[Any], results: list[dict[str, Any]]) -> None:
+    """What the client does per case besides waiting: write the case file, and at the
+    end read it back into the table and the Zarr store (one process, serial)."""
+    from forecast.commands.sweep import open_case, read_case_rows, write_case
+    from forecast.outputs.sweep import write_draws
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        t = time.perf_counter()
+        paths = [write_case(folder, c, r) for c, r in zip(cases, results, strict=True)]
+        write = (time.perf_counter() - t) / len(cases)
+        t = time.perf_counter()
+        for p in paths:
+            read_case_rows(p)
+        write_draws(
+            cases,
+            {c.index: (lambda p=p: open_case(p)) for c, p in zip(cases, paths, strict=True)},
+            folder / "d.zarr",
+        )
+        assemble = (time.perf_counter() - t) / len(cases)
+        size = sum(p.stat().st_size for p in paths) / len(cases)
+    print(
+        f"client: write a case file {write * 1e3:.0f} ms/case ({size / 1e6:.1f} MB on disk); "
+        f"table + Zarr at the end {assemble * 1e3:.0f} ms/case"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--cases", type=int, default=24)
+    parser.add_argument("--draws", type=int, default=2000)
+    args = parser.parse_args()
+
+    import forecast
+    from forecast.analysis.sweep import build_cases, run_case
+    from forecast.engine.executor import DaskExecutor, InProcess
+
+    base = forecast.load(forecast.bundled("deepseek"))
+    t = time.perf_counter()
+    cases = build_cases({"deepseek": base}, _grid(args.cases), seed=1, draws=args.draws)
+    resolve = (time.perf_counter() - t) / len(cases)
+    jobs = [c.job() for c in cases]
+    n = len(jobs)
+    print(f"{n} cases x {args.draws:,} draws; load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    print(f"resolving a case on the client (overrides + validation + TOML): {resolve * 1e3:.1f} ms")
+
+    first = run_case(jobs[0])  # compile (or load from the disk cache) and warm up here
+    rates: dict[str, float] = {}
+    cpu = time.process_time()
+    seconds = _timed(InProcess(), jobs, run_case)
+    cpu = time.process_time() - cpu
+    rates["in-process loop"] = n / seconds
+    print(f"one case's result as the client receives it: {len(pickle.dumps(first)) / 1e6:.1f} MB (pickled)")
+    print(f"in-process CPU time: {cpu / n:.3f} s/case")
+    _client_side(cases[:8], [run_case(j) for j in jobs[:8]])
+    for workers in (1, 2):
+        with DaskExecutor.local(workers) as ex:
+            _timed(ex, jobs[:workers], run_case)  # one warm-up case per worker
+            seconds = _timed(ex, jobs, run_case)
+            rates[f"dask, {workers} worker{'s' if workers > 1 else ''}"] = n / seconds
+            if workers == 2:
+                m = 200
+                noop = _timed(ex, [{}] * m, _noop)
+    for name, rate in rates.items():
+        print(f"{name:18s} {rate:7.2f} cases/s   {1 / rate:6.3f} s/case")
+    print(f"scheduler overhead (no-op jobs, 2 workers): {noop / m * 1e3:.2f} ms/case")
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,564 @@
+"""``forecast sweep``: many cases of one or more scenarios, on Dask or in this process.
+
+A sweep is every combination of ``--grid KEY=V1,V2,...`` values (the same keys and
+values as ``--set``), for the scenario and any ``--scenarios`` files. Each case
+runs as ``forecast run`` would run it, with a seed derived from the sweep's seed
+and the case's key (:func:`forecast.analysis.sweep.case_seed`), so the results do
+not depend on where or in which order cases run. Cases run on a
+``distributed.LocalCluster`` of worker processes (``--workers N``, default 2), on
+an existing cluster (``--scheduler ADDRESS``), or here (``--workers 0``).
+
+The folder ``--out DIR``
+------------------------
+Two kinds of writing meet in it, and they are kept apart:
+
+- ``DIR/cases/`` fills up while the sweep runs: each case, when it finishes, is
+  written as ``cases/<digest>.npz`` (its draws, with its summary rows), first
+  under a hidden temporary name, then renamed, so a case file is complete or
+  absent. ``<digest>`` is the SHA-256 of the case's resolved
+  inputs, which include its draws and seed; re-running the same command finds the
+  finished cases and runs only the others (a changed input, draws or seed is a
+  new digest, so it runs again). An interrupted or failed sweep leaves the
+  finished cases there for the next run, and nothing else.
+- The results, ``sweep.csv``, ``sweep.parquet``, ``draws.zarr/``, ``report.html``,
+  ``report.md``, ``figures/`` and ``manifest.json``, appear together or not at
+  all: they are built in a hidden staging folder beside ``DIR``, which also gets
+  a hard link (a copy where links are not possible) of every case file of this
+  sweep, and that folder is then renamed over ``DIR`` (see
+  :mod:`forecast.outputs.staging`). Until that rename the old ``DIR`` with its
+  ``cases/`` is untouched, so a crash at any point loses no finished case; after
+  it, ``cases/`` holds exactly this sweep's cases.
+
+``DIR`` must be new, empty, or a folder a sweep wrote (``cases/.forecast-sweep``);
+anything else is refused before any work.
+
+Exit codes: 0 every case ok; 2 bad input (nothing written) or some cases invalid
+(they are reported with their key path and marked ``invalid`` in the table, the
+others complete); 1 some cases failed unexpectedly (marked ``failed``; a re-run
+retries them); 130/143 interrupted (finished cases kept in ``DIR/cases/``).
+
+Examples
+--------
+>>> opts = SweepOptions(Path("deepseek.toml"), grid=["assessment.confidence=5,20"], out=Path("s"))
+>>> sweep(opts)  # doctest: +SKIP
+0
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import sys
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from forecast.analysis.sweep import (
+    STATUS_FAILED,
+    STATUS_INVALID,
+    STATUS_OK,
+    Case,
+    build_cases,
+    case_frame,
+    parse_grid,
+    sweep_table,
+)
+from forecast.commands.common import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_TERMINATED,
+    console,
+)
+from forecast.errors import Problem, ScenarioError
+from forecast.outputs.staging import (
+    OutputError,
+    Staging,
+    Terminated,
+    signals_as_exceptions,
+    signals_deferred,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from forecast.engine.executor import Executor
+    from forecast.scenario import Scenario
+
+MARKER = ".forecast-sweep"  # in DIR/cases/: this folder is a sweep's
+RESULTS = ("sweep.csv", "sweep.parquet", "draws.zarr", "report.html", "report.md", "figures", "manifest.json")
+DEFAULT_WORKERS = 2  # this project's machines have two cores; a laptop sweep needs no more
+
+
+@dataclass
+class SweepOptions:
+    """What ``forecast sweep`` was asked to do.
+
+    ``workers`` is the size of the local cluster (0: run the cases in this process,
+    no Dask); it is ignored with ``scheduler``.
+    """
+
+    scenario: Path
+    out: Path
+    grid: Sequence[str] = ()
+    scenarios: Sequence[Path] = ()
+    draws: int | None = None
+    seed: int | None = None
+    scheduler: str | None = None
+    workers: int | None = None
+    quiet: bool = False
+    command: str = ""
+
+    def command_line(self) -> str:
+        """The ``forecast sweep`` command these options stand for.
+
+        Examples
+        --------
+        >>> SweepOptions(Path("s.toml"), Path("out"), grid=["a.b=1,2"], draws=500).command_line()
+        'forecast sweep s.toml --grid a.b=1,2 --draws 500 --out out'
+        """
+        parts = ["forecast", "sweep", str(self.scenario)]
+        for g in self.grid:
+            parts += ["--grid", g]
+        if self.scenarios:
+            parts += ["--scenarios", *map(str, self.scenarios)]
+        for flag, value in (("--draws", self.draws), ("--seed", self.seed), ("--scheduler", self.scheduler)):
+            if value is not None:
+                parts += [flag, str(value)]
+        if self.workers is not None and self.scheduler is None:
+            parts += ["--workers", str(self.workers)]
+        parts += ["--out", str(self.out)]
+        if self.quiet:
+            parts.append("--quiet")
+        return shlex.join(parts)
+
+
+# --- the plan: everything checked before anything is written ------------------------------
+
+
+@dataclass
+class Plan:
+    cases: list[Case]
+    keys: list[str]
+    scenarios: dict[str, Scenario]
+    seed: int
+
+
+def plan(opts: SweepOptions) -> Plan:
+    """Load the files, read the grid and resolve every case; raises :class:`ScenarioError`
+    with every problem of the input at once (nothing is written before this passes).
+
+    Cases that are invalid are not a problem of the input unless every case is.
+    """
+    import forecast
+    from forecast.analysis.comparison import unique_names
+
+    problems: list[Problem] = []
+    try:
+        grid = parse_grid(opts.grid)
+    except ScenarioError as e:
+        grid, problems = {}, list(e.problems)
+    if opts.draws is not None and opts.draws < 100:
+        problems.append(Problem.with_value("--draws", "", "must be at least 100", opts.draws))
+    if opts.seed is not None and opts.seed < 0:
+        problems.append(Problem.with_value("--seed", "", "must be 0 or more", opts.seed))
+    if opts.scheduler is None and opts.workers is not None and opts.workers < 0:
+        problems.append(Problem.with_value("--workers", "", "must be 0 (in-process) or more", opts.workers))
+    loaded: list[Scenario] = []
+    for path in [opts.scenario, *opts.scenarios]:
+        try:
+            loaded.append(forecast.load(path))
+        except ScenarioError as e:
+            problems += [p for p in e.problems if p not in problems]
+    if problems:
+        raise ScenarioError(problems)
+    names = unique_names([s.id for s in loaded])
+    scenarios = dict(zip(names, loaded, strict=True))
+    seed = opts.seed if opts.seed is not None else loaded[0].simulation.seed
+    cases = build_cases(scenarios, grid, seed=seed, draws=opts.draws)
+    if not any(c.valid for c in cases):
+        raise ScenarioError(
+            [
+                Problem("sweep", "", f"no case is valid; case {c.index} ({c.key}): {p}")
+                for c in cases
+                for p in c.problems
+            ]
+        )
+    return Plan(cases, list(grid), scenarios, seed)
+
+
+def check_out(out: Path) -> None:
+    """Raise :class:`OutputError` unless ``out`` can hold this sweep (see the module doc)."""
+    target = Path(os.path.abspath(out))
+    if not (target.exists() or target.is_symlink()):
+        return
+    if not target.is_dir():
+        raise OutputError("it exists and is not a folder")
+    if target.resolve() == Path("/") or Path.cwd().resolve().is_relative_to(target.resolve()):
+        raise OutputError("it is the working folder or one of its parents")
+    if any(target.iterdir()) and not (target / "cases" / MARKER).is_file():
+        raise OutputError(
+            f"it is a folder that is not a forecast sweep (no cases/{MARKER}); "
+            "refusing to write into it; choose another --out"
+        )
+
+
+# --- the case files -------------------------------------------------------------------------
+
+
+def case_path(cases_dir: Path, case: Case) -> Path:
+    return cases_dir / f"{case.digest}.npz"
+
+
+def write_case(cases_dir: Path, case: Case, result: Mapping[str, Any]) -> Path:
+    """Write one finished case atomically: a temporary file renamed into place.
+
+    An uncompressed ``.npz``: one array per variable of its draws, and ``__meta__``
+    (JSON: the case's key, digest, seed, draws, summary rows, warnings, and each
+    variable's dims with the coordinates). A tenth of the cost of a netCDF file to
+    write and read back (``benchmarks/sweep.py``), which matters because the client
+    writes every case of the sweep.
+    """
+    import numpy as np
+
+    ds = result["draws"]
+    meta = {
+        "case_key": case.key,
+        "digest": case.digest,
+        "seed": case.seed,
+        "draws": case.draws,
+        "rows": result["rows"],
+        "warnings": list(result.get("warnings", [])),
+        "dims": {str(k): [str(d) for d in v.dims] for k, v in ds.data_vars.items()},
+        "coords": {str(k): v.values.tolist() for k, v in ds.coords.items()},
+    }
+    arrays = {str(k): np.asarray(v.values) for k, v in ds.data_vars.items()}
+    arrays["__meta__"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    final = case_path(cases_dir, case)
+    tmp = cases_dir / f".{final.name}.partial-{os.getpid()}"
+    try:
+        with open(tmp, "wb") as f:
+            np.savez(f, allow_pickle=False, **arrays)
+        os.replace(tmp, final)
+    except BaseException:
+        with suppress(OSError):
+            tmp.unlink()
+        raise
+    return final
+
+
+def _meta(f: Any) -> dict[str, Any]:
+    meta: dict[str, Any] = json.loads(f["__meta__"].tobytes().decode())
+    return meta
+
+
+def read_case_rows(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
+    """A case file's summary rows and warnings (without reading its draws)."""
+    import numpy as np
+
+    with np.load(path, allow_pickle=False) as f:
+        meta = _meta(f)
+    return meta["rows"], meta["warnings"]
+
+
+def open_case(path: Path) -> Any:
+    """A case file's draws as an :class:`xarray.Dataset`."""
+    import numpy as np
+    import xarray as xr
+
+    with np.load(path, allow_pickle=False) as f:
+        meta = _meta(f)
+        data = {name: (dims, f[name]) for name, dims in meta["dims"].items()}
+    return xr.Dataset(data, coords={k: (k, v) for k, v in meta["coords"].items()})
+
+
+# --- running ----------------------------------------------------------------------------
+
+
+def make_executor(opts: SweepOptions) -> Executor:
+    """The executor the options ask for; raises :class:`OSError` (or
+    :class:`TimeoutError`) when the scheduler cannot be reached."""
+    from forecast.engine.executor import DaskExecutor, InProcess
+
+    if opts.scheduler is not None:
+        return DaskExecutor.connect(opts.scheduler)
+    workers = DEFAULT_WORKERS if opts.workers is None else opts.workers
+    if workers == 0:
+        return InProcess()
+    return DaskExecutor.local(workers)
+
+
+def run_cases(executor: Executor, cases: Sequence[Case]) -> Iterator[tuple[Case, Any]]:
+    """Run cases on ``executor``; yields ``(case, result or JobFailed)`` as they finish."""
+    from forecast.analysis.sweep import run_case
+
+    jobs = [c.job() for c in cases]
+    keys = [f"case-{c.digest[:16]}" for c in cases if c.digest]
+    for i, result in executor.map(run_case, jobs, keys=keys):
+        yield cases[i], result
+
+
+class Progress:
+    """``done of total, failures`` on stderr: a live bar on a terminal, a line per
+    tenth of the sweep otherwise (logs), nothing with ``--quiet``."""
+
+    def __init__(self, total: int, done: int, quiet: bool):
+        self.total, self.done, self.failed, self.quiet = total, done, 0, quiet
+        self.console = console(stderr=True)
+        self.bar: Any = None
+        self.task: Any = None
+        self._next_line = 0
+        if not quiet and self.console.is_terminal:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.bar = Progress(
+                TextColumn("Cases"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[failed]} failed"),
+                TimeElapsedColumn(),
+                console=self.console,
+            )
+            self.bar.start()
+            self.task = self.bar.add_task("cases", total=total, completed=done, failed=0)
+
+    def update(self, failed: bool) -> None:
+        self.done += 1
+        self.failed += int(failed)
+        if self.bar is not None:
+            self.bar.update(self.task, completed=self.done, failed=self.failed)
+        elif not self.quiet and (self.done >= self._next_line or self.done == self.total):
+            self.console.print(
+                f"cases done: {self.done} of {self.total}, {self.failed} failed", soft_wrap=True
+            )
+            self._next_line = self.done + max(1, self.total // 10)
+
+    def stop(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
+
+
+# --- the command ----------------------------------------------------------------------
+
+
+def sweep(opts: SweepOptions, executor: Executor | None = None) -> int:
+    """Run ``forecast sweep`` and return its exit code (see the module docstring).
+
+    ``executor`` (tests, benchmarks) runs the cases instead of the one the options
+    ask for; it is closed at the end like one made here.
+    """
+    t0 = time.perf_counter()
+    err = console(stderr=True)
+    try:
+        p = plan(opts)
+        check_out(opts.out)
+    except (ScenarioError, OutputError) as e:
+        if executor is not None:
+            executor.close()
+        if isinstance(e, ScenarioError):
+            for problem in e.problems:
+                print(problem, file=sys.stderr)
+        else:
+            print(f"forecast: cannot write the sweep to {opts.out}: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    for c in p.cases:
+        for text in c.problems:
+            print(f"case {c.index} ({c.key}): {text}", file=sys.stderr)
+    cases_dir = Path(os.path.abspath(opts.out)) / "cases"
+    valid = [c for c in p.cases if c.valid]
+    finished = {c.index for c in valid if case_path(cases_dir, c).is_file()}
+    todo = [c for c in valid if c.index not in finished]
+    if not todo:
+        if executor is not None:
+            executor.close()
+        executor = None
+    elif executor is None:
+        try:
+            executor = make_executor(opts)
+        except (OSError, TimeoutError) as e:
+            print(f"forecast: cannot reach the Dask scheduler {opts.scheduler}: {e}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+    failures: dict[int, str] = {}
+    try:
+        with signals_as_exceptions():
+            _prepare(cases_dir)
+            if not opts.quiet:
+                where = executor.description if executor is not None else "nothing to run"
+                err.print(
+                    f"Sweep: {len(p.cases)} cases ({len(p.cases) - len(valid)} invalid, {len(finished)} already "
+                    f"done in {cases_dir}), {len(todo)} to run: {where}",
+                    soft_wrap=True,
+                )
+                if executor is not None and executor.dashboard:
+                    err.print(f"Dask dashboard: {executor.dashboard}", soft_wrap=True)
+            if executor is not None:
+                failures = _run(executor, todo, cases_dir, len(valid), len(finished), opts.quiet)
+    except KeyboardInterrupt as e:
+        kept = sum(1 for c in valid if case_path(cases_dir, c).is_file())
+        print(
+            f"forecast: interrupted; {kept} of {len(valid)} cases are done and kept in {cases_dir} "
+            "(run the same command again to resume)",
+            file=sys.stderr,
+        )
+        return EXIT_TERMINATED if isinstance(e, Terminated) else EXIT_INTERRUPTED
+    finally:
+        if executor is not None:
+            executor.close()
+    status = _finish(opts, p, cases_dir, failures, t0)
+    return status
+
+
+def _prepare(cases_dir: Path) -> None:
+    cases_dir.mkdir(parents=True, exist_ok=True)
+    (cases_dir / MARKER).touch()
+    for stale in cases_dir.glob(".*.partial-*"):  # a run killed while writing a case
+        with suppress(OSError):
+            stale.unlink()
+
+
+def _run(
+    executor: Executor, todo: list[Case], cases_dir: Path, total: int, done: int, quiet: bool
+) -> dict[int, str]:
+    from forecast.engine.executor import JobFailed
+
+    failures: dict[int, str] = {}
+    progress = Progress(total, done, quiet)
+    try:
+        for case, result in run_cases(executor, todo):
+            if isinstance(result, JobFailed):
+                error = result.error
+                if isinstance(error, ScenarioError):  # the worker refused the inputs
+                    message = "; ".join(str(problem) for problem in error.problems)
+                else:
+                    message = f"{type(error).__name__}: {' '.join(str(error).split())}"
+                failures[case.index] = message
+                progress.update(failed=True)
+                progress.console.print(f"case {case.index} ({case.key}) failed: {message}", soft_wrap=True)
+                continue
+            write_case(cases_dir, case, result)
+            progress.update(failed=False)
+    finally:
+        progress.stop()
+    return failures
+
+
+def _finish(opts: SweepOptions, p: Plan, cases_dir: Path, failures: Mapping[int, str], t0: float) -> int:
+    """Build the table and write the results folder (atomically, cases linked in)."""
+    import pandas as pd  # noqa: F401
+
+    frames: dict[int, pd.DataFrame] = {}
+    for c in p.cases:
+        if not c.valid:
+            frames[c.index] = case_frame(c, STATUS_INVALID, [], "; ".join(c.problems))
+        elif c.index in failures or not case_path(cases_dir, c).is_file():
+            frames[c.index] = case_frame(c, STATUS_FAILED, [], failures.get(c.index, "did not finish"))
+        else:
+            rows, warnings = read_case_rows(case_path(cases_dir, c))
+            # NUTS diagnostics that missed their thresholds: the numbers stand, flagged
+            note = "; ".join(f"diagnostics: {w}" for w in warnings)
+            if note and not opts.quiet:
+                print(f"forecast: case {c.index} ({c.key}): {note}", file=sys.stderr)
+            frames[c.index] = case_frame(c, STATUS_OK, rows, note)
+    table = sweep_table(p.cases, frames, p.keys)
+    target = Path(os.path.abspath(opts.out))
+    try:
+        staging = Staging(target, _mkdtemp(target), [])
+    except OSError as e:
+        print(f"forecast: cannot write the sweep to {opts.out}: {e.strerror or e}", file=sys.stderr)
+        return EXIT_FAILURE
+    try:
+        with signals_as_exceptions():
+            _write_results(opts, p, table, cases_dir, staging.path, t0)
+            with signals_deferred():
+                staging.commit()
+    except KeyboardInterrupt as e:
+        staging.abort()
+        print(
+            f"forecast: interrupted while writing the results; the finished cases are kept in {cases_dir}",
+            file=sys.stderr,
+        )
+        return EXIT_TERMINATED if isinstance(e, Terminated) else EXIT_INTERRUPTED
+    except BaseException:
+        staging.abort()
+        raise
+    n_invalid = sum(not c.valid for c in p.cases)
+    if not opts.quiet:
+        _print_summary(table, opts.out, len(p.cases), n_invalid, len(failures))
+    if failures:
+        print(
+            f"forecast: {len(failures)} case(s) failed (marked 'failed' in sweep.csv); "
+            "run the same command again to retry them",
+            file=sys.stderr,
+        )
+        return EXIT_FAILURE
+    if n_invalid:
+        print(f"forecast: {n_invalid} case(s) invalid (marked 'invalid' in sweep.csv)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return EXIT_OK
+
+
+def _mkdtemp(target: Path) -> Path:
+    import tempfile
+
+    return Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
+
+
+def _write_results(
+    opts: SweepOptions, p: Plan, table: pd.DataFrame, cases_dir: Path, folder: Path, t0: float
+) -> None:
+    from forecast.outputs.formatting import package_versions
+    from forecast.outputs.staging import file_hashes
+    from forecast.outputs.sweep import write_draws, write_sweep_report, write_table
+
+    staged_cases = folder / "cases"
+    staged_cases.mkdir()
+    (staged_cases / MARKER).touch()
+    ok = [c for c in p.cases if c.valid and case_path(cases_dir, c).is_file()]
+    for c in ok:
+        src = case_path(cases_dir, c)
+        try:
+            os.link(src, staged_cases / src.name)
+        except OSError:  # no hard links here (another filesystem, FAT): copy
+            shutil.copy2(src, staged_cases / src.name)
+    write_table(table, folder)
+    write_draws(
+        p.cases,
+        {c.index: (lambda c=c: open_case(case_path(cases_dir, c))) for c in ok},
+        folder / "draws.zarr",
+    )
+    versions = package_versions()
+    command = opts.command or opts.command_line()
+    write_sweep_report(table, p.keys, folder, provenance={"command": command, "versions": versions})
+    manifest = {
+        "forecast_version": versions.get("forecast"),
+        "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "command": command,
+        "kind": "sweep",
+        "seed": p.seed,
+        "draws": opts.draws,
+        "grid": {k: sorted({str(c.settings[k]) for c in p.cases}) for k in p.keys},
+        "scenarios": {name: {"file": s.origin, "sha256": s.sha256()} for name, s in p.scenarios.items()},
+        "cases": len(p.cases),
+        "versions": versions,
+        "seconds": round(time.perf_counter() - t0, 3),
+        "files": {
+            k: v for k, v in file_hashes(folder).items() if not k.startswith(("cases/", "draws.zarr/"))
+        },
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+
+
+def _print_summary(table: pd.DataFrame, out: Path, n: int, invalid: int, failed: int) -> None:
+    c = console(stderr=False)
+    c.print(
+        f"Sweep: {n - invalid - failed} of {n} cases ok, {invalid} invalid, {failed} failed", soft_wrap=True
+    )
+    c.print(f"Table: {out / 'sweep.csv'} (and sweep.parquet); draws: {out / 'draws.zarr'}", soft_wrap=True)
+    c.print(f"Report: {out / 'report.html'}", soft_wrap=True)

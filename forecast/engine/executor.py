@@ -1,0 +1,242 @@
+"""Run many independent jobs in this process or on a Dask cluster, the same way.
+
+A sweep, a comparison or any other batch of independent simulations hands its jobs
+to an :class:`Executor` and gets ``(index, result)`` pairs back as they finish. The
+jobs carry data (a scenario's resolved inputs, draws, seed), never compiled objects:
+each worker process compiles a simulator once per model structure and reuses it
+(:func:`forecast.engine.forward.simulator` caches it per process), so shipping
+data is what lets a worker's later jobs start warm.
+
+Two executors:
+
+- :class:`InProcess`: a plain loop, in order; no Dask involved.
+- :class:`DaskExecutor`: a :class:`distributed.Client`, either on a
+  :class:`distributed.LocalCluster` of worker processes started here (the default
+  of ``forecast sweep``) or on an existing scheduler (``--scheduler ADDRESS``). A
+  bounded number of jobs is in flight at a time (twice the worker threads), so a
+  10,000-job batch does not sit in the scheduler's memory with its inputs, and
+  results are handed over as they finish. A worker that dies is replaced by its
+  nanny and its jobs run again elsewhere (Dask's ``distributed.scheduler.allowed-failures``
+  bounds how often one job may take a worker down before it is given up).
+
+Results never depend on which executor ran them: a job's randomness must come from
+its own inputs (its seed), not from the worker or the order.
+
+Examples
+--------
+>>> with InProcess() as ex:
+...     sorted(ex.map(abs, [-2, 1, -3]))
+[(0, 2), (1, 1), (2, 3)]
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+class JobFailed(Exception):
+    """A job raised, or took down its worker too often; ``index`` says which job."""
+
+    def __init__(self, index: int, error: BaseException):
+        self.index = index
+        self.error = error
+        super().__init__(f"job {index}: {type(error).__name__}: {error}")
+
+
+class Executor(Protocol):
+    """Runs ``fn`` over items and yields ``(index, result)`` as jobs finish."""
+
+    #: what runs the jobs, for progress lines ("in-process", "LocalCluster: 2 workers")
+    description: str
+    #: the Dask dashboard of a cluster, when there is one to look at
+    dashboard: str | None
+
+    def map(
+        self, fn: Callable[[Any], Any], items: Sequence[Any], *, keys: Sequence[str] | None = None
+    ) -> Iterator[tuple[int, Any | JobFailed]]: ...
+
+    def close(self) -> None: ...
+
+
+class InProcess:
+    """Run every job here, one after the other, in order.
+
+    A job that raises yields a :class:`JobFailed` in its place (like a Dask job),
+    except for ``KeyboardInterrupt`` and ``SystemExit``, which stop the loop.
+
+    Examples
+    --------
+    >>> list(InProcess().map(len, ["ab", "c"]))
+    [(0, 2), (1, 1)]
+    """
+
+    description = "in-process"
+    dashboard: str | None = None
+
+    def map(
+        self, fn: Callable[[Any], Any], items: Sequence[Any], *, keys: Sequence[str] | None = None
+    ) -> Iterator[tuple[int, Any | JobFailed]]:
+        for i, item in enumerate(items):
+            try:
+                yield i, fn(item)
+            except Exception as e:
+                yield i, JobFailed(i, e)
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> InProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@dataclass
+class DaskExecutor:
+    """Run jobs on a Dask cluster through a :class:`distributed.Client`.
+
+    Build it with :meth:`local` (a ``LocalCluster`` of worker processes, closed
+    with the executor) or :meth:`connect` (an existing scheduler, left running).
+
+    Examples
+    --------
+    >>> with DaskExecutor.local(workers=2) as ex:  # doctest: +SKIP
+    ...     dict(ex.map(abs, [-1, -2]))
+    {0: 1, 1: 2}
+    """
+
+    client: Any
+    cluster: Any = None  # owned: closed with the executor
+    description: str = "Dask"
+    dashboard: str | None = None
+    in_flight: int | None = None  # default: twice the worker threads (at least 4)
+    only: list[str] | None = None  # run on these workers (addresses) only
+
+    def on(self, addresses: Sequence[str]) -> DaskExecutor:
+        """The same cluster, with jobs restricted to the workers at ``addresses``
+        (not owned: closing it leaves the cluster running).
+
+        Examples
+        --------
+        >>> first = sorted(ex.workers())[:1]  # doctest: +SKIP
+        >>> one = ex.on(first)  # doctest: +SKIP
+        """
+        return DaskExecutor(
+            self.client, None, f"{self.description} (only {', '.join(addresses)})", only=list(addresses)
+        )
+
+    @classmethod
+    def local(cls, workers: int | None = None, *, threads_per_worker: int = 1) -> DaskExecutor:
+        """A ``LocalCluster`` of ``workers`` processes (default: the CPUs, at most 4).
+
+        Worker processes, not threads: a simulation holds the GIL in places and each
+        process keeps its own compiled simulators. Its dashboard listens on a free
+        port (:attr:`dashboard` is left empty: nobody watches a laptop's sweep there).
+        """
+        from distributed import Client, LocalCluster
+
+        n = workers if workers is not None else max(1, min(4, os.cpu_count() or 1))
+        cluster = LocalCluster(
+            n_workers=n,
+            threads_per_worker=threads_per_worker,
+            processes=True,
+            # a free port, never a fixed one: two clusters (or another program on
+            # 8787) must not collide
+            dashboard_address=":0",
+            silence_logs=logging.ERROR,
+            # a sweep's worker holds one case's draws at a time; Dask's memory
+            # manager would otherwise pause or restart it near the default limit
+            memory_limit=0,
+        )
+        try:
+            client = Client(cluster, set_as_default=False)
+        except BaseException:
+            cluster.close()
+            raise
+        return cls(client, cluster, f"LocalCluster: {n} worker process{'es' if n != 1 else ''}")
+
+    @classmethod
+    def connect(cls, address: str, *, timeout: float = 10.0) -> DaskExecutor:
+        """A client of the scheduler at ``address`` (``tcp://host:8786``).
+
+        Raises :class:`OSError` (or :class:`TimeoutError`) when it cannot connect.
+        """
+        from distributed import Client
+
+        client = Client(address, timeout=timeout, set_as_default=False)
+        n = len(client.scheduler_info(n_workers=-1).get("workers", {}))
+        return cls(client, None, f"Dask scheduler {address}: {n} workers", client.dashboard_link)
+
+    def workers(self) -> dict[str, int]:
+        """Worker address -> process id (for tests that kill one)."""
+        return dict(self.client.run(os.getpid))
+
+    def map(
+        self, fn: Callable[[Any], Any], items: Sequence[Any], *, keys: Sequence[str] | None = None
+    ) -> Iterator[tuple[int, Any | JobFailed]]:
+        """Submit jobs (a bounded number in flight), yield results as they finish.
+
+        ``keys`` name the jobs on the dashboard; they must be unique (a hash of
+        the job's inputs is a good key). Without them Dask picks random keys.
+        """
+        from distributed import as_completed
+
+        if keys is not None and len(keys) != len(items):
+            raise ValueError("one key per item")
+        limit = self.in_flight or max(4, 2 * self._threads())
+        index: dict[str, int] = {}
+        todo = iter(range(len(items)))
+
+        def submit(i: int) -> Any:
+            key = None if keys is None else f"{keys[i]}-{i}"
+            fut = self.client.submit(fn, items[i], key=key, pure=False, workers=self.only)
+            index[fut.key] = i
+            return fut
+
+        first = [submit(i) for _, i in zip(range(limit), todo, strict=False)]
+        running = as_completed(first, loop=self.client.loop)
+        try:
+            for fut in running:
+                i = index.pop(fut.key)
+                try:
+                    result: Any = fut.result()
+                except Exception as e:  # the job raised, or killed workers too often
+                    result = JobFailed(i, e)
+                fut.release()
+                nxt = next(todo, None)
+                if nxt is not None:
+                    running.add(submit(nxt))
+                yield i, result
+        finally:
+            # stopped early (interrupt, error in the caller): leave no work behind
+            for fut in list(running.futures):
+                fut.cancel()
+
+    def _threads(self) -> int:
+        try:
+            threads = self.client.nthreads()
+            if self.only is not None:
+                threads = {k: v for k, v in threads.items() if k in self.only}
+            return sum(threads.values()) or 1
+        except Exception:
+            return 1
+
+    def close(self) -> None:
+        if self.cluster is None and self.only is not None:
+            return  # a view of another executor's cluster (see :meth:`on`)
+        try:
+            self.client.close()
+        finally:
+            if self.cluster is not None:
+                self.cluster.close()
+
+    def __enter__(self) -> DaskExecutor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
