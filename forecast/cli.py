@@ -8,6 +8,10 @@ add a command by writing both and listing the second in ``_COMMANDS``.
 Heavy libraries (PyMC, ArviZ, matplotlib, even the scenario layer) are imported
 inside the commands that need them, so ``forecast --help`` stays fast.
 
+The module is longer than 600 lines because it holds every subcommand's arguments and
+help text, one short pair of functions each; the work itself is in
+:mod:`forecast.commands`.
+
 Examples
 --------
 >>> main(["validate", str(__import__("forecast").bundled("deepseek"))])  # doctest: +ELLIPSIS
@@ -419,13 +423,6 @@ def _add_track_record(subparsers: Subparsers) -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the what-if page of a scenario until Ctrl-C (see :mod:`forecast.commands.serve`).
 
-# --- sweep ----------------------------------------------------------------------
-
-
-def cmd_sweep(args: argparse.Namespace) -> int:
-    """Run many cases (a grid of ``--set`` values, several files) on Dask or here
-    (see :mod:`forecast.commands.sweep`).
-
     Returns
     -------
     int
@@ -471,6 +468,17 @@ def _add_serve(subparsers: Subparsers) -> None:
     )
     p.set_defaults(func=cmd_serve)
 
+
+# --- sweep ----------------------------------------------------------------------
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """Run many cases (a grid of ``--set`` values, several files) on Dask or here
+    (see :mod:`forecast.commands.sweep`).
+
+    Returns
+    -------
+    int
         0 ok, 2 bad input (nothing written) or invalid cases, 1 failed cases, 130 interrupted.
 
     Examples

@@ -3,6 +3,9 @@
 Summaries are DataFrames with the interface contract's CSV columns. Every
 probability carries its Monte Carlo standard error: for independent forward draws
 ``sd / sqrt(n)``, for NUTS draws ArviZ's MCSE (which accounts for autocorrelation).
+
+The module is longer than 600 lines: :class:`Forecast` keeps every table a strategist
+reads in one place, each a short method over the same draws.
 """
 
 from __future__ import annotations
