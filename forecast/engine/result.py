@@ -79,7 +79,7 @@ def to_dataset(scenario: Scenario, values: dict[str, np.ndarray], chains: int = 
     used = {d for _, (dims, _) in data_vars.items() for d in dims}
     return xr.Dataset(
         data_vars,
-        coords={k: v for k, v in coords.items() if k in used and k != "quantity"},
+        coords={k: v for k, v in coords.items() if k in used and k != "series"},
     )
 
 

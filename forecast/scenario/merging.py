@@ -11,6 +11,8 @@ import re
 from collections.abc import Mapping
 from typing import Any, TypeGuard
 
+from forecast.scenario.inputs import percent
+
 _GROWTH_TRIO = ("size", "cagr", "projection")
 
 
@@ -72,7 +74,8 @@ _COMPLETE_FORMS = ({"value"}, {"low", "high"}, {"median", "sigma"}, {"mean", "sd
 
 
 def _is_number(v: object) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool)
+    """A bare number, or a percent string (``"30%"``), which stands for one."""
+    return (isinstance(v, int | float) and not isinstance(v, bool)) or percent(v) is not None
 
 
 def _is_quantity(v: object) -> TypeGuard[dict[str, Any]]:

@@ -9,6 +9,7 @@ from typing import Any
 
 from forecast.errors import Problem, ScenarioError
 from forecast.scenario.merging import merge, set_dotted
+from forecast.scenario.references import layer_restates, overrides_restate, restate_references
 from forecast.scenario.schema import Scenario
 
 MAX_FILE_BYTES = 10 * 2**20  # the seed's file is 12 kB
@@ -37,6 +38,8 @@ def load(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenar
                 problems.append(Problem.with_value("--set", key, str(e.args[0]), value))
         if problems:
             raise ScenarioError(problems)
+        restated, written = overrides_restate(overrides)
+        restate_references(data, restated=restated, written=written)
     return Scenario.from_dict(data, origin=origin)
 
 
@@ -83,6 +86,7 @@ def _read_resolved(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
         raise ScenarioError([Problem(str(path), "extends", f"extends cycle: {cycle}")])
     parent_ref = data.get("extends")
     if parent_ref is None:
+        restate_references(data, restated=False)
         return data
     if not isinstance(parent_ref, str):
         raise ScenarioError([Problem.with_value(str(path), "extends", "must be a file path", parent_ref)])
@@ -92,4 +96,7 @@ def _read_resolved(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
             [Problem.with_value(str(path), "extends", "parent scenario not found", parent_ref)]
         )
     parent = _read_resolved(parent_path, (*chain, resolved))
-    return merge(parent, data)
+    merged = merge(parent, data)
+    restated, written = layer_restates(data)
+    restate_references(merged, restated=restated, written=written)
+    return merged
