@@ -5,6 +5,7 @@ probabilities are stated."""
 from __future__ import annotations
 
 import copy
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ import pytest
 import forecast
 from forecast.cli import main
 from forecast.errors import ScenarioError
-from forecast.scenario import Scenario, exact_inputs, load
+from forecast.scenario import Scenario, exact_inputs, json_schema, load
 from tests.conftest import SCENARIOS, VALID_TOML, edit
 
 Writer = Callable[..., Path]
@@ -54,6 +55,10 @@ def test_percent_strings_are_read_wherever_a_rate_probability_or_share_is_expect
     assert (share.low, share.high) == (0.2, 0.3)
     assert s.predictions[0].threshold == 0.2
     assert s.signposts[0].likelihood["win"] == 0.7
+    # and the JSON Schema for editors says so
+    jsonschema = pytest.importorskip("jsonschema")
+    raw = {k: v for k, v in tomllib.loads(text).items() if k != "as_of"} | {"as_of": "2025-01-01"}
+    assert [e.message for e in jsonschema.Draft202012Validator(json_schema()).iter_errors(raw)] == []
 
 
 @pytest.mark.parametrize(
