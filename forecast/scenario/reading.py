@@ -9,8 +9,7 @@ from typing import Any
 
 from forecast.errors import Problem, ScenarioError
 from forecast.scenario.merging import merge, set_dotted
-from forecast.scenario.references import layer_restates, overrides_restate, restate_references
-from forecast.scenario.schema import Scenario
+from forecast.scenario.schema import Scenario, layer_restates, overrides_restate, restate_references
 
 MAX_FILE_BYTES = 10 * 2**20  # the seed's file is 12 kB
 
