@@ -10,20 +10,28 @@ The generative story (per draw):
 
 - inputs: every uncertain input is ``f(a + b z)`` with ``z ~ Normal(0, 1)``
   (see :mod:`forecast.scenario.inputs`), so NUTS sees standard-normal latents only;
-- markets: ``log size[m, t] = log size[m] + (year[t] - base[m]) * drift[m] + C[m, t] -
-  C[m, base[m]]`` where ``drift = mu + sd * s``, the growth surprise ``s[m] =
-  sqrt(rho) g + sqrt(1 - rho) h[m]`` shares a common factor ``g`` across markets, and
-  ``C`` is the cumulative sum of yearly shocks ``vol[m] (sqrt(rho) f[t] + sqrt(1 - rho)
-  e[m, t])``. The median in the projection year is the stated projection; when the
-  projection (not an uncertain CAGR) sets growth's spread, ``drift`` also takes out
-  the size's deviation from its median by the projection year, so that year has the
-  projection's spread (two anchors, each with its own uncertainty);
-- outcomes: ``p ~ Dirichlet(confidence * stated)``, ``q = softmax(log p + c + beta s)``
-  with ``c`` calibrated so that ``E[q] = stated`` exactly, ``outcome ~ Categorical(q)``;
-- positions: share paths per outcome interpolated between anchor points, revenue =
-  share x market size;
-- predictions: thresholds on simulated quantities, and events as exponential waiting
-  times whose probability by the deadline is the stated one;
+- markets: ``log size[m, t] = log size[m] + (year[t] - base[m]) * drift[m] + B[m, t]``
+  where ``drift = mu + sd * s``, the growth surprise ``s[m] = sqrt(rho) g + sqrt(1 -
+  rho) h[m]`` shares a common factor ``g`` across markets, and ``B`` is the yearly
+  shocks ``vol[m] (sqrt(rho) f[t] + sqrt(1 - rho) e[m, t])``, summed from the base year.
+  The median in the projection year is the stated projection; when the projection
+  (not an uncertain CAGR) sets growth's spread, ``drift`` also takes out the size's
+  deviation from its median by the projection year and the shocks are bridged
+  between the two years (``B`` is 0 in both), so each anchor year has exactly its
+  stated spread;
+- outcomes: ``p ~ Dirichlet(confidence * stated)``, ``q = softmax(log p + c + beta s')``
+  with ``c`` calibrated so that ``E[q] = stated`` exactly at the growth the
+  probabilities were stated at, ``s'`` the growth surprise measured from there (so a
+  what-if that moves a driver market's growth moves the odds), ``outcome ~
+  Categorical(q)``;
+- positions: share paths per outcome; between two points, the points' quantile
+  functions interpolated at their interpolated latent (so the interval is the
+  interpolation of theirs), the points' latents correlated by the position's
+  persistence; revenue = share x market size;
+- predictions: thresholds on simulated quantities judged at their deadline or at any
+  query time up to it (``by``), and events as exponential waiting times whose
+  probability by the deadline is the stated one; every date is read on
+  :func:`~forecast.scenario.model_time`'s axis (a year's figure at mid-year);
 - signposts: ``P(true) = sum_k q_k L_k``; evidence: ``log observed ~ Normal(log size,
   rel_error)``.
 """
