@@ -442,7 +442,14 @@ def exact_inputs(s: Scenario) -> list[tuple[str, str]]:
                 )
             )
         elif sd == 0:
-            out.append((f"{k}.cagr", f"cagr of {m.id} is a point: its growth has no uncertainty"))
+            shocks = (
+                " (only the yearly shocks vary)"
+                if not (m.volatility.is_point and m.volatility.value == 0)
+                else ""
+            )
+            out.append(
+                (f"{k}.cagr", f"cagr of {m.id} is a point: its trend growth has no uncertainty{shocks}")
+            )
     for pos in s.positions:
         for j, pt in enumerate(pos.path):
             if pt.share.is_point:

@@ -55,7 +55,7 @@ def test_the_base_file_is_valid(write: Writer, capsys: pytest.CaptureFixture[str
     # the file's point CAGR and point share among uncertain inputs are listed, not refused
     assert capsys.readouterr().out.splitlines() == [
         f"ok: {path}",
-        f"note: {path}: markets.gadgets.cagr: cagr of gadgets is a point: its growth has no uncertainty",
+        f"note: {path}: markets.gadgets.cagr: cagr of gadgets is a point: its trend growth has no uncertainty",
         f"note: {path}: positions.acme_widgets.path[0].share: share of acme_widgets on 2025-01-01 is a point: "
         "it has no uncertainty",
     ]
