@@ -45,8 +45,10 @@ type Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 def cmd_validate(args: argparse.Namespace) -> int:
     """Check scenario files and report every problem of every file.
 
-    Prints ``ok: <path>`` on stdout for each valid file and one
-    ``path: key.path: what is wrong (got X)`` line on stderr for each problem.
+    Prints ``ok: <path>`` on stdout for each valid file, followed by a
+    ``note: path: key.path: ...`` line for each input treated as exactly known while
+    others are uncertain, and one ``path: key.path: what is wrong (got X)`` line on
+    stderr for each problem.
 
     Returns
     -------
@@ -62,18 +64,20 @@ def cmd_validate(args: argparse.Namespace) -> int:
     0
     """
     from forecast.errors import ScenarioError
-    from forecast.scenario import load
+    from forecast.scenario import exact_inputs, load
 
     status = EXIT_OK
     for path in args.scenarios:
         try:
-            load(path)
+            scenario = load(path)
         except ScenarioError as e:
             status = EXIT_BAD_INPUT
             for problem in e.problems:
                 print(problem, file=sys.stderr)
         else:
             print(f"ok: {path}")
+            for key, message in exact_inputs(scenario):
+                print(f"note: {path}: {key}: {message}")
     return status
 
 

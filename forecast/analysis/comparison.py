@@ -36,6 +36,13 @@ if TYPE_CHECKING:
     from forecast.scenario import Scenario
 
 DIFFERENCE_COLUMNS = ["scenario", "vs", "quantity", "year", "value", "base", "difference", "mcse"]
+#: what the Monte Carlo error of a difference means (shown under the differences table)
+DIFFERENCE_ERROR = (
+    "The Monte Carlo error of a difference is the root sum of squares of the two runs' errors: their "
+    "standard error when the runs are independent, as scenarios of different structure and NUTS runs on "
+    "different data effectively are even with one seed. It is an upper bound only when their errors are "
+    "positively correlated, which a shared seed usually gives to a what-if of one file."
+)
 
 
 # --- the comparison -----------------------------------------------------------------
@@ -134,10 +141,13 @@ class Comparison:
         Rows: market medians by year (``quantity`` = ``market.<id>``, ``total``,
         ``share.<position>``, ``revenue.<position>``; ``value``/``base`` are the
         medians), outcome probabilities (``outcome.<id>``) and prediction
-        probabilities (``prediction.<id>``). ``mcse`` is the Monte Carlo standard
-        error of a probability difference, ``sqrt(mcse_a^2 + mcse_b^2)``: exact for
-        independent runs and an upper bound when both used the same seed (their
-        draws are then positively correlated). NaN for medians.
+        probabilities (``prediction.<id>``). ``mcse`` is ``sqrt(mcse_a^2 +
+        mcse_b^2)`` (:data:`DIFFERENCE_ERROR`): the Monte Carlo standard error of a
+        probability difference when the two runs' errors are independent. It is an
+        upper bound only when they are positively correlated, which a shared seed
+        gives to forward runs of the same structure (a what-if of one file) but not
+        to scenarios of different structure or to NUTS runs on different data; those
+        are effectively independent, so it is their standard error. NaN for medians.
         """
         rows: list[dict[str, Any]] = []
         base = self.forecasts[0]

@@ -132,17 +132,20 @@ class Forecast(Computed):
         return arr.reshape(-1, *arr.shape[2:])
 
     def _mcse(self, name: str, x: np.ndarray | None = None) -> np.ndarray:
-        """MCSE of the mean of each element of ``name`` (or of ``x``, shaped like it)."""
+        """MCSE of the mean of each element of ``name`` (or of ``x``, shaped like it),
+        a probability: never 0 (see :func:`mcse_floor`)."""
         da = self._variable(name)
         arr = np.asarray(da.values if x is None else x.reshape(da.shape), dtype=float)
+        n = arr.shape[0] * arr.shape[1]
         if not self.conditioned:
-            n = arr.shape[0] * arr.shape[1]
-            return np.asarray(arr.std(axis=(0, 1), ddof=1) / np.sqrt(n))
-        import arviz_stats as azs
+            out = np.asarray(arr.std(axis=(0, 1), ddof=1) / np.sqrt(n))
+        else:
+            import arviz_stats as azs
 
-        flat = arr.reshape(arr.shape[0], arr.shape[1], -1)
-        out = np.array([_safe_mcse(azs, flat[:, :, i]) for i in range(flat.shape[-1])])
-        return out.reshape(arr.shape[2:])
+            flat = arr.reshape(arr.shape[0], arr.shape[1], -1)
+            out = np.array([_safe_mcse(azs, flat[:, :, i]) for i in range(flat.shape[-1])])
+            out = out.reshape(arr.shape[2:])
+        return np.maximum(out, mcse_floor(n))
 
     # --- display ------------------------------------------------------------
 
@@ -649,6 +652,23 @@ def non_finite_draws(fc: Forecast) -> list[Problem]:
                     )
                 )
     return out
+
+
+def mcse_floor(n: int) -> float:
+    """The Monte Carlo error reported for a probability on which all ``n`` draws agree.
+
+    Their spread is 0, but that does not make the estimate exact: with no hit in
+    ``n`` independent draws the probability is below ``3 / n`` at 95% (the rule of
+    three), and likewise above ``1 - 3 / n`` with every draw a hit. That bound is the
+    error reported (also the floor for any smaller estimate, which cannot be more
+    precise than it), so a table never shows "0 ± 0".
+
+    Examples
+    --------
+    >>> mcse_floor(20_000)
+    0.00015
+    """
+    return 3.0 / n
 
 
 def _safe_mcse(azs: Any, x: np.ndarray) -> float:

@@ -10,32 +10,41 @@ The generative story (per draw):
 
 - inputs: every uncertain input is ``f(a + b z)`` with ``z ~ Normal(0, 1)``
   (see :mod:`forecast.scenario.inputs`), so NUTS sees standard-normal latents only;
-- markets: ``log size[m, t] = log size[m] + (year[t] - base[m]) * drift[m] + C[m, t] -
-  C[m, base[m]]`` where ``drift = mu + sd * s``, the growth surprise ``s[m] =
-  sqrt(rho) g + sqrt(1 - rho) h[m]`` shares a common factor ``g`` across markets, and
-  ``C`` is the cumulative sum of yearly shocks ``vol[m] (sqrt(rho) f[t] + sqrt(1 - rho)
-  e[m, t])``. The median in the projection year is the stated projection; when the
-  projection (not an uncertain CAGR) sets growth's spread, ``drift`` also takes out
-  the size's deviation from its median by the projection year, so that year has the
-  projection's spread (two anchors, each with its own uncertainty);
-- outcomes: ``p ~ Dirichlet(confidence * stated)``, ``q = softmax(log p + c + beta s)``
-  with ``c`` calibrated so that ``E[q] = stated`` exactly, ``outcome ~ Categorical(q)``;
-- positions: share paths per outcome interpolated between anchor points, revenue =
-  share x market size;
-- predictions: thresholds on simulated quantities, and events as exponential waiting
-  times whose probability by the deadline is the stated one;
+- markets: ``log size[m, t] = log size[m] + (year[t] - base[m]) * drift[m] + B[m, t]``
+  where ``drift = mu + sd * s``, the growth surprise ``s[m] = sqrt(rho) g + sqrt(1 -
+  rho) h[m]`` shares a common factor ``g`` across markets, and ``B`` is the yearly
+  shocks ``vol[m] (sqrt(rho) f[t] + sqrt(1 - rho) e[m, t])``, summed from the base year.
+  The median in the projection year is the stated projection; when the projection
+  (not an uncertain CAGR) sets growth's spread, ``drift`` also takes out the size's
+  deviation from its median by the projection year and the shocks are bridged
+  between the two years (``B`` is 0 in both), so each anchor year has exactly its
+  stated spread;
+- outcomes: ``p ~ Dirichlet(confidence * stated)``, ``q = softmax(log p + c + beta s')``
+  with ``c`` calibrated so that ``E[q] = stated`` exactly at the growth the
+  probabilities were stated at, ``s'`` the growth surprise measured from there (so a
+  what-if that moves a driver market's growth moves the odds), ``outcome ~
+  Categorical(q)``;
+- positions: share paths per outcome; between two points, the points' quantile
+  functions interpolated at their interpolated latent (so the interval is the
+  interpolation of theirs), the points' latents correlated by the position's
+  persistence; revenue = share x market size;
+- predictions: thresholds on simulated quantities judged at their deadline or at any
+  query time up to it (``by``), and events as exponential waiting times whose
+  probability by the deadline is the stated one; every date is read on
+  :func:`~forecast.scenario.model_time`'s axis (a year's figure at mid-year);
 - signposts: ``P(true) = sum_k q_k L_k``; evidence: ``log observed ~ Normal(log size,
   rel_error)``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
 
-from forecast.scenario import Scenario, year_fraction
+from forecast.scenario import Scenario, model_time
 from forecast.scenario.inputs import Canonical, Family
 
 CALIBRATION_DRAWS = 200_000
@@ -65,6 +74,10 @@ class ModelData:
     log_size_ref: np.ndarray  # (market,) log of the size's median
     year_rel: np.ndarray  # (market, year): years since the market's base year
     base_onehot: np.ndarray  # (market, year)
+    anchor_onehot: np.ndarray  # (market, year): the anchoring projection's year (else the base year)
+    bridge_w: (
+        np.ndarray
+    )  # (market, year): weight of the anchor year's shocks (0 at the base, 1 from the anchor)
     time_w: np.ndarray  # (time, year): log-linear interpolation onto query times
     alpha: np.ndarray  # (outcome,)
     calib: np.ndarray  # (outcome,)
@@ -72,9 +85,16 @@ class ModelData:
     share_fam: np.ndarray  # (share_input,)
     share_a: np.ndarray
     share_b: np.ndarray
-    share_w: np.ndarray  # (position, outcome, time, share_input)
+    share_w: np.ndarray  # (position, outcome, time, share_input): latent interpolation weights
+    share_lo: np.ndarray  # (position, outcome, time) int: the path point before each time
+    share_hi: np.ndarray  # (position, outcome, time) int: the path point after it
+    share_t: np.ndarray  # (position, outcome, time): how far from share_lo to share_hi (0..1)
+    share_norm: np.ndarray  # (position, outcome, time): 1 / SD of the interpolated latent
+    share_pos: np.ndarray  # (position, share_input) one-hot
+    share_rho: np.ndarray  # (share_input,) the position's persistence
     pos_market: np.ndarray  # (position, market) one-hot
-    thr_w: np.ndarray  # (threshold, quantity): picks one simulated quantity
+    thr_q: np.ndarray  # (threshold, series): picks one simulated series (market, share, revenue)
+    thr_mask: np.ndarray  # (threshold, time): the times a threshold is judged at
     thr_sign: np.ndarray  # (threshold,) +1 for >=, -1 for <=
     thr_value: np.ndarray
     event_fam: np.ndarray  # (event, outcome)
@@ -140,37 +160,80 @@ def _canon_arrays(items: list[Canonical], shape: tuple[int, ...]) -> tuple[np.nd
 def _drift(scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per market: mean and SD of log(1 + CAGR), the anchor weight and the log size median.
 
-    The projection year's median is the stated projection. Growth's spread comes from
-    the CAGR when it is uncertain; otherwise from the projection, which is then a
-    second anchor: ``drift = (log projection - log size) / years``, so the
-    projection year has the projection's own spread, not that plus the size's. In
-    the graph that is ``drift = mu + sd * s - anchor * (log size - log_size_med)``
-    with ``anchor = 1 / years`` (0 when the CAGR sets the spread).
+    See :meth:`forecast.scenario.Market.growth`. When the projection anchors growth,
+    the projection year has the projection's own spread, not that plus the size's: in
+    the graph ``drift = mu + sd * s - anchor * (log size - log_size_med)`` with
+    ``anchor = 1 / years`` (0 when the CAGR sets the spread), and the yearly shocks are
+    bridged between the two anchors (:func:`_bridge`).
     """
     mu, sd, anchor, ref = [], [], [], []
     for m in scenario.markets:
-        size = m.size.canonical("positive")
-        log_size_med = float(np.log(size.quantile(0.5)))
-        ref.append(log_size_med)
-        cagr = m.cagr.canonical("growth") if m.cagr is not None else None
-        if m.projection is not None:
-            proj = m.projection.canonical("positive")
-            years = m.projection.year - m.base_year
-            mu.append((float(np.log(proj.quantile(0.5))) - log_size_med) / years)
-            if cagr is not None and not cagr.is_point:
-                sd.append(cagr.b)
-                anchor.append(0.0)
-            else:
-                sd.append(0.0 if proj.is_point else proj.b / years)
-                anchor.append(1.0 / years)
-        else:
-            assert cagr is not None
-            # log(1 + median CAGR): equal to ``a`` for the growth family, but a point
-            # CAGR is canonically NORMAL with a = the rate itself (0.25 must not grow 28%)
-            mu.append(float(np.log1p(cagr.quantile(0.5))))
-            sd.append(cagr.b)
-            anchor.append(0.0)
+        ref.append(float(np.log(m.size.canonical("positive").quantile(0.5))))
+        m_mu, m_sd, anchored = m.growth()
+        mu.append(m_mu)
+        sd.append(m_sd)
+        anchor.append(1.0 / (m.projection.year - m.base_year) if anchored and m.projection else 0.0)
     return np.array(mu), np.array(sd), np.array(anchor), np.array(ref)
+
+
+def _bridge(scenario: Scenario, years: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The anchor year and the bridge weights of each market's yearly shocks.
+
+    With cumulative shocks ``C``, a market's shock term in year ``t`` is ``C[t] - (1 -
+    w[t]) C[base] - w[t] C[anchor]``: 0 in both anchor years (each has exactly its
+    stated spread), a Brownian bridge between them (``w`` rises linearly from 0 to 1),
+    and a random walk from the last anchor on. Without an anchoring projection ``w``
+    is 0: a random walk from the base year.
+    """
+    anchor = np.zeros((len(scenario.markets), len(years)))
+    w = np.zeros_like(anchor)
+    for i, m in enumerate(scenario.markets):
+        _, _, anchored = m.growth()
+        end = m.projection.year if anchored and m.projection is not None else m.base_year
+        anchor[i, years == end] = 1.0
+        if end > m.base_year:
+            w[i] = np.clip((years - m.base_year) / (end - m.base_year), 0.0, 1.0)
+    return anchor, w
+
+
+_SAME_TIME = 1e-9  # times closer than this (in years) are the same time
+MONTHS = 12  # a "by" threshold is checked at least monthly
+
+
+def _query_times(s: Scenario, years: np.ndarray) -> np.ndarray:
+    """Times the simulated quantities are read at: the grid years first, then the
+    threshold deadlines and, for ``by`` thresholds, every month from ``as_of`` to
+    the deadline and every share-path date in between (on :func:`model_time`'s axis).
+
+    Market sizes are log-linear between grid years, so their extremes in a window
+    are at grid years or its ends; share paths bend only a little between points, and
+    a monthly grid is as fine as a monthly deadline needs.
+    """
+    extra: list[float] = []
+    start = model_time(s.as_of)
+    for pr in s.predictions:
+        if pr.kind != "threshold":
+            continue
+        end = model_time(pr.deadline)
+        extra.append(end)
+        if pr.judged == "by":
+            first = dt.date(s.as_of.year, s.as_of.month, 1)
+            i = 0
+            while True:
+                y, m = divmod(first.month - 1 + i, 12)
+                t = model_time(dt.date(first.year + y, m + 1, 1))
+                if t > end:
+                    break
+                if t >= start:
+                    extra.append(t)
+                i += 1
+            extra.append(start)
+            extra += [t for pos in s.positions for pt in pos.path if start <= (t := model_time(pt.at)) <= end]
+    out: list[float] = []
+    for t in sorted(extra):
+        if not out or t - out[-1] > _SAME_TIME:
+            out.append(t)
+    return np.concatenate([years, np.array(out, dtype=float)])
 
 
 def _interp_weights(x: np.ndarray, xp: np.ndarray) -> np.ndarray:
@@ -276,12 +339,11 @@ def model_data(scenario: Scenario) -> ModelData:
     base = np.array([m.base_year for m in s.markets], dtype=float)
     year_rel = years[None, :] - base[:, None]
     base_onehot = (year_rel == 0).astype(float)
+    anchor_onehot, bridge_w = _bridge(s, years)
 
-    # query times: grid years first, then every prediction deadline
     threshold_preds = [p for p in s.predictions if p.kind == "threshold"]
     event_preds = [p for p in s.predictions if p.kind == "event"]
-    query = [year_fraction(p.deadline) for p in threshold_preds]
-    times = np.concatenate([years, np.array(query, dtype=float)])
+    times = _query_times(s, years)
     time_w = _interp_weights(times, years)
     n_t = len(times)
 
@@ -290,64 +352,107 @@ def model_data(scenario: Scenario) -> ModelData:
         outcome_ids = s.outcome_ids
         stated = np.array([o.probability.value for o in s.assessment.outcomes], dtype=float)
         confidence = float(s.assessment.confidence.canonical("positive").quantile(0.5))
-        beta = np.zeros((len(outcome_ids), n_m))
+        # A driver acts on growth measured from its reference, the growth at which the
+        # probabilities were stated: in units of the reference SD, growth is
+        # shift + scale * s, with s the growth surprise of this scenario. At the file's
+        # own numbers shift = 0 and scale = 1; a what-if that moves the market's growth
+        # moves the odds by log_odds_per_sd per reference SD.
+        beta_ref = np.zeros((len(outcome_ids), n_m))
+        beta = np.zeros_like(beta_ref)
+        offset = np.zeros(len(outcome_ids))
         for i, o in enumerate(s.assessment.outcomes):
             for d in o.drivers:
-                beta[i, market_ids.index(d.market)] += d.log_odds_per_sd
+                j = market_ids.index(d.market)
+                ref_mu, ref_sd = drift_mu[j], drift_sd[j]
+                if d.reference is not None:
+                    ref_mu, ref_sd = float(np.log1p(d.reference.cagr)), d.reference.growth_sd
+                beta_ref[i, j] += d.log_odds_per_sd
+                beta[i, j] += d.log_odds_per_sd * drift_sd[j] / ref_sd
+                offset[i] += d.log_odds_per_sd * (drift_mu[j] - ref_mu) / ref_sd
     else:
-        outcome_ids, stated, confidence, beta = ["all"], np.array([1.0]), 1.0, np.zeros((1, n_m))
+        outcome_ids, stated, confidence = ["all"], np.array([1.0]), 1.0
+        beta_ref, beta, offset = np.zeros((1, n_m)), np.zeros((1, n_m)), np.zeros(1)
     n_k = len(outcome_ids)
     alpha = confidence * stated
-    calib = calibrate_outcomes(stated, alpha, beta, rho)
+    # calibrated at the reference, so that the stated probabilities hold there
+    calib = calibrate_outcomes(stated, alpha, beta_ref, rho) + offset
 
-    # positions: one input per anchor point; per outcome, its own anchors win over
-    # the general ones at the same date
+    # positions: one input per path point; per outcome, its own points win over the
+    # general ones at the same date. Between two points the share is the interpolation
+    # of their quantile functions at a latent that interpolates theirs (normalised to
+    # unit variance), so each time's interval is the interpolation of the points'
+    # intervals whatever the persistence (the correlation of the points' latents).
     share_inputs: list[Canonical] = []
     share_labels: list[str] = []
-    weights: list[tuple[int, np.ndarray]] = []  # per position: first input, (outcome, time, input)
-    pos_market = np.zeros((len(s.positions), n_m))
+    n_pos = len(s.positions)
+    pos_market = np.zeros((n_pos, n_m))
+    owner: list[int] = []
+    rho_of: list[float] = []
+    spans: list[tuple[int, list[Any]]] = []
     for pi, pos in enumerate(s.positions):
         pos_market[pi, market_ids.index(pos.market)] = 1.0
-        first = len(share_inputs)
+        spans.append((len(share_inputs), pos.path))
         for pt in pos.path:
             share_inputs.append(pt.share.canonical("unit"))
             share_labels.append(f"{pos.id}|{pt.at.isoformat()}|{pt.outcome or 'any'}")
-        w = np.zeros((n_k, n_t, len(pos.path)))
+            owner.append(pi)
+            rho_of.append(pos.persistence)
+    n_a = len(share_inputs)
+    share_w = np.zeros((n_pos, n_k, n_t, n_a))
+    share_lo = np.zeros((n_pos, n_k, n_t), dtype=np.int64)
+    share_hi = np.zeros((n_pos, n_k, n_t), dtype=np.int64)
+    share_t = np.zeros((n_pos, n_k, n_t))
+    share_norm = np.ones((n_pos, n_k, n_t))
+    for pi, (first, path) in enumerate(spans):
+        rho_p = s.positions[pi].persistence
         for ki, k in enumerate(outcome_ids):
             chosen: dict[float, int] = {}
-            for j, pt in enumerate(pos.path):
-                t = year_fraction(pt.at)
+            for j, pt in enumerate(path):
+                t = model_time(pt.at)
                 if pt.outcome == k or (pt.outcome is None and t not in chosen):
-                    chosen[t] = j
-            if not chosen:
+                    chosen[t] = first + j
+            if not chosen:  # refused by validation; kept finite all the same
+                share_lo[pi, ki], share_hi[pi, ki] = first, first
                 continue
             knots = sorted(chosen)
+            cols = np.array([chosen[t] for t in knots])
             w_k = _interp_weights(times, np.array(knots))
-            for col, t in enumerate(knots):
-                w[ki, :, chosen[t]] = w_k[:, col]
-        weights.append((first, w))
-    n_a = len(share_inputs)
-    share_w = np.zeros((len(s.positions), n_k, n_t, n_a))
-    for pi, (first, w) in enumerate(weights):
-        share_w[pi, :, :, first : first + w.shape[-1]] = w
+            share_w[pi, ki][:, cols] = w_k
+            for ti in range(n_t):
+                nz = np.flatnonzero(w_k[ti])
+                lo, hi = (nz[0], nz[-1]) if len(nz) else (0, 0)
+                u = w_k[ti, hi] if hi != lo else 0.0
+                share_lo[pi, ki, ti], share_hi[pi, ki, ti], share_t[pi, ki, ti] = cols[lo], cols[hi], u
+                var = (1 - u) ** 2 + u**2 + 2 * u * (1 - u) * rho_p
+                share_norm[pi, ki, ti] = 1.0 / np.sqrt(var)
+    share_pos = np.zeros((n_pos, n_a))
+    share_pos[owner, np.arange(n_a)] = 1.0
+    share_rho = np.array(rho_of, dtype=float)
     share_fam, share_a, share_b = _canon_arrays(share_inputs, (n_a,))
 
-    # threshold predictions pick one entry of [market(M,T), share(P,T), revenue(P,T)]
-    n_p = len(s.positions)
+    # threshold predictions pick one series of [market (M), share (P), revenue (P)],
+    # judged on the times of their window: the deadline alone ("at"), or every query
+    # time from as_of to the deadline ("by")
     position_ids = [p.id for p in s.positions]
-    n_q = n_m * n_t + 2 * n_p * n_t
-    thr_w = np.zeros((len(threshold_preds), n_q))
+    n_series = n_m + 2 * n_pos
+    thr_q = np.zeros((len(threshold_preds), n_series))
+    thr_mask = np.zeros((len(threshold_preds), n_t))
+    start = model_time(s.as_of)
     for j, pr in enumerate(threshold_preds):
         assert pr.quantity is not None
         kind, _, ref = pr.quantity.partition(".")
-        t_idx = n_y + j
         if kind == "market":
-            flat = market_ids.index(ref) * n_t + t_idx
+            row = market_ids.index(ref)
         elif kind == "share":
-            flat = n_m * n_t + position_ids.index(ref) * n_t + t_idx
+            row = n_m + position_ids.index(ref)
         else:
-            flat = n_m * n_t + n_p * n_t + position_ids.index(ref) * n_t + t_idx
-        thr_w[j, flat] = 1.0
+            row = n_m + n_pos + position_ids.index(ref)
+        thr_q[j, row] = 1.0
+        end = model_time(pr.deadline)
+        if pr.judged == "by":
+            thr_mask[j] = (times >= start - _SAME_TIME) & (times <= end + _SAME_TIME)
+        else:
+            thr_mask[j, int(np.argmin(np.abs(times - end)))] = 1.0
     thr_sign = np.array([1.0 if p.op == ">=" else -1.0 for p in threshold_preds])
     thr_value = np.array([p.threshold for p in threshold_preds], dtype=float)
 
@@ -357,8 +462,8 @@ def model_data(scenario: Scenario) -> ModelData:
             q = pr.probability if pr.probability is not None else pr.probability_by_outcome[k]  # type: ignore[index]
             ev_inputs.append(q.canonical("unit"))
     event_fam, event_a, event_b = _canon_arrays(ev_inputs, (len(event_preds), n_k))
-    as_of = year_fraction(s.as_of)
-    event_horizon = np.array([year_fraction(p.deadline) - as_of for p in event_preds], dtype=float)
+    as_of = model_time(s.as_of)
+    event_horizon = np.array([model_time(p.deadline) - as_of for p in event_preds], dtype=float)
 
     order = threshold_preds + event_preds
     pred_w = np.zeros((len(s.predictions), len(order)))
@@ -389,7 +494,7 @@ def model_data(scenario: Scenario) -> ModelData:
         "signpost": [sp.id for sp in s.signposts],
         "observed_signpost": [sp.id for sp in observed],
         "evidence": [f"{e.market}@{e.year}" for e in s.evidence],
-        "quantity": list(range(n_q)),
+        "series": list(range(n_series)),
     }
     return ModelData(
         coords=coords,
@@ -408,6 +513,8 @@ def model_data(scenario: Scenario) -> ModelData:
         log_size_ref=log_size_ref,
         year_rel=year_rel,
         base_onehot=base_onehot,
+        anchor_onehot=anchor_onehot,
+        bridge_w=bridge_w,
         time_w=time_w,
         alpha=alpha,
         calib=calib,
@@ -416,8 +523,15 @@ def model_data(scenario: Scenario) -> ModelData:
         share_a=share_a,
         share_b=share_b,
         share_w=share_w,
+        share_lo=share_lo,
+        share_hi=share_hi,
+        share_t=share_t,
+        share_norm=share_norm,
+        share_pos=share_pos,
+        share_rho=share_rho,
         pos_market=pos_market,
-        thr_w=thr_w,
+        thr_q=thr_q,
+        thr_mask=thr_mask,
         thr_sign=thr_sign,
         thr_value=thr_value,
         event_fam=event_fam,
@@ -453,6 +567,8 @@ DATA_DIMS: dict[str, tuple[str, ...]] = {
     "log_size_ref": ("market",),
     "year_rel": ("market", "year"),
     "base_onehot": ("market", "year"),
+    "anchor_onehot": ("market", "year"),
+    "bridge_w": ("market", "year"),
     "time_w": ("time", "year"),
     "alpha": ("outcome",),
     "calib": ("outcome",),
@@ -461,8 +577,15 @@ DATA_DIMS: dict[str, tuple[str, ...]] = {
     "share_a": ("share_input",),
     "share_b": ("share_input",),
     "share_w": ("position", "outcome", "time", "share_input"),
+    "share_lo": ("position", "outcome", "time"),
+    "share_hi": ("position", "outcome", "time"),
+    "share_t": ("position", "outcome", "time"),
+    "share_norm": ("position", "outcome", "time"),
+    "share_pos": ("position", "share_input"),
+    "share_rho": ("share_input",),
     "pos_market": ("position", "market"),
-    "thr_w": ("threshold", "quantity"),
+    "thr_q": ("threshold", "series"),
+    "thr_mask": ("threshold", "time"),
     "thr_sign": ("threshold",),
     "thr_value": ("threshold",),
     "event_fam": ("event", "outcome"),

@@ -133,7 +133,7 @@ def to_dataset(scenario: Scenario, values: Mapping[str, np.ndarray], chains: int
         coords={
             "chain": np.arange(chains),
             "draw": np.arange(n_draw),
-            **{k: v for k, v in coords.items() if k in used and k != "quantity"},
+            **{k: v for k, v in coords.items() if k in used and k != "series"},
         },
     )
     return describe(ds, scenario)

@@ -148,7 +148,11 @@ def build_model(scenario: Scenario | ModelData, *, predictive: bool = True) -> A
         before = pt.lt(pt.arange(n_year - 1)[:, None], pt.arange(n_year)[None, :]).astype("float64")
         cum = pt.dot(shock, before)
         cum_base = (cum * x["base_onehot"]).sum(axis=-1)
-        log_size = pt.log(size)[:, None] + x["year_rel"] * drift[:, None] + cum - cum_base[:, None]
+        # the shocks are bridged between the base year and an anchoring projection's
+        # year, so that each anchor year has exactly its stated spread
+        cum_anchor = (cum * x["anchor_onehot"]).sum(axis=-1)
+        bridge = (1.0 - x["bridge_w"]) * cum_base[:, None] + x["bridge_w"] * cum_anchor[:, None]
+        log_size = pt.log(size)[:, None] + x["year_rel"] * drift[:, None] + cum - bridge
         market_size = pm.Deterministic("market_size", pt.exp(log_size), dims=("market", "year"))
         pm.Deterministic("total_market", market_size.sum(axis=0), dims="year")
 
@@ -194,17 +198,24 @@ def _predictive_part(pm: Any, pt: Any, x: dict[str, Any], log_size: Any, q: Any,
     outcome = pm.Categorical("realized_outcome", p=q)
     onehot = pt.eq(pt.arange(q.shape[-1]), outcome).astype("float64")
 
-    z_share = pm.Normal("z_share", 0.0, 1.0, dims="share_input")
-    share_in = pm.Deterministic(
-        "share_anchor",
-        _transform(x["share_fam"], x["share_a"], x["share_b"], z_share, uniform=uniform),
-        dims="share_input",
-    )
-    # every outcome's share path in one product: (share_input) @ (share_input, P*K*T)
+    # each point's latent shares a part sqrt(persistence) with its position's others
+    z_own = pm.Normal("z_share", 0.0, 1.0, dims="share_input")
+    z_common = pm.Normal("z_share_common", 0.0, 1.0, dims="position")
+    rho = x["share_rho"]
+    z_share = pt.sqrt(rho) * pt.dot(z_common, x["share_pos"]) + pt.sqrt(1.0 - rho) * z_own
+    fam, a, b = x["share_fam"], x["share_a"], x["share_b"]
+    pm.Deterministic("share_anchor", _transform(fam, a, b, z_share, uniform=uniform), dims="share_input")
+    # between two points: their quantile functions, interpolated, at the interpolated
+    # latent rescaled to unit variance (every output of one (share_input) @ (share_input,
+    # P*K*T) product), so the interval there is the interpolation of theirs
     w = x["share_w"]
     n_pos, n_out, n_time, n_in = w.shape
     w_flat = w.reshape((n_pos * n_out * n_time, n_in)).T
-    share_all = pt.dot(share_in, w_flat).reshape((n_pos, n_out, n_time))
+    z_t = pt.dot(z_share, w_flat).reshape((n_pos, n_out, n_time)) * x["share_norm"]
+    lo, hi, u = x["share_lo"], x["share_hi"], x["share_t"]
+    share_lo = _transform(fam[lo], a[lo], b[lo], z_t, uniform=uniform)
+    share_hi = _transform(fam[hi], a[hi], b[hi], z_t, uniform=uniform)
+    share_all = (1.0 - u) * share_lo + u * share_hi
     share_t = (share_all * onehot[None, :, None]).sum(axis=1)  # (position, time)
     market_t = pt.exp(pt.dot(log_size, x["time_w"].T))  # (market, time)
     pos_market_t = pt.dot(market_t.T, x["pos_market"].T).T  # (position, time)
@@ -213,9 +224,11 @@ def _predictive_part(pm: Any, pt: Any, x: dict[str, Any], log_size: Any, q: Any,
     pm.Deterministic("share", share_t[:, :n_year], dims=("position", "year"))
     pm.Deterministic("revenue", revenue_t[:, :n_year], dims=("position", "year"))
 
-    quantities = pt.concatenate([market_t.ravel(), share_t.ravel(), revenue_t.ravel()])
-    value = pt.dot(quantities, x["thr_w"].T)
-    thr_hit = pt.ge(x["thr_sign"] * (value - x["thr_value"]), 0.0)
+    # a threshold is judged on its window of times: hit if any time in it is past it
+    series = pt.concatenate([market_t, share_t, revenue_t], axis=0)  # (series, time)
+    value = pt.dot(series.T, x["thr_q"].T).T  # (threshold, time)
+    past = pt.ge(x["thr_sign"][:, None] * (value - x["thr_value"][:, None]), 0.0)
+    thr_hit = (past * x["thr_mask"]).max(axis=-1)
 
     z_event = pm.Normal("z_event", 0.0, 1.0, dims=("event", "outcome"))
     p_event_k = _transform(x["event_fam"], x["event_a"], x["event_b"], z_event, uniform=uniform)
@@ -226,7 +239,7 @@ def _predictive_part(pm: Any, pt: Any, x: dict[str, Any], log_size: Any, q: Any,
     time = pm.Deterministic("event_time", wait / rate, dims="event")
     ev_hit = pt.le(time, x["event_horizon"])
 
-    hits = pt.concatenate([thr_hit, ev_hit]).astype("float64")
+    hits = pt.concatenate([thr_hit.astype("float64"), ev_hit.astype("float64")])
     pm.Deterministic("prediction_hit", pt.dot(hits, x["pred_w"].T), dims="prediction")
 
 

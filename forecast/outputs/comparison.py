@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from forecast.analysis.comparison import market_quantity
+from forecast.analysis.comparison import DIFFERENCE_ERROR, market_quantity
 from forecast.outputs.tables import write_csv_tables
 
 if TYPE_CHECKING:
@@ -344,7 +344,7 @@ def _difference_blocks(
         rows.append([str(r.scenario), what, f(r.base), f(r.value), _signed(r.difference, prob or share), err])
     text = [
         f"Key-year medians and every probability, minus {cmp.base}'s. All years are in differences.csv. "
-        "The Monte Carlo error of a difference is an upper bound when both scenarios used the same random seed."
+        + DIFFERENCE_ERROR
     ]
     table = Table(
         "table-differences",

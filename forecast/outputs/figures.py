@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from forecast.scenario import year_fraction
+from forecast.scenario import model_time
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -465,7 +465,7 @@ def _position_figure(s: Scenario, markets: pd.DataFrame, p: Any) -> MplFigure:
         label = pt.outcome or "any outcome"
         color = colors.get(pt.outcome, "black") if pt.outcome else "black"
         ax_s.plot(
-            [year_fraction(pt.at)], [100 * _median(pt.share, "unit")], linestyle="none", marker="D",
+            [model_time(pt.at)], [100 * _median(pt.share, "unit")], linestyle="none", marker="D",
             markersize=6, color=color, zorder=5, label=f"stated: {label}" if label not in seen else None,
         )  # fmt: skip
         seen.add(label)
@@ -602,7 +602,7 @@ def _position_outcomes_figure(s: Scenario, by: pd.DataFrame, p: Any) -> MplFigur
         for pt in p.path:
             if pt.outcome in (o, None):
                 ax.plot(
-                    [year_fraction(pt.at)], [100 * _median(pt.share, "unit")], linestyle="none",
+                    [model_time(pt.at)], [100 * _median(pt.share, "unit")], linestyle="none",
                     marker="D", markersize=5, color=STATED, zorder=5,
                     label="stated" if pt is p.path[0] else None,
                 )  # fmt: skip

@@ -484,7 +484,7 @@ def input_rows(s: Scenario) -> list[dict[str, str]]:
         if pr.kind == "threshold":
             add_v(
                 f"{k}.threshold",
-                f"{pr.quantity} {pr.op} {sig(pr.threshold)} by {pr.deadline.isoformat()}",
+                f"{pr.quantity} {pr.op} {sig(pr.threshold)} {pr.judged} {pr.deadline.isoformat()}",
                 pr.source,
                 what=pr.statement,
             )
@@ -513,7 +513,24 @@ def input_rows(s: Scenario) -> list[dict[str, str]]:
     return rows
 
 
+#: how the model reads a scenario's numbers, in the inputs section of every report
+METHOD_NOTE = (
+    "How the numbers are read: a year's figure is an annual figure and stands at mid-year (1 July), so a "
+    "deadline or share-path date of 2026-07-01 reads the 2026 figure and 2027-01-01 lies halfway between "
+    "2026 and 2027. A threshold prediction judged 'by' its deadline comes true if it is reached at any time "
+    "from the as-of date to the deadline (checked at least monthly); 'at' only on the deadline itself. "
+    "Between two points of a share path the interval is the interpolation of theirs, and the points are "
+    "correlated by the position's persistence. A projection that sets a market's growth spread anchors its "
+    "year: the yearly shocks are bridged between the base year and that year. Outcome drivers act on a "
+    "market's growth measured from the growth at which the probabilities were stated, so a what-if that "
+    "changes that growth moves the odds. A probability on which every draw agrees has Monte Carlo error "
+    "3/n (the rule of three), not 0."
+)
+
+
 def input_blocks(s: Scenario) -> list[Block]:
+    from forecast.scenario import exact_inputs
+
     rows = input_rows(s)
     n_src = sum(r["basis"] == "source" for r in rows)
     text = [
@@ -521,6 +538,14 @@ def input_blocks(s: Scenario) -> list[Block]:
         "Distributions are shown by their 90% interval; 'note' says what was assumed about a sourced number. "
         "The resolved inputs (with any --set overrides) are in scenario.toml."
     ]
+    exact = exact_inputs(s)
+    if exact:
+        text.append(
+            "Treated as exactly known while other inputs are uncertain: "
+            + "; ".join(f"{message} ({key})" for key, message in exact)
+            + "."
+        )
+    text.append(METHOD_NOTE)
     table = Table(
         "table-inputs",
         ["Input", "What", "Value or distribution", "Basis", "Source", "Note"],

@@ -5,7 +5,8 @@ Pure data: nothing here imports PyMC. :func:`load` reads a file (merging its
 and every problem is reported at once as a :class:`~forecast.errors.ScenarioError`.
 """
 
-from forecast.scenario.calendar import Date, year_fraction
+from forecast.scenario.calendar import Date, model_time, year_fraction
+from forecast.scenario.checks import exact_inputs
 from forecast.scenario.inputs import Quantity
 from forecast.scenario.jsonschema import json_schema
 from forecast.scenario.merging import merge
@@ -38,9 +39,11 @@ __all__ = [
     "Scenario",
     "Signpost",
     "Simulation",
+    "exact_inputs",
     "json_schema",
     "load",
     "merge",
+    "model_time",
     "read_toml",
     "year_fraction",
 ]

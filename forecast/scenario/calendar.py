@@ -38,3 +38,23 @@ def year_fraction(d: dt.date) -> float:
     start = dt.date(d.year, 1, 1)
     days = (dt.date(d.year + 1, 1, 1) - start).days
     return d.year + (d - start).days / days
+
+
+def model_time(d: dt.date) -> float:
+    """A date on the model's time axis, on which year ``Y``'s figure stands at ``Y``.
+
+    Market sizes are annual figures (a year's revenue), so the figure for year ``Y``
+    is read in the middle of the year, on 1 July of ``Y``: 2026-07-01 is 2026.0 on
+    this axis and 1 January 2025 is about 2024.5. Deadlines, share-path dates and
+    ``as_of`` all go through this one function; evidence years are annual figures.
+
+    Examples
+    --------
+    >>> model_time(dt.date(2026, 7, 1))
+    2026.0
+    >>> round(model_time(dt.date(2025, 1, 1)), 3)
+    2024.504
+    """
+    mid = dt.date(d.year, 7, 1)
+    days = (dt.date(d.year + 1, 1, 1) - dt.date(d.year, 1, 1)).days
+    return d.year + (d - mid).days / days

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 from pydantic import BaseModel, ValidationError
 
 from forecast.errors import Problem
-from forecast.scenario.calendar import year_fraction
+from forecast.scenario.calendar import model_time
+from forecast.scenario.inputs import percent_hint
 from forecast.scenario.merging import hint
 
 CAGR_TOLERANCE = 0.01  # stated CAGRs are usually rounded to the percent
@@ -152,13 +153,22 @@ def semantic_problems(s: Scenario, origin: str) -> list[Problem]:
             for msg in q.domain_problems(domain):
                 out.append(Problem(origin, path, msg))
 
+    def check_not_percent(path: str, q: Quantity | None, what: str) -> None:
+        if q is not None and q.percent_fields:
+            bad(path, f"is {what}, not a rate: write it without %")
+
     for m in s.markets:
         p = f"markets.{m.id}"
+        check_not_percent(f"{p}.size", m.size, f"a size in {m.unit}")
+        check_not_percent(f"{p}.projection", m.projection, f"a size in {m.unit}")
+        typo = _cagr_typo(m.cagr)
+        if typo:
+            bad(f"{p}.cagr", typo)
         check_q(f"{p}.size", m.size, "positive")
         check_q(f"{p}.volatility", m.volatility, "positive" if m.volatility.value != 0 else "real")
         if m.volatility.value is not None and m.volatility.value < 0:
             bad(f"{p}.volatility", "must be >= 0", m.volatility.value)
-        if m.cagr is not None:
+        if m.cagr is not None and not typo:
             if m.cagr.dist is not None:
                 bad(
                     f"{p}.cagr",
@@ -191,6 +201,7 @@ def semantic_problems(s: Scenario, origin: str) -> list[Problem]:
             and not out_of_domain(m.size)
             and not out_of_domain(m.projection)
             and m.cagr.dist is None
+            and not typo
             # domain_problems, not just value > -1: a {median, sigma} or {low, high}
             # cagr at or below -100% would make log1p fail below
             and not m.cagr.domain_problems("growth")
@@ -211,6 +222,7 @@ def semantic_problems(s: Scenario, origin: str) -> list[Problem]:
 
     if s.assessment:
         a = s.assessment
+        check_not_percent("assessment.confidence", a.confidence, "a number of cases")
         check_q("assessment.confidence", a.confidence, "positive")
         if a.confidence.value is None:
             # the Dirichlet concentration is itself the statement of uncertainty
@@ -257,6 +269,17 @@ def semantic_problems(s: Scenario, origin: str) -> list[Problem]:
             check_q(f"{pp}.path[{j}].share", pt.share, "unit")
             if pt.outcome is not None:
                 check_ref(f"{pp}.path[{j}].outcome", pt.outcome, outcome_ids, "outcome")
+        given = {pt.outcome for pt in pos.path}
+        if None not in given:
+            # without a general point to fall back on, an outcome with no points of its
+            # own would have no share at all (it was silently 0)
+            missing = [k for k in outcome_ids if k not in given]
+            if missing and given & set(outcome_ids):
+                bad(
+                    f"{pp}.path",
+                    f"has no point for outcome {', '.join(map(repr, missing))} and no general point "
+                    "(one without outcome) to fall back on: add one or the other",
+                )
     position_ids = [p.id for p in s.positions]
     for pr in s.predictions:
         pp = f"predictions.{pr.id}"
@@ -269,10 +292,14 @@ def semantic_problems(s: Scenario, origin: str) -> list[Problem]:
                 "give exactly one of: quantity (with op and threshold), probability, probability_by_outcome",
             )
             continue
+        if pr.quantity is None and pr.when is not None:
+            bad(f"{pp}.when", "applies to threshold predictions; an event's probability is by its deadline")
         if pr.quantity is not None:
             if pr.op is None or pr.threshold is None:
                 bad(pp, 'a threshold prediction needs op (">=" or "<=") and threshold')
             kind, _, ref = pr.quantity.partition(".")
+            if kind in ("market", "revenue") and pr._percent_threshold:
+                bad(f"{pp}.threshold", f"is a {kind} size, not a rate: write it without %")
             if kind not in QUANTITY_KINDS:
                 bad(
                     f"{pp}.quantity",
@@ -386,7 +413,7 @@ def _span_problems(s: Scenario, origin: str) -> list[Problem]:
                     Problem(origin, f"evidence[{j}].year", f"is after simulation.end_year {end}", ev.year)
                 )
         for pr in s.predictions:
-            if pr.kind == "threshold" and year_fraction(pr.deadline) > end:
+            if pr.kind == "threshold" and model_time(pr.deadline) > end:
                 out.append(
                     Problem(
                         origin,
@@ -407,16 +434,16 @@ def _span_problems(s: Scenario, origin: str) -> list[Problem]:
     ]
     late += [(f"evidence[{j}].year", ev.year, ev.year) for j, ev in enumerate(s.evidence)]
     late += [
-        (f"predictions.{p.id}.deadline", math.ceil(year_fraction(p.deadline)), str(p.deadline))
+        (f"predictions.{p.id}.deadline", math.ceil(model_time(p.deadline)), str(p.deadline))
         for p in s.predictions
     ]
     late += [
-        (f"positions.{pos.id}.path[{j}].at", math.ceil(year_fraction(pt.at)), str(pt.at))
+        (f"positions.{pos.id}.path[{j}].at", math.ceil(model_time(pt.at)), str(pt.at))
         for pos in s.positions
         for j, pt in enumerate(pos.path)
     ]
     if s.assessment:
-        horizon_end = math.ceil(year_fraction(s.as_of) + s.assessment.horizon_years)
+        horizon_end = math.ceil(model_time(s.as_of) + s.assessment.horizon_years)
         late.append(("as_of", horizon_end, str(s.as_of)))
     for path, year, shown in late:
         if year > limit:
@@ -429,6 +456,83 @@ def _span_problems(s: Scenario, origin: str) -> list[Problem]:
                 )
             )
     return out
+
+
+def exact_inputs(s: Scenario) -> list[tuple[str, str]]:
+    """Inputs the model treats as exactly known while others around them are uncertain.
+
+    A point where a spread was probably meant makes a fan pinch to zero width, which
+    may be what the analyst meant but must never be silent: ``forecast validate`` and
+    the report's inputs section list these. Returns ``(key path, what it means)``;
+    empty when nothing in the file is uncertain (then everything is a point by design).
+
+    Examples
+    --------
+    >>> import forecast
+    >>> exact_inputs(forecast.load(forecast.bundled("deepseek")))
+    []
+    """
+    quantities = [m.size for m in s.markets] + [m.volatility for m in s.markets]
+    quantities += [m.cagr for m in s.markets if m.cagr is not None]
+    quantities += [m.projection for m in s.markets if m.projection is not None]
+    quantities += [pt.share for pos in s.positions for pt in pos.path]
+    quantities += [s.correlation.common_factor]
+    if all(q.is_point for q in quantities):
+        return []
+    out: list[tuple[str, str]] = []
+    for m in s.markets:
+        k = f"markets.{m.id}"
+        if m.size.is_point:
+            out.append((f"{k}.size", f"{m.base_year} size of {m.id} is a point: its year has no uncertainty"))
+        _, sd, anchored = m.growth()
+        if anchored and m.projection is not None and m.projection.is_point:
+            out.append(
+                (
+                    f"{k}.projection",
+                    f"{m.projection.year} projection of {m.id} is a point: its year has no uncertainty",
+                )
+            )
+        elif sd == 0:
+            shocks = (
+                " (only the yearly shocks vary)"
+                if not (m.volatility.is_point and m.volatility.value == 0)
+                else ""
+            )
+            out.append(
+                (f"{k}.cagr", f"cagr of {m.id} is a point: its trend growth has no uncertainty{shocks}")
+            )
+    for pos in s.positions:
+        for j, pt in enumerate(pos.path):
+            if pt.share.is_point:
+                cond = f" if {pt.outcome}" if pt.outcome else ""
+                out.append(
+                    (
+                        f"positions.{pos.id}.path[{j}].share",
+                        f"share of {pos.id} on {pt.at.isoformat()}{cond} is a point: it has no uncertainty",
+                    )
+                )
+    return out
+
+
+def _cagr_typo(cagr: Quantity | None) -> str:
+    """Why a CAGR looks like a percent typed as a fraction (``39`` for 39%), or ``""``.
+
+    Growth of 100% a year or more is rare enough that a bare ``cagr = 39`` is a typo;
+    a real one is written as a percent string (``"150%"``), which is never refused.
+    """
+    if cagr is None:
+        return ""
+    values = {k: getattr(cagr, k) for k in ("value", "low", "high", "median") if getattr(cagr, k) is not None}
+    if not any(v >= 1 and k not in cagr.percent_fields for k, v in values.items()):
+        return ""
+    hint = percent_hint(values, cagr.percent_fields, lambda v: v >= 1).removeprefix("; ")
+    shown = (
+        f"{values['value']:g}" if "value" in values else ", ".join(f"{k}={v:g}" for k, v in values.items())
+    )
+    return (
+        f"{hint + ' ' if hint else ''}growth above 100% a year must be written as a percent string, "
+        f'e.g. "150%" (got {shown})'
+    )
 
 
 def out_of_domain(q: Quantity) -> bool:

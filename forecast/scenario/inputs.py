@@ -12,14 +12,15 @@ This module never imports PyMC.
 from __future__ import annotations
 
 import math
+import re
 import statistics
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidatorFunctionWrapHandler, model_validator
 
 Z90 = statistics.NormalDist().inv_cdf(0.95)  # half-width of a 90% interval in SDs
 TAIL_Z = 6.0  # support check: a distribution may not cross its domain within 6 SD
@@ -109,10 +110,74 @@ def _fmt(x: float) -> str:
     return f"{x:.4g}"
 
 
+_PERCENT = re.compile(r"\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*%\s*")
+#: the number fields of an input that may be written as a percent string ("39%")
+PERCENT_FIELDS = ("value", "low", "high", "median", "mean")
+
+
+def percent(text: object) -> float | None:
+    """The fraction a percent string stands for (``"39%"`` -> 0.39), else None.
+
+    Examples
+    --------
+    >>> percent("39%"), percent("-2.5 %"), percent("39"), percent(0.39)
+    (0.39, -0.025, None, None)
+    """
+    if not isinstance(text, str):
+        return None
+    m = _PERCENT.fullmatch(text)
+    if m is None:
+        return None
+    # divide the decimal text, not the float: "39%" is 0.39, not 0.39000000000000001
+    return _decimal_fraction(m[1])
+
+
+def _decimal_fraction(text: str) -> float:
+    from decimal import Decimal
+
+    return float(Decimal(text) / 100)
+
+
+def from_percent(value: object) -> object:
+    """``"39%"`` -> 0.39; anything else unchanged (a pydantic before-validator).
+
+    Examples
+    --------
+    >>> from_percent("25%"), from_percent(0.25), from_percent("abc")
+    (0.25, 0.25, 'abc')
+    """
+    p = percent(value)
+    return value if p is None else p
+
+
+def _zero_spread_as_point(data: dict[str, Any]) -> dict[str, Any]:
+    """``{ median = M, sigma = 0 }`` and ``{ mean = M, sd = 0 }`` are the point ``M``.
+
+    Without this a zero-spread input was a distribution everywhere a check asked
+    "is this a single number?" (a CAGR that drives outcomes, a projection...).
+    """
+    form = set(data) & {"value", "low", "high", "median", "sigma", "mean", "sd", "dist"}
+    for centre, spread, dists in (
+        ("median", "sigma", (None, "lognormal", "logitnormal")),
+        ("mean", "sd", ("normal",)),
+    ):
+        if form - {"dist"} == {centre, spread} and data.get("dist") in dists:
+            c, s = data[centre], data[spread]
+            if _real(c) and _real(s) and s == 0:
+                rest = {k: v for k, v in data.items() if k not in form}
+                return {"value": c, **rest}
+    return data
+
+
+def _real(v: object) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
 _FORMS = (
-    "a number, { value = X }, a 90% interval { low = A, high = B }, { median = M, "
-    'sigma = S } (S is the SD on the log or logit scale), or a named distribution: { dist = "normal", mean, sd }, { dist = "lognormal", median, '
-    'sigma }, { dist = "logitnormal", median, sigma }, { dist = "uniform", low, high }'
+    'a number, a percent string ("39%", for rates, probabilities and shares), { value = X }, a 90% '
+    "interval { low = A, high = B }, { median = M, sigma = S } (S is the SD on the log or logit scale), "
+    'or a named distribution: { dist = "normal", mean, sd }, { dist = "lognormal", median, sigma }, '
+    '{ dist = "logitnormal", median, sigma }, { dist = "uniform", low, high }'
 )
 
 
@@ -142,16 +207,44 @@ class Quantity(BaseModel):
     sigma: float | None = None
     source: str | None = Field(default=None, max_length=10_000)
     note: str | None = Field(default=None, max_length=10_000)
+    # which number fields were written as percent strings: a size of "39%" or a bare
+    # CAGR of 39 are typos only the written form tells apart
+    _percent: frozenset[str] = PrivateAttr(default=frozenset())
 
-    @model_validator(mode="before")
+    @model_validator(mode="wrap")
     @classmethod
-    def _from_number(cls, data: object) -> object:
+    def _from_number(cls, data: object, handler: ValidatorFunctionWrapHandler) -> Quantity:
+        written: set[str] = set()
+        if percent(data) is not None:
+            data, written = {"value": percent(data)}, {"value"}
         # bool is an int in Python, but `size = true` is a mistake, not the number 1
-        if isinstance(data, int | float) and not isinstance(data, bool):
-            return {"value": data}
-        if not isinstance(data, dict | Quantity):
+        elif _real(data):
+            data = {"value": data}
+        elif isinstance(data, dict):
+            data = dict(data)
+            for k in PERCENT_FIELDS:
+                p = percent(data.get(k))
+                if p is not None:
+                    data[k] = p
+                    written.add(k)
+            data = _zero_spread_as_point(data)
+            written &= set(data)
+        elif not isinstance(data, Quantity):
             raise ValueError(f"must be a number or a table: {_FORMS}")
-        return data
+        out = handler(data)
+        if written:
+            out._percent = frozenset(written)
+        return out
+
+    @property
+    def percent_fields(self) -> frozenset[str]:
+        """The number fields written as percent strings (``"39%"``)."""
+        return self._percent
+
+    @property
+    def is_point(self) -> bool:
+        """A single number: no spread (a ``{ median, sigma = 0 }`` is one too)."""
+        return self.value is not None
 
     @model_validator(mode="after")
     def _one_form(self) -> Quantity:
@@ -211,9 +304,11 @@ class Quantity(BaseModel):
             fam = _DEFAULT_FAMILY[domain] if self.dist is None else _NAMED[self.dist]
             bad = [v for v in (self.low, self.high) if not _in_domain(v, domain)]
             if bad or not _family_fits(fam, self.low, self.high):
-                return [f"must be {_DOMAIN_TEXT[domain]} (got low={self.low}, high={self.high})"]
+                hint = self._percent_hint(domain, {"low": self.low, "high": self.high})
+                return [f"must be {_DOMAIN_TEXT[domain]}{hint} (got low={self.low}, high={self.high})"]
         if self.median is not None and self.dist is None and not _in_domain(self.median, domain):
-            return [f"median must be {_DOMAIN_TEXT[domain]} (got {self.median})"]
+            hint = self._percent_hint(domain, {"median": self.median})
+            return [f"median must be {_DOMAIN_TEXT[domain]}{hint} (got {self.median})"]
         try:
             c = self.canonical(domain)
         except (ValueError, OverflowError):
@@ -222,7 +317,9 @@ class Quantity(BaseModel):
             # transform, not c.a: for a {median, sigma = 0} input c.a is on the log or
             # logit scale, and log(0.5) < 0 is no reason to reject a median of 0.5
             v = float(c.transform(0.0))
-            return [] if _in_domain(v, domain) else [f"must be {_DOMAIN_TEXT[domain]} (got {v:g})"]
+            if _in_domain(v, domain):
+                return []
+            return [f"must be {_DOMAIN_TEXT[domain]}{self._percent_hint(domain, {'value': v})} (got {v:g})"]
         # a huge spread overflows to inf, which _in_domain rejects; numpy's overflow
         # warning would only be noise in front of that message
         with np.errstate(over="ignore", under="ignore", invalid="ignore"):
@@ -240,6 +337,37 @@ class Quantity(BaseModel):
                 f"distribution reaches [{lo:.4g}, {hi:.4g}] within {TAIL_Z:g} SD{hint}"
             ]
         return []
+
+    def _percent_hint(self, domain: Domain, values: dict[str, float]) -> str:
+        """``; did you mean 0.4 (40%)?`` when a probability or share looks like a percent."""
+        if domain != "unit":
+            return ""
+        # from 2: a probability of 1.4 is more likely a slip than 1.4%
+        return percent_hint(values, self._percent, lambda v: 2 <= v <= 100)
+
+
+def percent_hint(values: dict[str, float], written: frozenset[str], typo: Any) -> str:
+    """``; did you mean 0.39 (39%)?`` for the numbers among ``values`` that look like a
+    percent typed as a fraction (``typo(v)`` true and not written as ``"39%"``).
+
+    Examples
+    --------
+    >>> percent_hint({"value": 39.0}, frozenset(), lambda v: v >= 1)
+    '; did you mean 0.39 (39%)?'
+    >>> percent_hint({"low": 25.0, "high": 60.0}, frozenset(), lambda v: v >= 1)
+    '; did you mean low = 0.25, high = 0.6 (25% to 60%)?'
+    """
+    bad = {k: v for k, v in values.items() if k not in written and typo(v)}
+    # only when every number reads as a percent: { low = 0.5, high = 1.2 } is no typo of
+    # { low = 0.005, high = 0.012 }
+    if not bad or len(bad) < len(values):
+        return ""
+    if list(bad) == ["value"] or len(values) == 1:
+        (v,) = bad.values()
+        return f"; did you mean {_decimal_fraction(repr(v)):g} ({v:g}%)?"
+    fixed = {k: (_decimal_fraction(repr(v)) if k in bad else v) for k, v in values.items()}
+    text = ", ".join(f"{k} = {v:g}" for k, v in fixed.items())
+    return f"; did you mean {text} ({' to '.join(f'{100 * v:g}%' for v in fixed.values())})?"
 
 
 _NAMED: dict[str, Family] = {

@@ -11,6 +11,8 @@ import re
 from collections.abc import Mapping
 from typing import Any, TypeGuard
 
+from forecast.scenario.inputs import percent
+
 _GROWTH_TRIO = ("size", "cagr", "projection")
 #: deepest nesting of tables and lists (a scenario needs 6); deeper input hit Python's
 #: recursion limit (600 nested arrays, 5000 nested inline tables, a 1000-part key)
@@ -94,7 +96,8 @@ _COMPLETE_FORMS = ({"value"}, {"low", "high"}, {"median", "sigma"}, {"mean", "sd
 
 
 def _is_number(v: object) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool)
+    """A bare number, or a percent string (``"30%"``), which stands for one."""
+    return (isinstance(v, int | float) and not isinstance(v, bool)) or percent(v) is not None
 
 
 def _is_quantity(v: object) -> TypeGuard[dict[str, Any]]:

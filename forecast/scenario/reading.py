@@ -12,7 +12,7 @@ from typing import Any
 from forecast.errors import Problem, ScenarioError
 from forecast.scenario import actuals
 from forecast.scenario.merging import MAX_DEPTH, merge, set_dotted, too_deep
-from forecast.scenario.schema import Scenario
+from forecast.scenario.schema import Scenario, layer_restates, overrides_restate, restate_references
 
 MAX_FILE_BYTES = 10 * 2**20  # the seed's file is 12 kB
 MAX_PATH_CHARS = 1024  # an extends path (5000 characters failed with "File name too long")
@@ -47,6 +47,8 @@ def load(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenar
                 problems.append(Problem.with_value("--set", str(key), str(e.args[0]), value))
         if problems:
             raise ScenarioError(problems)
+        restated, written = overrides_restate(overrides)
+        restate_references(data, restated=restated, written=written)
     try:
         return Scenario.from_dict(data, origin=origin)
     except ScenarioError as e:
@@ -150,6 +152,7 @@ def _read_resolved(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
         )
     parent_ref = data.get("extends")
     if parent_ref is None:
+        restate_references(data, restated=False)
         return data
     if not isinstance(parent_ref, str):
         raise ScenarioError([Problem.with_value(str(path), "extends", "must be a file path", parent_ref)])
@@ -167,4 +170,7 @@ def _read_resolved(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
             [Problem.with_value(str(path), "extends", "parent scenario not found", parent_ref)]
         )
     parent = _read_resolved(parent_path, (*chain, resolved))
-    return merge(parent, data)
+    merged = merge(parent, data)
+    restated, written = layer_restates(data)
+    restate_references(merged, restated=restated, written=written)
+    return merged

@@ -20,16 +20,20 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PrivateAttr,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
     field_validator,
+    model_validator,
 )
 
 from forecast.errors import Problem, ScenarioError
-from forecast.scenario.calendar import Date, year_fraction
+from forecast.scenario.calendar import Date, model_time
 from forecast.scenario.checks import schema_problems, semantic_problems
-from forecast.scenario.inputs import Quantity
+from forecast.scenario.inputs import Quantity, from_percent, percent
 from forecast.scenario.merging import MAX_DEPTH, drop_none, set_dotted, too_deep
 
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
@@ -43,6 +47,9 @@ Id = Annotated[
 #: figure renderer and failed there after 86 s
 TEXT_LIMITS = {"label": 200, "title": 200, "unit": 40, "statement": 500, "extends": 1024}
 MAX_TEXT_CHARS = 10_000
+#: a rate, probability or share that may also be written as a percent string ("25%")
+Fraction = Annotated[float, BeforeValidator(from_percent)]
+DEFAULT_PERSISTENCE = 0.8
 
 
 class Strict(BaseModel):
@@ -86,6 +93,36 @@ class Market(Strict):
     )
     notes: str = ""
 
+    def growth(self) -> tuple[float, float, bool]:
+        """Growth as the model reads it: ``(mu, sd, anchored)``.
+
+        ``log(1 + CAGR)`` has median ``mu`` and SD ``sd``. The median in the projection
+        year is the stated projection. Growth's spread comes from the CAGR when it is
+        uncertain; otherwise from the projection, which then *anchors* its year
+        (``anchored``): that year has the projection's own spread, not that plus the
+        size's and the yearly shocks'.
+
+        Examples
+        --------
+        >>> m = Market(id="m", label="M", unit="bn", base_year=2024, size=1.0, cagr=0.25)
+        >>> [round(x, 4) for x in m.growth()[:2]], m.growth()[2]
+        ([0.2231, 0.0], False)
+        """
+        size = self.size.canonical("positive")
+        log_size_med = math.log(float(size.quantile(0.5)))
+        cagr = self.cagr.canonical("growth") if self.cagr is not None else None
+        if self.projection is not None:
+            proj = self.projection.canonical("positive")
+            years = self.projection.year - self.base_year
+            mu = (math.log(float(proj.quantile(0.5))) - log_size_med) / years
+            if cagr is not None and not cagr.is_point:
+                return mu, cagr.b, False
+            return mu, 0.0 if proj.is_point else proj.b / years, True
+        assert cagr is not None
+        # log(1 + median CAGR): equal to ``a`` for the growth family, but a point CAGR is
+        # canonically NORMAL with a = the rate itself (0.25 must not grow 28%)
+        return math.log1p(float(cagr.quantile(0.5))), cagr.b, False
+
 
 class Correlation(Strict):
     common_factor: Quantity = Field(
@@ -94,12 +131,29 @@ class Correlation(Strict):
     )
 
 
+class Reference(Strict):
+    """The growth at which an outcome's stated probability holds."""
+
+    cagr: float = Field(gt=-1, description="median CAGR (a fraction)")
+    growth_sd: float = Field(gt=0, description="SD of log(1 + CAGR)")
+
+
 class Driver(Strict):
-    """Links an outcome to a market: log-odds per SD of the market's growth surprise."""
+    """Links an outcome to a market: log-odds per SD of the market's growth.
+
+    The stated probabilities hold at ``reference``, the market's growth in the file
+    that states them (filled in when a file is read; a child file or ``--set`` that
+    restates the outcome probabilities restates it). A what-if that moves the
+    market's growth moves the odds by ``log_odds_per_sd`` per reference SD.
+    """
 
     market: str
     log_odds_per_sd: float
     source: str | None = None
+    reference: Reference | None = Field(
+        default=None,
+        description="the market's growth where the stated probabilities hold (filled in when read)",
+    )
 
 
 class Outcome(Strict):
@@ -127,19 +181,33 @@ class SharePoint(Strict):
 
 
 class Position(Strict):
-    """The company's share of a market over time; revenue = share x market size."""
+    """The company's share of a market over time; revenue = share x market size.
+
+    ``persistence`` is how much of where the company sits within one point's range
+    carries over to the other points of its path: the correlation (on the normal
+    scale) between the points' percentiles. 0: every point independent; 1: a company
+    at the 80th percentile of one point is at the 80th percentile of all.
+    """
 
     id: Id
     label: str
     market: str
     path: list[SharePoint] = Field(min_length=1)
+    persistence: float = Field(
+        default=DEFAULT_PERSISTENCE,
+        ge=0,
+        le=1,
+        description="correlation between the percentiles of the path's points (0..1)",
+    )
 
 
 class Prediction(Strict):
     """A dated statement: a threshold on a simulated quantity, or an event.
 
     Threshold: ``quantity = "share.<position>"`` (or ``market.<id>``,
-    ``revenue.<position>``), ``op`` and ``threshold``, judged at ``deadline``.
+    ``revenue.<position>``), ``op`` and ``threshold``, judged ``by`` the deadline
+    (reached at any time from ``as_of`` up to it) or ``at`` it (the default: a
+    figure on a date, which is what a reported number resolves).
     Event: ``probability`` by ``deadline``, or ``probability_by_outcome``.
     """
 
@@ -149,14 +217,32 @@ class Prediction(Strict):
     source: str | None = None
     quantity: str | None = None
     op: Literal[">=", "<="] | None = None
-    threshold: float | None = None
+    threshold: Fraction | None = None
+    when: Literal["by", "at"] | None = Field(
+        default=None,
+        description='threshold predictions: "by" = reached at any time up to the deadline, "at" = on it (default)',
+    )
     probability: Quantity | None = None
     probability_by_outcome: dict[str, Quantity] | None = None
     resolved: bool | None = None
+    _percent_threshold: bool = PrivateAttr(default=False)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _note_percent(cls, data: object, handler: ValidatorFunctionWrapHandler) -> Prediction:
+        out = handler(data)
+        if isinstance(data, dict) and percent(data.get("threshold")) is not None:
+            out._percent_threshold = True
+        return out
 
     @property
     def kind(self) -> Literal["threshold", "event"]:
         return "threshold" if self.quantity is not None else "event"
+
+    @property
+    def judged(self) -> Literal["by", "at"]:
+        """How a threshold is judged: ``by`` or ``at`` its deadline (default ``at``)."""
+        return self.when or "at"
 
 
 class Signpost(Strict):
@@ -164,7 +250,7 @@ class Signpost(Strict):
 
     id: Id
     statement: str
-    likelihood: dict[str, float]
+    likelihood: dict[str, Fraction]
     source: str | None = None
     note: str | None = Field(default=None, description="why these likelihoods (an assumption)")
     observed: bool | None = None
@@ -184,7 +270,7 @@ class Evidence(Strict):
     market: str
     year: int
     value: float = Field(gt=0)
-    rel_error: float = Field(gt=0, le=5)
+    rel_error: Fraction = Field(gt=0, le=5)
     source: str | None = None
 
 
@@ -236,6 +322,7 @@ class Scenario(Strict):
                 [Problem(origin, "", f"must be a table of tables nested at most {MAX_DEPTH} levels deep")]
             )
         clean: dict[str, Any] = drop_none(data)
+        restate_references(clean, restated=False)
         problems = schema_problems(Scenario, clean, origin)
         if problems:
             raise ScenarioError(problems)
@@ -277,6 +364,8 @@ class Scenario(Strict):
                 problems.append(Problem.with_value(origin, str(key), str(e.args[0]), value))
         if problems:
             raise ScenarioError(problems)
+        restated, written = overrides_restate(overrides)
+        restate_references(raw, restated=restated, written=written)
         return Scenario.from_dict(raw, origin=f"{self._origin} with {origin}")
 
     # --- display ------------------------------------------------------------
@@ -340,9 +429,9 @@ class Scenario(Strict):
         years += [m.projection.year for m in self.markets if m.projection]
         years += [e.year for e in self.evidence]
         dates = [p.deadline for p in self.predictions] + [pt.at for pos in self.positions for pt in pos.path]
-        years += [math.ceil(year_fraction(d)) for d in dates]
+        years += [math.ceil(model_time(d)) for d in dates]
         if self.assessment:
-            years.append(math.ceil(year_fraction(self.as_of) + self.assessment.horizon_years))
+            years.append(math.ceil(model_time(self.as_of) + self.assessment.horizon_years))
         return max(years)
 
     @property
@@ -352,3 +441,111 @@ class Scenario(Strict):
     @property
     def has_evidence(self) -> bool:
         return bool(self.evidence) or any(s.observed is not None for s in self.signposts)
+
+
+# --- the growth at which outcome probabilities are stated ---------------------------
+#
+# An outcome driver shifts the odds with a market's growth. For the stated
+# probabilities to hold at the file's own numbers while a what-if that changes the
+# market's growth moves the odds, the driver needs the growth it was stated at: its
+# ``reference``, filled in on raw mappings as each layer (a file, a child file,
+# ``--set``, ``with_overrides``) is applied.
+
+
+def restate_references(
+    data: dict[str, Any], *, restated: bool, written: frozenset[str] = frozenset()
+) -> None:
+    """Fill in each driver's ``reference``: the growth where its outcome odds hold.
+
+    A driver's log-odds act on the market's growth measured from its reference, so the
+    stated probabilities hold at the file's own numbers and a what-if that changes
+    the market's growth (a child file, ``--set``, ``with_overrides``) moves the odds.
+    A missing reference is the market's growth in ``data``. With ``restated`` (the
+    layer being applied restated outcome probabilities or drivers), every reference is
+    recomputed from ``data``, except the drivers of the outcomes in ``written``, whose
+    references that layer wrote itself. Works on raw mappings, in place; a market
+    that does not validate is left for validation to report.
+
+    Examples
+    --------
+    >>> d = {"markets": [{"id": "m", "label": "M", "unit": "bn", "base_year": 2024,
+    ...       "size": 1.0, "cagr": {"median": 0.3, "sigma": 0.1}}],
+    ...      "assessment": {"outcomes": [{"id": "a", "drivers": [{"market": "m"}]}]}}
+    >>> restate_references(d, restated=False)
+    >>> d["assessment"]["outcomes"][0]["drivers"][0]["reference"]
+    {'cagr': 0.3, 'growth_sd': 0.1}
+    """
+    assessment = data.get("assessment")
+    markets = data.get("markets")
+    if not isinstance(assessment, dict) or not isinstance(markets, list):
+        return
+    outcomes = assessment.get("outcomes")
+    growth: dict[Any, dict[str, float] | None] = {}
+    for outcome in outcomes if isinstance(outcomes, list) else []:
+        drivers = outcome.get("drivers") if isinstance(outcome, dict) else None
+        if not isinstance(drivers, list) or outcome.get("id") in written:
+            continue
+        for d in drivers:
+            if not isinstance(d, dict) or (not restated and "reference" in d):
+                continue
+            mid = d.get("market")
+            if not isinstance(mid, str):
+                continue
+            if mid not in growth:
+                growth[mid] = _reference_of(markets, mid)
+            ref = growth[mid]
+            if ref is not None:
+                d["reference"] = dict(ref)
+            else:
+                d.pop("reference", None)
+
+
+def _reference_of(markets: list[Any], market_id: object) -> dict[str, float] | None:
+    raw = next((m for m in markets if isinstance(m, dict) and m.get("id") == market_id), None)
+    if raw is None:
+        return None
+    try:
+        mu, sd, _ = Market.model_validate(raw).growth()
+    except (ValidationError, ValueError, ArithmeticError, AssertionError):
+        return None
+    if not (sd > 0 and math.isfinite(mu) and math.isfinite(sd)):
+        return None
+    return {"cagr": _round(math.expm1(mu)), "growth_sd": _round(sd)}
+
+
+def _round(x: float) -> float:
+    # 12 significant digits: the file stays readable, the odds do not move
+    return float(f"{x:.12g}")
+
+
+def layer_restates(layer: Mapping[str, Any]) -> tuple[bool, frozenset[str]]:
+    """Whether a file states outcome probabilities or drivers of its own, and the
+    outcomes whose driver references it writes itself."""
+    assessment = layer.get("assessment")
+    outcomes = assessment.get("outcomes") if isinstance(assessment, dict) else None
+    if not isinstance(outcomes, list):
+        return False, frozenset()
+    items = [o for o in outcomes if isinstance(o, dict)]
+    restated = any("probability" in o or "drivers" in o for o in items)
+    written = frozenset(
+        str(o.get("id"))
+        for o in items
+        if isinstance(o.get("drivers"), list)
+        and any(isinstance(d, dict) and "reference" in d for d in o["drivers"])
+    )
+    return restated, written
+
+
+def overrides_restate(overrides: Mapping[str, Any]) -> tuple[bool, frozenset[str]]:
+    """Whether dotted overrides restate outcome probabilities or drivers (see
+    :func:`layer_restates`)."""
+    restated, written = False, set()
+    for key, value in overrides.items():
+        parts = [p.split("[")[0] for p in key.split(".")]
+        if parts[0] != "assessment":
+            continue
+        if len(parts) <= 2 or (len(parts) >= 4 and parts[3] in ("probability", "drivers")):
+            restated = True
+        if len(parts) >= 4 and parts[3] == "drivers" and ("reference" in parts or "reference" in str(value)):
+            written.add(parts[2])
+    return restated, frozenset(written)

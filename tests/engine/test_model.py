@@ -10,6 +10,7 @@ says how far from the exact answer a correct model may land.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 from typing import Any
 
 import numpy as np
@@ -19,7 +20,7 @@ from scipy import special, stats
 import forecast
 from forecast.engine.data import calibrate_outcomes, model_data
 from forecast.engine.model import _transform
-from forecast.scenario import Scenario
+from forecast.scenario import Scenario, model_time
 from forecast.scenario.inputs import Canonical, Family
 
 N = 20_000  # draws of the synthetic forecasts below (the seed forecast has as many)
@@ -86,17 +87,27 @@ def test_seed_revenue_is_share_times_its_market(seed_forecast: Any) -> None:
 
 
 def test_seed_share_follows_the_realized_outcome_and_prediction_reads_it(seed_forecast: Any) -> None:
-    """At 2026-07-01 the share is the realized outcome's anchor, and the threshold
-    prediction ``share >= 25%`` there is exactly that comparison, draw by draw."""
+    """At 2026-07-01 the share is the realized outcome's anchor. Judged ``at`` that
+    deadline, the prediction ``share >= 25%`` is exactly that comparison, draw by draw;
+    the seed judges it ``by`` the deadline ("within 18 months"), which adds the draws
+    that passed 25% on the way and then fell back below it."""
     fc = seed_forecast
     labels = model_data(fc.scenario).coords["share_input"]
     anchor, outcome = fc.values("share_anchor"), fc.values("realized_outcome")
     column = [labels.index(f"deepseek_devtools|2026-07-01|{k}") for k in fc.scenario.outcome_ids]
-    at_deadline = anchor[np.arange(len(outcome)), np.array(column)[outcome]]
-    hit = fc.values("prediction_hit")[:, [p.id for p in fc.scenario.predictions].index("devtools_leadership")]
-    np.testing.assert_array_equal(hit, (at_deadline >= 0.25).astype(float))
-    # 2025-01-01 is the common anchor, before any outcome-specific one
-    year = [int(y) for y in fc.scenario.years].index(2025)
+    at_deadline = (anchor[np.arange(len(outcome)), np.array(column)[outcome]] >= 0.25).astype(float)
+    index = [p.id for p in fc.scenario.predictions].index("devtools_leadership")
+    at = forecast.simulate(
+        fc.scenario.with_overrides({"predictions.devtools_leadership.when": "at"}),
+        draws=fc.n_draws,
+        seed=fc.seed,
+    )
+    np.testing.assert_array_equal(at.values("prediction_hit")[:, index], at_deadline)
+    by = fc.values("prediction_hit")[:, index]
+    assert np.all(by >= at_deadline)
+    # 2025-01-01 is the common anchor, before any outcome-specific one; it sits halfway
+    # between the 2024 and 2025 figures, and the path is flat before its first point
+    year = [int(y) for y in fc.scenario.years].index(2024)
     np.testing.assert_allclose(fc.values("share")[:, 0, year], anchor[:, 0], rtol=1e-12)
 
 
@@ -332,11 +343,15 @@ def test_event_time_and_hit_agree(driven_forecast: Any) -> None:
 
 
 def test_threshold_prediction_reads_the_interpolated_market(driven_forecast: Any) -> None:
-    """A deadline on 1 January is a grid year: the hit is market_size[2027] >= 11."""
+    """A year's figure stands at mid-year, so a deadline on 1 January 2027 lies about
+    halfway between the 2026 and 2027 figures: the hit is the log-linear interpolation
+    between them >= 11."""
     fc = driven_forecast
-    year = [int(y) for y in fc.scenario.years].index(2027)
-    expected = (fc.values("market_size")[:, 0, year] >= 11.0).astype(float)
-    np.testing.assert_array_equal(fc.values("prediction_hit")[:, 3], expected)
+    years = [int(y) for y in fc.scenario.years]
+    w = model_time(dt.date(2027, 1, 1)) - 2026
+    log_size = np.log(fc.values("market_size")[:, 0, :])
+    value = np.exp((1 - w) * log_size[:, years.index(2026)] + w * log_size[:, years.index(2027)])
+    np.testing.assert_array_equal(fc.values("prediction_hit")[:, 3], (value >= 11.0).astype(float))
 
 
 # --- the input transform --------------------------------------------------------------
