@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 import forecast
+from forecast.analysis.results import Forecast
 from forecast.engine import inference
 from forecast.engine.data import model_data
 from forecast.engine.inference import check, diagnose, infer
@@ -191,7 +192,7 @@ def test_signpost_what_if_matches_a_nuts_run_with_it_observed(
     mcse_pred = np.abs(jac) @ mcse_now
 
     both = known.with_overrides({"signposts.hire.observed": observed})
-    fc = infer(both, draws=4000, seed=5, sampler="pymc", tune=500, nuts_draws=1000)
+    fc = Forecast.of(infer(both, draws=4000, seed=5, sampler="pymc", tune=500, nuts_draws=1000))
     assert fc.diagnostics is not None and fc.diagnostics.attrs["sampler"] == "pymc"
     out = fc.outcomes()
     got, mcse = out["probability"].to_numpy(), out["mcse"].to_numpy()
@@ -199,7 +200,7 @@ def test_signpost_what_if_matches_a_nuts_run_with_it_observed(
     exact = bayes(STATED, L_ORDER, lik)
     assert np.all(np.abs(predicted - exact) <= Z * mcse_pred)
     assert np.all(np.abs(got - exact) <= Z * mcse)
-    assert check(fc) == []
+    assert check(fc.diagnostics) == []
 
 
 def test_an_observed_signpost_row_is_not_counted_twice(known_fit: Any) -> None:
@@ -363,20 +364,20 @@ def test_scenarios_of_one_shape_share_a_compiled_sampler(
 def test_same_seed_same_posterior_and_no_recompile(update_forecast: Any) -> None:
     s = update_forecast.scenario
     before = inference.COMPILE_COUNT
-    a = infer(s, draws=4000, seed=3)
-    b = infer(s, draws=4000, seed=3)
+    a = Forecast.of(infer(s, draws=4000, seed=3))
+    b = Forecast.of(infer(s, draws=4000, seed=3))
     assert before == inference.COMPILE_COUNT  # the fixture's compiled sampler was reused
     assert a.timings["compile"] == 0.0  # nothing compiled, only cached look-ups
     for name in ("z_growth", "outcome_probability", "prediction_hit", "realized_outcome"):
-        np.testing.assert_array_equal(a.data["posterior"][name].values, b.data["posterior"][name].values)
-    c = infer(s, draws=4000, seed=4)
-    assert not np.array_equal(a.data["posterior"]["z_growth"].values, c.data["posterior"]["z_growth"].values)
+        np.testing.assert_array_equal(a.values(name), b.values(name))
+    c = Forecast.of(infer(s, draws=4000, seed=4))
+    assert not np.array_equal(a.values("z_growth"), c.values("z_growth"))
 
 
 def test_a_starved_sampler_is_flagged(update_forecast: Any) -> None:
     """Five tuning steps and 30 draws per chain: too few to trust, and check() says so."""
-    fc = infer(update_forecast.scenario, draws=100, seed=1, tune=5, nuts_draws=30)
-    warnings = check(fc)
+    fc = Forecast.of(infer(update_forecast.scenario, draws=100, seed=1, tune=5, nuts_draws=30))
+    warnings = check(fc.diagnostics)
     assert warnings and warnings == fc.warnings
     assert any("ESS" in w and "below 400" in w for w in warnings)
     assert all(isinstance(w, str) and w for w in warnings)
