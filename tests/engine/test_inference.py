@@ -259,7 +259,7 @@ def test_update_scenario_meets_the_diagnostic_thresholds(update_forecast: Any) -
     assert (diag[["ess_bulk", "ess_tail"]] >= inference.ESS_MIN).all().all()
     assert diag.attrs["divergences"] == 0
     assert diag.attrs["sampler"] == "nutpie" and diag.attrs["chains"] == 4
-    assert check(update_forecast) == [] and update_forecast.warnings == []
+    assert check(update_forecast.diagnostics) == [] and update_forecast.warnings == []
 
 
 def test_nutpie_sampler_comes_from_the_disk_cache_in_a_new_process(update_forecast: Any) -> None:
