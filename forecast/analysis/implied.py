@@ -339,7 +339,9 @@ def position_by_outcome(fc: Forecast) -> pd.DataFrame:
                     continue
                 x = arr[sel, i, :]
                 qs = np.quantile(x, QUANTILES, axis=0)
-                mean, sd = x.mean(axis=0), x.std(axis=0, ddof=1)
+                # an overflow gives inf, which the CSV writer refuses with row and column named
+                with np.errstate(over="ignore", invalid="ignore"):
+                    mean, sd = x.mean(axis=0), x.std(axis=0, ddof=1)
                 for j, y in enumerate(years):
                     rows.append(
                         {

@@ -34,6 +34,9 @@ _GROUPS = {False: ("prior", "prior_predictive"), True: ("posterior", "posterior_
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 MARKET_COLUMNS = ["market", "year", "mean", "sd", "q05", "q25", "q50", "q75", "q95"]
 OUTCOME_COLUMNS = ["outcome", "label", "stated", "probability", "q05", "q95", "mcse"]
+#: beyond this a draw's square overflows a float64, so its SD (and the report) cannot be computed
+MAX_MAGNITUDE = 1e150
+
 PREDICTION_COLUMNS = ["id", "statement", "deadline", "probability", "mcse"]
 
 
@@ -626,7 +629,8 @@ _MAY_BE_INFINITE = ("event_time",)
 
 
 def non_finite_draws(fc: Forecast) -> list[Problem]:
-    """Recorded draws that are NaN (or infinite where a number is expected).
+    """Recorded draws that are NaN, infinite where a number is expected, or so large that
+    their summaries cannot be computed (a square of them overflows a float).
 
     Examples
     --------
@@ -634,7 +638,9 @@ def non_finite_draws(fc: Forecast) -> list[Problem]:
     []
     """
     out = []
-    for group in ("prior", "posterior"):  # the sampler's statistics may hold NaN by design
+    # the sampler's statistics may hold NaN by design; every group of draws is checked
+    groups = ("prior", "prior_predictive", "posterior", "posterior_predictive")
+    for group in groups:
         if group not in fc.data.children:
             continue
         for name, da in fc.data[group].to_dataset().data_vars.items():
@@ -642,15 +648,24 @@ def non_finite_draws(fc: Forecast) -> list[Problem]:
                 continue
             values = da.values
             bad = np.isnan(values) if name in _MAY_BE_INFINITE else ~np.isfinite(values)
+            with np.errstate(invalid="ignore"):
+                huge = np.abs(np.where(np.isfinite(values), values, 0.0)) > MAX_MAGNITUDE
             if bad.any():
-                out.append(
-                    Problem(
-                        fc.scenario.origin,
-                        "",
-                        f"the simulated {name} is not a finite number in {bad.mean():.2%} of its values: "
-                        "the inputs are beyond what can be computed (check sizes, rates and confidence)",
-                    )
+                what = f"is not a finite number in {bad.mean():.2%} of its values"
+            elif huge.any():
+                what = (
+                    f"exceeds {MAX_MAGNITUDE:.0e} in {huge.mean():.2%} of its values, too large to summarise"
                 )
+            else:
+                continue
+            out.append(
+                Problem(
+                    fc.scenario.origin,
+                    "",
+                    f"the simulated {name} {what}: the inputs are beyond what can be computed "
+                    "(check sizes, rates and confidence)",
+                )
+            )
     return out
 
 
