@@ -104,7 +104,6 @@ def build_model(scenario: Scenario | ModelData, *, predictive: bool = True) -> A
 
     d = scenario if isinstance(scenario, ModelData) else model_data(scenario)
     coords = dict(d.coords)
-    coords["order"] = list(range(d.pred_w.shape[1]))
     with pm.Model(coords=coords) as model:
         x = {name: pm.Data(name, value, dims=DATA_DIMS[name]) for name, value in d.arrays().items()}
         u = d.uniform
@@ -206,15 +205,18 @@ def _predictive_part(pm: Any, pt: Any, x: dict[str, Any], log_size: Any, q: Any,
     w_flat = w.reshape((n_pos * n_out * n_time, n_in)).T
     share_all = pt.dot(share_in, w_flat).reshape((n_pos, n_out, n_time))
     share_t = (share_all * onehot[None, :, None]).sum(axis=1)  # (position, time)
-    market_t = pt.exp(pt.dot(log_size, x["time_w"].T))  # (market, time)
-    pos_market_t = pt.dot(market_t.T, x["pos_market"].T).T  # (position, time)
+    # only the positions' markets at every query time: exponentiating every market at
+    # every deadline grew as markets x predictions
+    pos_market_t = pt.exp(pt.dot(log_size[x["pos_market"]], x["time_w"].T))  # (position, time)
     revenue_t = share_t * pos_market_t
     n_year = x["year_rel"].shape[-1]
     pm.Deterministic("share", share_t[:, :n_year], dims=("position", "year"))
     pm.Deterministic("revenue", revenue_t[:, :n_year], dims=("position", "year"))
 
-    quantities = pt.concatenate([market_t.ravel(), share_t.ravel(), revenue_t.ravel()])
-    value = pt.dot(quantities, x["thr_w"].T)
+    # a market threshold reads its own market at its own deadline: one exp each
+    thr_log_market = (log_size[x["thr_market"]] * x["time_w"][x["thr_time"]]).sum(axis=-1)
+    quantities = pt.concatenate([pt.exp(thr_log_market), share_t.ravel(), revenue_t.ravel()])
+    value = quantities[x["thr_pick"]]
     thr_hit = pt.ge(x["thr_sign"] * (value - x["thr_value"]), 0.0)
 
     z_event = pm.Normal("z_event", 0.0, 1.0, dims=("event", "outcome"))
@@ -227,7 +229,7 @@ def _predictive_part(pm: Any, pt: Any, x: dict[str, Any], log_size: Any, q: Any,
     ev_hit = pt.le(time, x["event_horizon"])
 
     hits = pt.concatenate([thr_hit, ev_hit]).astype("float64")
-    pm.Deterministic("prediction_hit", pt.dot(hits, x["pred_w"].T), dims="prediction")
+    pm.Deterministic("prediction_hit", hits[x["pred_pick"]], dims="prediction")
 
 
 def set_model_data(model: Any, data: ModelData) -> None:
@@ -235,7 +237,6 @@ def set_model_data(model: Any, data: ModelData) -> None:
     from pymc.pytensorf import convert_observed_data
 
     coords = dict(data.coords)
-    coords["order"] = list(range(data.pred_w.shape[1]))
     with model:
         for dim, values in coords.items():
             if dim in model.dim_lengths:
