@@ -6,9 +6,11 @@ copy of the share threshold reads a market instead), then times ``forecast run``
 each, warm (the compile cache filled by a first run: every variant has the same graph
 structure, so one compile serves them all), as a subprocess, as a user would:
 
-- each step's time from the run's ``manifest.json`` (``simulate`` without compile,
-  ``sensitivity``, ``netcdf``, ``report``), the wall time, and the process's peak
-  memory (``ru_maxrss`` of that child, from ``os.wait4``);
+- each step's wall time from the run's ``manifest.json`` (``simulate`` without compile
+  and outcome calibration, ``sensitivity`` and its CPU time, ``netcdf``, ``report``),
+  the fixed costs (``fixed``: loading, calibration, compile), the run's wall and CPU
+  time and its peak memory (``ru_utime + ru_stime`` and ``ru_maxrss`` of that child,
+  from ``os.wait4``);
 - with ``--old REF`` (a commit, e.g. ``main`` before a change; default: none) the same
   runs of that commit beside them, checked out into a temporary git worktree and
   run with the same interpreter and packages (``PYTHONPATH`` put first);
@@ -100,7 +102,63 @@ def run(scenario: Path, out: Path, draws: int | None, old: Path | None, compiled
         raise SystemExit(f"forecast run {scenario.name} failed ({proc.returncode}):\n{err}")
     manifest = json.loads((out / "manifest.json").read_text())
     shutil.rmtree(out, ignore_errors=True)
-    return {"wall": wall, "timings": manifest["timings_seconds"], "peak_mb": usage.ru_maxrss / 1024}
+    return {
+        "wall": wall,
+        "timings": manifest["timings_seconds"],
+        "cpu": manifest.get("cpu_seconds", {}),  # the old code did not record it
+        "child_cpu": usage.ru_utime + usage.ru_stime,
+        "peak_mb": usage.ru_maxrss / 1024,
+    }
+
+
+STEPS_SCRIPT = """
+import json, resource, sys, time
+import forecast
+from forecast.analysis.tornado import report_frames
+s = forecast.load(sys.argv[1]); draws = int(sys.argv[2])
+forecast.simulate(s, draws=2000, seed=1)  # compile (warm: from the disk cache) and calibration
+out = {}
+c, w = time.process_time(), time.perf_counter()
+fc = forecast.simulate(s, draws=draws)
+out["simulate"] = {"cpu": time.process_time() - c, "wall": time.perf_counter() - w}
+c, w = time.process_time(), time.perf_counter()
+report_frames(fc)
+out["sensitivity"] = {"cpu": time.process_time() - c, "wall": time.perf_counter() - w}
+out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps(out))
+"""
+
+
+def steps_in_process(scenario: Path, draws: int, old: Path | None, compiledir: Path) -> dict[str, Any]:
+    """``forecast.simulate`` and the report's sensitivity tables, timed in one process
+    by CPU time (steady on a shared machine) and wall time; the process's peak memory."""
+    env = {**os.environ, "PYTENSOR_FLAGS": f"base_compiledir={compiledir}"}
+    if old is not None:
+        env["PYTHONPATH"] = str(old) + os.pathsep + env.get("PYTHONPATH", "")
+    proc = subprocess.run(
+        [sys.executable, "-c", STEPS_SCRIPT, str(scenario), str(draws)],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"{scenario.name} failed:\n{proc.stderr}")
+    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+def cpu_row(size: str, code: str, draws: int, r: dict[str, Any]) -> str:
+    sim, sens = r["simulate"]["cpu"], r["sensitivity"]["cpu"]
+    ok = "ok" if sens <= 2 * sim + 1 else "OVER"
+    return (
+        f"{size:<7} {code:<4} {draws:>9,} {sim:>8.2f} {sens:>9.2f} {r['simulate']['wall']:>8.2f} "
+        f"{r['sensitivity']['wall']:>9.2f} {r['peak_mb']:>7.0f}   {sens / max(sim, 1e-9):>6.1f}x  {ok}"
+    )
+
+
+CPU_HEADER = (
+    f"{'size':<7} {'code':<4} {'draws':>9} {'sim cpu':>8} {'sens cpu':>9} {'sim wall':>8} {'sens wall':>9} "
+    f"{'peak MB':>7}   sens/sim  sens <= 2 sim + 1 s (CPU)"
+)
 
 
 def worktree(ref: str, where: Path) -> Path:
@@ -114,13 +172,16 @@ def remove_worktree(where: Path) -> None:
 
 
 def row(size: str, code: str, draws: int, r: dict[str, Any]) -> str:
-    t = r["timings"]
+    t, cpu = r["timings"], r["cpu"]
     sim = t.get("simulate.simulate", 0.0)
     sens = t.get("sensitivity", float("nan"))
     ok = "ok" if sens <= 2 * sim + 1 else "OVER"
+    sens_cpu = f"{cpu['sensitivity']:.2f}" if "sensitivity" in cpu else "-"
+    fixed = t.get("simulate.compile", 0.0) + t.get("simulate.data", 0.0) + t.get("load", 0.0)
     return (
-        f"{size:<8} {code:<4} {draws:>10,} {sim:>9.2f} {sens:>11.2f} {t.get('netcdf', 0):>7.2f} "
-        f"{t.get('report', 0):>7.2f} {r['wall']:>8.1f} {r['peak_mb']:>8.0f}   {sens / max(sim, 1e-9):>6.1f}x  {ok}"
+        f"{size:<7} {code:<4} {draws:>9,} {sim:>8.2f} {sens:>8.2f} {sens_cpu:>8} {t.get('netcdf', 0):>7.2f} "
+        f"{t.get('report', 0):>7.2f} {fixed:>6.2f} {r['wall']:>7.1f} {r['child_cpu']:>7.1f} {r['peak_mb']:>7.0f}"
+        f"   {sens / max(sim, 1e-9):>6.1f}x  {ok}"
     )
 
 
@@ -135,6 +196,12 @@ def main() -> None:
         "--old-sizes", help="sizes for the old code (default: --sizes); the old 64x400 takes ~10 min"
     )
     parser.add_argument("--old-big", action="store_true", help="also the old code's large-draws run")
+    parser.add_argument(
+        "--cli",
+        action="store_true",
+        help="time whole `forecast run`s (each step's wall time from the manifest) instead of the two "
+        "steps in one process by CPU time",
+    )
     args = parser.parse_args()
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
     old_sizes = [s.strip() for s in (args.old_sizes or args.sizes).split(",") if s.strip()]
@@ -154,18 +221,16 @@ def main() -> None:
             files[size].write_text(variant(m, p), encoding="utf-8")
         print(f"forecast run, warm; {os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f}", flush=True)
         header = (
-            f"{'size':<8} {'code':<4} {'draws':>10} {'simulate':>9} {'sensitivity':>11} {'netcdf':>7} "
-            f"{'report':>7} {'wall':>8} {'peak MB':>8}   sens/sim  sens <= 2 sim + 1 s"
+            f"{'size':<7} {'code':<4} {'draws':>9} {'simulate':>8} {'sensitiv':>8} {'sens cpu':>8} {'netcdf':>7} "
+            f"{'report':>7} {'fixed':>6} {'wall':>7} {'cpu':>7} {'peak MB':>7}   sens/sim  sens <= 2 sim + 1 s"
         )
+        header = header if args.cli else CPU_HEADER
+        print(header, flush=True)
         lines = []
         for code, tree in codes:
-            run(
-                files[min(files, key=lambda s: [int(x) for x in s.split("x")])],
-                tmp / "warm",
-                2000,
-                tree,
-                compiledir,
-            )
+            if args.cli:  # fill the compile cache (the in-process script warms up itself)
+                smallest = files[min(files, key=lambda s: [int(x) for x in s.split("x")])]
+                run(smallest, tmp / "warm", 2000, tree, compiledir)
             todo = [(s, None) for s in (sizes if code == "new" else old_sizes)]
             if args.big_draws and (code == "new" or args.old_big):
                 todo.append(("4x4", args.big_draws))
@@ -174,8 +239,12 @@ def main() -> None:
                     m, p = (int(x) for x in size.split("x"))
                     files[size] = tmp / f"v{size}.toml"
                     files[size].write_text(variant(m, p), encoding="utf-8")
-                r = run(files[size], tmp / "out", draws, tree, compiledir)
-                lines.append(row(size, code, draws or 20_000, r))
+                if args.cli:
+                    r = run(files[size], tmp / "out", draws, tree, compiledir)
+                    lines.append(row(size, code, draws or 20_000, r))
+                else:
+                    r = steps_in_process(files[size], draws or 20_000, tree, compiledir)
+                    lines.append(cpu_row(size, code, draws or 20_000, r))
                 print(lines[-1], flush=True)
         print()
         print(header)

@@ -239,16 +239,22 @@ CALIBRATION_VERSION = "calibration-v1"
 
 
 def _calibration_file(key: tuple[Any, ...]) -> Path | None:
-    """Where the calibration of ``key`` is kept: beside PyTensor's compile cache (so
-    ``PYTENSOR_FLAGS=base_compiledir=...`` isolates both), keyed on every input, the
-    estimator's version and numpy's (whose generator streams the draws)."""
+    """Where the calibration of ``key`` is kept: under PyTensor's ``base_compiledir``
+    (from ``PYTENSOR_FLAGS``, else ``~/.pytensor``), so that a benchmark or test that
+    isolates the compile cache isolates this one too; keyed on every input, the
+    estimator's version and numpy's (whose generator streams the draws). Found
+    without importing PyTensor (~1 s), which the data stage does not need."""
     import hashlib
+    import os
 
+    root = None
+    for item in os.environ.get("PYTENSOR_FLAGS", "").split(","):
+        name, _, value = item.partition("=")
+        if name.strip() == "base_compiledir" and value.strip():
+            root = Path(value.strip()).expanduser()
     try:
-        from pytensor import config
-
-        root = Path(config.compiledir) / "forecast-calibration"
-    except Exception:  # no usable compile directory: compute in every process
+        root = (root or Path.home() / ".pytensor") / "forecast-calibration"
+    except RuntimeError:  # no home directory: compute in every process
         return None
     h = hashlib.sha256(repr((CALIBRATION_VERSION, np.__version__, key)).encode()).hexdigest()
     return root / f"{h}.npy"
