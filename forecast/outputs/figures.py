@@ -8,6 +8,9 @@ matplotlib is imported inside the functions, and only its object-oriented API is
 used (``matplotlib.figure.Figure`` with the Agg canvas, never ``pyplot``): no
 global backend state, no GUI, safe in a notebook that has its own backend.
 
+This module is longer than 600 lines: one drawing function per kind of figure, all
+sharing the fan, axis and legend helpers here; split, they would import each other.
+
 Examples
 --------
 >>> import forecast, tempfile
