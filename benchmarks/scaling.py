@@ -93,7 +93,9 @@ def run(scenario: Path, out: Path, draws: int | None, old: Path | None, compiled
     else:
         cmd = [str(Path(sys.executable).with_name("forecast")), "run"]
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd + args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # python -c puts the working folder first on the path: run in the old checkout
+    cwd = old if old is not None else scenario.parent
+    proc = subprocess.Popen(cmd + args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=cwd)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -125,6 +127,7 @@ c, w = time.process_time(), time.perf_counter()
 report_frames(fc)
 out["sensitivity"] = {"cpu": time.process_time() - c, "wall": time.perf_counter() - w}
 out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+out["module"] = forecast.__file__
 print(json.dumps(out))
 """
 
@@ -135,15 +138,22 @@ def steps_in_process(scenario: Path, draws: int, old: Path | None, compiledir: P
     env = {**os.environ, "PYTENSOR_FLAGS": f"base_compiledir={compiledir}"}
     if old is not None:
         env["PYTHONPATH"] = str(old) + os.pathsep + env.get("PYTHONPATH", "")
+    # the working folder comes first on ``python -c``'s path: run where only the wanted
+    # ``forecast`` can be found (the old checkout, or a folder without one)
     proc = subprocess.run(
         [sys.executable, "-c", STEPS_SCRIPT, str(scenario), str(draws)],
         env=env,
         capture_output=True,
         text=True,
+        cwd=old if old is not None else scenario.parent,
     )
     if proc.returncode != 0:
         raise SystemExit(f"{scenario.name} failed:\n{proc.stderr}")
-    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+    out = dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+    want = (old if old is not None else ROOT).resolve()
+    if not Path(out["module"]).resolve().is_relative_to(want):
+        raise SystemExit(f"measured {out['module']}, not the code under {want}")
+    return out
 
 
 def cpu_row(size: str, code: str, draws: int, r: dict[str, Any]) -> str:
@@ -196,6 +206,7 @@ def main() -> None:
         "--old-sizes", help="sizes for the old code (default: --sizes); the old 64x400 takes ~10 min"
     )
     parser.add_argument("--old-big", action="store_true", help="also the old code's large-draws run")
+    parser.add_argument("--skip-new", action="store_true", help="only the old code (with --old)")
     parser.add_argument(
         "--cli",
         action="store_true",
@@ -208,7 +219,7 @@ def main() -> None:
 
     tmp = Path(tempfile.mkdtemp(prefix="forecast-scaling-"))
     compiledir = Path(os.environ.get("FORECAST_BENCH_COMPILEDIR", Path.home() / ".pytensor"))
-    codes: list[tuple[str, Path | None]] = [("new", None)]
+    codes: list[tuple[str, Path | None]] = [] if args.skip_new else [("new", None)]
     old_tree = None
     try:
         if args.old:

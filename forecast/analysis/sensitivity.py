@@ -71,8 +71,8 @@ TORNADO_DRAWS = 2500  # most draws a tornado run takes
 # between runs steadier than that
 TORNADO_MIN_DRAWS = 250
 # a fixed allowance for the tornado, in recorded values (draws x values per draw): at
-# 20-50 ns a value (benchmarks/forward.py), 0.2-0.5 s of simulation
-TORNADO_FIXED_VALUES = 10_000_000
+# 20-60 ns a value (benchmarks/scaling.py), 0.1-0.3 s of simulation
+TORNADO_FIXED_VALUES = 5_000_000
 REPORT_TOP = 12  # rows of the report's table per target (the tornado runs only for these)
 # Indices at large draw counts: start from this many draws and stop there when their own
 # bootstrap says the 95% half-widths are at most CONF_ENOUGH (two decimals, as printed);

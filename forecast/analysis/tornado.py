@@ -59,9 +59,17 @@ def _quantile_fn(fc: Forecast, inp: Input, known: tuple[float, ...] = ()) -> Cal
     return lambda q: found[q] if q in found else float(np.quantile(x, q))
 
 
+#: the arrays :func:`_fixed` may change (the others are shared with the forecast's data)
+FIXABLE = (
+    *(f"{p}_{x}" for p in ("size", "vol", "rho", "share", "event") for x in ("fam", "a", "b")),
+    *("drift_mu", "drift_sd", "drift_anchor", "calib", "beta", "alpha"),
+)
+
+
 def _fixed(md: ModelData, fc: Forecast, inputs: list[Input], at: dict[str, Any]) -> ModelData:
     """Model data with every listed input fixed at the value in ``at`` (a point)."""
-    a = {k: np.array(v, copy=True) for k, v in md.arrays().items()}
+    arrays = md.arrays()
+    a = {k: np.array(arrays[k], copy=True) for k in FIXABLE}
     prior_point = None
     for inp in inputs:
         v = at[inp.key]
@@ -119,7 +127,7 @@ def tornado_draws(fc: Forecast) -> int:
     Examples
     --------
     >>> tornado_draws(forecast.simulate(forecast.load(forecast.bundled()), draws=20_000))  # doctest: +SKIP
-    2500
+    1665
     """
     runs = 2 * min(len(uncertain_inputs(fc)), REPORT_TOP * len(headline_targets(fc.scenario))) + 1
     ds = fc.draws
@@ -192,6 +200,7 @@ def tornadoes(
     (each run simulates every quantity, so more targets cost nothing more)."""
     from forecast.engine.data import model_data
     from forecast.engine.forward import simulator
+    from forecast.engine.model import set_model_arrays
 
     tgts = [parse_target(fc.scenario, t) for t in targets]
     every = uncertain_inputs(fc)
@@ -216,8 +225,14 @@ def tornadoes(
     if any(inp.variable == "outcome_prior" for inp in every):
         median["outcome_prior"] = fc.values("outcome_prior").mean(axis=0)
 
+    sim = simulator(md)
+
     def run(at: dict[str, Any]) -> list[float]:
-        values = simulator(_fixed(md, fc, every, at))(draws, seed)
+        # only the arrays a fixed input changes are loaded again: the others (the share
+        # paths' weights, the picks) are the same in every run
+        fixed = _fixed(md, fc, every, at).arrays()
+        set_model_arrays(sim.model, {k: fixed[k] for k in FIXABLE})
+        values = sim(draws, seed)
         return [tgt.summarize(tgt.of(values)) for tgt in tgts]
 
     base = run(median)

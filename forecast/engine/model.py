@@ -247,3 +247,12 @@ def set_model_data(model: Any, data: ModelData) -> None:
         # types still check each array's dtype and number of dims.
         for name, value in data.arrays().items():
             model[name].set_value(convert_observed_data(value))
+
+
+def set_model_arrays(model: Any, arrays: dict[str, np.ndarray]) -> None:
+    """Load some arrays of the same shapes into a model (the dims stay as they are):
+    what a tornado run changes, without reloading every array and dim each time."""
+    from pymc.pytensorf import convert_observed_data
+
+    for name, value in arrays.items():
+        model[name].set_value(convert_observed_data(value))

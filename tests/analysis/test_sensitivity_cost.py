@@ -125,8 +125,8 @@ def test_tornado_rows_for_some_inputs_equal_the_full_table(seed_forecast: Any) -
 
 
 def test_tornado_draws_budget(seed_forecast: Any) -> None:
-    # the seed is small: its tornado keeps the most draws a run
-    assert tornado_draws(seed_forecast) == tor.TORNADO_DRAWS
+    # the seed is small: its tornado keeps many draws a run, more than its draws alone allow
+    assert tornado_draws(seed_forecast) > seed_forecast.n_draws // 51
     # the budget: the forecast's draws plus a fixed allowance, shared by the report's runs
     fc = forecast.simulate(forecast.load(forecast.bundled("deepseek")), draws=1000, seed=3)
     runs = 2 * min(len(uncertain_inputs(fc)), tor.REPORT_TOP * 3) + 1
