@@ -72,6 +72,18 @@ def show(label: str, walls: list[float], runs: list[dict[str, float]], targets: 
     print(f"{head:<40} {wall:6.1f} s  ({verdict})")
     print(f"         in-process steps (s): {steps}")
     print(f"         outside the steps (interpreter start, imports before loading, exit): {outside:.2f} s")
+    # the fixed costs of a run, whatever its draws: interpreter start and imports, loading
+    # the scenario, the outcome calibration (simulate.data, from its disk cache when warm),
+    # and the compile (PyTensor's rewrites, numba's import and the cached functions' load)
+    med = {
+        k: statistics.median(r.get(k, 0.0) for r in runs)
+        for k in ("load", "simulate.data", "simulate.compile")
+    }
+    fixed = outside + sum(med.values())
+    print(
+        f"         fixed costs: {fixed:.2f} s = start/imports/exit {outside:.2f} + load {med['load']:.2f} "
+        f"+ calibration {med['simulate.data']:.2f} + compile {med['simulate.compile']:.2f}"
+    )
     if len(walls) > 1:
         print(f"         runs: {', '.join(f'{w:.2f}' for w in walls)} s")
     return wall

@@ -110,13 +110,12 @@ def _numpy_chunk(d: Any, n: int, rng: np.random.Generator) -> dict[str, np.ndarr
     share_in = _transform(d.share_fam, d.share_a, d.share_b, rng.standard_normal((n, n_in)))
     share_all = (share_in @ d.share_w.reshape(-1, n_in).T).reshape(n, n_pos, k, n_t)
     share_t = share_all[np.arange(n), :, outcome, :]  # (n, position, time)
-    market_t = np.exp((log_size.reshape(n * m, y) @ d.time_w.T).reshape(n, m, n_t))
-    revenue_t = share_t * (d.pos_market @ market_t)
+    # each position's market at every query time, each market threshold's market at its deadline
+    revenue_t = share_t * np.exp(log_size[:, d.pos_market, :] @ d.time_w.T)
     out.update(share_anchor=share_in, share=share_t[:, :, :y], revenue=revenue_t[:, :, :y])
-    quantities = np.concatenate(
-        [market_t.reshape(n, -1), share_t.reshape(n, -1), revenue_t.reshape(n, -1)], axis=1
-    )
-    thr_hit = d.thr_sign * (quantities @ d.thr_w.T - d.thr_value) >= 0
+    thr_market = np.exp((log_size[:, d.thr_market, :] * d.time_w[d.thr_time]).sum(axis=-1))
+    quantities = np.concatenate([thr_market, share_t.reshape(n, -1), revenue_t.reshape(n, -1)], axis=1)
+    thr_hit = d.thr_sign * (quantities[:, d.thr_pick] - d.thr_value) >= 0
     n_ev = len(d.event_horizon)
     p_k = _transform(d.event_fam, d.event_a, d.event_b, rng.standard_normal((n, n_ev, k)))
     p_event = p_k[np.arange(n), :, outcome] if n_ev else np.zeros((n, 0))
@@ -126,7 +125,7 @@ def _numpy_chunk(d: Any, n: int, rng: np.random.Generator) -> dict[str, np.ndarr
     out.update(
         event_probability=p_event,
         event_time=time_,
-        prediction_hit=hits @ d.pred_w.T,
+        prediction_hit=hits[:, d.pred_pick],
         signpost_probability=q @ d.signpost_l.T,
     )
     return out

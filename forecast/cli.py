@@ -33,7 +33,8 @@ EXIT_FAILURE = 1  # a bug or an environment problem, not the user's input
 EXIT_BAD_INPUT = 2  # the same code argparse uses for usage errors
 
 DEBUG_ENV = "FORECAST_DEBUG"
-#: "0" draws the report's figures in the main process (see forecast.commands.run.FigureWorker)
+#: "1" draws the report's figures in a second process, "0" in the main one; unset: when a
+#: core is free (see forecast.commands.run.figure_worker_wanted)
 FIGURE_WORKER_ENV = "FORECAST_FIGURE_WORKER"
 
 type Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
@@ -150,7 +151,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     >>> cmd_run(build_parser().parse_args(["run", "--set", "nope=1", "--quiet"]))  # stderr: the problem
     2
     """
-    from forecast.commands.run import RunOptions, run
+    from forecast.commands.run import RunOptions, figure_worker_wanted, run
 
     # the report's Sensitivity section: headline targets plus any --sensitivity ones
     targets = list(getattr(args, "sensitivity", None) or [])
@@ -178,7 +179,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         strict=args.strict,
         sensitivity=hook,
         extra_args=extra,
-        figure_worker=os.environ.get(FIGURE_WORKER_ENV, "1") != "0",
+        figure_worker=figure_worker_wanted(os.environ.get(FIGURE_WORKER_ENV, "")),
     )
     return run(opts)
 

@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import functools
 import re
+import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -64,7 +65,20 @@ TORNADO_COLUMNS = ["input", "label", "low", "high", "base", "low_value", "high_v
 HARMONICS = 10  # EASI/RBD-FAST default: E[Y | X_i] is smooth enough in rank for 10 harmonics
 RESAMPLES = 30  # bootstrap resamples for conf: a half-width good to about 13%
 CONF_LEVEL = 0.95
-TORNADO_DRAWS = 2500  # at most; never more than the forecast has (tornado.tornado_draws)
+TORNADO_DRAWS = 2500  # most draws a tornado run takes
+# fewest: the median of 250 draws has a standard error of ~8% of the residual's SD (the
+# yearly shocks', the realized outcome's), and common random numbers make the swings
+# between runs steadier than that
+TORNADO_MIN_DRAWS = 250
+# a fixed allowance for the tornado, in recorded values (draws x values per draw): at
+# 20-60 ns a value (benchmarks/scaling.py), 0.1-0.3 s of simulation
+TORNADO_FIXED_VALUES = 5_000_000
+REPORT_TOP = 12  # rows of the report's table per target (the tornado runs only for these)
+# Indices at large draw counts: start from this many draws and stop there when their own
+# bootstrap says the 95% half-widths are at most CONF_ENOUGH (two decimals, as printed);
+# otherwise grow the subsample by (conf / CONF_ENOUGH)^2, since conf shrinks as 1/sqrt(n)
+SUBSAMPLE_DRAWS = 20_000
+CONF_ENOUGH = 0.01
 # a Dirichlet this concentrated is a point: its components vary by ~1e-5 relative
 POINT_CONCENTRATION = 1e10
 
@@ -239,6 +253,12 @@ def _varies(x: np.ndarray) -> bool:
     return bool(x.size) and float(np.std(x)) > 1e-12 * (1.0 + float(np.abs(x).mean()))
 
 
+# the report asks for a forecast's inputs several times (indices, tornado budget and
+# runs); finding them scans every draw of every input, so each forecast's are kept
+# while it lives
+_INPUTS_MEMO: dict[int, tuple[Any, list[Input]]] = {}
+
+
 def uncertain_inputs(fc: Forecast) -> list[Input]:
     """The inputs that vary in a forecast's draws, in scenario order.
 
@@ -249,6 +269,16 @@ def uncertain_inputs(fc: Forecast) -> list[Input]:
     >>> [i.key for i in uncertain_inputs(fc)][:2]  # doctest: +SKIP
     ['size[enterprise_llm_apis]', 'size[vertical_solutions]']
     """
+    memo = _INPUTS_MEMO.get(id(fc))
+    if memo is not None and memo[0]() is fc:
+        return list(memo[1])
+    out = _find_inputs(fc)
+    key = id(fc)
+    _INPUTS_MEMO[key] = (weakref.ref(fc, lambda _: _INPUTS_MEMO.pop(key, None)), out)
+    return list(out)
+
+
+def _find_inputs(fc: Forecast) -> list[Input]:
     s = fc.scenario
     out: list[Input] = []
 
@@ -300,15 +330,18 @@ def uncertain_inputs(fc: Forecast) -> list[Input]:
     return out
 
 
-def input_matrix(fc: Forecast, inputs: list[Input]) -> np.ndarray:
-    """The inputs' draws as columns of an ``(n_draws, n_inputs)`` array."""
+def input_matrix(fc: Forecast, inputs: list[Input], rows: np.ndarray | None = None) -> np.ndarray:
+    """The inputs' draws as columns of an ``(n_draws, n_inputs)`` array (only the
+    draws ``rows``, when given)."""
     cache: dict[str, np.ndarray] = {}
-    cols = []
-    for inp in inputs:
+    n = fc.n_draws if rows is None else len(rows)
+    out = np.empty((n, len(inputs)))
+    for j, inp in enumerate(inputs):
         if inp.variable not in cache:
             cache[inp.variable] = fc.values(inp.variable)
-        cols.append(_take(cache[inp.variable], inp.index))
-    return np.column_stack(cols) if cols else np.empty((fc.n_draws, 0))
+        col = _take(cache[inp.variable], inp.index)
+        out[:, j] = col if rows is None else col[rows]
+    return out
 
 
 # --- the estimator ------------------------------------------------------------
@@ -334,6 +367,36 @@ def _easi_batch(y_perm: np.ndarray, harmonics: int) -> np.ndarray:
     # SALib.analyze.rbd_fast imports scipy.signal and scipy.stats (~1 s a run)
     lamb = 2 * harmonics / n
     return np.asarray(s1 - lamb / (1 - lamb) * (1 - s1))
+
+
+def _easi_points(Y: np.ndarray, X: np.ndarray, orders: np.ndarray | None, harmonics: int) -> np.ndarray:
+    """:func:`_easi_batch` of every target ``Y`` (k, n) sorted by every input: ``(k, d)``.
+
+    A permutation changes neither the mean nor the sum of squares of ``Y``, so they
+    are computed once; per input only the harmonics of the folded order are left,
+    gathered and multiplied for a block of inputs at a time.
+    """
+    n, d = X.shape
+    centred = Y - Y.mean(axis=-1, keepdims=True)
+    total = n * np.einsum("ki,ki->k", centred, centred)
+    basis = _harmonic_basis(n, harmonics)
+    lamb = 2 * harmonics / n
+    out = np.empty((len(Y), d))
+    block = max(1, 2_000_000 // max(n * len(Y), 1))  # ~16 MB of gathered draws at a time
+    for start in range(0, d, block):
+        cols = range(start, min(d, start + block))
+        order = (
+            orders[:, cols.start : cols.stop]
+            if orders is not None
+            else np.argsort(X[:, cols.start : cols.stop], axis=0)
+        )
+        folded = np.concatenate([order[::2], order[1::2][::-1]], axis=0)  # _fold, per column
+        # (k, inputs, n) @ (n, 2M): every input's harmonics in one product
+        coef = np.take(centred, folded.T, axis=1) @ basis
+        with np.errstate(invalid="ignore", divide="ignore"):
+            s1 = 2.0 * np.einsum("kih,kih->ki", coef, coef) / total[:, None]
+        out[:, cols.start : cols.stop] = s1 - lamb / (1 - lamb) * (1 - s1)
+    return out
 
 
 @functools.lru_cache(maxsize=16)
@@ -378,6 +441,9 @@ def first_order_indices(
     resamples: int = RESAMPLES,
     conf_level: float = CONF_LEVEL,
     seed: int = 0,
+    conf_mask: np.ndarray | None = None,
+    orders: np.ndarray | None = None,
+    points: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """First-order indices ``Var(E[Y|X_i]) / Var(Y)`` of each column of ``X``, from given data.
 
@@ -413,6 +479,17 @@ def first_order_indices(
     conf_level : float
     seed : int
         Seed of the bootstrap.
+    conf_mask : bool array (k, d) or (d,), optional
+        Bootstrap only these (target, input) pairs; the others' ``conf`` is NaN. The
+        resample counts are drawn once per call, so a pair's ``conf`` is the same
+        whichever other pairs are bootstrapped (the report bootstraps only the rows
+        it shows).
+    orders : int array (n, d), optional
+        ``np.argsort(X, axis=0)``, when the caller has it already (a sort per input
+        is most of the cost).
+    points : bool
+        ``False`` skips the point estimates (``first_order`` is then NaN): for a
+        caller that has them and wants only the bootstrap of a few.
 
     Returns
     -------
@@ -447,50 +524,92 @@ def first_order_indices(
     half = n // 2
     counts = rng.multinomial(half, np.full(n, 1.0 / n), size=resamples) if resamples > 0 and live else None
     z = float(ndtri(0.5 + conf_level / 2.0))
-    Y_live = Ys[live]
-    for i in range(d if live else 0):
+    mask = np.ones((k, d), dtype=bool) if conf_mask is None else np.broadcast_to(conf_mask, (k, d))
+    if live and points:
         # numpy's default sort, as SALib's permute_outputs uses: the same order, ties included
-        order = np.argsort(X[:, i])
-        s1[live, i] = _easi_batch(Y_live[:, _fold(order)], harmonics)
-        if counts is not None:
+        s1[live] = _easi_points(Ys[live], X, orders, harmonics)
+    for i in range(d if live and counts is not None else 0):
+        boot_rows = [j for j in live if mask[j, i]]
+        if boot_rows and counts is not None:
+            order = orders[:, i] if orders is not None else np.argsort(X[:, i])
             idx = _resamples_sorted(order, counts)
-            boot = _easi_batch(np.take(Y_live, idx, axis=1), harmonics)  # (targets, resamples)
-            conf[live, i] = z * boot.std(axis=-1, ddof=1)
+            boot = _easi_batch(np.take(Ys[boot_rows], idx, axis=1), harmonics)  # (targets, resamples)
+            conf[boot_rows, i] = z * boot.std(axis=-1, ddof=1)
     if single:
         return s1[0], conf[0]
     return s1, conf
 
 
-def _normal_scores(X: np.ndarray) -> np.ndarray:
+def _normal_scores(X: np.ndarray, order: np.ndarray | None = None) -> np.ndarray:
+    """Normal scores of each column's ranks; ``order`` is ``np.argsort(X, axis=0)``
+    when the caller has it (the indices sort every input anyway)."""
     from scipy.special import ndtri
 
-    n = X.shape[0]
-    order = np.argsort(X, axis=0, kind="stable")
-    ranks = np.empty_like(order)  # the inverse permutation: cheaper than a second sort
-    np.put_along_axis(ranks, order, np.arange(n)[:, None], axis=0)
-    return np.asarray(ndtri((ranks + 0.5) / n))
+    n, d = X.shape
+    if order is None:
+        order = _column_orders(X)
+    # every column's scores are the same n numbers, put where its ranks say: one
+    # ndtri of n values, not of every element; row by row in the transposed layout,
+    # where each input's draws are contiguous
+    Zt = np.empty((d, n))
+    np.put_along_axis(Zt, np.ascontiguousarray(order.T), ndtri((np.arange(n) + 0.5) / n)[None, :], axis=1)
+    return Zt.T
 
 
-def independent_parts(X: np.ndarray, groups: list[str]) -> np.ndarray:
+def _column_orders(X: np.ndarray) -> np.ndarray:
+    """``np.argsort(X, axis=0)`` (the same order), sorted as contiguous rows of ``X.T``:
+    ~1.6x faster than sorting strided columns. Returned as the transposed view."""
+    return np.argsort(np.ascontiguousarray(X.T), axis=1).T
+
+
+def independent_parts(X: np.ndarray, groups: list[str], order: np.ndarray | None = None) -> np.ndarray:
     """Each column's part not explained by the columns outside its group.
 
     Inputs are mapped to normal scores (a Gaussian copula), and each is regressed
     on the others' scores; the residual is what the input carries on its own. A
     column fully explained by the others comes back as zeros.
+
+    The regression of a column alone in its group on all the others comes from one
+    inverse of the scores' correlation matrix ``P = C^-1``: its residual is
+    ``Z P[:, i] / P[i, i]`` (the partial-regression identity), so every such residual
+    is one ``(n, d) @ (d, d)`` product instead of ``d`` least-squares fits (``d^4``:
+    seconds at 200 inputs). Columns of a group of several (the outcome Dirichlet's
+    components, which sum to one) are regressed on the columns outside the group by
+    least squares, as is every column when ``C`` is too ill-conditioned to invert.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = rng.standard_normal((2, 5000))
+    >>> own = independent_parts(np.column_stack([a, a + 0.5 * b]), ["a", "b"])
+    >>> round(float(np.corrcoef(own[:, 1], b)[0, 1]), 2)
+    1.0
     """
     n, d = X.shape
-    Z = _normal_scores(X)
+    Z = _normal_scores(X, order)
     # normal scores have mean 0: the regressions need only their (d, d) cross-products
     C = Z.T @ Z / n
-    out = np.empty_like(Z)
-    for i in range(d):
+    sizes: dict[str, int] = {}
+    for g in groups:
+        sizes[g] = sizes.get(g, 0) + 1
+    alone = np.array([sizes[g] == 1 for g in groups], dtype=bool)
+    B = np.zeros((d, d))  # residual i = Z @ B[:, i]
+    solved = np.zeros(d, dtype=bool)
+    if alone.any() and np.linalg.cond(C) < 1e8:
+        P = np.linalg.inv(C)
+        # a column regressed on every other: residual = Z P[:, i] / P[i, i]
+        B[:, alone] = P[:, alone] / np.diag(P)[alone]
+        solved[alone] = True
+    for i in np.flatnonzero(~solved):
         others = [j for j in range(d) if groups[j] != groups[i]]
-        if not others:
-            out[:, i] = Z[:, i]
-            continue
-        coef, *_ = np.linalg.lstsq(C[np.ix_(others, others)], C[others, i], rcond=None)
-        r = Z[:, i] - Z[:, others] @ coef
-        out[:, i] = r if r.var() > 1e-8 * Z[:, i].var() else 0.0
+        B[i, i] = 1.0
+        if others:
+            coef, *_ = np.linalg.lstsq(C[np.ix_(others, others)], C[others, i], rcond=None)
+            B[others, i] = -coef
+    out = Z @ B
+    # an input the others explain (to rounding) has no own part
+    explained = out.var(axis=0) <= 1e-8 * Z.var(axis=0)
+    out[:, explained] = 0.0
     return out
 
 
@@ -563,45 +682,64 @@ def sensitivities(
     resamples: int = RESAMPLES,
     seed: int = 0,
     independent_conf: bool = True,
+    conf_top: int | None = None,
+    subsample: int | None = SUBSAMPLE_DRAWS,
+    conf_enough: float = CONF_ENOUGH,
 ) -> dict[str, pd.DataFrame]:
     """:func:`sensitivity` for several targets, sharing the inputs' preparation.
 
     Every target is checked before any work; the result maps each target string to
     its table. ``independent_conf=False`` skips the bootstrap of the own-part index
-    (its column is then NaN): half the cost, for callers that do not show it, as
-    the report does not.
+    (its column is then NaN), for callers that do not show it, as the report does
+    not. ``conf_top=k`` bootstraps only each target's ``k`` most important rows (the
+    others' ``conf`` is NaN); a row's ``conf`` is the same either way.
+
+    Cost grows with the draws only up to what the indices need: above ``subsample``
+    draws they are estimated on an evenly spaced subsample of that many (every chain
+    alike), grown once to ``subsample * (conf / conf_enough)^2`` draws (at most all)
+    when the largest 95% half-width it finds is above ``conf_enough``; the bootstrap
+    half-width shrinks as one over the square root of the draws. ``attrs["draws"]``
+    says how many draws were used, ``attrs["draws_available"]`` how many there were.
+    ``subsample=None`` uses every draw.
+
+    Examples
+    --------
+    >>> tables = sensitivities(fc, ["total@2027", "outcome.independence"], conf_top=12)  # doctest: +SKIP
+    >>> tables["total@2027"].attrs["draws"]  # doctest: +SKIP
+    20000
     """
     tgts = [parse_target(fc.scenario, t) for t in targets]
     inputs = uncertain_inputs(fc)
-    X = input_matrix(fc, inputs)
-    # the inputs' own parts do not depend on the target: one regression per input
-    from forecast.engine.forward import one_blas_thread
+    n = fc.n_draws
+    chains = int(fc.draws.sizes.get("chain", 1)) if fc.conditioned else 1
 
-    Y = np.column_stack([tgt.of(fc) for tgt in tgts])
-    with one_blas_thread():
-        X_own = independent_parts(X, [i.group for i in inputs]) if inputs else X
-        S1, CONF = first_order_indices(X, Y, harmonics=harmonics, resamples=resamples, seed=seed)
-        SI, SI_CONF = first_order_indices(
-            X_own, Y, harmonics=harmonics, resamples=resamples if independent_conf else 0, seed=seed
-        )
-    factor = nuts_conf_factor(fc, Y)
+    def indices(m: int) -> tuple[np.ndarray, ...]:
+        # only the subsample's draws are gathered: at a million draws, copying every
+        # input's draws cost more than the indices on the subsample
+        rows = subsample_rows(n, m) if m < n else None
+        X = input_matrix(fc, inputs, rows)
+        Y = np.column_stack([tgt.of(fc) if rows is None else tgt.of(fc)[rows] for tgt in tgts])
+        return _indices(fc, inputs, X, Y, chains, harmonics, resamples, seed, independent_conf, conf_top)
+
+    m = n if subsample is None or n <= subsample else _round_up(subsample, chains)
+    res = indices(m)
+    if m < n and resamples > 0:
+        worst = float(np.nanmax(res[1], initial=0.0))
+        if worst > conf_enough:
+            m = min(n, _round_up(int(np.ceil(m * (worst / conf_enough) ** 2)), chains))
+            res = indices(m)
+    S1, CONF, SI, SI_CONF, _ = res
     out = {}
     for j, (spec, tgt) in enumerate(zip(targets, tgts, strict=True)):
-        s1, conf, si, si_conf = S1[j], CONF[j] * factor[j], SI[j].copy(), SI_CONF[j] * factor[j]
-        # an input the others explain entirely has no own part: its index is 0
-        alone = ~np.any(X_own, axis=0) if inputs else np.zeros(0, dtype=bool)
-        fixed = alone & np.isfinite(s1)
-        si[fixed] = 0.0
-        si_conf[fixed & np.isfinite(si_conf)] = 0.0  # NaN stays NaN: not computed
         df = pd.DataFrame(
             {
                 "input": [i.key for i in inputs],
                 "label": [i.label for i in inputs],
-                "first_order": s1,
+                "first_order": S1[j],
                 "total": np.full(len(inputs), np.nan),
-                "conf": conf,
-                "independent": si,
-                "independent_conf": si_conf,
+                "conf": CONF[j],
+                "independent": SI[j],
+                "independent_conf": SI_CONF[j],
             },
             columns=SENSITIVITY_COLUMNS,
         )
@@ -609,12 +747,83 @@ def sensitivities(
             ["independent", "first_order"], ascending=False, kind="stable", na_position="last"
         )
         df = df.reset_index(drop=True)
-        df.attrs.update(target=tgt.label, spec=tgt.spec, draws=len(Y))
+        df.attrs.update(target=tgt.label, spec=tgt.spec, draws=m, draws_available=n)
         out[spec] = df
     return out
 
 
-def nuts_conf_factor(fc: Forecast, Y: np.ndarray) -> np.ndarray:
+def _round_up(m: int, chains: int) -> int:
+    return -(-m // chains) * chains
+
+
+def subsample_rows(n: int, m: int) -> np.ndarray:
+    """``m`` evenly spaced draw numbers of ``n`` (all of them when ``m >= n``).
+
+    Draws are chain-major, so with ``m`` a multiple of the chains every chain gives
+    the same number of draws, spread over its whole length.
+
+    Examples
+    --------
+    >>> subsample_rows(10, 4).tolist()
+    [0, 2, 5, 7]
+    """
+    if m >= n:
+        return np.arange(n)
+    return np.arange(m, dtype=np.int64) * n // m
+
+
+def _indices(
+    fc: Forecast,
+    inputs: list[Input],
+    Xs: np.ndarray,
+    Ys: np.ndarray,
+    chains: int,
+    harmonics: int,
+    resamples: int,
+    seed: int,
+    independent_conf: bool,
+    conf_top: int | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The indices from these draws: ``(S1, conf, own, own_conf, alone)``, ``(k, d)`` each."""
+    from forecast.engine.forward import one_blas_thread
+
+    k, d = Ys.shape[1], Xs.shape[1]
+    fo = functools.partial(first_order_indices, harmonics=harmonics, resamples=resamples, seed=seed)
+    with one_blas_thread():
+        # one sort per input serves its normal score and both of its indices
+        orders = _column_orders(Xs)
+        # the inputs' own parts do not depend on the target: one regression per input
+        X_own = independent_parts(Xs, [i.group for i in inputs], orders) if inputs else Xs
+        own_orders = _column_orders(X_own)
+        mask = None
+        if conf_top is not None:
+            # the point indices rank the rows; only the top ones get a bootstrap
+            S1, _ = fo(Xs, Ys, resamples=0, orders=orders)
+            SI, _ = fo(X_own, Ys, resamples=0, orders=own_orders)
+            S1, SI = np.atleast_2d(S1), np.atleast_2d(SI)
+            mask = np.zeros((k, d), dtype=bool)
+            for j in range(k):
+                order = np.lexsort((-np.nan_to_num(S1[j], nan=-np.inf), -np.nan_to_num(SI[j], nan=-np.inf)))
+                mask[j, order[:conf_top]] = True
+            _, CONF = fo(Xs, Ys, conf_mask=mask, orders=orders, points=False)
+            SI_CONF = np.full((k, d), np.nan)
+            if independent_conf:
+                _, SI_CONF = fo(X_own, Ys, conf_mask=mask, orders=own_orders, points=False)
+        else:
+            S1, CONF = fo(Xs, Ys, orders=orders)
+            SI, SI_CONF = fo(X_own, Ys, resamples=resamples if independent_conf else 0, orders=own_orders)
+    S1, CONF, SI, SI_CONF = (np.atleast_2d(a).astype(float, copy=True) for a in (S1, CONF, SI, SI_CONF))
+    factor = nuts_conf_factor(fc, Ys, chains)[:, None]
+    CONF, SI_CONF = CONF * factor, SI_CONF * factor
+    # an input the others explain entirely has no own part: its index is 0
+    alone = ~np.any(X_own, axis=0) if inputs else np.zeros(0, dtype=bool)
+    fixed = alone[None, :] & np.isfinite(S1)
+    SI[fixed] = 0.0
+    SI_CONF[fixed & np.isfinite(SI_CONF)] = 0.0  # NaN stays NaN: not computed
+    return S1, CONF, SI, SI_CONF, alone
+
+
+def nuts_conf_factor(fc: Forecast, Y: np.ndarray, chains: int | None = None) -> np.ndarray:
     """How much wider ``conf`` must be for each target column of ``Y`` (the draws,
     chain-major): ``sqrt(draws / ESS)`` for NUTS draws, never below 1; 1 for forward
     draws, which are independent.
@@ -635,7 +844,7 @@ def nuts_conf_factor(fc: Forecast, Y: np.ndarray) -> np.ndarray:
         return np.ones(k)
     import arviz_stats as azs
 
-    n_chain = int(fc.draws.sizes["chain"])
+    n_chain = int(fc.draws.sizes["chain"]) if chains is None else chains
     out = np.ones(k)
     for j in range(k):
         y = Y[:, j].reshape(n_chain, -1)

@@ -27,8 +27,11 @@ if TYPE_CHECKING:
 
 from forecast.analysis.sensitivity import (
     POINT_CONCENTRATION,
+    REPORT_TOP,
     TORNADO_COLUMNS,
     TORNADO_DRAWS,
+    TORNADO_FIXED_VALUES,
+    TORNADO_MIN_DRAWS,
     Input,
     _take,
     headline_targets,
@@ -38,8 +41,11 @@ from forecast.analysis.sensitivity import (
 )
 
 
-def _quantile_fn(fc: Forecast, inp: Input) -> Callable[[float], Any]:
-    """Where the input sits at quantile ``q``: from the draws, or per outcome for events."""
+def _quantile_fn(fc: Forecast, inp: Input, known: tuple[float, ...] = ()) -> Callable[[float], Any]:
+    """Where the input sits at quantile ``q``: from the draws, or per outcome for events.
+
+    The ``known`` quantiles are found in one pass over the draws (a partition of a
+    million draws costs ~20 ms; the tornado asks for three per input)."""
     if inp.variable == "event_probability":
         s = fc.scenario
         p = [p for p in s.predictions if p.kind == "event"][inp.index[0]]
@@ -49,12 +55,21 @@ def _quantile_fn(fc: Forecast, inp: Input) -> Callable[[float], Any]:
         ]
         return lambda q: np.array([float(x.canonical("unit").quantile(q)) for x in qs])
     x = _take(fc.values(inp.variable), inp.index)
-    return lambda q: float(np.quantile(x, q))
+    found = dict(zip(known, (float(v) for v in np.quantile(x, list(known))), strict=True)) if known else {}
+    return lambda q: found[q] if q in found else float(np.quantile(x, q))
+
+
+#: the arrays :func:`_fixed` may change (the others are shared with the forecast's data)
+FIXABLE = (
+    *(f"{p}_{x}" for p in ("size", "vol", "rho", "share", "event") for x in ("fam", "a", "b")),
+    *("drift_mu", "drift_sd", "drift_anchor", "calib", "beta", "alpha"),
+)
 
 
 def _fixed(md: ModelData, fc: Forecast, inputs: list[Input], at: dict[str, Any]) -> ModelData:
     """Model data with every listed input fixed at the value in ``at`` (a point)."""
-    a = {k: np.array(v, copy=True) for k, v in md.arrays().items()}
+    arrays = md.arrays()
+    a = {k: np.array(arrays[k], copy=True) for k in FIXABLE}
     prior_point = None
     for inp in inputs:
         v = at[inp.key]
@@ -98,16 +113,33 @@ def _fixed(md: ModelData, fc: Forecast, inputs: list[Input], at: dict[str, Any])
 
 
 def tornado_draws(fc: Forecast, draws: int | None = None) -> int:
-    """Draws per tornado run: ``draws``, or :data:`TORNADO_DRAWS` but no more than the
-    forecast has (at least 1000). The API's :func:`tornado` and the report's
-    :func:`report_frames` both use it, so on the same seed they agree.
+    """Draws per tornado run: ``draws`` when given, else what the report and
+    :func:`tornado` use by default (so on the same seed they agree).
+
+    The report runs the tornado for at most :data:`REPORT_TOP` inputs per headline
+    target, ``2 * inputs + 1`` runs. Their draws together are held to the
+    forecast's own plus a fixed allowance of :data:`TORNADO_FIXED_VALUES` recorded
+    values (a fraction of a second of simulation), between :data:`TORNADO_MIN_DRAWS`
+    and :data:`TORNADO_DRAWS` a run: a small model keeps many draws a run, a large
+    one's tornado costs about what its simulation did. It depends on the forecast only
+    (its draws, its size per draw, its inputs and headline targets), never on which
+    rows are asked for, so every caller gets the same numbers.
 
     Examples
     --------
-    >>> tornado_draws(fc)  # doctest: +SKIP
-    2500
+    >>> tornado_draws(forecast.simulate(forecast.load(forecast.bundled()), draws=20_000))  # doctest: +SKIP
+    1665
     """
-    return int(draws) if draws is not None else min(TORNADO_DRAWS, max(fc.n_draws, 1000))
+    if draws is not None:
+        return int(draws)
+    runs = 2 * min(len(uncertain_inputs(fc)), REPORT_TOP * len(headline_targets(fc.scenario))) + 1
+    ds = fc.draws
+    per_draw = sum(
+        int(np.prod([ds.sizes[d] for d in v.dims if d not in ("chain", "draw")], dtype=np.int64))
+        for v in ds.data_vars.values()
+    )
+    budget = (fc.n_draws + TORNADO_FIXED_VALUES // max(per_draw, 1)) // runs
+    return int(min(TORNADO_DRAWS, max(TORNADO_MIN_DRAWS, budget)))
 
 
 def tornado(
@@ -118,6 +150,7 @@ def tornado(
     high: float = 0.9,
     draws: int | None = None,
     seed: int | None = None,
+    inputs: list[str] | None = None,
 ) -> pd.DataFrame:
     """One input at a time: the target when the input moves from ``low`` to ``high``.
 
@@ -131,7 +164,10 @@ def tornado(
 
     The model is re-evaluated by loading the fixed inputs into the cached compiled
     simulator (same structure: no recompile), ``2 * inputs + 1`` calls of ``draws``
-    draws. For a forecast conditioned on evidence, the quantiles come from the
+    draws (default :func:`tornado_draws`, which the report uses too, so both give the
+    same numbers for the same forecast and seed). ``inputs`` (keys, e.g.
+    ``"growth[developer_tools]"``) limits the rows to those inputs: each row is the
+    same as in the full table, since every run uses the same draws. For a forecast conditioned on evidence, the quantiles come from the
     posterior draws but the residual is simulated forward (as without evidence).
 
     Returns
@@ -150,7 +186,7 @@ def tornado(
     >>> fc = forecast.simulate(forecast.load(forecast.bundled()), draws=5000)  # doctest: +SKIP
     >>> tornado(fc, "revenue.deepseek_devtools@2028").head(3)  # doctest: +SKIP
     """
-    return tornadoes(fc, [target], low=low, high=high, draws=draws, seed=seed)[target]
+    return tornadoes(fc, [target], low=low, high=high, draws=draws, seed=seed, inputs=inputs)[target]
 
 
 def tornadoes(
@@ -161,6 +197,7 @@ def tornadoes(
     high: float = 0.9,
     draws: int | None = None,
     seed: int | None = None,
+    inputs: list[str] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """:func:`tornado` for several targets from the same ``2 * inputs + 1`` runs
     (each run simulates every quantity, so more targets cost nothing more)."""
@@ -168,23 +205,38 @@ def tornadoes(
     from forecast.engine.forward import simulator
 
     tgts = [parse_target(fc.scenario, t) for t in targets]
-    inputs = uncertain_inputs(fc)
+    every = uncertain_inputs(fc)
+    if inputs is None:
+        chosen = every
+    else:
+        known = {i.key for i in every}
+        unknown = [k for k in inputs if k not in known]
+        if unknown:
+            raise ValueError(f"not uncertain inputs of this forecast: {', '.join(unknown)}")
+        chosen = [i for i in every if i.key in set(inputs)]
     seed = fc.seed if seed is None else seed
     draws = tornado_draws(fc, draws)
     # observations only enter observed variables, which forward simulation never reads
     md = model_data(fc.scenario).without_observations()
-    qfn = {inp.key: _quantile_fn(fc, inp) for inp in inputs}
+    chosen_keys = {inp.key for inp in chosen}
+    qfn = {
+        inp.key: _quantile_fn(fc, inp, (low, 0.5, high) if inp.key in chosen_keys else (0.5,))
+        for inp in every
+    }
     median: dict[str, Any] = {k: f(0.5) for k, f in qfn.items()}
-    if any(inp.variable == "outcome_prior" for inp in inputs):
+    if any(inp.variable == "outcome_prior" for inp in every):
         median["outcome_prior"] = fc.values("outcome_prior").mean(axis=0)
 
     def run(at: dict[str, Any]) -> list[float]:
-        values = simulator(_fixed(md, fc, inputs, at))(draws, seed)
+        # the cached simulator with this run's data, loaded under its lock on each call
+        # (safe beside other threads; loading only the FIXABLE arrays into the shared
+        # model would be undone by the next caller's load)
+        values = simulator(_fixed(md, fc, every, at))(draws, seed)
         return [tgt.summarize(tgt.of(values)) for tgt in tgts]
 
     base = run(median)
     rows: list[list[dict[str, Any]]] = [[] for _ in tgts]
-    for inp in inputs:
+    for inp in chosen:
         lo_v, hi_v = qfn[inp.key](low), qfn[inp.key](high)
         lo = run({**median, inp.key: lo_v, "_moved": inp.key})
         hi = run({**median, inp.key: hi_v, "_moved": inp.key})
@@ -207,7 +259,14 @@ def tornadoes(
         df = pd.DataFrame(rows[j], columns=TORNADO_COLUMNS)
         df = df.sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)
         df.attrs.update(
-            target=tgt.label, spec=tgt.spec, base=base[j], low=low, high=high, statistic=tgt.statistic
+            target=tgt.label,
+            spec=tgt.spec,
+            base=base[j],
+            low=low,
+            high=high,
+            statistic=tgt.statistic,
+            draws=draws,
+            runs=2 * len(chosen) + 1,
         )
         out[spec] = df
     return out
@@ -244,7 +303,7 @@ def report_targets(scenario: Scenario, extra: list[str] | tuple[str, ...] = ()) 
 
 
 def report_frames(
-    fc: Forecast, extra: list[str] | tuple[str, ...] = (), *, top: int = 12, draws: int | None = None
+    fc: Forecast, extra: list[str] | tuple[str, ...] = (), *, top: int = REPORT_TOP, draws: int | None = None
 ) -> list[pd.DataFrame]:
     """One table per target for the report's Sensitivity section.
 
@@ -265,18 +324,20 @@ def report_frames(
     if not uncertain_inputs(fc):
         return []
     nuts_note = ", widened by √(draws / ESS) for these autocorrelated NUTS draws" if fc.conditioned else ""
-    idx = sensitivities(fc, targets, independent_conf=False)  # the report shows no own-part conf
-    # no more tornado draws than the forecast has: a quick run stays quick
-    tor = tornadoes(fc, targets, draws=draws)
+    # rank first (the report shows no own-part conf, and a bootstrap only for the rows
+    # it can show), then run the tornado only for those rows: 2 runs per shown input
+    idx = sensitivities(fc, targets, independent_conf=False, conf_top=top)
+    shown = {t: idx[t].head(top) for t in targets}
+    keys = list(dict.fromkeys(k for t in targets for k in shown[t]["input"]))
+    tor = tornadoes(fc, targets, draws=draws, inputs=keys)
     frames = []
     for t in targets:
-        a, b = idx[t], tor[t]
+        a, b = shown[t], tor[t]
         df = a.merge(b[["input", "low", "high", "swing"]], on="input", how="left")
         base = float(b.attrs["base"])
         keep = (df["independent"].abs() >= 0.005) | (df["first_order"].abs() >= 0.005)
         keep |= df["swing"] > 1e-3 * max(abs(base), 1e-12)
         df = df[keep] if keep.any() else df.head(3)
-        df = df.head(top)
         out = pd.DataFrame(
             {
                 "input": df["label"],

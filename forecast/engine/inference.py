@@ -63,7 +63,6 @@ ESS_MIN = 400
 CHAINS = 4  # four chains make R-hat meaningful; on 2 cores they cost ~1.3x two chains
 TUNE = 1000
 MIN_DRAWS_PER_CHAIN = 1000  # below this the ESS threshold is hard to meet
-MAX_DRAWS_PER_CHAIN = 5000  # beyond this the predictive draws add little
 
 SAMPLERS = ("nutpie", "pymc")
 # An observed market size pins volatility x yearly shock, a funnel-like ridge that the
@@ -99,17 +98,30 @@ def default_sampler() -> str:
 
 
 def draws_per_chain(draws: int, chains: int = CHAINS) -> int:
-    """NUTS draws per chain so that all chains together retain about ``draws``.
+    """Draws per chain for at least ``draws`` in all: at least :data:`MIN_DRAWS_PER_CHAIN`
+    (ESS), no upper limit (``--draws`` is honoured; :func:`draws_note` says when more).
 
-    At least :data:`MIN_DRAWS_PER_CHAIN` (the ESS threshold needs them) and at most
-    :data:`MAX_DRAWS_PER_CHAIN`.
-
-    Examples
-    --------
-    >>> draws_per_chain(20_000), draws_per_chain(100), draws_per_chain(10**7)
-    (5000, 1000, 5000)
+    >>> draws_per_chain(20_000), draws_per_chain(100), draws_per_chain(200_000)
+    (5000, 1000, 50000)
     """
-    return min(MAX_DRAWS_PER_CHAIN, max(MIN_DRAWS_PER_CHAIN, math.ceil(draws / chains)))
+    return max(MIN_DRAWS_PER_CHAIN, math.ceil(draws / chains))
+
+
+def draws_note(requested: int, chains: int, per_chain: int) -> str:
+    """What NUTS drew, and why, when it is not what was requested ("" when it is).
+
+    >>> draws_note(2000, 4, 1000)
+    'NUTS drew 4 chains × 1,000 = 4,000 posterior draws (2,000 requested): at least 1,000 per chain so that the ESS thresholds can be met'
+    """
+    drawn = chains * per_chain
+    if drawn == requested:
+        return ""
+    why = (
+        f"at least {MIN_DRAWS_PER_CHAIN:,} per chain so that the ESS thresholds can be met"
+        if per_chain == MIN_DRAWS_PER_CHAIN and requested < drawn
+        else "the same number in every chain"
+    )
+    return f"NUTS drew {chains} chains × {per_chain:,} = {drawn:,} posterior draws ({requested:,} requested): {why}"
 
 
 # --- compiled samplers -----------------------------------------------------------
@@ -363,8 +375,8 @@ def infer(
     scenario : Scenario
         With ``[[evidence]]`` and/or signposts marked ``observed``.
     draws : int
-        Requested draws: the prior gets exactly this many; NUTS retains about this
-        many over all chains (see :func:`draws_per_chain`).
+        The prior gets this many; NUTS at least this many (:func:`draws_per_chain`;
+        ``data.attrs``: ``draws_requested``, and :func:`draws_note` when they differ).
     seed : int
         Same seed, same numbers (prior, NUTS and predictive draws).
     sampler : {"nutpie", "pymc"}, optional
@@ -457,6 +469,10 @@ def infer(
         sampler=res.sampler,
     )
     tree.attrs.update({"sampler": res.sampler, "chains": n_chain, "tune": tune, "draws_per_chain": n_draw})
+    tree.attrs["draws_requested"] = int(draws)
+    note = draws_note(int(draws), n_chain, n_draw)
+    if note:
+        tree.attrs["draws_note"] = note
     timings = {
         "compile": prior_compile + res.compile_seconds + sim_compile,
         "simulate": t_prior + t_predictive,

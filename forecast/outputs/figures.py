@@ -11,6 +11,9 @@ matplotlib is imported inside the functions, and only its object-oriented API is
 used (``matplotlib.figure.Figure`` with the Agg canvas, never ``pyplot``): no
 global backend state, no GUI, safe in a notebook that has its own backend.
 
+This module is longer than 600 lines: one drawing function per kind of figure, all
+sharing the fan, axis and legend helpers here; split, they would import each other.
+
 Examples
 --------
 >>> import forecast, tempfile
@@ -47,6 +50,12 @@ BAND90, BAND50, MEDIAN = "#c6dbef", "#6baed6", "#08519c"
 STATED, PRIOR, EVIDENCE = "#d94801", "#737373", "#238b45"
 OUTCOME_COLORS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666"]
 SIGNPOST_COLORS = {"now": "#6baed6", "if_true": "#238b45", "if_false": "#cb181d"}
+#: up to this many markets, each gets its own fan chart; beyond, one figure of small
+#: multiples shows the largest :data:`GRID_MARKETS` (a figure costs ~0.13 s to draw and
+#: a screen of scrolling to read: 64 fans were 15 s and a report nobody reads)
+MAX_MARKET_FIGURES = 8
+GRID_MARKETS = 12
+GRID_COLUMNS = 4
 
 
 @dataclass(frozen=True)
@@ -56,8 +65,10 @@ class FigureInfo:
     Attributes
     ----------
     key : str
-        What it shows: ``market.<id>``, ``market.total``, ``position.<id>``,
-        ``outcomes``, ``signposts``, ``sensitivity``.
+        What it shows: ``market.<id>``, ``market.total``, ``markets`` (small
+        multiples of the largest markets, when there are more than
+        :data:`MAX_MARKET_FIGURES`), ``position.<id>``, ``outcomes``, ``signposts``,
+        ``sensitivity``.
     file : str
         Path relative to the report folder, e.g. ``figures/market_total.png``.
     title : str
@@ -262,7 +273,19 @@ def _plan(data: FigureData) -> _Plan:
             prior_median=data.prior_medians.get("total"),
         )
         add("market.total", "market_total.png", "Total of all markets", fan_caption, make)
-    for m in s.markets:
+    if len(s.markets) > MAX_MARKET_FIGURES:
+        ids = largest_markets(markets, [m.id for m in s.markets], GRID_MARKETS)
+        year = int(markets["year"].max())
+        add(
+            "markets",
+            "markets.png",
+            f"The {len(ids)} largest of {len(s.markets)} markets",
+            f"Each panel: one market's 50% and 90% bands and median, on its own scale, largest median "
+            f"in {year} first; orange diamonds: the sizes stated in the scenario file. Every market is "
+            "in the table below and in markets.csv.",
+            functools.partial(_markets_grid_figure, s, markets, ids),
+        )
+    for m in s.markets if len(s.markets) <= MAX_MARKET_FIGURES else []:
         stated = [(float(m.base_year), _median(m.size, "positive"), f"stated {m.base_year}")]
         if m.projection is not None:
             stated.append(
@@ -450,6 +473,54 @@ def _fan_figure(
     handles, labels = ax.get_legend_handles_labels()
     ncol = len(handles) if len(handles) <= 4 else (len(handles) + 1) // 2  # two rows rather than clipped
     fig.legend(handles, labels, loc="outside lower center", ncol=ncol, fontsize=8, frameon=False)
+    return fig
+
+
+def largest_markets(markets: pd.DataFrame, ids: list[str], top: int) -> list[str]:
+    """The ``top`` market ids with the largest median in the last year, largest first
+    (ties in scenario order).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"market": ["a", "b", "c"], "year": [2028] * 3, "q50": [1.0, 3.0, 2.0]})
+    >>> largest_markets(df, ["a", "b", "c"], 2)
+    ['b', 'c']
+    """
+    last = markets[(markets["year"] == markets["year"].max()) & markets["market"].isin(ids)]
+    median = dict(zip(last["market"], last["q50"], strict=True))
+    ranked = sorted(range(len(ids)), key=lambda i: (-float(median.get(ids[i], -np.inf)), i))
+    return [ids[i] for i in ranked[:top]]
+
+
+def _markets_grid_figure(s: Scenario, markets: pd.DataFrame, ids: list[str]) -> MplFigure:
+    """Small multiples: one small fan per market, each on its own scale."""
+    from matplotlib.figure import Figure
+
+    ncols = min(GRID_COLUMNS, len(ids))
+    nrows = -(-len(ids) // ncols)
+    fig = Figure(figsize=(WIDTH * 1.25, 0.4 + 1.75 * nrows), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False).ravel())
+    by_id = {m.id: m for m in s.markets}
+    for ax, mid in zip(axes, ids, strict=False):
+        m = by_id[mid]
+        df = markets[markets["market"] == mid]
+        _fan(ax, df)
+        stated = [(float(m.base_year), _median(m.size, "positive"))]
+        if m.projection is not None:
+            stated.append((float(m.projection.year), _median(m.projection, "positive")))
+        ax.plot(
+            *zip(*stated, strict=True), linestyle="none", marker="D", markersize=4, color=STATED, zorder=5
+        )
+        years = [int(y) for y in df["year"]]
+        ax.set_xlim(years[0] - 0.3, years[-1] + 0.3)
+        ax.set_xticks([years[0], years[-1]])
+        ax.tick_params(labelsize=7)
+        ax.set_ylim(bottom=0)
+        ax.set_title(_wrap(f"{m.label} ({m.unit})", 28), loc="left", fontsize=8, fontweight="bold")
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+    for ax in axes[len(ids) :]:
+        ax.set_visible(False)
     return fig
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from forecast.outputs.formatting import Block, Figure, Table, interval, pct, pp, sig
+from forecast.outputs.formatting import Block, Figure, Table, interval, key_year, pct, pp, sig
 
 if TYPE_CHECKING:
     from forecast.analysis.results import Forecast
@@ -141,6 +141,30 @@ def _fan_table(
     return Table(table_id, headers, rows, [True] * len(headers))
 
 
+def _all_markets_block(s: Scenario, markets: pd.DataFrame, figs: Mapping[str, Figure]) -> Block:
+    """Every market in one table (median and 90% interval in the key and last year)."""
+    key, last = key_year(s), int(s.years[-1])
+    years = [key] if key == last else [key, last]
+    headers = ["Market", "Unit"]
+    for y in years:
+        headers += [f"{y} median", f"{y} 90% interval"]
+    rows = []
+    for m in s.markets:
+        row = [m.label, m.unit]
+        for y in years:
+            r = _row(markets, m.id, y)
+            row += [sig(r.q50), interval(r.q05, r.q95)]
+        rows.append(row)
+    text = [
+        f"{len(s.markets)} markets: the figure shows the largest, the table every one "
+        "(markets.csv has every year and quantile)."
+    ]
+    numeric = [False, False] + [True] * (2 * len(years))
+    return Block(
+        f"All {len(s.markets)} markets", "markets-all", text, figs.get("markets"), [Table("table-markets-all", headers, rows, numeric)]
+    )  # fmt: skip
+
+
 def market_blocks(
     fc: Forecast, markets: pd.DataFrame, figs: Mapping[str, Figure], by_outcome: pd.DataFrame | None = None
 ) -> list[Block]:
@@ -164,7 +188,12 @@ def market_blocks(
                 [_fan_table(markets, "total", "table-market-total", stated)],
             )
         )
-    for m in s.markets:
+    from forecast.outputs.figures import MAX_MARKET_FIGURES
+
+    if len(s.markets) > MAX_MARKET_FIGURES:
+        # many markets: one figure of the largest and one row per market, not a block each
+        blocks.append(_all_markets_block(s, markets, figs))
+    for m in s.markets if len(s.markets) <= MAX_MARKET_FIGURES else []:
         stated = {m.base_year: _median(m.size)}
         if m.projection is not None:
             stated[m.projection.year] = _median(m.projection)
@@ -588,6 +617,8 @@ def diagnostic_blocks(
                 f"Sampler: {attrs['sampler']}, {attrs.get('chains', '?')} chains × {attrs.get('draws_per_chain', '?')} draws "
                 f"after {attrs.get('tune', '?')} tuning steps."
             )
+        if fc.data.attrs.get("draws_note"):
+            text.append(f"{fc.data.attrs['draws_note']}.")
         text += [f"WARNING: {w}" for w in warnings] or ["All diagnostics within thresholds."]
         blocks.append(
             Block(
@@ -602,7 +633,7 @@ def diagnostic_blocks(
         ["Scenario", f"{s.id} ({s.origin})"],
         ["Scenario SHA-256", s.sha256()],
         ["Random seed", str(fc.seed)],
-        ["Draws", f"{fc.n_draws:,}"],
+        ["Draws", f"{fc.n_draws:,}" + (f" ({note})" if (note := fc.data.attrs.get("draws_note")) else "")],
         ["Command", str(prov.get("command") or "(Python API: Forecast.write_report)")],
     ]
     rows += [[f"{k} version", v] for k, v in versions.items()]

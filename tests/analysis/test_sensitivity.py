@@ -306,8 +306,7 @@ def test_conf_of_the_update_forecast_is_scaled_by_its_factor(update_forecast: An
 
 def test_seed_tornado_base_is_the_stated_projection(seed_forecast: Any) -> None:
     """All inputs at their medians, the 2027 developer-tools median is the stated $9.8B
-    (up to the sample median of 2,500 shock draws, the tornado's default: SE ~0.04, so
-    3 SE is 0.13)."""
+    (up to the sample median of tornado_draws(fc) shock draws, 1,665 here: SE ~0.03)."""
     df = seed_forecast.tornado("market.developer_tools@2027")
     assert df.attrs["base"] == pytest.approx(9.8, abs=0.13)
     assert df["input"].iloc[0] == "growth[developer_tools]"

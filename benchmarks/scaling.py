@@ -1,0 +1,272 @@
+"""How a whole ``forecast run`` grows with the scenario: markets x predictions, and draws.
+
+Builds variants of the seed scenario (``scenarios/deepseek.toml``) with more markets
+(copies of its four, renamed) and more predictions (copies of its four; every other
+copy of the share threshold reads a market instead), then times ``forecast run`` on
+each, warm (the compile cache filled by a first run: every variant has the same graph
+structure, so one compile serves them all), as a subprocess, as a user would:
+
+- each step's wall time from the run's ``manifest.json`` (``simulate`` without compile
+  and outcome calibration, ``sensitivity`` and its CPU time, ``netcdf``, ``report``),
+  the fixed costs (``fixed``: loading, calibration, compile), the run's wall and CPU
+  time and its peak memory (``ru_utime + ru_stime`` and ``ru_maxrss`` of that child,
+  from ``os.wait4``);
+- with ``--old REF`` (a commit, e.g. ``main`` before a change; default: none) the same
+  runs of that commit beside them, checked out into a temporary git worktree and
+  run with the same interpreter and packages (``PYTHONPATH`` put first);
+- the check of the target: sensitivity <= 2 x simulate + 1 s.
+
+Sizes: ``4x4`` (the seed), ``64x4``, ``4x400`` and ``64x400`` at the scenario's 20,000
+draws, and the seed at ``--big-draws`` (default 1,000,000). The script prints; it
+asserts nothing (timings depend on the machine and its load, which it prints).
+
+Usage::
+
+    uv run python benchmarks/scaling.py                       # new code only, every size
+    uv run python benchmarks/scaling.py --old <commit>        # beside an older commit
+    uv run python benchmarks/scaling.py --sizes 4x4,64x4 --big-draws 0
+    uv run python benchmarks/scaling.py --old <commit> --old-sizes 4x4,64x4,4x400
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve()
+ROOT = HERE.parents[1]
+SEED_SCENARIO = ROOT / "scenarios" / "deepseek.toml"
+SIZES = ("4x4", "64x4", "4x400", "64x400")
+STEPS = ("simulate", "sensitivity", "netcdf", "report")
+
+
+def variant(n_markets: int, n_predictions: int, seed_file: Path = SEED_SCENARIO) -> str:
+    """The seed scenario grown to ``n_markets`` markets and ``n_predictions`` predictions (TOML)."""
+    import tomli_w
+
+    s = tomllib.loads(seed_file.read_text(encoding="utf-8"))
+    base = s["markets"]
+    markets = []
+    for i in range(n_markets):
+        m = copy.deepcopy(base[i % len(base)])
+        if i >= len(base):
+            m["id"], m["label"] = f"{m['id']}_{i}", f"{m['label']} {i}"
+        markets.append(m)
+    s["markets"] = markets
+    preds = []
+    for i in range(n_predictions):
+        p = copy.deepcopy(s["predictions"][i % 4])
+        if i >= 4:
+            p["id"] = f"{p['id']}_{i}"
+            if "quantity" in p and (i // 4) % 2 == 1:
+                mk = markets[(i // 4) % n_markets]
+                p["quantity"], p["threshold"] = f"market.{mk['id']}", float(mk["projection"]["value"])
+                p["statement"] = f"{mk['label']} reaches its projection by the deadline"
+        preds.append(p)
+    s["predictions"] = preds
+    s["id"] = f"{s['id']}_{n_markets}x{n_predictions}"
+    return tomli_w.dumps(s)
+
+
+def run(scenario: Path, out: Path, draws: int | None, old: Path | None, compiledir: Path) -> dict[str, Any]:
+    """One ``forecast run --quiet``: wall seconds, manifest timings, peak RSS (MB)."""
+    env = {**os.environ, "PYTENSOR_FLAGS": f"base_compiledir={compiledir}"}
+    args = [str(scenario), "--out", str(out), "--quiet"] + (["--draws", str(draws)] if draws else [])
+    if old is not None:
+        env["PYTHONPATH"] = str(old) + os.pathsep + env.get("PYTHONPATH", "")
+        cmd = [
+            sys.executable,
+            "-c",
+            "import sys; from forecast.cli import console; sys.exit(console())",
+            "run",
+        ]
+    else:
+        cmd = [str(Path(sys.executable).with_name("forecast")), "run"]
+    t0 = time.perf_counter()
+    # python -c puts the working folder first on the path: run in the old checkout
+    cwd = old if old is not None else scenario.parent
+    proc = subprocess.Popen(cmd + args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=cwd)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    if proc.returncode != 0:
+        raise SystemExit(f"forecast run {scenario.name} failed ({proc.returncode}):\n{err}")
+    manifest = json.loads((out / "manifest.json").read_text())
+    shutil.rmtree(out, ignore_errors=True)
+    return {
+        "wall": wall,
+        "timings": manifest["timings_seconds"],
+        "cpu": manifest.get("cpu_seconds", {}),  # the old code did not record it
+        "child_cpu": usage.ru_utime + usage.ru_stime,
+        "peak_mb": usage.ru_maxrss / 1024,
+    }
+
+
+STEPS_SCRIPT = """
+import json, resource, sys, time
+import forecast
+from forecast.analysis.tornado import report_frames
+s = forecast.load(sys.argv[1]); draws = int(sys.argv[2])
+forecast.simulate(s, draws=2000, seed=1)  # compile (warm: from the disk cache) and calibration
+out = {}
+c, w = time.process_time(), time.perf_counter()
+fc = forecast.simulate(s, draws=draws)
+out["simulate"] = {"cpu": time.process_time() - c, "wall": time.perf_counter() - w}
+c, w = time.process_time(), time.perf_counter()
+report_frames(fc)
+out["sensitivity"] = {"cpu": time.process_time() - c, "wall": time.perf_counter() - w}
+out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+out["module"] = forecast.__file__
+print(json.dumps(out))
+"""
+
+
+def steps_in_process(scenario: Path, draws: int, old: Path | None, compiledir: Path) -> dict[str, Any]:
+    """``forecast.simulate`` and the report's sensitivity tables, timed in one process
+    by CPU time (steady on a shared machine) and wall time; the process's peak memory."""
+    env = {**os.environ, "PYTENSOR_FLAGS": f"base_compiledir={compiledir}"}
+    if old is not None:
+        env["PYTHONPATH"] = str(old) + os.pathsep + env.get("PYTHONPATH", "")
+    # the working folder comes first on ``python -c``'s path: run where only the wanted
+    # ``forecast`` can be found (the old checkout, or a folder without one)
+    proc = subprocess.run(
+        [sys.executable, "-c", STEPS_SCRIPT, str(scenario), str(draws)],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=old if old is not None else scenario.parent,
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"{scenario.name} failed:\n{proc.stderr}")
+    out = dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+    want = (old if old is not None else ROOT).resolve()
+    if not Path(out["module"]).resolve().is_relative_to(want):
+        raise SystemExit(f"measured {out['module']}, not the code under {want}")
+    return out
+
+
+def cpu_row(size: str, code: str, draws: int, r: dict[str, Any]) -> str:
+    sim, sens = r["simulate"]["cpu"], r["sensitivity"]["cpu"]
+    ok = "ok" if sens <= 2 * sim + 1 else "OVER"
+    return (
+        f"{size:<7} {code:<4} {draws:>9,} {sim:>8.2f} {sens:>9.2f} {r['simulate']['wall']:>8.2f} "
+        f"{r['sensitivity']['wall']:>9.2f} {r['peak_mb']:>7.0f}   {sens / max(sim, 1e-9):>6.1f}x  {ok}"
+    )
+
+
+CPU_HEADER = (
+    f"{'size':<7} {'code':<4} {'draws':>9} {'sim cpu':>8} {'sens cpu':>9} {'sim wall':>8} {'sens wall':>9} "
+    f"{'peak MB':>7}   sens/sim  sens <= 2 sim + 1 s (CPU)"
+)
+
+
+def worktree(ref: str, where: Path) -> Path:
+    """A detached checkout of ``ref`` (removed by :func:`remove_worktree`)."""
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(where), ref], check=True)
+    return where
+
+
+def remove_worktree(where: Path) -> None:
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(where)], check=False)
+
+
+def row(size: str, code: str, draws: int, r: dict[str, Any]) -> str:
+    t, cpu = r["timings"], r["cpu"]
+    sim = t.get("simulate.simulate", 0.0)
+    sens = t.get("sensitivity", float("nan"))
+    ok = "ok" if sens <= 2 * sim + 1 else "OVER"
+    sens_cpu = f"{cpu['sensitivity']:.2f}" if "sensitivity" in cpu else "-"
+    fixed = t.get("simulate.compile", 0.0) + t.get("simulate.data", 0.0) + t.get("load", 0.0)
+    return (
+        f"{size:<7} {code:<4} {draws:>9,} {sim:>8.2f} {sens:>8.2f} {sens_cpu:>8} {t.get('netcdf', 0):>7.2f} "
+        f"{t.get('report', 0):>7.2f} {fixed:>6.2f} {r['wall']:>7.1f} {r['child_cpu']:>7.1f} {r['peak_mb']:>7.0f}"
+        f"   {sens / max(sim, 1e-9):>6.1f}x  {ok}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default=",".join(SIZES), help="markets x predictions, comma-separated")
+    parser.add_argument(
+        "--big-draws", type=int, default=1_000_000, help="draws of the seed's large run (0: none)"
+    )
+    parser.add_argument("--old", help="a git commit to run beside (checked out in a temporary worktree)")
+    parser.add_argument(
+        "--old-sizes", help="sizes for the old code (default: --sizes); the old 64x400 takes ~10 min"
+    )
+    parser.add_argument("--old-big", action="store_true", help="also the old code's large-draws run")
+    parser.add_argument("--skip-new", action="store_true", help="only the old code (with --old)")
+    parser.add_argument(
+        "--cli",
+        action="store_true",
+        help="time whole `forecast run`s (each step's wall time from the manifest) instead of the two "
+        "steps in one process by CPU time",
+    )
+    args = parser.parse_args()
+    sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
+    old_sizes = [s.strip() for s in (args.old_sizes or args.sizes).split(",") if s.strip()]
+
+    tmp = Path(tempfile.mkdtemp(prefix="forecast-scaling-"))
+    compiledir = Path(os.environ.get("FORECAST_BENCH_COMPILEDIR", Path.home() / ".pytensor"))
+    codes: list[tuple[str, Path | None]] = [] if args.skip_new else [("new", None)]
+    old_tree = None
+    try:
+        if args.old:
+            old_tree = worktree(args.old, tmp / "old")
+            codes.append(("old", old_tree))
+        files = {}
+        for size in sorted(set(sizes) | set(old_sizes), key=lambda s: [int(x) for x in s.split("x")]):
+            m, p = (int(x) for x in size.split("x"))
+            files[size] = tmp / f"v{size}.toml"
+            files[size].write_text(variant(m, p), encoding="utf-8")
+        print(f"forecast run, warm; {os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f}", flush=True)
+        header = (
+            f"{'size':<7} {'code':<4} {'draws':>9} {'simulate':>8} {'sensitiv':>8} {'sens cpu':>8} {'netcdf':>7} "
+            f"{'report':>7} {'fixed':>6} {'wall':>7} {'cpu':>7} {'peak MB':>7}   sens/sim  sens <= 2 sim + 1 s"
+        )
+        header = header if args.cli else CPU_HEADER
+        print(header, flush=True)
+        lines = []
+        for code, tree in codes:
+            if args.cli:  # fill the compile cache (the in-process script warms up itself)
+                smallest = files[min(files, key=lambda s: [int(x) for x in s.split("x")])]
+                run(smallest, tmp / "warm", 2000, tree, compiledir)
+            todo = [(s, None) for s in (sizes if code == "new" else old_sizes)]
+            if args.big_draws and (code == "new" or args.old_big):
+                todo.append(("4x4", args.big_draws))
+            for size, draws in todo:
+                if size not in files:
+                    m, p = (int(x) for x in size.split("x"))
+                    files[size] = tmp / f"v{size}.toml"
+                    files[size].write_text(variant(m, p), encoding="utf-8")
+                if args.cli:
+                    r = run(files[size], tmp / "out", draws, tree, compiledir)
+                    lines.append(row(size, code, draws or 20_000, r))
+                else:
+                    r = steps_in_process(files[size], draws or 20_000, tree, compiledir)
+                    lines.append(cpu_row(size, code, draws or 20_000, r))
+                print(lines[-1], flush=True)
+        print()
+        print(header)
+        for line in sorted(lines, key=lambda x: (x.split()[0], x.split()[2], x.split()[1])):
+            print(line)
+        print(f"load average after: {os.getloadavg()[0]:.1f}")
+    finally:
+        if old_tree is not None:
+            remove_worktree(old_tree)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
