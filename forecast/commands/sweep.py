@@ -469,7 +469,7 @@ def _finish(opts: SweepOptions, p: Plan, cases_dir: Path, failures: Mapping[int,
     table = sweep_table(p.cases, frames, p.keys)
     target = Path(os.path.abspath(opts.out))
     try:
-        staging = Staging(target, _mkdtemp(target), [])
+        staging = Staging(target, _mkdtemp(target), [], own=("cases", "draws.zarr"))
     except OSError as e:
         print(f"forecast: cannot write the sweep to {opts.out}: {e.strerror or e}", file=sys.stderr)
         return EXIT_FAILURE

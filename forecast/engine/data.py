@@ -34,6 +34,9 @@ The generative story (per draw):
   :func:`~forecast.scenario.model_time`'s axis (a year's figure at mid-year);
 - signposts: ``P(true) = sum_k q_k L_k``; evidence: ``log observed ~ Normal(log size,
   rel_error)``.
+
+It is longer than 600 lines: every array the model reads is built here from one
+scenario, in one pass, so that the arrays agree with each other and with the coords.
 """
 
 from __future__ import annotations

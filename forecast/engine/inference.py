@@ -32,6 +32,9 @@ Examples
 >>> fc.outcomes()[["outcome", "stated", "probability", "mcse"]]  # doctest: +SKIP
 >>> check(fc.diagnostics)  # doctest: +SKIP
 []
+
+It is a little longer than 600 lines: the sampler's compile cache, the NUTS run,
+the posterior predictive and the diagnostics share one set of thresholds and locks.
 """
 
 from __future__ import annotations

@@ -172,7 +172,10 @@ def write_history_report(
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     table, changes = history.table(), history.changes()
-    write_csv_tables(folder, {"history": table, "changes": changes})
+    # the first version has no change; a probability has an MCSE or an interval, not
+    # both: empty cells there mean "does not apply" (an infinite value is still refused)
+    tables = {"history": table, "changes": changes}
+    write_csv_tables(folder, tables, optional={name: list(df.columns) for name, df in tables.items()})
     file = _save(history_figure(table, resolutions), folder, "history")
     figure = Figure(
         "history",
@@ -333,6 +336,9 @@ def _render(
 ) -> None:
     context = {
         "csp": CSP,
+        "heading": title,
+        "whatif": None,
+        "illustrative": "",
         "scenario": {
             "id": scenario.id,
             "title": title,

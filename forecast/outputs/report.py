@@ -134,7 +134,14 @@ def write_report(
     (folder / "scenario.toml").write_text(fc.scenario.to_toml(), encoding="utf-8")
     sensitivity = sensitivity_frames(sensitivity)
     extra = report_tables(fc, sensitivity)
-    write_csv_tables(folder, extra.csv())
+    # a sensitivity table from the API may lack the tornado (or an index's interval):
+    # those cells are empty, "not computed"; the first-order index itself must be there
+    optional = (
+        {"sensitivity": [c for c in extra.sensitivity.columns if c != "first_order"]}
+        if extra.sensitivity is not None
+        else None
+    )
+    write_csv_tables(folder, extra.csv(), optional=optional)
     infos: list[FigureInfo] = []
     pending = None
     if figures is True:

@@ -118,7 +118,10 @@ def write_score_report(
     if cal is not None:
         tables["calibration"] = cal.curve
         tables["decomposition"] = cal.decomposition
-    write_csv_tables(folder, tables)
+    # mixed tables: a score that does not apply to a row's kind (a CRPS for a yes/no
+    # statement, a log score for a certain forecast that was wrong) is an empty cell;
+    # an infinite one is still refused
+    write_csv_tables(folder, tables, optional={name: list(df.columns) for name, df in tables.items()})
     versions = card.versions
     sections: list[dict[str, Any]] = [
         {

@@ -116,6 +116,9 @@ class Staging:
     target: Path
     path: Path
     created: list[Path]  # parent folders this run created (removed again on failure)
+    # top-level entries of the target that this command keeps there itself between runs
+    # (a sweep's resumable cases/): not held against replacing the folder
+    own: tuple[str, ...] = ()
 
     @classmethod
     def create(cls, out: Path, inputs: Sequence[Path] = ()) -> Staging:
@@ -164,7 +167,7 @@ class Staging:
             if os.path.lexists(self.target):
                 if self.target.is_symlink() or not self.target.is_dir():
                     raise OutputError("it was replaced by something that is not a folder during the run")
-                check_replaceable(self.target, ())
+                check_replaceable(self.target, (), own=self.own)
                 old = self.target.with_name(f".{self.target.name}.old-{_HOST}-{os.getpid()}-{time.time_ns()}")
                 os.rename(self.target, old)
             try:
@@ -184,8 +187,11 @@ class Staging:
         self.created = []
 
 
-def check_replaceable(target: Path, inputs: Sequence[Path]) -> None:
-    """Raise :class:`OutputError` unless the existing folder ``target`` may be replaced."""
+def check_replaceable(target: Path, inputs: Sequence[Path], own: Sequence[str] = ()) -> None:
+    """Raise :class:`OutputError` unless the existing folder ``target`` may be replaced.
+
+    ``own`` names top-level entries the command itself keeps in the folder between
+    runs (a sweep's ``cases/``); they are left out of the check."""
     if not target.is_dir():
         raise OutputError("it exists and is not a folder")
     real = target.resolve()
@@ -197,14 +203,14 @@ def check_replaceable(target: Path, inputs: Sequence[Path]) -> None:
                 raise OutputError(
                     f"it holds {f}, an input of this run; refusing to replace it; choose another --out"
                 )
-    if not any(target.iterdir()):
+    if not any(p.name not in own for p in target.iterdir()):
         return
-    why = report_problem(target)
+    why = report_problem(target, ignore=own)
     if why is not None:
         raise OutputError(f"{why}; refusing to replace it; choose another --out")
 
 
-def report_problem(folder: Path) -> str | None:
+def report_problem(folder: Path, ignore: Sequence[str] = ()) -> str | None:
     """Why ``folder`` is not provably a report this tool wrote, or ``None`` when it is.
 
     A report's ``manifest.json`` lists every other file with its SHA-256; the folder
@@ -224,11 +230,15 @@ def report_problem(folder: Path) -> str | None:
         return "it is a folder that is not a forecast report (no manifest.json)"
     except (OSError, ValueError, KeyError, TypeError):
         return "its manifest.json is not one this tool writes"
+    files = {k: v for k, v in files.items() if Path(k).parts[0] not in ignore}
     listed = {Path(name) for name in files}
     folders = {parent for name in listed for parent in name.parents if parent != Path(".")}
     extra: list[str] = []
     for root, subdirs, names in os.walk(folder):
         here = Path(root).relative_to(folder)
+        if here == Path("."):
+            subdirs[:] = [d for d in subdirs if d not in ignore]
+            names = [n for n in names if n not in ignore]
         for d in subdirs:
             if here / d not in folders or (Path(root) / d).is_symlink():
                 extra.append(f"{here / d}/")

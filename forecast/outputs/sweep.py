@@ -40,8 +40,12 @@ MAX_ROWS = 500
 
 def write_table(table: pd.DataFrame, folder: Path) -> None:
     """``sweep.csv`` (the project's CSV format: 6 significant digits) and
-    ``sweep.parquet`` (full precision, no pandas index; same bytes for the same table)."""
-    write_csv_tables(folder, {TABLE: table})
+    ``sweep.parquet`` (full precision, no pandas index; same bytes for the same table).
+
+    Empty cells mean "does not apply": no year for an outcome or a prediction, no
+    value or MCSE for a case that is invalid or failed (its ``status`` and
+    ``problem`` say why). Any other missing or infinite number is refused."""
+    write_csv_tables(folder, {TABLE: table}, optional={TABLE: ("year", "value", "mcse")})
     table.to_parquet(folder / f"{TABLE}.parquet", index=False, engine="pyarrow", compression="zstd")
 
 

@@ -7,6 +7,7 @@ no staging folder and no worker process behind.
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import time
@@ -23,6 +24,8 @@ def test_sigterm_during_a_run_leaves_no_partial_folder(tmp_path: Path) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # the figure worker runs only when a core is free; this test needs it running
+        env={**os.environ, "FORECAST_FIGURE_WORKER": "1"},
     )
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and proc.poll() is None:

@@ -109,7 +109,7 @@ def test_unreadable_permissions(
     write: Writer, reject: Callable[..., list[str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A file the user may not read. As root (CI runs as root) chmod 000 stops nothing,
-    so the operating system's answer is simulated: ``open`` raises EACCES for it."""
+    so the operating system's answer is simulated: ``os.open`` raises EACCES for it."""
     path = write(VALID_TOML)
     path.chmod(0)
     try:
@@ -118,14 +118,14 @@ def test_unreadable_permissions(
         except PermissionError:
             pass
         else:
-            real_open = Path.open
+            real_open = os.open
 
-            def denied(self: Path, *args: Any, **kwargs: Any) -> Any:
-                if self.resolve() == path.resolve():
-                    raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(self))
-                return real_open(self, *args, **kwargs)
+            def denied(file: Any, *args: Any, **kwargs: Any) -> Any:
+                if Path(file).resolve() == path.resolve():
+                    raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(file))
+                return real_open(file, *args, **kwargs)
 
-            monkeypatch.setattr(Path, "open", denied)
+            monkeypatch.setattr(forecast.scenario.reading.os, "open", denied)
         [problem] = reject(path)
         assert problem == f"{path}: cannot be read: Permission denied"
     finally:
