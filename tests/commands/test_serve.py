@@ -291,7 +291,8 @@ def test_a_signpost_moves_the_odds_to_the_reports_if_observed_numbers_and_saves(
     for k in outcomes:
         # the page shows the report's numbers (to the report's 3 significant figures)
         row = page.locator(f"#sp-{SIGNPOST}-{k}-true").locator("xpath=..").inner_text().split("\t")
-        assert f"| {row[0]} | {row[1]} | {row[2]} | {row[3]} |" in report, row
+        # the report's signpost table names each outcome's probability as P(label)
+        assert f"| P({row[0]}) | {row[1]} | {row[2]} | {row[3]} |" in report, row
     # fewer draws for a quicker NUTS run, then the signpost
     set_field(page, "simulation.draws", "4000")
     applied(page, {"simulation.draws": 4000})
