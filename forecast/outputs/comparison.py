@@ -117,6 +117,7 @@ def _context(cmp: Comparison, folder: Path, figs: dict[str, str], prov: dict[str
         Table,
         data_uri,
         interval,
+        mc_error,
         package_versions,
         pct,
         pp,
@@ -227,7 +228,11 @@ def _context(cmp: Comparison, folder: Path, figs: dict[str, str], prov: dict[str
             row = [str(statements[k]), str(deadlines[k])]
             for n in names:
                 r = preds[(preds["scenario"] == n) & (preds["id"] == k)]
-                row.append(f"{pct(r.probability.iloc[0])} ± {pp(r.mcse.iloc[0])}" if len(r) else "–")
+                row.append(
+                    f"{pct(r.probability.iloc[0])} {mc_error(r.probability.iloc[0], r.mcse.iloc[0])}"
+                    if len(r)
+                    else "–"
+                )
             for n in others:
                 d = diffs[(diffs["scenario"] == n) & (diffs["quantity"] == f"prediction.{k}")]
                 row.append(

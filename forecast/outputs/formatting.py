@@ -80,6 +80,34 @@ def pp(se: Any) -> str:
     return s if s == DASH else f"{s} pp"
 
 
+def mc_error(p: Any, se: Any) -> str:
+    """The Monte Carlo error of a probability ``p`` estimated from draws.
+
+    ``± x pp`` in general; when every draw agreed (``p`` is 0 or 1) the error is not
+    0 but the rule-of-three bound the tables carry (:func:`forecast.analysis.results.mcse_floor`),
+    shown as such.
+
+    Examples
+    --------
+    >>> mc_error(0.4, 0.003444), mc_error(0.0, 0.00015), mc_error(1.0, 0.00015)
+    ('± 0.34 pp', '< 3/n = 0.015 pp', '< 3/n = 0.015 pp')
+    """
+    if p is not None and math.isfinite(float(p)) and float(p) in (0.0, 1.0):
+        return f"< 3/n = {pp(se)}"
+    return f"± {pp(se)}"
+
+
+def deadline_words(judged: str, deadline: Any) -> str:
+    """How a prediction is judged against its deadline, in words.
+
+    Examples
+    --------
+    >>> deadline_words("by", "2026-07-01"), deadline_words("at", "2026-07-01")
+    ('by 2026-07-01', 'on 2026-07-01')
+    """
+    return f"{'on' if judged == 'at' else 'by'} {deadline}"
+
+
 def interval(lo: Any, hi: Any, f: Any = sig) -> str:
     """``lo–hi`` formatted with ``f``.
 

@@ -27,9 +27,9 @@ from forecast.outputs.formatting import (
     Table,
     data_uri,
     environment,
+    mc_error,
     package_versions,
     pct,
-    pp,
     sig,
 )
 from forecast.outputs.tables import write_csv_tables
@@ -264,7 +264,7 @@ def _history_tables(table: pd.DataFrame) -> list[Table]:
                 if kind == "outcome":
                     cell += f" ({pct(r['q05'])}{DASH}{pct(r['q95'])})"
                 else:
-                    cell += f" ± {pp(r['mcse'])}"
+                    cell += f" {mc_error(r['probability'], r['mcse'])}"
                 row.append(cell)
             rows.append(row)
         headers = ["Outcome" if kind == "outcome" else "Prediction", *versions]

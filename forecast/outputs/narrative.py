@@ -33,11 +33,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from forecast.outputs.formatting import interval, pct, pp, sig
+from forecast.outputs.formatting import deadline_words, interval, mc_error, pct, pp, sig
 
 if TYPE_CHECKING:
     from forecast.scenario import Scenario
@@ -131,16 +131,21 @@ def executive_summary(
     if len(predictions):
         ranked = predictions.sort_values("probability", ascending=False, kind="stable")
         hi, lo = ranked.iloc[0], ranked.iloc[-1]
+        judged = {p.id: p.judged for p in s.predictions}
+
+        def when(r: Any) -> str:
+            return deadline_words(judged[str(r.id)], r.deadline)
+
         if len(ranked) == 1:
             text = (
-                f"The one dated prediction, {_q(hi.statement)}, comes true by {hi.deadline} with "
-                f"probability {pct(hi.probability)} (± {pp(hi.mcse)} Monte Carlo error)."
+                f"The one dated prediction, {_q(hi.statement)}, comes true {when(hi)} with "
+                f"probability {pct(hi.probability)} ({mc_error(hi.probability, hi.mcse)} Monte Carlo error)."
             )
         else:
             text = (
                 f"Of the {len(ranked)} dated predictions, the most likely to come true is {_q(hi.statement)}: "
-                f"{pct(hi.probability)} by {hi.deadline} (± {pp(hi.mcse)}); the least likely is "
-                f"{_q(lo.statement)}: {pct(lo.probability)} by {lo.deadline} (± {pp(lo.mcse)})."
+                f"{pct(hi.probability)} {when(hi)} ({mc_error(hi.probability, hi.mcse)}); the least likely is "
+                f"{_q(lo.statement)}: {pct(lo.probability)} {when(lo)} ({mc_error(lo.probability, lo.mcse)})."
             )
         out.append(Sentence("predictions", text))
     sp = signposts[signposts["kind"] == "outcome"] if len(signposts) else signposts
@@ -152,8 +157,8 @@ def executive_summary(
             r = m.sort_values("_move", ascending=False, kind="stable").iloc[0]
             text = (
                 f"The signpost that moves the odds most is {_q(statements[r.signpost])}: observed true, "
-                f"P({r.label}) goes from {pct(r.now)} to {pct(r.if_true)} (± {pp(r.mcse_true)}); "
-                f"observed false, to {pct(r.if_false)} (± {pp(r.mcse_false)})."
+                f"P({r.label}) goes from {pct(r.now)} to {pct(r.if_true)} ({mc_error(r.if_true, r.mcse_true)}); "
+                f"observed false, to {pct(r.if_false)} ({mc_error(r.if_false, r.mcse_false)})."
             )
         else:
             m = sp.assign(_move=(sp["now"] - sp["without"]).abs())
@@ -162,7 +167,7 @@ def executive_summary(
             mc = r.mcse_true if bool(r.observed) else r.mcse_false
             text = (
                 f"The signpost {_q(statements[r.signpost])} was observed {seen}: it moved P({r.label}) "
-                f"from {pct(r.without)} to {pct(r.now)} (± {pp(mc)})."
+                f"from {pct(r.without)} to {pct(r.now)} ({mc_error(r.now, mc)})."
             )
         out.append(Sentence("signpost", text))
     frames = [d for d in (sensitivity or []) if len(d) and {"input", "first_order", "conf"} <= set(d.columns)]

@@ -15,7 +15,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from forecast.outputs.formatting import Block, Figure, Table, interval, key_year, pct, pp, sig
+from forecast.outputs.formatting import (
+    Block,
+    Figure,
+    Table,
+    deadline_words,
+    interval,
+    key_year,
+    mc_error,
+    pct,
+    sig,
+)
 
 if TYPE_CHECKING:
     from forecast.analysis.results import Forecast
@@ -108,11 +118,12 @@ def summary(
             )
         groups.append({"title": f"Outcomes within {s.assessment.horizon_years:g} years", "items": items})
     if len(predictions):
+        judged = {p.id: p.judged for p in s.predictions}
         items = [
             {
-                "label": f"{r.statement} (by {r.deadline})",
+                "label": f"{r.statement} ({deadline_words(judged[str(r.id)], r.deadline)})",
                 "value": pct(r.probability),
-                "detail": f"± {pp(r.mcse)} Monte Carlo error",
+                "detail": f"{mc_error(r.probability, r.mcse)} Monte Carlo error",
             }
             for r in predictions.itertuples()
         ]
@@ -247,7 +258,13 @@ def outcome_blocks(fc: Forecast, outcomes: pd.DataFrame, figs: Mapping[str, Figu
     s = fc.scenario
     assert s.assessment is not None
     rows = [
-        [str(r.label), pct(r.stated), pct(r.probability), interval(r.q05, r.q95, pct), pp(r.mcse)]
+        [
+            str(r.label),
+            pct(r.stated),
+            pct(r.probability),
+            interval(r.q05, r.q95, pct),
+            mc_error(r.probability, r.mcse),
+        ]
         for r in outcomes.itertuples()
     ]
     now = "Updated" if fc.conditioned else "Simulated"
@@ -319,14 +336,24 @@ def prediction_blocks(
         for r in predictions.itertuples():
             p = by_id[str(r.id)]
             status = "open" if p.resolved is None else ("came true" if p.resolved else "did not")
-            rows.append([str(r.statement), str(r.deadline), pct(r.probability), pp(r.mcse), status])
+            rows.append(
+                [
+                    str(r.statement),
+                    deadline_words(p.judged, r.deadline),
+                    pct(r.probability),
+                    mc_error(r.probability, r.mcse),
+                    status,
+                ]
+            )
         blocks.append(
             Block(
                 "Dated predictions",
                 "predictions-table",
                 [
-                    "Probability that each prediction comes true by its deadline, with its Monte Carlo standard "
-                    "error." + (" The chart orders them by deadline." if "predictions" in figs else "")
+                    "Probability that each prediction comes true, with its Monte Carlo standard error: an event or "
+                    "a threshold judged 'by' its deadline may come true any time up to it, a figure judged "
+                    "'on' its deadline only on that date."
+                    + (" The chart orders them by deadline." if "predictions" in figs else "")
                 ],
                 figs.get("predictions"),
                 [

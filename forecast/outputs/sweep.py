@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from forecast.outputs.formatting import environment, png_uri
+from forecast.outputs.formatting import environment, mc_error, png_uri
 from forecast.outputs.tables import write_csv_tables
 
 if TYPE_CHECKING:
@@ -305,7 +305,7 @@ def _tick(v: Any) -> str:
 def _context(
     table: pd.DataFrame, keys: Sequence[str], figures: list[dict[str, str]], provenance: Mapping[str, Any]
 ) -> dict[str, Any]:
-    from forecast.outputs.formatting import pct, pp, sig
+    from forecast.outputs.formatting import pct, sig
 
     per_case = table.drop_duplicates("case")
     n = len(per_case)
@@ -316,7 +316,7 @@ def _context(
     for what in headline:
         df = key_numbers(table, list(keys), what)
         if what[2] == "probability":
-            text = [f"{pct(v)} ± {pp(e)}" for v, e in zip(df["value"], df["mcse"], strict=True)]
+            text = [f"{pct(v)} {mc_error(v, e)}" for v, e in zip(df["value"], df["mcse"], strict=True)]
         else:
             text = [sig(v) for v in df["value"]]
         numbers.append(dict(zip(df["case"].astype(int), text, strict=True)))

@@ -241,7 +241,10 @@ class Prediction(Strict):
 
     @property
     def judged(self) -> Literal["by", "at"]:
-        """How a threshold is judged: ``by`` or ``at`` its deadline (default ``at``)."""
+        """How the prediction is judged: a threshold ``by`` or ``at`` its deadline
+        (default ``at``); an event's probability is always ``by`` its deadline."""
+        if self.kind == "event":
+            return "by"
         return self.when or "at"
 
 

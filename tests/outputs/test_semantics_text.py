@@ -58,3 +58,51 @@ def test_the_error_of_a_difference_is_not_claimed_to_bound_every_same_seed_compa
     assert "standard error when the runs are independent" in DIFFERENCE_ERROR
     assert "different structure" in DIFFERENCE_ERROR and "NUTS runs on different data" in DIFFERENCE_ERROR
     assert "upper bound only when" in DIFFERENCE_ERROR
+
+
+def test_the_report_says_on_for_at_thresholds_and_bounds_an_error_every_draw_agrees_on() -> None:
+    """A threshold judged ``at`` its deadline reads "on DATE", one judged ``by`` it and an
+    event "by DATE"; a probability of 0 or 1 carries the rule-of-three bound the table
+    holds (3/n), shown as a bound, not as "± 0.015 pp" as if it were a standard error."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from forecast.outputs.narrative import executive_summary
+    from forecast.outputs.sections import prediction_blocks
+
+    data = {**PAAS, "predictions": [*PAAS["predictions"]]}
+    data["predictions"].append({**PAAS["predictions"][0], "id": "on", "statement": "PaaS is 250 on the day"})
+    del data["predictions"][1]["when"]
+    data["predictions"].append(
+        {"id": "ev", "statement": "An event", "deadline": "2026-01-01", "probability": 0.3}
+    )
+    s = Scenario.from_dict(data)
+    n = 20_000
+    predictions = pd.DataFrame(
+        {
+            "id": ["big", "on", "ev"],
+            "statement": ["PaaS reaches 250 by mid-2026", "PaaS is 250 on the day", "An event"],
+            "deadline": ["2026-07-01", "2026-07-01", "2026-01-01"],
+            "probability": [1.0, 0.0, 0.3],
+            "mcse": [3 / n, 3 / n, 0.0032],
+        }
+    )
+    [block] = prediction_blocks(SimpleNamespace(scenario=s, conditioned=False, evidence=[]), predictions, {})  # type: ignore[arg-type]
+    rows = block.tables[0].rows
+    assert [r[1] for r in rows] == ["by 2026-07-01", "on 2026-07-01", "by 2026-01-01"]
+    assert [r[3] for r in rows] == ["< 3/n = 0.015 pp", "< 3/n = 0.015 pp", "± 0.32 pp"]
+    empty = pd.DataFrame()
+    sentences = executive_summary(
+        s,
+        year=2027,
+        conditioned=False,
+        outcomes=empty,
+        by_outcome=empty,
+        growth=empty,
+        predictions=predictions,
+        signposts=empty,
+    )
+    text = " ".join(x.text for x in sentences)
+    assert "100% by 2026-07-01 (< 3/n = 0.015 pp)" in text
+    assert "0% on 2026-07-01 (< 3/n = 0.015 pp)" in text
