@@ -107,9 +107,13 @@ class Version:
             if self.kind == "report":
                 self._forecast = _read_forecast(self.source, self.scenario)
             else:
-                from forecast.analysis.results import simulate
+                from forecast.analysis.results import Forecast, simulate
+                from forecast.engine.dataset import as_archived
 
-                self._forecast = simulate(self.scenario)
+                # at the archive's precision, so a version gives the same numbers
+                # whether it comes from its file or from its archived report
+                fc = simulate(self.scenario)
+                self._forecast = Forecast(self.scenario, as_archived(fc.data), fc.seed)
         return self._forecast
 
     def table(self, name: str) -> pd.DataFrame:

@@ -44,9 +44,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from forecast.errors import Problem, ScenarioError
+from forecast.scenario.textfile import read_text
 
 Kind = Literal["prediction", "outcome", "quantity"]
-MAX_BYTES = 10 * 2**20
 COLUMNS = ("id", "value", "date", "source")
 _ID = re.compile(
     r"^(?:(?P<kind>prediction|outcome)\.(?P<ref>[a-z][a-z0-9_]*)"
@@ -164,24 +164,7 @@ def read(path: str | Path) -> list[Resolution]:
 
 
 def _read_text(path: Path) -> str:
-    name = str(path)
-    try:
-        with path.open("rb") as f:
-            raw = f.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        raise ScenarioError([Problem(name, "", "file not found")]) from None
-    except IsADirectoryError:
-        raise ScenarioError([Problem(name, "", "is a directory, not a resolutions file")]) from None
-    except OSError as e:
-        raise ScenarioError([Problem(name, "", f"cannot be read: {e.strerror}")]) from None
-    if len(raw) > MAX_BYTES:
-        raise ScenarioError([Problem(name, "", f"is larger than {MAX_BYTES // 2**20} MiB")])
-    if not raw.strip():
-        raise ScenarioError([Problem(name, "", "file is empty")])
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise ScenarioError([Problem(name, "", f"is not UTF-8 text (byte {e.start})")]) from None
+    return read_text(path, "resolutions file")
 
 
 def _csv_rows(text: str, name: str) -> list[_Row]:

@@ -362,6 +362,23 @@ def netcdf_encoding(tree: xr.DataTree, complevel: int = 4) -> dict[str, dict[str
     return out
 
 
+def as_archived(tree: xr.DataTree) -> xr.DataTree:
+    """``tree`` at the precision ``forecast.nc`` keeps: every float variable that
+    :func:`netcdf_encoding` stores as ``float32`` cast to ``float32``.
+
+    Numbers computed from a forecast simulated here and from the same forecast read
+    back from its archived report are then the same to the last digit (a version of a
+    forecast history can come from either).
+    """
+    out = tree.copy()
+    for node in out.subtree:
+        ds = node.dataset
+        cast = {str(k): v.astype("float32") for k, v in ds.data_vars.items() if v.dtype.kind == "f"}
+        if cast:
+            node.dataset = ds.assign(cast)
+    return out
+
+
 def to_netcdf(tree: xr.DataTree, path: str | Path) -> None:
     """Write ``tree`` to ``path`` (netCDF4 via h5netcdf), compressed: what ``forecast run``
     saves as ``forecast.nc``; open it with ``xarray.open_datatree(path)``.

@@ -114,11 +114,49 @@ def illustrative_inputs(s: Scenario) -> list[str]:
     >>> illustrative_inputs(forecast.load(forecast.bundled()))
     []
     """
-    out = ["scenario"] if _ILLUSTRATIVE.search(f"{s.title} {s.source or ''}") else []
+    out = ["scenario"] if marked_illustrative(f"{s.title} {s.source or ''}") else []
     for r in input_rows(s):
-        if _ILLUSTRATIVE.search(f"{r['source']} {r['note']}") and r["key"] not in out:
+        if marked_illustrative(f"{r['source']} {r['note']}") and r["key"] not in out:
             out.append(r["key"])
     return out
+
+
+def marked_illustrative(text: str | None) -> bool:
+    """Whether a source or note marks a number illustrative (made up, not real data).
+
+    Examples
+    --------
+    >>> marked_illustrative("illustrative: NOT real data"), marked_illustrative("IDC 2024")
+    (True, False)
+    """
+    return bool(_ILLUSTRATIVE.search(text or ""))
+
+
+def track_record_flag(versions: Sequence[Any], resolutions: Sequence[Any] = ()) -> str:
+    """The illustrative-data flag of a history or score report: which versions hold
+    inputs marked illustrative, and how many resolutions are; ``""`` when none are.
+
+    Examples
+    --------
+    >>> import forecast
+    >>> from forecast.analysis.history import load_versions
+    >>> track_record_flag(load_versions([forecast.bundled()]))
+    ''
+    """
+    named = [v.name for v in versions if illustrative_inputs(v.scenario)]
+    n_res = sum(marked_illustrative(getattr(r, "source", "")) for r in resolutions)
+    parts = []
+    if named:
+        shown = ", ".join(named[:5]) + (f" and {len(named) - 5} more" if len(named) > 5 else "")
+        parts.append(
+            f"{len(named)} of the {len(versions)} versions hold{'s' if len(named) == 1 else ''} inputs "
+            f"marked illustrative, not real data ({shown})"
+        )
+    if n_res:
+        parts.append(f"{n_res} resolution{'s are' if n_res != 1 else ' is'} marked illustrative")
+    if not parts:
+        return ""
+    return f"Illustrative data: {'; '.join(parts)}. Do not rely on these numbers for a decision."
 
 
 def illustrative_text(keys: Sequence[str]) -> str:

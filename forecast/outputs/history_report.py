@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from forecast.outputs.briefing import track_record_flag
 from forecast.outputs.formatting import (
     CSP,
     DASH,
@@ -226,7 +227,8 @@ def write_history_report(
         _reproducibility(provenance, "history"),
     ]
     title = f"History: {versions[-1].scenario.title}"
-    _render(folder, versions[-1].scenario, title, _meta(versions), sections, warnings)
+    flag = track_record_flag(versions, resolutions)
+    _render(folder, versions[-1].scenario, title, _meta(versions), sections, warnings, illustrative=flag)
     return folder / "report.html"
 
 
@@ -333,12 +335,14 @@ def _render(
     meta: str,
     sections: list[dict[str, Any]],
     warnings: Sequence[str] = (),
+    *,
+    illustrative: str = "",
 ) -> None:
     context = {
         "csp": CSP,
         "heading": title,
         "whatif": None,
-        "illustrative": "",
+        "illustrative": illustrative,
         "scenario": {
             "id": scenario.id,
             "title": title,

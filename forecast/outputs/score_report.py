@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from forecast.outputs.briefing import track_record_flag
 from forecast.outputs.formatting import DASH, Block, Figure, Table, data_uri, pct, sig
 from forecast.outputs.history_report import (
     COLORS,
@@ -366,7 +367,8 @@ def write_score_report(
     sections.append({"id": "resolutions", "title": "Resolutions", "summary": [], "blocks": blocks})
     sections.append(_reproducibility(provenance, "score"))
     title = f"Scores: {versions[-1].scenario.title}"
-    _render(folder, versions[-1].scenario, title, _meta(versions), sections, warnings)
+    flag = track_record_flag(versions, card.resolutions)
+    _render(folder, versions[-1].scenario, title, _meta(versions), sections, warnings, illustrative=flag)
     return folder / "report.html"
 
 

@@ -30,10 +30,10 @@ from pathlib import Path
 from typing import Any
 
 from forecast.errors import Problem, ScenarioError
+from forecast.scenario.textfile import read_text
 
 COLUMNS = ("market", "year", "value", "rel_error", "source")
 REQUIRED = ("market", "year", "value", "rel_error")
-MAX_BYTES = 10 * 2**20
 #: the key a row carries to the checks after merging (``file:line``); removed before
 #: validation, so it never reaches the Scenario or scenario.toml
 WHERE = "__where__"
@@ -96,21 +96,7 @@ def read(path: Path) -> list[dict[str, Any]]:
     [{'market': 'x', 'year': 2025, 'value': 4.9, 'rel_error': 0.1, 'source': 'est'}]
     """
     name = str(path)
-    try:
-        with path.open("rb") as f:
-            raw = f.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        raise ScenarioError([Problem(name, "", "actuals file not found")]) from None
-    except IsADirectoryError:
-        raise ScenarioError([Problem(name, "", "is a directory, not an actuals CSV file")]) from None
-    except OSError as e:
-        raise ScenarioError([Problem(name, "", f"cannot be read: {e.strerror}")]) from None
-    if len(raw) > MAX_BYTES:
-        raise ScenarioError([Problem(name, "", f"is larger than {MAX_BYTES // 2**20} MiB")])
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise ScenarioError([Problem(name, "", f"is not UTF-8 text (byte {e.start})")]) from None
+    text = read_text(path, "actuals CSV file", missing="actuals file not found")
     records = csv_records(text, name)
     line, header_cells = records[0]
     header = [h.strip().lower() for h in header_cells]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import stat
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -13,8 +11,8 @@ from forecast.errors import Problem, ScenarioError
 from forecast.scenario import actuals
 from forecast.scenario.merging import MAX_DEPTH, merge, set_dotted, too_deep
 from forecast.scenario.schema import Scenario, layer_restates, overrides_restate, restate_references
+from forecast.scenario.textfile import read_text
 
-MAX_FILE_BYTES = 10 * 2**20  # the seed's file is 12 kB
 MAX_PATH_CHARS = 1024  # an extends path (5000 characters failed with "File name too long")
 MAX_EXTENDS = 32  # parents in an extends chain (a chain of 2000 files hit Python's recursion limit)
 
@@ -58,38 +56,7 @@ def load(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenar
 def read_toml(path: Path) -> dict[str, Any]:
     """Read one TOML file, turning every failure into a :class:`ScenarioError`."""
     name = str(path)
-    try:
-        # non-blocking, then checked: opening a FIFO with no writer blocked forever;
-        # anything but a regular file (FIFO, device, socket) is refused
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with os.fdopen(fd, "rb") as f:
-            mode = os.fstat(f.fileno()).st_mode
-            if stat.S_ISDIR(mode):
-                raise IsADirectoryError
-            if not stat.S_ISREG(mode):
-                raise ScenarioError([Problem(name, "", f"is not a regular file (a {_kind(mode)})")])
-            # read at most one byte past the limit: a runaway generator must end with a
-            # message, not exhaust memory
-            raw = f.read(MAX_FILE_BYTES + 1)
-    except FileNotFoundError:
-        raise ScenarioError([Problem(name, "", "file not found")]) from None
-    except IsADirectoryError:
-        raise ScenarioError([Problem(name, "", "is a directory, not a scenario file")]) from None
-    except OSError as e:
-        raise ScenarioError([Problem(name, "", f"cannot be read: {e.strerror}")]) from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise ScenarioError(
-            [Problem(name, "", f"is larger than {MAX_FILE_BYTES // 2**20} MiB: not a scenario file")]
-        )
-    if not raw.strip():
-        raise ScenarioError([Problem(name, "", "file is empty")])
-    try:
-        # utf-8-sig: Windows editors save a byte-order mark that TOML would reject
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise ScenarioError(
-            [Problem(name, "", f"is not UTF-8 text (byte {e.start}: {raw[e.start : e.start + 1]!r})")]
-        ) from None
+    text = read_text(path, "scenario file")
     deep = f"tables or arrays nest more than {MAX_DEPTH} levels deep: not a scenario file"
     try:
         data = tomllib.loads(text)
@@ -131,11 +98,6 @@ def _is_file(path: Path) -> bool:
         return path.is_file()
     except OSError:  # a name too long, a path through a file
         return False
-
-
-def _kind(mode: int) -> str:
-    kinds = ((stat.S_ISFIFO, "named pipe"), (stat.S_ISCHR, "device"), (stat.S_ISBLK, "device"))
-    return next((name for test, name in kinds if test(mode)), "socket or special file")
 
 
 def _read_resolved(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:

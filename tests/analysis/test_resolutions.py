@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import pytest
@@ -161,3 +162,19 @@ def test_malformed_files(tmp_path: Path, text: str, message: str) -> None:
 def test_a_missing_file() -> None:
     with pytest.raises(ScenarioError, match="file not found"):
         res.read("no-such-resolutions.toml")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_named_pipe_is_refused_not_waited_on(tmp_path: Path) -> None:
+    # opened blocking, a FIFO with no writer would hang `forecast score` for ever
+    fifo = tmp_path / "r.toml"
+    os.mkfifo(fifo)
+    with pytest.raises(ScenarioError) as e:
+        res.read(fifo)
+    assert _messages(e) == [f"{fifo}: is not a regular file (a named pipe)"]
+
+
+def test_a_folder_is_not_a_resolutions_file(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError) as e:
+        res.read(tmp_path)
+    assert _messages(e) == [f"{tmp_path}: is a directory, not a resolutions file"]

@@ -97,12 +97,6 @@ SCORE_TABLES = [
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    reason="since forecast.nc stores draws as float32 (issue 16), quantity scores computed from "
-    "archived reports differ from those computed from the files (a log score is empty in one, "
-    "a number in the other); open in the closing note of the session that merged both",
-    strict=False,
-)
 def test_bundled_example_from_reports_and_from_files_equals_the_archived_csvs(tmp_path: Path) -> None:
     """The bundled example end to end. Each version is archived by ``forecast run``;
     ``forecast history`` and ``forecast score`` read the archived folders; the same

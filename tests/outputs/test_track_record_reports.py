@@ -99,3 +99,30 @@ def test_the_same_card_writes_the_same_bytes(card: Scorecard, tmp_path: Path) ->
     for p in sorted(a.rglob("*")):
         if p.is_file():
             assert p.read_bytes() == (b / p.relative_to(a)).read_bytes(), p.name
+
+
+def test_both_reports_flag_illustrative_resolutions(card: Scorecard, tmp_path: Path) -> None:
+    # the fixture's resolutions are "made up"; its versions are the seed's real numbers
+    flag = "Illustrative data: 3 resolutions are marked illustrative. Do not rely on these numbers for a decision."
+    history = write_history_report(History(card.versions), tmp_path / "h", resolutions=card.resolutions)
+    scores = write_score_report(card, tmp_path / "s")
+    for out in (history, scores):
+        assert 'class="illustrative"' in out.read_text(encoding="utf-8")
+        assert flag in out.with_suffix(".md").read_text(encoding="utf-8")
+    assert "Illustrative data" not in (
+        write_history_report(History(card.versions), tmp_path / "plain")
+    ).read_text(encoding="utf-8")
+
+
+def test_the_bundled_example_is_flagged_version_by_version() -> None:
+    from forecast.outputs.briefing import track_record_flag
+
+    versions = load_versions(
+        [forecast.bundled(n) for n in ("deepseek", "history/deepseek-2025-06", "history/deepseek-2025-11")]
+    )
+    rs = res.read(forecast.bundled("history/resolutions"))
+    assert track_record_flag(versions, rs) == (
+        "Illustrative data: 2 of the 3 versions hold inputs marked illustrative, not real data "
+        "(deepseek-2025-06, deepseek-2025-11); 5 resolutions are marked illustrative. "
+        "Do not rely on these numbers for a decision."
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -131,3 +132,15 @@ def test_the_json_schema_accepts_an_evidence_file() -> None:
     assert [e.message for e in validator.iter_errors(json.loads(json.dumps(data, default=str)))] == []
     data["evidence"] = [{"file": "a.csv", "year": 2025}]
     assert list(validator.iter_errors(json.loads(json.dumps(data, default=str))))
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_named_pipe_as_actuals_is_refused_not_waited_on(tmp_path: Path) -> None:
+    # opened blocking, a FIFO with no writer would hang the process for ever
+    os.mkfifo(tmp_path / "actuals.csv")
+    path = _scenario(tmp_path, '[[evidence]]\nfile = "actuals.csv"\n', None)
+    with pytest.raises(ScenarioError) as e:
+        forecast.load(path)
+    assert [str(p) for p in e.value.problems] == [
+        f"{tmp_path / 'actuals.csv'}: is not a regular file (a named pipe)"
+    ]

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-import forecast.scenario.reading
+import forecast.scenario.textfile
 from forecast.cli import main
 from tests.conftest import VALID_TOML, edit, snapshot
 
@@ -125,7 +125,7 @@ def test_unreadable_permissions(
                     raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(file))
                 return real_open(file, *args, **kwargs)
 
-            monkeypatch.setattr(forecast.scenario.reading.os, "open", denied)
+            monkeypatch.setattr(forecast.scenario.textfile.os, "open", denied)
         [problem] = reject(path)
         assert problem == f"{path}: cannot be read: Permission denied"
     finally:
@@ -136,7 +136,7 @@ def test_unreadable_permissions(
 def test_file_too_large(
     write: Writer, reject: Callable[..., list[str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(forecast.scenario.reading, "MAX_FILE_BYTES", 2**20)
+    monkeypatch.setattr(forecast.scenario.textfile, "MAX_FILE_BYTES", 2**20)
     path = write("# padding\n" * 2**17)
     assert reject(path) == [f"{path}: is larger than 1 MiB: not a scenario file"]
 
