@@ -108,7 +108,7 @@ def merge_quantity(parent: dict[str, Any], child: Any) -> Any:
     """Override an uncertain input, keeping provenance honest.
 
     A complete form (a number, ``{low, high}``, ``{median, sigma}``...) replaces
-    the parent's. A bare number over a ``{median, sigma}`` input re-centres it and
+    the parent's form; what is not part of the form (a projection's ``year``) stays. A bare number over a ``{median, sigma}`` input re-centres it and
     keeps its spread ("what if CAGR is 30%?" is a question about the centre). A
     changed number without its own ``source`` is marked as an assumption.
 
@@ -127,7 +127,9 @@ def merge_quantity(parent: dict[str, Any], child: Any) -> Any:
     if not keys:
         return {**parent, **child}
     if any(keys >= form for form in _COMPLETE_FORMS) or "dist" in keys:
-        merged = dict(child)
+        # the form is replaced, what it is a form of is not: a projection's ``year``
+        # stays when only its number changes (``--set markets.m.projection=300``)
+        merged = {k: v for k, v in parent.items() if k not in _FORM_KEYS | {"source", "note"}} | child
     else:
         merged = {**{k: v for k, v in parent.items() if k not in ("source", "note")}, **child}
     if "source" not in child and parent.get("source"):

@@ -311,3 +311,15 @@ def test_override_of_an_input_with_a_non_number_is_reported(base: Scenario, valu
     [problem] = info.value.problems
     assert problem.path == "correlation.common_factor"
     assert problem.message.startswith("must be a number or a table")
+
+
+def test_a_number_over_a_projection_keeps_its_year() -> None:
+    # --set markets.m.projection=300 over { year, low, high }: the year is not part of
+    # the form being replaced (it was dropped, and validation said "projection.year: is required")
+    merged = merge_quantity({"year": 2027, "low": 250, "high": 330, "source": "IDC"}, 300)
+    assert merged == {"year": 2027, "value": 300, "source": "assumption: override (was: IDC)"}
+    s = forecast.load(forecast.bundled("ev-charging"))
+    m = next(m for m in s.markets if m.projection is not None and m.projection.value is None)
+    moved = s.with_overrides({f"markets.{m.id}.projection": 5.0})
+    assert moved.market(m.id).projection.year == m.projection.year
+    assert moved.market(m.id).projection.value == 5.0

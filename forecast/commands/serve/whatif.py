@@ -138,8 +138,8 @@ def to_override(c: Control, x: Any) -> Any:
     form = dict(c.form or {})
     if c.kind != "number" or not form or x is None:
         return x
-    # a projection's year goes along: a bare number over it would lose the year
-    # (merge_quantity replaces a table with a complete form)
+    # a projection's year goes along, so the override stands on its own (merge_quantity
+    # would keep it too)
     keep = {k: form.pop(k) for k in ("year",) if k in form}
     if "value" in form:
         return {**keep, "value": x} if keep else x
