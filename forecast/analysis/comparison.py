@@ -225,7 +225,8 @@ def simulate_each(
     from forecast.engine.executor import JobFailed
 
     jobs = [scenario_job(s, draws=draws, seed=seed) for s in scenarios]
-    keys = [f"scenario-{hashlib.sha256(j['toml'].encode()).hexdigest()[:16]}" for j in jobs]
+    # a job's key names all it carries: Dask hands an unreleased future of the same key back
+    keys = [f"scenario-{_digest(j)}" for j in jobs]
     for i, out in executor.map(simulate_job, jobs, keys=keys):
         if isinstance(out, JobFailed):
             raise out.error
@@ -243,6 +244,11 @@ def scenario_job(scenario: Scenario, *, draws: int | None = None, seed: int | No
     ['draws', 'origin', 'seed', 'toml']
     """
     return {"toml": scenario.to_toml(), "origin": scenario.origin, "draws": draws, "seed": seed}
+
+
+def _digest(job: Mapping[str, Any]) -> str:
+    text = f"{job['toml']}\n{job['draws']}\n{job['seed']}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def simulate_job(job: Mapping[str, Any]) -> tuple[Forecast, float]:
