@@ -152,3 +152,13 @@ def test_a_conditioned_scenario_runs_nuts_on_a_worker(tmp_path: Path, cluster: D
     assert compare(_opts(tmp_path / "here", files)) == 0
     assert compare(_opts(tmp_path / "there", files), executor=Borrowed(cluster)) == 0
     assert _tables(tmp_path / "there") == _tables(tmp_path / "here")
+
+
+@pytest.mark.slow
+def test_workers_flag_starts_a_local_cluster_with_the_same_tables(
+    tmp_path: Path, here: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["compare", *map(str, FILES), "--draws", str(DRAWS), "--seed", str(SEED)]
+    assert main([*args, "--workers", "1", "--out", str(tmp_path / "cmp")]) == 0
+    assert "LocalCluster: 1 worker process" in capsys.readouterr().err
+    assert _tables(tmp_path / "cmp") == _tables(here)
