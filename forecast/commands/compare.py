@@ -113,7 +113,12 @@ def compare(opts: CompareOptions, executor: Executor | None = None) -> int:
         try:
             executor = executor_for(opts.workers, opts.scheduler)
         except (OSError, TimeoutError) as e:
-            print(f"forecast: cannot reach the Dask scheduler {opts.scheduler}: {e}", file=sys.stderr)
+            where = (
+                "start a local Dask cluster"
+                if opts.scheduler is None
+                else f"reach the Dask scheduler {opts.scheduler}"
+            )
+            print(f"forecast: cannot {where}: {e}", file=sys.stderr)
             return EXIT_BAD_INPUT
     try:
         return _compare(opts, scenarios, names, executor, t0)
