@@ -11,13 +11,19 @@ assessment confidence (``--cases`` cases, ``--draws`` draws each) runs:
   processes, after one warm-up case per worker (which loads the compiled simulator
   from the on-disk cache), so the rate is steady state, not start-up;
 - ``overhead``: a job that does nothing, through the same executor on 2 workers:
-  the scheduler's cost per case (submit, schedule, run, return, release).
+  the scheduler's cost per case (submit, schedule, run, return, release);
+- ``compare`` and ``tornado`` (``--compare``, or ``--only-compare`` for these alone): a
+  comparison of the bundled base, bull and bear scenarios (``--draws`` each, three
+  jobs) and the tornado of the seed forecast's headline targets (20,000 draws, its
+  ``2 * inputs + 1`` runs as jobs), in-process and on 2 local workers (each warmed
+  with a small simulation first).
 
 Results are byte-identical across the three (the sweep tests check it); only time
 is measured. It prints; it asserts nothing. Run::
 
     uv run python benchmarks/sweep.py                  # 24 cases x 2,000 draws, ~1-2 min
     uv run python benchmarks/sweep.py --cases 8 --draws 500   # a quick look
+    uv run python benchmarks/sweep.py --only-compare --draws 20000   # compare + tornado, ~1 min
 """
 
 from __future__ import annotations
@@ -33,6 +39,50 @@ from typing import Any
 
 def _noop(job: Any) -> int:
     return 0
+
+
+def _warm(*_: Any) -> int:
+    """Compile (or load from the disk cache) the seed scenario's simulator in a worker."""
+    import forecast
+
+    forecast.simulate(forecast.load(forecast.bundled()), draws=200)
+    return os.getpid()
+
+
+def _compare_and_tornado(draws: int) -> None:
+    """Wall time of a three-scenario comparison and of the seed's tornado, in-process
+    and on 2 local workers (both warm)."""
+    import forecast
+    from forecast.analysis.comparison import Comparison
+    from forecast.analysis.sensitivity import headline_targets
+    from forecast.analysis.tornado import tornadoes
+    from forecast.engine.executor import DaskExecutor
+
+    scenarios = [forecast.load(forecast.bundled(n)) for n in ("deepseek", "deepseek-bull", "deepseek-bear")]
+    fc = forecast.simulate(scenarios[0], draws=20_000, seed=1)
+    targets = headline_targets(fc.scenario)
+    _warm()
+    runs = {
+        "compare (3 scenarios)": lambda ex: Comparison.simulate(scenarios, draws=draws, executor=ex),
+        "tornado (seed, headline targets)": lambda ex: tornadoes(fc, targets, executor=ex),
+    }
+    here = {}
+    for name, fn in runs.items():
+        t = time.perf_counter()
+        fn(None)
+        here[name] = time.perf_counter() - t
+    with DaskExecutor.local(2) as ex:
+        ex.client.run(_warm)  # every worker: imports and its simulator, before timing
+        for name, fn in runs.items():
+            t = time.perf_counter()
+            fn(ex)
+            there = time.perf_counter() - t
+            print(
+                f"{name:34s} in-process {here[name]:6.2f} s   2 workers {there:6.2f} s   "
+                f"({here[name] / there:.2f}x)"
+            )
+    attrs = tornadoes(fc, targets[:1])[targets[0]].attrs
+    print(f"(the tornado: {attrs['runs']} runs of {attrs['draws']:,} draws; compare: {draws:,} draws each)")
 
 
 def _grid(n: int) -> dict[str, list[Any]]:
@@ -80,7 +130,14 @@ def main() -> None:
     )
     parser.add_argument("--cases", type=int, default=24)
     parser.add_argument("--draws", type=int, default=2000)
+    parser.add_argument("--compare", action="store_true", help="also time compare and the tornado")
+    parser.add_argument("--only-compare", action="store_true", help="time compare and the tornado only")
     args = parser.parse_args()
+    if args.only_compare:
+        print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+        _compare_and_tornado(args.draws)
+        print(f"load average after: {os.getloadavg()[0]:.2f}")
+        return
 
     import forecast
     from forecast.analysis.sweep import build_cases, run_case
@@ -115,6 +172,8 @@ def main() -> None:
     for name, rate in rates.items():
         print(f"{name:18s} {rate:7.2f} cases/s   {1 / rate:6.3f} s/case")
     print(f"scheduler overhead (no-op jobs, 2 workers): {noop / m * 1e3:.2f} ms/case")
+    if args.compare:
+        _compare_and_tornado(args.draws)
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 

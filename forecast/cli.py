@@ -294,6 +294,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         draws=args.draws,
         seed=args.seed,
         quiet=args.quiet,
+        workers=args.workers,
+        scheduler=args.scheduler,
     )
     return compare(opts)
 
@@ -308,7 +310,9 @@ def _add_compare(subparsers: Subparsers) -> None:
             "differences from the first scenario, and overlaid fan charts. One file with --set "
             "compares the file with its overridden self; with several files --set applies to each. "
             "The folder (report.html, report.md, markets/outcomes/predictions/differences.csv, "
-            "figures/, scenarios/, manifest.json) appears complete or not at all."
+            "figures/, scenarios/, manifest.json) appears complete or not at all. The scenarios run "
+            "here one after the other, or side by side on a Dask cluster (--workers, --scheduler) "
+            "with the same numbers."
         ),
         epilog="Exit codes: 0 ok, 2 bad input (nothing written), 130 interrupted.",
     )
@@ -334,6 +338,18 @@ def _add_compare(subparsers: Subparsers) -> None:
         default=[],
         metavar="KEY=VALUE",
         help="override an input by its dotted key, e.g. markets.developer_tools.cagr=0.30 (repeatable)",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="use a running Dask cluster, e.g. tcp://host:8786 (same results as a local run)",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="worker processes of a local Dask cluster (default: none, the scenarios run in this "
+        "process; 0 runs them in this process)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress and no summary; errors only")
     p.set_defaults(func=cmd_compare)

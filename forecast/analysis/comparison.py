@@ -17,10 +17,12 @@ Examples
 
 from __future__ import annotations
 
-import functools
+import dataclasses
+import hashlib
 import importlib
 import time
-from collections.abc import Sequence
+import tomllib
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -82,7 +84,8 @@ class Comparison:
         """Simulate each scenario (its own draws and seed unless given) and compare.
 
         The runs are independent: an ``executor`` (:mod:`forecast.engine.executor`,
-        e.g. a Dask cluster) runs them side by side, with the same numbers as here.
+        e.g. a Dask cluster) runs them side by side, each scenario one job (see
+        :func:`simulate_each`), with the same numbers as here.
 
         Examples
         --------
@@ -91,26 +94,15 @@ class Comparison:
         >>> cmp = Comparison.simulate([s, s.with_overrides({"assessment.confidence": 5})],
         ...                           names=["base", "unsure"], draws=1000)  # doctest: +SKIP
         """
-        fcs: list[Forecast] = []
-        timings: dict[str, float] = {}
         names = list(names) if names is not None else unique_names([s.id for s in scenarios])
-        if executor is not None:
-            from forecast.engine.executor import JobFailed
-
-            # scenarios travel as data; each worker compiles (or reuses) its own simulator
-            done = dict(executor.map(functools.partial(simulate, draws=draws, seed=seed), list(scenarios)))
-            for i, name in enumerate(names):
-                fc = done[i]
-                if isinstance(fc, JobFailed):
-                    raise fc.error
-                fcs.append(fc)
-                timings[f"simulate.{name}"] = float(sum(fc.timings.values()))
-            return cls(fcs, list(names), timings)
-        for name, s in zip(names, scenarios, strict=True):
-            t = time.perf_counter()
-            fcs.append(simulate(s, draws=draws, seed=seed))
-            timings[f"simulate.{name}"] = time.perf_counter() - t
-        return cls(fcs, list(names), timings)
+        if len(names) != len(scenarios):
+            raise ValueError("one name per scenario")
+        fcs: list[Forecast | None] = [None] * len(scenarios)
+        timings: dict[str, float] = {}
+        for i, fc, seconds in simulate_each(scenarios, draws=draws, seed=seed, executor=executor):
+            fcs[i] = fc
+            timings[f"simulate.{names[i]}"] = seconds
+        return cls([fc for fc in fcs if fc is not None], names, timings)
 
     @property
     def base(self) -> str:
@@ -197,6 +189,77 @@ class Comparison:
             self, folder, provenance=provenance, figures=figures
         )
         return out
+
+
+def simulate_each(
+    scenarios: Sequence[Scenario],
+    *,
+    draws: int | None = None,
+    seed: int | None = None,
+    executor: Executor | None = None,
+) -> Iterator[tuple[int, Forecast, float]]:
+    """Simulate each scenario; yield ``(index, forecast, seconds)`` as each finishes.
+
+    Without an ``executor`` they run here, in order. With one, each scenario is one
+    job carrying data only (:func:`scenario_job`: its resolved inputs as TOML, draws
+    and seed), never a compiled object, and a worker compiles or reuses its own
+    simulator; the forecast that comes back gets the caller's :class:`Scenario`
+    object again (the same resolved inputs, so the same SHA-256). A job's numbers
+    depend on its inputs alone, so the tables are byte-identical whatever ran them.
+    A scenario that fails raises its error here, as it would in-process.
+
+    Examples
+    --------
+    >>> import forecast
+    >>> from forecast.engine.executor import InProcess
+    >>> s = forecast.load(forecast.bundled())
+    >>> [i for i, fc, t in simulate_each([s, s], draws=500, executor=InProcess())]  # doctest: +SKIP
+    [0, 1]
+    """
+    if executor is None:
+        for i, s in enumerate(scenarios):
+            t = time.perf_counter()
+            fc = simulate(s, draws=draws, seed=seed)
+            yield i, fc, time.perf_counter() - t
+        return
+    from forecast.engine.executor import JobFailed
+
+    jobs = [scenario_job(s, draws=draws, seed=seed) for s in scenarios]
+    # a job's key names all it carries: Dask hands an unreleased future of the same key back
+    keys = [f"scenario-{_digest(j)}" for j in jobs]
+    for i, out in executor.map(simulate_job, jobs, keys=keys):
+        if isinstance(out, JobFailed):
+            raise out.error
+        fc, seconds = out
+        yield i, dataclasses.replace(fc, scenario=scenarios[i]), seconds
+
+
+def scenario_job(scenario: Scenario, *, draws: int | None = None, seed: int | None = None) -> dict[str, Any]:
+    """What a worker needs to simulate ``scenario``: plain data, no compiled objects.
+
+    Examples
+    --------
+    >>> import forecast
+    >>> sorted(scenario_job(forecast.load(forecast.bundled()), draws=500))
+    ['draws', 'origin', 'seed', 'toml']
+    """
+    return {"toml": scenario.to_toml(), "origin": scenario.origin, "draws": draws, "seed": seed}
+
+
+def _digest(job: Mapping[str, Any]) -> str:
+    text = f"{job['toml']}\n{job['draws']}\n{job['seed']}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def simulate_job(job: Mapping[str, Any]) -> tuple[Forecast, float]:
+    """Simulate one job of :func:`scenario_job` (runs on a worker); the forecast and
+    the seconds it took."""
+    from forecast.scenario import Scenario
+
+    t = time.perf_counter()
+    scenario = Scenario.from_dict(tomllib.loads(job["toml"]), origin=job["origin"])
+    fc = simulate(scenario, draws=job["draws"], seed=job["seed"])
+    return fc, time.perf_counter() - t
 
 
 def market_quantity(key: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
     from forecast.analysis.results import Forecast
     from forecast.engine.data import ModelData
+    from forecast.engine.executor import Executor
 
 from forecast.analysis.sensitivity import (
     POINT_CONCENTRATION,
@@ -151,6 +152,7 @@ def tornado(
     draws: int | None = None,
     seed: int | None = None,
     inputs: list[str] | None = None,
+    executor: Executor | None = None,
 ) -> pd.DataFrame:
     """One input at a time: the target when the input moves from ``low`` to ``high``.
 
@@ -170,6 +172,11 @@ def tornado(
     same as in the full table, since every run uses the same draws. For a forecast conditioned on evidence, the quantiles come from the
     posterior draws but the residual is simulated forward (as without evidence).
 
+    The runs are independent: an ``executor`` (:mod:`forecast.engine.executor`, e.g.
+    a Dask cluster) runs them as jobs, each carrying the scenario's resolved inputs,
+    which inputs are fixed at what values, the draws and the seed (no compiled
+    object); a worker reuses its simulator for every run. Same numbers as here.
+
     Returns
     -------
     pandas.DataFrame
@@ -186,7 +193,9 @@ def tornado(
     >>> fc = forecast.simulate(forecast.load(forecast.bundled()), draws=5000)  # doctest: +SKIP
     >>> tornado(fc, "revenue.deepseek_devtools@2028").head(3)  # doctest: +SKIP
     """
-    return tornadoes(fc, [target], low=low, high=high, draws=draws, seed=seed, inputs=inputs)[target]
+    return tornadoes(
+        fc, [target], low=low, high=high, draws=draws, seed=seed, inputs=inputs, executor=executor
+    )[target]
 
 
 def tornadoes(
@@ -198,9 +207,11 @@ def tornadoes(
     draws: int | None = None,
     seed: int | None = None,
     inputs: list[str] | None = None,
+    executor: Executor | None = None,
 ) -> dict[str, pd.DataFrame]:
     """:func:`tornado` for several targets from the same ``2 * inputs + 1`` runs
-    (each run simulates every quantity, so more targets cost nothing more)."""
+    (each run simulates every quantity, so more targets cost nothing more); with an
+    ``executor``, the runs are its jobs (see :func:`tornado_job`)."""
     from forecast.engine.data import model_data
     from forecast.engine.forward import simulator
 
@@ -234,12 +245,19 @@ def tornadoes(
         values = simulator(_fixed(md, fc, every, at))(draws, seed)
         return [tgt.summarize(tgt.of(values)) for tgt in tgts]
 
-    base = run(median)
-    rows: list[list[dict[str, Any]]] = [[] for _ in tgts]
+    # every input at its median, then each chosen one at its low and its high point
+    points = [median]
     for inp in chosen:
+        points += [{**median, inp.key: qfn[inp.key](q), "_moved": inp.key} for q in (low, high)]
+    if executor is None:
+        results = [run(at) for at in points]
+    else:
+        results = _run_jobs(executor, fc, every, targets, points, draws, seed)
+    base = results[0]
+    rows: list[list[dict[str, Any]]] = [[] for _ in tgts]
+    for n, inp in enumerate(chosen):
         lo_v, hi_v = qfn[inp.key](low), qfn[inp.key](high)
-        lo = run({**median, inp.key: lo_v, "_moved": inp.key})
-        hi = run({**median, inp.key: hi_v, "_moved": inp.key})
+        lo, hi = results[1 + 2 * n], results[2 + 2 * n]
         scalar = np.ndim(lo_v) == 0
         for j in range(len(tgts)):
             rows[j].append(
@@ -270,6 +288,66 @@ def tornadoes(
         )
         out[spec] = df
     return out
+
+
+# --- the runs as executor jobs ----------------------------------------------------
+
+#: per worker process: a scenario's TOML digest -> (scenario, model data without
+#: observations), so a worker builds them once per scenario, not once per run
+_WORKER_DATA: dict[str, tuple[Scenario, ModelData]] = {}
+_WORKER_DATA_MAX = 8
+
+
+def _run_jobs(
+    executor: Executor,
+    fc: Forecast,
+    every: list[Input],
+    targets: list[str],
+    points: list[dict[str, Any]],
+    draws: int,
+    seed: int,
+) -> list[list[float]]:
+    """The tornado's runs at ``points`` on ``executor``, in the order of ``points``."""
+    from forecast.engine.executor import JobFailed
+
+    toml = fc.scenario.to_toml()
+    common = {"toml": toml, "origin": fc.scenario.origin, "inputs": every, "targets": list(targets)}
+    jobs = [{**common, "at": at, "draws": draws, "seed": seed} for at in points]
+    results: dict[int, list[float]] = {}
+    for i, out in executor.map(tornado_job, jobs):
+        if isinstance(out, JobFailed):
+            raise out.error
+        results[i] = out
+    return [results[i] for i in range(len(points))]
+
+
+def tornado_job(job: dict[str, Any]) -> list[float]:
+    """One tornado run from its job data (runs on a worker): every input in
+    ``job["inputs"]`` fixed at its value in ``job["at"]``, the targets' statistics.
+
+    The scenario travels as its resolved TOML; the worker builds its model data once
+    per scenario and its compiled simulator once per structure, and reuses both.
+    """
+    import hashlib
+    import tomllib
+
+    from forecast.engine.data import model_data
+    from forecast.engine.forward import simulator
+
+    key = hashlib.sha256(job["toml"].encode()).hexdigest()
+    found = _WORKER_DATA.get(key)
+    if found is None:
+        scenario = Scenario.from_dict(tomllib.loads(job["toml"]), origin=job["origin"])
+        if len(_WORKER_DATA) >= _WORKER_DATA_MAX:
+            _WORKER_DATA.clear()
+        found = _WORKER_DATA[key] = (scenario, model_data(scenario).without_observations())
+    scenario, md = found
+    tgts = [parse_target(scenario, t) for t in job["targets"]]
+    # _fixed reads only the model data, the inputs and the point (not the forecast)
+    values = simulator(_fixed(md, cast("Forecast", None), job["inputs"], job["at"]))(
+        job["draws"], job["seed"]
+    )
+    return [tgt.summarize(tgt.of(values)) for tgt in tgts]
 
 
 # --- for the report ------------------------------------------------------------

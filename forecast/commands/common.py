@@ -9,7 +9,7 @@ import tomllib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from forecast.errors import Problem, ScenarioError
 from forecast.outputs.staging import (
@@ -19,6 +19,9 @@ from forecast.outputs.staging import (
     signals_as_exceptions,
     signals_deferred,
 )
+
+if TYPE_CHECKING:
+    from forecast.engine.executor import Executor
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -138,6 +141,45 @@ def write_staged[T](
         raise
     steps.stop()
     return EXIT_OK, result, pending
+
+
+# --- where independent runs go (--workers / --scheduler) ---------------------------
+
+
+def cluster_problems(workers: int | None, scheduler: str | None) -> list[Problem]:
+    """What is wrong with ``--workers``/``--scheduler`` (checked before any work).
+
+    Examples
+    --------
+    >>> [str(p) for p in cluster_problems(-1, None)]
+    ['--workers: must be 0 (in-process) or more (got -1)']
+    """
+    if scheduler is None and workers is not None and workers < 0:
+        return [Problem.with_value("--workers", "", "must be 0 (in-process) or more", workers)]
+    if scheduler is not None and not scheduler.strip():
+        return [Problem.with_value("--scheduler", "", "expected an address, e.g. tcp://host:8786", scheduler)]
+    return []
+
+
+def executor_for(workers: int | None, scheduler: str | None) -> Executor | None:
+    """The executor ``--workers``/``--scheduler`` ask for, or None to run here (no
+    flag, or ``--workers 0``). ``--scheduler`` wins over ``--workers``.
+
+    Raises :class:`OSError` (or :class:`TimeoutError`) when the scheduler cannot
+    be reached. Close the executor when done.
+
+    Examples
+    --------
+    >>> executor_for(None, None) is None and executor_for(0, None) is None
+    True
+    """
+    from forecast.engine.executor import DaskExecutor
+
+    if scheduler is not None:
+        return DaskExecutor.connect(scheduler)
+    if not workers:
+        return None
+    return DaskExecutor.local(workers)
 
 
 # --- terminal output ----------------------------------------------------------------

@@ -3,6 +3,11 @@
 A single file with ``--set`` is a what-if: the file as it is, against the file with
 the overrides. With several files, ``--set`` applies to each of them. The folder is
 written atomically like ``forecast run``'s (see :mod:`forecast.outputs.staging`).
+
+The scenarios are independent runs: ``--workers N`` runs them on a local Dask
+cluster of N worker processes and ``--scheduler ADDRESS`` on an existing cluster,
+one job per scenario (its resolved inputs, draws and seed), with byte-identical
+tables; without either they run here, one after the other.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from forecast.errors import Problem, ScenarioError
 from forecast.outputs.comparison import quantities, slug
 
 if TYPE_CHECKING:
+    from forecast.analysis.results import Forecast
+    from forecast.engine.executor import Executor
     from forecast.scenario import Scenario
 
 
@@ -34,6 +41,8 @@ class CompareOptions:
     seed: int | None = None
     quiet: bool = False
     command: str = ""
+    workers: int | None = None  # a local Dask cluster of this many processes (0/None: here)
+    scheduler: str | None = None  # an existing Dask cluster; wins over workers
 
 
 def load_variants(opts: CompareOptions) -> tuple[list[Scenario], list[str]]:
@@ -44,9 +53,10 @@ def load_variants(opts: CompareOptions) -> tuple[list[Scenario], list[str]]:
     each file, with the overrides applied to each.
     """
     import forecast
-    from forecast.commands.common import _parse_sets
+    from forecast.commands.common import _parse_sets, cluster_problems
 
     overrides, problems = _parse_sets(opts.sets)
+    problems += cluster_problems(opts.workers, opts.scheduler)
     sim: dict[str, Any] = {}
     if opts.draws is not None:
         sim["simulation.draws"] = opts.draws
@@ -79,18 +89,49 @@ def load_variants(opts: CompareOptions) -> tuple[list[Scenario], list[str]]:
     return scenarios, unique_names(names)
 
 
-def compare(opts: CompareOptions) -> int:
-    """Run ``forecast compare``: exit 0 ok, 2 bad input (nothing written), 130/143
-    interrupted (nothing written). The folder appears complete or not at all."""
-    from forecast.commands.common import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK, write_staged
+def compare(opts: CompareOptions, executor: Executor | None = None) -> int:
+    """Run ``forecast compare``: exit 0 ok, 2 bad input or an unreachable
+    ``--scheduler`` (nothing written), 130/143 interrupted (nothing written). The
+    folder appears complete or not at all.
+
+    ``executor`` (tests, benchmarks) runs the scenarios instead of what
+    ``opts.workers``/``opts.scheduler`` ask for; it is closed at the end like one
+    made here.
+    """
+    from forecast.commands.common import EXIT_BAD_INPUT, executor_for
 
     t0 = time.perf_counter()
     try:
         scenarios, names = load_variants(opts)
     except ScenarioError as e:
+        if executor is not None:
+            executor.close()
         for problem in e.problems:
             print(problem, file=sys.stderr)
         return EXIT_BAD_INPUT
+    if executor is None:
+        try:
+            executor = executor_for(opts.workers, opts.scheduler)
+        except (OSError, TimeoutError) as e:
+            where = (
+                "start a local Dask cluster"
+                if opts.scheduler is None
+                else f"reach the Dask scheduler {opts.scheduler}"
+            )
+            print(f"forecast: cannot {where}: {e}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+    try:
+        return _compare(opts, scenarios, names, executor, t0)
+    finally:
+        if executor is not None:
+            executor.close()
+
+
+def _compare(
+    opts: CompareOptions, scenarios: list[Scenario], names: list[str], executor: Executor | None, t0: float
+) -> int:
+    from forecast.commands.common import EXIT_INTERRUPTED, EXIT_OK, write_staged
+
     out = (
         opts.out
         if opts.out is not None
@@ -102,7 +143,7 @@ def compare(opts: CompareOptions) -> int:
         out,
         "comparison",
         opts.quiet,
-        lambda folder, steps: _work(scenarios, names, opts, folder, steps, t0),
+        lambda folder, steps: _work(scenarios, names, opts, folder, steps, t0, executor),
         inputs=[f for path in opts.scenarios for f in input_files(path)],
     )
     if cmp is None:
@@ -116,7 +157,13 @@ def compare(opts: CompareOptions) -> int:
 
 
 def _work(
-    scenarios: list[Scenario], names: list[str], opts: CompareOptions, folder: Path, steps: Any, t0: float
+    scenarios: list[Scenario],
+    names: list[str],
+    opts: CompareOptions,
+    folder: Path,
+    steps: Any,
+    t0: float,
+    executor: Executor | None = None,
 ) -> Comparison:
     import forecast
     from forecast.commands.common import parse_sets
@@ -124,11 +171,14 @@ def _work(
     from forecast.outputs.staging import file_hashes, jsonable
 
     fcs, timings = [], {}
-    for name, s in zip(names, scenarios, strict=True):
-        with steps.step(f"Simulating {name} ({s.simulation.draws:,} draws)"):
-            t = time.perf_counter()
-            fcs.append(forecast.simulate(s))
-            timings[f"simulate.{name}"] = time.perf_counter() - t
+    if executor is None:
+        for name, s in zip(names, scenarios, strict=True):
+            with steps.step(f"Simulating {name} ({s.simulation.draws:,} draws)"):
+                t = time.perf_counter()
+                fcs.append(forecast.simulate(s))
+                timings[f"simulate.{name}"] = time.perf_counter() - t
+    else:
+        fcs = _simulate_on(executor, scenarios, names, opts.quiet, steps, timings)
     cmp = Comparison(fcs, names, timings)
     versions = package_versions()
     command = opts.command or command_line(opts)
@@ -168,6 +218,33 @@ def _work(
     return cmp
 
 
+def _simulate_on(
+    executor: Executor,
+    scenarios: list[Scenario],
+    names: list[str],
+    quiet: bool,
+    steps: Any,
+    timings: dict[str, float],
+) -> list[Forecast]:
+    """The scenarios as jobs on ``executor``, with a line per scenario as it finishes
+    (the dashboard's address first, when the cluster has one)."""
+    from forecast.analysis.comparison import simulate_each
+
+    n = len(scenarios)
+    if not quiet and executor.dashboard:
+        steps.console.print(f"Dask dashboard: {executor.dashboard}", soft_wrap=True)
+    done: dict[int, Forecast] = {}
+    with steps.step(f"Simulating {n} scenarios on {executor.description}"):
+        for i, fc, seconds in simulate_each(scenarios, executor=executor):
+            done[i] = fc
+            timings[f"simulate.{names[i]}"] = seconds
+            if not quiet:
+                steps.console.print(
+                    f"scenarios done: {len(done)} of {n} ({names[i]}, {seconds:.1f} s)", soft_wrap=True
+                )
+    return [done[i] for i in range(n)]
+
+
 def command_line(opts: CompareOptions) -> str:
     """The ``forecast compare`` command these options stand for.
 
@@ -187,6 +264,10 @@ def command_line(opts: CompareOptions) -> str:
         parts += ["--seed", str(opts.seed)]
     for item in opts.sets:
         parts += ["--set", item]
+    if opts.scheduler is not None:
+        parts += ["--scheduler", opts.scheduler]
+    elif opts.workers is not None:
+        parts += ["--workers", str(opts.workers)]
     if opts.quiet:
         parts.append("--quiet")
     return shlex.join(parts)

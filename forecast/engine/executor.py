@@ -22,6 +22,13 @@ Two executors:
 Results never depend on which executor ran them: a job's randomness must come from
 its own inputs (its seed), not from the worker or the order.
 
+Who hands jobs to it: ``forecast sweep`` (a case a job,
+:func:`forecast.analysis.sweep.run_case`), ``forecast compare`` and
+``Comparison.simulate`` (a scenario a job, :func:`forecast.analysis.comparison.simulate_job`),
+the tornado (a one-at-a-time run a job, :func:`forecast.analysis.tornado.tornado_job`)
+and the simulation-based calibration check (a NUTS fit a job,
+:func:`forecast.engine.sbc.fit_job`).
+
 Examples
 --------
 >>> with InProcess() as ex:

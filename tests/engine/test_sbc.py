@@ -8,6 +8,9 @@ posterior draws. If the sampler and the likelihood are right, the ranks are unif
 The model is the bundled ``deepseek-update`` scenario itself (four correlated markets,
 outcome drivers), compiled once: each simulation swaps only the observations
 (nutpie's ``with_data``), so 300 posteriors take well under a minute instead of a compile (30-60 s) each.
+The fits are executor jobs (:func:`forecast.engine.sbc.posteriors`): here in this process;
+on a two-process Dask ``LocalCluster`` the same fits give the same draws (a test marked
+slow, with four simulations).
 
 Test: 100 simulations, ranks among 99 posterior draws (one chain, 200 tuning steps,
 198 draws thinned by 2 so that the draws are close to independent) in 10 equal bins,
@@ -29,15 +32,18 @@ not tell a wrong model from a right one.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import pytest
 
 import forecast
+from forecast.engine.executor import DaskExecutor
 from forecast.engine.forward import simulator
-from forecast.engine.inference import compiled_sampler, nuts
+from forecast.engine.inference import compiled_sampler
 from forecast.engine.model import ModelData, model_data
+from forecast.engine.sbc import RIGHT, posteriors
 from forecast.scenario.inputs import Canonical, Family
 
 N_SIMS = 100
@@ -87,21 +93,19 @@ def quantities(d: ModelData, z: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     }
 
 
-@pytest.fixture(scope="module")
-def sbc() -> dict[str, Any]:
-    """Ranks under the right model and the two wrong ones, from the same 100 simulations."""
-    s = forecast.load(forecast.bundled("deepseek-update"))
-    d = model_data(s)
+def simulations(d: ModelData, n: int) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """``n`` data sets simulated from the prior (the fits' observations) and the true
+    values of the tested quantities behind each."""
     assert d.coords["market"][2] == "developer_tools" and d.coords["market"][0] == "enterprise_llm_apis"
     assert d.coords["outcome"][0] == "independence"
     assert d.coords["evidence"] == ["developer_tools@2025"]
 
     # the generating draws: the model's own forward simulation, observations left out
-    truth = simulator(d.without_observations())(N_SIMS, SEED)
+    truth = simulator(d.without_observations())(n, SEED)
     rng = np.random.default_rng(SEED)
     m, y = np.argwhere(d.evidence_w[0])[0]
-    evidence = np.log(truth["market_size"][:, m, y]) + d.evidence_sd[0] * rng.standard_normal(N_SIMS)
-    signpost = (rng.uniform(size=N_SIMS) < d.obs_signpost_l[0][truth["realized_outcome"]]).astype(np.int64)
+    evidence = np.log(truth["market_size"][:, m, y]) + d.evidence_sd[0] * rng.standard_normal(n)
+    signpost = (rng.uniform(size=n) < d.obs_signpost_l[0][truth["realized_outcome"]]).astype(np.int64)
     true_drift = np.log1p(truth["growth"])
     true_q = {
         "observed_size": np.log(truth["market_size"][:, m, y]),
@@ -111,24 +115,33 @@ def sbc() -> dict[str, Any]:
         # before conditioning, the forward simulation's outcome probability is q itself
         "q": truth["outcome_probability"][:, 0],
     }
+    observed = [{"evidence_log": evidence[i : i + 1], "obs_signpost": signpost[i : i + 1]} for i in range(n)]
+    return observed, true_q
 
+
+@pytest.fixture(scope="module")
+def sbc() -> dict[str, Any]:
+    """Ranks under the right model and the two wrong ones, from the same 100 simulations."""
+    s = forecast.load(forecast.bundled("deepseek-update"))
+    d = model_data(s)
+    observed, true_q = simulations(d, N_SIMS)
     wrong = {
         "wrong_prior": {"drift_mu": d.drift_mu + d.drift_sd, "alpha": d.alpha[::-1].copy()},
         "wrong_likelihood": {"evidence_sd": d.evidence_sd / 3},
     }
     before = compiled_sampler(d)
-    ranks: dict[str, dict[str, list[int]]] = {label: {k: [] for k in true_q} for label in ("right", *wrong)}
+    models: dict[str, dict[str, Any]] = {RIGHT: {}, **wrong}
+    fits = posteriors(s, observed, models=models, tune=TUNE, draws=N_RANKED, thin=THIN, seed=SEED)
+    ranks: dict[str, dict[str, list[int]]] = {label: {k: [] for k in true_q} for label in models}
     post_sd: dict[str, list[float]] = {"observed_size": [], "drift_observed": []}
     for i in range(N_SIMS):
-        observed = dataclasses.replace(d, evidence_log=evidence[i : i + 1], obs_signpost=signpost[i : i + 1])
-        models = {"right": observed, **{k: dataclasses.replace(observed, **v) for k, v in wrong.items()}}
-        for label, model in models.items():
-            res = nuts(model, chains=1, tune=TUNE, draws=N_RANKED * THIN, seed=SEED + i)
-            post = res.posterior.isel(chain=0, draw=slice(THIN - 1, None, THIN))
-            q = quantities(model, {k: post[k].values for k in post.data_vars})
+        for label, changes in models.items():
+            # the quantities under the model that was fitted (the wrong prior moves them)
+            model = dataclasses.replace(d, **changes)
+            q = quantities(model, fits[label][i])
             for k, v in q.items():
                 ranks[label][k].append(int(np.sum(v < true_q[k][i])))
-            if label == "right":
+            if label == RIGHT:
                 for k, v in post_sd.items():
                     v.append(float(q[k].std()))
     assert compiled_sampler(d) is before  # 300 posteriors, one compile
@@ -166,3 +179,36 @@ def test_the_evidence_is_informative(sbc: dict[str, Any]) -> None:
     post, prior = sbc["post_sd"], sbc["prior_sd"]
     assert np.mean(post["observed_size"]) < 0.7 * prior["observed_size"]
     assert np.mean(post["drift_observed"]) < 0.95 * prior["drift_observed"]
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[DaskExecutor]:
+    """A two-worker LocalCluster of processes for this module, closed after it."""
+    ex = DaskExecutor.local(2)
+    try:
+        yield ex
+    finally:
+        ex.close()
+
+
+@pytest.mark.slow
+def test_fits_on_a_cluster_equal_the_fits_here(cluster: DaskExecutor) -> None:
+    """Four simulations under the right and the wrong-likelihood model: each worker runs
+    NUTS (nutpie) itself, and every posterior draw is the same as in this process."""
+    s = forecast.load(forecast.bundled("deepseek-update"))
+    d = model_data(s)
+    observed, _ = simulations(d, 4)
+    models = {RIGHT: {}, "wrong_likelihood": {"evidence_sd": d.evidence_sd / 3}}
+    kw: dict[str, Any] = {"models": models, "tune": TUNE, "draws": N_RANKED, "thin": THIN, "seed": SEED}
+    here = posteriors(s, observed, **kw)
+    there = posteriors(s, observed, executor=cluster, **kw)
+    assert list(there) == list(here)
+    for label in models:
+        assert len(there[label]) == 4
+        for got, want in zip(there[label], here[label], strict=True):
+            assert list(got) == list(want)
+            for name in want:
+                assert got[name].shape[0] == N_RANKED
+                np.testing.assert_array_equal(got[name], want[name])
+    # the wrong likelihood is a different fit of the same data
+    assert not np.array_equal(here[RIGHT][0]["z_size"], here["wrong_likelihood"][0]["z_size"])
