@@ -80,21 +80,22 @@ def pp(se: Any) -> str:
     return s if s == DASH else f"{s} pp"
 
 
-def mc_error(p: Any, se: Any) -> str:
+def mc_error(p: Any, se: Any, *, sign: bool = True) -> str:
     """The Monte Carlo error of a probability ``p`` estimated from draws.
 
-    ``± x pp`` in general; when every draw agreed (``p`` is 0 or 1) the error is not
-    0 but the rule-of-three bound the tables carry (:func:`forecast.analysis.results.mcse_floor`),
-    shown as such.
+    ``± x pp`` in general (``x pp`` with ``sign=False``, for a column of errors); when
+    every draw agreed (``p`` is 0 or 1) the error is not 0 but the rule-of-three
+    bound the tables carry (:func:`forecast.analysis.results.mcse_floor`), shown as
+    such.
 
     Examples
     --------
-    >>> mc_error(0.4, 0.003444), mc_error(0.0, 0.00015), mc_error(1.0, 0.00015)
-    ('± 0.34 pp', '< 3/n = 0.015 pp', '< 3/n = 0.015 pp')
+    >>> mc_error(0.4, 0.003444), mc_error(0.4, 0.003444, sign=False), mc_error(0.0, 0.00015)
+    ('± 0.34 pp', '0.34 pp', '< 3/n = 0.015 pp')
     """
     if p is not None and math.isfinite(float(p)) and float(p) in (0.0, 1.0):
         return f"< 3/n = {pp(se)}"
-    return f"± {pp(se)}"
+    return f"± {pp(se)}" if sign else pp(se)
 
 
 def deadline_words(judged: str, deadline: Any) -> str:

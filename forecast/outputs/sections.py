@@ -263,7 +263,7 @@ def outcome_blocks(fc: Forecast, outcomes: pd.DataFrame, figs: Mapping[str, Figu
             pct(r.stated),
             pct(r.probability),
             interval(r.q05, r.q95, pct),
-            mc_error(r.probability, r.mcse),
+            mc_error(r.probability, r.mcse, sign=False),
         ]
         for r in outcomes.itertuples()
     ]
@@ -341,7 +341,7 @@ def prediction_blocks(
                     str(r.statement),
                     deadline_words(p.judged, r.deadline),
                     pct(r.probability),
-                    mc_error(r.probability, r.mcse),
+                    mc_error(r.probability, r.mcse, sign=False),
                     status,
                 ]
             )

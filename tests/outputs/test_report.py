@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import forecast
 from forecast.outputs.formatting import CSP, interval, pct, pp, sig
 from forecast.outputs.sections import input_rows
 
@@ -173,8 +174,14 @@ def test_prediction_table_matches_predictions_csv(
     df = csv["predictions"]
     rows = html.tables["table-predictions"]
     assert rows == md_table_after(md, "### Dated predictions")
+    # the scenario's words, not the report's helpers: a threshold is judged "at" its
+    # deadline unless it says "by"; an event comes true by its deadline
+    seed = forecast.load(forecast.bundled("deepseek"))
+    on = {p.id for p in seed.predictions if p.quantity is not None and p.when != "by"}
     for r, row in zip(df.itertuples(), rows[1:], strict=True):
-        assert row[:4] == [r.statement, r.deadline, pct(r.probability), pp(r.mcse)]
+        assert 0 < r.probability < 1  # else the error column shows the rule-of-three bound
+        when = f"on {r.deadline}" if r.id in on else f"by {r.deadline}"
+        assert row[:4] == [r.statement, when, pct(r.probability), pp(r.mcse)]
         assert number(row[2]) == pytest.approx(r.probability, rel=5e-3)
         assert float(row[3].removesuffix(" pp")) / 100 == pytest.approx(r.mcse, rel=0.05)
 

@@ -91,7 +91,7 @@ def test_the_report_says_on_for_at_thresholds_and_bounds_an_error_every_draw_agr
     [block] = prediction_blocks(SimpleNamespace(scenario=s, conditioned=False, evidence=[]), predictions, {})  # type: ignore[arg-type]
     rows = block.tables[0].rows
     assert [r[1] for r in rows] == ["by 2026-07-01", "on 2026-07-01", "by 2026-01-01"]
-    assert [r[3] for r in rows] == ["< 3/n = 0.015 pp", "< 3/n = 0.015 pp", "± 0.32 pp"]
+    assert [r[3] for r in rows] == ["< 3/n = 0.015 pp", "< 3/n = 0.015 pp", "0.32 pp"]
     empty = pd.DataFrame()
     sentences = executive_summary(
         s,

@@ -177,7 +177,14 @@ def test_a_path_with_no_point_for_an_outcome_is_refused(
 
 def test_when_is_by_or_at_and_only_for_thresholds(write: Writer, capsys: pytest.CaptureFixture[str]) -> None:
     s = load(write(edit(VALID_TOML, "threshold = 0.2", 'threshold = 0.2\nwhen = "by"')))
-    assert [p.judged for p in s.predictions] == ["by", "at", "at"]  # "at" is the default
+    # "at" is the default for a threshold; an event's probability is by its deadline
+    assert [(p.kind, p.judged) for p in s.predictions] == [
+        ("threshold", "by"),
+        ("event", "by"),
+        ("event", "by"),
+    ]
+    default = load(write(VALID_TOML))
+    assert [p.judged for p in default.predictions if p.kind == "threshold"] == ["at"]
     text = edit(
         VALID_TOML,
         "probability = { low = 0.3, high = 0.7 }",
