@@ -66,6 +66,16 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ScenarioError([Problem(name, "", deep)]) from None
     if too_deep(data):
         raise ScenarioError([Problem(name, "", deep)])
+    if "resolutions" in data and "markets" not in data and "extends" not in data:
+        # a resolutions file handed to run or validate: say what it is, not the
+        # five keys a scenario would need
+        raise ScenarioError(
+            [
+                Problem(
+                    name, "", "is a resolutions file, not a scenario: give it to forecast score --resolutions"
+                )
+            ]
+        )
     return data
 
 

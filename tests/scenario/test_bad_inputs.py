@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+import forecast
 import forecast.scenario.textfile
 from forecast.cli import main
 from tests.conftest import VALID_TOML, edit, snapshot
@@ -779,4 +780,11 @@ def test_signposts_and_outcome_paths_need_an_assessment(
         "positions.acme_widgets.path[2].outcome: no outcome with id 'lose'",
         "predictions.partner.probability_by_outcome: needs an [assessment] with outcomes",
         "signposts.big_order: signposts need an [assessment] with outcomes",
+    ]
+
+
+def test_a_resolutions_file_is_named_as_such(reject: Callable[..., list[str]]) -> None:
+    path = forecast.bundled("history/resolutions")
+    assert reject(path) == [
+        f"{path}: is a resolutions file, not a scenario: give it to forecast score --resolutions"
     ]
