@@ -65,7 +65,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     0
     """
     from forecast.errors import ScenarioError
-    from forecast.scenario import exact_inputs, load
+    from forecast.scenario import exact_inputs, load, markets_exact
 
     status = EXIT_OK
     for path in args.scenarios:
@@ -79,6 +79,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
             print(f"ok: {path}")
             for key, message in exact_inputs(scenario):
                 print(f"note: {path}: {key}: {message}")
+            if markets_exact(scenario):
+                print(
+                    f"note: {path}: every market and share input is a point: the markets have no uncertainty"
+                )
     return status
 
 

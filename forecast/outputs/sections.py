@@ -585,7 +585,7 @@ METHOD_NOTE = (
 
 
 def input_blocks(s: Scenario) -> list[Block]:
-    from forecast.scenario import exact_inputs
+    from forecast.scenario import exact_inputs, markets_exact
 
     rows = input_rows(s)
     n_src = sum(r["basis"] == "source" for r in rows)
@@ -600,6 +600,12 @@ def input_blocks(s: Scenario) -> list[Block]:
             "Treated as exactly known while other inputs are uncertain: "
             + "; ".join(f"{message} ({key})" for key, message in exact)
             + "."
+        )
+    elif markets_exact(s):
+        text.append(
+            "Every market and share input is a point: market sizes, shares and revenues are exactly "
+            "known in this scenario and each of their intervals is a single number. Give a size, CAGR "
+            "or projection a range (low and high) to see its uncertainty."
         )
     text.append(METHOD_NOTE)
     table = Table(

@@ -458,6 +458,24 @@ def _span_problems(s: Scenario, origin: str) -> list[Problem]:
     return out
 
 
+def markets_exact(s: Scenario) -> bool:
+    """Whether every market and share input is a point, so market sizes, shares and
+    revenues are the same in every draw (only the outcome judgment, if any, varies).
+
+    Examples
+    --------
+    >>> import forecast
+    >>> markets_exact(forecast.load(forecast.bundled("deepseek")))
+    False
+    """
+    quantities = [m.size for m in s.markets] + [m.volatility for m in s.markets]
+    quantities += [m.cagr for m in s.markets if m.cagr is not None]
+    quantities += [m.projection for m in s.markets if m.projection is not None]
+    quantities += [pt.share for pos in s.positions for pt in pos.path]
+    quantities += [s.correlation.common_factor]
+    return all(q.is_point for q in quantities)
+
+
 def exact_inputs(s: Scenario) -> list[tuple[str, str]]:
     """Inputs the model treats as exactly known while others around them are uncertain.
 
@@ -472,12 +490,7 @@ def exact_inputs(s: Scenario) -> list[tuple[str, str]]:
     >>> exact_inputs(forecast.load(forecast.bundled("deepseek")))
     []
     """
-    quantities = [m.size for m in s.markets] + [m.volatility for m in s.markets]
-    quantities += [m.cagr for m in s.markets if m.cagr is not None]
-    quantities += [m.projection for m in s.markets if m.projection is not None]
-    quantities += [pt.share for pos in s.positions for pt in pos.path]
-    quantities += [s.correlation.common_factor]
-    if all(q.is_point for q in quantities):
+    if markets_exact(s):
         return []
     out: list[tuple[str, str]] = []
     for m in s.markets:

@@ -3,6 +3,10 @@ method note, and what the Monte Carlo error of a difference bounds."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from forecast.analysis.comparison import DIFFERENCE_ERROR
 from forecast.outputs.sections import METHOD_NOTE, input_blocks, input_rows
 from forecast.scenario import Scenario
@@ -106,3 +110,36 @@ def test_the_report_says_on_for_at_thresholds_and_bounds_an_error_every_draw_agr
     text = " ".join(x.text for x in sentences)
     assert "100% by 2026-07-01 (< 3/n = 0.015 pp)" in text
     assert "0% on 2026-07-01 (< 3/n = 0.015 pp)" in text
+
+
+def test_a_scenario_whose_markets_are_all_points_says_so() -> None:
+    # nothing is uncertain, so no single input is "exactly known while others are not";
+    # the report and validate still say the markets carry no uncertainty at all
+    data = {
+        "id": "points",
+        "title": "Points",
+        "as_of": "2025-01-01",
+        "markets": [{"id": "m", "label": "M", "unit": "USD bn", "base_year": 2024, "size": 10, "cagr": 0.1}],
+    }
+    [block] = input_blocks(Scenario.from_dict(data))
+    assert any(t.startswith("Every market and share input is a point") for t in block.text)
+    [block] = input_blocks(Scenario.from_dict(PAAS))
+    assert not any(t.startswith("Every market and share input is a point") for t in block.text)
+
+
+def test_validate_notes_a_scenario_without_market_uncertainty(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from forecast.cli import main
+
+    path = tmp_path / "points.toml"
+    path.write_text(
+        'id = "points"\ntitle = "Points"\nas_of = 2025-01-01\n\n[[markets]]\nid = "m"\nlabel = "M"\n'
+        'unit = "USD bn"\nbase_year = 2024\nsize = 10\ncagr = 0.1\n',
+        encoding="utf-8",
+    )
+    assert main(["validate", str(path)]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"ok: {path}",
+        f"note: {path}: every market and share input is a point: the markets have no uncertainty",
+    ]
