@@ -60,6 +60,27 @@ class Simulator:
     # one call at a time: the model's data, the generators and the compiled function's
     # own storage are shared by every call (two threads at once mixed their scenarios)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    # what the model's shared variables hold now (read and written under ``lock``): the
+    # data last loaded whole, and the arrays loaded over it since
+    loaded: ModelData | None = field(default=None, repr=False, compare=False)
+    loaded_over: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+
+    def load(self, data: ModelData, overrides: dict[str, np.ndarray] | None = None) -> None:
+        """Put ``data`` with ``overrides`` (arrays of the same shapes) into the model:
+        only the overridden arrays when ``data`` is the data already loaded, else
+        everything. Call it holding :attr:`lock`."""
+        from pymc.pytensorf import convert_observed_data
+
+        overrides = overrides or {}
+        if self.loaded is not data:
+            set_model_data(self.model, data)
+            self.loaded, self.loaded_over = data, {}
+        arrays = data.arrays() if (overrides or self.loaded_over) else {}
+        for name in {*self.loaded_over, *overrides}:
+            value = overrides.get(name, arrays[name])
+            if self.loaded_over.get(name, arrays[name]) is not value:
+                self.model[name].set_value(convert_observed_data(value))
+        self.loaded_over = dict(overrides)
 
     def __call__(
         self, n: int, seed: int, posterior: dict[str, np.ndarray] | None = None
@@ -285,6 +306,39 @@ class LoadedSimulator:
     simulator: Simulator
     data: ModelData
     compile_seconds: float
+    # arrays that replace the data's own in this simulator's calls (same shapes)
+    overrides: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def with_arrays(self, overrides: dict[str, np.ndarray]) -> LoadedSimulator:
+        """The same simulator with some of the data's arrays replaced (same shapes).
+
+        A call loads only those arrays when the model holds this data already (the
+        tornado's runs differ in a few small arrays: reloading every array and dim of
+        a large scenario per run cost more than its draws), and everything when another
+        caller loaded other data in between; both under the simulator's lock, so it is
+        as safe beside other threads as a full load, and gives the same draws as
+        ``simulator(dataclasses.replace(data, **overrides))``.
+
+        Examples
+        --------
+        >>> import forecast
+        >>> from forecast.engine.data import model_data
+        >>> d = model_data(forecast.load(forecast.bundled())).without_observations()
+        >>> fixed = simulator(d).with_arrays({"size_b": 0 * d.size_b})  # doctest: +SKIP
+        >>> fixed(1000, seed=1)["size"].std(axis=0)  # doctest: +SKIP
+        array([0., 0., 0., 0.])
+        """
+        arrays = self.data.arrays()
+        bad = [
+            f"{k} {np.shape(v)} (data: {np.shape(arrays[k]) if k in arrays else 'no such array'})"
+            for k, v in overrides.items()
+            if k not in arrays or np.shape(v) != np.shape(arrays[k])
+        ]
+        if bad:
+            raise ValueError(f"overrides must be arrays of the data with the same shapes: {', '.join(bad)}")
+        return LoadedSimulator(
+            self.simulator, self.data, 0.0, {k: np.asarray(v) for k, v in overrides.items()}
+        )
 
     @property
     def model(self) -> Any:
@@ -307,7 +361,7 @@ class LoadedSimulator:
     ) -> dict[str, np.ndarray]:
         """``n`` draws of every output, as :meth:`Simulator.__call__`."""
         with self.simulator.lock:
-            set_model_data(self.simulator.model, self.data)
+            self.simulator.load(self.data, self.overrides)
             return self.simulator(n, seed, posterior)
 
 
