@@ -217,14 +217,18 @@ def main() -> None:
     try:
         if args.old:
             old_tree = worktree(args.old, tmp / "old")
-        files: dict[str, Path] = {}
+        files: dict[tuple[str, Path | None], Path] = {}
 
-        def scenario_file(size: str) -> Path:
-            if size not in files:
+        def scenario_file(size: str, tree: Path | None = None) -> Path:
+            """The variant grown from the seed scenario of the code in ``tree`` (the old
+            code may not know keys the new seed file uses)."""
+            if (size, tree) not in files:
                 m, p = (int(x) for x in size.split("x"))
-                files[size] = tmp / f"v{size}.toml"
-                files[size].write_text(variant(m, p), encoding="utf-8")
-            return files[size]
+                path = tmp / f"v{size}{'-old' if tree is not None and tree != ROOT else ''}.toml"
+                seed = (tree or ROOT) / "scenarios" / "deepseek.toml"
+                path.write_text(variant(m, p, seed), encoding="utf-8")
+                files[size, tree] = path
+            return files[size, tree]
 
         head = subprocess.run(
             ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
@@ -244,7 +248,7 @@ def main() -> None:
         if args.big_draws:
             todo.append(("new", "4x4", None, args.big_draws))
         for code, size, tree, draws in todo:
-            r = steps_in_process(scenario_file(size), draws, tree, compiledir)
+            r = steps_in_process(scenario_file(size, tree), draws, tree, compiledir)
             lines.append(cpu_row(size, code, draws, r))
             print(lines[-1], flush=True)
             if draws > 20_000:
@@ -268,9 +272,11 @@ def main() -> None:
             walls: dict[tuple[str, str], float] = {}
             codes: list[tuple[str, Path]] = [("new", ROOT)] + ([("old", old_tree)] if old_tree else [])
             for code, tree in codes:
-                run(scenario_file("4x4"), tmp / "warm", 2000, tree, compiledir)  # fill the compile cache
+                run(
+                    scenario_file("4x4", tree), tmp / "warm", 2000, tree, compiledir
+                )  # fill the compile cache
                 for size in full:
-                    r = run(scenario_file(size), tmp / "out", None, tree, compiledir)
+                    r = run(scenario_file(size, tree), tmp / "out", None, tree, compiledir)
                     walls[code, size] = r["wall"]
                     print(row(size, code, 20_000, r), flush=True)
             for size in full:
