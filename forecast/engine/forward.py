@@ -13,8 +13,8 @@ dim length is symbolic, so the seed scenario, a three-market file and a bare
 two-market file share one compile. PyTensor's and numba's on-disk caches (under
 ``PYTENSOR_FLAGS=base_compiledir``, default ``~/.pytensor``) serve it across processes,
 with the rewritten function itself (:mod:`forecast.engine.function_cache`: a warm
-process runs no rewrites, builds no model and imports no PyMC): ~30 s cold, ~1 s warm
-on a quiet machine. ``FORECAST_MODE`` picks the PyTensor mode (default ``NUMBA``;
+process runs no rewrites, builds no model and imports no PyMC): ~30 s cold; warm, only
+numba's linking and its load of the compiled graph. ``FORECAST_MODE`` picks the PyTensor mode (default ``NUMBA``;
 the C backend, ``CVM``, compiles no faster and runs ~6x slower).
 
 Examples
