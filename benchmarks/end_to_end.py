@@ -11,12 +11,26 @@ wall-clock seconds:
   the same machine load.
 
 with the per-step timings the run writes to its ``manifest.json`` (medians over the
-runs). Targets on the project's 2-core machine: warm < 5 s, cold < 45 s. The script
-prints; it does not assert (timings depend on the machine and its load).
+runs). Targets on the project's 2-core machine: warm < 5 s, cold < 45 s.
+
+Then the warm default run's fixed costs apart (``--fixed-runs``, default 3 per code,
+old and new alternately so both see the same load), each in a fresh process on the
+default compile cache (warm for both codes after one warm-up each): start and imports
+(``forecast``, its CLI and PyTensor), loading the scenario, the outcome calibration
+(``model_data``), and the simulator's compile split into PyTensor's rewrites
+(``FunctionMaker.prepare_fgraph``), numba conversion and linking
+(``FunctionMaker.create``) and the rest (building the model, importing PyMC,
+vectorizing; or reading the cached function; and numba loading the linked graph from
+its cache on the first call). With ``--old REF`` (e.g. ``d39f132``, main before the
+warm-start cache) the same beside that commit, checked out detached in a temporary
+folder and run from it; target: the new fixed costs at most half the old.
+
+The script prints; it does not assert (timings depend on the machine and its load).
 
 Usage::
 
     uv run python benchmarks/end_to_end.py [--warm-runs 5] [--skip-cold] [--scenario FILE]
+    uv run python benchmarks/end_to_end.py --old d39f132 --warm-runs 0   # fixed costs, new vs old
 """
 
 from __future__ import annotations
@@ -33,6 +47,43 @@ import time
 from pathlib import Path
 
 TARGETS = {"warm": 5.0, "cold": 45.0}
+ROOT = Path(__file__).resolve().parents[1]
+
+FIXED_SCRIPT = """
+import json, sys, time
+t0 = time.perf_counter()
+import forecast
+from forecast.cli import console  # noqa: F401  (what `forecast run` imports first)
+t1 = time.perf_counter()
+import pytensor.compile.maker as mk
+t2 = time.perf_counter()
+spent = {"rewrites": 0.0, "link": 0.0}
+def timed(name, f):
+    def inner(*a, **k):
+        t = time.perf_counter()
+        try:
+            return f(*a, **k)
+        finally:
+            spent[name] += time.perf_counter() - t
+    return inner
+mk.FunctionMaker.prepare_fgraph = staticmethod(timed("rewrites", mk.FunctionMaker.prepare_fgraph))
+mk.FunctionMaker.create = timed("link", mk.FunctionMaker.create)
+s = forecast.load(forecast.bundled("deepseek"))
+t3 = time.perf_counter()
+from forecast.engine.data import model_data
+d = model_data(s)
+t4 = time.perf_counter()
+from forecast.engine.forward import simulator
+simulator(d.without_observations())
+t5 = time.perf_counter()
+print(json.dumps({
+    "imports": t1 - t0, "pytensor": t2 - t1, "load": t3 - t2, "calibration": t4 - t3,
+    "rewrites": spent["rewrites"], "link": spent["link"],
+    "compile_rest": (t5 - t4) - spent["rewrites"] - spent["link"], "inside": t5 - t0,
+    "module": forecast.__file__, "pymc": "pymc" in sys.modules,
+}))
+"""
+FIXED_PARTS = ("start", "imports", "pytensor", "load", "calibration", "rewrites", "link", "compile_rest")
 FORECAST = Path(sys.executable).with_name("forecast")
 
 
@@ -89,6 +140,77 @@ def show(label: str, walls: list[float], runs: list[dict[str, float]], targets: 
     return wall
 
 
+def fixed_once(tree: Path) -> dict[str, float]:
+    """The fixed costs of one warm process of the code in ``tree`` (see the module)."""
+    env = {**os.environ, "PYTHONPATH": str(tree) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    env.pop("PYTENSOR_FLAGS", None)  # the default compile cache: warm for both codes
+    t0 = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-c", FIXED_SCRIPT], cwd=tree, env=env, capture_output=True, text=True, check=False
+    )
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise SystemExit(f"fixed-cost run in {tree} failed:\n{proc.stderr[-3000:]}")
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    if not Path(out["module"]).resolve().is_relative_to(tree.resolve()):
+        raise SystemExit(f"measured {out['module']}, not the code in {tree}")
+    # interpreter start and exit: the process's wall time outside the script's own clock
+    out["start"] = wall - out["inside"]
+    out["total"] = wall
+    return out
+
+
+def fixed_costs(old: str | None, runs: int) -> None:
+    """Print the fixed costs of new (and old) warm processes, alternately; medians."""
+    trees = [("new", ROOT)]
+    tmp = None
+    if old:
+        tmp = Path(tempfile.mkdtemp(prefix="forecast-old-"))
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tmp / "old"), old], check=True
+        )
+        trees.append(("old", tmp / "old"))
+    try:
+        for _, tree in trees:
+            fixed_once(tree)  # warm-up: fills each code's caches if they are not yet
+        got: dict[str, list[dict[str, float]]] = {code: [] for code, _ in trees}
+        for _ in range(max(1, runs)):
+            for code, tree in trees:
+                got[code].append(fixed_once(tree))
+        print(
+            f"\nwarm fixed costs (median of {max(1, runs)} processes each, s; load average {os.getloadavg()[0]:.1f})"
+        )
+        print(f"{'code':<5}" + "".join(f"{p:>13}" for p in FIXED_PARTS) + f"{'fixed':>9}  PyMC imported")
+        totals = {}
+        for code, _ in trees:
+            med = {p: statistics.median(r[p] for r in got[code]) for p in FIXED_PARTS}
+            totals[code] = statistics.median(sum(r[p] for p in FIXED_PARTS) for r in got[code])
+            pymc = any(r["pymc"] for r in got[code])
+            print(
+                f"{code:<5}"
+                + "".join(f"{med[p]:13.2f}" for p in FIXED_PARTS)
+                + f"{totals[code]:9.2f}  {pymc}"
+            )
+        print(
+            "(start: interpreter start and exit; imports: forecast and its CLI; link: numba conversion and "
+            "linking; compile_rest: model, PyMC import and vectorizing, or reading the cached function, and "
+            "numba's load of the linked graph on the first call)"
+        )
+        if "old" in totals:
+            ratio = totals["old"] / totals["new"]
+            verdict = "ok" if ratio >= 2 else "UNDER"
+            print(
+                f"fixed costs {totals['old']:.2f} s old -> {totals['new']:.2f} s new: {ratio:.2f}x "
+                f"(target: at least halved, >= 2x: {verdict})"
+            )
+    finally:
+        if tmp is not None:
+            subprocess.run(
+                ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tmp / "old")], check=False
+            )
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
 def _has_bytecode() -> bool:
     """Whether imports can load .pyc files (written now, or compiled at install)."""
     import importlib.util
@@ -101,13 +223,22 @@ def _has_bytecode() -> bool:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--warm-runs", type=int, default=5, help="warm runs of each kind (medians shown)")
+    parser.add_argument(
+        "--warm-runs",
+        type=int,
+        default=5,
+        help="warm runs of each kind (medians shown; 0: only the fixed costs)",
+    )
     parser.add_argument(
         "--skip-cold", action="store_true", help="time only warm runs (uses a fresh cache, filled first)"
     )
     parser.add_argument(
         "--scenario",
         help="another scenario file (the targets are for the bundled one), e.g. an evidence update",
+    )
+    parser.add_argument("--old", help="a git commit whose fixed costs to measure beside (e.g. d39f132)")
+    parser.add_argument(
+        "--fixed-runs", type=int, default=3, help="processes per code for the fixed costs (0: none)"
     )
     args = parser.parse_args()
     scenario = str(Path(args.scenario).resolve()) if args.scenario else None
@@ -122,6 +253,10 @@ def main() -> None:
             "warning: the installed packages have no .pyc files and PYTHONDONTWRITEBYTECODE is set: "
             "every run compiles what it imports (run `uv sync --compile-bytecode` first)"
         )
+    if args.warm_runs <= 0:  # the fixed costs only
+        if args.fixed_runs:
+            fixed_costs(args.old, args.fixed_runs)
+        return
     compiledir = Path(tempfile.mkdtemp(prefix="forecast-bench-compiledir-"))
     workdir = Path(tempfile.mkdtemp(prefix="forecast-bench-"))
     try:
@@ -140,6 +275,8 @@ def main() -> None:
             f"figure worker: {in_process / with_worker:.2f}x faster ({in_process - with_worker:.1f} s saved)"
         )
         print(f"load average after: {os.getloadavg()[0]:.1f}")
+        if args.fixed_runs:
+            fixed_costs(args.old, args.fixed_runs)
     finally:
         shutil.rmtree(compiledir, ignore_errors=True)
         shutil.rmtree(workdir, ignore_errors=True)

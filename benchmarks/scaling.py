@@ -2,30 +2,29 @@
 
 Builds variants of the seed scenario (``scenarios/deepseek.toml``) with more markets
 (copies of its four, renamed) and more predictions (copies of its four; every other
-copy of the share threshold reads a market instead), then times ``forecast run`` on
-each, warm (the compile cache filled by a first run: every variant has the same graph
-structure, so one compile serves them all), as a subprocess, as a user would:
+copy of the share threshold reads a market instead), and prints, in one run:
 
-- each step's wall time from the run's ``manifest.json`` (``simulate`` without compile
-  and outcome calibration, ``sensitivity`` and its CPU time, ``netcdf``, ``report``),
-  the fixed costs (``fixed``: loading, calibration, compile), the run's wall and CPU
-  time and its peak memory (``ru_utime + ru_stime`` and ``ru_maxrss`` of that child,
-  from ``os.wait4``);
-- with ``--old REF`` (a commit, e.g. ``main`` before a change; default: none) the same
-  runs of that commit beside them, checked out into a temporary git worktree and
-  run with the same interpreter and packages (``PYTHONPATH`` put first);
-- the check of the target: sensitivity <= 2 x simulate + 1 s.
+1. per size (``4x4`` the seed, ``64x4``, ``4x400``, ``64x400``; 20,000 draws), in one
+   process each: ``forecast.simulate`` and the report's sensitivity tables
+   (``report_frames``) timed by CPU time (steady on a shared machine) and wall time,
+   the process's peak memory, and the target sensitivity <= 2 x simulate + 1 s;
+2. the seed at ``--big-draws`` (default 1,000,000): sensitivity <= simulate + 1 s,
+   peak memory < 3 GB;
+3. whole ``forecast run``s (``--full``, default ``64x400``), warm, as a subprocess as a
+   user would run it, of this code and with ``--old REF`` of that commit (a detached
+   checkout in a temporary git worktree, run from its own folder with the same
+   interpreter and packages): each step's wall time from ``manifest.json``, the fixed
+   costs, the run's wall and CPU time and peak memory, and old / new (target >= 10x).
 
-Sizes: ``4x4`` (the seed), ``64x4``, ``4x400`` and ``64x400`` at the scenario's 20,000
-draws, and the seed at ``--big-draws`` (default 1,000,000). The script prints; it
+Both codes run from their own folder with it first on ``PYTHONPATH``, so a snapshot of
+this repository (``git worktree add``) measures that snapshot. The script prints; it
 asserts nothing (timings depend on the machine and its load, which it prints).
 
 Usage::
 
-    uv run python benchmarks/scaling.py                       # new code only, every size
-    uv run python benchmarks/scaling.py --old <commit>        # beside an older commit
-    uv run python benchmarks/scaling.py --sizes 4x4,64x4 --big-draws 0
-    uv run python benchmarks/scaling.py --old <commit> --old-sizes 4x4,64x4,4x400
+    uv run python benchmarks/scaling.py --old 06c29f2                # everything (old 64x400: ~10 min)
+    uv run python benchmarks/scaling.py --sizes 4x4,64x4 --big-draws 0 --full ''
+    uv run python benchmarks/scaling.py --old 06c29f2 --old-sizes 4x4,64x4 --full ''
 """
 
 from __future__ import annotations
@@ -78,24 +77,19 @@ def variant(n_markets: int, n_predictions: int, seed_file: Path = SEED_SCENARIO)
     return tomli_w.dumps(s)
 
 
-def run(scenario: Path, out: Path, draws: int | None, old: Path | None, compiledir: Path) -> dict[str, Any]:
-    """One ``forecast run --quiet``: wall seconds, manifest timings, peak RSS (MB)."""
-    env = {**os.environ, "PYTENSOR_FLAGS": f"base_compiledir={compiledir}"}
+def run(scenario: Path, out: Path, draws: int | None, tree: Path, compiledir: Path) -> dict[str, Any]:
+    """One ``forecast run --quiet`` of the code in ``tree``: wall seconds, manifest
+    timings, the child's CPU seconds and peak RSS (MB)."""
+    env = {
+        **os.environ,
+        "PYTENSOR_FLAGS": f"base_compiledir={compiledir}",
+        "PYTHONPATH": str(tree) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+    }
     args = [str(scenario), "--out", str(out), "--quiet"] + (["--draws", str(draws)] if draws else [])
-    if old is not None:
-        env["PYTHONPATH"] = str(old) + os.pathsep + env.get("PYTHONPATH", "")
-        cmd = [
-            sys.executable,
-            "-c",
-            "import sys; from forecast.cli import console; sys.exit(console())",
-            "run",
-        ]
-    else:
-        cmd = [str(Path(sys.executable).with_name("forecast")), "run"]
+    cmd = [sys.executable, "-c", "import sys; from forecast.cli import console; sys.exit(console())", "run"]
     t0 = time.perf_counter()
-    # python -c puts the working folder first on the path: run in the old checkout
-    cwd = old if old is not None else scenario.parent
-    proc = subprocess.Popen(cmd + args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=cwd)
+    # python -c puts the working folder first on the path: run in the code's own tree
+    proc = subprocess.Popen(cmd + args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tree)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -135,17 +129,19 @@ print(json.dumps(out))
 def steps_in_process(scenario: Path, draws: int, old: Path | None, compiledir: Path) -> dict[str, Any]:
     """``forecast.simulate`` and the report's sensitivity tables, timed in one process
     by CPU time (steady on a shared machine) and wall time; the process's peak memory."""
-    env = {**os.environ, "PYTENSOR_FLAGS": f"base_compiledir={compiledir}"}
-    if old is not None:
-        env["PYTHONPATH"] = str(old) + os.pathsep + env.get("PYTHONPATH", "")
-    # the working folder comes first on ``python -c``'s path: run where only the wanted
-    # ``forecast`` can be found (the old checkout, or a folder without one)
+    tree = old if old is not None else ROOT
+    env = {
+        **os.environ,
+        "PYTENSOR_FLAGS": f"base_compiledir={compiledir}",
+        "PYTHONPATH": str(tree) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+    }
+    # the working folder comes first on ``python -c``'s path: run in the code's own tree
     proc = subprocess.run(
         [sys.executable, "-c", STEPS_SCRIPT, str(scenario), str(draws)],
         env=env,
         capture_output=True,
         text=True,
-        cwd=old if old is not None else scenario.parent,
+        cwd=tree,
     )
     if proc.returncode != 0:
         raise SystemExit(f"{scenario.name} failed:\n{proc.stderr}")
@@ -203,65 +199,94 @@ def main() -> None:
     )
     parser.add_argument("--old", help="a git commit to run beside (checked out in a temporary worktree)")
     parser.add_argument(
-        "--old-sizes", help="sizes for the old code (default: --sizes); the old 64x400 takes ~10 min"
+        "--old-sizes", default="", help="sizes whose steps the old code runs too (default: none)"
     )
-    parser.add_argument("--old-big", action="store_true", help="also the old code's large-draws run")
-    parser.add_argument("--skip-new", action="store_true", help="only the old code (with --old)")
     parser.add_argument(
-        "--cli",
-        action="store_true",
-        help="time whole `forecast run`s (each step's wall time from the manifest) instead of the two "
-        "steps in one process by CPU time",
+        "--full",
+        default="64x400",
+        help="sizes of whole `forecast run`s, new and (with --old) old; the old 64x400 takes ~10 min (none: '')",
     )
     args = parser.parse_args()
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
-    old_sizes = [s.strip() for s in (args.old_sizes or args.sizes).split(",") if s.strip()]
+    old_sizes = [s.strip() for s in args.old_sizes.split(",") if s.strip()] if args.old else []
+    full = [s.strip() for s in args.full.split(",") if s.strip()]
 
     tmp = Path(tempfile.mkdtemp(prefix="forecast-scaling-"))
     compiledir = Path(os.environ.get("FORECAST_BENCH_COMPILEDIR", Path.home() / ".pytensor"))
-    codes: list[tuple[str, Path | None]] = [] if args.skip_new else [("new", None)]
     old_tree = None
     try:
         if args.old:
             old_tree = worktree(args.old, tmp / "old")
-            codes.append(("old", old_tree))
-        files = {}
-        for size in sorted(set(sizes) | set(old_sizes), key=lambda s: [int(x) for x in s.split("x")]):
-            m, p = (int(x) for x in size.split("x"))
-            files[size] = tmp / f"v{size}.toml"
-            files[size].write_text(variant(m, p), encoding="utf-8")
-        print(f"forecast run, warm; {os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f}", flush=True)
-        header = (
-            f"{'size':<7} {'code':<4} {'draws':>9} {'simulate':>8} {'sensitiv':>8} {'sens cpu':>8} {'netcdf':>7} "
-            f"{'report':>7} {'fixed':>6} {'wall':>7} {'cpu':>7} {'peak MB':>7}   sens/sim  sens <= 2 sim + 1 s"
+        files: dict[tuple[str, Path | None], Path] = {}
+
+        def scenario_file(size: str, tree: Path | None = None) -> Path:
+            """The variant grown from the seed scenario of the code in ``tree`` (the old
+            code may not know keys the new seed file uses)."""
+            if (size, tree) not in files:
+                m, p = (int(x) for x in size.split("x"))
+                path = tmp / f"v{size}{'-old' if tree is not None and tree != ROOT else ''}.toml"
+                seed = (tree or ROOT) / "scenarios" / "deepseek.toml"
+                path.write_text(variant(m, p, seed), encoding="utf-8")
+                files[size, tree] = path
+            return files[size, tree]
+
+        head = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
         )
-        header = header if args.cli else CPU_HEADER
-        print(header, flush=True)
+        print(
+            f"new = {ROOT} ({head.stdout.strip()}), old = {args.old or '-'}; {os.cpu_count()} CPUs; "
+            f"load average {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
+        print(
+            "\neach step in one process, by CPU time (warm: a first simulation compiles or loads the graph)"
+        )
+        print(CPU_HEADER, flush=True)
         lines = []
-        for code, tree in codes:
-            if args.cli:  # fill the compile cache (the in-process script warms up itself)
-                smallest = files[min(files, key=lambda s: [int(x) for x in s.split("x")])]
-                run(smallest, tmp / "warm", 2000, tree, compiledir)
-            todo = [(s, None) for s in (sizes if code == "new" else old_sizes)]
-            if args.big_draws and (code == "new" or args.old_big):
-                todo.append(("4x4", args.big_draws))
-            for size, draws in todo:
-                if size not in files:
-                    m, p = (int(x) for x in size.split("x"))
-                    files[size] = tmp / f"v{size}.toml"
-                    files[size].write_text(variant(m, p), encoding="utf-8")
-                if args.cli:
-                    r = run(files[size], tmp / "out", draws, tree, compiledir)
-                    lines.append(row(size, code, draws or 20_000, r))
-                else:
-                    r = steps_in_process(files[size], draws or 20_000, tree, compiledir)
-                    lines.append(cpu_row(size, code, draws or 20_000, r))
-                print(lines[-1], flush=True)
-        print()
-        print(header)
-        for line in sorted(lines, key=lambda x: (x.split()[0], x.split()[2], x.split()[1])):
-            print(line)
-        print(f"load average after: {os.getloadavg()[0]:.1f}")
+        todo: list[tuple[str, str, Path | None, int]] = [("new", s, None, 20_000) for s in sizes]
+        todo += [("old", s, old_tree, 20_000) for s in old_sizes]
+        if args.big_draws:
+            todo.append(("new", "4x4", None, args.big_draws))
+        for code, size, tree, draws in todo:
+            r = steps_in_process(scenario_file(size, tree), draws, tree, compiledir)
+            lines.append(cpu_row(size, code, draws, r))
+            print(lines[-1], flush=True)
+            if draws > 20_000:
+                sim, sens = r["simulate"]["cpu"], r["sensitivity"]["cpu"]
+                print(
+                    f"        {draws:,} draws: sensitivity <= simulate + 1 s: {'ok' if sens <= sim + 1 else 'OVER'}"
+                    f" ({sens:.2f} vs {sim:.2f} + 1); peak memory < 3 GB: "
+                    f"{'ok' if r['peak_mb'] < 3072 else 'OVER'} ({r['peak_mb']:,.0f} MB)",
+                    flush=True,
+                )
+        if full:
+            header = (
+                f"{'size':<7} {'code':<4} {'draws':>9} {'simulate':>8} {'sensitiv':>8} {'sens cpu':>8} "
+                f"{'netcdf':>7} {'report':>7} {'fixed':>6} {'wall':>7} {'cpu':>7} {'peak MB':>7}   sens/sim  "
+                "sens <= 2 sim + 1 s"
+            )
+            print(
+                "\nwhole `forecast run`s, warm (each step's wall time from the manifest; the run's wall, CPU, peak)"
+            )
+            print(header, flush=True)
+            walls: dict[tuple[str, str], float] = {}
+            codes: list[tuple[str, Path]] = [("new", ROOT)] + ([("old", old_tree)] if old_tree else [])
+            for code, tree in codes:
+                run(
+                    scenario_file("4x4", tree), tmp / "warm", 2000, tree, compiledir
+                )  # fill the compile cache
+                for size in full:
+                    r = run(scenario_file(size, tree), tmp / "out", None, tree, compiledir)
+                    walls[code, size] = r["wall"]
+                    print(row(size, code, 20_000, r), flush=True)
+            for size in full:
+                if ("old", size) in walls:
+                    x = walls["old", size] / walls["new", size]
+                    print(
+                        f"{size}: whole run {walls['old', size]:.1f} s old -> {walls['new', size]:.1f} s new: "
+                        f"{x:.1f}x faster (target >= 10x: {'ok' if x >= 10 else 'UNDER'})"
+                    )
+        print(f"\nload average after: {os.getloadavg()[0]:.1f}")
     finally:
         if old_tree is not None:
             remove_worktree(old_tree)

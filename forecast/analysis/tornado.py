@@ -238,11 +238,14 @@ def tornadoes(
     if any(inp.variable == "outcome_prior" for inp in every):
         median["outcome_prior"] = fc.values("outcome_prior").mean(axis=0)
 
+    sim = simulator(md)
+
     def run(at: dict[str, Any]) -> list[float]:
-        # the cached simulator with this run's data, loaded under its lock on each call
-        # (safe beside other threads; loading only the FIXABLE arrays into the shared
-        # model would be undone by the next caller's load)
-        values = simulator(_fixed(md, fc, every, at))(draws, seed)
+        # only the arrays a fixed input changes are loaded again (the share paths, the
+        # checks and the rest are the same in every run), under the simulator's lock;
+        # if another caller loaded other data in between, everything is reloaded
+        fixed = _fixed(md, fc, every, at)
+        values = sim.with_arrays({k: getattr(fixed, k) for k in FIXABLE})(draws, seed)
         return [tgt.summarize(tgt.of(values)) for tgt in tgts]
 
     # every input at its median, then each chosen one at its low and its high point

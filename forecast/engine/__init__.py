@@ -6,7 +6,8 @@ and inference (evidence or observed signposts: NUTS, then a batched posterior
 predictive, :mod:`forecast.engine.inference`). The model itself
 (:mod:`forecast.engine.model`) turns a validated scenario into arrays and a
 ``pm.Model`` with named dims; compiled simulators and samplers are cached per
-model structure.
+model structure, and the forward simulator's rewritten function also on disk across
+processes (:mod:`forecast.engine.function_cache`).
 """
 
 from __future__ import annotations

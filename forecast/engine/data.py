@@ -82,30 +82,39 @@ class ModelData:
     bridge_w: (
         np.ndarray
     )  # (market, year): weight of the anchor year's shocks (0 at the base, 1 from the anchor)
-    time_w: np.ndarray  # (time, year): log-linear interpolation onto query times
+    time_lo: np.ndarray  # (time,) int: the grid year before each query time (log-linear between)
+    time_hi: np.ndarray  # (time,) int: the grid year after it
+    time_u: np.ndarray  # (time,): how far from time_lo to time_hi (0..1)
     alpha: np.ndarray  # (outcome,)
     calib: np.ndarray  # (outcome,)
     beta: np.ndarray  # (outcome, market)
     share_fam: np.ndarray  # (share_input,)
     share_a: np.ndarray
     share_b: np.ndarray
-    share_w: np.ndarray  # (position, outcome, time, share_input): latent interpolation weights
     share_lo: np.ndarray  # (position, outcome, time) int: the path point before each time
     share_hi: np.ndarray  # (position, outcome, time) int: the path point after it
     share_t: np.ndarray  # (position, outcome, time): how far from share_lo to share_hi (0..1)
     share_norm: np.ndarray  # (position, outcome, time): 1 / SD of the interpolated latent
-    share_pos: np.ndarray  # (position, share_input) one-hot
+    share_pos: np.ndarray  # (share_input,) int: the position a path point belongs to
     share_rho: np.ndarray  # (share_input,) the position's persistence
-    pos_market: np.ndarray  # (position, market) one-hot
-    thr_q: np.ndarray  # (threshold, series): picks one simulated series (market, share, revenue)
-    thr_mask: np.ndarray  # (threshold, time): the times a threshold is judged at
-    thr_sign: np.ndarray  # (threshold,) +1 for >=, -1 for <=
-    thr_value: np.ndarray
+    pos_market: np.ndarray  # (position,) int: the market a position is a share of
+    # A threshold is judged on its window's checks, one per (threshold, query time): a
+    # check reads ``(1 - u) v[lo] + u v[hi]`` of the flat values ``v = [log market size
+    # (market x year), share (position x time), revenue (position x time)]`` (a market
+    # at a query time interpolated in log, a share or revenue read as it is) and
+    # compares it with its value (a market's in log). Indices, not one-hot matrices: the
+    # cost per draw is one gather per check, linear in thresholds x window times.
+    check_lo: np.ndarray  # (check,) int
+    check_hi: np.ndarray  # (check,) int
+    check_u: np.ndarray  # (check,)
+    check_sign: np.ndarray  # (check,) +1 for >=, -1 for <=
+    check_value: np.ndarray  # (check,) the threshold (its log for a market; -inf for one <= 0)
+    thr_check: np.ndarray  # (threshold, window) int: its checks, padded by repeating its last
     event_fam: np.ndarray  # (event, outcome)
     event_a: np.ndarray
     event_b: np.ndarray
     event_horizon: np.ndarray  # (event,) years from as_of to deadline
-    pred_w: np.ndarray  # (prediction, threshold + event): scenario order
+    pred_pick: np.ndarray  # (prediction,) int: entry of [thresholds, events], scenario order
     signpost_l: np.ndarray  # (signpost, outcome)
     obs_signpost_l: np.ndarray  # (observed_signpost, outcome)
     obs_signpost: np.ndarray  # (observed_signpost,) 0/1
@@ -253,6 +262,87 @@ def _interp_weights(x: np.ndarray, xp: np.ndarray) -> np.ndarray:
             t = (xi - xp[j]) / (xp[j + 1] - xp[j])
             w[i, j], w[i, j + 1] = 1 - t, t
     return w
+
+
+def _interp_index(w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows of :func:`_interp_weights` as indices: ``(lo, hi, u)`` with row ``i`` equal
+    to ``1 - u[i]`` at ``lo[i]`` and ``u[i]`` at ``hi[i]`` (``lo == hi``, ``u = 0`` on a knot
+    or outside)."""
+    lo = np.zeros(len(w), dtype=np.int64)
+    hi = np.zeros(len(w), dtype=np.int64)
+    u = np.zeros(len(w))
+    for i, row in enumerate(w):
+        nz = np.flatnonzero(row)
+        if len(nz):
+            lo[i], hi[i] = nz[0], nz[-1]
+            u[i] = row[hi[i]] if hi[i] != lo[i] else 0.0
+    return lo, hi, u
+
+
+def _threshold_checks(
+    s: Scenario,
+    thresholds: list[Any],
+    times: np.ndarray,
+    interp: tuple[np.ndarray, np.ndarray, np.ndarray],
+    n_y: int,
+    market_ids: list[str],
+    position_ids: list[str],
+) -> dict[str, np.ndarray]:
+    """The checks of every threshold (see :class:`ModelData`): one per query time of
+    its window, the deadline alone (``at``) or every query time from ``as_of`` to the
+    deadline (``by``), reading its series of the flat values ``[log market (M x Y),
+    share (P x T), revenue (P x T)]``."""
+    n_m, n_p, n_t = len(market_ids), len(position_ids), len(times)
+    t_lo, t_hi, t_u = interp
+    start = model_time(s.as_of)
+    lo: list[int] = []
+    hi: list[int] = []
+    u: list[float] = []
+    sign: list[float] = []
+    value: list[float] = []
+    windows: list[list[int]] = []
+    for pr in thresholds:
+        assert pr.quantity is not None and pr.threshold is not None
+        kind, _, ref = pr.quantity.partition(".")
+        end = model_time(pr.deadline)
+        if pr.judged == "by":
+            win = np.flatnonzero((times >= start - _SAME_TIME) & (times <= end + _SAME_TIME))
+        else:
+            win = np.zeros(0, dtype=np.int64)
+        if pr.judged != "by" or not len(win):
+            win = np.array([int(np.argmin(np.abs(times - end)))])
+        first = len(lo)
+        for t in win:
+            if kind == "market":
+                m = market_ids.index(ref)
+                lo.append(m * n_y + int(t_lo[t]))
+                hi.append(m * n_y + int(t_hi[t]))
+                u.append(float(t_u[t]))
+            else:
+                block = n_m * n_y + (0 if kind == "share" else n_p * n_t)
+                lo.append(block + position_ids.index(ref) * n_t + int(t))
+                hi.append(lo[-1])
+                u.append(0.0)
+            sign.append(1.0 if pr.op == ">=" else -1.0)
+            thr = float(pr.threshold)
+            if kind == "market":
+                # compared in log: no market is exponentiated for a check; every market
+                # size is positive, so a threshold <= 0 is always passed (>=) or missed (<=)
+                thr = float(np.log(thr)) if thr > 0 else -np.inf
+            value.append(thr)
+        windows.append(list(range(first, len(lo))))
+    width = max([len(w) for w in windows] + [1])
+    thr_check = np.array([w + [w[-1]] * (width - len(w)) for w in windows], dtype=np.int64).reshape(
+        len(windows), width
+    )
+    return {
+        "check_lo": np.array(lo, dtype=np.int64),
+        "check_hi": np.array(hi, dtype=np.int64),
+        "check_u": np.array(u, dtype=float),
+        "check_sign": np.array(sign, dtype=float),
+        "check_value": np.array(value, dtype=float),
+        "thr_check": thr_check,
+    }
 
 
 def calibrate_outcomes(
@@ -408,6 +498,7 @@ def model_data(scenario: Scenario) -> ModelData:
     event_preds = [p for p in s.predictions if p.kind == "event"]
     times = _query_times(s, years)
     time_w = _interp_weights(times, years)
+    time_lo, time_hi, time_u = _interp_index(time_w)
     n_t = len(times)
 
     # outcomes; a scenario without an assessment has one implicit certain outcome
@@ -448,12 +539,12 @@ def model_data(scenario: Scenario) -> ModelData:
     share_inputs: list[Canonical] = []
     share_labels: list[str] = []
     n_pos = len(s.positions)
-    pos_market = np.zeros((n_pos, n_m))
+    pos_market = np.zeros(n_pos, dtype=np.int64)
     owner: list[int] = []
     rho_of: list[float] = []
     spans: list[tuple[int, list[Any]]] = []
     for pi, pos in enumerate(s.positions):
-        pos_market[pi, market_ids.index(pos.market)] = 1.0
+        pos_market[pi] = market_ids.index(pos.market)
         spans.append((len(share_inputs), pos.path))
         for pt in pos.path:
             share_inputs.append(pt.share.canonical("unit"))
@@ -461,7 +552,6 @@ def model_data(scenario: Scenario) -> ModelData:
             owner.append(pi)
             rho_of.append(pos.persistence)
     n_a = len(share_inputs)
-    share_w = np.zeros((n_pos, n_k, n_t, n_a))
     share_lo = np.zeros((n_pos, n_k, n_t), dtype=np.int64)
     share_hi = np.zeros((n_pos, n_k, n_t), dtype=np.int64)
     share_t = np.zeros((n_pos, n_k, n_t))
@@ -479,45 +569,17 @@ def model_data(scenario: Scenario) -> ModelData:
                 continue
             knots = sorted(chosen)
             cols = np.array([chosen[t] for t in knots])
-            w_k = _interp_weights(times, np.array(knots))
-            share_w[pi, ki][:, cols] = w_k
-            for ti in range(n_t):
-                nz = np.flatnonzero(w_k[ti])
-                lo, hi = (nz[0], nz[-1]) if len(nz) else (0, 0)
-                u = w_k[ti, hi] if hi != lo else 0.0
-                share_lo[pi, ki, ti], share_hi[pi, ki, ti], share_t[pi, ki, ti] = cols[lo], cols[hi], u
-                var = (1 - u) ** 2 + u**2 + 2 * u * (1 - u) * rho_p
-                share_norm[pi, ki, ti] = 1.0 / np.sqrt(var)
-    share_pos = np.zeros((n_pos, n_a))
-    share_pos[owner, np.arange(n_a)] = 1.0
+            lo, hi, u = _interp_index(_interp_weights(times, np.array(knots)))
+            share_lo[pi, ki], share_hi[pi, ki], share_t[pi, ki] = cols[lo], cols[hi], u
+            share_norm[pi, ki] = 1.0 / np.sqrt((1 - u) ** 2 + u**2 + 2 * u * (1 - u) * rho_p)
+    share_pos = np.array(owner, dtype=np.int64)
     share_rho = np.array(rho_of, dtype=float)
     share_fam, share_a, share_b = _canon_arrays(share_inputs, (n_a,))
 
-    # threshold predictions pick one series of [market (M), share (P), revenue (P)],
-    # judged on the times of their window: the deadline alone ("at"), or every query
-    # time from as_of to the deadline ("by")
     position_ids = [p.id for p in s.positions]
-    n_series = n_m + 2 * n_pos
-    thr_q = np.zeros((len(threshold_preds), n_series))
-    thr_mask = np.zeros((len(threshold_preds), n_t))
-    start = model_time(s.as_of)
-    for j, pr in enumerate(threshold_preds):
-        assert pr.quantity is not None
-        kind, _, ref = pr.quantity.partition(".")
-        if kind == "market":
-            row = market_ids.index(ref)
-        elif kind == "share":
-            row = n_m + position_ids.index(ref)
-        else:
-            row = n_m + n_pos + position_ids.index(ref)
-        thr_q[j, row] = 1.0
-        end = model_time(pr.deadline)
-        if pr.judged == "by":
-            thr_mask[j] = (times >= start - _SAME_TIME) & (times <= end + _SAME_TIME)
-        else:
-            thr_mask[j, int(np.argmin(np.abs(times - end)))] = 1.0
-    thr_sign = np.array([1.0 if p.op == ">=" else -1.0 for p in threshold_preds])
-    thr_value = np.array([p.threshold for p in threshold_preds], dtype=float)
+    checks = _threshold_checks(
+        s, threshold_preds, times, (time_lo, time_hi, time_u), n_y, market_ids, position_ids
+    )
 
     ev_inputs: list[Canonical] = []
     for pr in event_preds:
@@ -529,9 +591,9 @@ def model_data(scenario: Scenario) -> ModelData:
     event_horizon = np.array([model_time(p.deadline) - as_of for p in event_preds], dtype=float)
 
     order = threshold_preds + event_preds
-    pred_w = np.zeros((len(s.predictions), len(order)))
-    for i, pr in enumerate(s.predictions):
-        pred_w[i, next(j for j, o in enumerate(order) if o is pr)] = 1.0
+    pred_pick = np.array(
+        [next(j for j, o in enumerate(order) if o is pr) for pr in s.predictions], dtype=np.int64
+    )
 
     def likelihoods(sps: list[Any]) -> np.ndarray:
         return np.array([[sp.likelihood[k] for k in outcome_ids] for sp in sps], dtype=float).reshape(
@@ -557,7 +619,8 @@ def model_data(scenario: Scenario) -> ModelData:
         "signpost": [sp.id for sp in s.signposts],
         "observed_signpost": [sp.id for sp in observed],
         "evidence": [f"{e.market}@{e.year}" for e in s.evidence],
-        "series": list(range(n_series)),
+        "check": list(range(len(checks["check_lo"]))),
+        "window": list(range(checks["thr_check"].shape[1])),
     }
     return ModelData(
         coords=coords,
@@ -578,14 +641,15 @@ def model_data(scenario: Scenario) -> ModelData:
         base_onehot=base_onehot,
         anchor_onehot=anchor_onehot,
         bridge_w=bridge_w,
-        time_w=time_w,
+        time_lo=time_lo,
+        time_hi=time_hi,
+        time_u=time_u,
         alpha=alpha,
         calib=calib,
         beta=beta,
         share_fam=share_fam,
         share_a=share_a,
         share_b=share_b,
-        share_w=share_w,
         share_lo=share_lo,
         share_hi=share_hi,
         share_t=share_t,
@@ -593,15 +657,12 @@ def model_data(scenario: Scenario) -> ModelData:
         share_pos=share_pos,
         share_rho=share_rho,
         pos_market=pos_market,
-        thr_q=thr_q,
-        thr_mask=thr_mask,
-        thr_sign=thr_sign,
-        thr_value=thr_value,
+        **checks,
         event_fam=event_fam,
         event_a=event_a,
         event_b=event_b,
         event_horizon=event_horizon,
-        pred_w=pred_w,
+        pred_pick=pred_pick,
         signpost_l=likelihoods(s.signposts),
         obs_signpost_l=likelihoods(observed),
         obs_signpost=np.array([1 if sp.observed else 0 for sp in observed], dtype=np.int64),
@@ -632,25 +693,28 @@ DATA_DIMS: dict[str, tuple[str, ...]] = {
     "base_onehot": ("market", "year"),
     "anchor_onehot": ("market", "year"),
     "bridge_w": ("market", "year"),
-    "time_w": ("time", "year"),
+    "time_lo": ("time",),
+    "time_hi": ("time",),
+    "time_u": ("time",),
     "alpha": ("outcome",),
     "calib": ("outcome",),
     "beta": ("outcome", "market"),
     "share_fam": ("share_input",),
     "share_a": ("share_input",),
     "share_b": ("share_input",),
-    "share_w": ("position", "outcome", "time", "share_input"),
     "share_lo": ("position", "outcome", "time"),
     "share_hi": ("position", "outcome", "time"),
     "share_t": ("position", "outcome", "time"),
     "share_norm": ("position", "outcome", "time"),
-    "share_pos": ("position", "share_input"),
+    "share_pos": ("share_input",),
     "share_rho": ("share_input",),
-    "pos_market": ("position", "market"),
-    "thr_q": ("threshold", "series"),
-    "thr_mask": ("threshold", "time"),
-    "thr_sign": ("threshold",),
-    "thr_value": ("threshold",),
+    "pos_market": ("position",),
+    "check_lo": ("check",),
+    "check_hi": ("check",),
+    "check_u": ("check",),
+    "check_sign": ("check",),
+    "check_value": ("check",),
+    "thr_check": ("threshold", "window"),
     "event_fam": ("event", "outcome"),
     "event_a": ("event", "outcome"),
     "event_b": ("event", "outcome"),
@@ -661,7 +725,7 @@ DATA_DIMS: dict[str, tuple[str, ...]] = {
     "evidence_w": ("evidence", "market", "year"),
     "evidence_log": ("evidence",),
     "evidence_sd": ("evidence",),
-    "pred_w": ("prediction", "order"),
+    "pred_pick": ("prediction",),
 }
 
 #: latent variables NUTS samples; everything else is derived or predictive

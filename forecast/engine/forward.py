@@ -11,8 +11,10 @@ The compiled function is cached per model structure (:attr:`ModelData.structure`
 reused for every scenario of that structure: the data are shared variables and every
 dim length is symbolic, so the seed scenario, a three-market file and a bare
 two-market file share one compile. PyTensor's and numba's on-disk caches (under
-``PYTENSOR_FLAGS=base_compiledir``, default ``~/.pytensor``) serve it across processes:
-~30 s cold, ~2 s warm. ``FORECAST_MODE`` picks the PyTensor mode (default ``NUMBA``;
+``PYTENSOR_FLAGS=base_compiledir``, default ``~/.pytensor``) serve it across processes,
+with the rewritten function itself (:mod:`forecast.engine.function_cache`: a warm
+process runs no rewrites, builds no model and imports no PyMC): ~30 s cold; warm, only
+numba's linking and its load of the compiled graph. ``FORECAST_MODE`` picks the PyTensor mode (default ``NUMBA``;
 the C backend, ``CVM``, compiles no faster and runs ~6x slower).
 
 Examples
@@ -35,8 +37,9 @@ from typing import Any
 
 import numpy as np
 
+from forecast.engine import function_cache
 from forecast.engine.data import ModelData, model_data
-from forecast.engine.model import INFERENCE_LATENTS, OUTPUTS, build_model, set_model_data
+from forecast.engine.model import INFERENCE_LATENTS, OUTPUTS, build_model
 from forecast.scenario import Scenario
 
 MODE = os.environ.get("FORECAST_MODE", "NUMBA")
@@ -51,15 +54,51 @@ class Simulator:
     with a leading draw dim; ``compile_seconds`` is 0 when it came from the cache.
     """
 
-    model: Any
+    model: Any  # the pm.Model it was compiled from (None when read from the disk cache)
     fn: Any
     rngs: list[Any]
     outputs: list[str]
     inputs: list[str]
     compile_seconds: float
+    input_dims: dict[str, tuple[str, ...]] = field(default_factory=dict)  # dims of the posterior inputs
+    from_disk: bool = False  # read from :mod:`forecast.engine.function_cache`
     # one call at a time: the model's data, the generators and the compiled function's
     # own storage are shared by every call (two threads at once mixed their scenarios)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    # what the model's shared variables hold now (read and written under ``lock``): the
+    # data last loaded whole, and the arrays loaded over it since
+    loaded: ModelData | None = field(default=None, repr=False, compare=False)
+    loaded_over: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+    # the function's data and dim lengths by name (the model's pm.Data and dims)
+    shared: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        rngs = {id(r) for r in self.rngs}
+        self.shared = {v.name: v for v in self.fn.get_shared() if v.name and id(v) not in rngs}
+
+    def _set(self, name: str, value: Any) -> None:
+        var = self.shared.get(name)
+        if var is not None:  # arrays the rewritten graph does not read are not in it
+            var.set_value(np.asarray(value, dtype=var.type.dtype))
+
+    def load(self, data: ModelData, overrides: dict[str, np.ndarray] | None = None) -> None:
+        """Put ``data`` with ``overrides`` (arrays of the same shapes) into the model:
+        only the overridden arrays when ``data`` is the data already loaded, else
+        everything. Call it holding :attr:`lock`."""
+        overrides = overrides or {}
+        if self.loaded is not data:
+            # every dim length, then every array: what set_model_data does to the model
+            for dim, values in data.coords.items():
+                self._set(dim, len(values))
+            for name, value in data.arrays().items():
+                self._set(name, value)
+            self.loaded, self.loaded_over = data, {}
+        arrays = data.arrays() if (overrides or self.loaded_over) else {}
+        for name in {*self.loaded_over, *overrides}:
+            value = overrides.get(name, arrays[name])
+            if self.loaded_over.get(name, arrays[name]) is not value:
+                self._set(name, value)
+        self.loaded_over = dict(overrides)
 
     def __call__(
         self, n: int, seed: int, posterior: dict[str, np.ndarray] | None = None
@@ -69,9 +108,7 @@ class Simulator:
         ``posterior`` (conditional simulators only) holds the inference latents, each
         with a leading dim of ``n``.
         """
-        from pymc.pytensorf import reseed_rngs
-
-        reseed_rngs(self.rngs, seed)
+        _reseed(self.rngs, seed)
         # The draw-batched products are tall and thin ((chunk * k, 5) @ (5, 6)): a
         # second BLAS thread only adds synchronisation; one thread ran ~2.5x faster.
         with one_blas_thread():
@@ -94,6 +131,13 @@ class Simulator:
                     out[name] = np.empty((n, *np.shape(value)[1:]), dtype=np.asarray(value).dtype)
                 out[name][start:stop] = value
         return out
+
+
+def _reseed(rngs: list[Any], seed: int) -> None:
+    """``pymc.pytensorf.reseed_rngs`` (the same generators), without importing PyMC."""
+    streams = np.random.SeedSequence(seed).spawn(len(rngs))
+    for rng, stream in zip(rngs, streams, strict=True):
+        rng.set_value(np.random.Generator(np.random.PCG64(stream)), borrow=True)
 
 
 _CONTROLLER: list[Any] = []
@@ -132,6 +176,34 @@ COMPILE_COUNT = 0  # how many graphs this process compiled (tests keep it small)
 
 
 def _compile(data: ModelData, conditional: bool) -> Simulator:
+    """The simulator of this structure: read from the disk cache, else compiled (and
+    written there for the next process)."""
+    global COMPILE_COUNT
+    t0 = time.perf_counter()
+    key = function_cache.cache_key(data.structure, conditional=conditional, mode=MODE)
+    cached = function_cache.load(key)
+    if cached is not None:
+        sim = Simulator(
+            None,
+            cached.fn,
+            cached.rngs,
+            cached.outputs,
+            cached.inputs,
+            0.0,
+            cached.input_dims,
+            from_disk=True,
+        )
+        COMPILE_COUNT += 1
+    else:
+        sim = _compile_graph(data, conditional)
+        function_cache.store(key, sim.fn, sim.rngs, sim.outputs, sim.inputs, sim.input_dims)
+    if not conditional:
+        sim(1, 0)  # numba compiles (or loads from its cache) on the first call: count that too
+    sim.compile_seconds = time.perf_counter() - t0
+    return sim
+
+
+def _compile_graph(data: ModelData, conditional: bool) -> Simulator:
     """Vectorize the model over draws and compile it once."""
     import pymc as pm
     import pytensor.tensor as pt
@@ -140,7 +212,6 @@ def _compile(data: ModelData, conditional: bool) -> Simulator:
     from pytensor.graph.replace import vectorize_graph
 
     global COMPILE_COUNT
-    t0 = time.perf_counter()
     model = build_model(data, predictive=True)
     n = pt.scalar("n", dtype="int64")
     replace: dict[Any, Any] = {}
@@ -169,11 +240,8 @@ def _compile(data: ModelData, conditional: bool) -> Simulator:
     mode = get_mode(MODE).including("local_remove_all_assert").excluding(*_USELESS_REWRITES)
     fn, updates = pm.compile(inputs, outputs, random_seed=0, mode=mode, return_updates=True)
     COMPILE_COUNT += 1
-    sim = Simulator(model, fn, list(updates), names, input_names, 0.0)
-    if not conditional:
-        sim(1, 0)  # numba compiles on the first call: count that as compile time
-    sim.compile_seconds = time.perf_counter() - t0
-    return sim
+    dims = {name: tuple(model.named_vars_to_dims.get(name, ())) for name in input_names}
+    return Simulator(model, fn, list(updates), names, input_names, 0.0, dims)
 
 
 def _register_view_rule() -> None:
@@ -285,9 +353,46 @@ class LoadedSimulator:
     simulator: Simulator
     data: ModelData
     compile_seconds: float
+    # arrays that replace the data's own in this simulator's calls (same shapes)
+    overrides: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def with_arrays(self, overrides: dict[str, np.ndarray]) -> LoadedSimulator:
+        """The same simulator with some of the data's arrays replaced (same shapes).
+
+        A call loads only those arrays when the model holds this data already (the
+        tornado's runs differ in a few small arrays: reloading every array and dim of
+        a large scenario per run cost more than its draws), and everything when another
+        caller loaded other data in between; both under the simulator's lock, so it is
+        as safe beside other threads as a full load, and gives the same draws as
+        ``simulator(dataclasses.replace(data, **overrides))``.
+
+        Examples
+        --------
+        >>> import forecast
+        >>> from forecast.engine.data import model_data
+        >>> d = model_data(forecast.load(forecast.bundled())).without_observations()
+        >>> fixed = simulator(d).with_arrays({"size_b": 0 * d.size_b})  # doctest: +SKIP
+        >>> fixed(1000, seed=1)["size"].std(axis=0)  # doctest: +SKIP
+        array([0., 0., 0., 0.])
+        """
+        arrays = self.data.arrays()
+        bad = [
+            f"{k} {np.shape(v)} (data: {np.shape(arrays[k]) if k in arrays else 'no such array'})"
+            for k, v in overrides.items()
+            if k not in arrays or np.shape(v) != np.shape(arrays[k])
+        ]
+        if bad:
+            raise ValueError(f"overrides must be arrays of the data with the same shapes: {', '.join(bad)}")
+        return LoadedSimulator(
+            self.simulator, self.data, 0.0, {k: np.asarray(v) for k, v in overrides.items()}
+        )
 
     @property
     def model(self) -> Any:
+        """The pm.Model the simulator was compiled from; for one read from the disk cache,
+        the same model built afresh (for its names and dims: it does not feed the function)."""
+        if self.simulator.model is None:
+            self.simulator.model = build_model(self.data, predictive=True)
         return self.simulator.model
 
     @property
@@ -307,7 +412,7 @@ class LoadedSimulator:
     ) -> dict[str, np.ndarray]:
         """``n`` draws of every output, as :meth:`Simulator.__call__`."""
         with self.simulator.lock:
-            set_model_data(self.simulator.model, self.data)
+            self.simulator.load(self.data, self.overrides)
             return self.simulator(n, seed, posterior)
 
 

@@ -103,9 +103,7 @@ def build_model(scenario: Scenario | ModelData, *, predictive: bool = True) -> A
     import pytensor.tensor as pt
 
     d = scenario if isinstance(scenario, ModelData) else model_data(scenario)
-    coords = dict(d.coords)
-    coords["order"] = list(range(d.pred_w.shape[1]))
-    with pm.Model(coords=coords) as model:
+    with pm.Model(coords=dict(d.coords)) as model:
         x = {name: pm.Data(name, value, dims=DATA_DIMS[name]) for name, value in d.arrays().items()}
         u = d.uniform
         z_size = pm.Normal("z_size", 0.0, 1.0, dims="market")
@@ -202,33 +200,38 @@ def _predictive_part(pm: Any, pt: Any, x: dict[str, Any], log_size: Any, q: Any,
     z_own = pm.Normal("z_share", 0.0, 1.0, dims="share_input")
     z_common = pm.Normal("z_share_common", 0.0, 1.0, dims="position")
     rho = x["share_rho"]
-    z_share = pt.sqrt(rho) * pt.dot(z_common, x["share_pos"]) + pt.sqrt(1.0 - rho) * z_own
+    z_share = pt.sqrt(rho) * z_common[x["share_pos"]] + pt.sqrt(1.0 - rho) * z_own
     fam, a, b = x["share_fam"], x["share_a"], x["share_b"]
     pm.Deterministic("share_anchor", _transform(fam, a, b, z_share, uniform=uniform), dims="share_input")
     # between two points: their quantile functions, interpolated, at the interpolated
-    # latent rescaled to unit variance (every output of one (share_input) @ (share_input,
-    # P*K*T) product), so the interval there is the interpolation of theirs
-    w = x["share_w"]
-    n_pos, n_out, n_time, n_in = w.shape
-    w_flat = w.reshape((n_pos * n_out * n_time, n_in)).T
-    z_t = pt.dot(z_share, w_flat).reshape((n_pos, n_out, n_time)) * x["share_norm"]
+    # latent rescaled to unit variance, so the interval there is the interpolation of
+    # theirs; the points are picked by index (a gather per position, outcome and time)
     lo, hi, u = x["share_lo"], x["share_hi"], x["share_t"]
+    z_t = ((1.0 - u) * z_share[lo] + u * z_share[hi]) * x["share_norm"]
     share_lo = _transform(fam[lo], a[lo], b[lo], z_t, uniform=uniform)
     share_hi = _transform(fam[hi], a[hi], b[hi], z_t, uniform=uniform)
     share_all = (1.0 - u) * share_lo + u * share_hi
     share_t = (share_all * onehot[None, :, None]).sum(axis=1)  # (position, time)
-    market_t = pt.exp(pt.dot(log_size, x["time_w"].T))  # (market, time)
-    pos_market_t = pt.dot(market_t.T, x["pos_market"].T).T  # (position, time)
-    revenue_t = share_t * pos_market_t
+    # only the positions' markets are exponentiated at every query time (log-linear
+    # between grid years): picked by index from the flat (market x year) log sizes
     n_year = x["year_rel"].shape[-1]
+    log_flat = log_size.reshape((-1,))
+    pm_row = x["pos_market"][:, None] * n_year
+    t_u = x["time_u"][None, :]
+    log_pos_t = (1.0 - t_u) * log_flat[pm_row + x["time_lo"][None, :]] + t_u * log_flat[
+        pm_row + x["time_hi"][None, :]
+    ]
+    revenue_t = share_t * pt.exp(log_pos_t)  # (position, time)
     pm.Deterministic("share", share_t[:, :n_year], dims=("position", "year"))
     pm.Deterministic("revenue", revenue_t[:, :n_year], dims=("position", "year"))
 
-    # a threshold is judged on its window of times: hit if any time in it is past it
-    series = pt.concatenate([market_t, share_t, revenue_t], axis=0)  # (series, time)
-    value = pt.dot(series.T, x["thr_q"].T).T  # (threshold, time)
-    past = pt.ge(x["thr_sign"][:, None] * (value - x["thr_value"][:, None]), 0.0)
-    thr_hit = (past * x["thr_mask"]).max(axis=-1)
+    # a threshold is judged on its window of times: hit if any of its checks is past
+    # it (see ModelData: each check reads its entry of the flat values by index)
+    values = pt.concatenate([log_flat, share_t.reshape((-1,)), revenue_t.reshape((-1,))])
+    c_u = x["check_u"]
+    value = (1.0 - c_u) * values[x["check_lo"]] + c_u * values[x["check_hi"]]
+    past = pt.ge(x["check_sign"] * (value - x["check_value"]), 0.0).astype("float64")
+    thr_hit = past[x["thr_check"]].max(axis=-1)
 
     z_event = pm.Normal("z_event", 0.0, 1.0, dims=("event", "outcome"))
     p_event_k = _transform(x["event_fam"], x["event_a"], x["event_b"], z_event, uniform=uniform)
@@ -239,18 +242,16 @@ def _predictive_part(pm: Any, pt: Any, x: dict[str, Any], log_size: Any, q: Any,
     time = pm.Deterministic("event_time", wait / rate, dims="event")
     ev_hit = pt.le(time, x["event_horizon"])
 
-    hits = pt.concatenate([thr_hit.astype("float64"), ev_hit.astype("float64")])
-    pm.Deterministic("prediction_hit", pt.dot(hits, x["pred_w"].T), dims="prediction")
+    hits = pt.concatenate([thr_hit, ev_hit.astype("float64")])
+    pm.Deterministic("prediction_hit", hits[x["pred_pick"]], dims="prediction")
 
 
 def set_model_data(model: Any, data: ModelData) -> None:
     """Load another scenario's arrays into a model of the same structure."""
     from pymc.pytensorf import convert_observed_data
 
-    coords = dict(data.coords)
-    coords["order"] = list(range(data.pred_w.shape[1]))
     with model:
-        for dim, values in coords.items():
+        for dim, values in data.coords.items():
             if dim in model.dim_lengths:
                 model.set_dim(dim, len(values), coord_values=values)
         # Every dim length is set above, so what pm.set_data would check (each array's

@@ -56,6 +56,9 @@ SIGNPOST_COLORS = {"now": "#6baed6", "if_true": "#238b45", "if_false": "#cb181d"
 MAX_MARKET_FIGURES = 8
 GRID_MARKETS = 12
 GRID_COLUMNS = 4
+#: bars of the predictions figure at most (the earliest deadlines; the table has them all):
+#: a bar per prediction of hundreds would make a figure many screens tall
+MAX_PREDICTION_BARS = 20
 
 
 @dataclass(frozen=True)
@@ -340,12 +343,18 @@ def _plan(data: FigureData) -> _Plan:
             functools.partial(_signposts_figure, s, data.signposts),
         )
     if len(data.predictions):
+        n = len(data.predictions)
+        more = (
+            f" The {MAX_PREDICTION_BARS} earliest of {n} predictions; every one is in the Predictions table."
+            if n > MAX_PREDICTION_BARS
+            else ""
+        )
         add(
             "predictions",
             "predictions.png",
             "Predictions by deadline",
             "Each prediction's probability of coming true by its deadline (earliest on top), with a "
-            "bar of ± 2 Monte Carlo standard errors; markers: its probability under each outcome.",
+            "bar of ± 2 Monte Carlo standard errors; markers: its probability under each outcome." + more,
             functools.partial(_predictions_figure, s, data.predictions, data.prediction_by_outcome),
         )
     return plan
@@ -691,7 +700,7 @@ def _position_outcomes_figure(s: Scenario, by: pd.DataFrame, p: Any) -> MplFigur
 
 
 def _predictions_figure(s: Scenario, preds: pd.DataFrame, by: pd.DataFrame) -> MplFigure:
-    d = preds.sort_values("deadline", kind="stable").reset_index(drop=True)
+    d = preds.sort_values("deadline", kind="stable").head(MAX_PREDICTION_BARS).reset_index(drop=True)
     n = len(d)
     fig, ax = _new_figure(1.3 + 0.62 * n)
     y = np.arange(n)[::-1]
