@@ -346,10 +346,10 @@ def tornado_job(job: dict[str, Any]) -> list[float]:
         found = _WORKER_DATA[key] = (scenario, model_data(scenario).without_observations())
     scenario, md = found
     tgts = [parse_target(scenario, t) for t in job["targets"]]
-    # _fixed reads only the model data, the inputs and the point (not the forecast)
-    values = simulator(_fixed(md, cast("Forecast", None), job["inputs"], job["at"]))(
-        job["draws"], job["seed"]
-    )
+    # _fixed reads only the model data, the inputs and the point (not the forecast);
+    # as in-process, only the arrays a fixed input changes are loaded again
+    fixed = _fixed(md, cast("Forecast", None), job["inputs"], job["at"])
+    values = simulator(md).with_arrays({k: getattr(fixed, k) for k in FIXABLE})(job["draws"], job["seed"])
     return [tgt.summarize(tgt.of(values)) for tgt in tgts]
 
 
