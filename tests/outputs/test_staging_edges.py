@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from forecast.outputs import staging as staging_module
@@ -28,12 +29,15 @@ from forecast.outputs.staging import (
     _HOST,
     OutputError,
     Staging,
+    Terminated,
     _alive,
     check_replaceable,
     file_hashes,
     jsonable,
     remove_leftovers,
+    report_problem,
     write_bytes,
+    write_netcdf,
 )
 
 
@@ -252,3 +256,97 @@ def test_jsonable_writes_what_json_cannot_as_text(tmp_path: Path) -> None:
     }
     write_bytes(tmp_path / "b.bin", memoryview(b"\x00\x01"))
     assert (tmp_path / "b.bin").read_bytes() == b"\x00\x01"
+
+
+def test_terminated_carries_its_signal() -> None:
+    import signal
+
+    assert Terminated().signum == signal.SIGTERM
+    e = Terminated(signal.SIGHUP)
+    assert e.signum == 1 and isinstance(e.signum, int)
+    assert isinstance(e, KeyboardInterrupt)  # so the cleanup paths of Ctrl-C run
+
+
+def test_write_netcdf_round_trips_a_tree(tmp_path: Path) -> None:
+    import xarray as xr
+
+    tree = xr.DataTree.from_dict({"prior": xr.Dataset({"x": ("draw", np.arange(3.0))})})
+    write_netcdf(tree, tmp_path / "f.nc")
+    with xr.open_datatree(tmp_path / "f.nc", engine="h5netcdf") as back:
+        np.testing.assert_array_equal(back["prior"]["x"].values, [0.0, 1.0, 2.0])
+
+
+# --- the staging folder itself ----------------------------------------------------------
+
+
+def test_the_staging_folder_is_hidden_beside_the_target(tmp_path: Path) -> None:
+    """Beside it, on the same filesystem: the final rename is then atomic."""
+    out = tmp_path / "a" / "out"
+    st = Staging.create(out)
+    assert st.path.parent == out.parent
+    assert st.path.name.startswith(f".out.partial-{_HOST}-{os.getpid()}-")
+    st.abort()
+
+
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        (OSError(errno.ENOSPC, "No space left on device"), "No space left on device"),
+        (OSError("a message of its own"), "a message of its own"),
+    ],
+)
+def test_a_staging_folder_that_cannot_be_made_is_refused_cleanly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: OSError, message: str
+) -> None:
+    def mkdtemp(*args: Any, **kwargs: Any) -> str:
+        raise error
+
+    monkeypatch.setattr(staging_module.tempfile, "mkdtemp", mkdtemp)
+    with pytest.raises(OutputError) as e:
+        Staging.create(tmp_path / "a" / "b" / "out")
+    assert str(e.value) == message
+    assert list(tmp_path.iterdir()) == [], "the parents it made are removed again"
+
+
+# --- why a folder is not a report --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("manifest", "why"),
+    [
+        (None, "it is a folder that is not a forecast report (no manifest.json)"),
+        ("{", "its manifest.json is not one this tool writes"),
+        ('{"files": ["report.md"]}', "its manifest.json is not one this tool writes"),
+        ('{"files": {"report.md": 3}}', "its manifest.json is not one this tool writes"),
+    ],
+)
+def test_why_a_folder_is_not_a_report(tmp_path: Path, manifest: str | None, why: str) -> None:
+    (tmp_path / "report.md").write_text("x")
+    if manifest is not None:
+        (tmp_path / "manifest.json").write_text(manifest)
+    assert report_problem(tmp_path) == why
+
+
+@pytest.mark.parametrize(
+    ("extra", "shown"),
+    [
+        (["x1"], "x1"),
+        (["x1", "x2", "x3"], "x1, x2, x3"),
+        (["x1", "x2", "x3", "x4"], "x1, x2, x3 and 1 more"),
+        (["x1", "x2", "x3", "x4", "x5"], "x1, x2, x3 and 2 more"),
+    ],
+)
+def test_files_a_report_did_not_list_are_named_three_at_most(
+    tmp_path: Path, extra: list[str], shown: str
+) -> None:
+    _report(tmp_path)
+    for name in extra:
+        (tmp_path / name).write_text("added")
+    assert report_problem(tmp_path) == f"it holds files this tool did not write ({shown})"
+
+
+def test_an_unlisted_folder_is_named_not_its_contents(tmp_path: Path) -> None:
+    _report(tmp_path)
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "mine.txt").write_text("keep")
+    assert report_problem(tmp_path) == "it holds files this tool did not write (notes/)"
