@@ -199,3 +199,74 @@ def test_an_input_varies_when_its_spread_is_above_rounding() -> None:
     assert not _varies(np.array([1e6, 1e6 * (1 + 1e-15)]))  # rounding, relative to the size
     assert _varies(np.array([0.0, 1e-9]))  # small but real, near 0
     assert not _varies(np.array([]))
+
+
+# --- the indices of a table: first-order, own part, and which rows get a bootstrap ----------
+
+
+def _inputs(groups: list[str]) -> list[Any]:
+    from forecast.analysis.sensitivity import Input
+
+    return [Input(f"x{i}", f"x{i}", "x", (i,), g) for i, g in enumerate(groups)]
+
+
+def test_the_tables_indices_are_the_estimators_on_the_inputs_and_their_own_parts() -> None:
+    from forecast.analysis.sensitivity import _indices
+
+    rng = np.random.default_rng(14)
+    n = 4000
+    a = rng.standard_normal(n)
+    X = np.column_stack([a, a + 0.5 * rng.standard_normal(n), rng.standard_normal(n), 2 * a + 1])
+    Y = np.column_stack([X[:, 0] + X[:, 2], X[:, 2] ** 2])
+    groups = ["a", "b", "c", "d"]
+    forward = SimpleNamespace(conditioned=False)
+    S1, CONF, SI, SI_CONF, alone = _indices(forward, _inputs(groups), X, Y, 1, HARMONICS, 10, 3, True, None)  # type: ignore[arg-type]
+    want_s1, want_conf = first_order_indices(X, Y, resamples=10, seed=3)
+    own = independent_parts(X, groups)
+    want_si, want_si_conf = first_order_indices(own, Y, resamples=10, seed=3)
+    np.testing.assert_allclose(S1, want_s1, rtol=1e-12)
+    np.testing.assert_allclose(CONF, want_conf, rtol=1e-12)
+    # x0 and x3 = 2 x0 + 1 determine each other: neither has an own part, index 0
+    assert alone.tolist() == [True, False, False, True]
+    assert (SI[:, [0, 3]] == 0).all() and (SI_CONF[:, [0, 3]] == 0).all()
+    np.testing.assert_allclose(SI[:, [1, 2]], want_si[:, [1, 2]], rtol=1e-12)
+    np.testing.assert_allclose(SI_CONF[:, [1, 2]], want_si_conf[:, [1, 2]], rtol=1e-12)
+
+    # only the top rows bootstrapped: their conf is the same, the others' NaN
+    top = _indices(forward, _inputs(groups), X, Y, 1, HARMONICS, 10, 3, True, 2)  # type: ignore[arg-type]
+    np.testing.assert_allclose(top[0], S1, rtol=1e-12)
+    for j in range(2):
+        shown = np.isfinite(top[1][j])
+        assert shown.sum() == 2
+        np.testing.assert_allclose(top[1][j][shown], CONF[j][shown], rtol=1e-12)
+        # the two rows shown first: by own-part index, then first-order
+        order = np.lexsort((-np.nan_to_num(S1[j], nan=-np.inf), -np.nan_to_num(SI[j], nan=-np.inf)))
+        assert set(np.flatnonzero(shown)) == set(order[:2])
+    # no own-part bootstrap asked for: NaN (and 0 where there is no own part)
+    lean = _indices(forward, _inputs(groups), X, Y, 1, HARMONICS, 10, 3, False, None)  # type: ignore[arg-type]
+    np.testing.assert_allclose(lean[2], SI, rtol=1e-12)
+    assert np.isnan(lean[3][:, [1, 2]]).all()
+    lean_top = _indices(forward, _inputs(groups), X, Y, 1, HARMONICS, 10, 3, False, 2)  # type: ignore[arg-type]
+    assert np.isnan(lean_top[3][:, [1, 2]]).all()
+
+
+def test_nuts_draws_widen_the_tables_conf_by_their_factor() -> None:
+    from forecast.analysis.sensitivity import _indices
+
+    rng = np.random.default_rng(15)
+    chains, n = 4, 1000
+    z = np.empty((chains, n))
+    z[:, 0] = rng.standard_normal(chains)
+    for t in range(1, n):
+        z[:, t] = 0.8 * z[:, t - 1] + 0.6 * rng.standard_normal(chains)
+    X = np.column_stack([z.ravel(), rng.standard_normal(chains * n)])
+    Y = (X[:, 0] + 0.3 * X[:, 1])[:, None]
+    forward = SimpleNamespace(conditioned=False)
+    nuts = _nuts_like(chains)
+    plain = _indices(forward, _inputs(["a", "b"]), X, Y, chains, HARMONICS, 10, 3, True, None)  # type: ignore[arg-type]
+    wide = _indices(nuts, _inputs(["a", "b"]), X, Y, chains, HARMONICS, 10, 3, True, None)  # type: ignore[arg-type]
+    factor = nuts_conf_factor(nuts, Y, chains)[0]
+    assert factor > 2
+    np.testing.assert_allclose(wide[0], plain[0], rtol=1e-12)
+    np.testing.assert_allclose(wide[1], plain[1] * factor, rtol=1e-12)
+    np.testing.assert_allclose(wide[3], plain[3] * factor, rtol=1e-12)
