@@ -137,3 +137,98 @@ def test_a_curve_inside_its_band_counts_its_statements() -> None:
     # nothing is less miscalibrated than a perfect fit: every resample is as large
     assert d.loc["brier", "p_value"] == 1.0
     assert not cal.miscalibrated()
+
+
+# --- the resamples: band and p-value recomputed from their definition ---------------------
+
+
+def _null_by_hand(
+    p: np.ndarray, y: np.ndarray, resamples: int, seed: int
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """The CORP curve and the Brier MCB of ``resamples`` outcome sets drawn as
+    ``Bernoulli(p)`` (from the seed's uniform stream, one draw per statement per
+    resample, as the docstring's "forecasts taken at their word"), and the observed MCB.
+
+    Written from the definitions, not from the code: pool equal forecasts, isotonic fit
+    of the pooled shares weighted by their counts (scipy), MCB = mean (p - y)^2 - mean
+    (c - y)^2 over the statements.
+    """
+    from scipy.optimize import isotonic_regression
+
+    x, inverse, n = np.unique(p, return_inverse=True, return_counts=True)
+
+    def fit(yy: np.ndarray) -> tuple[np.ndarray, float]:
+        c = isotonic_regression(np.bincount(inverse, weights=yy) / n, weights=n).x
+        return c, float(np.mean((p - yy) ** 2) - np.mean((c[inverse] - yy) ** 2))
+
+    rng = np.random.default_rng(seed)
+    curves, mcb = np.empty((resamples, x.size)), np.empty(resamples)
+    for i in range(resamples):
+        curves[i], mcb[i] = fit((rng.uniform(size=p.size) < p).astype(float))
+    return curves, mcb, fit(y)[1]
+
+
+def test_band_and_p_value_are_those_of_the_resampled_calibrated_forecasts() -> None:
+    rng = np.random.default_rng(21)
+    # unequal counts per forecast value, and outcomes a little off: pooling and weights matter
+    p = np.repeat([0.1, 0.3, 0.35, 0.6, 0.9], [40, 10, 25, 5, 20])
+    y = (rng.uniform(size=p.size) < np.clip(p + 0.1, 0, 1)).astype(float)
+    level, resamples, seed = 0.8, 300, 7
+    cal = calibration(p, y, level=level, resamples=resamples, seed=seed)
+    curves, mcb, observed = _null_by_hand(p, y, resamples, seed)
+    lo, hi = np.quantile(curves, [(1 - level) / 2, (1 + level) / 2], axis=0)
+    np.testing.assert_allclose(cal.curve["band_low"], lo, rtol=1e-12)
+    np.testing.assert_allclose(cal.curve["band_high"], hi, rtol=1e-12)
+    d = cal.decomposition.set_index("score_name")
+    assert d.loc["brier", "miscalibration"] == pytest.approx(observed, rel=1e-12)
+    # "as much miscalibration": ties count (1e-12 absorbs rounding)
+    k = np.count_nonzero(mcb >= observed - 1e-12)
+    assert d.loc["brier", "p_value"] == (1 + k) / (1 + resamples)
+    # the same seed, the same numbers
+    again = calibration(p, y, level=level, resamples=resamples, seed=seed)
+    assert again.curve.equals(cal.curve) and again.decomposition.equals(cal.decomposition)
+
+
+def test_unequal_counts_weigh_the_decomposition_by_statements() -> None:
+    p = np.r_[np.full(100, 0.5), np.full(50, 0.8)]
+    y = np.r_[np.ones(60), np.zeros(40), np.ones(30), np.zeros(20)]
+    cal = calibration(p, y, resamples=50)
+    d = cal.decomposition.set_index("score_name")
+    rbar = 90 / 150
+    assert d.loc["brier", "uncertainty"] == pytest.approx(rbar * (1 - rbar), rel=1e-12)
+    assert d.loc["brier", "score"] == pytest.approx(np.mean((p - y) ** 2), rel=1e-12)
+    assert d.loc["log", "score"] == pytest.approx(np.mean(-np.log(np.where(y == 1, p, 1 - p))), rel=1e-12)
+    # shares 0.6 and 0.6: pooled into one block at the base rate, nothing discriminated
+    np.testing.assert_allclose(cal.curve["recalibrated"], [0.6, 0.6], rtol=1e-12)
+    assert d.loc["brier", "discrimination"] == pytest.approx(0.0, abs=1e-15)
+
+
+@pytest.mark.parametrize(("hits", "inside"), [(42, True), (41, False), (59, True), (60, False)])
+def test_a_curve_on_its_bands_edge_is_inside(hits: int, inside: bool) -> None:
+    """Seed 0's 90% band of 100 forecasts of 50% is [0.42, 0.59] (as computed by hand
+    above); a share exactly on an edge is inside, one step beyond is not."""
+    p = np.full(100, 0.5)
+    curves, _, _ = _null_by_hand(p, np.zeros(100), 2000, 0)
+    assert np.quantile(curves, [0.05, 0.95]).tolist() == [0.42, 0.59]
+    y = np.r_[np.ones(hits), np.zeros(100 - hits)]
+    cal = calibration(p, y, resamples=2000, seed=0)
+    assert bool(cal.curve["inside"].iloc[0]) is inside
+
+
+def test_one_statement_is_enough() -> None:
+    cal = calibration([0.7], [1], resamples=20)
+    assert cal.curve["n"].tolist() == [1]
+    assert cal.decomposition.set_index("score_name").loc["brier", "score"] == pytest.approx(0.09, abs=1e-15)
+
+
+def test_miscalibrated_reads_the_brier_row_and_is_strict() -> None:
+    # far off and a 0% forecast that happened: the log row is not defined (NaN), the
+    # Brier row is, and no calibrated resample is as far off
+    p = np.r_[np.full(40, 0.1), 0.0]
+    y = np.r_[np.ones(40), 1.0]
+    cal = calibration(p, y, resamples=19, seed=1)
+    d = cal.decomposition.set_index("score_name")
+    assert np.isnan(d.loc["log", "p_value"])
+    assert d.loc["brier", "p_value"] == 1 / 20  # (1 + 0) / (1 + 19)
+    assert not cal.miscalibrated(alpha=0.05)  # significant means p < alpha
+    assert cal.miscalibrated(alpha=0.051)
