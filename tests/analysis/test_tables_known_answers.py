@@ -304,21 +304,23 @@ def test_by_outcome_rows_are_the_exact_statistics_of_each_outcomes_draws() -> No
     rng = np.random.default_rng(12)
     s = forecast.load(forecast.bundled("deepseek"))
     n_year = len(s.years)
-    counts = (120, 80, 0)  # the third outcome never happens: no row
+    counts = (120, 0, 80)  # the second outcome never happens: no row, and the third still has one
     outcome = np.repeat(np.arange(3), counts)
     share = np.zeros((N, 1, n_year))
     revenue = np.zeros((N, 1, n_year))
-    for k, n_k in enumerate(counts[:2]):
+    for k, n_k in enumerate(counts):
         sel = outcome == k
+        if not n_k:
+            continue
         share[sel, 0, -1] = _grid(rng, 0.1 * (k + 1), 0.001, n_k)
         revenue[sel, 0, -1] = _grid(rng, 5.0 * (k + 1), 0.5, n_k)
         share[sel, 0, :-1] = 9.0  # earlier years are not read
     order = rng.permutation(N)
     fc = _forecast({"realized_outcome": outcome[order], "share": share[order], "revenue": revenue[order]})
     table = fc.by_outcome()
-    assert list(table["outcome"]) == ["independence", "acquired"]
+    assert list(table["outcome"]) == ["independence", "struggling"]
     assert (table["position"] == "deepseek_devtools").all()
-    for row, k in zip(table.itertuples(), range(2), strict=True):
+    for row, k in zip(table.itertuples(), (0, 2), strict=True):
         n_k = counts[k]
         assert row.probability == n_k / N
         assert row.share_q50 == pytest.approx(_quantile(0.1 * (k + 1), 0.001, 0.5, n_k), rel=1e-12)
@@ -368,3 +370,93 @@ def test_nuts_tables_read_the_posterior_with_arviz_mcse() -> None:
     # no hit / every hit in every chain: ArviZ has no spread to work on; the floor
     assert predictions["mcse"].iloc[0] == 3 / n
     assert predictions["mcse"].iloc[3] == 3 / n
+
+
+# --- empty tables, other draws, refusals -----------------------------------------------------
+
+
+def test_tables_that_do_not_apply_are_empty_with_their_columns() -> None:
+    rng = np.random.default_rng(16)
+    fc = _forecast({"outcome_probability": _outcome_draws(rng), "prediction_hit": _hits(rng)})
+    signpost_columns = ["signpost", "observed", "p_true", "outcome", "now", "if_true", "if_false"]
+    by_outcome_columns = [
+        "position",
+        "outcome",
+        "probability",
+        "share_q50",
+        "revenue_mean",
+        "revenue_q05",
+        "revenue_q95",
+    ]
+    no_assessment = _edited(fc, assessment=None)
+    for table, columns in (
+        (_edited(fc, predictions=[]).predictions(), ["id", "statement", "deadline", "probability", "mcse"]),
+        (_edited(fc, signposts=[]).signposts(), signpost_columns),
+        (no_assessment.signposts(), signpost_columns),
+        (_edited(fc, positions=[]).by_outcome(), by_outcome_columns),
+        (no_assessment.by_outcome(), by_outcome_columns),
+    ):
+        assert table.empty
+        assert list(table.columns) == columns
+
+
+def test_a_missing_variable_is_named() -> None:
+    fc = _forecast({"prediction_hit": _hits(np.random.default_rng(17))})
+    with pytest.raises(KeyError, match="no variable 'share' in the draws of deepseek"):
+        fc.values("share")
+
+
+def test_the_standard_error_of_other_draws_shaped_like_a_variable() -> None:
+    """``_mcse(name, x)`` (the implied-odds tables pass reweighted draws): the error of
+    the mean of ``x``, with ``name`` giving only the shape and the kind of draws."""
+    rng = np.random.default_rng(18)
+    fc = _forecast({"outcome_probability": _outcome_draws(rng)})
+    b = 1.0 / (N - 1)
+    x = np.stack([_grid(rng, 0.0, b * (i + 1)) for i in range(3)], axis=1)
+    want = [_sd(b * (i + 1)) / np.sqrt(N) for i in range(3)]
+    np.testing.assert_allclose(fc._mcse("outcome_probability", x), want, rtol=1e-12)
+
+
+def test_overflowing_draws_give_an_infinite_spread_quietly() -> None:
+    """Draws beyond ~1e154 overflow the SD's squares: inf, which the CSV writer then
+    refuses by name. No numpy warning on the way. (Infinite draws never get here:
+    :func:`non_finite_draws` refuses them first.)"""
+    from forecast.analysis.results import _quantile_rows
+
+    huge = np.array([[1e200], [3e200]])
+    [row] = _quantile_rows("m", [2024], huge)
+    assert row["mean"] == 2e200 and row["sd"] == np.inf
+    assert row["q50"] == pytest.approx(2e200, rel=1e-12)
+
+
+def test_an_observed_signpost_without_nuts_is_not_undone() -> None:
+    """An observed signpost with forward draws only (the prior, or a prior-only run):
+    nothing was conditioned on it, so the rows are Bayes' rule on the draws' odds."""
+    fc = _forecast({"outcome_probability": _outcome_draws(np.random.default_rng(19))}, name="deepseek-update")
+    assert not fc.conditioned and fc.scenario.signposts[0].observed
+    table = fc.signposts()
+    p_true, if_true, _ = _bayes(np.array([0.4, 0.35, 0.25]), np.array([0.75, 0.45, 0.15]))
+    np.testing.assert_allclose(table["p_true"], p_true, rtol=1e-12)
+    np.testing.assert_allclose(table["if_true"], if_true, rtol=1e-12)
+
+
+def test_an_outcome_the_observed_signpost_ruled_out_stays_at_zero() -> None:
+    """Likelihood 1 under 'independence', observed false: NUTS's odds of independence are
+    0, and undoing the update cannot bring them back (0 / 0 is taken as 0)."""
+    lik = np.array([1.0, 0.45, 0.15])
+    prior = np.array([0.4, 0.35, 0.25])
+    posterior = prior * (1 - lik) / (prior @ (1 - lik))
+    fc = _forecast(
+        {"outcome_probability": _outcome_draws(np.random.default_rng(20))},
+        name="deepseek-update",
+        posterior={"outcome_probability": np.tile(posterior, (N, 1))},
+    )
+    fc = _signpost(
+        fc, observed=False, likelihood=dict(zip(fc.scenario.outcome_ids, lik.tolist(), strict=True))
+    )
+    table = fc.signposts()
+    base = np.array([0.0, 0.35, 0.25]) / 0.6
+    p_true, if_true, if_false = _bayes(base, lik)
+    np.testing.assert_allclose(table["p_true"], p_true, rtol=1e-12)
+    np.testing.assert_allclose(table["if_true"], if_true, rtol=1e-12)
+    np.testing.assert_allclose(table["if_false"], if_false, rtol=1e-12, atol=1e-300)
