@@ -231,7 +231,10 @@ def test_checking_a_live_process_does_not_signal_it(monkeypatch: pytest.MonkeyPa
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
         assert _alive(child.pid)
-        assert child.poll() is None, "the check must send signal 0 (none), not a real signal"
+        # signal 0 checks without signalling: a real signal (SIGHUP's default) would end
+        # the child, and waiting for it would return at once
+        with pytest.raises(subprocess.TimeoutExpired):
+            child.wait(timeout=1)
     finally:
         child.kill()
         child.wait()
@@ -264,6 +267,7 @@ def test_terminated_carries_its_signal() -> None:
     assert Terminated().signum == signal.SIGTERM
     e = Terminated(signal.SIGHUP)
     assert e.signum == 1 and isinstance(e.signum, int)
+    assert e.args == (signal.SIGHUP,)
     assert isinstance(e, KeyboardInterrupt)  # so the cleanup paths of Ctrl-C run
 
 
