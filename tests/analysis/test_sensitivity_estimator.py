@@ -182,6 +182,11 @@ def test_the_chains_come_from_the_draws_unless_given() -> None:
     np.testing.assert_array_equal(nuts_conf_factor(_nuts_like(1), Y, chains=chains), from_draws)
     # sqrt((1 + phi) / (1 - phi)) = sqrt(19) ~ 4.4 for an AR(1) chain
     assert from_draws[0] == pytest.approx(np.sqrt(19), rel=0.15)
+    # rescaled to a range of exactly 1, and after a constant column: the same factor
+    unit = (Y - Y.min()) / np.ptp(Y)
+    both = nuts_conf_factor(_nuts_like(chains), np.hstack([np.ones_like(Y), unit]))
+    assert both[0] == 1.0
+    assert both[1] == pytest.approx(from_draws[0], rel=1e-9)
 
 
 def test_subsample_rows_are_evenly_spaced() -> None:
