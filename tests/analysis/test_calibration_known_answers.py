@@ -72,8 +72,9 @@ def test_a_certain_forecast_that_was_wrong_has_no_log_decomposition() -> None:
 
 def test_bad_shapes_are_refused() -> None:
     for p, y in (([0.5, 0.5], [1]), ([], []), ([[0.5]], [[1]])):
-        with pytest.raises(ValueError, match="equal-length, non-empty 1-d arrays"):
+        with pytest.raises(ValueError) as e:
             calibration(p, y)
+        assert str(e.value) == "p and y must be equal-length, non-empty 1-d arrays"
 
 
 # --- one forecast value: the binomial test ------------------------------------------
@@ -101,6 +102,11 @@ def test_p_value_of_one_forecast_value_is_the_binomial_tests() -> None:
             d.loc[name, "p_value"],
             exact,
         )
+    # exactly: ties (another 62 or 38 hits) count as "as much miscalibration"
+    _, mcb, observed = _null_by_hand(p, y, RESAMPLES, 3)
+    ties = np.count_nonzero(np.abs(mcb - observed) < 1e-12)
+    assert ties > 0
+    assert d.loc["brier", "p_value"] == (1 + np.count_nonzero(mcb >= observed - 1e-12)) / (1 + RESAMPLES)
     # significant at the default 5%, not at 1%
     assert cal.miscalibrated()
     assert not cal.miscalibrated(alpha=0.01)
@@ -184,6 +190,9 @@ def test_band_and_p_value_are_those_of_the_resampled_calibrated_forecasts() -> N
     # "as much miscalibration": ties count (1e-12 absorbs rounding)
     k = np.count_nonzero(mcb >= observed - 1e-12)
     assert d.loc["brier", "p_value"] == (1 + k) / (1 + resamples)
+    # uncertainty: the base rate's score, each statement weighing the same
+    rbar = y.mean()
+    assert d.loc["brier", "uncertainty"] == pytest.approx(rbar * (1 - rbar), rel=1e-12)
     # the same seed, the same numbers
     again = calibration(p, y, level=level, resamples=resamples, seed=seed)
     assert again.curve.equals(cal.curve) and again.decomposition.equals(cal.decomposition)

@@ -146,8 +146,12 @@ def test_a_new_folder_that_cannot_be_moved_in_reports_why(
     st = Staging.create(tmp_path / "out")
     _report(st.path, "new")
 
+    real = os.rename
+
     def rename(src: Any, dst: Any) -> None:
-        raise OSError(errno.EXDEV, "simulated: cross-device link")
+        if Path(src) == st.path:
+            raise OSError(errno.EXDEV, "simulated: cross-device link")
+        real(src, dst)
 
     monkeypatch.setattr(staging_module.os, "rename", rename)
     with pytest.raises(OSError) as e:
@@ -225,6 +229,15 @@ def test_a_leftover_that_cannot_be_removed_does_not_stop_the_others(
     unremovable.add("file3")
     remove_leftovers(tmp_path / "out")
     assert [f.name for f in folders if f.exists()] == [folders[3].name]
+    # every leftover is cleaned as far as it can be, whichever comes first
+    unremovable.update(f"stuck{i}" for i in range(6))
+    again = [tmp_path / f".out.old-{_HOST}-{pid}-{i}" for i in range(6)]
+    for i, folder in enumerate(again):
+        folder.mkdir()
+        (folder / f"stuck{i}").write_text("x")
+        (folder / f"free{i}").write_text("x")
+    remove_leftovers(tmp_path / "out")
+    assert all(not (folder / f"free{i}").exists() for i, folder in enumerate(again))
 
 
 def test_checking_a_live_process_does_not_signal_it(monkeypatch: pytest.MonkeyPatch) -> None:
