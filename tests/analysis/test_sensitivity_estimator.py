@@ -275,3 +275,20 @@ def test_nuts_draws_widen_the_tables_conf_by_their_factor() -> None:
     np.testing.assert_allclose(wide[0], plain[0], rtol=1e-12)
     np.testing.assert_allclose(wide[1], plain[1] * factor, rtol=1e-12)
     np.testing.assert_allclose(wide[3], plain[3] * factor, rtol=1e-12)
+
+
+@pytest.mark.parametrize("n", [1000, 1001])
+def test_every_inputs_index_is_salibs_rbd_fast(n: int) -> None:
+    """The blocked, gathered estimate of every (target, input) pair is SALib's RBD-FAST
+    with its bias correction, input by input."""
+    from SALib.analyze import rbd_fast
+
+    rng = np.random.default_rng(n)
+    X = rng.standard_normal((n, 5))
+    Y = np.column_stack([X[:, 0] + np.sin(2 * X[:, 1]), X[:, 2] * X[:, 3] + 0.1 * rng.standard_normal(n)])
+    got = _easi_points(Y.T, X, None, HARMONICS)
+    for j in range(2):
+        for i in range(5):
+            s1 = rbd_fast.compute_first_order(rbd_fast.permute_outputs(X[:, i], Y[:, j]), HARMONICS)
+            want = rbd_fast.unskew_S1(s1, HARMONICS, n)
+            assert got[j, i] == pytest.approx(want, rel=1e-9, abs=1e-12), (j, i)
