@@ -118,7 +118,10 @@ def log_score_draws(draws: Any, y: float, *, positive: bool = False) -> float | 
         shift = 0.0
     if not np.isfinite(y) or np.ptp(x) == 0:
         return None
-    value = float(_sr().logs_ensemble(float(y), x, backend=BACKEND)) + shift
+    # far in the tail the kernel density is 0 and its log -inf: refused below, without
+    # numpy's "divide by zero" warning on the way
+    with np.errstate(divide="ignore"):
+        value = float(_sr().logs_ensemble(float(y), x, backend=BACKEND)) + shift
     return value if np.isfinite(value) else None
 
 

@@ -1,0 +1,294 @@
+"""The sensitivity estimator's promises, on numpy draws (no simulation).
+
+What :func:`first_order_indices` and its helpers document and the callers rely on:
+a bootstrap pair's ``conf`` does not depend on which other pairs are bootstrapped, a
+given sort order is the same as none, too few draws give NaN; the normal scores are
+``Phi^-1((rank + 1/2) / n)``; an input's own part is its score's residual on the
+others' (recomputed here by least squares); NUTS draws widen ``conf`` by
+``sqrt(n / ESS)`` but never narrow it. Fast, so the mutation run (tests/mutation.sh)
+runs them for every mutant of these functions.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pytest
+from scipy.special import ndtri
+from scipy.stats import rankdata
+
+from forecast.analysis.sensitivity import (
+    HARMONICS,
+    _easi_points,
+    _normal_scores,
+    _round_up,
+    _varies,
+    first_order_indices,
+    independent_parts,
+    nuts_conf_factor,
+    subsample_rows,
+)
+
+
+def _draws(n: int = 2000, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, 3))
+    Y = np.column_stack([X[:, 0] + 0.5 * X[:, 1], np.exp(X[:, 2]) + 0.1 * rng.standard_normal(n)])
+    return X, Y
+
+
+def test_a_pairs_conf_does_not_depend_on_the_other_pairs_bootstrapped() -> None:
+    X, Y = _draws()
+    s1, conf = first_order_indices(X, Y, resamples=20, seed=4)
+    assert s1.shape == conf.shape == (2, 3)
+    assert np.isfinite(conf).all() and (conf > 0).all()
+    mask = np.array([[True, False, False], [False, False, True]])
+    s1_m, conf_m = first_order_indices(X, Y, resamples=20, seed=4, conf_mask=mask)
+    np.testing.assert_array_equal(s1_m, s1)
+    np.testing.assert_array_equal(conf_m[mask], conf[mask])
+    assert np.isnan(conf_m[~mask]).all()
+    # the point estimates can be skipped: NaN, the bootstrap unchanged
+    s1_p, conf_p = first_order_indices(X, Y, resamples=20, seed=4, conf_mask=mask, points=False)
+    assert np.isnan(s1_p).all()
+    np.testing.assert_array_equal(conf_p[mask], conf[mask])
+
+
+def test_a_given_sort_order_is_the_same_as_none() -> None:
+    X, Y = _draws()
+    orders = np.argsort(X, axis=0)
+    got = first_order_indices(X, Y, resamples=10, seed=2, orders=orders)
+    want = first_order_indices(X, Y, resamples=10, seed=2)
+    for a, b in zip(got, want, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+    np.testing.assert_allclose(_easi_points(Y.T, X, orders, HARMONICS), want[0], rtol=1e-12)
+
+
+def test_one_target_gives_one_row() -> None:
+    X, Y = _draws()
+    s1, conf = first_order_indices(X, Y[:, 0], resamples=10, seed=2)
+    s1_2d, conf_2d = first_order_indices(X, Y, resamples=10, seed=2)
+    assert s1.shape == conf.shape == (3,)
+    np.testing.assert_allclose(s1, s1_2d[0], rtol=1e-12)
+    np.testing.assert_allclose(conf, conf_2d[0], rtol=1e-12)
+
+
+def test_no_bootstrap_gives_no_conf() -> None:
+    X, Y = _draws()
+    s1, conf = first_order_indices(X, Y, resamples=0)
+    assert np.isfinite(s1).all() and np.isnan(conf).all()
+
+
+def test_conf_is_the_normal_half_width_at_its_level() -> None:
+    """conf = z SD(bootstrap): halving the level's z halves conf, same resamples."""
+    X, Y = _draws()
+    _, c95 = first_order_indices(X, Y, resamples=20, seed=4)
+    _, c68 = first_order_indices(X, Y, resamples=20, seed=4, conf_level=0.6826894921370859)
+    np.testing.assert_allclose(c95 / c68, ndtri(0.975), rtol=1e-9)
+    _, c95_again = first_order_indices(X, Y, resamples=20, seed=5)
+    assert not np.allclose(c95_again, c95), "another seed, other resamples"
+
+
+@pytest.mark.parametrize("harmonics", [HARMONICS, 4])
+def test_fewer_than_four_draws_a_harmonic_give_nan(harmonics: int) -> None:
+    rng = np.random.default_rng(3)
+    n = 4 * harmonics
+    X = rng.standard_normal((n, 2))
+    s1, _ = first_order_indices(X, X[:, 0], harmonics=harmonics, resamples=0)
+    assert np.isfinite(s1).all()
+    s1, conf = first_order_indices(X[:-1], X[:-1, 0], harmonics=harmonics, resamples=5)
+    assert np.isnan(s1).all() and np.isnan(conf).all()
+
+
+def test_an_input_that_is_the_target_has_index_one() -> None:
+    """Y = X_1 exactly: E[Y | X_1] = Y. The harmonics of a sorted uniform miss little."""
+    rng = np.random.default_rng(8)
+    X = rng.uniform(size=(5000, 2))
+    s1, _ = first_order_indices(X, X[:, 0], resamples=0)
+    assert s1[0] == pytest.approx(1.0, abs=0.01)
+    assert abs(s1[1]) < 0.01
+
+
+# --- normal scores and own parts ---------------------------------------------------------
+
+
+def test_normal_scores_are_the_inverse_normal_of_the_mid_ranks() -> None:
+    rng = np.random.default_rng(9)
+    X = rng.lognormal(size=(501, 3))
+    n = X.shape[0]
+    want = ndtri((rankdata(X, axis=0) - 0.5) / n)
+    np.testing.assert_allclose(_normal_scores(X), want, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(_normal_scores(X, np.argsort(X, axis=0)), want, rtol=1e-12, atol=1e-15)
+
+
+def _own_part_by_least_squares(X: np.ndarray, groups: list[str]) -> np.ndarray:
+    Z = ndtri((rankdata(X, axis=0) - 0.5) / X.shape[0])
+    out = np.empty_like(Z)
+    for i, g in enumerate(groups):
+        others = [j for j, h in enumerate(groups) if h != g]
+        coef, *_ = np.linalg.lstsq(Z[:, others], Z[:, i], rcond=None)
+        out[:, i] = Z[:, i] - Z[:, others] @ coef
+    return out
+
+
+@pytest.mark.parametrize(
+    "groups", [["a", "b", "c", "d"], ["a", "g", "g", "d"]], ids=["each alone", "two in a group"]
+)
+def test_own_parts_are_residuals_on_the_inputs_outside_the_group(groups: list[str]) -> None:
+    rng = np.random.default_rng(10)
+    L = np.array([[1, 0, 0, 0], [0.6, 0.8, 0, 0], [0.3, 0.4, 0.866, 0], [0.5, 0.1, 0.2, 0.83]])
+    X = rng.standard_normal((3000, 4)) @ L.T
+    got = independent_parts(X, groups)
+    np.testing.assert_allclose(got, _own_part_by_least_squares(X, groups), rtol=1e-7, atol=1e-9)
+
+
+def test_an_input_the_others_determine_has_no_own_part() -> None:
+    rng = np.random.default_rng(11)
+    a = rng.standard_normal(2000)
+    X = np.column_stack([a, 2 * a + 1, rng.standard_normal(2000)])  # ranks of a and 2a + 1 agree
+    own = independent_parts(X, ["a", "b", "c"])
+    assert (own[:, 0] == 0).all() and (own[:, 1] == 0).all()
+    assert own[:, 2].std() > 0.9
+
+
+# --- NUTS draws, subsamples -------------------------------------------------------------
+
+
+def _nuts_like(chains: int) -> Any:
+    return SimpleNamespace(conditioned=True, draws=SimpleNamespace(sizes={"chain": chains}))
+
+
+def test_independent_draws_are_never_narrowed_and_a_constant_target_is_left_alone() -> None:
+    rng = np.random.default_rng(12)
+    y = rng.standard_normal((4 * 1000, 1))
+    # antithetic pairs: ESS above the number of draws; the factor stays 1
+    anti = np.repeat(rng.standard_normal(2000), 2).reshape(-1, 1) * np.tile([1, -1], 2000).reshape(-1, 1)
+    const = np.ones((4000, 1))
+    f = nuts_conf_factor(_nuts_like(4), np.hstack([y, anti, const]))
+    assert f[1] == 1.0 and f[2] == 1.0
+    assert 1.0 <= f[0] < 1.1  # iid draws: ESS close to n
+
+
+def test_the_chains_come_from_the_draws_unless_given() -> None:
+    rng = np.random.default_rng(13)
+    phi, chains, n = 0.9, 4, 2000
+    x = np.empty((chains, n))
+    x[:, 0] = rng.standard_normal(chains)
+    for t in range(1, n):
+        x[:, t] = phi * x[:, t - 1] + np.sqrt(1 - phi**2) * rng.standard_normal(chains)
+    Y = x.reshape(-1, 1)
+    from_draws = nuts_conf_factor(_nuts_like(chains), Y)
+    np.testing.assert_array_equal(nuts_conf_factor(_nuts_like(1), Y, chains=chains), from_draws)
+    # sqrt((1 + phi) / (1 - phi)) = sqrt(19) ~ 4.4 for an AR(1) chain
+    assert from_draws[0] == pytest.approx(np.sqrt(19), rel=0.15)
+    # rescaled to a range of exactly 1, and after a constant column: the same factor
+    unit = (Y - Y.min()) / np.ptp(Y)
+    both = nuts_conf_factor(_nuts_like(chains), np.hstack([np.ones_like(Y), unit]))
+    assert both[0] == 1.0
+    assert both[1] == pytest.approx(from_draws[0], rel=1e-9)
+
+
+def test_subsample_rows_are_evenly_spaced() -> None:
+    assert subsample_rows(10, 4).tolist() == [0, 2, 5, 7]
+    assert subsample_rows(10, 5).tolist() == [0, 2, 4, 6, 8]
+    assert subsample_rows(5, 5).tolist() == [0, 1, 2, 3, 4]
+    assert subsample_rows(5, 9).tolist() == [0, 1, 2, 3, 4]
+    assert subsample_rows(12, 3).dtype == np.int64
+    assert _round_up(10, 4) == 12 and _round_up(12, 4) == 12 and _round_up(1, 1) == 1
+
+
+def test_an_input_varies_when_its_spread_is_above_rounding() -> None:
+    assert _varies(np.array([1.0, 2.0]))
+    assert not _varies(np.full(10, 3.7))
+    assert not _varies(np.array([1e6, 1e6 * (1 + 1e-15)]))  # rounding, relative to the size
+    assert _varies(np.array([0.0, 1e-9]))  # small but real, near 0
+    assert not _varies(np.array([]))
+
+
+# --- the indices of a table: first-order, own part, and which rows get a bootstrap ----------
+
+
+def _inputs(groups: list[str]) -> list[Any]:
+    from forecast.analysis.sensitivity import Input
+
+    return [Input(f"x{i}", f"x{i}", "x", (i,), g) for i, g in enumerate(groups)]
+
+
+def test_the_tables_indices_are_the_estimators_on_the_inputs_and_their_own_parts() -> None:
+    from forecast.analysis.sensitivity import _indices
+
+    rng = np.random.default_rng(14)
+    n = 4000
+    a = rng.standard_normal(n)
+    X = np.column_stack([a, a + 0.5 * rng.standard_normal(n), rng.standard_normal(n), 2 * a + 1])
+    Y = np.column_stack([X[:, 0] + X[:, 2], X[:, 2] ** 2])
+    groups = ["a", "b", "c", "d"]
+    forward = SimpleNamespace(conditioned=False)
+    S1, CONF, SI, SI_CONF, alone = _indices(forward, _inputs(groups), X, Y, 1, HARMONICS, 10, 3, True, None)  # type: ignore[arg-type]
+    want_s1, want_conf = first_order_indices(X, Y, resamples=10, seed=3)
+    own = independent_parts(X, groups)
+    want_si, want_si_conf = first_order_indices(own, Y, resamples=10, seed=3)
+    np.testing.assert_allclose(S1, want_s1, rtol=1e-12)
+    np.testing.assert_allclose(CONF, want_conf, rtol=1e-12)
+    # x0 and x3 = 2 x0 + 1 determine each other: neither has an own part, index 0
+    assert alone.tolist() == [True, False, False, True]
+    assert (SI[:, [0, 3]] == 0).all() and (SI_CONF[:, [0, 3]] == 0).all()
+    np.testing.assert_allclose(SI[:, [1, 2]], want_si[:, [1, 2]], rtol=1e-12)
+    np.testing.assert_allclose(SI_CONF[:, [1, 2]], want_si_conf[:, [1, 2]], rtol=1e-12)
+
+    # only the top rows bootstrapped: their conf is the same, the others' NaN
+    top = _indices(forward, _inputs(groups), X, Y, 1, HARMONICS, 10, 3, True, 2)  # type: ignore[arg-type]
+    np.testing.assert_allclose(top[0], S1, rtol=1e-12)
+    for j in range(2):
+        shown = np.isfinite(top[1][j])
+        assert shown.sum() == 2
+        np.testing.assert_allclose(top[1][j][shown], CONF[j][shown], rtol=1e-12)
+        # the two rows shown first: by own-part index, then first-order
+        order = np.lexsort((-np.nan_to_num(S1[j], nan=-np.inf), -np.nan_to_num(SI[j], nan=-np.inf)))
+        assert set(np.flatnonzero(shown)) == set(order[:2])
+    # no own-part bootstrap asked for: NaN (and 0 where there is no own part)
+    lean = _indices(forward, _inputs(groups), X, Y, 1, HARMONICS, 10, 3, False, None)  # type: ignore[arg-type]
+    np.testing.assert_allclose(lean[2], SI, rtol=1e-12)
+    assert np.isnan(lean[3][:, [1, 2]]).all()
+    lean_top = _indices(forward, _inputs(groups), X, Y, 1, HARMONICS, 10, 3, False, 2)  # type: ignore[arg-type]
+    assert np.isnan(lean_top[3][:, [1, 2]]).all()
+
+
+def test_nuts_draws_widen_the_tables_conf_by_their_factor() -> None:
+    from forecast.analysis.sensitivity import _indices
+
+    rng = np.random.default_rng(15)
+    chains, n = 4, 1000
+    z = np.empty((chains, n))
+    z[:, 0] = rng.standard_normal(chains)
+    for t in range(1, n):
+        z[:, t] = 0.8 * z[:, t - 1] + 0.6 * rng.standard_normal(chains)
+    X = np.column_stack([z.ravel(), rng.standard_normal(chains * n)])
+    Y = (X[:, 0] + 0.3 * X[:, 1])[:, None]
+    forward = SimpleNamespace(conditioned=False)
+    nuts = _nuts_like(chains)
+    plain = _indices(forward, _inputs(["a", "b"]), X, Y, chains, HARMONICS, 10, 3, True, None)  # type: ignore[arg-type]
+    wide = _indices(nuts, _inputs(["a", "b"]), X, Y, chains, HARMONICS, 10, 3, True, None)  # type: ignore[arg-type]
+    factor = nuts_conf_factor(nuts, Y, chains)[0]
+    assert factor > 2
+    np.testing.assert_allclose(wide[0], plain[0], rtol=1e-12)
+    np.testing.assert_allclose(wide[1], plain[1] * factor, rtol=1e-12)
+    np.testing.assert_allclose(wide[3], plain[3] * factor, rtol=1e-12)
+
+
+@pytest.mark.parametrize("n", [1000, 1001])
+def test_every_inputs_index_is_salibs_rbd_fast(n: int) -> None:
+    """The blocked, gathered estimate of every (target, input) pair is SALib's RBD-FAST
+    with its bias correction, input by input."""
+    from SALib.analyze import rbd_fast
+
+    rng = np.random.default_rng(n)
+    X = rng.standard_normal((n, 5))
+    Y = np.column_stack([X[:, 0] + np.sin(2 * X[:, 1]), X[:, 2] * X[:, 3] + 0.1 * rng.standard_normal(n)])
+    got = _easi_points(Y.T, X, None, HARMONICS)
+    for j in range(2):
+        for i in range(5):
+            s1 = rbd_fast.compute_first_order(rbd_fast.permute_outputs(X[:, i], Y[:, j]), HARMONICS)
+            want = rbd_fast.unskew_S1(s1, HARMONICS, n)
+            assert got[j, i] == pytest.approx(want, rel=1e-9, abs=1e-12), (j, i)

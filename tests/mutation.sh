@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Mutation testing of the atomic writer and the statistical core (issue 20); not part of
+# the default test run. See tests/README.md, "Mutation testing", for the scores and
+# the surviving mutants, each explained.
+#
+#   tests/mutation.sh [MODULE ...]     MODULE: staging results scores sensitivity model
+#                                      (default: all five, one after the other)
+#   MAX_CHILDREN=1 tests/mutation.sh   parallel workers (default 2)
+#
+# mutmut (3.x, configured in pyproject.toml's [tool.mutmut]) copies the package to
+# mutants/, runs the selected tests once to learn which test calls which function, then
+# runs, for each mutant, only the tests that call the mutated function. Each module
+# below names the functions whose mutants are run; tests/mutation_score.py prints
+# killed/total per module and lists the survivors (`uv run mutmut show NAME` shows one).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# the functions whose mutants are run, as mutmut's mutant-name globs (? stands for the
+# separator mutmut puts between a class and its method)
+declare -A GLOBS=(
+    [staging]="forecast.outputs.staging.*"
+    [results]="forecast.analysis.results.x?Forecast?_mcse__* forecast.analysis.results.x?Forecast?values__* forecast.analysis.results.x?Forecast?_variable__* forecast.analysis.results.x?Forecast?markets__* forecast.analysis.results.x?Forecast?outcomes__* forecast.analysis.results.x?Forecast?predictions__* forecast.analysis.results.x?Forecast?signposts__* forecast.analysis.results.x?Forecast?by_outcome__* forecast.analysis.results.x_mcse_floor__* forecast.analysis.results.x__safe_mcse__* forecast.analysis.results.x__quantile_rows__*"
+    [scores]="forecast.analysis.scores.*"
+    [sensitivity]="forecast.analysis.sensitivity.x_first_order_indices__* forecast.analysis.sensitivity.x__easi_batch__* forecast.analysis.sensitivity.x__easi_points__* forecast.analysis.sensitivity.x__harmonic_basis__* forecast.analysis.sensitivity.x__fold__* forecast.analysis.sensitivity.x__resamples_sorted__* forecast.analysis.sensitivity.x__normal_scores__* forecast.analysis.sensitivity.x__column_orders__* forecast.analysis.sensitivity.x_independent_parts__* forecast.analysis.sensitivity.x_nuts_conf_factor__* forecast.analysis.sensitivity.x_subsample_rows__* forecast.analysis.sensitivity.x__round_up__* forecast.analysis.sensitivity.x__varies__* forecast.analysis.sensitivity.x__indices__*"
+    [model]="forecast.engine.model.x__transform__*"
+)
+
+modules=("$@")
+[ ${#modules[@]} -eq 0 ] && modules=(staging scores results sensitivity model)
+for module in "${modules[@]}"; do
+    globs=${GLOBS[$module]:?unknown module $module (staging results scores sensitivity model)}
+    echo "== $module"
+    # shellcheck disable=SC2086  # the globs are mutmut's, not the shell's
+    set -f
+    uv run mutmut run --max-children "${MAX_CHILDREN:-2}" $globs || true
+    uv run python tests/mutation_score.py $globs
+    set +f
+done
