@@ -188,14 +188,6 @@ def recalibrate(p: Any, y: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return x, n, np.asarray(fit.x, float)
 
 
-def _mean_scores(p: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> tuple[float, float]:
-    b = brier(p, y)
-    ls = log_score(p, y)
-    if w is None:
-        return float(b.mean()), float(ls.mean())
-    return float(np.average(b, weights=w)), float(np.average(ls, weights=w))
-
-
 def _brier_fast(q: np.ndarray, y: np.ndarray) -> np.ndarray:
     # the same as brier(); without the library's dispatch, which dominated the
     # resampling loop (a test checks both agree)
