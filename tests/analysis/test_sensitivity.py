@@ -123,8 +123,38 @@ def test_batched_easi_is_salibs_estimator(n: int) -> None:
     y = rng.standard_normal((4, n)).cumsum(axis=1)
     expected = [rbd_fast.unskew_S1(rbd_fast.compute_first_order(row, 10), 10, n) for row in y]
     np.testing.assert_allclose(_easi_batch(y, 10), expected, rtol=1e-10, atol=1e-12)
+    # the bootstrap's shape, (targets, resamples, n): each row on its own, as SALib does it
+    cube = rng.standard_normal((2, 3, n)).cumsum(axis=-1) + np.arange(6.0).reshape(2, 3, 1)
+    expected_cube = [
+        [rbd_fast.unskew_S1(rbd_fast.compute_first_order(r, 10), 10, n) for r in t] for t in cube
+    ]
+    np.testing.assert_allclose(_easi_batch(cube, 10), expected_cube, rtol=1e-10, atol=1e-12)
     x = rng.standard_normal(n)
     np.testing.assert_array_equal(_fold(np.argsort(x)), rbd_fast.permute_outputs(x, np.arange(n)))
+
+
+def test_conf_is_the_normal_half_width_from_the_sd_of_half_size_resamples() -> None:
+    """``conf`` recomputed from its definition: resample n/2 of the n draws with
+    replacement (the counts drawn from ``default_rng(seed)`` as documented), estimate
+    with SALib's RBD-FAST on each resample, and take z times their SD (ddof 1)."""
+    from scipy.stats import norm
+
+    n, resamples, seed = 1000, 40, 7
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((n, 2))
+    Y = np.column_stack([X[:, 0] + 0.5 * X[:, 1] ** 2, np.sin(2 * X[:, 1]) + 0.3 * rng.standard_normal(n)])
+    _, conf = first_order_indices(X, Y, resamples=resamples, seed=seed, conf_level=0.95)
+    counts = np.random.default_rng(seed).multinomial(n // 2, np.full(n, 1.0 / n), size=resamples)
+    expected = np.empty((2, 2))
+    for j in range(2):
+        for i in range(2):
+            est = []
+            for c in counts:
+                rows = np.repeat(np.arange(n), c)
+                y = rbd_fast.permute_outputs(X[rows, i], Y[rows, j])
+                est.append(rbd_fast.unskew_S1(rbd_fast.compute_first_order(y, 10), 10, len(rows)))
+            expected[j, i] = norm.ppf(0.975) * np.std(est, ddof=1)
+    np.testing.assert_allclose(conf, expected, rtol=1e-9)
 
 
 def test_bootstrap_resamples_are_sorted_multisets_of_the_counts() -> None:
