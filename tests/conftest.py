@@ -224,3 +224,59 @@ def update_forecast() -> Any:
     import forecast
 
     return forecast.simulate(forecast.load(forecast.bundled("deepseek-update")), seed=7)
+
+
+# --- Dask: one LocalCluster per test module ------------------------------------------
+
+
+@pytest.fixture
+def cluster_time_bound() -> Iterator[None]:
+    """Fail a cluster test that hangs (a cluster that never answers) instead of blocking
+    the suite: modules that use a cluster ask for it with ``pytestmark``."""
+    import signal
+
+    def expired(signum: int, frame: Any) -> None:
+        raise TimeoutError("cluster test took over 15 minutes")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(900)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Any]:
+    """A two-worker LocalCluster of processes, shared by one module and closed after it."""
+    from forecast.engine.executor import DaskExecutor
+
+    ex = DaskExecutor.local(2)
+    try:
+        yield ex
+    finally:
+        ex.close()
+
+
+class Borrowed:
+    """An executor lent to one command: its ``close`` leaves the shared cluster running.
+
+    ``after_first`` runs once the command has the first result (kill a worker, stop the
+    run); ``dashboard`` is what the command is told to print; ``ran`` counts results.
+    """
+
+    def __init__(self, inner: Any, after_first: Any = None, dashboard: str | None = None):
+        self.inner, self.after_first = inner, after_first
+        self.description, self.dashboard = inner.description, dashboard
+        self.ran = 0
+
+    def map(self, fn: Any, items: Any, *, keys: Any = None) -> Iterator[tuple[int, Any]]:
+        for i, result in self.inner.map(fn, items, keys=keys):
+            self.ran += 1
+            yield i, result
+            if self.ran == 1 and self.after_first is not None:
+                self.after_first()
+
+    def close(self) -> None:
+        pass

@@ -8,8 +8,6 @@ outcome probability: growth, volatility, share, event and Dirichlet inputs all m
 
 from __future__ import annotations
 
-import signal
-from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
@@ -20,30 +18,9 @@ from forecast.analysis.sensitivity import headline_targets
 from forecast.analysis.tornado import tornadoes
 from forecast.engine.executor import DaskExecutor, InProcess
 
+pytestmark = pytest.mark.usefixtures("cluster_time_bound")
+
 DRAWS = 300
-
-
-@pytest.fixture(autouse=True)
-def time_bound() -> Iterator[None]:
-    def expired(signum: int, frame: Any) -> None:
-        raise TimeoutError("tornado cluster test took over 15 minutes")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(900)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[DaskExecutor]:
-    ex = DaskExecutor.local(2)
-    try:
-        yield ex
-    finally:
-        ex.close()
 
 
 @pytest.fixture(scope="module")

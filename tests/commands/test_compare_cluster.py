@@ -10,8 +10,6 @@ base and bull scenarios at 400 draws (forward simulation), and the update scenar
 
 from __future__ import annotations
 
-import signal
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,53 +19,13 @@ import forecast
 from forecast.cli import main
 from forecast.commands.compare import CompareOptions, command_line, compare
 from forecast.engine.executor import DaskExecutor
+from tests.conftest import Borrowed
+
+pytestmark = pytest.mark.usefixtures("cluster_time_bound")
 
 TABLES = ("markets.csv", "outcomes.csv", "predictions.csv", "differences.csv")
 FILES = [forecast.bundled("deepseek"), forecast.bundled("deepseek-bull")]
 DRAWS, SEED = 400, 7
-
-
-@pytest.fixture(autouse=True)
-def time_bound() -> Iterator[None]:
-    """Fail a test that hangs (a cluster that never answers) instead of blocking the suite."""
-
-    def expired(signum: int, frame: Any) -> None:
-        raise TimeoutError("compare cluster test took over 15 minutes")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(900)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[DaskExecutor]:
-    """A two-worker LocalCluster of processes, shared by this module and closed after it."""
-    ex = DaskExecutor.local(2)
-    try:
-        yield ex
-    finally:
-        ex.close()
-
-
-class Borrowed:
-    """The shared cluster, lent to one command: its ``close`` leaves the cluster running."""
-
-    def __init__(self, inner: DaskExecutor):
-        self.inner = inner
-        self.description, self.dashboard = inner.description, "http://dashboard.example:8787/status"
-        self.ran = 0
-
-    def map(self, fn: Any, items: Any, *, keys: Any = None) -> Iterator[tuple[int, Any]]:
-        for i, result in self.inner.map(fn, items, keys=keys):
-            self.ran += 1
-            yield i, result
-
-    def close(self) -> None:
-        pass
 
 
 def _opts(out: Path, files: list[Path] = FILES, **kw: Any) -> CompareOptions:
@@ -87,7 +45,7 @@ def here(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_tables_are_byte_identical_on_the_cluster(tmp_path: Path, cluster: DaskExecutor, here: Path) -> None:
-    borrowed = Borrowed(cluster)
+    borrowed = Borrowed(cluster, dashboard="http://dashboard.example:8787/status")
     assert compare(_opts(tmp_path / "cmp"), executor=borrowed) == 0
     assert borrowed.ran == 2  # one job per scenario
     assert _tables(tmp_path / "cmp") == _tables(here)
@@ -112,7 +70,7 @@ def test_progress_names_the_executor_and_its_dashboard(
 ) -> None:
     opts = _opts(tmp_path / "cmp")
     opts.quiet = False
-    assert compare(opts, executor=Borrowed(cluster)) == 0
+    assert compare(opts, executor=Borrowed(cluster, dashboard="http://dashboard.example:8787/status")) == 0
     err = capsys.readouterr().err
     assert "Dask dashboard: http://dashboard.example:8787/status" in err
     assert f"Simulating 2 scenarios on {cluster.description}" in err

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,56 +22,14 @@ from forecast.analysis.sweep import build_cases, parse_grid
 from forecast.cli import main
 from forecast.commands.sweep import SweepOptions, sweep
 from forecast.engine.executor import DaskExecutor, InProcess
+from tests.conftest import Borrowed
+
+pytestmark = pytest.mark.usefixtures("cluster_time_bound")
 
 DEEPSEEK = forecast.bundled("deepseek")
 GRID = ["markets.developer_tools.cagr=0.3,0.5", "assessment.confidence=5,20"]
 DRAWS = 300
 SEED = 11
-
-
-@pytest.fixture(autouse=True)
-def time_bound() -> Iterator[None]:
-    """Fail a test that hangs (a cluster that never answers) instead of blocking the suite."""
-
-    def expired(signum: int, frame: Any) -> None:
-        raise TimeoutError("sweep test took over 15 minutes")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(900)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[DaskExecutor]:
-    """A two-worker LocalCluster of processes, shared by this module and closed after it."""
-    ex = DaskExecutor.local(2)
-    try:
-        yield ex
-    finally:
-        ex.close()
-
-
-class Borrowed:
-    """An executor the sweep may use and close without closing the shared cluster."""
-
-    def __init__(self, inner: Any, after_first: Any = None):
-        self.inner, self.after_first = inner, after_first
-        self.description, self.dashboard = inner.description, None
-        self.ran = 0
-
-    def map(self, fn: Any, items: Any, *, keys: Any = None) -> Iterator[tuple[int, Any]]:
-        for i, result in self.inner.map(fn, items, keys=keys):
-            self.ran += 1
-            yield i, result
-            if self.ran == 1 and self.after_first is not None:
-                self.after_first()  # once the sweep has written the first case
-
-    def close(self) -> None:
-        pass
 
 
 def _sweep(out: Path, executor: Any = None, grid: list[str] = GRID, **kw: Any) -> int:
