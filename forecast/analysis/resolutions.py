@@ -168,40 +168,12 @@ def _read_text(path: Path) -> str:
 
 
 def _csv_rows(text: str, name: str) -> list[_Row]:
-    from forecast.scenario.actuals import csv_records
+    from forecast.scenario.actuals import csv_rows
 
-    records = csv_records(text, name)
-    line, header_cells = records[0]
-    header = [h.strip().lower() for h in header_cells]
-    missing = [c for c in ("id", "value", "date") if c not in header]
-    unknown = [h for h in header if h not in COLUMNS]
-    if missing or unknown:
-        what = [f"missing {', '.join(missing)}"] if missing else []
-        what += [f"unknown {', '.join(unknown)}"] if unknown else []
-        raise ScenarioError(
-            [
-                Problem.with_value(
-                    f"{name}:{line}",
-                    "header",
-                    f"the columns are {','.join(COLUMNS)} (source optional); {'; '.join(what)}",
-                    ",".join(header_cells),
-                )
-            ]
-        )
-    out, problems = [], []
-    for line, cells in records[1:]:
-        where = f"{name}:{line}"
-        if len(cells) != len(header):
-            problems.append(
-                Problem.with_value(
-                    where, "", f"has {len(cells)} cells; the header has {len(header)}", ",".join(cells)
-                )
-            )
-            continue
-        out.append(_Row(where, {h: c.strip() for h, c in zip(header, cells, strict=True)}, {}))
+    rows, problems = csv_rows(text, name, COLUMNS, ("id", "value", "date"))
     if problems:
         raise ScenarioError(problems)
-    return out
+    return [_Row(where, cells, {}) for where, cells in rows]
 
 
 _HEADER = re.compile(r"^\s*\[\[\s*resolutions\s*\]\]\s*(#.*)?$")

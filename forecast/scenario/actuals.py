@@ -97,29 +97,50 @@ def read(path: Path) -> list[dict[str, Any]]:
     """
     name = str(path)
     text = read_text(path, "actuals CSV file", missing="actuals file not found")
+    rows, problems = csv_rows(text, name, COLUMNS, REQUIRED)
+    out = []
+    for where, row in rows:
+        item, row_problems = _row(row, where)
+        problems += row_problems
+        if item is not None:
+            out.append(item)
+    if problems:
+        raise ScenarioError(problems)
+    return out
+
+
+def csv_rows(
+    text: str, name: str, columns: tuple[str, ...], required: tuple[str, ...]
+) -> tuple[list[tuple[str, dict[str, str]]], list[Problem]]:
+    r"""The rows of a CSV text with a header of ``columns`` (``required`` among them):
+    ``(file:line, {column: stripped cell})`` each, and a problem for every row whose
+    cell count is not the header's. A header that misses a required column or names an
+    unknown one raises :class:`ScenarioError` at once.
+
+    Examples
+    --------
+    >>> csv_rows("id,value\na,1\nb\n", "f.csv", ("id", "value"), ("id",))[0]
+    [('f.csv:2', {'id': 'a', 'value': '1'})]
+    """
     records = csv_records(text, name)
     line, header_cells = records[0]
     header = [h.strip().lower() for h in header_cells]
-    problems: list[Problem] = []
-    missing = [c for c in REQUIRED if c not in header]
-    unknown = [h for h in header if h not in COLUMNS]
+    missing = [c for c in required if c not in header]
+    unknown = [h for h in header if h not in columns]
     if missing or unknown:
-        what = []
-        if missing:
-            what.append(f"missing {', '.join(missing)}")
-        if unknown:
-            what.append(f"unknown {', '.join(unknown)}")
+        what = [f"missing {', '.join(missing)}"] if missing else []
+        what += [f"unknown {', '.join(unknown)}"] if unknown else []
         raise ScenarioError(
             [
                 Problem.with_value(
                     f"{name}:{line}",
                     "header",
-                    f"the columns are {','.join(COLUMNS)} (source optional); {'; '.join(what)}",
+                    f"the columns are {','.join(columns)} (source optional); {'; '.join(what)}",
                     ",".join(header_cells),
                 )
             ]
         )
-    out = []
+    rows, problems = [], []
     for line, cells in records[1:]:
         where = f"{name}:{line}"
         if len(cells) != len(header):
@@ -129,14 +150,8 @@ def read(path: Path) -> list[dict[str, Any]]:
                 )
             )
             continue
-        row = {h: c.strip() for h, c in zip(header, cells, strict=True)}
-        item, row_problems = _row(row, where)
-        problems += row_problems
-        if item is not None:
-            out.append(item)
-    if problems:
-        raise ScenarioError(problems)
-    return out
+        rows.append((where, {h: c.strip() for h, c in zip(header, cells, strict=True)}))
+    return rows, problems
 
 
 def csv_records(text: str, name: str) -> list[tuple[int, list[str]]]:
