@@ -743,10 +743,7 @@ def sensitivities(
             },
             columns=SENSITIVITY_COLUMNS,
         )
-        df = df.sort_values(
-            ["independent", "first_order"], ascending=False, kind="stable", na_position="last"
-        )
-        df = df.reset_index(drop=True)
+        df = df.iloc[_ranked(SI[j], S1[j])].reset_index(drop=True)
         df.attrs.update(target=tgt.label, spec=tgt.spec, draws=m, draws_available=n)
         out[spec] = df
     return out
@@ -795,16 +792,19 @@ def _indices(
         # the inputs' own parts do not depend on the target: one regression per input
         X_own = independent_parts(Xs, [i.group for i in inputs], orders) if inputs else Xs
         own_orders = _column_orders(X_own)
-        mask = None
+        # an input the others explain entirely has no own part: its index is 0 (its
+        # estimate on a column of zeros would be noise, ranked as if it meant something)
+        explained = ~np.any(X_own, axis=0) if inputs else np.zeros(d, dtype=bool)
         if conf_top is not None:
-            # the point indices rank the rows; only the top ones get a bootstrap
+            # the point indices rank the rows as the table will; only the top ones get
+            # a bootstrap
             S1, _ = fo(Xs, Ys, resamples=0, orders=orders)
             SI, _ = fo(X_own, Ys, resamples=0, orders=own_orders)
             S1, SI = np.atleast_2d(S1), np.atleast_2d(SI)
+            SI = np.where(explained[None, :] & np.isfinite(S1), 0.0, SI)
             mask = np.zeros((k, d), dtype=bool)
             for j in range(k):
-                order = np.lexsort((-np.nan_to_num(S1[j], nan=-np.inf), -np.nan_to_num(SI[j], nan=-np.inf)))
-                mask[j, order[:conf_top]] = True
+                mask[j, _ranked(SI[j], S1[j])[:conf_top]] = True
             _, CONF = fo(Xs, Ys, conf_mask=mask, orders=orders, points=False)
             SI_CONF = np.full((k, d), np.nan)
             if independent_conf:
@@ -815,12 +815,26 @@ def _indices(
     S1, CONF, SI, SI_CONF = (np.atleast_2d(a).astype(float, copy=True) for a in (S1, CONF, SI, SI_CONF))
     factor = nuts_conf_factor(fc, Ys, chains)[:, None]
     CONF, SI_CONF = CONF * factor, SI_CONF * factor
-    # an input the others explain entirely has no own part: its index is 0
-    alone = ~np.any(X_own, axis=0) if inputs else np.zeros(0, dtype=bool)
-    fixed = alone[None, :] & np.isfinite(S1)
+    fixed = explained[None, :] & np.isfinite(S1)
     SI[fixed] = 0.0
     SI_CONF[fixed & np.isfinite(SI_CONF)] = 0.0  # NaN stays NaN: not computed
-    return S1, CONF, SI, SI_CONF, alone
+    return S1, CONF, SI, SI_CONF, explained
+
+
+def _ranked(independent: np.ndarray, first_order: np.ndarray) -> np.ndarray:
+    """The order of a sensitivity table's rows: by own-part index, then first-order
+    index, both largest first; NaN last; full ties in input order.
+
+    One function ranks the rows both for the table and for choosing which rows get a
+    bootstrap (``conf_top``), so the rows shown first are the ones with a ``conf``.
+
+    Examples
+    --------
+    >>> _ranked(np.array([0.0, 0.5, 0.0, np.nan]), np.array([0.1, 0.6, 0.3, 0.9])).tolist()
+    [1, 2, 0, 3]
+    """
+    # lexsort is stable and sorts by its last key first; negated, NaN (as +inf) is last
+    return np.lexsort((-np.nan_to_num(first_order, nan=-np.inf), -np.nan_to_num(independent, nan=-np.inf)))
 
 
 def nuts_conf_factor(fc: Forecast, Y: np.ndarray, chains: int | None = None) -> np.ndarray:

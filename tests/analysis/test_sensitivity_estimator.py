@@ -15,6 +15,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy.special import ndtri
 from scipy.stats import rankdata
@@ -215,6 +216,77 @@ def _inputs(groups: list[str]) -> list[Any]:
     return [Input(f"x{i}", f"x{i}", "x", (i,), g) for i, g in enumerate(groups)]
 
 
+def _table_order(first_order: np.ndarray, independent: np.ndarray) -> list[int]:
+    """The documented order of a sensitivity table's rows, by pandas: own-part index,
+    then first-order, largest first, NaN last, ties in input order."""
+    df = pd.DataFrame({"independent": independent, "first_order": first_order})
+    df = df.sort_values(["independent", "first_order"], ascending=False, kind="stable", na_position="last")
+    return df.index.tolist()
+
+
+def test_rows_rank_by_own_part_then_first_order_with_nan_last_and_ties_in_input_order() -> None:
+    from forecast.analysis.sensitivity import _ranked
+
+    nan = np.nan
+    independent = np.array([0.0, 0.4, nan, 0.0, 0.4, 0.0, nan, -0.01])
+    first_order = np.array([0.2, 0.1, 0.9, 0.5, 0.3, 0.2, nan, 0.8])
+    want = [4, 1, 3, 0, 5, 7, 2, 6]  # 0 and 5 tie fully: input order; NaN own part last
+    assert _ranked(independent, first_order).tolist() == want
+    assert _table_order(first_order, independent) == want
+    # a NaN first-order index ranks after every number among equal own parts
+    assert _ranked(np.zeros(3), np.array([nan, -0.2, 0.1])).tolist() == [2, 1, 0]
+    assert _ranked(np.array([nan, nan]), np.array([0.1, 0.3])).tolist() == [1, 0]
+
+
+def test_the_rows_bootstrapped_are_the_rows_shown_first_when_own_parts_tie() -> None:
+    """Inputs the others explain entirely have own-part index 0, a real tie: the
+    first-order index breaks it, and the rows given a bootstrap (``conf_top``) are the
+    first rows of the table, whichever way the targets rank them. The 0 is what ranks,
+    not the estimate on their own parts (columns of zeros, left in draw order), which
+    for draws that drift, as NUTS chains do, reads the drift as an index (0.44 here)."""
+    from forecast.analysis.sensitivity import _indices
+
+    rng = np.random.default_rng(21)
+    n = 4000
+    a, b, c, e, w = rng.standard_normal((5, n))
+    drift = np.zeros(n)
+    for t in range(1, n):
+        drift[t] = 0.995 * drift[t - 1] + w[t]
+    # a and 2a + 1, b and b^3 determine each other: four inputs without own parts
+    X = np.column_stack([a, 2 * a + 1, b, b**3, c, e])
+    Y = np.column_stack(
+        [a + 0.3 * b + c, 0.3 * a + b + c, np.full(n, 2.0), 0.3 * a + 0.5 * e + drift / drift.std()]
+    )
+    groups = ["a", "a2", "b", "b3", "c", "e"]
+    forward = SimpleNamespace(conditioned=False)
+    full = _indices(forward, _inputs(groups), X, Y, 1, HARMONICS, 10, 3, True, None)  # type: ignore[arg-type]
+    S1, CONF, SI, SI_CONF, explained = full
+    assert explained.tolist() == [True, True, True, True, False, False]
+    assert (SI[[0, 1, 3], :4] == 0).all()
+    assert np.isnan(S1[2]).all() and np.isnan(CONF[2]).all()  # a constant target: no index
+    orders = [_table_order(S1[j], SI[j]) for j in range(4)]
+    # c first, then the tied pair the target leans on, each pair in input order; the
+    # drifting target's own input e first
+    assert orders[0][0] == 4 and [i for i in orders[0] if i < 4] == [0, 1, 2, 3]
+    assert orders[1][0] == 4 and [i for i in orders[1] if i < 4] == [2, 3, 0, 1]
+    assert orders[3][0] == 5 and 0 < SI[3, 5] < 0.3
+    for top in (1, 2, 3, 4):
+        got = _indices(forward, _inputs(groups), X, Y, 1, HARMONICS, 10, 3, True, top)  # type: ignore[arg-type]
+        np.testing.assert_allclose(got[0], S1, rtol=1e-12)
+        np.testing.assert_allclose(got[2], SI, rtol=1e-12)
+        for j in (0, 1, 3):
+            first = orders[j][:top]
+            for conf, want in ((got[1][j], CONF[j]), (got[3][j], SI_CONF[j])):
+                assert np.flatnonzero(np.isfinite(conf)).tolist() == sorted(first)
+                np.testing.assert_allclose(conf[first], want[first], rtol=1e-12)
+        assert np.isnan(got[1][2]).all() and np.isnan(got[3][2]).all()
+    # without the own part's bootstrap its conf is NaN everywhere, (targets, inputs)
+    lean = _indices(forward, _inputs(groups), X, Y, 1, HARMONICS, 10, 3, False, 2)  # type: ignore[arg-type]
+    assert lean[3].shape == (4, 6) and np.isnan(lean[3]).all()
+    shown = np.isfinite(lean[1])
+    np.testing.assert_allclose(lean[1][shown], CONF[shown], rtol=1e-12)
+
+
 def test_the_tables_indices_are_the_estimators_on_the_inputs_and_their_own_parts() -> None:
     from forecast.analysis.sensitivity import _indices
 
@@ -244,9 +316,9 @@ def test_the_tables_indices_are_the_estimators_on_the_inputs_and_their_own_parts
         shown = np.isfinite(top[1][j])
         assert shown.sum() == 2
         np.testing.assert_allclose(top[1][j][shown], CONF[j][shown], rtol=1e-12)
-        # the two rows shown first: by own-part index, then first-order
-        order = np.lexsort((-np.nan_to_num(S1[j], nan=-np.inf), -np.nan_to_num(SI[j], nan=-np.inf)))
-        assert set(np.flatnonzero(shown)) == set(order[:2])
+        np.testing.assert_array_equal(np.isfinite(top[3][j]), shown)  # own-part conf: the same rows
+        np.testing.assert_allclose(top[3][j][shown], SI_CONF[j][shown], rtol=1e-12)
+        assert set(np.flatnonzero(shown)) == set(_table_order(S1[j], SI[j])[:2])
     # no own-part bootstrap asked for: NaN (and 0 where there is no own part)
     lean = _indices(forward, _inputs(groups), X, Y, 1, HARMONICS, 10, 3, False, None)  # type: ignore[arg-type]
     np.testing.assert_allclose(lean[2], SI, rtol=1e-12)
