@@ -59,18 +59,22 @@ def cmd_validate(args: argparse.Namespace) -> int:
     Examples
     --------
     >>> import forecast
-    >>> ns = argparse.Namespace(scenarios=[forecast.bundled("deepseek")])
+    >>> ns = argparse.Namespace(scenarios=[forecast.bundled("deepseek")], sets=[])
     >>> cmd_validate(ns)  # doctest: +ELLIPSIS
     ok: .../deepseek.toml
     0
     """
+    from forecast.commands.common import _parse_sets
     from forecast.errors import ScenarioError
     from forecast.scenario import exact_inputs, load, markets_exact
 
-    status = EXIT_OK
+    overrides, problems = _parse_sets(getattr(args, "sets", []))
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    status = EXIT_BAD_INPUT if problems else EXIT_OK
     for path in args.scenarios:
         try:
-            scenario = load(path)
+            scenario = load(path, overrides=overrides or None)
         except ScenarioError as e:
             status = EXIT_BAD_INPUT
             for problem in e.problems:
@@ -94,10 +98,19 @@ def _add_validate(subparsers: Subparsers) -> None:
             "Check scenario files: syntax, types, ranges, references between ids, "
             "size/projection/CAGR agreement and `extends` parents. Every problem of "
             "every file is printed as 'path: key.path: what is wrong (got X)'. "
-            "Exit 0 if all files are valid, 2 otherwise."
+            "With --set, each file is checked with the overrides applied, as run, compare "
+            "and sweep would apply them. Exit 0 if all files are valid, 2 otherwise."
         ),
     )
     p.add_argument("scenarios", nargs="+", type=Path, metavar="SCENARIO", help="scenario .toml file")
+    p.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="check with this override applied, as in run (repeatable; VALUE is TOML, else text)",
+    )
     p.set_defaults(func=cmd_validate)
 
 

@@ -114,6 +114,10 @@ def _problem_from_error(
             return Problem(origin, path, msg)
     if kind == "string_pattern_mismatch":
         msg = "must be lowercase letters, digits and _ , starting with a letter"
+    if kind == "int_type" and isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+        # TOML reads 1e5 and 2027.0 as decimal numbers; say what to write instead
+        whole = f"{int(value):_}" if abs(value) >= 10_000 else str(int(value))
+        return Problem.with_value(origin, path, f"must be a whole number, written {whole}", value)
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
         msg = "must be a finite number"
     return Problem.with_value(origin, path, msg[0].lower() + msg[1:] if msg else msg, value)

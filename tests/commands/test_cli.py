@@ -27,6 +27,23 @@ def test_validate_good_file(capsys: pytest.CaptureFixture[str]) -> None:
     assert (out, err) == (f"ok: {path}\n", "")
 
 
+def test_validate_checks_a_what_if_as_run_would_apply_it(capsys: pytest.CaptureFixture[str]) -> None:
+    path = forecast.bundled("deepseek")
+    assert main(["validate", str(path), "--set", "markets.developer_tools.cagr=0.3"]) == 0
+    assert capsys.readouterr() == (f"ok: {path}\n", "")
+    # the malformed override and a CAGR typed as 39, at once
+    assert main(["validate", str(path), "--set", "markets.developer_tools.cagr=39", "--set", "bad"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    lines = err.splitlines()
+    assert "--set: bad: expected KEY=VALUE, e.g. markets.developer_tools.cagr=0.3 (got 'bad')" in lines
+    assert any(line.startswith(f"{path}: markets.developer_tools.cagr: did you mean 0.39") for line in lines)
+    assert main(["validate", str(path), "--set", "markets.developer_tools.cagrr=0.3"]) == 2
+    assert capsys.readouterr().err == (
+        f"{path}: markets.developer_tools.cagrr: unknown key; did you mean 'cagr'?\n"
+    )
+
+
 def test_validate_every_shipped_scenario(capsys: pytest.CaptureFixture[str]) -> None:
     paths = sorted(SCENARIOS.glob("*.toml"))
     assert len(paths) >= 4  # the seed, its bull and bear variants, and another company

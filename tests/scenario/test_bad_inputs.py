@@ -222,7 +222,17 @@ def test_unknown_key_with_did_you_mean(
             "markets.widgets.base_year: input should be a valid integer (got '2024')",
         ),
         ('label = "Widgets"', "label = 5", "markets.widgets.label: input should be a valid string (got 5)"),
-        ("draws = 1000", "draws = 1e3", "simulation.draws: input should be a valid integer (got 1000.0)"),
+        (
+            "draws = 1000",
+            "draws = 1e3",
+            "simulation.draws: must be a whole number, written 1000 (got 1000.0)",
+        ),
+        (
+            "draws = 1000",
+            "draws = 2e5",
+            "simulation.draws: must be a whole number, written 200_000 (got 200000.0)",
+        ),
+        ("draws = 1000", "draws = 1000.5", "simulation.draws: input should be a valid integer (got 1000.5)"),
         ("cagr = 0.3", "cagr = true", "markets.gadgets.cagr: must be a number or a table: "),
         ("cagr = 0.3", 'cagr = "thirty"', "markets.gadgets.cagr: must be a number or a table: "),
         (
@@ -241,6 +251,8 @@ def test_unknown_key_with_did_you_mean(
         "int-as-string",
         "string-as-int",
         "int-as-float",
+        "int-as-float-large",
+        "int-as-fraction",
         "bool-quantity",
         "string-quantity",
         "list",
