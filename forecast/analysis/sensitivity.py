@@ -790,11 +790,11 @@ def _indices(
         # one sort per input serves its normal score and both of its indices
         orders = _column_orders(Xs)
         # the inputs' own parts do not depend on the target: one regression per input
-        X_own = independent_parts(Xs, [i.group for i in inputs], orders) if inputs else Xs
+        X_own = independent_parts(Xs, [i.group for i in inputs], orders)
         own_orders = _column_orders(X_own)
         # an input the others explain entirely has no own part: its index is 0 (its
         # estimate on a column of zeros would be noise, ranked as if it meant something)
-        explained = ~np.any(X_own, axis=0) if inputs else np.zeros(d, dtype=bool)
+        explained = ~np.any(X_own, axis=0)
         if conf_top is not None:
             # the point indices rank the rows as the table will; only the top ones get
             # a bootstrap

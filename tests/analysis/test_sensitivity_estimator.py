@@ -327,6 +327,35 @@ def test_the_tables_indices_are_the_estimators_on_the_inputs_and_their_own_parts
     assert np.isnan(lean_top[3][:, [1, 2]]).all()
 
 
+def test_the_tables_indices_use_the_harmonics_asked_for() -> None:
+    from forecast.analysis.sensitivity import _indices
+
+    rng = np.random.default_rng(16)
+    X = rng.standard_normal((3000, 2))
+    Y = (np.sin(3 * X[:, 0]) + 0.3 * X[:, 1])[:, None]  # a wiggle the low harmonics miss
+    forward = SimpleNamespace(conditioned=False)
+    for harmonics in (2, 10):
+        got = _indices(forward, _inputs(["a", "b"]), X, Y, 1, harmonics, 10, 3, True, None)  # type: ignore[arg-type]
+        s1, conf = first_order_indices(X, Y, harmonics=harmonics, resamples=10, seed=3)
+        np.testing.assert_allclose(got[0], s1, rtol=1e-12)
+        np.testing.assert_allclose(got[1], conf, rtol=1e-12)
+    assert (
+        first_order_indices(X, Y, harmonics=2)[0][0, 0]
+        < first_order_indices(X, Y, harmonics=10)[0][0, 0] - 0.1
+    )
+
+
+def test_a_forecast_without_uncertain_inputs_has_empty_tables() -> None:
+    from forecast.analysis.sensitivity import _indices
+
+    Y = np.random.default_rng(17).standard_normal((500, 2))
+    forward = SimpleNamespace(conditioned=False)
+    for top in (None, 3):
+        got = _indices(forward, [], np.empty((500, 0)), Y, 1, HARMONICS, 10, 3, True, top)
+        assert [a.shape for a in got[:4]] == [(2, 0)] * 4
+        assert got[4].shape == (0,) and got[4].dtype == bool
+
+
 def test_nuts_draws_widen_the_tables_conf_by_their_factor() -> None:
     from forecast.analysis.sensitivity import _indices
 
