@@ -548,9 +548,9 @@ def _write_results(
         "cases": len(p.cases),
         "versions": versions,
         "seconds": round(time.perf_counter() - t0, 3),
-        "files": {
-            k: v for k, v in file_hashes(folder).items() if not k.startswith(("cases/", "draws.zarr/"))
-        },
+        # the draws are listed too (they are results); cases/ is the resumable work
+        # area, kept between runs, not a result
+        "files": {k: v for k, v in file_hashes(folder).items() if not k.startswith("cases/")},
     }
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
 

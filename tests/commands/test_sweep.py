@@ -8,6 +8,8 @@ two-worker cluster (closed at the end), one one-worker cluster for the determini
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import signal
 from pathlib import Path
@@ -223,6 +225,13 @@ def test_outputs(tmp_path: Path) -> None:
     )
     ds = xr.open_zarr(out / "draws.zarr", consolidated=False)
     assert ds.sizes["case"] == 4 and ds.sizes["draw"] == DRAWS
+    # the manifest lists every result file with its SHA-256, the draws included
+    files = json.loads((out / "manifest.json").read_text())["files"]
+    written = {
+        str(p.relative_to(out)) for p in out.rglob("*") if p.is_file() and p.parts[len(out.parts)] != "cases"
+    } - {"manifest.json"}
+    assert set(files) == written and any(k.startswith("draws.zarr/") for k in files)
+    assert all(hashlib.sha256((out / k).read_bytes()).hexdigest() == v for k, v in files.items())
     table = pd.read_parquet(out / "sweep.parquet")
     # the draws are the case's: the stored outcome probabilities give the table's number
     row = table[(table["case"] == 2) & (table["quantity"] == "outcome.independence")].iloc[0]
