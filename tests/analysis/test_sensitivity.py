@@ -17,18 +17,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from SALib.analyze import rbd_fast
 
 import forecast
 from forecast.analysis.sensitivity import (
     SENSITIVITY_COLUMNS,
     TORNADO_COLUMNS,
-    _easi_batch,
-    _fold,
-    _resamples_sorted,
     first_order_indices,
     headline_targets,
-    independent_parts,
     input_matrix,
     nuts_conf_factor,
     parse_target,
@@ -111,108 +106,6 @@ UNRELATED = ("enterprise_llm_apis", "vertical_solutions", "open_source_support")
 def one_driver() -> Any:
     scenario = forecast.Scenario.from_dict(tomllib.loads(ONE_DRIVER), origin="one_driver.toml")
     return forecast.simulate(scenario, draws=20_000, seed=11)
-
-
-# --- the estimator on numpy draws ---------------------------------------------------
-
-
-@pytest.mark.parametrize("n", [1000, 1001])
-def test_batched_easi_is_salibs_estimator(n: int) -> None:
-    """The vectorised bootstrap uses exactly SALib's periodogram and bias correction."""
-    rng = np.random.default_rng(n)
-    y = rng.standard_normal((4, n)).cumsum(axis=1)
-    expected = [rbd_fast.unskew_S1(rbd_fast.compute_first_order(row, 10), 10, n) for row in y]
-    np.testing.assert_allclose(_easi_batch(y, 10), expected, rtol=1e-10, atol=1e-12)
-    # the bootstrap's shape, (targets, resamples, n): each row on its own, as SALib does it
-    cube = rng.standard_normal((2, 3, n)).cumsum(axis=-1) + np.arange(6.0).reshape(2, 3, 1)
-    expected_cube = [
-        [rbd_fast.unskew_S1(rbd_fast.compute_first_order(r, 10), 10, n) for r in t] for t in cube
-    ]
-    np.testing.assert_allclose(_easi_batch(cube, 10), expected_cube, rtol=1e-10, atol=1e-12)
-    x = rng.standard_normal(n)
-    np.testing.assert_array_equal(_fold(np.argsort(x)), rbd_fast.permute_outputs(x, np.arange(n)))
-
-
-def test_conf_is_the_normal_half_width_from_the_sd_of_half_size_resamples() -> None:
-    """``conf`` recomputed from its definition: resample n/2 of the n draws with
-    replacement (the counts drawn from ``default_rng(seed)`` as documented), estimate
-    with SALib's RBD-FAST on each resample, and take z times their SD (ddof 1)."""
-    from scipy.stats import norm
-
-    n, resamples, seed = 1000, 40, 7
-    rng = np.random.default_rng(3)
-    X = rng.standard_normal((n, 2))
-    Y = np.column_stack([X[:, 0] + 0.5 * X[:, 1] ** 2, np.sin(2 * X[:, 1]) + 0.3 * rng.standard_normal(n)])
-    _, conf = first_order_indices(X, Y, resamples=resamples, seed=seed, conf_level=0.95)
-    counts = np.random.default_rng(seed).multinomial(n // 2, np.full(n, 1.0 / n), size=resamples)
-    expected = np.empty((2, 2))
-    for j in range(2):
-        for i in range(2):
-            est = []
-            for c in counts:
-                rows = np.repeat(np.arange(n), c)
-                y = rbd_fast.permute_outputs(X[rows, i], Y[rows, j])
-                est.append(rbd_fast.unskew_S1(rbd_fast.compute_first_order(y, 10), 10, len(rows)))
-            expected[j, i] = norm.ppf(0.975) * np.std(est, ddof=1)
-    np.testing.assert_allclose(conf, expected, rtol=1e-9)
-
-
-def test_bootstrap_resamples_are_sorted_multisets_of_the_counts() -> None:
-    """Each row holds every draw as often as its resample count, and unfolded (even
-    positions up, odd positions down) it runs in increasing order of the input."""
-    rng = np.random.default_rng(4)
-    n = 101
-    x = rng.standard_normal(n)
-    counts = rng.multinomial(n // 2, np.full(n, 1 / n), size=7)
-    rows = _resamples_sorted(np.argsort(x), counts)
-    assert rows.shape == (7, n // 2)
-    for row, c in zip(rows, counts, strict=True):
-        np.testing.assert_array_equal(np.bincount(row, minlength=n), c)
-        up = (len(row) + 1) // 2
-        unfolded = np.empty_like(row)
-        unfolded[0::2], unfolded[1::2] = row[:up], row[up:][::-1]
-        assert np.all(np.diff(x[unfolded]) >= 0)
-
-
-def test_additive_model_gives_analytic_shares() -> None:
-    """Y = a1 X1 + a2 X2 + a3 X3 with independent normals: S_i = a_i^2 var_i / total.
-
-    Over 40 seeds (20,000 draws each) the estimates had SDs of 0.005-0.006 and sat
-    0.3-0.6 points below the truth (ten harmonics of the sorted Gaussian miss ~1.5% of
-    the variance); 0.025 is that bias plus 3 SD of the conservative bootstrap ``conf``.
-    """
-    rng = np.random.default_rng(2024)
-    a, sd = np.array([1.0, 2.0, 3.0]), np.array([2.0, 1.0, 0.5])
-    X = rng.standard_normal((20_000, 4)) * np.r_[sd, 1.0]  # X4 has no effect
-    y = X[:, :3] @ a
-    truth = (a * sd) ** 2 / ((a * sd) ** 2).sum()
-    s1, conf = first_order_indices(X, y, seed=3)
-    np.testing.assert_allclose(s1[:3], truth, atol=0.025)
-    assert abs(s1[3]) < 0.01
-    assert np.all((conf > 0) & (conf < 0.03))
-
-
-def test_independent_part_removes_what_a_correlated_partner_explains() -> None:
-    """Y depends on X1 only; X2 is X1 plus noise. X2's first-order index is large (it
-    reveals X1), its independent index is ~0; X1 keeps most of its own."""
-    rng = np.random.default_rng(5)
-    x1 = rng.standard_normal(20_000)
-    x2 = x1 + 0.5 * rng.standard_normal(20_000)
-    X = np.column_stack([x1, x2])
-    y = x1 + 0.3 * rng.standard_normal(20_000)
-    s1, _ = first_order_indices(X, y, resamples=0)
-    si, _ = first_order_indices(independent_parts(X, ["x1", "x2"]), y, resamples=0)
-    assert s1[1] > 0.5
-    assert abs(si[1]) < 0.01
-    assert si[0] > 0.1
-    # inputs in one group (a Dirichlet's components) are not regressed on each other
-    np.testing.assert_allclose(independent_parts(X, ["g", "g"]).std(axis=0), 1.0, atol=0.01)
-
-
-def test_constant_target_gives_nan_not_an_error() -> None:
-    X = np.random.default_rng(0).standard_normal((1000, 2))
-    s1, conf = first_order_indices(X, np.ones(1000))
-    assert np.isnan(s1).all() and np.isnan(conf).all()
 
 
 # --- a scenario whose answer is known ------------------------------------------------
