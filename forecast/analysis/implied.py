@@ -197,7 +197,7 @@ def signpost_effects(fc: Forecast) -> pd.DataFrame:
     Unobserved, every weight is 1 and ``now`` equals ``predictions.csv``.
 
     ``without`` is the probability without this signpost's observation: ``now`` when it
-    is not observed; when NUTS conditioned on it, the draws are reweighted by
+    is not observed (or a ``--prior-only`` run ignored it: then ``observed`` is empty); when NUTS conditioned on it, the draws are reweighted by
     ``1 / P(observed | outcome)`` first, so ``if_true``/``if_false`` are the odds had it
     come out either way, not a second update on the same news.
 
@@ -233,7 +233,10 @@ def signpost_effects(fc: Forecast) -> pd.DataFrame:
         base = m * undo
         base = base / base.sum()
         p_true = float(base @ lik)
-        common = {"signpost": sp.id, "observed": sp.observed, "p_true": p_true}
+        # a --prior-only run ignored the observation: the signpost is open in its draws,
+        # and saying "observed true, it moved P(a) from 50% to 50%" would be wrong
+        observed = sp.observed if fc.conditioned else None
+        common = {"signpost": sp.id, "observed": observed, "p_true": p_true}
         per: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for name, a in (("true", lik * undo), ("false", (1.0 - lik) * undo)):
             scale = float(a @ m)

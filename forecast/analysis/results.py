@@ -365,7 +365,7 @@ class Forecast(Computed):
                 rows.append(
                     {
                         "signpost": sp.id,
-                        "observed": sp.observed,
+                        "observed": sp.observed if self.conditioned else None,  # --prior-only ignored it
                         "p_true": p_true,
                         "outcome": k,
                         "now": float(now[i]),
