@@ -257,9 +257,15 @@ def semantic_problems(s: Scenario, origin: str) -> list[Problem]:
                 if check_ref(f"{op}.drivers[{j}].market", d.market, market_ids, "market"):
                     mk = s.market(d.market)
                     if _growth_sd_is_zero(mk):
+                        # name what is a point: a market with size and a point projection
+                        # has no cagr to blame
+                        points = " and ".join(
+                            f"a point {k}" for k in ("cagr", "projection") if getattr(mk, k) is not None
+                        )
                         bad(
                             f"{op}.drivers[{j}].market",
-                            f"market {d.market!r} has no growth uncertainty (a point cagr) to drive outcomes",
+                            f"market {d.market!r} has no growth uncertainty to drive outcomes: give its "
+                            f"cagr or its projection a spread (got {points})",
                         )
         if (
             all(o.probability.value is not None for o in a.outcomes)

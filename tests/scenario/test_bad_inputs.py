@@ -759,7 +759,7 @@ CHECK_CASES = [
         'drivers = [{ market = "widgets"',
         'drivers = [{ market = "gadgets"',
         "assessment.outcomes.win.drivers[0].market: market 'gadgets' has no growth uncertainty "
-        "(a point cagr) to drive outcomes",
+        "to drive outcomes: give its cagr or its projection a spread (got a point cagr)",
     ),
 ]
 
