@@ -116,8 +116,12 @@ def interval(lo: Any, hi: Any, f: Any = sig) -> str:
     --------
     >>> interval(12.796, 37.95)
     '12.8–38.0'
+    >>> interval(-0.095, -0.064, pct)
+    '-9.50% to -6.40%'
     """
-    return f"{f(lo)}{DASH}{f(hi)}"
+    a, b = f(lo), f(hi)
+    # "-9.50%–-6.40%" reads as a range to a negative dash; words keep the signs apart
+    return f"{a} to {b}" if a.startswith("-") or b.startswith("-") else f"{a}{DASH}{b}"
 
 
 # --- what templates render -----------------------------------------------------------

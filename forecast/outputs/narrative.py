@@ -113,10 +113,18 @@ def executive_summary(
         head = g[g["market"] == "total"]
         r = head.iloc[0] if len(head) else g.iloc[0]
         name = "the total market" if r.market == "total" else r.label
-        text = (
-            f"{_cap(name)} grows a median {pct(r.q50)} a year from {r.from_year} to {r.to_year} "
-            f"(90% interval {interval(r.q05, r.q95, pct)}), against {pct(r.stated)} stated"
-        )
+        if r.q50 < 0:
+            # a declining market: "grows a median -8.00% a year" says the opposite of its numbers
+            text = (
+                f"{_cap(name)} shrinks a median {pct(-r.q50)} a year from {r.from_year} to {r.to_year} "
+                f"(a CAGR of {pct(r.q50)}, 90% interval {interval(r.q05, r.q95, pct)}), "
+                f"against {pct(r.stated)} stated"
+            )
+        else:
+            text = (
+                f"{_cap(name)} grows a median {pct(r.q50)} a year from {r.from_year} to {r.to_year} "
+                f"(90% interval {interval(r.q05, r.q95, pct)}), against {pct(r.stated)} stated"
+            )
         rest = g[g["market"] != "total"]
         if len(rest) > 1:
             far = rest.assign(_gap=(rest["q50"] - rest["stated"]).abs()).sort_values(

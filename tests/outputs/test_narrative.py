@@ -198,3 +198,51 @@ def test_whatif_summary(tmp_path: Path) -> None:
     dev = g[(g["market"] == "developer_tools")]
     assert dev["stated"].tolist() == pytest.approx([0.30, 0.30])
     assert "grows a median" in found["growth"]
+
+
+def test_a_declining_market_shrinks_rather_than_grows_a_negative_rate(write: Any) -> None:
+    """A negative CAGR: "shrinks a median 8.00% a year", not "grows a median -8.00%", and
+    an interval of negative rates is written "-9.50% to -6.40%", not "-9.50%–-6.40%"."""
+    import forecast
+    from forecast.outputs.formatting import interval
+    from forecast.outputs.narrative import executive_summary
+
+    assert interval(-0.095, -0.064, pct) == "-9.50% to -6.40%"
+    assert interval(-0.02, 0.05, pct) == "-2.00% to 5.00%"
+    assert interval(0.02, 0.05, pct) == "2.00%–5.00%"
+    s = forecast.load(
+        write(
+            'id = "fax"\ntitle = "Fax"\nas_of = 2025-01-01\n[[markets]]\nid = "fax"\nlabel = "Cloud fax"\n'
+            'unit = "USD m"\nbase_year = 2024\nsize = 400\ncagr = "-8%"\n'
+        )
+    )
+    growth = pd.DataFrame(
+        [
+            {
+                "market": "fax",
+                "label": "Cloud fax",
+                "from_year": 2024,
+                "to_year": 2027,
+                "stated": -0.08,
+                "stated_basis": "stated CAGR",
+                "q05": -0.095,
+                "q50": -0.08,
+                "q95": -0.064,
+            }
+        ]
+    )
+    empty = pd.DataFrame()
+    [sentence] = executive_summary(
+        s,
+        year=2027,
+        conditioned=False,
+        outcomes=empty,
+        by_outcome=empty,
+        growth=growth,
+        predictions=empty,
+        signposts=empty,
+    )
+    assert sentence.text == (
+        "Cloud fax shrinks a median 8.00% a year from 2024 to 2027 (a CAGR of -8.00%, 90% interval "
+        "-9.50% to -6.40%), against -8.00% stated."
+    )
