@@ -449,6 +449,13 @@ def test_markdown_escapes_table_breaking_text(seed_forecast: Any, tmp_path: Path
         (float("nan"), "–"),
         (None, "–"),
         (1e-7, "0.000000100"),
+        # beyond 15 digits the float's own digits showed ("57,999,999,999,999,995,671,..."):
+        # an exponent, as for the tiniest numbers
+        (5.8e37, "5.80e+37"),
+        (123456789012345678.0, "1.23e+17"),
+        (-4.2e20, "-4.20e+20"),
+        (2.5e-12, "2.50e-12"),
+        (123456789012.0, "123,000,000,000"),
     ],
 )
 def test_sig_three_significant_figures(x: Any, text: str) -> None:
