@@ -310,6 +310,17 @@ def semantic_problems(s: Scenario, origin: str) -> list[Problem]:
             kind, _, ref = pr.quantity.partition(".")
             if kind in ("market", "revenue") and pr._percent_threshold:
                 bad(f"{pp}.threshold", f"is a {kind} size, not a rate: write it without %")
+            # a threshold no draw can cross gives a probability of exactly 0 or 1: a share
+            # of 20 (meant 20%) read as never reached, a silent zero
+            t = pr.threshold
+            got = int(t) if t is not None and t.is_integer() else t
+            if t is not None and kind == "share" and not 0 < t < 1:
+                # from 2, as for probabilities: a share of 1.4 is more likely a slip than 1.4%
+                as_percent = percent_hint({"value": t}, frozenset(), lambda v: 2 <= v <= 100)
+                bad(f"{pp}.threshold", f"a share must be between 0 and 1{as_percent}", got)
+            elif t is not None and kind in ("market", "revenue") and t <= 0:
+                what = "a market size" if kind == "market" else "a revenue"
+                bad(f"{pp}.threshold", f"must be > 0: {what} is always above it", got)
             if kind not in QUANTITY_KINDS:
                 bad(
                     f"{pp}.quantity",

@@ -782,6 +782,25 @@ def test_one_edit_one_message(
     assert problems_of(edit(VALID_TOML, old, new), write, reject) == [expected]
 
 
+@pytest.mark.parametrize(
+    ("quantity", "threshold", "expected"),
+    [
+        # a share typed as a percent: ">= 20" could never come true (a silent 0)
+        ("share.acme_widgets", "20", "a share must be between 0 and 1; did you mean 0.2 (20%)? (got 20)"),
+        ("share.acme_widgets", "1.5", "a share must be between 0 and 1 (got 1.5)"),
+        ("share.acme_widgets", "0", "a share must be between 0 and 1 (got 0)"),
+        ("market.widgets", "-5", "must be > 0: a market size is always above it (got -5)"),
+        ("revenue.acme_widgets", "0", "must be > 0: a revenue is always above it (got 0)"),
+    ],
+)
+def test_a_threshold_no_draw_can_cross_is_refused(
+    quantity: str, threshold: str, expected: str, write: Writer, reject: Callable[..., list[str]]
+) -> None:
+    text = edit(VALID_TOML, 'quantity = "share.acme_widgets"', f'quantity = "{quantity}"')
+    text = edit(text, "threshold = 0.2", f"threshold = {threshold}")
+    assert problems_of(text, write, reject) == [f"predictions.share_20.threshold: {expected}"]
+
+
 def test_signposts_and_outcome_paths_need_an_assessment(
     write: Writer, reject: Callable[..., list[str]]
 ) -> None:

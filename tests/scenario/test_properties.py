@@ -189,7 +189,9 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
             targets = [f"market.{i}" for i in market_ids]
             targets += [f"{k}.{pos['id']}" for pos in positions for k in ("share", "revenue")]
             p |= {"quantity": draw(st.sampled_from(targets)), "op": draw(st.sampled_from([">=", "<="]))}
-            p["threshold"] = draw(floats(-1e6, 1e6))
+            # a threshold some draw can cross: a share inside (0, 1), a size above 0
+            share = p["quantity"].startswith("share.")
+            p["threshold"] = draw(floats(0.001, 0.999) if share else floats(1e-6, 1e6))
         elif kind == "event":
             p["probability"] = draw(quantity("unit"))[0]
         else:
