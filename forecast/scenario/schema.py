@@ -32,7 +32,7 @@ from pydantic import (
 
 from forecast.errors import Problem, ScenarioError
 from forecast.scenario.calendar import Date, model_time
-from forecast.scenario.checks import schema_problems, semantic_problems
+from forecast.scenario.checks import problems_beside_schema_errors, schema_problems, semantic_problems
 from forecast.scenario.inputs import Quantity, from_percent, percent
 from forecast.scenario.merging import MAX_DEPTH, drop_none, set_dotted, too_deep
 
@@ -328,7 +328,10 @@ class Scenario(Strict):
         restate_references(clean, restated=False)
         problems = schema_problems(Scenario, clean, origin)
         if problems:
-            raise ScenarioError(problems)
+            # all problems at once: a schema error must not hide a sum or a deadline
+            raise ScenarioError(
+                problems + problems_beside_schema_errors(Scenario, clean, origin, semantic_problems)
+            )
         scenario = cls.model_validate(clean)
         problems = semantic_problems(scenario, origin)
         if problems:

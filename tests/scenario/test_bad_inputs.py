@@ -801,6 +801,38 @@ def test_a_threshold_no_draw_can_cross_is_refused(
     assert problems_of(text, write, reject) == [f"predictions.share_20.threshold: {expected}"]
 
 
+def test_a_schema_error_does_not_hide_the_other_problems(
+    write: Writer, reject: Callable[..., list[str]]
+) -> None:
+    """A typo'd key, outcome probabilities summing to 0.99 and a deadline before as_of
+    are three problems, reported at once (the schema error hid the other two)."""
+    text = edit(VALID_TOML, "cagr = 0.3", 'cgar = "30%"')
+    text = edit(text, "probability = 0.4", "probability = 0.39")
+    text = edit(text, "deadline = 2026-01-01", "deadline = 2024-06-30")
+    assert problems_of(text, write, reject) == [
+        "markets.gadgets.cgar: unknown key; did you mean 'cagr'?",
+        "assessment.outcomes: probabilities must sum to 1 (they sum to 0.99)",
+        "predictions.launch.deadline: must be after as_of 2025-01-01 (got '2024-06-30')",
+    ]
+
+
+def test_problems_that_follow_from_a_schema_error_are_not_added(
+    write: Writer, reject: Callable[..., list[str]]
+) -> None:
+    """What follows from the broken key is not a problem of its own: a bad op is not
+    also 'a threshold prediction needs op', a market whose cagr is misspelt is not also
+    'needs two of size, projection, cagr', nor 'no growth uncertainty' for a driver on it."""
+    text = edit(VALID_TOML, 'op = ">="', 'op = ">"')
+    text = edit(text, "confidence = 20", "confidence = 0.01")
+    text = edit(text, "cagr = { median = 0.26, sigma = 0.05", "cagr_ = { median = 0.26, sigma = 0.05")
+    assert problems_of(text, write, reject) == [
+        "markets.widgets.cagr_: unknown key; did you mean 'cagr'?",
+        "predictions.share_20.op: input should be '>=' or '<=' (got '>')",
+        "assessment.confidence: must be at least 0.05 (a judgment worth less cannot be simulated: its "
+        "outcome draws underflow to 0) (got 0.01)",
+    ]
+
+
 def test_signposts_and_outcome_paths_need_an_assessment(
     write: Writer, reject: Callable[..., list[str]]
 ) -> None:
