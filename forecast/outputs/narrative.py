@@ -125,14 +125,17 @@ def executive_summary(
                 f"{_cap(name)} grows a median {pct(r.q50)} a year from {r.from_year} to {r.to_year} "
                 f"(90% interval {interval(r.q05, r.q95, pct)}), against {pct(r.stated)} stated"
             )
-        rest = g[g["market"] != "total"]
-        if len(rest) > 1:
+        # without a total (markets in different units) the headline is a market: the
+        # furthest is then one of the others, not the same market named twice
+        rest = g[(g["market"] != "total") & (g["market"] != r.market)]
+        if len(rest) > (1 if r.market == "total" else 0):
             far = rest.assign(_gap=(rest["q50"] - rest["stated"]).abs()).sort_values(
                 "_gap", ascending=False, kind="stable"
             )
             f = far.iloc[0]
+            others = "markets" if r.market == "total" else "other markets"
             text += (
-                f"; of the markets, {f.label} is furthest from its stated CAGR: a median "
+                f"; of the {others}, {f.label} is furthest from its stated CAGR: a median "
                 f"{pct(f.q50)} ({interval(f.q05, f.q95, pct)}) against {pct(f.stated)}"
             )
         out.append(Sentence("growth", text + "."))
