@@ -362,12 +362,15 @@ def position_by_outcome(fc: Forecast) -> pd.DataFrame:
 
 def prediction_by_outcome(fc: Forecast) -> pd.DataFrame:
     """Each prediction's probability among the draws of each outcome, with its MCSE
-    (binomial, from the number of draws of that outcome).
+    (binomial, from the number of draws of that outcome; at least the rule-of-three
+    bound ``3 / draws``, so a 0 or 1 is never "± 0").
 
     Examples
     --------
     >>> prediction_by_outcome(fc).head(3)  # doctest: +SKIP
     """
+    from forecast.analysis.results import mcse_floor
+
     s = fc.scenario
     cols = ["id", "outcome", "probability", "mcse", "draws"]
     if not s.predictions or not s.assessment:
@@ -387,7 +390,8 @@ def prediction_by_outcome(fc: Forecast) -> pd.DataFrame:
                     "id": pr.id,
                     "outcome": o,
                     "probability": p,
-                    "mcse": float(np.sqrt(p * (1 - p) / n)),
+                    # never "0 ± 0" when every draw of the outcome agrees: the rule of three
+                    "mcse": max(float(np.sqrt(p * (1 - p) / n)), mcse_floor(n)),
                     "draws": n,
                 }
             )

@@ -175,6 +175,18 @@ def test_prediction_by_outcome_is_the_stated_probability(known: Any) -> None:
         assert by.loc[k, "mcse"] == pytest.approx(np.sqrt(p * (1 - p) / n), rel=0.1)
 
 
+def test_a_prediction_every_draw_of_an_outcome_agrees_on_is_not_0_plus_minus_0(known: Any) -> None:
+    """Under an outcome where no draw hits (an event certain under one outcome and
+    impossible under the other), the probability is 0 or 1 but its error is the
+    rule-of-three bound 3/n, as in every other table, not a binomial 0."""
+    certain = {"predictions.p.probability_by_outcome": {"a": 1.0, "b": 0.0}, "simulation.draws": 2000}
+    fc = forecast.simulate(known.scenario.with_overrides(certain))
+    by = prediction_by_outcome(fc).set_index("outcome")
+    assert by.loc["a", "probability"] == 1 and by.loc["b", "probability"] == 0
+    for k in ("a", "b"):
+        assert by.loc[k, "mcse"] == pytest.approx(3 / by.loc[k, "draws"])
+
+
 def test_an_observed_signpost_is_undone_before_reweighting(update_forecast: Any) -> None:
     """After NUTS conditioned on the release, "without" is the odds without it, and
     "if true" is the conditioned answer again (the same news is not counted twice)."""
