@@ -363,15 +363,24 @@ class Scenario(Strict):
             raise ScenarioError(
                 [Problem.with_value(origin, "", "must be a mapping of dotted keys to values", overrides)]
             )
+        applied: dict[str, Any] = {}
         for key, value in overrides.items():
+            trial = copy.deepcopy(raw)  # a key that fails half-way leaves nothing behind
             try:
-                set_dotted(raw, key, value)
+                set_dotted(trial, key, value)
             except KeyError as e:
                 problems.append(Problem.with_value(origin, str(key), str(e.args[0]), value))
-        if problems:
-            raise ScenarioError(problems)
-        restated, written = overrides_restate(overrides)
+                continue
+            raw, applied[key] = trial, value
+        restated, written = overrides_restate(applied)
         restate_references(raw, restated=restated, written=written)
+        if problems:
+            # all problems at once: the overrides that did apply are checked too
+            try:
+                Scenario.from_dict(raw, origin=f"{self._origin} with {origin}")
+            except ScenarioError as e:
+                problems += e.problems
+            raise ScenarioError(problems)
         return Scenario.from_dict(raw, origin=f"{self._origin} with {origin}")
 
     # --- display ------------------------------------------------------------
