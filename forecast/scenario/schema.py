@@ -31,8 +31,9 @@ from pydantic import (
 )
 
 from forecast.errors import Problem, ScenarioError
+from forecast.scenario.beside import problems_beside_schema_errors
 from forecast.scenario.calendar import Date, model_time
-from forecast.scenario.checks import problems_beside_schema_errors, schema_problems, semantic_problems
+from forecast.scenario.checks import schema_problems, semantic_problems
 from forecast.scenario.inputs import Quantity, from_percent, percent
 from forecast.scenario.merging import MAX_DEPTH, drop_none, set_dotted, too_deep
 
