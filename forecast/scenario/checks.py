@@ -27,6 +27,10 @@ QUANTITY_KINDS = ("market", "share", "revenue")
 # probabilities 0/0) in about 10**(-308 * confidence) of draws, 1 in 1,300 at 0.01;
 # at 0.05 it is below 1e-15
 MIN_CONFIDENCE = 0.05
+# Each outcome's own concentration (confidence x probability): its gamma draw is exactly
+# 0 in about 10**(-308 * c) of draws, 1 in 1.4 million at 0.02; at 5e-8 in every draw,
+# and a signpost seen only under that outcome then had no draw to condition on (NaN)
+MIN_OUTCOME_CONCENTRATION = 0.02
 
 if TYPE_CHECKING:
     from forecast.scenario.inputs import Quantity
@@ -249,6 +253,17 @@ def semantic_problems(s: Scenario, origin: str) -> list[Problem]:
                 continue
             total += o.probability.value
             check_q(f"{op}.probability", o.probability, "unit")
+            if a.confidence.value is not None and a.confidence.value >= MIN_CONFIDENCE:
+                c = a.confidence.value * o.probability.value
+                if 0 < c < MIN_OUTCOME_CONCENTRATION:
+                    bad(
+                        f"{op}.probability",
+                        f"is too small to simulate at confidence {a.confidence.value:g}: confidence x "
+                        f"probability = {c:.3g} cases, and below {MIN_OUTCOME_CONCENTRATION} its draws come "
+                        f"out exactly 0; raise either so that their product is at least "
+                        f"{MIN_OUTCOME_CONCENTRATION}",
+                        o.probability.value,
+                    )
             if o.probability.value == 0:
                 # the outcome Dirichlet needs every concentration positive (a 0 made the
                 # calibration NaN and the model refused to build)

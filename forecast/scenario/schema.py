@@ -499,7 +499,8 @@ def restate_references(
     growth: dict[Any, dict[str, float] | None] = {}
     for outcome in outcomes if isinstance(outcomes, list) else []:
         drivers = outcome.get("drivers") if isinstance(outcome, dict) else None
-        if not isinstance(drivers, list) or outcome.get("id") in written:
+        # an id that is not text (id = ["win"]) is for validation to report, not to hash
+        if not isinstance(drivers, list) or (isinstance(outcome.get("id"), str) and outcome["id"] in written):
             continue
         for d in drivers:
             if not isinstance(d, dict) or (not restated and "reference" in d):

@@ -833,6 +833,29 @@ def test_problems_that_follow_from_a_schema_error_are_not_added(
     ]
 
 
+def test_an_outcome_too_small_to_simulate_is_refused(write: Writer, reject: Callable[..., list[str]]) -> None:
+    """confidence x probability is the outcome's Dirichlet concentration: at 20 x 0.0009
+    its draws underflow to exactly 0 in about 1 in 300,000 draws, and at 0.05 x 1e-6 in
+    every draw, so a signpost seen only under it made every table NaN ('sig None.if_true')."""
+    text = edit(VALID_TOML, "probability = 0.6", "probability = 0.9991")
+    text = edit(text, "probability = 0.4", "probability = 0.0009")
+    assert problems_of(text, write, reject) == [
+        "assessment.outcomes.lose.probability: is too small to simulate at confidence 20: "
+        "confidence x probability = 0.018 cases, and below 0.02 its draws come out exactly 0; "
+        "raise either so that their product is at least 0.02 (got 0.0009)"
+    ]
+    assert main(["validate", str(write(edit(text, "confidence = 20", "confidence = 25")))]) == 0
+
+
+def test_an_outcome_with_drivers_and_a_list_for_an_id_is_a_problem_not_a_crash(
+    write: Writer, reject: Callable[..., list[str]]
+) -> None:
+    # the driver references were filled in before validation and hashed the id (exit 1)
+    text = edit(VALID_TOML, 'id = "win"', 'id = ["win"]')
+    problems = problems_of(text, write, reject)
+    assert any(p.endswith("id: input should be a valid string (got ['win'])") for p in problems), problems
+
+
 def test_signposts_and_outcome_paths_need_an_assessment(
     write: Writer, reject: Callable[..., list[str]]
 ) -> None:

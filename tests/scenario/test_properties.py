@@ -160,8 +160,9 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
             outcomes.append(o)
         d["assessment"] = {
             "horizon_years": draw(st.integers(1, 10)),
-            # the concentration must be a single number (an uncertain one is an error)
-            "confidence": draw(floats(0.5, 200)),
+            # the concentration must be a single number (an uncertain one is an error), and
+            # every outcome's share of it at least 0.02 cases (below, its draws underflow to 0)
+            "confidence": draw(floats(max(0.5, 0.021 * sum(weights) / min(weights)), 200)),
             "outcomes": outcomes,
         }
 
@@ -203,15 +204,20 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
         d["predictions"] = predictions
 
     if outcome_ids:
-        signposts = [
-            {
+        signposts = []
+        for sp_id in draw(st.lists(ids, max_size=2, unique=True)):
+            observed = draw(st.sampled_from([None, True, False]))
+            # an observation impossible under every outcome (all likelihoods 0, or all 1
+            # and seen false) is invalid: an observed signpost's likelihoods stay inside
+            lo, hi = (0.0, 1.0) if observed is None else (0.01, 0.99)
+            sp: dict[str, Any] = {
                 "id": sp_id,
                 "statement": draw(texts),
-                "likelihood": {k: draw(floats(0.0, 1.0)) for k in outcome_ids},
-                **({"observed": draw(st.booleans())} if draw(st.booleans()) else {}),
+                "likelihood": {k: draw(floats(lo, hi)) for k in outcome_ids},
             }
-            for sp_id in draw(st.lists(ids, max_size=2, unique=True))
-        ]
+            if observed is not None:
+                sp["observed"] = observed
+            signposts.append(sp)
         if signposts:
             d["signposts"] = signposts
 
