@@ -374,6 +374,21 @@ def semantic_problems(s: Scenario, origin: str) -> list[Problem]:
         missing = [o for o in outcome_ids if o not in sg.likelihood]
         if missing:
             bad(f"{sp}.likelihood", f"needs a likelihood for every outcome; missing {missing}")
+            continue
+        # the same 1 (or 0) under every outcome: one way of observing it is 0/0 in Bayes'
+        # rule (its row of signposts.csv was NaN); an observation that is itself the
+        # impossible one is reported by _impossible_observations
+        same = {sg.likelihood[k] for k in outcome_ids}
+        for certain, never, seen in ((1.0, "false", False), (0.0, "true", True)):
+            if same == {certain} and sg.observed is not seen:
+                what = "comes true whatever happens" if certain else "never comes true"
+                bad(
+                    f"{sp}.likelihood",
+                    f"is {certain:g} under every outcome: the signpost {what}, so it cannot move the odds "
+                    f"and 'observed {never}' is impossible; drop it or give the outcomes different "
+                    "likelihoods",
+                    dict(sg.likelihood),
+                )
     out.extend(_impossible_observations(s, origin))
     for j, ev in enumerate(s.evidence):
         ep = f"evidence[{j}]"

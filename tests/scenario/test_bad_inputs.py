@@ -856,6 +856,32 @@ def test_an_outcome_with_drivers_and_a_list_for_an_id_is_a_problem_not_a_crash(
     assert any(p.endswith("id: input should be a valid string (got ['win'])") for p in problems), problems
 
 
+@pytest.mark.parametrize(
+    ("likelihood", "expected"),
+    [
+        (
+            "{ win = 1.0, lose = 1.0 }",
+            "is 1 under every outcome: the signpost comes true whatever happens, so it cannot move the "
+            "odds and 'observed false' is impossible; drop it or give the outcomes different likelihoods "
+            "(got {'win': 1.0, 'lose': 1.0})",
+        ),
+        (
+            '{ win = "0%", lose = 0 }',
+            "is 0 under every outcome: the signpost never comes true, so it cannot move the odds and "
+            "'observed true' is impossible; drop it or give the outcomes different likelihoods "
+            "(got {'win': 0.0, 'lose': 0.0})",
+        ),
+    ],
+)
+def test_a_signpost_certain_either_way_is_refused(
+    likelihood: str, expected: str, write: Writer, reject: Callable[..., list[str]]
+) -> None:
+    """Its 'if observed false' (or true) is 0/0: the run wrote NaN into signposts.csv and
+    was refused only after simulating, as 'inputs beyond what can be computed'."""
+    text = edit(VALID_TOML, "likelihood = { win = 0.7, lose = 0.2 }", f"likelihood = {likelihood}")
+    assert problems_of(text, write, reject) == [f"signposts.big_order.likelihood: {expected}"]
+
+
 def test_signposts_and_outcome_paths_need_an_assessment(
     write: Writer, reject: Callable[..., list[str]]
 ) -> None:

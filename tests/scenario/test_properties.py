@@ -210,11 +210,11 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
             # an observation impossible under every outcome (all likelihoods 0, or all 1
             # and seen false) is invalid: an observed signpost's likelihoods stay inside
             lo, hi = (0.0, 1.0) if observed is None else (0.01, 0.99)
-            sp: dict[str, Any] = {
-                "id": sp_id,
-                "statement": draw(texts),
-                "likelihood": {k: draw(floats(lo, hi)) for k in outcome_ids},
-            }
+            likelihood = {k: draw(floats(lo, hi)) for k in outcome_ids}
+            if set(likelihood.values()) in ({0.0}, {1.0}):
+                # 1 (or 0) under every outcome makes one way of observing it 0/0: invalid
+                likelihood[outcome_ids[0]] = 0.5
+            sp: dict[str, Any] = {"id": sp_id, "statement": draw(texts), "likelihood": likelihood}
             if observed is not None:
                 sp["observed"] = observed
             signposts.append(sp)
