@@ -17,6 +17,7 @@ MODULES = [
     "forecast.scenario.reading",
     "forecast.scenario.jsonschema",
     "forecast.scenario.actuals",
+    "forecast.scenario.beside",
     "forecast.analysis.scores",
     "forecast.analysis.history",
     "forecast.commands.track_record",

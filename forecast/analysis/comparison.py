@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.analysis.results import MARKET_COLUMNS, OUTCOME_COLUMNS, PREDICTION_COLUMNS, simulate
+from forecast.errors import Problem, ScenarioError
 
 if TYPE_CHECKING:
     from forecast.analysis.results import Forecast
@@ -48,6 +49,36 @@ DIFFERENCE_ERROR = (
 
 
 # --- the comparison -----------------------------------------------------------------
+
+
+def unit_problems(scenarios: Sequence[Scenario], names: Sequence[str]) -> list[Problem]:
+    """A market (or the total) in different units in two scenarios: refused, because a
+    comparison subtracts one from the other (USD m minus USD bn is no difference).
+
+    Examples
+    --------
+    >>> import forecast
+    >>> s = forecast.load(forecast.bundled())
+    >>> m = s.with_overrides({"markets.developer_tools.unit": "USD m"})
+    >>> [p.path for p in unit_problems([s, m], ["base", "in_m"])]
+    ['markets.developer_tools.unit']
+    """
+    problems: list[Problem] = []
+    first: dict[str, tuple[str, str]] = {}  # market id -> (unit, name of the first scenario with it)
+    for s, name in zip(scenarios, names, strict=True):
+        for m in s.markets:
+            unit, where = first.setdefault(m.id, (m.unit, name))
+            if m.unit != unit:
+                problems.append(
+                    Problem(
+                        s.origin,
+                        f"markets.{m.id}.unit",
+                        f"is in {m.unit!r} here but in {unit!r} in {where}: a comparison subtracts one "
+                        "from the other, so a market needs one unit in every scenario",
+                        m.unit,
+                    )
+                )
+    return problems
 
 
 @dataclass
@@ -97,6 +128,8 @@ class Comparison:
         names = list(names) if names is not None else unique_names([s.id for s in scenarios])
         if len(names) != len(scenarios):
             raise ValueError("one name per scenario")
+        if problems := unit_problems(scenarios, names):
+            raise ScenarioError(problems)
         fcs: list[Forecast | None] = [None] * len(scenarios)
         timings: dict[str, float] = {}
         for i, fc, seconds in simulate_each(scenarios, draws=draws, seed=seed, executor=executor):

@@ -197,7 +197,7 @@ def signpost_effects(fc: Forecast) -> pd.DataFrame:
     Unobserved, every weight is 1 and ``now`` equals ``predictions.csv``.
 
     ``without`` is the probability without this signpost's observation: ``now`` when it
-    is not observed; when NUTS conditioned on it, the draws are reweighted by
+    is not observed (or a ``--prior-only`` run ignored it: then ``observed`` is empty); when NUTS conditioned on it, the draws are reweighted by
     ``1 / P(observed | outcome)`` first, so ``if_true``/``if_false`` are the odds had it
     come out either way, not a second update on the same news.
 
@@ -233,7 +233,10 @@ def signpost_effects(fc: Forecast) -> pd.DataFrame:
         base = m * undo
         base = base / base.sum()
         p_true = float(base @ lik)
-        common = {"signpost": sp.id, "observed": sp.observed, "p_true": p_true}
+        # a --prior-only run ignored the observation: the signpost is open in its draws,
+        # and saying "observed true, it moved P(a) from 50% to 50%" would be wrong
+        observed = sp.observed if fc.conditioned else None
+        common = {"signpost": sp.id, "observed": observed, "p_true": p_true}
         per: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for name, a in (("true", lik * undo), ("false", (1.0 - lik) * undo)):
             scale = float(a @ m)
@@ -359,12 +362,15 @@ def position_by_outcome(fc: Forecast) -> pd.DataFrame:
 
 def prediction_by_outcome(fc: Forecast) -> pd.DataFrame:
     """Each prediction's probability among the draws of each outcome, with its MCSE
-    (binomial, from the number of draws of that outcome).
+    (binomial, from the number of draws of that outcome; at least the rule-of-three
+    bound ``3 / draws``, so a 0 or 1 is never "± 0").
 
     Examples
     --------
     >>> prediction_by_outcome(fc).head(3)  # doctest: +SKIP
     """
+    from forecast.analysis.results import mcse_floor
+
     s = fc.scenario
     cols = ["id", "outcome", "probability", "mcse", "draws"]
     if not s.predictions or not s.assessment:
@@ -384,7 +390,8 @@ def prediction_by_outcome(fc: Forecast) -> pd.DataFrame:
                     "id": pr.id,
                     "outcome": o,
                     "probability": p,
-                    "mcse": float(np.sqrt(p * (1 - p) / n)),
+                    # never "0 ± 0" when every draw of the outcome agrees: the rule of three
+                    "mcse": max(float(np.sqrt(p * (1 - p) / n)), mcse_floor(n)),
                     "draws": n,
                 }
             )

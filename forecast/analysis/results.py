@@ -132,7 +132,8 @@ class Forecast(Computed):
         arr = self._variable(name).values
         if arr.dtype == np.int8:
             arr = arr.astype(np.float64 if name == "prediction_hit" else np.int64)
-        return arr.reshape(-1, *arr.shape[2:])
+        # not -1: numpy cannot infer it when another dim is 0 (no predictions, no positions)
+        return arr.reshape(arr.shape[0] * arr.shape[1], *arr.shape[2:])
 
     def _mcse(self, name: str, x: np.ndarray | None = None) -> np.ndarray:
         """MCSE of the mean of each element of ``name`` (or of ``x``, shaped like it),
@@ -365,7 +366,7 @@ class Forecast(Computed):
                 rows.append(
                     {
                         "signpost": sp.id,
-                        "observed": sp.observed,
+                        "observed": sp.observed if self.conditioned else None,  # --prior-only ignored it
                         "p_true": p_true,
                         "outcome": k,
                         "now": float(now[i]),

@@ -272,10 +272,11 @@ def _resolve(
     seed = case_seed(sweep_seed, key)
     origin = base.origin
     try:
-        s = base.with_overrides(settings, origin=origin) if settings else base
+        # with_overrides names a problem "<file> with <origin>": the grid, not the file again
+        s = base.with_overrides(settings, origin="--grid") if settings else base
         n = draws if draws is not None else s.simulation.draws
         # the case's own draws and seed are part of its inputs (and of its digest)
-        s = s.with_overrides({"simulation.draws": n, "simulation.seed": seed}, origin=origin)
+        s = s.with_overrides({"simulation.draws": n, "simulation.seed": seed}, origin="--draws and --seed")
     except ScenarioError as e:
         n = draws if draws is not None else base.simulation.draws
         return Case(index, name, settings, key, seed, n, origin, problems=[str(p) for p in e.problems])
@@ -399,7 +400,7 @@ def quantile_mcse(fc: Forecast | None, x: np.ndarray, probs: Sequence[float]) ->
         import arviz_stats as azs
 
         return np.array([[_az(azs, x[:, :, j], "quantile", p) for j in range(x.shape[2])] for p in probs])
-    flat = x.reshape(-1, x.shape[2])
+    flat = x.reshape(x.shape[0] * x.shape[1], x.shape[2])  # not -1: x.shape[2] may be 0
     n = flat.shape[0]
     out = np.empty((len(probs), flat.shape[1]))
     for i, p in enumerate(probs):

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from forecast.analysis.comparison import Comparison, unique_names
+from forecast.analysis.comparison import Comparison, unique_names, unit_problems
 from forecast.errors import Problem, ScenarioError
 from forecast.outputs.comparison import quantities, slug
 
@@ -84,9 +84,12 @@ def load_variants(opts: CompareOptions) -> tuple[list[Scenario], list[str]]:
                 continue
             scenarios.append(s)
             names.append(s.id + suffix)
+    names = unique_names(names)
+    if not problems:
+        problems = unit_problems(scenarios, names)
     if problems:
         raise ScenarioError(problems)
-    return scenarios, unique_names(names)
+    return scenarios, names
 
 
 def compare(opts: CompareOptions, executor: Executor | None = None) -> int:

@@ -524,7 +524,7 @@ def _print_summary(fc: Forecast, out: Path, whatif: Sequence[Change] | None = No
 
     from forecast.analysis.implied import signpost_effects
     from forecast.outputs.briefing import illustrative_inputs, illustrative_text, signpost_lines
-    from forecast.outputs.formatting import interval, key_year, pct, pp, sig
+    from forecast.outputs.formatting import deadline_words, interval, key_year, pct, pp, sig
 
     out_console = console()
     s = fc.scenario
@@ -564,10 +564,13 @@ def _print_summary(fc: Forecast, out: Path, whatif: Sequence[Change] | None = No
     preds = fc.predictions()
     if len(preds):
         t = Table(title="Predictions", title_justify="left")
-        for col in ("Prediction", "By", "Probability", "MCSE"):
-            t.add_column(col, justify="left" if col in ("Prediction", "By") else "right")
+        for col in ("Prediction", "Deadline", "Probability", "MCSE"):
+            t.add_column(col, justify="left" if col in ("Prediction", "Deadline") else "right")
+        judged = {p.id: p.judged for p in s.predictions}
         for p in preds.itertuples():
-            t.add_row(str(p.statement), str(p.deadline), pct(p.probability), pp(p.mcse))
+            # "on" a date for a figure judged at its deadline, "by" it otherwise (as the report)
+            when = deadline_words(judged[str(p.id)], p.deadline)
+            t.add_row(str(p.statement), when, pct(p.probability), pp(p.mcse))
         out_console.print(t)
     for line in signpost_lines(s, signpost_effects(fc)):
         out_console.print(line, soft_wrap=True, markup=False)

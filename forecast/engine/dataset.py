@@ -342,7 +342,8 @@ def nuts_tree(
 
 
 def netcdf_encoding(tree: xr.DataTree, complevel: int = 4) -> dict[str, dict[str, dict[str, Any]]]:
-    """Per group and variable: zlib with shuffle, and floats as ``float32``.
+    """Per group and variable: zlib with shuffle, and floats as ``float32`` (a variable
+    whose numbers ``float32`` cannot hold stays ``float64``, see :func:`fits_float32`).
 
     Draws carry Monte Carlo error far larger than ``float32``'s seven significant
     digits, and random mantissas barely compress: the halving is most of the saving.
@@ -354,7 +355,7 @@ def netcdf_encoding(tree: xr.DataTree, complevel: int = 4) -> dict[str, dict[str
             if var.dtype.kind not in "biuf":
                 continue
             e: dict[str, Any] = {"zlib": True, "complevel": complevel, "shuffle": True}
-            if var.dtype.kind == "f":
+            if var.dtype.kind == "f" and fits_float32(var):
                 e["dtype"] = "float32"
             enc[str(name)] = e
         if enc:
@@ -362,9 +363,29 @@ def netcdf_encoding(tree: xr.DataTree, complevel: int = 4) -> dict[str, dict[str
     return out
 
 
+_FLOAT32 = np.finfo(np.float32)
+
+
+def fits_float32(var: xr.DataArray) -> bool:
+    """Whether ``float32`` holds every number of ``var``: none beyond its largest (a
+    market growing 150% a year for a century reaches 1e49, which became inf) and none so
+    small it would flush to 0 (a silent zero). Such a variable stays ``float64``.
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> fits_float32(xr.DataArray([1.0, 3e38])), fits_float32(xr.DataArray([1.0, 1e39]))
+    (True, False)
+    """
+    a = np.abs(np.asarray(var.values, dtype=np.float64))
+    a = a[np.isfinite(a) & (a > 0)]
+    return not a.size or (float(a.max()) <= float(_FLOAT32.max) and float(a.min()) >= float(_FLOAT32.tiny))
+
+
 def as_archived(tree: xr.DataTree) -> xr.DataTree:
     """``tree`` at the precision ``forecast.nc`` keeps: every float variable that
-    :func:`netcdf_encoding` stores as ``float32`` cast to ``float32``.
+    :func:`netcdf_encoding` stores as ``float32`` (all that :func:`fits_float32`) cast
+    to ``float32``.
 
     Numbers computed from a forecast simulated here and from the same forecast read
     back from its archived report are then the same to the last digit (a version of a
@@ -373,7 +394,11 @@ def as_archived(tree: xr.DataTree) -> xr.DataTree:
     out = tree.copy()
     for node in out.subtree:
         ds = node.dataset
-        cast = {str(k): v.astype("float32") for k, v in ds.data_vars.items() if v.dtype.kind == "f"}
+        cast = {
+            str(k): v.astype("float32")
+            for k, v in ds.data_vars.items()
+            if v.dtype.kind == "f" and fits_float32(v)
+        }
         if cast:
             node.dataset = ds.assign(cast)
     return out

@@ -420,7 +420,7 @@ def _prior_median(fc: Forecast, name: str, index: int | None) -> np.ndarray | No
     if not fc.conditioned or name not in (prior := fc.prior_draws).data_vars:
         return None
     arr = prior[name].values
-    arr = arr.reshape(-1, *arr.shape[2:])
+    arr = arr.reshape(arr.shape[0] * arr.shape[1], *arr.shape[2:])  # not -1: a dim may be 0
     if index is not None:
         arr = arr[:, index]
     return np.asarray(np.median(arr, axis=0))

@@ -33,12 +33,13 @@ DASH = "–"  # en dash between interval bounds
 
 
 def sig(x: Any, digits: int = 3) -> str:
-    """``x`` rounded to ``digits`` significant figures, without an exponent.
+    """``x`` rounded to ``digits`` significant figures, without an exponent between
+    1e-9 and 1e15 (beyond, a float's own digits would show: ``5.80e+37``).
 
     Examples
     --------
-    >>> [sig(v) for v in (22.093, 0.040573, 127.84, 1234.0, 99.96, 0, -3.14159)]
-    ['22.1', '0.0406', '128', '1,230', '100', '0', '-3.14']
+    >>> [sig(v) for v in (22.093, 0.040573, 127.84, 1234.0, 99.96, 0, -3.14159, 5.8e37)]
+    ['22.1', '0.0406', '128', '1,230', '100', '0', '-3.14', '5.80e+37']
     """
     if x is None:
         return DASH
@@ -47,6 +48,8 @@ def sig(x: Any, digits: int = 3) -> str:
         return DASH
     if x == 0:
         return "0"
+    if not 1e-9 <= abs(float(f"{x:.{digits - 1}e}")) < 1e15:
+        return f"{x:.{digits - 1}e}"
     decimals = digits - 1 - math.floor(math.log10(abs(x)))
     r = round(x, decimals)
     if r != 0:
@@ -116,8 +119,12 @@ def interval(lo: Any, hi: Any, f: Any = sig) -> str:
     --------
     >>> interval(12.796, 37.95)
     '12.8–38.0'
+    >>> interval(-0.095, -0.064, pct)
+    '-9.50% to -6.40%'
     """
-    return f"{f(lo)}{DASH}{f(hi)}"
+    a, b = f(lo), f(hi)
+    # "-9.50%–-6.40%" reads as a range to a negative dash; words keep the signs apart
+    return f"{a} to {b}" if a.startswith("-") or b.startswith("-") else f"{a}{DASH}{b}"
 
 
 # --- what templates render -----------------------------------------------------------

@@ -113,18 +113,29 @@ def executive_summary(
         head = g[g["market"] == "total"]
         r = head.iloc[0] if len(head) else g.iloc[0]
         name = "the total market" if r.market == "total" else r.label
-        text = (
-            f"{_cap(name)} grows a median {pct(r.q50)} a year from {r.from_year} to {r.to_year} "
-            f"(90% interval {interval(r.q05, r.q95, pct)}), against {pct(r.stated)} stated"
-        )
-        rest = g[g["market"] != "total"]
-        if len(rest) > 1:
+        if r.q50 < 0:
+            # a declining market: "grows a median -8.00% a year" says the opposite of its numbers
+            text = (
+                f"{_cap(name)} shrinks a median {pct(-r.q50)} a year from {r.from_year} to {r.to_year} "
+                f"(a CAGR of {pct(r.q50)}, 90% interval {interval(r.q05, r.q95, pct)}), "
+                f"against {pct(r.stated)} stated"
+            )
+        else:
+            text = (
+                f"{_cap(name)} grows a median {pct(r.q50)} a year from {r.from_year} to {r.to_year} "
+                f"(90% interval {interval(r.q05, r.q95, pct)}), against {pct(r.stated)} stated"
+            )
+        # without a total (markets in different units) the headline is a market: the
+        # furthest is then one of the others, not the same market named twice
+        rest = g[(g["market"] != "total") & (g["market"] != r.market)]
+        if len(rest) > (1 if r.market == "total" else 0):
             far = rest.assign(_gap=(rest["q50"] - rest["stated"]).abs()).sort_values(
                 "_gap", ascending=False, kind="stable"
             )
             f = far.iloc[0]
+            others = "markets" if r.market == "total" else "other markets"
             text += (
-                f"; of the markets, {f.label} is furthest from its stated CAGR: a median "
+                f"; of the {others}, {f.label} is furthest from its stated CAGR: a median "
                 f"{pct(f.q50)} ({interval(f.q05, f.q95, pct)}) against {pct(f.stated)}"
             )
         out.append(Sentence("growth", text + "."))

@@ -71,6 +71,10 @@ def neutralise_formula(value: Any) -> Any:
     return value
 
 
+#: the columns that name a row of a table, in the order a reader looks for them
+ROW_NAME_COLUMNS = ("scenario", "signpost", "target", "market", "kind", "id", "outcome", "input")
+
+
 def non_finite(file: str, df: pd.DataFrame, optional: Collection[str] = (), limit: int = 5) -> list[Problem]:
     """The NaN and infinite numbers in ``df``, named by row key and column (at most ``limit``);
     in ``optional`` columns a missing value is allowed, an infinite one is not.
@@ -87,12 +91,14 @@ def non_finite(file: str, df: pd.DataFrame, optional: Collection[str] = (), limi
         if column in optional:
             bad[:, j] = np.isinf(values[:, j])
     out = []
-    key_columns = [c for c in df.columns if c not in numbers.columns][:2] + [
-        c for c in ("year",) if c in numbers.columns
-    ]
+    text = [c for c in df.columns if c not in numbers.columns]
+    # the columns that name a row, where a table has them (signposts.csv: signpost, kind
+    # and id; its second text column, observed, is often empty and read "sig None")
+    named = [c for c in ROW_NAME_COLUMNS if c in text][:3] or text[:2]
+    key_columns = named + [c for c in ("year",) if c in numbers.columns]
     for i, j in zip(*np.nonzero(bad), strict=True):
         row = df.iloc[int(i)]
-        key = " ".join(str(row[c]) for c in key_columns) or f"row {int(i) + 1}"
+        key = " ".join(str(row[c]) for c in key_columns if not pd.isna(row[c])) or f"row {int(i) + 1}"
         out.append(
             Problem.with_value(
                 file,

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from forecast.errors import Problem, ScenarioError
+from forecast.scenario.inputs import percent
 from forecast.scenario.textfile import read_text
 
 COLUMNS = ("market", "year", "value", "rel_error", "source")
@@ -201,7 +202,10 @@ def _row(row: dict[str, str], where: str) -> tuple[dict[str, Any] | None, list[P
     value = _number(row["value"], "value", bad)
     if value is not None and value <= 0:
         bad("value", "must be > 0 (an observed market size)", row["value"])
-    rel = _number(row["rel_error"], "rel_error", bad)
+    # a rate: "5%" as inline evidence takes it (and as a spreadsheet writes a percent cell)
+    rel = percent(row["rel_error"].strip()) if row["rel_error"] else None
+    if rel is None:
+        rel = _number(row["rel_error"], "rel_error", bad)
     if rel is not None and not 0 < rel <= 5:
         bad(
             "rel_error",

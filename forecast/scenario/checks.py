@@ -27,6 +27,10 @@ QUANTITY_KINDS = ("market", "share", "revenue")
 # probabilities 0/0) in about 10**(-308 * confidence) of draws, 1 in 1,300 at 0.01;
 # at 0.05 it is below 1e-15
 MIN_CONFIDENCE = 0.05
+# Each outcome's own concentration (confidence x probability): its gamma draw is exactly
+# 0 in about 10**(-308 * c) of draws, 1 in 1.4 million at 0.02; at 5e-8 in every draw,
+# and a signpost seen only under that outcome then had no draw to condition on (NaN)
+MIN_OUTCOME_CONCENTRATION = 0.02
 
 if TYPE_CHECKING:
     from forecast.scenario.inputs import Quantity
@@ -42,7 +46,7 @@ def schema_problems(model: type[BaseModel], data: dict[str, Any], origin: str) -
     return []
 
 
-def _render_loc(loc: tuple[Any, ...], data: Any) -> str:
+def render_loc(loc: tuple[Any, ...], data: Any) -> str:
     """``('markets', 2, 'cagr')`` -> ``markets.developer_tools.cagr``."""
     parts: list[str] = []
     node = data
@@ -96,7 +100,7 @@ def _problem_from_error(
     root: type[BaseModel], err: Mapping[str, Any], data: dict[str, Any], origin: str
 ) -> Problem:
     loc = tuple(err["loc"])
-    path = _render_loc(loc, data)
+    path = render_loc(loc, data)
     kind = err["type"]
     value = err.get("input")
     msg = str(err["msg"])
@@ -249,6 +253,17 @@ def semantic_problems(s: Scenario, origin: str) -> list[Problem]:
                 continue
             total += o.probability.value
             check_q(f"{op}.probability", o.probability, "unit")
+            if a.confidence.value is not None and a.confidence.value >= MIN_CONFIDENCE:
+                c = a.confidence.value * o.probability.value
+                if 0 < c < MIN_OUTCOME_CONCENTRATION:
+                    bad(
+                        f"{op}.probability",
+                        f"is too small to simulate at confidence {a.confidence.value:g}: confidence x "
+                        f"probability = {c:.3g} cases, and below {MIN_OUTCOME_CONCENTRATION} its draws come "
+                        f"out exactly 0; raise either so that their product is at least "
+                        f"{MIN_OUTCOME_CONCENTRATION}",
+                        o.probability.value,
+                    )
             if o.probability.value == 0:
                 # the outcome Dirichlet needs every concentration positive (a 0 made the
                 # calibration NaN and the model refused to build)
@@ -257,9 +272,15 @@ def semantic_problems(s: Scenario, origin: str) -> list[Problem]:
                 if check_ref(f"{op}.drivers[{j}].market", d.market, market_ids, "market"):
                     mk = s.market(d.market)
                     if _growth_sd_is_zero(mk):
+                        # name what is a point: a market with size and a point projection
+                        # has no cagr to blame
+                        points = " and ".join(
+                            f"a point {k}" for k in ("cagr", "projection") if getattr(mk, k) is not None
+                        )
                         bad(
                             f"{op}.drivers[{j}].market",
-                            f"market {d.market!r} has no growth uncertainty (a point cagr) to drive outcomes",
+                            f"market {d.market!r} has no growth uncertainty to drive outcomes: give its "
+                            f"cagr or its projection a spread (got {points})",
                         )
         if (
             all(o.probability.value is not None for o in a.outcomes)
@@ -304,6 +325,17 @@ def semantic_problems(s: Scenario, origin: str) -> list[Problem]:
             kind, _, ref = pr.quantity.partition(".")
             if kind in ("market", "revenue") and pr._percent_threshold:
                 bad(f"{pp}.threshold", f"is a {kind} size, not a rate: write it without %")
+            # a threshold no draw can cross gives a probability of exactly 0 or 1: a share
+            # of 20 (meant 20%) read as never reached, a silent zero
+            t = pr.threshold
+            got = int(t) if t is not None and t.is_integer() else t
+            if t is not None and kind == "share" and not 0 < t < 1:
+                # from 2, as for probabilities: a share of 1.4 is more likely a slip than 1.4%
+                as_percent = percent_hint({"value": t}, frozenset(), lambda v: 2 <= v <= 100)
+                bad(f"{pp}.threshold", f"a share must be between 0 and 1{as_percent}", got)
+            elif t is not None and kind in ("market", "revenue") and t <= 0:
+                what = "a market size" if kind == "market" else "a revenue"
+                bad(f"{pp}.threshold", f"must be > 0: {what} is always above it", got)
             if kind not in QUANTITY_KINDS:
                 bad(
                     f"{pp}.quantity",
@@ -342,6 +374,21 @@ def semantic_problems(s: Scenario, origin: str) -> list[Problem]:
         missing = [o for o in outcome_ids if o not in sg.likelihood]
         if missing:
             bad(f"{sp}.likelihood", f"needs a likelihood for every outcome; missing {missing}")
+            continue
+        # the same 1 (or 0) under every outcome: one way of observing it is 0/0 in Bayes'
+        # rule (its row of signposts.csv was NaN); an observation that is itself the
+        # impossible one is reported by _impossible_observations
+        same = {sg.likelihood[k] for k in outcome_ids}
+        for certain, never, seen in ((1.0, "false", False), (0.0, "true", True)):
+            if same == {certain} and sg.observed is not seen:
+                what = "comes true whatever happens" if certain else "never comes true"
+                bad(
+                    f"{sp}.likelihood",
+                    f"is {certain:g} under every outcome: the signpost {what}, so it cannot move the odds "
+                    f"and 'observed {never}' is impossible; drop it or give the outcomes different "
+                    "likelihoods",
+                    dict(sg.likelihood),
+                )
     out.extend(_impossible_observations(s, origin))
     for j, ev in enumerate(s.evidence):
         ep = f"evidence[{j}]"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -36,21 +37,27 @@ def load(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenar
     if overrides and any(str(k).startswith("evidence") for k in overrides):
         rows = {}  # the list may have changed: name its items by position
     origin = str(path)
+    problems: list[Problem] = []
     if overrides:
-        problems = []
+        applied: dict[str, Any] = {}
         for key, value in overrides.items():
+            trial = copy.deepcopy(data)  # a key that fails half-way leaves nothing behind
             try:
-                set_dotted(data, key, value)
+                set_dotted(trial, key, value)
             except KeyError as e:
                 problems.append(Problem.with_value("--set", str(key), str(e.args[0]), value))
-        if problems:
-            raise ScenarioError(problems)
-        restated, written = overrides_restate(overrides)
+                continue
+            data, applied[key] = trial, value
+        restated, written = overrides_restate(applied)
         restate_references(data, restated=restated, written=written)
     try:
-        return Scenario.from_dict(data, origin=origin)
+        scenario = Scenario.from_dict(data, origin=origin)
     except ScenarioError as e:
-        raise ScenarioError(actuals.relocate(e.problems, rows)) from None
+        # all problems at once: a bad --set key does not hide the others' problems
+        raise ScenarioError(problems + actuals.relocate(e.problems, rows)) from None
+    if problems:
+        raise ScenarioError(problems)
+    return scenario
 
 
 def read_toml(path: Path) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from pydantic import (
 )
 
 from forecast.errors import Problem, ScenarioError
+from forecast.scenario.beside import problems_beside_schema_errors
 from forecast.scenario.calendar import Date, model_time
 from forecast.scenario.checks import schema_problems, semantic_problems
 from forecast.scenario.inputs import Quantity, from_percent, percent
@@ -328,7 +329,10 @@ class Scenario(Strict):
         restate_references(clean, restated=False)
         problems = schema_problems(Scenario, clean, origin)
         if problems:
-            raise ScenarioError(problems)
+            # all problems at once: a schema error must not hide a sum or a deadline
+            raise ScenarioError(
+                problems + problems_beside_schema_errors(Scenario, clean, origin, semantic_problems)
+            )
         scenario = cls.model_validate(clean)
         problems = semantic_problems(scenario, origin)
         if problems:
@@ -360,15 +364,24 @@ class Scenario(Strict):
             raise ScenarioError(
                 [Problem.with_value(origin, "", "must be a mapping of dotted keys to values", overrides)]
             )
+        applied: dict[str, Any] = {}
         for key, value in overrides.items():
+            trial = copy.deepcopy(raw)  # a key that fails half-way leaves nothing behind
             try:
-                set_dotted(raw, key, value)
+                set_dotted(trial, key, value)
             except KeyError as e:
                 problems.append(Problem.with_value(origin, str(key), str(e.args[0]), value))
-        if problems:
-            raise ScenarioError(problems)
-        restated, written = overrides_restate(overrides)
+                continue
+            raw, applied[key] = trial, value
+        restated, written = overrides_restate(applied)
         restate_references(raw, restated=restated, written=written)
+        if problems:
+            # all problems at once: the overrides that did apply are checked too
+            try:
+                Scenario.from_dict(raw, origin=f"{self._origin} with {origin}")
+            except ScenarioError as e:
+                problems += e.problems
+            raise ScenarioError(problems)
         return Scenario.from_dict(raw, origin=f"{self._origin} with {origin}")
 
     # --- display ------------------------------------------------------------
@@ -486,7 +499,8 @@ def restate_references(
     growth: dict[Any, dict[str, float] | None] = {}
     for outcome in outcomes if isinstance(outcomes, list) else []:
         drivers = outcome.get("drivers") if isinstance(outcome, dict) else None
-        if not isinstance(drivers, list) or outcome.get("id") in written:
+        # an id that is not text (id = ["win"]) is for validation to report, not to hash
+        if not isinstance(drivers, list) or (isinstance(outcome.get("id"), str) and outcome["id"] in written):
             continue
         for d in drivers:
             if not isinstance(d, dict) or (not restated and "reference" in d):

@@ -175,6 +175,18 @@ def test_prediction_by_outcome_is_the_stated_probability(known: Any) -> None:
         assert by.loc[k, "mcse"] == pytest.approx(np.sqrt(p * (1 - p) / n), rel=0.1)
 
 
+def test_a_prediction_every_draw_of_an_outcome_agrees_on_is_not_0_plus_minus_0(known: Any) -> None:
+    """Under an outcome where no draw hits (an event certain under one outcome and
+    impossible under the other), the probability is 0 or 1 but its error is the
+    rule-of-three bound 3/n, as in every other table, not a binomial 0."""
+    certain = {"predictions.p.probability_by_outcome": {"a": 1.0, "b": 0.0}, "simulation.draws": 2000}
+    fc = forecast.simulate(known.scenario.with_overrides(certain))
+    by = prediction_by_outcome(fc).set_index("outcome")
+    assert by.loc["a", "probability"] == 1 and by.loc["b", "probability"] == 0
+    for k in ("a", "b"):
+        assert by.loc[k, "mcse"] == pytest.approx(3 / by.loc[k, "draws"])
+
+
 def test_an_observed_signpost_is_undone_before_reweighting(update_forecast: Any) -> None:
     """After NUTS conditioned on the release, "without" is the odds without it, and
     "if true" is the conditioned answer again (the same news is not counted twice)."""
@@ -185,6 +197,34 @@ def test_an_observed_signpost_is_undone_before_reweighting(update_forecast: Any)
     pred = eff[eff["kind"] == "prediction"]
     # reweighting by 1 / P(true | outcome), then by P(true | outcome), is the identity
     assert np.allclose(pred["if_true"], pred["now"], atol=1e-9)
+
+
+def test_a_prior_only_run_does_not_report_an_observation_it_ignored(known: Any) -> None:
+    """--prior-only ignores an observed signpost: its rows are the open signpost's (the
+    odds if it comes out true or false), not "observed true, moved P(A) from 50% to 50%"."""
+    from forecast.outputs.briefing import signpost_lines
+    from forecast.outputs.narrative import executive_summary
+
+    seen = known.scenario.with_overrides({"signposts.s.observed": True, "simulation.draws": 2000})
+    fc = forecast.simulate(seen, prior_only=True)
+    eff = signpost_effects(fc)
+    assert eff["observed"].map(pd_isna).all() and fc.signposts()["observed"].map(pd_isna).all()
+    a = eff[(eff["kind"] == "outcome") & (eff["id"] == "a")].iloc[0]
+    assert a["if_true"] == pytest.approx(0.8, abs=1e-3)  # what observing it would do
+    [line] = signpost_lines(fc.scenario, eff)
+    assert "moved" not in line and "if true" in line
+    sentences = executive_summary(
+        fc.scenario,
+        year=2027,
+        conditioned=False,
+        outcomes=fc.outcomes(),
+        by_outcome=position_by_outcome(fc),
+        growth=implied_growth(fc),
+        predictions=fc.predictions(),
+        signposts=eff,
+    )
+    found = {x.key: x.text for x in sentences}
+    assert "was observed" not in found["signpost"] and "moves the odds most" in found["signpost"]
 
 
 def test_scenario_without_signposts_or_outcomes(write: Callable[..., Path]) -> None:

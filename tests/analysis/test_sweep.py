@@ -74,6 +74,10 @@ def test_invalid_case_names_its_key_path() -> None:
     cases = build_cases({"deepseek": forecast.load(DEEPSEEK)}, {"assessment.confidence": [5, -1]}, seed=0)
     assert [c.valid for c in cases] == [True, False]
     assert any("assessment.confidence" in p for p in cases[1].problems)
+    # the problem names the file once, and says the value came from the grid (it read
+    # "deepseek.toml with deepseek.toml: assessment.confidence: ...")
+    [problem] = cases[1].problems
+    assert problem.startswith(f"{DEEPSEEK} with --grid: assessment.confidence: "), problem
 
 
 def test_portfolio_cases_are_named_by_scenario() -> None:

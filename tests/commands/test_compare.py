@@ -175,6 +175,13 @@ def test_one_file_with_set_is_a_what_if(tmp_path: Path) -> None:
         (["{deepseek}", "{deepseek}", "--set", "markets.nope.cagr=0.3"], "no item with id 'nope'"),
         (["{deepseek}", "--set", "oops"], "expected KEY=VALUE"),
         (["{deepseek}", "{deepseek}", "--draws", "5"], "simulation.draws"),
+        # a market in USD m beside the same market in USD bn: its differences would be
+        # USD m minus USD bn (0.33 - 326 = -325.7)
+        (
+            ["{deepseek}", "--set", 'markets.developer_tools.unit="USD m"'],
+            "markets.developer_tools.unit: is in 'USD m' here but in 'USD bn' in deepseek: a comparison "
+            "subtracts one from the other, so a market needs one unit in every scenario (got 'USD m')",
+        ),
     ],
 )
 def test_bad_input_exits_2_and_writes_nothing(

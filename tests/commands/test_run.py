@@ -122,6 +122,16 @@ def test_summary_on_stdout_unless_quiet(tmp_path: Path, capsys: pytest.CaptureFi
     assert out == "" and err == ""
 
 
+def test_summary_says_on_or_by_each_deadline(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A threshold judged 'at' its deadline is a figure on that date: the terminal must not
+    head it "By" (the report says "on 2026-07-01")."""
+    args = ["run", "--no-sensitivity", "--out", str(tmp_path / "on"), "--draws", "1000"]
+    assert main([*args, "--set", 'predictions.devtools_leadership.when="at"']) == 0
+    out = capsys.readouterr().out
+    assert "│ on 2026-07-01" in out and "│ by 2026-01-01" in out
+    assert "│ By " not in out and "Deadline" in out
+
+
 def test_set_draws_seed_and_prior_only_are_recorded(tmp_path: Path) -> None:
     out = tmp_path / "r"
     argv = [

@@ -156,6 +156,32 @@ def test_encoding_leaves_strings_alone(seed_forecast: Any) -> None:
     assert "dtype" not in enc["/prior_predictive"]["prediction_hit"]
 
 
+def test_a_float_beyond_float32_is_kept_as_float64(tmp_path: Path) -> None:
+    """A market growing 150% a year for a century reaches 1e49: stored as float32 it was
+    inf in forecast.nc (and a 99% decline underflowed to 0). Such a variable keeps its
+    float64, in the file and in :func:`as_archived`; the others are still float32."""
+    import xarray as xr
+
+    from forecast.engine.dataset import as_archived, to_netcdf
+
+    ds = xr.Dataset(
+        {
+            "huge": ("draw", np.array([1.0, 2.5e49])),
+            "tiny": ("draw", np.array([1.0, 1e-60])),
+            "plain": ("draw", np.array([1.0, 2.0])),
+        }
+    )
+    tree = xr.DataTree.from_dict({"/prior": ds})
+    enc = netcdf_encoding(tree)["/prior"]
+    assert "dtype" not in enc["huge"] and "dtype" not in enc["tiny"] and enc["plain"]["dtype"] == "float32"
+    kept = as_archived(tree)["prior"].dataset
+    assert (kept["huge"].dtype, kept["tiny"].dtype, kept["plain"].dtype) == ("float64", "float64", "float32")
+    to_netcdf(tree, tmp_path / "f.nc")
+    with xr.open_datatree(tmp_path / "f.nc", engine="h5netcdf") as back:
+        assert back["prior"]["huge"].values.tolist() == [1.0, 2.5e49]
+        assert back["prior"]["tiny"].values.tolist() == [1.0, 1e-60]
+
+
 def test_arviz_reads_the_file(seed_file: Path) -> None:
     """``arviz_stats.summary`` on both forward groups and an ``arviz_plots`` plot of the
     prior, on the file as written."""

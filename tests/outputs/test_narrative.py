@@ -198,3 +198,88 @@ def test_whatif_summary(tmp_path: Path) -> None:
     dev = g[(g["market"] == "developer_tools")]
     assert dev["stated"].tolist() == pytest.approx([0.30, 0.30])
     assert "grows a median" in found["growth"]
+
+
+def test_a_declining_market_shrinks_rather_than_grows_a_negative_rate(write: Any) -> None:
+    """A negative CAGR: "shrinks a median 8.00% a year", not "grows a median -8.00%", and
+    an interval of negative rates is written "-9.50% to -6.40%", not "-9.50%–-6.40%"."""
+    import forecast
+    from forecast.outputs.formatting import interval
+    from forecast.outputs.narrative import executive_summary
+
+    assert interval(-0.095, -0.064, pct) == "-9.50% to -6.40%"
+    assert interval(-0.02, 0.05, pct) == "-2.00% to 5.00%"
+    assert interval(0.02, 0.05, pct) == "2.00%–5.00%"
+    s = forecast.load(
+        write(
+            'id = "fax"\ntitle = "Fax"\nas_of = 2025-01-01\n[[markets]]\nid = "fax"\nlabel = "Cloud fax"\n'
+            'unit = "USD m"\nbase_year = 2024\nsize = 400\ncagr = "-8%"\n'
+        )
+    )
+    growth = pd.DataFrame(
+        [
+            {
+                "market": "fax",
+                "label": "Cloud fax",
+                "from_year": 2024,
+                "to_year": 2027,
+                "stated": -0.08,
+                "stated_basis": "stated CAGR",
+                "q05": -0.095,
+                "q50": -0.08,
+                "q95": -0.064,
+            }
+        ]
+    )
+    empty = pd.DataFrame()
+    [sentence] = executive_summary(
+        s,
+        year=2027,
+        conditioned=False,
+        outcomes=empty,
+        by_outcome=empty,
+        growth=growth,
+        predictions=empty,
+        signposts=empty,
+    )
+    assert sentence.text == (
+        "Cloud fax shrinks a median 8.00% a year from 2024 to 2027 (a CAGR of -8.00%, 90% interval "
+        "-9.50% to -6.40%), against -8.00% stated."
+    )
+
+
+def test_without_a_total_the_headline_market_is_not_also_the_furthest(write: Any) -> None:
+    """Markets in different units have no total: the sentence leads with the first market,
+    and 'of the markets, X is furthest from its stated CAGR' names another one, not the
+    same market twice."""
+    import forecast
+    from forecast.outputs.narrative import executive_summary
+
+    s = forecast.load(
+        write(
+            'id = "two"\ntitle = "Two"\nas_of = 2025-01-01\n'
+            '[[markets]]\nid = "a"\nlabel = "Alpha"\nunit = "USD m"\nbase_year = 2024\nsize = 1\ncagr = 0.2\n'
+            '[[markets]]\nid = "b"\nlabel = "Beta"\nunit = "EUR bn"\nbase_year = 2024\nsize = 1\ncagr = 0.1\n'
+        )
+    )
+    row = {"from_year": 2024, "to_year": 2027, "stated_basis": "stated CAGR"}
+    growth = pd.DataFrame(
+        [
+            {**row, "market": "a", "label": "Alpha", "stated": 0.2, "q05": 0.1, "q50": 0.23, "q95": 0.3},
+            {**row, "market": "b", "label": "Beta", "stated": 0.1, "q05": 0.05, "q50": 0.101, "q95": 0.15},
+        ]
+    )
+    empty = pd.DataFrame()
+    [sentence] = executive_summary(
+        s,
+        year=2027,
+        conditioned=False,
+        outcomes=empty,
+        by_outcome=empty,
+        growth=growth,
+        predictions=empty,
+        signposts=empty,
+    )
+    assert sentence.text.startswith("Alpha grows a median 23.0% a year")
+    assert "of the other markets, Beta is furthest from its stated CAGR: a median 10.1%" in sentence.text
+    assert sentence.text.count("Alpha") == 1

@@ -420,6 +420,25 @@ def test_evidence_and_diagnostics_sections(conditioned: Any, tmp_path: Path) -> 
     assert "Inference diagnostics missed their thresholds" in (tmp_path / "report.html").read_text()
 
 
+def test_evidence_section_of_a_scenario_without_predictions(conditioned: Any, tmp_path: Path) -> None:
+    """Evidence but no dated predictions: the prediction draws have 0 columns, and
+    reshaping them crashed the report after NUTS ("cannot reshape array of size 0", exit 1)."""
+    import xarray as xr
+
+    from forecast.outputs.report import write_report
+
+    s = conditioned.scenario.with_overrides({"predictions": None})
+    groups = {}
+    for name in conditioned.data.children:
+        ds = conditioned.data[name].to_dataset()
+        groups[name] = ds.isel(prediction=[]) if "prediction" in ds.dims else ds
+    fc = dataclasses.replace(conditioned, scenario=s, data=xr.DataTree.from_dict(groups))
+    write_report(fc, tmp_path, figures=False)
+    tables = html_tables(tmp_path / "report.html").tables
+    effect = [r[0] for r in tables["table-evidence-effect"][1:]]
+    assert effect and not any(r.startswith("Prediction:") for r in effect)
+
+
 def test_markdown_escapes_table_breaking_text(seed_forecast: Any, tmp_path: Path) -> None:
     from forecast.outputs.report import write_report
 
@@ -449,6 +468,13 @@ def test_markdown_escapes_table_breaking_text(seed_forecast: Any, tmp_path: Path
         (float("nan"), "–"),
         (None, "–"),
         (1e-7, "0.000000100"),
+        # beyond 15 digits the float's own digits showed ("57,999,999,999,999,995,671,..."):
+        # an exponent, as for the tiniest numbers
+        (5.8e37, "5.80e+37"),
+        (123456789012345678.0, "1.23e+17"),
+        (-4.2e20, "-4.20e+20"),
+        (2.5e-12, "2.50e-12"),
+        (123456789012.0, "123,000,000,000"),
     ],
 )
 def test_sig_three_significant_figures(x: Any, text: str) -> None:

@@ -87,6 +87,21 @@ def test_every_bad_row_is_reported_with_its_line(tmp_path: Path) -> None:
     assert f"{csv_path}:3: year: must be after the market's base_year 2024 (got 2023)" in msgs
 
 
+def test_rel_error_may_be_a_percent_as_inline(tmp_path: Path) -> None:
+    """An inline rel_error = "5%" is read; the same cell in a CSV (a spreadsheet writes
+    percent cells so) was 'must be a number'. A BOM and Windows line ends are fine."""
+    csv_text = HEADER.replace("\n", "\r\n") + 'developer_tools,2025,4.9,5%,"analyst, Q1"\r\n'
+    path = _scenario(tmp_path, '[[evidence]]\nfile = "actuals.csv"\n', "\ufeff" + csv_text)
+    [e] = forecast.load(path).evidence
+    assert (e.market, e.year, e.value, e.rel_error, e.source) == (
+        "developer_tools",
+        2025,
+        4.9,
+        0.05,
+        "analyst, Q1",
+    )
+
+
 @pytest.mark.parametrize(
     ("csv_text", "message"),
     [

@@ -759,7 +759,7 @@ CHECK_CASES = [
         'drivers = [{ market = "widgets"',
         'drivers = [{ market = "gadgets"',
         "assessment.outcomes.win.drivers[0].market: market 'gadgets' has no growth uncertainty "
-        "(a point cagr) to drive outcomes",
+        "to drive outcomes: give its cagr or its projection a spread (got a point cagr)",
     ),
 ]
 
@@ -780,6 +780,106 @@ def test_one_edit_one_message(
     old: str, new: str, expected: str, write: Writer, reject: Callable[..., list[str]]
 ) -> None:
     assert problems_of(edit(VALID_TOML, old, new), write, reject) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("quantity", "threshold", "expected"),
+    [
+        # a share typed as a percent: ">= 20" could never come true (a silent 0)
+        ("share.acme_widgets", "20", "a share must be between 0 and 1; did you mean 0.2 (20%)? (got 20)"),
+        ("share.acme_widgets", "1.5", "a share must be between 0 and 1 (got 1.5)"),
+        ("share.acme_widgets", "0", "a share must be between 0 and 1 (got 0)"),
+        ("market.widgets", "-5", "must be > 0: a market size is always above it (got -5)"),
+        ("revenue.acme_widgets", "0", "must be > 0: a revenue is always above it (got 0)"),
+    ],
+)
+def test_a_threshold_no_draw_can_cross_is_refused(
+    quantity: str, threshold: str, expected: str, write: Writer, reject: Callable[..., list[str]]
+) -> None:
+    text = edit(VALID_TOML, 'quantity = "share.acme_widgets"', f'quantity = "{quantity}"')
+    text = edit(text, "threshold = 0.2", f"threshold = {threshold}")
+    assert problems_of(text, write, reject) == [f"predictions.share_20.threshold: {expected}"]
+
+
+def test_a_schema_error_does_not_hide_the_other_problems(
+    write: Writer, reject: Callable[..., list[str]]
+) -> None:
+    """A typo'd key, outcome probabilities summing to 0.99 and a deadline before as_of
+    are three problems, reported at once (the schema error hid the other two)."""
+    text = edit(VALID_TOML, "cagr = 0.3", 'cgar = "30%"')
+    text = edit(text, "probability = 0.4", "probability = 0.39")
+    text = edit(text, "deadline = 2026-01-01", "deadline = 2024-06-30")
+    assert problems_of(text, write, reject) == [
+        "markets.gadgets.cgar: unknown key; did you mean 'cagr'?",
+        "assessment.outcomes: probabilities must sum to 1 (they sum to 0.99)",
+        "predictions.launch.deadline: must be after as_of 2025-01-01 (got '2024-06-30')",
+    ]
+
+
+def test_problems_that_follow_from_a_schema_error_are_not_added(
+    write: Writer, reject: Callable[..., list[str]]
+) -> None:
+    """What follows from the broken key is not a problem of its own: a bad op is not
+    also 'a threshold prediction needs op', a market whose cagr is misspelt is not also
+    'needs two of size, projection, cagr', nor 'no growth uncertainty' for a driver on it."""
+    text = edit(VALID_TOML, 'op = ">="', 'op = ">"')
+    text = edit(text, "confidence = 20", "confidence = 0.01")
+    text = edit(text, "cagr = { median = 0.26, sigma = 0.05", "cagr_ = { median = 0.26, sigma = 0.05")
+    assert problems_of(text, write, reject) == [
+        "markets.widgets.cagr_: unknown key; did you mean 'cagr'?",
+        "predictions.share_20.op: input should be '>=' or '<=' (got '>')",
+        "assessment.confidence: must be at least 0.05 (a judgment worth less cannot be simulated: its "
+        "outcome draws underflow to 0) (got 0.01)",
+    ]
+
+
+def test_an_outcome_too_small_to_simulate_is_refused(write: Writer, reject: Callable[..., list[str]]) -> None:
+    """confidence x probability is the outcome's Dirichlet concentration: at 20 x 0.0009
+    its draws underflow to exactly 0 in about 1 in 300,000 draws, and at 0.05 x 1e-6 in
+    every draw, so a signpost seen only under it made every table NaN ('sig None.if_true')."""
+    text = edit(VALID_TOML, "probability = 0.6", "probability = 0.9991")
+    text = edit(text, "probability = 0.4", "probability = 0.0009")
+    assert problems_of(text, write, reject) == [
+        "assessment.outcomes.lose.probability: is too small to simulate at confidence 20: "
+        "confidence x probability = 0.018 cases, and below 0.02 its draws come out exactly 0; "
+        "raise either so that their product is at least 0.02 (got 0.0009)"
+    ]
+    assert main(["validate", str(write(edit(text, "confidence = 20", "confidence = 25")))]) == 0
+
+
+def test_an_outcome_with_drivers_and_a_list_for_an_id_is_a_problem_not_a_crash(
+    write: Writer, reject: Callable[..., list[str]]
+) -> None:
+    # the driver references were filled in before validation and hashed the id (exit 1)
+    text = edit(VALID_TOML, 'id = "win"', 'id = ["win"]')
+    problems = problems_of(text, write, reject)
+    assert any(p.endswith("id: input should be a valid string (got ['win'])") for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    ("likelihood", "expected"),
+    [
+        (
+            "{ win = 1.0, lose = 1.0 }",
+            "is 1 under every outcome: the signpost comes true whatever happens, so it cannot move the "
+            "odds and 'observed false' is impossible; drop it or give the outcomes different likelihoods "
+            "(got {'win': 1.0, 'lose': 1.0})",
+        ),
+        (
+            '{ win = "0%", lose = 0 }',
+            "is 0 under every outcome: the signpost never comes true, so it cannot move the odds and "
+            "'observed true' is impossible; drop it or give the outcomes different likelihoods "
+            "(got {'win': 0.0, 'lose': 0.0})",
+        ),
+    ],
+)
+def test_a_signpost_certain_either_way_is_refused(
+    likelihood: str, expected: str, write: Writer, reject: Callable[..., list[str]]
+) -> None:
+    """Its 'if observed false' (or true) is 0/0: the run wrote NaN into signposts.csv and
+    was refused only after simulating, as 'inputs beyond what can be computed'."""
+    text = edit(VALID_TOML, "likelihood = { win = 0.7, lose = 0.2 }", f"likelihood = {likelihood}")
+    assert problems_of(text, write, reject) == [f"signposts.big_order.likelihood: {expected}"]
 
 
 def test_signposts_and_outcome_paths_need_an_assessment(

@@ -209,6 +209,18 @@ def test_with_overrides_unknown_id_has_a_hint(base: Scenario) -> None:
     )
 
 
+def test_a_bad_key_does_not_hide_the_problems_of_the_other_overrides(base: Scenario) -> None:
+    """Two --set typos (an unknown market id, a misspelt key) are two problems at once;
+    the first used to stop before the others were applied and checked."""
+    with pytest.raises(forecast.ScenarioError) as info:
+        base.with_overrides({"markets.widget.cagr": 0.4, "assessment.confidense": 3}, origin="--set")
+    assert [str(p) for p in info.value.problems] == [
+        "--set: markets.widget.cagr: no item with id 'widget' at markets.widget; did you mean 'widgets'? "
+        "(got 0.4)",
+        "base.toml with --set: assessment.confidense: unknown key; did you mean 'confidence'?",
+    ]
+
+
 DOTTED = "is not a dotted key like markets.developer_tools.cagr or positions.p.path[0].share"
 
 
@@ -272,6 +284,19 @@ def test_from_dict_treats_none_as_absent() -> None:
     s = Scenario.from_dict(data)
     assert s.description == ""
     tomllib.loads(s.to_toml())
+
+
+def test_load_reports_every_bad_override_at_once(write: Writer) -> None:
+    """forecast run --set markets.widget.cagr=0.4 --set assessment.confidense=3: two
+    problems, not only the first."""
+    path = write(VALID_TOML)
+    with pytest.raises(forecast.ScenarioError) as info:
+        load(path, overrides={"markets.widget.cagr": 0.4, "assessment.confidense": 3})
+    assert [str(p) for p in info.value.problems] == [
+        "--set: markets.widget.cagr: no item with id 'widget' at markets.widget; did you mean 'widgets'? "
+        "(got 0.4)",
+        f"{path}: assessment.confidense: unknown key; did you mean 'confidence'?",
+    ]
 
 
 def test_load_with_overrides_reports_set_as_the_origin(write: Writer) -> None:

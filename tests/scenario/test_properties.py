@@ -160,8 +160,9 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
             outcomes.append(o)
         d["assessment"] = {
             "horizon_years": draw(st.integers(1, 10)),
-            # the concentration must be a single number (an uncertain one is an error)
-            "confidence": draw(floats(0.5, 200)),
+            # the concentration must be a single number (an uncertain one is an error), and
+            # every outcome's share of it at least 0.02 cases (below, its draws underflow to 0)
+            "confidence": draw(floats(max(0.5, 0.021 * sum(weights) / min(weights)), 200)),
             "outcomes": outcomes,
         }
 
@@ -189,7 +190,9 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
             targets = [f"market.{i}" for i in market_ids]
             targets += [f"{k}.{pos['id']}" for pos in positions for k in ("share", "revenue")]
             p |= {"quantity": draw(st.sampled_from(targets)), "op": draw(st.sampled_from([">=", "<="]))}
-            p["threshold"] = draw(floats(-1e6, 1e6))
+            # a threshold some draw can cross: a share inside (0, 1), a size above 0
+            share = p["quantity"].startswith("share.")
+            p["threshold"] = draw(floats(0.001, 0.999) if share else floats(1e-6, 1e6))
         elif kind == "event":
             p["probability"] = draw(quantity("unit"))[0]
         else:
@@ -201,15 +204,20 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
         d["predictions"] = predictions
 
     if outcome_ids:
-        signposts = [
-            {
-                "id": sp_id,
-                "statement": draw(texts),
-                "likelihood": {k: draw(floats(0.0, 1.0)) for k in outcome_ids},
-                **({"observed": draw(st.booleans())} if draw(st.booleans()) else {}),
-            }
-            for sp_id in draw(st.lists(ids, max_size=2, unique=True))
-        ]
+        signposts = []
+        for sp_id in draw(st.lists(ids, max_size=2, unique=True)):
+            observed = draw(st.sampled_from([None, True, False]))
+            # an observation impossible under every outcome (all likelihoods 0, or all 1
+            # and seen false) is invalid: an observed signpost's likelihoods stay inside
+            lo, hi = (0.0, 1.0) if observed is None else (0.01, 0.99)
+            likelihood = {k: draw(floats(lo, hi)) for k in outcome_ids}
+            if set(likelihood.values()) in ({0.0}, {1.0}):
+                # 1 (or 0) under every outcome makes one way of observing it 0/0: invalid
+                likelihood[outcome_ids[0]] = 0.5
+            sp: dict[str, Any] = {"id": sp_id, "statement": draw(texts), "likelihood": likelihood}
+            if observed is not None:
+                sp["observed"] = observed
+            signposts.append(sp)
         if signposts:
             d["signposts"] = signposts
 

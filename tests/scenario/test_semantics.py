@@ -145,7 +145,8 @@ def test_a_zero_spread_is_a_point_everywhere(write: Writer, capsys: pytest.Captu
         2,
         [
             "assessment.outcomes.win.drivers[0].market: market 'widgets' has no growth uncertainty "
-            "(a point cagr) to drive outcomes"
+            "to drive outcomes: give its cagr or its projection a spread (got a point cagr and a point "
+            "projection)"
         ],
     )
     # and growth's uncertainty may then come from the projection (given once, not twice)
@@ -157,6 +158,22 @@ def test_a_zero_spread_is_a_point_everywhere(write: Writer, capsys: pytest.Captu
     s = load(write(text))
     assert s.market("widgets").cagr.is_point  # type: ignore[union-attr]
     assert s.market("widgets").growth()[1] == pytest.approx(0.1 / 3)
+
+
+def test_a_driver_on_a_point_projection_names_the_projection(
+    write: Writer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # size and a point projection, no cagr: the message must not blame "a point cagr"
+    text = edit(VALID_TOML, "cagr = 0.3", "projection = { year = 2027, value = 2.9 }")
+    text = edit(text, 'drivers = [{ market = "widgets"', 'drivers = [{ market = "gadgets"')
+    status, _, err = validate(write(text), capsys)
+    assert (status, err) == (
+        2,
+        [
+            "assessment.outcomes.win.drivers[0].market: market 'gadgets' has no growth uncertainty "
+            "to drive outcomes: give its cagr or its projection a spread (got a point projection)"
+        ],
+    )
 
 
 def test_a_path_with_no_point_for_an_outcome_is_refused(
