@@ -306,9 +306,16 @@ def _find_inputs(fc: Forecast) -> list[Input]:
         add("common_factor", (), None, "Common market factor")
     if s.assessment:
         prior = fc.values("outcome_prior")
-        for i, o in enumerate(s.assessment.outcomes):
+        outcomes = s.assessment.outcomes
+        # of two outcomes, the second's probability is one minus the first's: listing
+        # both would show one input twice, with the same index
+        listed = outcomes[:1] if len(outcomes) == 2 else outcomes
+        for i, o in enumerate(listed):
             if _varies(prior[:, i]):
-                add("outcome_prior", (i,), o.id, f"{o.label}: probability", group="outcome_prior")
+                label = f"{o.label}: probability"
+                if len(outcomes) == 2:
+                    label += f" ({outcomes[1].label}: one minus it)"
+                add("outcome_prior", (i,), o.id, label, group="outcome_prior")
     if s.positions:
         share = fc.values("share_anchor")
         j = 0

@@ -1,6 +1,6 @@
 """All problems at once: the cross-field checks of what a file's schema errors leave.
 
-:func:`forecast.scenario.checks.schema_problems` finds what the schema refuses; the
+:func:`forecast.scenario.schema_errors.schema_problems` finds what the schema refuses; the
 cross-field checks (sums, deadlines, references) need a validated scenario, so a file
 with a misspelt key got only that line, and its probabilities summing to 0.99 waited
 for the next run. Here the refused keys are taken out and the rest is checked.
@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from forecast.errors import Problem
-from forecast.scenario.checks import render_loc
+from forecast.scenario.schema_errors import render_loc
 
 
 def problems_beside_schema_errors(

@@ -136,6 +136,14 @@ def test_point_inputs_are_not_listed(one_driver: Any) -> None:
     assert "share_anchor[acme|2025-01-01|any]" in keys
 
 
+def test_of_two_outcomes_one_probability_is_listed(one_driver: Any) -> None:
+    """P(down) = 1 - P(up): the second would be the same input again, same index."""
+    df = one_driver.sensitivity("outcome.up").set_index("input")
+    assert "outcome_prior[down]" not in df.index
+    assert df.loc["outcome_prior[up]", "label"] == "Up: probability (Down: one minus it)"
+    assert df.loc["outcome_prior[up]", "first_order"] > 0.3  # the judgment drives its own outcome
+
+
 def test_tornado_is_exact_when_nothing_else_is_random(one_driver: Any) -> None:
     """Alpha in 2027 is size x 1.25^3 with no shocks: the tornado is that, exactly."""
     df = one_driver.tornado("market.alpha@2027")
