@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.engine import Computed, compute
-from forecast.engine.dataset import to_netcdf
+from forecast.engine.dataset import pooled, to_netcdf
 from forecast.engine.inference import check
 from forecast.engine.resources import check_memory
 from forecast.errors import NonFiniteError, Problem, ScenarioError
@@ -132,8 +132,7 @@ class Forecast(Computed):
         arr = self._variable(name).values
         if arr.dtype == np.int8:
             arr = arr.astype(np.float64 if name == "prediction_hit" else np.int64)
-        # not -1: numpy cannot infer it when another dim is 0 (no predictions, no positions)
-        return arr.reshape(arr.shape[0] * arr.shape[1], *arr.shape[2:])
+        return pooled(arr)
 
     def _mcse(self, name: str, x: np.ndarray | None = None) -> np.ndarray:
         """MCSE of the mean of each element of ``name`` (or of ``x``, shaped like it),

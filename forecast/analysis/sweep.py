@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from forecast.engine.dataset import pooled
 from forecast.errors import Problem, ScenarioError
 
 if TYPE_CHECKING:
@@ -400,7 +401,7 @@ def quantile_mcse(fc: Forecast | None, x: np.ndarray, probs: Sequence[float]) ->
         import arviz_stats as azs
 
         return np.array([[_az(azs, x[:, :, j], "quantile", p) for j in range(x.shape[2])] for p in probs])
-    flat = x.reshape(x.shape[0] * x.shape[1], x.shape[2])  # not -1: x.shape[2] may be 0
+    flat = pooled(x)
     n = flat.shape[0]
     out = np.empty((len(probs), flat.shape[1]))
     for i, p in enumerate(probs):

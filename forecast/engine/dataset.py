@@ -247,6 +247,20 @@ def constant_data(scenario: Scenario) -> xr.Dataset:
 # --- groups -----------------------------------------------------------------------------
 
 
+def pooled(arr: np.ndarray) -> np.ndarray:
+    """Draws ``(chain, draw, ...)`` pooled to ``(chain * draw, ...)``, chain-major.
+
+    The draw count is named, not left to ``reshape(-1, ...)``, which numpy cannot
+    infer when another dim is 0 (a scenario without predictions or positions).
+
+    Examples
+    --------
+    >>> pooled(np.zeros((2, 5, 0))).shape
+    (10, 0)
+    """
+    return arr.reshape(arr.shape[0] * arr.shape[1], *arr.shape[2:])
+
+
 def split(ds: xr.Dataset) -> tuple[xr.Dataset, xr.Dataset]:
     """(inputs and what follows from them, predictive quantities) of one draw Dataset."""
     predictive = [v for v in ds.data_vars if v in PREDICTIVE]

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from forecast.engine.dataset import pooled
 from forecast.scenario import model_time
 
 if TYPE_CHECKING:
@@ -419,8 +420,7 @@ def _prior_median(fc: Forecast, name: str, index: int | None) -> np.ndarray | No
     """Median by year of ``name`` in the prior draws, when a posterior is shown."""
     if not fc.conditioned or name not in (prior := fc.prior_draws).data_vars:
         return None
-    arr = prior[name].values
-    arr = arr.reshape(arr.shape[0] * arr.shape[1], *arr.shape[2:])  # not -1: a dim may be 0
+    arr = pooled(prior[name].values)
     if index is not None:
         arr = arr[:, index]
     return np.asarray(np.median(arr, axis=0))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from forecast.engine.dataset import pooled
 from forecast.outputs.formatting import (
     Block,
     Figure,
@@ -409,11 +410,7 @@ def _evidence_block(fc: Forecast) -> Block:
         if name not in prior.data_vars or name not in post.data_vars:
             return None
         a, b = prior[name].values, post[name].values
-        # (chain, draw, ...) -> (chain * draw, ...): -1 cannot be inferred when "..." is empty
-        # (a scenario without predictions has 0 prediction columns)
-        return a.reshape(a.shape[0] * a.shape[1], *a.shape[2:]), b.reshape(
-            b.shape[0] * b.shape[1], *b.shape[2:]
-        )
+        return pooled(a), pooled(b)
 
     if s.assessment and (pair := both("outcome_probability")):
         for i, o in enumerate(s.assessment.outcomes):
