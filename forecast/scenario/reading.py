@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -10,8 +9,8 @@ from typing import Any
 
 from forecast.errors import Problem, ScenarioError
 from forecast.scenario import actuals
-from forecast.scenario.merging import MAX_DEPTH, merge, set_dotted, too_deep
-from forecast.scenario.schema import Scenario, layer_restates, overrides_restate, restate_references
+from forecast.scenario.merging import MAX_DEPTH, merge, too_deep
+from forecast.scenario.schema import Scenario, apply_overrides, layer_restates, restate_references
 from forecast.scenario.textfile import read_text
 
 MAX_PATH_CHARS = 1024  # an extends path (5000 characters failed with "File name too long")
@@ -39,17 +38,7 @@ def load(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenar
     origin = str(path)
     problems: list[Problem] = []
     if overrides:
-        applied: dict[str, Any] = {}
-        for key, value in overrides.items():
-            trial = copy.deepcopy(data)  # a key that fails half-way leaves nothing behind
-            try:
-                set_dotted(trial, key, value)
-            except KeyError as e:
-                problems.append(Problem.with_value("--set", str(key), str(e.args[0]), value))
-                continue
-            data, applied[key] = trial, value
-        restated, written = overrides_restate(applied)
-        restate_references(data, restated=restated, written=written)
+        data, problems = apply_overrides(data, overrides, "--set")
     try:
         scenario = Scenario.from_dict(data, origin=origin)
     except ScenarioError as e:

@@ -359,23 +359,11 @@ class Scenario(Strict):
         >>> s.with_overrides({"simulation.draws": 1000}).simulation.draws
         1000
         """
-        raw = copy.deepcopy(self._raw)
-        problems: list[Problem] = []
         if not isinstance(overrides, Mapping):
             raise ScenarioError(
                 [Problem.with_value(origin, "", "must be a mapping of dotted keys to values", overrides)]
             )
-        applied: dict[str, Any] = {}
-        for key, value in overrides.items():
-            trial = copy.deepcopy(raw)  # a key that fails half-way leaves nothing behind
-            try:
-                set_dotted(trial, key, value)
-            except KeyError as e:
-                problems.append(Problem.with_value(origin, str(key), str(e.args[0]), value))
-                continue
-            raw, applied[key] = trial, value
-        restated, written = overrides_restate(applied)
-        restate_references(raw, restated=restated, written=written)
+        raw, problems = apply_overrides(self._raw, overrides, origin)
         if problems:
             # all problems at once: the overrides that did apply are checked too
             try:
@@ -552,6 +540,37 @@ def layer_restates(layer: Mapping[str, Any]) -> tuple[bool, frozenset[str]]:
         and any(isinstance(d, dict) and "reference" in d for d in o["drivers"])
     )
     return restated, written
+
+
+def apply_overrides(
+    data: dict[str, Any], overrides: Mapping[str, Any], origin: str
+) -> tuple[dict[str, Any], list[Problem]]:
+    """A copy of ``data`` with every dotted key of ``overrides`` that can be set, set, and
+    a problem for each key that cannot: one bad key does not stop the others, whose own
+    problems the caller then finds too.
+
+    Examples
+    --------
+    >>> data = {"simulation": {"draws": 1000}, "markets": []}
+    >>> new, problems = apply_overrides(data, {"simulation.draws": 500, "markets.nope.cagr": 0.3}, "--set")
+    >>> new["simulation"]["draws"], [p.path for p in problems], data["simulation"]["draws"]
+    (500, ['markets.nope.cagr'], 1000)
+    """
+    problems: list[Problem] = []
+    applied: dict[str, Any] = {}
+    for key, value in overrides.items():
+        trial = copy.deepcopy(data)  # a key that fails half-way leaves nothing behind
+        try:
+            set_dotted(trial, key, value)
+        except KeyError as e:
+            problems.append(Problem.with_value(origin, str(key), str(e.args[0]), value))
+            continue
+        data, applied[key] = trial, value
+    if not applied:
+        data = copy.deepcopy(data)  # restate_references edits it: never the caller's
+    restated, written = overrides_restate(applied)
+    restate_references(data, restated=restated, written=written)
+    return data, problems
 
 
 def overrides_restate(overrides: Mapping[str, Any]) -> tuple[bool, frozenset[str]]:
