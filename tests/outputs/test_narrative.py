@@ -200,12 +200,29 @@ def test_whatif_summary(tmp_path: Path) -> None:
     assert "grows a median" in found["growth"]
 
 
+def _growth_sentence(s: Any, growth: pd.DataFrame) -> Any:
+    """The summary's one sentence for a scenario with only markets: its growth."""
+    from forecast.outputs.narrative import executive_summary
+
+    empty = pd.DataFrame()
+    [sentence] = executive_summary(
+        s,
+        year=2027,
+        conditioned=False,
+        outcomes=empty,
+        by_outcome=empty,
+        growth=growth,
+        predictions=empty,
+        signposts=empty,
+    )
+    return sentence
+
+
 def test_a_declining_market_shrinks_rather_than_grows_a_negative_rate(write: Any) -> None:
     """A negative CAGR: "shrinks a median 8.00% a year", not "grows a median -8.00%", and
     an interval of negative rates is written "-9.50% to -6.40%", not "-9.50%–-6.40%"."""
     import forecast
     from forecast.outputs.formatting import interval
-    from forecast.outputs.narrative import executive_summary
 
     assert interval(-0.095, -0.064, pct) == "-9.50% to -6.40%"
     assert interval(-0.02, 0.05, pct) == "-2.00% to 5.00%"
@@ -231,17 +248,7 @@ def test_a_declining_market_shrinks_rather_than_grows_a_negative_rate(write: Any
             }
         ]
     )
-    empty = pd.DataFrame()
-    [sentence] = executive_summary(
-        s,
-        year=2027,
-        conditioned=False,
-        outcomes=empty,
-        by_outcome=empty,
-        growth=growth,
-        predictions=empty,
-        signposts=empty,
-    )
+    sentence = _growth_sentence(s, growth)
     assert sentence.text == (
         "Cloud fax shrinks a median 8.00% a year from 2024 to 2027 (a CAGR of -8.00%, 90% interval "
         "-9.50% to -6.40%), against -8.00% stated."
@@ -253,7 +260,6 @@ def test_without_a_total_the_headline_market_is_not_also_the_furthest(write: Any
     and 'of the markets, X is furthest from its stated CAGR' names another one, not the
     same market twice."""
     import forecast
-    from forecast.outputs.narrative import executive_summary
 
     s = forecast.load(
         write(
@@ -269,17 +275,7 @@ def test_without_a_total_the_headline_market_is_not_also_the_furthest(write: Any
             {**row, "market": "b", "label": "Beta", "stated": 0.1, "q05": 0.05, "q50": 0.101, "q95": 0.15},
         ]
     )
-    empty = pd.DataFrame()
-    [sentence] = executive_summary(
-        s,
-        year=2027,
-        conditioned=False,
-        outcomes=empty,
-        by_outcome=empty,
-        growth=growth,
-        predictions=empty,
-        signposts=empty,
-    )
+    sentence = _growth_sentence(s, growth)
     assert sentence.text.startswith("Alpha grows a median 23.0% a year")
     assert "of the other markets, Beta is furthest from its stated CAGR: a median 10.1%" in sentence.text
     assert sentence.text.count("Alpha") == 1
