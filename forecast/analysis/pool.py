@@ -129,15 +129,17 @@ def log_pool_mcse(
     extremize: float = 1.0,
     corr: np.ndarray | None = None,
 ) -> np.ndarray:
-    """The Monte Carlo error of :func:`log_pool` by the delta method.
+    """The Monte Carlo error of :func:`log_pool` by the delta method: an upper bound.
 
-    Each analyst's run is independent; within a run the errors of the K probabilities
+    The analysts' runs may share random numbers (one seed), so their contributions
+    add as standard deviations (exact for identical runs, an upper bound for any
+    correlation between them). Within a run the errors of the K probabilities
     are correlated (they sum to one): ``corr`` is (analysts, K, K), the correlation of
     each analyst's draws, by default ``-1 / (K - 1)`` between alternatives (exact for
     K = 2, where ``p`` and ``1 - p`` move together). With ``z_k = d sum_i w_i log p_ik``
     and the pool ``q = softmax(z)``, the gradient of ``q_k`` in analyst i's
-    probabilities is ``g_ij = q_k (δ_kj - q_j) d w_i / p_ij`` and the variance
-    ``sum_i g_i' C_i g_i`` with ``C_i = diag(mcse_i) corr_i diag(mcse_i)``.
+    probabilities is ``g_ij = q_k (δ_kj - q_j) d w_i / p_ij`` and the error
+    ``sum_i sqrt(g_i' C_i g_i)`` with ``C_i = diag(mcse_i) corr_i diag(mcse_i)``.
 
     Examples
     --------
@@ -155,8 +157,10 @@ def log_pool_mcse(
     dz = extremize * np.asarray(weights, dtype=float)[:, None] / p  # (analysts, K): dz_j / dp_ij
     jac = q[:, None] * (np.eye(k) - q[None, :])  # dq_k / dz_j
     g = jac[None, :, :] * dz[:, None, :]  # (analysts, k, j)
-    var = np.einsum("ikj,ijl,ikl->k", g, cov, g)
-    return np.asarray(np.sqrt(np.maximum(var, 0.0)))
+    each = np.sqrt(np.maximum(np.einsum("ikj,ijl,ikl->ik", g, cov, g), 0.0))  # (analysts, k)
+    # the analysts' errors add as SDs, not variances: runs with one seed share random
+    # numbers, and a sum of SDs bounds the error whatever the correlation between runs
+    return np.asarray(each.sum(axis=0))
 
 
 def draw_correlation(q: np.ndarray) -> np.ndarray:
