@@ -112,7 +112,9 @@ def test_log_pool_of_a_prediction_has_its_closed_form(analysts: list[Any], d: fl
     w = np.array([0.6, 0.4])
     p = Pool(analysts, ["a", "b"], w, method="log", extremize=d)
     row = p.predictions().set_index("id").loc["tiered_licensing"]
-    own = np.array([fc.predictions().set_index("id").loc["tiered_licensing", "probability"] for fc in analysts])
+    own = np.array(
+        [fc.predictions().set_index("id").loc["tiered_licensing", "probability"] for fc in analysts]
+    )
     # exactly the closed form of the analysts' own estimates...
     assert row["probability"] == pytest.approx(_closed_binary(own, w, d), abs=1e-12)
     # ...and within its Monte Carlo error of the closed form of what they stated
