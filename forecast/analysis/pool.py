@@ -229,6 +229,11 @@ class Pool:
             raise ValueError(f"extremize must be a positive number (got {self.extremize})")
         if self.method == "linear" and self.extremize != 1:
             raise ValueError("extremize applies to the log pool only (method='log')")
+        from forecast.analysis.pool_weights import subject_problems
+        from forecast.errors import ScenarioError
+
+        if problems := subject_problems([fc.scenario for fc in self.forecasts], self.names):
+            raise ScenarioError(problems)
         self.forecast = self._mixture()
 
     @property
@@ -336,9 +341,12 @@ class Pool:
         s = self.forecasts[0].scenario
         if not s.assessment:
             return np.empty(0)
-        stated = np.array(
-            [[o.probability.value or 0.0 for o in fc.scenario.assessment.outcomes] for fc in self.forecasts]  # type: ignore[union-attr]
-        )
+        # an outcome stated without a single value has no stated mean: NaN (an empty cell)
+        rows = []
+        for fc in self.forecasts:
+            assert fc.scenario.assessment is not None  # same outcomes in every file (checked)
+            rows.append([o.probability.value for o in fc.scenario.assessment.outcomes])
+        stated = np.array([[np.nan if v is None else float(v) for v in row] for row in rows])
         return np.asarray(self.weights @ stated)
 
     # --- tables --------------------------------------------------------------------

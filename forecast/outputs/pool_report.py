@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from forecast.analysis.pool import Pool
 
 FIGURE = "figures/analysts.png"
+#: :class:`~forecast.analysis.results.Forecast` tables written for the pool when a run has them
+EXTRA_TABLES = ("metrics",)
 
 
 @dataclass
@@ -56,6 +58,11 @@ def pool_tables(pool: Pool) -> dict[str, pd.DataFrame]:
     }
     if pool.scores is not None:
         tables["scores"] = pool.scores
+    # tables a run may have beyond these (metrics, ...) exist for the pooled draws too
+    for name in EXTRA_TABLES:
+        method = getattr(pool.forecast, name, None)
+        if callable(method):
+            tables[name] = method()
     return tables
 
 
@@ -73,7 +80,9 @@ def write_pool_report(pool: Pool, folder: str | Path, *, provenance: dict[str, A
 
     folder = Path(folder)
     tables = pool_tables(pool)
-    write_csv_tables(folder, tables, optional={"disagreement_inputs": ["first_order", "effect"]})
+    write_csv_tables(
+        folder, tables, optional={"disagreement_inputs": ["first_order", "effect"], "outcomes": ["stated"]}
+    )
     (folder / "figures").mkdir(parents=True, exist_ok=True)
     (folder / FIGURE).write_bytes(analysts_figure(pool, tables["disagreement"]))
     write_netcdf(pool_tree(pool), folder / "forecast.nc")

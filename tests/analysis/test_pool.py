@@ -224,3 +224,9 @@ def test_pool_api_refuses_bad_input_all_at_once(analysts: list[Any]) -> None:
         pool([analysts[0], forecast.simulate(other, draws=200)], weights="a=2", method="log", extremize=-1)
     text = str(e.value)
     assert "id: is 'other'" in text and "--extremize" in text and "--weights" in text
+
+
+def test_pool_of_different_subjects_is_refused(analysts: list[Any]) -> None:
+    other = forecast.simulate(analysts[0].scenario.with_overrides({"id": "other"}), draws=200)
+    with pytest.raises(ScenarioError, match="id: is 'other'"):
+        Pool([analysts[0], other], ["a", "b"], np.array([0.5, 0.5]))
