@@ -237,6 +237,7 @@ def analysts_figure(pool: Pool, dis: pd.DataFrame) -> bytes:
     """Each analyst's probability of every outcome and prediction (a dot, sized by weight)
     against the pool's (a bar)."""
     from forecast.outputs.figures import _new_figure, _png
+    from forecast.outputs.history_report import _label  # a "$" in a file name is not mathtext
 
     items = list(dict.fromkeys(zip(dis["kind"], dis["id"], strict=True)))
     fig, ax = _new_figure(max(2.0, 0.45 * len(items) + 1.2))
@@ -251,7 +252,7 @@ def analysts_figure(pool: Pool, dis: pd.DataFrame) -> bytes:
             s=30 + 200 * w,
             color=colors[j % len(colors)],
             alpha=0.8,
-            label=f"{name} ({w:.0%})",
+            label=_label(f"{name} ({w:.0%})"),
             zorder=3,
         )
     pooled = dis.groupby(["kind", "id"], sort=False)["pool"].first()
@@ -264,7 +265,7 @@ def analysts_figure(pool: Pool, dis: pd.DataFrame) -> bytes:
         label="pool",
         zorder=4,
     )
-    ax.set_yticks(range(len(items)), [f"{i}" for _, i in items])
+    ax.set_yticks(range(len(items)), [_label(str(i)) for _, i in items])
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
     ax.set_xlabel("probability")
