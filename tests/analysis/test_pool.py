@@ -230,3 +230,17 @@ def test_pool_of_different_subjects_is_refused(analysts: list[Any]) -> None:
     other = forecast.simulate(analysts[0].scenario.with_overrides({"id": "other"}), draws=200)
     with pytest.raises(ScenarioError, match="id: is 'other'"):
         Pool([analysts[0], other], ["a", "b"], np.array([0.5, 0.5]))
+
+
+def test_linear_pool_mcse_bounds_the_stratified_error(analysts: list[Any]) -> None:
+    """The reported MCSE (sd / sqrt(n) of the mixture) is at least the standard error of a
+    stratified mean with the pool's counts, sqrt(sum_i c_i var_i) / n, and within the
+    between-analyst spread of it."""
+    w = np.array([0.7, 0.3])
+    p = Pool(analysts, ["a", "b"], w)
+    counts = mixture_counts(w, p.n_draws)
+    q = [fc.values("outcome_probability")[: p.n_draws] for fc in analysts]
+    stratified = np.sqrt(sum(c * x.var(axis=0, ddof=1) for c, x in zip(counts, q, strict=True))) / p.n_draws
+    reported = p.outcomes()["mcse"].to_numpy()
+    assert np.all(reported >= stratified)
+    assert np.all(reported <= 1.5 * stratified)  # the analysts differ by a few points only
