@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 # Imported eagerly: these modules need only numpy, pandas and the scenario layer (PyMC,
 # ArviZ and matplotlib are imported inside the functions that use them).
 from forecast.analysis.comparison import Comparison
+from forecast.analysis.pool import Pool, pool
 from forecast.analysis.results import Forecast, simulate
 from forecast.analysis.sweep import sweep
 from forecast.errors import Problem, ScenarioError
@@ -143,6 +144,7 @@ def score(
 __all__ = [
     "Comparison",
     "Forecast",
+    "Pool",
     "Problem",
     "Scenario",
     "ScenarioError",
@@ -151,6 +153,7 @@ __all__ = [
     "bundled_names",
     "history",
     "load",
+    "pool",
     "score",
     "simulate",
     "sweep",

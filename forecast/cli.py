@@ -596,6 +596,13 @@ def _add_sweep(subparsers: Subparsers) -> None:
     p.set_defaults(func=cmd_sweep)
 
 
+def _add_pool(subparsers: Subparsers) -> None:
+    """``forecast pool``, registered by :mod:`forecast.commands.pool`."""
+    from forecast.commands.pool import add_parser
+
+    add_parser(subparsers)
+
+
 # --- the parser and the entry point ---------------------------------------------
 
 _COMMANDS: tuple[Callable[[Subparsers], None], ...] = (
@@ -606,6 +613,7 @@ _COMMANDS: tuple[Callable[[Subparsers], None], ...] = (
     _add_track_record,
     _add_serve,
     _add_sweep,
+    _add_pool,
 )
 
 
