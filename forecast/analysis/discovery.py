@@ -104,29 +104,31 @@ class Box:
         )
 
 
-def _peels(X: np.ndarray, y: np.ndarray, box: Box, m: np.ndarray, categorical: set[int]) -> list[Box]:
-    """Every box one peel smaller than ``box`` (whose rows are ``m``)."""
+def _peels(X: np.ndarray, box: Box, m: np.ndarray, categorical: set[int]) -> list[tuple[Box, np.ndarray]]:
+    """Every box one peel smaller than ``box`` (whose rows are ``m``), with its rows."""
     out = []
     k = max(1, int(np.ceil(PEEL * m.sum())))
     for j in range(X.shape[1]):
-        v = X[m, j]
+        col = X[:, j]
+        v = col[m]
         if j in categorical:
             present = np.unique(v)
             if present.size > 1:
-                out += [
-                    Box(box.limits, {**box.categories, j: frozenset(present[present != c].tolist())})
-                    for c in present
-                ]
+                for c in present:
+                    keep = frozenset(present[present != c].tolist())
+                    out.append((Box(box.limits, {**box.categories, j: keep}), m & (col != c)))
             continue
         lo, hi = box.limits.get(j, (-np.inf, np.inf))
-        s = np.sort(v)
-        if s[0] == s[-1]:
+        first, last = v.min(), v.max()
+        if first == last:
             continue
         # remove at least k draws; ties at the cut go with the slice (next distinct value)
-        low_cut = s[k] if s[k] > s[0] else s[s > s[0]][0]
-        high_cut = s[-k - 1] if s[-k - 1] < s[-1] else s[s < s[-1]][-1]
-        out.append(Box({**box.limits, j: (float(low_cut), hi)}, box.categories))
-        out.append(Box({**box.limits, j: (lo, float(high_cut))}, box.categories))
+        low_cut = np.partition(v, k)[k]
+        low_cut = low_cut if low_cut > first else v[v > first].min()
+        high_cut = np.partition(v, v.size - k - 1)[v.size - k - 1]
+        high_cut = high_cut if high_cut < last else v[v < last].max()
+        out.append((Box({**box.limits, j: (float(low_cut), hi)}, box.categories), m & (col >= low_cut)))
+        out.append((Box({**box.limits, j: (lo, float(high_cut))}, box.categories), m & (col <= high_cut)))
     return out
 
 
@@ -150,10 +152,10 @@ def prim(
     best, best_score = box, _f1(float(y[m].sum()) / total, float(y[m].mean()))
     while True:
         candidates = []
-        for c in _peels(X, y, box, m, categorical):
-            cm = c.inside(X) & rows
-            if cm.sum() >= MIN_MASS * n:
-                candidates.append((float(y[cm].mean()), int(cm.sum()), c, cm))
+        for c, cm in _peels(X, box, m, categorical):
+            count = np.count_nonzero(cm)
+            if count >= MIN_MASS * n:
+                candidates.append((float(y[cm].sum()) / count, count, c, cm))
         if not candidates:
             break
         density, _, box, m = max(candidates, key=lambda t: (t[0], t[1]))

@@ -152,12 +152,10 @@ def _spline_basis(x: np.ndarray, knots: int = SPLINE_KNOTS) -> np.ndarray:
     """A natural cubic regression spline basis of ``x``'s normal scores (Hastie,
     Tibshirani & Friedman, eq. 5.4-5.5), with an intercept."""
     from scipy.special import ndtri
+    from scipy.stats import rankdata
 
-    ranks = np.argsort(np.argsort(x, kind="stable"), kind="stable")
     # tied values get the same score: the mean rank of their group
-    _, inverse = np.unique(x, return_inverse=True)
-    mean_rank = np.bincount(inverse, weights=ranks) / np.bincount(inverse)
-    z = ndtri((mean_rank[inverse] + 0.5) / x.size)
+    z = ndtri((rankdata(x) - 0.5) / x.size)
     k = np.unique(np.quantile(z, np.linspace(0.05, 0.95, knots)))
     if k.size < 3:
         return np.column_stack([np.ones_like(z), z])
@@ -191,7 +189,9 @@ def regression_value(p: Payoffs, x: np.ndarray) -> Estimate:
     base = p.values[_best_now(p)]
     for f in (False, True):
         train, test = fold == f, fold != f
-        coef, *_ = np.linalg.lstsq(basis[train], y[train], rcond=None)
+        b = basis[train]
+        # least squares by the normal equations: a few columns, many draws
+        coef, *_ = np.linalg.lstsq(b.T @ b, b.T @ y[train], rcond=None)
         rule = np.argmax(basis[test] @ coef, axis=1)
         gain[test] = y[test][np.arange(test.sum()), rule] - base[test]
     return _gain(p, gain)
