@@ -230,7 +230,7 @@ def _voi_block(tables: DecisionTables) -> Block:
     inputs = voi[voi["item"].str.startswith("input.")].sort_values("value", ascending=False, kind="stable")
     shown = pd.concat([voi[~voi["item"].str.startswith("input.")], inputs.head(REPORT_INPUTS)])
     rows = [
-        [str(r.label), str(r.kind).upper(), f"{sig(r.value)} ± {sig(r.mcse, 2)}", str(r.method)]
+        [str(r.label), str(r.kind).upper(), _worth(float(r.value), float(r.mcse)), str(r.method)]
         for r in shown.itertuples()
     ]
     table = Table(
@@ -252,6 +252,19 @@ def _voi_block(tables: DecisionTables) -> Block:
         "valuable inputs are shown; voi.csv has them all."
     ]
     return Block("Value of information", "decision-voi", text, None, [table], notes)
+
+
+def _worth(value: float, mcse: float) -> str:
+    """A value of information and its error; a value 0 in every draw is no "0 ± 0".
+
+    Examples
+    --------
+    >>> _worth(0.0123, 0.0021), _worth(0.0, 0.0)
+    ('0.0123 ± 0.0021', '0 (the choice never changes in these draws)')
+    """
+    if value == 0 and mcse == 0:
+        return "0 (the choice never changes in these draws)"
+    return f"{sig(value)} ± {sig(mcse, 2)}"
 
 
 def _discovery_blocks(tables: DecisionTables) -> list[Block]:

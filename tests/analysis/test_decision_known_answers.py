@@ -174,3 +174,30 @@ def test_the_fit_s_noise_does_not_pose_as_information() -> None:
     # each gain is a difference of two N(0, 1) payoffs, or 0: SD at most sqrt(2)
     se_of_mean = math.sqrt(2 / n) / math.sqrt(reps)
     assert np.mean(values) <= K * se_of_mean
+
+
+def test_the_mcse_columns_are_the_standard_errors_of_their_means() -> None:
+    rng = np.random.default_rng(9)
+    x = np.stack([rng.normal(1, 2, N), rng.normal(1.1, 1, N)])
+    row = decision_table(Payoffs(x, ("a", "b"))).iloc[0]
+    assert row["expected_mcse"] == pytest.approx(x[0].std(ddof=1) / math.sqrt(N), rel=1e-9)
+    p_loss = (x[0] < 0).mean()
+    assert row["p_loss_mcse"] == pytest.approx(math.sqrt(p_loss * (1 - p_loss) / N), rel=1e-3)
+    p_best = (x[0] > x[1]).mean()
+    assert row["p_best_mcse"] == pytest.approx(math.sqrt(p_best * (1 - p_best) / N), rel=1e-3)
+    regret = np.maximum(x[1] - x[0], 0)
+    assert row["regret_mcse"] == pytest.approx(regret.std(ddof=1) / math.sqrt(N), rel=1e-9)
+
+
+def test_nuts_draws_count_their_autocorrelation() -> None:
+    # four chains of an AR(1) with coefficient 0.9: the error of the mean is about
+    # sqrt((1 + 0.9) / (1 - 0.9)) = 4.4 times the independent one
+    rng = np.random.default_rng(10)
+    chains, n = 4, 5000
+    x = np.zeros((chains, n))
+    for t in range(1, n):
+        x[:, t] = 0.9 * x[:, t - 1] + rng.normal(size=chains)
+    flat = x.reshape(1, -1)
+    naive = flat.std(ddof=1) / math.sqrt(flat.size)
+    mcse = Payoffs(np.vstack([flat, flat]), ("a", "b"), chains=chains, independent=False).mcse(flat)[0]
+    assert 3 * naive < mcse < 6 * naive
