@@ -325,7 +325,8 @@ class DecisionResult:
         """The table's main columns and the recommendation."""
         shown = self.table[["option", "expected", "expected_mcse", "p_best", "picked_by"]]
         close = " (too close to call at these draws)" if self.too_close else ""
-        return f"{shown.to_string(index=False)}\n{self.criterion}: {self.chosen}{close} [{self.unit}]"
+        unit = f" [{self.unit}]" if self.unit else ""
+        return f"{shown.to_string(index=False)}\n{self.criterion}: {self.chosen}{close}{unit}"
 
 
 def decide(p: Payoffs) -> DecisionResult:
@@ -363,11 +364,15 @@ def payoff_draws(fc: Forecast) -> np.ndarray:
     draws: recorded by the engine once options' payoff formulas are compiled into the
     model (the formula language, issue 26), or attached with :func:`with_payoffs`.
 
-    INTEGRATION (issue 26 -> 29): compile each ``[[options]].payoff`` formula like a
-    scalar metric (a yearly payoff summed with ``npv``) and record it as a
-    deterministic ``payoff`` with an ``option`` dim in forward simulation and in the
-    posterior predictive; nothing else here changes. Until then a scenario's payoff
-    formulas cannot be evaluated, and this says so.
+    INTEGRATION (issue 26 -> 29): build each ``[[options]].payoff`` like a scalar
+    metric and record the stack as ``pm.Deterministic("payoff", ..., dims="option")``:
+    in ``forecast.engine.formulas.build_metrics`` after the metrics,
+    ``pt.stack([build_expression(e, env) for e in payoff_exprs])`` (the checked trees of
+    ``parse_formula(s, o.payoff, f"options.{o.id}.payoff", origin, metric_infos(s))``,
+    scaled to ``[decision].unit`` by ``units.conversion``, their numbers in
+    ``formula_data``'s slots); ``"payoff": ("option",)`` in the model's dims table with
+    coords ``option`` = the option ids, and ``payoff`` in the dataset's recorded
+    variables (forward simulation and posterior predictive). Nothing here changes.
 
     Raises
     ------

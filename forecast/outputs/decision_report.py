@@ -230,8 +230,8 @@ def _voi_block(tables: DecisionTables) -> Block:
     inputs = voi[voi["item"].str.startswith("input.")].sort_values("value", ascending=False, kind="stable")
     shown = pd.concat([voi[~voi["item"].str.startswith("input.")], inputs.head(REPORT_INPUTS)])
     rows = [
-        [str(r.label), str(r.kind).upper(), _worth(float(r.value), float(r.mcse)), str(r.method)]
-        for r in shown.itertuples()
+        [str(r["label"]), str(r["kind"]).upper(), _worth(r["value"], r["mcse"]), str(r["method"])]
+        for r in shown.to_dict("records")
     ]
     table = Table(
         "table-voi",
@@ -254,7 +254,7 @@ def _voi_block(tables: DecisionTables) -> Block:
     return Block("Value of information", "decision-voi", text, None, [table], notes)
 
 
-def _worth(value: float, mcse: float) -> str:
+def _worth(value: Any, mcse: Any) -> str:
     """A value of information and its error; a value 0 in every draw is no "0 ± 0".
 
     Examples
@@ -262,7 +262,7 @@ def _worth(value: float, mcse: float) -> str:
     >>> _worth(0.0123, 0.0021), _worth(0.0, 0.0)
     ('0.0123 ± 0.0021', '0 (the choice never changes in these draws)')
     """
-    if value == 0 and mcse == 0:
+    if float(value) == 0 and float(mcse) == 0:
         return "0 (the choice never changes in these draws)"
     return f"{sig(value)} ± {sig(mcse, 2)}"
 

@@ -108,10 +108,13 @@ class Decision(_Strict):
 def payoff_unit(s: Scenario, option: Option) -> str | None:
     """The unit of an option's payoff formula, or None when it cannot be inferred.
 
-    INTEGRATION (issue 26 -> 29): return the formula language's inferred unit of
-    ``option.payoff`` (over the scenario's markets, inputs and metrics); every check of
-    :func:`decision_problems` on payoff units then applies. Until formulas are on main
-    no unit can be inferred here.
+    INTEGRATION (issue 26 -> 29): parse the payoff with
+    ``forecast.scenario.formula.parse_formula(s, option.payoff, f"options.{option.id}.payoff",
+    origin, metric_infos(s))``; add its problems to :func:`decision_problems` (a bad
+    formula is a problem with its key path), and return ``units.show(info.unit)`` here
+    (or compare ``info.unit`` with ``parse_unit(decision.unit)`` by
+    ``units.conversion``, which also accepts USD m against USD bn). Every check of
+    :func:`_unit_problems` then applies. Until formulas are on main no unit is inferred.
     """
     return None
 

@@ -92,3 +92,17 @@ def test_evsi_is_at_most_evppi_of_the_outcome_at_most_evpi_on_every_bundled_scen
     assert outcome <= evpi + 1e-12
     for item in voi.index[voi["kind"].eq("evsi")]:
         assert voi.loc[item, "value"] <= outcome + 1e-12, item
+
+
+def test_after_nuts_the_observed_signpost_is_not_valued_again(update_forecast: Any) -> None:
+    fc = update_forecast
+    assert fc.conditioned
+    values = _payoffs(fc)
+    table = fc.decision(values, OPTIONS).table
+    assert table["p_best"].sum() == pytest.approx(1.0)
+    # NUTS draws are autocorrelated: the error is not below the independent-draws one by much
+    naive = values.std(axis=1, ddof=1) / np.sqrt(fc.n_draws)
+    assert (table["expected_mcse"].to_numpy()[:2] > 0.5 * naive[:2]).all()
+    voi = fc.value_of_information(values, options=OPTIONS, inputs=False)
+    observed = [sp.id for sp in fc.scenario.signposts if sp.observed is not None]
+    assert observed and not any(voi["item"].isin([f"signpost.{i}" for i in observed]))
