@@ -434,6 +434,23 @@ class Forecast(Computed):
         out: pd.DataFrame = _delegate("tornado")(self, target, **kwargs)
         return out
 
+    def decision(self, values: Any = None, options: list[str] | None = None) -> Any:
+        """The decision table of the scenario's ``[[options]]`` (or of payoff draws
+        ``values``, ``(options, draws)``); see :func:`forecast.analysis.decision.decision`."""
+        return _delegate("decision")(self, values, options)
+
+    def value_of_information(self, values: Any = None, **kwargs: Any) -> pd.DataFrame:
+        """EVPI, EVPPI (outcome, each input) and EVSI (signposts, evidence plans), in the
+        payoff's unit with MCSE; see :func:`forecast.analysis.voi.value_of_information`."""
+        out: pd.DataFrame = _delegate("value_of_information")(self, values, **kwargs)
+        return out
+
+    def discover(self, target: str, values: Any = None, **kwargs: Any) -> pd.DataFrame:
+        """Where ``target`` (``option.<id>``, ``prediction.<id>``, ``outcome.<id>``) holds,
+        as PRIM boxes; see :func:`forecast.analysis.discovery.discover`."""
+        out: pd.DataFrame = _delegate("discover")(self, target, values, **kwargs)
+        return out
+
     def write_tables(self, folder: str | Path) -> None:
         """Write ``markets.csv``, ``outcomes.csv`` and ``predictions.csv``."""
         _delegate("write_csv_tables")(
@@ -453,6 +470,9 @@ class Forecast(Computed):
 DELEGATED = {
     "sensitivity": "forecast.analysis.sensitivity:sensitivity",
     "tornado": "forecast.analysis.tornado:tornado",
+    "decision": "forecast.analysis.decision:decision",
+    "value_of_information": "forecast.analysis.voi:value_of_information",
+    "discover": "forecast.analysis.discovery:discover",
     "write_csv_tables": "forecast.outputs.tables:write_csv_tables",
     "write_report": "forecast.outputs.report:write_report",
 }

@@ -56,12 +56,16 @@ class ReportTables:
     prediction_by_outcome: pd.DataFrame
     sensitivity: pd.DataFrame | None = None
     frames: list[pd.DataFrame] = field(default_factory=list)
+    #: the decision's tables (forecast.outputs.decision_report.DecisionTables) when there are options
+    decision: Any = None
 
     def csv(self) -> dict[str, pd.DataFrame]:
         """``{file stem: table}`` of the ones written as CSV (those with rows)."""
         out = {"growth": self.growth, "signposts": self.signposts, "by_outcome": self.by_outcome}
         if self.sensitivity is not None:
             out["sensitivity"] = self.sensitivity
+        if self.decision is not None:
+            out.update(self.decision.csv())
         return {k: v for k, v in out.items() if len(v)}
 
 
@@ -77,6 +81,7 @@ def report_tables(fc: Forecast, frames: Sequence[pd.DataFrame] | None = None) ->
         prediction_by_outcome,
         signpost_effects,
     )
+    from forecast.outputs.decision_report import decision_tables
 
     frames = [f for f in (frames or []) if len(f)]
     sens = None
@@ -98,6 +103,7 @@ def report_tables(fc: Forecast, frames: Sequence[pd.DataFrame] | None = None) ->
         prediction_by_outcome=prediction_by_outcome(fc),
         sensitivity=sens,
         frames=list(frames),
+        decision=decision_tables(fc),
     )
 
 

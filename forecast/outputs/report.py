@@ -245,7 +245,8 @@ def build_context(
         signpost_block,
         whatif_table,
     )
-    from forecast.outputs.narrative import executive_summary
+    from forecast.outputs.decision_report import decision_blocks, decision_sentence
+    from forecast.outputs.narrative import Sentence, executive_summary
 
     s = fc.scenario
     if extra is None:
@@ -273,6 +274,9 @@ def build_context(
         signposts=extra.signposts,
         sensitivity=extra.frames,
     )
+    said = decision_sentence(extra.decision, fc)
+    if said:
+        sentences.append(Sentence("decision", said))
     flagged = illustrative_text(illustrative_inputs(s))
     sections: list[dict[str, Any]] = [
         {
@@ -291,6 +295,10 @@ def build_context(
     pred_blocks = prediction_blocks(fc, predictions, figs, signposts)
     if pred_blocks:
         sections.append({"id": "predictions", "title": "Predictions and signposts", "blocks": pred_blocks})
+    if extra.decision is not None:
+        sections.append(
+            {"id": "decision", "title": "Decision", "blocks": decision_blocks(extra.decision, fc)}
+        )
     frames = sensitivity_frames(sensitivity)
     if frames:
         sections.append(

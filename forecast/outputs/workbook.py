@@ -181,6 +181,7 @@ def write_report_workbook(
     --------
     >>> write_report_workbook(fc, "report.xlsx", extra=report_tables(fc))  # doctest: +SKIP
     """
+    from forecast.outputs.decision_report import decision_sheets
     from forecast.outputs.formatting import package_versions
     from forecast.outputs.sections import input_rows
 
@@ -257,6 +258,7 @@ def write_report_workbook(
                 {"first_order": "0.000", "conf": "0.000", "independent": "0.000"},
             )
         )
+    sheets += [Sheet(*spec) for spec in decision_sheets(extra.decision)]
     inputs = pd.DataFrame(input_rows(s), columns=["key", "what", "value", "basis", "source", "note"])
     sheets.append(
         Sheet("Inputs", inputs, {}, "Every input, its value or distribution (90% interval), and its source.")

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from forecast.errors import Problem
 from forecast.scenario.calendar import model_time
+from forecast.scenario.decision import decision_problems
 from forecast.scenario.inputs import percent_hint
 from forecast.scenario.merging import hint
 
@@ -312,6 +313,7 @@ def semantic_problems(s: Scenario, origin: str) -> list[Problem]:
         )
     else:
         out.extend(_span_problems(s, origin))
+    out.extend(decision_problems(s, origin))
     return out
 
 

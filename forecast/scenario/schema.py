@@ -34,6 +34,7 @@ from forecast.errors import Problem, ScenarioError
 from forecast.scenario.beside import problems_beside_schema_errors
 from forecast.scenario.calendar import Date, model_time
 from forecast.scenario.checks import semantic_problems
+from forecast.scenario.decision import Decision, Option
 from forecast.scenario.inputs import Quantity, from_percent, percent
 from forecast.scenario.merging import MAX_DEPTH, drop_none, set_dotted, too_deep
 from forecast.scenario.schema_errors import schema_problems
@@ -311,6 +312,8 @@ class Scenario(Strict):
     predictions: list[Prediction] = []
     signposts: list[Signpost] = []
     evidence: list[Evidence] = []
+    options: list[Option] = []
+    decision: Decision | None = None
 
     _raw: dict[str, Any] = PrivateAttr(default_factory=dict)
     _origin: str = PrivateAttr(default="<dict>")
