@@ -56,12 +56,15 @@ class ReportTables:
     prediction_by_outcome: pd.DataFrame
     sensitivity: pd.DataFrame | None = None
     frames: list[pd.DataFrame] = field(default_factory=list)
+    risks: pd.DataFrame = field(default_factory=pd.DataFrame)  # forecast.analysis.risks
+    questions: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def csv(self) -> dict[str, pd.DataFrame]:
         """``{file stem: table}`` of the ones written as CSV (those with rows)."""
         out = {"growth": self.growth, "signposts": self.signposts, "by_outcome": self.by_outcome}
         if self.sensitivity is not None:
             out["sensitivity"] = self.sensitivity
+        out |= {"risks": self.risks, "questions": self.questions}
         return {k: v for k, v in out.items() if len(v)}
 
 
@@ -77,6 +80,7 @@ def report_tables(fc: Forecast, frames: Sequence[pd.DataFrame] | None = None) ->
         prediction_by_outcome,
         signpost_effects,
     )
+    from forecast.analysis.risks import question_table, risk_register
 
     frames = [f for f in (frames or []) if len(f)]
     sens = None
@@ -98,6 +102,8 @@ def report_tables(fc: Forecast, frames: Sequence[pd.DataFrame] | None = None) ->
         prediction_by_outcome=prediction_by_outcome(fc),
         sensitivity=sens,
         frames=list(frames),
+        risks=risk_register(fc),
+        questions=question_table(fc),
     )
 
 
