@@ -276,3 +276,66 @@ def risk_section(
     if not blocks:
         return None
     return {"id": "risks", "title": "Risks and open questions", "blocks": blocks}
+
+
+def risk_input_rows(s: Any) -> list[dict[str, str]]:
+    """The register's inputs for the report's inputs table (as
+    :func:`forecast.outputs.sections.input_rows` lists every other input): each risk's
+    probability and effects, each answer's probability, effects or likelihoods.
+
+    Examples
+    --------
+    >>> import forecast
+    >>> rows = risk_input_rows(forecast.load(forecast.bundled()))
+    >>> rows[0]["key"], rows[0]["basis"]
+    ('risks.technical_dilution.probability', 'assumption')
+    """
+    rows: list[dict[str, str]] = []
+
+    def add(key: str, what: str, value: str, source: str | None, note: str | None) -> None:
+        assumed = not source or any(x.lower().startswith("assumption") for x in (source, note or ""))
+        basis = "assumption" if assumed else "source"
+        rows.append(
+            {
+                "key": key,
+                "what": what,
+                "value": value,
+                "source": source or "",
+                "basis": basis,
+                "note": note or "",
+            }
+        )
+
+    def effects(key: str, what: str, items: Any) -> None:
+        for j, e in enumerate(items):
+            q = e.log_odds if e.kind == "outcome" else e.shift
+            where = f"log-odds of {e.outcome}" if e.kind == "outcome" else f"CAGR of {e.market}"
+            add(
+                f"{key}.effects[{j}]",
+                f"{what}: {where}",
+                q.canonical("real").describe(),
+                q.source or e.source,
+                q.note or e.note,
+            )
+
+    for r in s.risks:
+        k = f"risks.{r.id}"
+        p = r.probability
+        add(
+            f"{k}.probability",
+            f"{r.statement} (by {r.deadline.isoformat()})",
+            p.canonical("unit").describe(),
+            p.source,
+            p.note,
+        )
+        effects(k, r.id, r.effects)
+    for q in s.questions:
+        for a in q.answers:
+            k = f"questions.{q.id}.answers.{a.id}"
+            if a.likelihood is not None:
+                value = ", ".join(f"{o} {sig(v)}" for o, v in a.likelihood.items())
+                add(f"{k}.likelihood", f"P({a.id} | outcome)", value, a.source or q.source, a.note or q.note)
+            else:
+                add(f"{k}.probability", f"{q.id}: {a.id}", sig(a.probability), a.source, a.note)
+            effects(k, f"{q.id}: {a.id}", a.effects)
+    return rows

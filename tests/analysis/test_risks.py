@@ -157,3 +157,30 @@ def test_a_two_answer_question_is_the_signpost_it_mirrors(known: Any) -> None:
     p = a.p_true
     worth = p * abs(a.if_true - a.now) + (1 - p) * abs(a.if_false - a.now)
     assert q["worth"].iloc[0] == pytest.approx(worth, abs=1e-12)
+
+
+def test_an_observed_risk_updates_the_odds_by_exact_bayes_under_nuts() -> None:
+    """NUTS on the seed with one risk observed: the outcome probabilities are
+    ``pi_k L_k / sum_j pi_j L_j`` with ``L = P(happens | outcome)`` (exact whatever the
+    Dirichlet's spread: the potential is ``log sum_k q_k L_k``), and the register's row
+    of that risk starts from the odds without it."""
+    from forecast.engine.answers import answer_sets
+
+    s = forecast.load(forecast.bundled()).with_overrides(
+        {"risks.middle_ground.observed": True, "simulation.draws": 1000}
+    )
+    fc = forecast.simulate(s, seed=3)
+    assert fc.conditioned
+    lik = next(a for a in answer_sets(s, ("risk",)) if a.id == "middle_ground").likelihood[0]
+    pi = np.array([0.40, 0.35, 0.25])
+    exact = pi * lik / (pi @ lik)
+    out = fc.outcomes()
+    for k in range(3):
+        assert out["probability"].iloc[k] == pytest.approx(exact[k], abs=4 * out["mcse"].iloc[k])
+    rows = risk_register(fc)
+    rows = rows[(rows["risk"] == "middle_ground") & (rows["kind"] == "outcome")]
+    assert rows["observed"].tolist() == [True] * 3
+    # the draws' odds, undone by the likelihood, are the stated ones again (exactly the
+    # arithmetic of the signposts' table), and "if it happens" is the update itself
+    assert rows["now"].to_numpy() == pytest.approx(pi, abs=4 * out["mcse"].max() / lik.min())
+    assert rows["if_happens"].to_numpy() == pytest.approx(out["probability"].to_numpy(), abs=1e-12)
