@@ -38,6 +38,12 @@ def risk_problems(s: Scenario, origin: str) -> list[Problem]:
             out.append(Problem(origin, p, "duplicate id", r.id, True))
         seen.add(r.id)
         out += [Problem(origin, f"{p}.probability", m) for m in r.probability.domain_problems("unit")]
+        if not s.assessment:
+            out.append(Problem(origin, p, "risks need an [assessment] with outcomes"))
+        v = r.probability.value
+        if v is not None and not 0 < v < 1:
+            # 0 or 1 leaves one side of the register empty: "if it does not happen" is 0/0
+            out.append(Problem(origin, f"{p}.probability", "must be between 0 and 1, not either", v, True))
         if r.deadline <= s.as_of:
             out.append(
                 Problem(
@@ -111,6 +117,10 @@ def _question_problems(s: Scenario, origin: str, p: str, q: Question) -> list[Pr
             out.extend(_effect_problems(s, origin, f"{ap}.effects[{i}]", e))
         if a.likelihood is None and a.probability is None:
             bad(f"{ap}.probability", "is missing: an answer without a likelihood needs a probability")
+        if a.likelihood is None and a.probability == 0:
+            bad(f"{ap}.probability", "is 0: an answer that cannot come has no 'if' to show; drop it", 0.0)
+        if a.likelihood is not None and a.likelihood and not any(a.likelihood.values()):
+            bad(f"{ap}.likelihood", "is 0 under every outcome: this answer cannot come; drop it")
         if a.likelihood is not None and a.effects:
             bad(f"{ap}.effects", "give a likelihood or effects, not both")
     if forms == {True}:

@@ -131,3 +131,32 @@ def test_an_effect_needs_one_complete_kind() -> None:
             {**BASE, "risks": [risk(effects=[{"outcome": "a", "shift": 0.1}])]}, "f.toml"
         )
     assert "risks" in str(e.value) and "either outcome and log_odds, or target and shift" in str(e.value)
+
+
+def test_answers_that_cannot_come_and_certain_risks_are_refused() -> None:
+    out = problems(
+        risks=[risk(probability=1.0)],
+        questions=[question({"id": "y", "probability": 0.0}, {"id": "n", "probability": 1.0})],
+    )
+    assert out == [
+        "f.toml: risks.r.probability: must be between 0 and 1, not either (got 1.0)",
+        "f.toml: questions.q.answers.y.probability: is 0: an answer that cannot come has no 'if' to show; "
+        "drop it (got 0.0)",
+    ]
+    out = problems(
+        questions=[
+            question({"id": "y", "likelihood": {"a": 0, "b": 0}}, {"id": "n", "likelihood": {"a": 1, "b": 1}})
+        ]
+    )
+    assert out == [
+        "f.toml: questions.q.answers.y.likelihood: is 0 under every outcome: this answer cannot come; drop it"
+    ]
+
+
+def test_risks_need_outcomes() -> None:
+    bare = {k: v for k, v in BASE.items() if k != "assessment"}
+    with pytest.raises(ScenarioError) as e:
+        forecast.Scenario.from_dict(
+            {**bare, "risks": [risk(effects=[{"target": "markets.m.cagr", "shift": -0.1}])]}, "f.toml"
+        )
+    assert [str(p) for p in e.value.problems] == ["f.toml: risks.r: risks need an [assessment] with outcomes"]
