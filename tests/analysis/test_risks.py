@@ -83,23 +83,37 @@ def _snis_se(pi: np.ndarray, w: np.ndarray, p_hit: np.ndarray, target: float, n:
     return float(np.sqrt((pi * w**2 * sq).sum() / (pi * w).sum() ** 2 / n))
 
 
-def test_one_risk_moves_the_outcome_by_bayes_and_mixes_to_the_stated_marginal(register: Any) -> None:
+def test_one_risk_moves_the_outcome_by_bayes_and_mixes_to_the_stated_marginal(
+    known: Any, register: Any
+) -> None:
     assert list(register.columns) == RISK_COLUMNS
     r = _row(register, "big", "outcome", "a")
     if_risk, if_not = _two_outcome_closed_form(0.5, 0.3, 1.0)
-    assert r.if_happens == pytest.approx(if_risk, abs=4 * r.mcse_happens)
-    assert r.if_not == pytest.approx(if_not, abs=4 * r.mcse_not)
+    # Bayes on the draws' mean m of P(a): m differs from 0.5 by the Dirichlet's spread
+    # over the draws, sd sqrt(0.25 / (1e6 + 1) / n); P(a | risk) = m L1 / (m L1 + (1 - m) L0)
+    # moves with m at most by its slope, so the tolerance is 4 sd times that slope
+    se_m = np.sqrt(0.25 / (1e6 + 1) / known.n_draws)
+    lik = np.array([0.3 * if_risk / 0.5, 0.3 * (1 - if_risk) / 0.5])  # P(risk | a), P(risk | b)
+
+    def bayes(m: float, la: float, lb: float) -> float:
+        return m * la / (m * la + (1 - m) * lb)
+
+    for value, target, (la, lb) in ((r.if_happens, if_risk, lik), (r.if_not, if_not, 1 - lik)):
+        slope = abs(bayes(0.5 + 1e-6, la, lb) - bayes(0.5 - 1e-6, la, lb)) / 2e-6
+        assert value == pytest.approx(target, abs=4 * se_m * slope)
     # the mix is the marginal: exactly the draws' mean, and that is the stated 0.5
     assert r.probability * r.if_happens + (1 - r.probability) * r.if_not == pytest.approx(r.now, abs=1e-12)
-    assert r.probability == pytest.approx(0.3, abs=1e-4)  # Dirichlet held by 1e6 cases: sd of q 5e-4
-    assert r.now == pytest.approx(0.5, abs=2e-3)
+    assert r.now == pytest.approx(0.5, abs=4 * se_m)
+    assert r.probability == pytest.approx(0.3, abs=4 * se_m * abs(lik[0] - lik[1]))
     # impact: on the most likely outcome (a or b: equally likely, so either)
     top = register[(register["risk"] == "big") & (register["kind"] == "outcome")].sort_values("now").iloc[-1]
     assert r.impact == pytest.approx(top.if_happens - top.if_not, abs=1e-15)
     assert abs(r.impact) == pytest.approx(r.if_happens - r.if_not, abs=1e-12)
-    # the share of the outcome's variance the risk explains: p (1 - p) d^2 / (P (1 - P))
-    share = 0.3 * 0.7 * (if_risk - if_not) ** 2 / (0.5 * 0.5)
-    assert r.variance_share == pytest.approx(share, rel=0.01)
+    # the share of the outcome's variance the risk explains: p (1 - p) d^2 / (P (1 - P)),
+    # computed from the same numbers (its own arithmetic, not the estimate's)
+    share = r.probability * (1 - r.probability) * (r.if_happens - r.if_not) ** 2 / (r.now * (1 - r.now))
+    assert r.variance_share == pytest.approx(share, rel=1e-9)
+    assert share == pytest.approx(0.3 * 0.7 * (if_risk - if_not) ** 2 / 0.25, rel=1e-3)
 
 
 def test_one_risk_moves_a_prediction_through_the_outcome(known: Any, register: Any) -> None:
