@@ -214,39 +214,20 @@ def signpost_effects(fc: Forecast) -> pd.DataFrame:
     --------
     >>> signpost_effects(fc).query("kind == 'prediction'").head(2)  # doctest: +SKIP
     """
+    from forecast.analysis.answers import answer_effects
+    from forecast.engine.answers import answer_sets
+
     s = fc.scenario
     if not s.signposts or not s.assessment:
         return pd.DataFrame(columns=SIGNPOST_COLUMNS)
-    q = fc.values("outcome_probability")  # (n, K)
-    m = q.mean(axis=0)
-    has_hits = bool(s.predictions)
-    if has_hits:
-        realized = fc.values("realized_outcome").astype(int)
-        hit = fc.values("prediction_hit").astype(float)  # (n, P)
     rows: list[dict[str, Any]] = []
-    for sp in s.signposts:
-        lik = np.array([sp.likelihood[k] for k in s.outcome_ids], dtype=float)
-        seen = np.ones_like(lik)
-        if fc.conditioned and sp.observed is not None:
-            seen = lik if sp.observed else 1.0 - lik
-        undo = np.divide(1.0, seen, out=np.zeros_like(seen), where=seen > 0)
-        base = m * undo
-        base = base / base.sum()
-        p_true = float(base @ lik)
+    # a signpost is the question "is it seen?" with the answers true and false
+    for sp, item in zip(s.signposts, answer_sets(s, ("signpost",)), strict=True):
         # a --prior-only run ignored the observation: the signpost is open in its draws,
         # and saying "observed true, it moved P(a) from 50% to 50%" would be wrong
         observed = sp.observed if fc.conditioned else None
-        common = {"signpost": sp.id, "observed": observed, "p_true": p_true}
-        per: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        for name, a in (("true", lik * undo), ("false", (1.0 - lik) * undo)):
-            scale = float(a @ m)
-            if scale <= 0:
-                per[name] = (np.full_like(m, np.nan), np.full_like(m, np.nan))
-                continue
-            p = a * m / scale
-            # influence of each draw on p_k = a_k m_k / sum_j a_j m_j
-            g = (a[None, :] * q - p[None, :] * (q @ a)[:, None]) / scale
-            per[name] = (p, fc._mcse("outcome_probability", g))
+        e = answer_effects(fc, item.likelihood, item.observed if fc.conditioned else None)
+        common = {"signpost": sp.id, "observed": observed, "p_true": float(e.p_answer[0])}
         for i, o in enumerate(s.assessment.outcomes):
             rows.append(
                 {
@@ -254,31 +235,14 @@ def signpost_effects(fc: Forecast) -> pd.DataFrame:
                     "kind": "outcome",
                     "id": o.id,
                     "label": o.label,
-                    "without": float(base[i]),
-                    "now": float(m[i]),
-                    "if_true": float(per["true"][0][i]),
-                    "if_false": float(per["false"][0][i]),
-                    "mcse_true": float(per["true"][1][i]),
-                    "mcse_false": float(per["false"][1][i]),
+                    "without": float(e.without[i]),
+                    "now": float(e.now[i]),
+                    "if_true": float(e.outcome[0, i]),
+                    "if_false": float(e.outcome[1, i]),
+                    "mcse_true": float(e.outcome_mcse[0, i]),
+                    "mcse_false": float(e.outcome_mcse[1, i]),
                 }
             )
-        if not has_hits:
-            continue
-        est: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        for name, a in (
-            ("without", undo),
-            ("true", lik * undo),
-            ("false", (1.0 - lik) * undo),
-        ):
-            w = a[realized]
-            total = w.sum()
-            if total <= 0:
-                est[name] = (np.full(hit.shape[1], np.nan), np.full(hit.shape[1], np.nan))
-                continue
-            p = (w @ hit) / total
-            g = w[:, None] * (hit - p[None, :]) / w.mean()
-            est[name] = (p, fc._mcse("prediction_hit", g))
-        now = hit.mean(axis=0)
         for j, pr in enumerate(s.predictions):
             rows.append(
                 {
@@ -286,12 +250,12 @@ def signpost_effects(fc: Forecast) -> pd.DataFrame:
                     "kind": "prediction",
                     "id": pr.id,
                     "label": pr.statement,
-                    "without": float(est["without"][0][j]),
-                    "now": float(now[j]),
-                    "if_true": float(est["true"][0][j]),
-                    "if_false": float(est["false"][0][j]),
-                    "mcse_true": float(est["true"][1][j]),
-                    "mcse_false": float(est["false"][1][j]),
+                    "without": float(e.pred_without[j]),
+                    "now": float(e.pred_now[j]),
+                    "if_true": float(e.pred[0, j]),
+                    "if_false": float(e.pred[1, j]),
+                    "mcse_true": float(e.pred_mcse[0, j]),
+                    "mcse_false": float(e.pred_mcse[1, j]),
                 }
             )
     return pd.DataFrame(rows, columns=SIGNPOST_COLUMNS)

@@ -75,11 +75,13 @@ REPORT_FILES = (
     "markets.csv",
     "outcomes.csv",
     "predictions.csv",
-    # these four when they have rows (see forecast.outputs.report.write_report)
+    # these when they have rows (see forecast.outputs.report.write_report)
     "growth.csv",
     "signposts.csv",
     "by_outcome.csv",
     "sensitivity.csv",
+    "risks.csv",
+    "questions.csv",
     "report.xlsx",
     "forecast.nc",
     "scenario.toml",

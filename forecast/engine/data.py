@@ -48,6 +48,7 @@ from typing import Any
 
 import numpy as np
 
+from forecast.engine.answers import with_observed_answers
 from forecast.scenario import Scenario, model_time
 from forecast.scenario.inputs import Canonical, Family
 
@@ -622,7 +623,7 @@ def model_data(scenario: Scenario) -> ModelData:
         "check": list(range(len(checks["check_lo"]))),
         "window": list(range(checks["thr_check"].shape[1])),
     }
-    return ModelData(
+    data = ModelData(
         coords=coords,
         size_fam=size_fam,
         size_a=size_a,
@@ -672,6 +673,7 @@ def model_data(scenario: Scenario) -> ModelData:
         as_of=as_of,
         labels={"stated": stated, "confidence": confidence},
     )
+    return with_observed_answers(data, s)  # observed risks and answered questions
 
 
 # dims of every data array, in the model

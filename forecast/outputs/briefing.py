@@ -58,6 +58,8 @@ class ReportTables:
     frames: list[pd.DataFrame] = field(default_factory=list)
     #: the decision's tables (forecast.outputs.decision_report.DecisionTables) when there are options
     decision: Any = None
+    risks: pd.DataFrame = field(default_factory=pd.DataFrame)  # forecast.analysis.risks
+    questions: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def csv(self) -> dict[str, pd.DataFrame]:
         """``{file stem: table}`` of the ones written as CSV (those with rows)."""
@@ -66,6 +68,7 @@ class ReportTables:
             out["sensitivity"] = self.sensitivity
         if self.decision is not None:
             out.update(self.decision.csv())
+        out |= {"risks": self.risks, "questions": self.questions}
         return {k: v for k, v in out.items() if len(v)}
 
 
@@ -81,6 +84,7 @@ def report_tables(fc: Forecast, frames: Sequence[pd.DataFrame] | None = None) ->
         prediction_by_outcome,
         signpost_effects,
     )
+    from forecast.analysis.risks import question_table, risk_register
     from forecast.outputs.decision_report import decision_tables
 
     frames = [f for f in (frames or []) if len(f)]
@@ -104,6 +108,8 @@ def report_tables(fc: Forecast, frames: Sequence[pd.DataFrame] | None = None) ->
         sensitivity=sens,
         frames=list(frames),
         decision=decision_tables(fc),
+        risks=risk_register(fc),
+        questions=question_table(fc),
     )
 
 

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.engine.dataset import pooled
+from forecast.outputs.risk_section import heatmap_plan
 from forecast.scenario import model_time
 
 if TYPE_CHECKING:
@@ -124,6 +125,7 @@ class FigureData:
     predictions: pd.DataFrame = field(default_factory=pd.DataFrame)
     prediction_by_outcome: pd.DataFrame = field(default_factory=pd.DataFrame)
     position_by_outcome: pd.DataFrame = field(default_factory=pd.DataFrame)
+    risks: pd.DataFrame = field(default_factory=pd.DataFrame)  # forecast.analysis.risks.risk_register
 
 
 def figure_data(fc: Forecast) -> FigureData:
@@ -136,6 +138,7 @@ def figure_data(fc: Forecast) -> FigureData:
     ['developer_tools', 'enterprise_llm_apis']
     """
     from forecast.analysis.implied import position_by_outcome, prediction_by_outcome
+    from forecast.analysis.risks import risk_register
 
     s = fc.scenario
     prior: dict[str, np.ndarray] = {}
@@ -155,6 +158,7 @@ def figure_data(fc: Forecast) -> FigureData:
         predictions=fc.predictions(),
         prediction_by_outcome=prediction_by_outcome(fc),
         position_by_outcome=position_by_outcome(fc),
+        risks=risk_register(fc),
     )
 
 
@@ -358,6 +362,8 @@ def _plan(data: FigureData) -> _Plan:
             "bar of ± 2 Monte Carlo standard errors; markers: its probability under each outcome." + more,
             functools.partial(_predictions_figure, s, data.predictions, data.prediction_by_outcome),
         )
+    for key, file, title, caption, make in heatmap_plan(data.risks):  # the risk register's heat map
+        plan.append((FigureInfo(key, file, title, caption), make))
     return plan
 
 

@@ -1,4 +1,4 @@
-"""The executive summary: four to six sentences written from the numbers.
+"""The executive summary: four to seven sentences written from the numbers.
 
 Each sentence says one thing a leadership team asks, with its number and its
 uncertainty, and only what the tables support:
@@ -14,6 +14,9 @@ uncertainty, and only what the tables support:
     the dated predictions most and least likely to come true, with their Monte Carlo error;
 ``signpost``
     the signpost that moves the odds most, and by how much either way;
+``risk``
+    the risk that moves the most likely outcome most (added by
+    :func:`forecast.outputs.risk_section.with_risk_sentence`, from ``risks.csv``);
 ``driver``
     the input that drives the headline quantity most (when the sensitivity ran).
 

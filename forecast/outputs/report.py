@@ -42,6 +42,8 @@ from forecast.outputs.formatting import (
     package_versions,
     png_uri,
 )
+from forecast.outputs.risk_section import OPTIONAL as RISK_OPTIONAL
+from forecast.outputs.risk_section import risk_section, with_risk_sentence
 from forecast.outputs.sections import (
     diagnostic_blocks,
     input_blocks,
@@ -141,7 +143,7 @@ def write_report(
         if extra.sensitivity is not None
         else None
     )
-    write_csv_tables(folder, extra.csv(), optional=optional)
+    write_csv_tables(folder, extra.csv(), optional={**(optional or {}), **RISK_OPTIONAL})
     infos: list[FigureInfo] = []
     pending = None
     if figures is True:
@@ -274,6 +276,7 @@ def build_context(
         signposts=extra.signposts,
         sensitivity=extra.frames,
     )
+    sentences = with_risk_sentence(sentences, extra.risks)  # the risk that moves the top outcome most
     said = decision_sentence(extra.decision, fc)
     if said:
         sentences.append(Sentence("decision", said))
@@ -295,6 +298,7 @@ def build_context(
     pred_blocks = prediction_blocks(fc, predictions, figs, signposts)
     if pred_blocks:
         sections.append({"id": "predictions", "title": "Predictions and signposts", "blocks": pred_blocks})
+    sections += [sec for sec in [risk_section(extra.risks, extra.questions, figs)] if sec is not None]
     if extra.decision is not None:
         sections.append(
             {"id": "decision", "title": "Decision", "blocks": decision_blocks(extra.decision, fc)}

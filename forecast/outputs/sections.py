@@ -27,6 +27,7 @@ from forecast.outputs.formatting import (
     pct,
     sig,
 )
+from forecast.outputs.risk_section import risk_input_rows
 
 if TYPE_CHECKING:
     from forecast.analysis.results import Forecast
@@ -567,6 +568,7 @@ def input_rows(s: Scenario) -> list[dict[str, str]]:
             e.source,
             what=f"{m.label} observed in {e.year}",
         )
+    rows += risk_input_rows(s)  # [[risks]] and [[questions]]
     return rows
 
 

@@ -250,6 +250,12 @@ def write_report_workbook(
         ),
         Sheet("Share by outcome", extra.by_outcome, {"year": INTEGER, "probability": PERCENT}),
     ]
+    # the register's rows mix probabilities and market sizes: numbers as they are
+    sheets += [
+        Sheet(name, df, {})
+        for name, df in (("Risks", extra.risks), ("Questions", extra.questions))
+        if len(df)
+    ]
     if extra.sensitivity is not None:
         sheets.append(
             Sheet(

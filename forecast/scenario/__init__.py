@@ -11,6 +11,7 @@ from forecast.scenario.inputs import Quantity
 from forecast.scenario.jsonschema import json_schema
 from forecast.scenario.merging import merge
 from forecast.scenario.reading import load, read_toml
+from forecast.scenario.risks import Question, Risk
 from forecast.scenario.schema import (
     Assessment,
     Correlation,
@@ -25,6 +26,9 @@ from forecast.scenario.schema import (
     Simulation,
 )
 
+# Scenario's risks and questions are built on the schema's Strict, so they resolve here
+Scenario.model_rebuild(_types_namespace={"Question": Question, "Risk": Risk})
+
 __all__ = [
     "Assessment",
     "Correlation",
@@ -36,6 +40,8 @@ __all__ = [
     "Prediction",
     "Projection",
     "Quantity",
+    "Question",
+    "Risk",
     "Scenario",
     "Signpost",
     "Simulation",

@@ -297,6 +297,7 @@ def semantic_problems(s: Scenario, origin: str) -> list[Problem]:
                     dict(sg.likelihood),
                 )
     out.extend(_impossible_observations(s, origin))
+    out.extend(_risk_problems(s, origin))
     for j, ev in enumerate(s.evidence):
         ep = f"evidence[{j}]"
         if check_ref(f"{ep}.market", ev.market, market_ids, "market"):
@@ -315,6 +316,12 @@ def semantic_problems(s: Scenario, origin: str) -> list[Problem]:
         out.extend(_span_problems(s, origin))
     out.extend(decision_problems(s, origin))
     return out
+
+
+def _risk_problems(s: Scenario, origin: str) -> list[Problem]:
+    from forecast.scenario.risk_checks import risk_problems  # imports the schema: at call time
+
+    return risk_problems(s, origin)
 
 
 def _impossible_observations(s: Scenario, origin: str) -> list[Problem]:

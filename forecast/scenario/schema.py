@@ -16,7 +16,7 @@ import copy
 import hashlib
 import math
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -38,6 +38,9 @@ from forecast.scenario.decision import Decision, Option
 from forecast.scenario.inputs import Quantity, from_percent, percent
 from forecast.scenario.merging import MAX_DEPTH, drop_none, set_dotted, too_deep
 from forecast.scenario.schema_errors import schema_problems
+
+if TYPE_CHECKING:  # built on Strict below: resolved by forecast.scenario's model_rebuild
+    from forecast.scenario.risks import Question, Risk
 
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 
@@ -314,6 +317,8 @@ class Scenario(Strict):
     evidence: list[Evidence] = []
     options: list[Option] = []
     decision: Decision | None = None
+    risks: list[Risk] = []
+    questions: list[Question] = []
 
     _raw: dict[str, Any] = PrivateAttr(default_factory=dict)
     _origin: str = PrivateAttr(default="<dict>")
@@ -448,7 +453,12 @@ class Scenario(Strict):
 
     @property
     def has_evidence(self) -> bool:
-        return bool(self.evidence) or any(s.observed is not None for s in self.signposts)
+        return (
+            bool(self.evidence)
+            or any(s.observed is not None for s in self.signposts)
+            or any(r.observed is not None for r in self.risks)
+            or any(q.answered is not None for q in self.questions)
+        )
 
 
 # --- the growth at which outcome probabilities are stated ---------------------------

@@ -163,7 +163,7 @@ def test_same_scenario_and_seed_give_byte_identical_csvs(tmp_path: Path) -> None
     args = ["--draws", "2000", "--seed", "11", "--quiet"]
     assert main(["run", "--no-sensitivity", "--out", str(tmp_path / "a"), *args]) == 0
     assert main(["run", "--no-sensitivity", "--out", str(tmp_path / "b"), *args]) == 0
-    for name in (*CSVS, "growth.csv", "signposts.csv", "by_outcome.csv"):
+    for name in (*CSVS, "growth.csv", "signposts.csv", "by_outcome.csv", "risks.csv", "questions.csv"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
     assert (tmp_path / "a" / "figures" / "market_total.png").read_bytes() == (
         tmp_path / "b" / "figures" / "market_total.png"

@@ -119,6 +119,17 @@ def expected(folder: Path, key_year: int) -> dict[str, tuple[set[str], list[str]
             mc = r.mcse_true if bool(r.observed) else r.mcse_false
             nums = {pct(r.without), pct(r.now), pp(mc).removesuffix(" pp")}
         out["signpost"] = (nums, labels)
+    rk = csv(folder, "risks")
+    if len(rk):
+        o = rk[rk["kind"] == "outcome"]
+        first = o[o["risk"] == o["risk"].iloc[0]]  # sorted by impact: the first risk
+        r = first.loc[first["now"].idxmax()]
+        nums = {pct(r.probability), pct(r.probability_q05), pct(r.probability_q95)}
+        nums |= {pct(r.if_happens), pct(r.if_not)}
+        nums |= {pp(r.mcse_happens).removesuffix(" pp"), pp(r.mcse_not).removesuffix(" pp")}
+        if rk["risk"].nunique() > 1:
+            nums.add(str(rk["risk"].nunique()))
+        out["risk"] = (nums, labels)
     s = csv(folder, "sensitivity")
     if len(s):
         r = s.iloc[0]
@@ -129,10 +140,10 @@ def expected(folder: Path, key_year: int) -> dict[str, tuple[set[str], list[str]
 
 def check(folder: Path, key_year: int = 2027) -> dict[str, str]:
     found = sentences(folder)
-    assert 4 <= len(found) <= 6, list(found)
+    assert 4 <= len(found) <= 7, list(found)
     want = expected(folder, key_year)
     assert list(found) == [
-        k for k in ("outcome", "company", "growth", "predictions", "signpost", "driver") if k in want
+        k for k in ("outcome", "company", "growth", "predictions", "signpost", "risk", "driver") if k in want
     ]
     md = (folder / "report.md").read_text(encoding="utf-8")
     for key, text in found.items():
@@ -154,7 +165,10 @@ def key_phrase(text: str) -> str:
 
 def test_seed_summary(seed_report: Path) -> None:
     found = check(seed_report)
-    assert set(found) == {"outcome", "company", "growth", "predictions", "signpost"}
+    assert set(found) == {"outcome", "company", "growth", "predictions", "signpost", "risk"}
+    assert found["risk"].startswith(
+        "Of the 5 risks in the register, the one that moves the most likely outcome"
+    )
     assert found["outcome"].startswith("The most likely outcome is Sustainable independence")
     # the summary precedes every table of the report
     html = (seed_report / "report.html").read_text(encoding="utf-8")
@@ -173,7 +187,7 @@ def with_sensitivity(seed_forecast: Any, tmp_path_factory: pytest.TempPathFactor
 
 def test_summary_names_what_drives_the_headline(with_sensitivity: Path) -> None:
     found = check(with_sensitivity)
-    assert len(found) == 6
+    assert len(found) == 7
     assert "What drives the uncertainty in Total market 2027 (USD bn) most is" in found["driver"]
 
 

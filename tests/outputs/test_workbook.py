@@ -25,6 +25,8 @@ SHEETS = {
     "Growth": "growth",
     "Signposts": "signposts",
     "Share by outcome": "by_outcome",
+    "Risks": "risks",
+    "Questions": "questions",
 }
 
 
