@@ -112,6 +112,7 @@ def test_skill_against_a_perfect_baseline_is_refused_not_infinite() -> None:
 def test_a_version_made_on_the_resolution_date_is_listed_as_not_scored() -> None:
     card = Scorecard(VERSIONS, [resolution("prediction.p", True)])
     assert card.not_scored().values.tolist() == [["prediction.p", "v3", "2026-01-01", "2026-01-01"]]
+    assert card.binary()["version"].tolist() == ["v1", "v2"]
     # a day before the resolution, the same version is scored
     card = Scorecard([version("v3", "2025-12-31", 0.9)], [resolution("prediction.p", True)])
     assert card.binary()["version"].tolist() == ["v3"] and not len(card.not_scored())
