@@ -13,6 +13,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -336,3 +337,119 @@ def test_a_negative_index_is_quoted_as_zero_and_no_percentiles_no_clause() -> No
         "What drives the uncertainty in market.total.2027 most is CAGR: on its own it accounts for about "
         "0% of the variance (± 3.0 pp)."
     )
+
+
+# --- from the mutation run (tests/README.md): branches and ties it found open -------------
+
+
+def test_two_outcomes_name_the_other_as_the_one_behind() -> None:
+    o = _outcomes(("Up", 0.3, 0.2, 0.4, 0.3), ("Down", 0.7, 0.6, 0.8, 0.7))
+    assert summary(outcomes=o)["outcome"].endswith("stated 70.0%), ahead of Up at 30.0%.")
+
+
+def test_one_outcome_is_a_share_without_a_list() -> None:
+    s = scenario(outcomes=(("a", "A"),), positions=(("acme", "Acme"),))
+    by = _by_outcome([("share.acme", "a", 2027, 0.1, 0.2, 0.3)])
+    assert summary(s, by_outcome=by)["company"].startswith(
+        "Acme in 2027 depends on the outcome: a median share of 20.0% (10.0%–30.0%) if A (90% intervals)"
+    )
+
+
+def test_the_total_leads_wherever_its_row_is() -> None:
+    g = _growth(
+        ("a", "Alpha", 0.2, 0.1, 0.25, 0.3),
+        ("b", "Beta", 0.3, 0.1, 0.22, 0.3),
+        ("total", "Total", 0.2, 0.1, 0.21, 0.3),
+    )
+    assert summary(growth=g)["growth"].startswith("The total market grows a median 21.0% a year")
+    assert "of the markets, Beta is furthest" in summary(growth=g)["growth"]
+
+
+def test_without_a_total_the_first_market_leads_and_another_is_furthest() -> None:
+    g = _growth(
+        ("a", "Alpha", 0.2, 0.1, 0.5, 0.6),
+        ("b", "Beta", 0.3, 0.1, 0.22, 0.3),
+        ("c", "Gamma", 0.3, 0.1, 0.25, 0.3),
+    )
+    assert summary(growth=g)["growth"] == (
+        "Alpha grows a median 50.0% a year from 2024 to 2027 (90% interval 10.0%–60.0%), against 20.0% stated; "
+        "of the other markets, Beta is furthest from its stated CAGR: a median 22.0% (10.0%–30.0%) against 30.0%."
+    )
+    # of two markets without a total, the other one is named
+    assert "of the other markets, Beta is furthest" in summary(growth=g.iloc[:2])["growth"]
+    assert summary(growth=g.iloc[:1])["growth"].endswith("against 20.0% stated.")
+
+
+def test_furthest_is_the_largest_gap_not_the_largest_rate() -> None:
+    # Alpha 20 pp below its stated 30% (0.1 + 0.3 = 0.4), Beta 10 pp above its 40% (0.9)
+    g = _growth(
+        ("total", "Total", 0.2, 0.1, 0.2, 0.3),
+        ("a", "Alpha", 0.3, 0.0, 0.1, 0.2),
+        ("b", "Beta", 0.4, 0.4, 0.5, 0.6),
+    )
+    assert "of the markets, Alpha is furthest" in summary(growth=g)["growth"]
+
+
+def test_certain_numbers_in_the_prediction_and_signpost_sentences_quote_the_bound() -> None:
+    s = scenario(predictions=(("p1", "by"),), signposts=(("s1", "S"),))
+    p = _predictions(("p1", "Sure", 1.0, 0.00015, "2026-01-01"))
+    assert (
+        "with probability 100% (< 3/n = 0.015 pp Monte Carlo error)."
+        in summary(s, predictions=p)["predictions"]
+    )
+    sp = _signposts(
+        {"signpost": "s1", "label": "Up", "now": 0.5, "if_true": 1.0, "if_false": 0.0, "without": 0.5}
+    )
+    sp[["mcse_true", "mcse_false"]] = 0.00015
+    assert summary(s, signposts=sp)["signpost"].endswith(
+        "goes from 50.0% to 100% (< 3/n = 0.015 pp); observed false, to 0% (< 3/n = 0.015 pp)."
+    )
+    sp["observed"], sp["now"], sp["without"] = True, 1.0, 0.5
+    assert summary(s, signposts=sp)["signpost"].endswith("from 50.0% to 100% (< 3/n = 0.015 pp).")
+
+
+def test_a_driver_without_its_statistic_is_the_median_and_half_a_range_is_no_range() -> None:
+    row = {"input": "CAGR", "first_order": 0.5, "conf": 0.01, "low": 1.0, "high": 2.0}
+    assert summary(sensitivity=[_sensitivity([row], target="t")])["driver"].endswith(
+        "the median is 1.00 and 2.00."
+    )
+    half = _sensitivity([row | {"high": float("nan")}], target="t")
+    assert summary(sensitivity=[half])["driver"].endswith("(± 1.0 pp).")
+    # a table without the index columns (a tornado's) is not a driver
+    assert "driver" not in summary(sensitivity=[pd.DataFrame([{"input": "CAGR", "swing": 1.0}])])
+
+
+# 34 rows, 17 tied at the top and 17 tied below, shuffled: a sort that is not stable
+# (numpy's quicksort on more than 16 rows) names another row of a tie than the first
+TIED = np.r_[[0.5] * 17, [0.4] * 17][np.random.default_rng(1).permutation(34)]
+FIRST_TOP, LAST_LOW = int(np.flatnonzero(TIED == 0.5)[0]), int(np.flatnonzero(TIED == 0.4)[-1])
+
+
+def test_of_many_tied_outcomes_the_first_in_the_scenarios_order_leads() -> None:
+    o = _outcomes(*[(f"O{i}", float(p), 0.1, 0.9, 0.3) for i, p in enumerate(TIED)])
+    second = int(np.flatnonzero(TIED == 0.5)[1])
+    assert summary(outcomes=o)["outcome"].startswith(f"The most likely outcome is O{FIRST_TOP}: 50.0%")
+    assert summary(outcomes=o)["outcome"].endswith(f"ahead of O{second} at 50.0%.")
+
+
+def test_of_many_tied_predictions_the_first_is_most_and_the_last_least_likely() -> None:
+    s = scenario(predictions=tuple((f"p{i}", "by") for i in range(34)))
+    p = _predictions(*[(f"p{i}", f"S{i}", float(q), 0.004, "2026-01-01") for i, q in enumerate(TIED)])
+    text = summary(s, predictions=p)["predictions"]
+    assert f"most likely to come true is “S{FIRST_TOP}”" in text and f"least likely is “S{LAST_LOW}”" in text
+
+
+def test_of_many_tied_markets_and_signposts_the_first_is_named() -> None:
+    g = _growth(
+        ("total", "Total", 0.2, 0.1, 0.2, 0.3),
+        *[(f"m{i}", f"M{i}", 0.0, 0.0, float(q), 1.0) for i, q in enumerate(TIED)],
+    )
+    assert f"of the markets, M{FIRST_TOP} is furthest" in summary(growth=g)["growth"]
+    s = scenario(signposts=tuple((f"s{i}", f"S{i}") for i in range(34)))
+    rows = [
+        {"signpost": f"s{i}", "label": "Up", "now": 0.0, "if_true": float(q), "if_false": 0.0, "without": 0.0}
+        for i, q in enumerate(TIED)
+    ]
+    assert f"moves the odds most is “S{FIRST_TOP}”" in summary(s, signposts=_signposts(*rows))["signpost"]
+    seen = _signposts(*[r | {"now": r["if_true"], "observed": True} for r in rows])
+    assert f"The signpost “S{FIRST_TOP}” was observed true" in summary(s, signposts=seen)["signpost"]
