@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import forecast
-from forecast.analysis.implied import implied_growth, signpost_effects
+from forecast.analysis.implied import SIGNPOST_COLUMNS, implied_growth, signpost_effects
 
 SIGNPOSTED = """\
 id = "hand"
@@ -246,3 +246,75 @@ def test_markets_in_different_units_have_no_total(tmp_path: Path) -> None:
         ),
     )
     assert "total" not in g.index.get_level_values("market")
+
+
+# --- from the mutation run (tests/README.md) -------------------------------------------
+
+
+def test_an_observation_of_false_conditioned_on_is_undone_too(tmp_path: Path) -> None:
+    """Seen false: the prior is (0.5 / 0.2, 0.5 / 0.8) normalised = (0.8, 0.2); had it
+    been seen true, 0.8 * 0.8 / (0.8 * 0.8 + 0.2 * 0.2) = 16/17; seen false, the draws' 0.5."""
+    eff = _effects(tmp_path, 0.8, 0.2, "observed = false\n", conditioned=True)
+    a = eff.loc[("outcome", "a")]
+    assert (a.without, a.now, a.if_true, a.if_false) == pytest.approx((0.8, 0.5, 16 / 17, 0.5))
+    assert a.p_true == pytest.approx(0.8 * 0.8 + 0.2 * 0.2)
+    assert eff["signpost"].tolist() == ["s"] * 3 and eff["label"].tolist() == ["A", "B", "P happens"]
+
+
+def test_a_side_made_impossible_by_what_was_seen_is_not_a_number(tmp_path: Path) -> None:
+    """Seen true with likelihood 1 under a and 0 under b: undone, the prior is all a
+    (1/0 is left out, never inf), and "had it been seen false" has no answer."""
+    eff = _effects(tmp_path, 1.0, 0.0, "observed = true\n", conditioned=True)
+    a, p = eff.loc[("outcome", "a")], eff.loc[("prediction", "p")]
+    assert (a.without, a.if_true) == pytest.approx((1.0, 1.0))
+    assert eff.loc[("outcome", "b"), "without"] == 0.0
+    assert all(math.isnan(x) for x in (a.if_false, a.mcse_false, p.if_false, p.mcse_false))
+    # the prediction under a only: one hit in two draws
+    assert (p.without, p.if_true) == pytest.approx((0.5, 0.5))
+
+
+def test_every_signpost_has_its_rows_without_predictions_and_none_is_an_empty_table(tmp_path: Path) -> None:
+    text = SIGNPOSTED.replace("LA", "0.8").replace("LB", "0.2")
+    text = text[: text.index("[[predictions]]")] + text[text.index("[[signposts]]") :]
+    text += '\n[[signposts]]\nid = "t"\nstatement = "T"\nlikelihood = { a = 0.5, b = 0.25 }\n'
+    s = _load(tmp_path, text)
+    eff = signpost_effects(Draws(s, outcome_probability=Q))
+    assert eff[["signpost", "id"]].values.tolist() == [["s", "a"], ["s", "b"], ["t", "a"], ["t", "b"]]
+    # t: P(a | true) = 0.5 * 0.5 / (0.5 * 0.5 + 0.25 * 0.5) = 2/3
+    assert eff["if_true"].tolist() == pytest.approx([0.8, 0.2, 2 / 3, 1 / 3])
+    none = _load(tmp_path, text[: text.index("[[signposts]]")])
+    assert list(signpost_effects(Draws(none, outcome_probability=Q)).columns) == SIGNPOST_COLUMNS
+
+
+def test_labels_and_markets_with_their_own_base_years(tmp_path: Path) -> None:
+    g = _growth(tmp_path, TWO_MARKETS)
+    assert g.loc[("total", 2027), "label"] == "Total of all markets"
+    assert g.loc[("m1", 2027), "label"] == "One" and g.loc[("m2", 2026), "label"] == "Two"
+    # m2 from 2025: no total (the spans differ), each market over its own years
+    s = _load(tmp_path, TWO_MARKETS.replace("base_year = 2024\nsize = 20.0", "base_year = 2025\nsize = 20.0"))
+    size = np.stack([10.0 * (1 + G[:, None]) ** (np.array(s.years) - 2024)] * 2, axis=1)
+    rows = implied_growth(Draws(s, market_size=size, total_market=size.sum(axis=1)))
+    assert rows[["market", "from_year", "to_year"]].values.tolist() == [
+        ["m1", 2024, 2026],
+        ["m1", 2024, 2027],
+        ["m2", 2025, 2026],
+        ["m2", 2025, 2027],
+    ]
+
+
+def test_a_stated_interval_is_read_at_its_median_on_its_own_scale(tmp_path: Path) -> None:
+    """A CAGR of 0% to 44% is lognormal in 1 + rate: median sqrt(1 x 1.44) - 1 = 20%,
+    not 22%; sizes of 10 to 40 and a projection of 45 to 180 are lognormal: medians 20
+    and 90, so the stated CAGR to 2026 is sqrt(90 / 20) - 1."""
+    text = TWO_MARKETS.replace("size = 10.0\ncagr = 0.1", "size = 10.0\ncagr = { low = 0.0, high = 0.44 }")
+    text = text.replace(
+        "size = 20.0\nprojection = { year = 2026, value = 45.0 }",
+        "size = { low = 10.0, high = 40.0 }\nprojection = { year = 2026, low = 45.0, high = 180.0 }",
+    )
+    g = _growth(tmp_path, text)
+    assert g.loc[("m1", 2027), "stated"] == pytest.approx(0.2)
+    assert g.loc[("m2", 2026), "stated"] == pytest.approx(math.sqrt(90 / 20) - 1)
+    # the total to 2027: (10 x 1.2^3 + 20 x (90 / 20)^(3/2)) from 10 + 20
+    end = 10 * 1.2**3 + 20 * (90 / 20) ** 1.5
+    assert g.loc[("total", 2027), "stated"] == pytest.approx((end / 30) ** (1 / 3) - 1)
+    assert g.loc[("total", 2026), "stated"] == pytest.approx(((10 * 1.44 + 90) / 30) ** 0.5 - 1)
