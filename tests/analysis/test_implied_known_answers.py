@@ -318,3 +318,11 @@ def test_a_stated_interval_is_read_at_its_median_on_its_own_scale(tmp_path: Path
     end = 10 * 1.2**3 + 20 * (90 / 20) ** 1.5
     assert g.loc[("total", 2027), "stated"] == pytest.approx((end / 30) ** (1 / 3) - 1)
     assert g.loc[("total", 2026), "stated"] == pytest.approx(((10 * 1.44 + 90) / 30) ** 0.5 - 1)
+
+
+def test_weights_summing_below_one_are_still_weights(tmp_path: Path) -> None:
+    """A signpost unlikely under every outcome (1% and 2%): the four draws' weights sum to
+    0.06, not a reason to refuse; the one hit (weight 0.01) gives 0.01 / 0.06."""
+    p = _effects(tmp_path, 0.01, 0.02).loc[("prediction", "p")]
+    assert p.if_true == pytest.approx(0.01 / 0.06)
+    assert p.if_false == pytest.approx(0.99 / (0.99 * 2 + 0.98 * 2))
