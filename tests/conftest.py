@@ -23,6 +23,14 @@ settings.register_profile(
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
+# The suite's in-process runs do not inherit how it was started: FORECAST_DEBUG=1 would
+# turn a one-line error into a traceback, and without FORECAST_FIGURE_WORKER a run draws
+# its figures in a second process or not depending on the machine's load at that moment.
+# The tests that need the worker (or debugging) set it themselves; children get theirs
+# from tests/child.py.
+os.environ.pop("FORECAST_DEBUG", None)
+os.environ["FORECAST_FIGURE_WORKER"] = "0"
+
 REPO = Path(__file__).resolve().parent.parent
 SCENARIOS = REPO / "scenarios"
 

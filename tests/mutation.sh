@@ -4,7 +4,8 @@
 # the surviving mutants, each explained.
 #
 #   tests/mutation.sh [MODULE ...]     MODULE: staging results scores sensitivity model
-#                                      (default: all five, one after the other)
+#                                      narrative formatting implied
+#                                      (default: all, one after the other)
 #   MAX_CHILDREN=1 tests/mutation.sh   parallel workers (default 2)
 #
 # mutmut (3.x, configured in pyproject.toml's [tool.mutmut]) copies the package to
@@ -23,12 +24,15 @@ declare -A GLOBS=(
     [scores]="forecast.analysis.scores.*"
     [sensitivity]="forecast.analysis.sensitivity.x_first_order_indices__* forecast.analysis.sensitivity.x__easi_batch__* forecast.analysis.sensitivity.x__easi_points__* forecast.analysis.sensitivity.x__harmonic_basis__* forecast.analysis.sensitivity.x__fold__* forecast.analysis.sensitivity.x__resamples_sorted__* forecast.analysis.sensitivity.x__normal_scores__* forecast.analysis.sensitivity.x__column_orders__* forecast.analysis.sensitivity.x_independent_parts__* forecast.analysis.sensitivity.x_nuts_conf_factor__* forecast.analysis.sensitivity.x_subsample_rows__* forecast.analysis.sensitivity.x__round_up__* forecast.analysis.sensitivity.x__varies__* forecast.analysis.sensitivity.x__indices__* forecast.analysis.sensitivity.x__ranked__*"
     [model]="forecast.engine.model.x__transform__*"
+    [narrative]="forecast.outputs.narrative.*"
+    [formatting]="forecast.outputs.formatting.x_sig__* forecast.outputs.formatting.x_pct__* forecast.outputs.formatting.x_pp__* forecast.outputs.formatting.x_mc_error__* forecast.outputs.formatting.x_deadline_words__* forecast.outputs.formatting.x_interval__* forecast.outputs.formatting.x_key_year__*"
+    [implied]="forecast.analysis.implied.x_stated_cagr__* forecast.analysis.implied.x__stated_size__* forecast.analysis.implied.x_growth_spans__* forecast.analysis.implied.x_implied_growth__* forecast.analysis.implied.x_signpost_effects__* forecast.analysis.implied.x_position_by_outcome__* forecast.analysis.implied.x_prediction_by_outcome__* forecast.analysis.implied.x__median__*"
 )
 
 modules=("$@")
-[ ${#modules[@]} -eq 0 ] && modules=(staging scores results sensitivity model)
+[ ${#modules[@]} -eq 0 ] && modules=(staging scores results sensitivity model narrative formatting implied)
 for module in "${modules[@]}"; do
-    globs=${GLOBS[$module]:?unknown module $module (staging results scores sensitivity model)}
+    globs=${GLOBS[$module]:?unknown module $module (${!GLOBS[*]})}
     echo "== $module"
     # shellcheck disable=SC2086  # the globs are mutmut's, not the shell's
     set -f

@@ -17,6 +17,7 @@ import forecast
 import forecast.scenario
 from forecast.cli import build_parser, main
 from forecast.errors import Problem, ScenarioError
+from tests.child import child_options
 from tests.conftest import REPO, SCENARIOS, VALID_TOML
 
 
@@ -173,7 +174,13 @@ def test_scenario_error_escaping_a_command_exits_2(
 
 def _run(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, *args], capture_output=True, text=True, cwd=cwd, timeout=120, check=False
+        [sys.executable, *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+        check=False,
+        **child_options(),  # not the suite's FORECAST_DEBUG, signals or terminal
     )
 
 

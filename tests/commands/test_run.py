@@ -29,6 +29,7 @@ from forecast.analysis.results import MARKET_COLUMNS, OUTCOME_COLUMNS, PREDICTIO
 from forecast.cli import main
 from forecast.commands.common import parse_sets, parse_value
 from forecast.commands.run import REPORT_FILES, RunOptions
+from tests.child import child_options
 
 FORECAST = Path(sys.executable).with_name("forecast")  # the installed console script
 CSVS = ("markets.csv", "outcomes.csv", "predictions.csv")
@@ -180,9 +181,13 @@ def test_same_scenario_and_seed_give_byte_identical_csvs(tmp_path: Path) -> None
 def test_default_run_from_any_directory(tmp_path: Path, seed_report: Path) -> None:
     """The console script, no arguments, in an empty folder: reports/deepseek/ appears,
     with the same CSV bytes as the session's in-process run (same scenario and seed)."""
-    env = {**os.environ, "FORECAST_DEBUG": "1"}
     proc = subprocess.run(
-        [str(FORECAST), "run"], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=600
+        [str(FORECAST), "run"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        **child_options(FORECAST_DEBUG="1"),
     )
     assert proc.returncode == 0, proc.stderr
     out = tmp_path / "reports" / "deepseek"
@@ -369,8 +374,10 @@ def _start_run(out: Path, cwd: Path) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        # a worker even on a busy machine (by default it runs only with a core free)
-        env={**os.environ, "FORECAST_FIGURE_WORKER": "1"},
+        # SIGINT at its default even when the suite runs as a background job (it
+        # arrives ignored there, and the run would finish with exit 0); a worker even
+        # on a busy machine (by default it runs only with a core free)
+        **child_options(FORECAST_FIGURE_WORKER="1"),
     )
 
 

@@ -30,6 +30,8 @@ from typing import Any
 
 import pytest
 
+from tests.child import child_options
+
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = [
     "--no-sandbox",
@@ -65,6 +67,7 @@ def forecast_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=1800,
         check=False,
+        **child_options(),
     )
 
 
@@ -81,6 +84,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        **child_options(),  # stopped with SIGINT: at its default even in a background job
     )
     try:
         assert proc.stdout is not None

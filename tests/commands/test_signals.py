@@ -7,12 +7,12 @@ no staging folder and no worker process behind.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import time
 from pathlib import Path
 
+from tests.child import child_options
 from tests.commands.test_run import FORECAST, _children, _wait_until_gone, leftovers
 
 
@@ -25,7 +25,7 @@ def test_sigterm_during_a_run_leaves_no_partial_folder(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
         text=True,
         # the figure worker runs only when a core is free; this test needs it running
-        env={**os.environ, "FORECAST_FIGURE_WORKER": "1"},
+        **child_options(FORECAST_FIGURE_WORKER="1"),
     )
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and proc.poll() is None:

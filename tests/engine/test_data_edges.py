@@ -1,0 +1,125 @@
+"""The arrays that implement "What the numbers mean", at their edges, without a model.
+
+A date exactly on a grid year (1 July) reads that year's figure alone, not a blend
+with the next; a date between reads the two years around it, weighted by how far it
+is; a ``by`` threshold's window runs from ``as_of`` to the deadline inclusive (a
+deadline exactly on a month or a path date is checked), an ``at`` threshold's is the
+deadline alone; a share path's point dated exactly on a query time is that point; a
+market threshold is compared in log. Next to the
+end-to-end checks of the same meanings in ``test_semantics.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+
+from forecast.engine.data import _interp_index, _interp_weights, model_data
+from forecast.scenario.calendar import model_time
+from tests.engine.test_semantics import scenario
+
+YEARS = [2024, 2025, 2026, 2027, 2028, 2029, 2030]
+
+
+def _threshold(i: str, deadline: str, threshold: float = 12.0, **extra: Any) -> dict[str, Any]:
+    return {
+        "id": i,
+        "statement": i,
+        "deadline": deadline,
+        "quantity": "market.m",
+        "op": ">=",
+        "threshold": threshold,
+    } | extra
+
+
+def _checks(md: Any, k: int) -> list[tuple[int, int, float]]:
+    """Threshold ``k``'s checks as (grid year before, grid year after, weight after)."""
+    idx = sorted(set(md.thr_check[k].tolist()))
+    return [(YEARS[md.check_lo[c]], YEARS[md.check_hi[c]], float(md.check_u[c])) for c in idx]
+
+
+def test_a_deadline_on_1_july_reads_that_years_figure_alone() -> None:
+    md = model_data(scenario(predictions=[_threshold("on", "2026-07-01")]))
+    assert _checks(md, 0) == [(2026, 2026, 0.0)]
+    assert md.check_value[0] == pytest.approx(math.log(12.0))  # compared in log
+    assert md.check_sign[0] == 1.0
+
+
+def test_a_deadline_between_grid_years_reads_both_by_how_far_it_is() -> None:
+    md = model_data(scenario(predictions=[_threshold("jan", "2027-01-01"), _threshold("oct", "2026-10-01")]))
+    # 2027-01-01 is 184 days after 2026-07-01 in a 365-day year: 2026 + 184/365
+    [(lo, hi, u)] = _checks(md, 0)
+    assert (lo, hi) == (2026, 2027) and u == pytest.approx(184 / 365)
+    [(lo, hi, u)] = _checks(md, 1)
+    assert (lo, hi) == (2026, 2027) and u == pytest.approx(92 / 365)
+
+
+def test_the_calendar_puts_a_years_figure_at_mid_year() -> None:
+    assert model_time(dt.date(2026, 7, 1)) == 2026.0
+    assert model_time(dt.date(2027, 1, 1)) == pytest.approx(2026 + 184 / 365)
+    assert model_time(dt.date(2026, 6, 30)) == pytest.approx(2026 - 1 / 365)
+    assert model_time(dt.date(2028, 1, 1)) == pytest.approx(2028 - 182 / 366)  # a leap year
+
+
+def test_a_by_window_runs_from_as_of_to_the_deadline_inclusive() -> None:
+    """as_of 2025-01-01, by 2025-07-01 (exactly the 2025 figure): checks on the first of
+    every month from January to July, both ends included, and none after."""
+    md = model_data(scenario(predictions=[_threshold("by", "2025-07-01", when="by")]))
+    checks = _checks(md, 0)
+    times = sorted({round(lo + u, 12) for lo, _, u in checks})
+    months = [model_time(dt.date(2025, m, 1)) for m in range(1, 8)]
+    assert times == pytest.approx(months)
+    assert (2025, 2025, 0.0) in checks  # the deadline: the 2025 figure alone
+    assert max(lo + u for lo, _, u in checks) == 2025.0
+
+
+def test_a_deadline_the_day_after_as_of_is_one_check_at_or_by() -> None:
+    md = model_data(
+        scenario(predictions=[_threshold("at", "2025-01-02"), _threshold("by", "2025-01-02", when="by")])
+    )
+    assert len(_checks(md, 0)) == 1
+    # by: as_of and the deadline, a day apart
+    assert [lo + u for lo, _, u in _checks(md, 1)] == pytest.approx(
+        [model_time(dt.date(2025, 1, d)) for d in (1, 2)]
+    )
+
+
+def test_interpolation_on_a_knot_is_that_knot_alone_and_flat_outside() -> None:
+    w = _interp_weights(
+        np.array([2024.0, 2025.0, 2025.25, 2023.0, 2031.0]), np.array([2024.0, 2025.0, 2026.0])
+    )
+    assert w.tolist() == [[1, 0, 0], [0, 1, 0], [0, 0.75, 0.25], [1, 0, 0], [0, 0, 1]]
+    lo, hi, u = _interp_index(w)
+    assert (lo.tolist(), hi.tolist(), u.tolist()) == ([0, 1, 1, 0, 2], [0, 1, 2, 0, 2], [0, 0, 0.25, 0, 0])
+    assert _interp_weights(np.array([2020.0, 2030.0]), np.array([2025.0])).tolist() == [[1.0], [1.0]]
+
+
+def test_a_share_point_dated_on_a_query_time_is_that_point() -> None:
+    """Points on 2025-07-01 and 2026-07-01: the 2025 and 2026 figures are the points
+    themselves (weight 0 on the other), before the first point or after the last the
+    share is flat at it, and a deadline of 2026-01-01 lies 184/365 of the way."""
+    pos = {
+        "id": "p",
+        "label": "P",
+        "market": "m",
+        "path": [{"at": "2025-07-01", "share": 0.1}, {"at": "2026-07-01", "share": 0.2}],
+    }
+    pred = {
+        "id": "s",
+        "statement": "s",
+        "deadline": "2026-01-01",
+        "quantity": "share.p",
+        "op": ">=",
+        "threshold": 0.15,
+    }
+    md = model_data(scenario(positions=[pos], predictions=[pred]))
+    times = md.coords["time"]
+    assert times[: len(YEARS)] == YEARS and len(times) == len(YEARS) + 1
+    lo, hi, t = md.share_lo[0, 0].tolist(), md.share_hi[0, 0].tolist(), md.share_t[0, 0].tolist()
+    assert lo[: len(YEARS)] == hi[: len(YEARS)] == [0, 0, 1, 1, 1, 1, 1]
+    assert t[: len(YEARS)] == [0.0] * len(YEARS)
+    assert (lo[-1], hi[-1]) == (0, 1) and t[-1] == pytest.approx(184 / 365)
