@@ -278,7 +278,8 @@ def test_every_signpost_has_its_rows_without_predictions_and_none_is_an_empty_ta
     text = text[: text.index("[[predictions]]")] + text[text.index("[[signposts]]") :]
     text += '\n[[signposts]]\nid = "t"\nstatement = "T"\nlikelihood = { a = 0.5, b = 0.25 }\n'
     s = _load(tmp_path, text)
-    eff = signpost_effects(Draws(s, outcome_probability=Q))
+    # a forecast always has its realized outcomes (they weight the draws of any answer)
+    eff = signpost_effects(Draws(s, outcome_probability=Q, realized_outcome=REALIZED))
     assert eff[["signpost", "id"]].values.tolist() == [["s", "a"], ["s", "b"], ["t", "a"], ["t", "b"]]
     # t: P(a | true) = 0.5 * 0.5 / (0.5 * 0.5 + 0.25 * 0.5) = 2/3
     assert eff["if_true"].tolist() == pytest.approx([0.8, 0.2, 2 / 3, 1 / 3])
