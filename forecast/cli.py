@@ -81,6 +81,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 print(problem, file=sys.stderr)
         else:
             print(f"ok: {path}")
+            for change in _what_ifs(path, overrides, scenario):
+                print(f"note: {path}: {change.key}: {change.how}: {change.was} -> {change.now}")
             for key, message in exact_inputs(scenario):
                 print(f"note: {path}: {key}: {message}")
             if markets_exact(scenario):
@@ -88,6 +90,20 @@ def cmd_validate(args: argparse.Namespace) -> int:
                     f"note: {path}: every market and share input is a point: the markets have no uncertainty"
                 )
     return status
+
+
+def _what_ifs(path: Any, overrides: dict[str, Any], scenario: Any) -> list[Any]:
+    """What each ``--set`` did (centre moved, made a point...), when the file alone validates."""
+    from forecast.errors import ScenarioError
+    from forecast.outputs.whatif import changes
+    from forecast.scenario import load
+
+    if not overrides:
+        return []
+    try:
+        return changes(load(path), scenario, overrides)
+    except ScenarioError:
+        return []
 
 
 def _add_validate(subparsers: Subparsers) -> None:

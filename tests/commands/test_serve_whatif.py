@@ -53,8 +53,9 @@ def test_a_market_without_cagr_shows_its_projection(tmp_path: Path) -> None:
 
 def test_every_control_centre_is_accepted_unchanged(seed: forecast.Scenario) -> None:
     # setting each control to the value it shows is a valid scenario
-    for c in whatif.controls(seed):
-        seed.with_overrides({c.key: c.value})
+    cs = whatif.controls(seed)
+    for c in cs:
+        seed.with_overrides(whatif.overrides_for(cs, {c.key: c.value}))
 
 
 @pytest.mark.parametrize(
@@ -154,16 +155,21 @@ def test_a_new_centre_keeps_the_spread_of_every_form(tmp_path: Path) -> None:
     ]:
         c = cs[key]
         before = forecast.scenario.Quantity(**{k: v for k, v in c.form.items() if k != "year"})  # type: ignore[union-attr]
-        value = whatif.to_override(c, x)
-        after = forecast.scenario.Quantity(**{k: v for k, v in value.items() if k != "year"})
-        b, a = before.canonical(c.domain), after.canonical(c.domain)  # type: ignore[arg-type]
-        assert float(a.quantile(0.5)) == pytest.approx(x, rel=1e-5)  # the new centre
-        assert a.b == pytest.approx(b.b, rel=1e-4)  # the same spread
-        changed = ev.with_overrides({key: value})  # accepted: a driver still has its uncertainty
+        changed = ev.with_overrides(whatif.overrides_for(cs.values(), {key: x}))  # a driver keeps its spread
+        parts = key.split(".")
+        q = (
+            changed.correlation.common_factor
+            if parts[0] == "correlation"
+            else getattr(changed.market(parts[1]), parts[2])
+        )
+        b, a = before.canonical(c.domain), q.canonical(c.domain)  # type: ignore[arg-type]
+        assert float(a.quantile(0.5)) == pytest.approx(x, rel=1e-9)  # the new centre
+        assert a.b == pytest.approx(b.b, rel=1e-9)  # the same spread
         if key.endswith("projection"):
             assert changed.market("fleet_depot").projection.year == 2030  # type: ignore[union-attr]
-    # a centre outside the domain stays a number, so validation says what validate says
-    assert whatif.to_override(cs["markets.public_dc_fast.size"], -1.0) == -1.0
+    # a centre outside the domain gets the message --set and validate give
+    with pytest.raises(forecast.ScenarioError, match="must be > 0"):
+        ev.with_overrides(whatif.overrides_for(cs.values(), {"markets.public_dc_fast.size": -1.0}))
 
 
 def test_a_saved_child_of_interval_inputs_resolves_the_same(tmp_path: Path) -> None:
