@@ -189,3 +189,50 @@ def test_a_saved_child_of_interval_inputs_resolves_the_same(tmp_path: Path) -> N
     from forecast.commands.common import parse_sets
 
     assert parse_sets(whatif.set_items(overrides)) == overrides
+
+
+@pytest.mark.parametrize(
+    ("typed", "folders", "needle"),
+    [
+        ("../escape.toml", False, "without '..'"),
+        ("/tmp/escape.toml", False, "not an absolute path"),
+        ("~/escape.toml", False, "not an absolute path"),
+        ("sub/x.toml", False, "without '/'"),
+        ("a\\b.toml", False, "backslash"),
+        ("", False, "is empty"),
+        ("reports/../../x", True, "without '..'"),
+        (".", True, "'.' parts"),
+    ],
+)
+def test_page_names_outside_the_working_folder_are_refused(
+    tmp_path: Path, typed: str, folders: bool, needle: str
+) -> None:
+    dest, why = whatif.place_in(tmp_path, typed, "Scenario file", folders=folders)
+    assert dest is None and needle in why and repr(typed) in why
+
+
+def test_page_names_through_a_symlink_out_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "out").symlink_to("/tmp")
+    dest, why = whatif.place_in(tmp_path, "out/x", "Report folder", folders=True)
+    assert dest is None and "inside the working folder" in why
+    ok, _ = whatif.place_in(tmp_path, "reports/deepseek-what-if", "Report folder", folders=True)
+    assert ok == (tmp_path / "reports" / "deepseek-what-if").resolve()
+    ok, _ = whatif.place_in(tmp_path, "deepseek-what-if.toml", "Scenario file")
+    assert ok == (tmp_path / "deepseek-what-if.toml").resolve()
+
+
+@pytest.mark.parametrize("crafted", ["abc", [1, 2], {"a": 1}, True, None, float("inf")])
+def test_a_crafted_websocket_value_is_no_crash(seed: forecast.Scenario, crafted: object) -> None:
+    """What the page's websocket delivers for a field is made safe before it is used:
+    a number field gets None ("enter a number", as a typed non-number), never a crash."""
+    for c in whatif.controls(seed):
+        v = whatif.from_page(c, crafted)
+        assert v is None or c.kind == "observed"
+        c.changed(v)  # no TypeError or ValueError
+
+
+def test_the_page_caps_the_draws(seed: forecast.Scenario) -> None:
+    cs = whatif.controls(seed)
+    with pytest.raises(forecast.ScenarioError, match="at most 200,000 draws"):
+        whatif.overrides_for(cs, {"simulation.draws": 10_000_000})
+    assert whatif.overrides_for(cs, {"simulation.draws": 50_000}) == {"simulation.draws": 50_000}

@@ -136,6 +136,28 @@ def to_override(c: Control, x: Any) -> Any:
     return x
 
 
+#: most draws a page visitor may ask for: an interactive page answers in seconds
+PAGE_DRAWS = 200_000
+
+
+def from_page(c: Control, value: Any) -> Any:
+    """A value as the page's websocket delivered it, made safe: a number field gets a
+    finite number or None (shown as "enter a number", as for a typed one), an observed
+    field one of its states; a crafted value (text, a list, a bool) is no crash.
+
+    Examples
+    --------
+    >>> c = Control("k", "g", "l", "number", 0.25)
+    >>> from_page(c, 0.3), from_page(c, "abc"), from_page(c, [1]), from_page(c, True)
+    (0.3, None, None, None)
+    """
+    if c.kind == "observed":
+        return OBSERVED.get(value) if isinstance(value, str) else None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return value if math.isfinite(value) else None
+
+
 def overrides_for(cs: Sequence[Control], edits: Mapping[str, Any]) -> dict[str, Any]:
     """The page's new centres (``{key: number}``) as :meth:`Scenario.with_overrides` takes them.
 
@@ -146,6 +168,15 @@ def overrides_for(cs: Sequence[Control], edits: Mapping[str, Any]) -> dict[str, 
     >>> overrides_for(controls(s), {"markets.developer_tools.cagr": 0.3})
     {'markets.developer_tools.cagr': 0.3}
     """
+    draws = edits.get("simulation.draws")
+    if isinstance(draws, int | float) and draws > PAGE_DRAWS:
+        raise ScenarioError(
+            [
+                Problem.with_value(
+                    "page", "simulation.draws", f"at most {PAGE_DRAWS:,} draws on this page", draws
+                )
+            ]
+        )
     by_key = {c.key: c for c in cs}
     # "not observed" over a signpost the file leaves unobserved changes nothing: no key
     return {
@@ -416,3 +447,40 @@ def _lookup(raw: Mapping[str, Any], parts: Sequence[str]) -> Any:
         else:
             return None
     return node
+
+
+def place_in(workdir: Path, typed: str, what: str, folders: bool = False) -> tuple[Path | None, str]:
+    """Where a name typed on the page is written: inside ``workdir`` or nowhere.
+
+    Refused, with a message quoting what was typed: an empty name, an absolute path,
+    ``..``, a backslash or a control character, a separator in a file name (a folder
+    name may have ``/`` subfolders when ``folders``), and anything that resolves
+    outside ``workdir`` (through a symbolic link) or onto it.
+
+    Examples
+    --------
+    >>> place_in(Path("/w"), "../x.toml", "Scenario file")[1]
+    "Scenario file: must be a name inside the working folder, without '..' (got '../x.toml')"
+    """
+    text = typed.strip()
+    parts = text.replace("\\", "/").split("/")
+    why = ""
+    if not text:
+        why = "is empty: type a name"
+    elif text.startswith(("/", "~")) or Path(text).is_absolute() or ":" in parts[0]:
+        why = "must be a name inside the working folder, not an absolute path"
+    elif ".." in parts:
+        why = "must be a name inside the working folder, without '..'"
+    elif "\\" in text or any(ord(ch) < 32 for ch in text):
+        why = "must not hold a backslash or a control character"
+    elif len(parts) > 1 and not folders:
+        why = "must be a file name, without '/' (it is saved in the working folder)"
+    elif any(p in ("", ".") for p in parts):
+        why = "must not have empty or '.' parts"
+    if why:
+        return None, f"{what}: {why} (got {typed!r})"
+    root = Path(workdir).resolve()
+    dest = (root / text).resolve()
+    if dest == root or not dest.is_relative_to(root):
+        return None, f"{what}: must be a name inside the working folder {root} (got {typed!r})"
+    return dest, ""
