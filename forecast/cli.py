@@ -81,6 +81,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 print(problem, file=sys.stderr)
         else:
             print(f"ok: {path}")
+            for change in _what_ifs(path, overrides, scenario):
+                print(f"note: {path}: {change.key}: {change.how}: {change.was} -> {change.now}")
             for key, message in exact_inputs(scenario):
                 print(f"note: {path}: {key}: {message}")
             if markets_exact(scenario):
@@ -88,6 +90,20 @@ def cmd_validate(args: argparse.Namespace) -> int:
                     f"note: {path}: every market and share input is a point: the markets have no uncertainty"
                 )
     return status
+
+
+def _what_ifs(path: Any, overrides: dict[str, Any], scenario: Any) -> list[Any]:
+    """What each ``--set`` did (centre moved, made a point...), when the file alone validates."""
+    from forecast.errors import ScenarioError
+    from forecast.outputs.whatif import changes
+    from forecast.scenario import load
+
+    if not overrides:
+        return []
+    try:
+        return changes(load(path), scenario, overrides)
+    except ScenarioError:
+        return []
 
 
 def _add_validate(subparsers: Subparsers) -> None:
@@ -536,6 +552,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         workers=args.workers,
         quiet=args.quiet,
+        max_cases=args.max_cases,
     )
     return sweep(opts)
 
@@ -547,8 +564,9 @@ def _add_sweep(subparsers: Subparsers) -> None:
         description=(
             "Run every combination of the --grid values (the keys and values of --set), for the "
             "scenario and any --scenarios files, on a local Dask cluster of worker processes, an "
-            "existing cluster (--scheduler) or in this process (--workers 0). Each case's seed derives "
-            "from the sweep's seed and the case's key, so results never depend on the cluster. Writes "
+            "existing cluster (--scheduler) or in this process (--workers 0). Every case uses the sweep's "
+            "seed (common random numbers: an output the grid does not touch is identical in every case), "
+            "so results never depend on the cluster. Writes "
             "sweep.csv/.parquet (every case's probabilities and market quantiles with MCSE), draws.zarr "
             "(every case's draws, dim 'case'), report.html/.md and manifest.json, all at once at the end; "
             "finished cases are kept in DIR/cases/ as they finish, and running the same command again "
@@ -589,9 +607,16 @@ def _add_sweep(subparsers: Subparsers) -> None:
         "--workers",
         type=int,
         metavar="N",
-        help="worker processes of the local cluster (default 2; 0 runs the cases in this process)",
+        help="worker processes of the local cluster (default 2, at most the cores; 0 runs the cases here)",
     )
     p.add_argument("--out", type=Path, required=True, metavar="DIR", help="the sweep folder")
+    p.add_argument(
+        "--max-cases",
+        type=int,
+        default=10_000,
+        metavar="N",
+        help="refuse a grid of more cases than this, before any work (default 10,000)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress and no summary; errors only")
     p.set_defaults(func=cmd_sweep)
 

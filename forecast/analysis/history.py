@@ -145,6 +145,47 @@ def _read_forecast(folder: Path, scenario: Scenario) -> Forecast:
     return Forecast(scenario, data, int(manifest.get("seed", 0)))
 
 
+#: the files of a report folder that history and score read numbers from
+READ_FILES = ("scenario.toml", "outcomes.csv", "predictions.csv", "forecast.nc")
+
+
+def report_problems(folder: Path) -> list[Problem]:
+    """Every file :data:`READ_FILES` of a report folder whose SHA-256 differs from the
+    one its ``manifest.json`` recorded (an edited table, a truncated ``forecast.nc``),
+    each named; a manifest that does not read or lists no hashes is a problem too.
+
+    Examples
+    --------
+    >>> report_problems(Path("reports/deepseek"))  # doctest: +SKIP
+    []
+    """
+    import hashlib
+
+    where = str(folder / "manifest.json")
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        return [Problem(where, "", f"does not read as the manifest of a report ({type(e).__name__})")]
+    files = manifest.get("files") if isinstance(manifest, dict) else None
+    if not isinstance(files, dict):
+        return [
+            Problem(where, "files", "lists no file hashes, so the report cannot be checked; run it again")
+        ]
+    out = []
+    for name in READ_FILES:
+        digest = hashlib.sha256((folder / name).read_bytes()).hexdigest()
+        if files.get(name) != digest:
+            out.append(
+                Problem(
+                    str(folder),
+                    name,
+                    "does not match the SHA-256 its manifest.json recorded: changed or damaged "
+                    "after the run; run the report again",
+                )
+            )
+    return out
+
+
 def load_versions(
     sources: Sequence[str | Path | Forecast],
     *,
@@ -207,6 +248,10 @@ def load_versions(
                             f"is not a forecast report folder (missing {', '.join(missing)})",
                         )
                     )
+                    continue
+                changed = report_problems(path)
+                if changed:
+                    problems += changed
                     continue
                 s = load(path / "scenario.toml")
                 versions.append(Version(path.name, path, s, "report"))

@@ -348,9 +348,28 @@ def check_against(resolutions: Sequence[Resolution], versions: Sequence[Any]) ->
                             st, "outcome", False, r.date, f"implied: {r.ref} came about", r.where, True
                         )
                     )
+    problems += _all_ruled_out(resolutions, versions)
     if problems:
         raise ScenarioError(problems)
     return out
+
+
+def _all_ruled_out(resolutions: Sequence[Resolution], versions: Sequence[Any]) -> list[Problem]:
+    """Outcomes are exhaustive: every outcome of a version resolved false is as
+    impossible as two resolved true."""
+    ruled_out = {r.ref: r for r in resolutions if r.kind == "outcome" and r.value is False}
+    for s in versions:
+        if s.outcome_ids and set(s.outcome_ids) <= set(ruled_out):
+            last = ruled_out[s.outcome_ids[-1]]
+            return [
+                Problem(
+                    last.where,
+                    "value",
+                    f"every outcome of {s.id} is resolved false ({', '.join(s.outcome_ids)}); the "
+                    "outcomes are exhaustive, so one of them came about: resolve it true",
+                )
+            ]
+    return []
 
 
 def makes(scenario: Any, r: Resolution) -> bool:

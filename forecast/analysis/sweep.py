@@ -3,15 +3,16 @@ seeds, one case's summary rows, and the tidy table of every case.
 
 A *case* is one scenario file with one combination of grid values. Its key names it
 (``scenario=deepseek; markets.developer_tools.cagr=0.3; assessment.confidence=10``)
-and its random seed comes from the sweep's seed and that key alone
-(:func:`case_seed`), so a case gets the same draws whichever worker runs it, in
-whatever order, on whatever cluster. Its *digest* (:attr:`Case.digest`) is the
+and every case uses the sweep's own seed (common random numbers: the same draws
+of every latent input in every case, so an output the grid does not touch is
+identical across cases and a difference between cases is the grid's effect, not
+noise), whichever worker runs it, in whatever order, on whatever cluster. Its *digest* (:attr:`Case.digest`) is the
 SHA-256 of its resolved inputs, which hold its draws and seed: a finished case
 with the same digest need not run again.
 
 A case runs as ``forecast run`` would run its resolved inputs
 (:func:`run_case`): ``forecast run SCENARIO --set KEY=VALUE ... --draws N --seed
-<case seed>`` gives the same numbers as the case's rows in the sweep table.
+<sweep seed>`` gives the same numbers as the case's rows in the sweep table.
 
 Examples
 --------
@@ -20,8 +21,8 @@ Examples
 >>> cases = build_cases({"deepseek": forecast.load(forecast.bundled())}, grid, seed=1, draws=1000)
 >>> len(cases), cases[0].key
 (4, 'markets.developer_tools.cagr=0.3; assessment.confidence=5')
->>> cases[0].seed == case_seed(1, cases[0].key)
-True
+>>> {c.seed for c in cases}
+{1}
 """
 
 from __future__ import annotations
@@ -143,27 +144,6 @@ def _canonical(value: Any) -> str:
 # --- cases --------------------------------------------------------------------------
 
 
-def case_seed(sweep_seed: int, key: str) -> int:
-    """The seed of the case named ``key`` in a sweep seeded ``sweep_seed``.
-
-    :class:`numpy.random.SeedSequence` with the sweep seed as entropy and the key's
-    SHA-256 (eight 32-bit words) as spawn key: independent streams per case, a
-    function of nothing but these two values (not of Python's per-process string
-    hash, the worker or the order). A 63-bit integer, so it fits every int64 column
-    and ``forecast run --seed``.
-
-    Examples
-    --------
-    >>> case_seed(1, "assessment.confidence=5") == case_seed(1, "assessment.confidence=5")
-    True
-    >>> case_seed(1, "assessment.confidence=5") != case_seed(2, "assessment.confidence=5")
-    True
-    """
-    words = np.frombuffer(hashlib.sha256(key.encode()).digest(), dtype="<u4")
-    ss = np.random.SeedSequence(entropy=int(sweep_seed), spawn_key=tuple(int(w) for w in words))
-    return int(ss.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
-
-
 @dataclass
 class Case:
     """One case of a sweep: a scenario with some inputs set.
@@ -270,7 +250,10 @@ def _resolve(
     sweep_seed: int,
     draws: int | None,
 ) -> Case:
-    seed = case_seed(sweep_seed, key)
+    # common random numbers: every case draws from the sweep's own seed with the same
+    # stream layout, so an output the grid does not touch is identical in every case
+    # and a difference between cases is the grid's effect, not noise
+    seed = sweep_seed
     origin = base.origin
     try:
         # with_overrides names a problem "<file> with <origin>": the grid, not the file again
@@ -479,6 +462,7 @@ def sweep(
     workers: int | None = None,
     scheduler: str | None = None,
     executor: Executor | None = None,
+    max_cases: int = 10_000,
 ) -> pd.DataFrame:
     """Run every case of a sweep and return its tidy table (see :func:`sweep_table`).
 
@@ -501,7 +485,10 @@ def sweep(
         More scenarios: every one is swept over the same grid (a portfolio).
     draws, seed : int, optional
         Draws per case (default: each scenario's) and the sweep's seed (default: the
-        first scenario's ``simulation.seed``), from which each case's seed derives.
+        first scenario's ``simulation.seed``), which every case uses (common random
+        numbers: an output the grid does not touch is the same in every case).
+    max_cases : int
+        Refuse (:class:`~forecast.errors.ScenarioError`) a grid with more cases.
 
     Examples
     --------
@@ -510,19 +497,32 @@ def sweep(
     >>> df.query("quantity == 'outcome.independence'")[["assessment.confidence", "value", "mcse"]]  # doctest: +SKIP
     """
     from forecast.analysis.comparison import unique_names
+    from forecast.analysis.sweep_arguments import count_cases, sweep_problems
     from forecast.engine.executor import DaskExecutor, InProcess, JobFailed
     from forecast.scenario import Scenario, load
 
+    grid = {k: list(v) for k, v in (grid or {}).items()}
+    problems = sweep_problems(
+        workers=workers,
+        scheduler=scheduler if executor is None else None,
+        draws=draws,
+        seed=seed,
+        cases=count_cases(grid, 1 + len(scenarios)),
+        max_cases=max_cases,
+    )
+    if problems:
+        raise ScenarioError(problems)
     loaded = [s if isinstance(s, Scenario) else load(s) for s in [scenario, *scenarios]]
     named = dict(zip(unique_names([s.id for s in loaded]), loaded, strict=True))
-    grid = {k: list(v) for k, v in (grid or {}).items()}
     cases = build_cases(named, grid, seed=loaded[0].simulation.seed if seed is None else seed, draws=draws)
     frames = {c.index: case_frame(c, STATUS_INVALID, [], "; ".join(c.problems)) for c in cases if not c.valid}
     valid = [c for c in cases if c.valid]
     owned = executor is None
     if executor is None:
         if scheduler is not None:
-            executor = DaskExecutor.connect(scheduler)
+            from forecast.analysis.sweep_arguments import connect
+
+            executor = connect(scheduler)
         elif workers:
             executor = DaskExecutor.local(workers)
         else:

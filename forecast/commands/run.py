@@ -195,9 +195,9 @@ def run(opts: RunOptions) -> int:
         # the file as written, with the same --draws/--seed: only the --set items differ
         try:
             base = _load(opts.scenario, {k: v for k, v in overrides.items() if k not in sets})
-            whatif = changes(base, scenario, list(sets))
+            whatif = changes(base, scenario, sets)
         except ScenarioError:  # the file is valid only with the overrides: no old values to show
-            whatif = [Change(k, "(the file alone does not validate)", str(v)) for k, v in sets.items()]
+            whatif = [Change(k, "(the file alone does not validate)", str(v), "set") for k, v in sets.items()]
     if opts.out is not None:
         out = opts.out
     elif whatif is not None:
@@ -326,7 +326,7 @@ def _work(
                 "overrides": {k: jsonable(v) for k, v in parse_sets(opts.sets).items()},
                 "whatif": None
                 if whatif is None
-                else [{"key": c.key, "was": c.was, "now": c.now} for c in whatif],
+                else [{"key": c.key, "was": c.was, "now": c.now, "how": c.how} for c in whatif],
             },
             "seed": fc.seed,
             "draws": fc.n_draws,
@@ -533,7 +533,8 @@ def _print_summary(fc: Forecast, out: Path, whatif: Sequence[Change] | None = No
     if whatif is not None:
         out_console.print(f"What-if: {s.title} — not the scenario as written", soft_wrap=True, markup=False)
         for c in whatif:
-            out_console.print(f"  {c.key}: {c.was} → {c.now}", soft_wrap=True, markup=False)
+            how = f" ({c.how})" if c.how else ""
+            out_console.print(f"  {c.key}: {c.was} → {c.now}{how}", soft_wrap=True, markup=False)
     flag = illustrative_text(illustrative_inputs(s))
     if flag:
         out_console.print(flag, soft_wrap=True, markup=False, style="bold")

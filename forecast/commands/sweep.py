@@ -2,8 +2,8 @@
 
 A sweep is every combination of ``--grid KEY=V1,V2,...`` values (the same keys and
 values as ``--set``), for the scenario and any ``--scenarios`` files. Each case
-runs as ``forecast run`` would run it, with a seed derived from the sweep's seed
-and the case's key (:func:`forecast.analysis.sweep.case_seed`), so the results do
+runs as ``forecast run`` would run it, with the sweep's seed (common random numbers:
+an output the grid does not touch is identical in every case), so the results do
 not depend on where or in which order cases run. Cases run on a
 ``distributed.LocalCluster`` of worker processes (``--workers N``, default 2), on
 an existing cluster (``--scheduler ADDRESS``), or here (``--workers 0``).
@@ -46,6 +46,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shlex
@@ -53,7 +54,7 @@ import shutil
 import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import suppress
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -68,6 +69,7 @@ from forecast.analysis.sweep import (
     parse_grid,
     sweep_table,
 )
+from forecast.analysis.sweep_arguments import MAX_CASES, count_cases, sweep_problems
 from forecast.commands.common import (
     EXIT_BAD_INPUT,
     EXIT_FAILURE,
@@ -75,6 +77,17 @@ from forecast.commands.common import (
     EXIT_OK,
     EXIT_TERMINATED,
     console,
+)
+from forecast.commands.sweep_folder import (  # noqa: F401  (read_case_rows, write_case: benchmarks/sweep.py)
+    MARKER,
+    RESULTS,
+    case_path,
+    check_out,
+    lock,
+    open_case,
+    read_case_rows,
+    verify_case,
+    write_case,
 )
 from forecast.errors import Problem, ScenarioError
 from forecast.outputs.staging import (
@@ -91,8 +104,6 @@ if TYPE_CHECKING:
     from forecast.engine.executor import Executor
     from forecast.scenario import Scenario
 
-MARKER = ".forecast-sweep"  # in DIR/cases/: this folder is a sweep's
-RESULTS = ("sweep.csv", "sweep.parquet", "draws.zarr", "report.html", "report.md", "figures", "manifest.json")
 DEFAULT_WORKERS = 2  # this project's machines have two cores; a laptop sweep needs no more
 
 
@@ -114,6 +125,7 @@ class SweepOptions:
     workers: int | None = None
     quiet: bool = False
     command: str = ""
+    max_cases: int = MAX_CASES
 
     def command_line(self) -> str:
         """The ``forecast sweep`` command these options stand for.
@@ -164,12 +176,16 @@ def plan(opts: SweepOptions) -> Plan:
         grid = parse_grid(opts.grid)
     except ScenarioError as e:
         grid, problems = {}, list(e.problems)
-    if opts.draws is not None and opts.draws < 100:
-        problems.append(Problem.with_value("--draws", "", "must be at least 100", opts.draws))
-    if opts.seed is not None and opts.seed < 0:
-        problems.append(Problem.with_value("--seed", "", "must be 0 or more", opts.seed))
-    if opts.scheduler is None and opts.workers is not None and opts.workers < 0:
-        problems.append(Problem.with_value("--workers", "", "must be 0 (in-process) or more", opts.workers))
+    problems += sweep_problems(
+        workers=opts.workers,
+        scheduler=opts.scheduler,
+        draws=opts.draws,
+        seed=opts.seed,
+        # counted, not resolved: 10^8 cases are refused at once, not after minutes
+        cases=count_cases(grid, 1 + len(opts.scenarios)),
+        max_cases=opts.max_cases,
+        flag="--",
+    )
     loaded: list[Scenario] = []
     for path in [opts.scenario, *opts.scenarios]:
         try:
@@ -193,91 +209,6 @@ def plan(opts: SweepOptions) -> Plan:
     return Plan(cases, list(grid), scenarios, seed)
 
 
-def check_out(out: Path) -> None:
-    """Raise :class:`OutputError` unless ``out`` can hold this sweep (see the module doc)."""
-    target = Path(os.path.abspath(out))
-    if not (target.exists() or target.is_symlink()):
-        return
-    if not target.is_dir():
-        raise OutputError("it exists and is not a folder")
-    if target.resolve() == Path("/") or Path.cwd().resolve().is_relative_to(target.resolve()):
-        raise OutputError("it is the working folder or one of its parents")
-    if any(target.iterdir()) and not (target / "cases" / MARKER).is_file():
-        raise OutputError(
-            f"it is a folder that is not a forecast sweep (no cases/{MARKER}); "
-            "refusing to write into it; choose another --out"
-        )
-
-
-# --- the case files -------------------------------------------------------------------------
-
-
-def case_path(cases_dir: Path, case: Case) -> Path:
-    return cases_dir / f"{case.digest}.npz"
-
-
-def write_case(cases_dir: Path, case: Case, result: Mapping[str, Any]) -> Path:
-    """Write one finished case atomically: a temporary file renamed into place.
-
-    An uncompressed ``.npz``: one array per variable of its draws, and ``__meta__``
-    (JSON: the case's key, digest, seed, draws, summary rows, warnings, and each
-    variable's dims with the coordinates). A tenth of the cost of a netCDF file to
-    write and read back (``benchmarks/sweep.py``), which matters because the client
-    writes every case of the sweep.
-    """
-    import numpy as np
-
-    ds = result["draws"]
-    meta = {
-        "case_key": case.key,
-        "digest": case.digest,
-        "seed": case.seed,
-        "draws": case.draws,
-        "rows": result["rows"],
-        "warnings": list(result.get("warnings", [])),
-        "dims": {str(k): [str(d) for d in v.dims] for k, v in ds.data_vars.items()},
-        "coords": {str(k): v.values.tolist() for k, v in ds.coords.items()},
-    }
-    arrays = {str(k): np.asarray(v.values) for k, v in ds.data_vars.items()}
-    arrays["__meta__"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
-    final = case_path(cases_dir, case)
-    tmp = cases_dir / f".{final.name}.partial-{os.getpid()}"
-    try:
-        with open(tmp, "wb") as f:
-            np.savez(f, allow_pickle=False, **arrays)
-        os.replace(tmp, final)
-    except BaseException:
-        with suppress(OSError):
-            tmp.unlink()
-        raise
-    return final
-
-
-def _meta(f: Any) -> dict[str, Any]:
-    meta: dict[str, Any] = json.loads(f["__meta__"].tobytes().decode())
-    return meta
-
-
-def read_case_rows(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
-    """A case file's summary rows and warnings (without reading its draws)."""
-    import numpy as np
-
-    with np.load(path, allow_pickle=False) as f:
-        meta = _meta(f)
-    return meta["rows"], meta["warnings"]
-
-
-def open_case(path: Path) -> Any:
-    """A case file's draws as an :class:`xarray.Dataset`."""
-    import numpy as np
-    import xarray as xr
-
-    with np.load(path, allow_pickle=False) as f:
-        meta = _meta(f)
-        data = {name: (dims, f[name]) for name, dims in meta["dims"].items()}
-    return xr.Dataset(data, coords={k: (k, v) for k, v in meta["coords"].items()})
-
-
 # --- running ----------------------------------------------------------------------------
 
 
@@ -287,7 +218,9 @@ def make_executor(opts: SweepOptions) -> Executor:
     from forecast.engine.executor import DaskExecutor, InProcess
 
     if opts.scheduler is not None:
-        return DaskExecutor.connect(opts.scheduler)
+        from forecast.analysis.sweep_arguments import connect
+
+        return connect(opts.scheduler)
     workers = DEFAULT_WORKERS if opts.workers is None else opts.workers
     if workers == 0:
         return InProcess()
@@ -355,7 +288,8 @@ def sweep(opts: SweepOptions, executor: Executor | None = None) -> int:
     ask for; it is closed at the end like one made here.
     """
     t0 = time.perf_counter()
-    err = console(stderr=True)
+    if opts.out.is_symlink():  # written through, as `forecast run` does: the link stays
+        opts = dataclasses.replace(opts, out=Path(os.path.realpath(opts.out)))
     try:
         p = plan(opts)
         check_out(opts.out)
@@ -373,7 +307,31 @@ def sweep(opts: SweepOptions, executor: Executor | None = None) -> int:
             print(f"case {c.index} ({c.key}): {text}", file=sys.stderr)
     cases_dir = Path(os.path.abspath(opts.out)) / "cases"
     valid = [c for c in p.cases if c.valid]
-    finished = {c.index for c in valid if case_path(cases_dir, c).is_file()}
+    with ExitStack() as held:
+        if cases_dir.is_dir():  # a sweep's folder: one sweep writes it at a time
+            try:
+                held.enter_context(lock(cases_dir))
+            except OutputError as e:
+                if executor is not None:
+                    executor.close()
+                print(f"forecast: cannot write the sweep to {opts.out}: {e}", file=sys.stderr)
+                return EXIT_BAD_INPUT
+        return _sweep(opts, p, executor, cases_dir, valid, None if cases_dir.is_dir() else held, t0)
+
+
+def _sweep(
+    opts: SweepOptions,
+    p: Plan,
+    executor: Executor | None,
+    cases_dir: Path,
+    valid: list[Case],
+    unlocked: ExitStack | None,
+    t0: float,
+) -> int:
+    """The sweep once its folder is locked (``unlocked``: where to hold the lock of a
+    folder this run creates)."""
+    err = console(stderr=True)
+    finished = {c.index for c in valid if _finished(cases_dir, c, opts.quiet)}
     todo = [c for c in valid if c.index not in finished]
     if not todo:
         if executor is not None:
@@ -389,6 +347,8 @@ def sweep(opts: SweepOptions, executor: Executor | None = None) -> int:
     try:
         with signals_as_exceptions():
             _prepare(cases_dir)
+            if unlocked is not None:  # a new folder: lock it now it exists
+                unlocked.enter_context(lock(cases_dir))
             if not opts.quiet:
                 where = executor.description if executor is not None else "nothing to run"
                 err.print(
@@ -413,6 +373,23 @@ def sweep(opts: SweepOptions, executor: Executor | None = None) -> int:
             executor.close()
     status = _finish(opts, p, cases_dir, failures, t0)
     return status
+
+
+def _finished(cases_dir: Path, case: Case, quiet: bool) -> bool:
+    """Whether ``case`` is done: its file is there and sound. A damaged one (truncated,
+    empty, edited) is removed, said, and the case runs again."""
+    path = case_path(cases_dir, case)
+    if not path.is_file():
+        return False
+    why = verify_case(path, case)
+    if why is None:
+        return True
+    print(
+        f"forecast: case {case.index} ({case.key}): cases/{path.name} is damaged: {why}; running it again",
+        file=sys.stderr,
+    )
+    path.unlink()
+    return False
 
 
 def _prepare(cases_dir: Path) -> None:

@@ -197,9 +197,9 @@ def whatif_table(changes: Sequence[Change]) -> Table:
     """Each override with its value in the file and in this run."""
     return Table(
         "table-whatif",
-        ["Input", "In the file", "In this what-if"],
-        [[c.key, c.was, c.now] for c in changes],
-        [False, False, False],
+        ["Input", "In the file", "In this what-if", "How"],
+        [[c.key, c.was, c.now, c.how] for c in changes],
+        [False, False, False, False],
     )
 
 

@@ -144,6 +144,10 @@ def write_report(
         else None
     )
     write_csv_tables(folder, extra.csv(), optional={**(optional or {}), **RISK_OPTIONAL})
+    if whatif is not None:
+        from forecast.outputs.whatif import overrides_table
+
+        write_csv_tables(folder, {"overrides": overrides_table(whatif)})
     infos: list[FigureInfo] = []
     pending = None
     if figures is True:

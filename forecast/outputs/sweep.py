@@ -279,8 +279,35 @@ def _line(ax: Any, df: pd.DataFrame, x: str) -> None:
     ax.legend(fontsize=7, loc="best")
 
 
+def within_noise(df: pd.DataFrame) -> pd.Series:
+    """Whether each case's ``value`` differs from the first case's (the base of the
+    panel) by less than 2 standard errors of the difference, ``sqrt(se^2 + se0^2)``:
+    conservative under common random numbers (positively correlated cases), so a mark
+    never claims an effect the noise could make. The base itself is False.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> within_noise(pd.DataFrame({"value": [0.5, 0.51, 0.6], "mcse": [0.01, 0.01, 0.01]})).tolist()
+    [False, True, False]
+    """
+    v, se = df["value"].to_numpy(dtype=float), df["mcse"].to_numpy(dtype=float)
+    se = np.where(np.isfinite(se), se, 0.0)
+    noise = 2 * np.sqrt(se**2 + se[0] ** 2)
+    out = np.abs(v - v[0]) < noise
+    out[0] = False
+    return pd.Series(out, index=df.index)
+
+
 def _heatmap(ax: Any, df: pd.DataFrame, x: str, y: str, vmin: float, vmax: float) -> Any:
+    """The key number over two inputs; each cell its value and ± 2 MCSE, marked ``≈``
+    when within 2 standard errors of the panel's first case."""
+    df = df.sort_values("case").assign(near=lambda d: within_noise(d).astype(float))
     grid = df.pivot_table(index=y, columns=x, values="value", aggfunc="mean")
+    errors = (
+        df.pivot_table(index=y, columns=x, values="mcse", aggfunc="mean").reindex_like(grid).to_numpy(float)
+    )
+    near = df.pivot_table(index=y, columns=x, values="near", aggfunc="max").reindex_like(grid).to_numpy(float)
     image = ax.imshow(grid.to_numpy(), origin="lower", aspect="auto", cmap="viridis", vmin=vmin, vmax=vmax)
     ax.set_xticks(range(grid.shape[1]), [_tick(v) for v in grid.columns], fontsize=7, rotation=30)
     ax.set_yticks(range(grid.shape[0]), [_tick(v) for v in grid.index], fontsize=7)
@@ -290,9 +317,13 @@ def _heatmap(ax: Any, df: pd.DataFrame, x: str, y: str, vmin: float, vmax: float
     mid = (vmin + vmax) / 2
     for (r, c), v in np.ndenumerate(values):
         if np.isfinite(v):
-            ax.text(
-                c, r, _tick(v), ha="center", va="center", fontsize=7, color="white" if v < mid else "black"
-            )
+            se = errors[r, c]
+            text = ("≈ " if near[r, c] == 1 else "") + _tick(v)
+            text += f"\n±{_tick(2 * se)}" if np.isfinite(se) else ""
+            ax.text(c, r, text, ha="center", va="center", fontsize=6, color="white" if v < mid else "black")
+    ax.text(
+        0, -0.3, "± 2 MCSE; ≈ within 2 SE of the first case", transform=ax.transAxes, fontsize=6, va="top"
+    )
     return image
 
 

@@ -29,6 +29,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from forecast.scenario import Scenario
 
 #: keys of an input that describe it rather than set it: a change to these alone is
@@ -46,6 +48,9 @@ class Change:
     key: str
     was: str
     now: str
+    #: what the what-if did: ``centre moved, spread kept``, ``made a point``, ``set``,
+    #: ``removed``, or ``follows`` (displaced by a key set: a projection a new CAGR drops)
+    how: str = ""
 
 
 def whatif_folder(scenario_id: str, overrides: Mapping[str, Any], root: Path = Path("reports")) -> Path:
@@ -61,19 +66,24 @@ def whatif_folder(scenario_id: str, overrides: Mapping[str, Any], root: Path = P
     return root / f"{scenario_id}-whatif-{hashlib.sha256(text.encode()).hexdigest()[:8]}"
 
 
-def changes(base: Scenario, resolved: Scenario, keys: Sequence[str] = ()) -> list[Change]:
+def changes(base: Scenario, resolved: Scenario, keys: Sequence[str] | Mapping[str, Any] = ()) -> list[Change]:
     """Every input whose value differs between ``base`` and ``resolved``, then any of
     ``keys`` (the keys set) that did not change, in the file's order.
 
-    Values are written as in the file, without their ``source`` and ``note``.
+    Values are written as in the file, without their ``source`` and ``note``. Given
+    the overrides as a mapping, each change says what the what-if did (``how``).
     """
+    from forecast.scenario.merging import describe_override
+
     old = dict(_leaves(base.raw))
     new = dict(_leaves(resolved.raw))
     diff = [k for k in list(old) + [k for k in new if k not in old] if old.get(k) != new.get(k)]
+    given = keys if isinstance(keys, Mapping) else None
 
     def change(key: str) -> Change:
         a, b = old.get(key), new.get(key)
-        return Change(key, NOT_SET if a is None else _text(a), REMOVED if b is None else _text(b))
+        how = "" if given is None else describe_override(a, given[key]) if key in given else "follows"
+        return Change(key, NOT_SET if a is None else _text(a), REMOVED if b is None else _text(b), how)
 
     out: list[Change] = []
     done: set[str] = set()
@@ -84,6 +94,20 @@ def changes(base: Scenario, resolved: Scenario, keys: Sequence[str] = ()) -> lis
         done.update(mine or [key])
     out += [change(k) for k in diff if k not in done]
     return out
+
+
+def overrides_table(changes: Sequence[Change]) -> pd.DataFrame:
+    """``overrides.csv``: one row per input a what-if changed (``key,in_file,in_this_run,how``).
+
+    Examples
+    --------
+    >>> overrides_table([Change("a.b", "0.2", "0.3", "set")]).columns.tolist()
+    ['key', 'in_file', 'in_this_run', 'how']
+    """
+    import pandas as pd
+
+    rows = [(c.key, c.was, c.now, c.how) for c in changes]
+    return pd.DataFrame(rows, columns=["key", "in_file", "in_this_run", "how"])
 
 
 def _is_quantity(v: Any) -> bool:

@@ -270,7 +270,8 @@ def write_report_workbook(
         Sheet("Inputs", inputs, {}, "Every input, its value or distribution (90% interval), and its source.")
     )
     overrides = pd.DataFrame(
-        [(c.key, c.was, c.now) for c in (whatif or [])], columns=["key", "in the file", "in this run"]
+        [(c.key, c.was, c.now, c.how) for c in (whatif or [])],
+        columns=["key", "in the file", "in this run", "how"],
     )
     sheets.append(
         Sheet(

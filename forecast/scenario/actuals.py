@@ -35,6 +35,9 @@ from forecast.scenario.textfile import read_text
 
 COLUMNS = ("market", "year", "value", "rel_error", "source")
 REQUIRED = ("market", "year", "value", "rel_error")
+#: smallest relative error of an observation: 0.1%; nearer 0 the observation pins the
+#: sampler to one value (1e-300 passed and crashed NUTS)
+MIN_REL_ERROR = 0.001
 #: the key a row carries to the checks after merging (``file:line``); removed before
 #: validation, so it never reaches the Scenario or scenario.toml
 WHERE = "__where__"
@@ -100,11 +103,21 @@ def read(path: Path) -> list[dict[str, Any]]:
     text = read_text(path, "actuals CSV file", missing="actuals file not found")
     rows, problems = csv_rows(text, name, COLUMNS, REQUIRED)
     out = []
+    seen: dict[tuple[str, int], dict[str, Any]] = {}
     for where, row in rows:
         item, row_problems = _row(row, where)
         problems += row_problems
-        if item is not None:
-            out.append(item)
+        if item is None:
+            continue
+        # one observation per market and year: a second would count twice, or contradict
+        first = seen.setdefault((item["market"], item["year"]), item)
+        if first is not item:
+            line = first[WHERE].rsplit(":", 1)[1]
+            same = all(first[k] == item[k] for k in ("value", "rel_error"))
+            why = f"repeats line {line} (it would count twice)" if same else f"contradicts line {line}"
+            problems.append(Problem(where, "", f"{item['market']} in {item['year']} {why}: give one row"))
+            continue
+        out.append(item)
     if problems:
         raise ScenarioError(problems)
     return out
@@ -128,9 +141,11 @@ def csv_rows(
     header = [h.strip().lower() for h in header_cells]
     missing = [c for c in required if c not in header]
     unknown = [h for h in header if h not in columns]
-    if missing or unknown:
+    twice = sorted({h for h in header if header.count(h) > 1})
+    if missing or unknown or twice:
         what = [f"missing {', '.join(missing)}"] if missing else []
         what += [f"unknown {', '.join(unknown)}"] if unknown else []
+        what += [f"{h} appears twice" for h in twice]
         raise ScenarioError(
             [
                 Problem.with_value(
@@ -206,10 +221,10 @@ def _row(row: dict[str, str], where: str) -> tuple[dict[str, Any] | None, list[P
     rel = percent(row["rel_error"].strip()) if row["rel_error"] else None
     if rel is None:
         rel = _number(row["rel_error"], "rel_error", bad)
-    if rel is not None and not 0 < rel <= 5:
+    if rel is not None and not MIN_REL_ERROR <= rel <= 5:
         bad(
             "rel_error",
-            "must be > 0 and at most 5 (the SD of the observation on the log scale)",
+            f"must be at least {MIN_REL_ERROR:g} and at most 5 (the SD of the observation on the log scale)",
             row["rel_error"],
         )
     if problems:

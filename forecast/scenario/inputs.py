@@ -298,6 +298,64 @@ class Quantity(BaseModel):
         fam = _DEFAULT_FAMILY[domain] if self.dist is None else _NAMED[self.dist]
         return Canonical(fam, _forward(fam, self.median), self.sigma)
 
+    def recentred(self, centre: float, domain: Domain) -> dict[str, Any]:
+        """This input's form with its median moved to ``centre`` and its spread kept.
+
+        What a bare number means in a what-if (``--set``, a sweep grid,
+        ``with_overrides``, the page): "what if the CAGR were 30%" moves the centre; a
+        point is ``point:0.30`` or ``{ value = 0.30 }``. The spread is kept on the scale
+        the form is defined on (the log scale of a lognormal, the width of a uniform). A
+        form that cannot be moved there refuses, naming ``point:``.
+
+        Examples
+        --------
+        >>> Quantity(median=0.39, sigma=0.08).recentred(0.30, "growth")
+        {'median': 0.3, 'sigma': 0.08}
+        >>> Quantity(dist="uniform", low=1.0, high=3.0).recentred(4.0, "real")
+        {'low': 3.0, 'high': 5.0, 'dist': 'uniform'}
+        """
+        if not _in_domain(centre, domain):
+            # no form can be centred there: the number, which validation then refuses
+            # with the message `forecast validate` gives ("must be > 0 (got -3)")
+            return {"value": centre}
+        form = self._recentred_form(centre, domain)
+        if form is None:
+            raise ValueError(
+                f"a bare number moves this input's centre and keeps its spread, and this "
+                f"{self.canonical_name(domain)} cannot be centred on {centre:g}: write "
+                f"point:{centre:g} for a single number, or give the whole form"
+            )
+        return form
+
+    def canonical_name(self, domain: Domain) -> str:
+        """The distribution's name as a reader knows it (``lognormal``, ``uniform``)."""
+        try:
+            return f"{self.canonical(domain).family.name.lower()} distribution"
+        except (ValueError, OverflowError):
+            return "distribution"
+
+    def _recentred_form(self, centre: float, domain: Domain) -> dict[str, Any] | None:
+        """:meth:`recentred`'s work, one branch per form; None when the form cannot be
+        moved to ``centre`` (a new form that says nothing here refuses)."""
+        form = self.model_dump(exclude_none=True, exclude={"source", "note"})
+        if self.value is not None:
+            return {"value": centre}
+        if self.median is not None:  # {median, sigma}, lognormal or logitnormal
+            fam = _DEFAULT_FAMILY[domain] if self.dist is None else _NAMED[self.dist]
+            return {**form, "median": centre} if _link_reaches(fam, centre) else None
+        if self.mean is not None:  # normal
+            return {**form, "mean": centre}
+        if self.low is None or self.high is None:
+            return None
+        c = self.canonical(domain)
+        if c.family == Family.UNIFORM:
+            shift = centre - (c.a + c.b) / 2
+            return {**form, "low": self.low + shift, "high": self.high + shift}
+        if not _link_reaches(c.family, centre):
+            return None
+        low, high = Canonical(c.family, _forward(c.family, centre), c.b).quantile([0.05, 0.95])
+        return {**form, "low": float(low), "high": float(high)}
+
     def domain_problems(self, domain: Domain) -> list[str]:
         """Why this input does not fit ``domain`` (empty when it does)."""
         if self.low is not None and self.high is not None:
@@ -387,6 +445,13 @@ def _forward(fam: Family, x: float) -> float:
     if fam == Family.GROWTH:
         return math.log1p(x)
     return x
+
+
+def _link_reaches(fam: Family, x: float) -> bool:
+    """Whether the family's values include ``x`` as a median (a lognormal's never 0)."""
+    if not math.isfinite(x):
+        return False
+    return _family_fits(fam, x, x)
 
 
 def _family_fits(fam: Family, lo: float, hi: float) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -49,6 +50,25 @@ def load(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenar
     return scenario
 
 
+_SHORT_DATE = re.compile(r"(?<![\w.-])(\d{4})-(\d{1,2})-(\d{1,2})(?![\w.:-])")
+
+
+def _date_hint(text: str) -> str:
+    """``; a date needs two-digit month and day: 2026-06-30 (got 2026-6-30)`` when the
+    text has a date TOML cannot read for a missing zero, else ``""``.
+
+    Examples
+    --------
+    >>> _date_hint("deadline = 2026-6-30")
+    '; a date needs a two-digit month and day: 2026-06-30 (got 2026-6-30)'
+    """
+    for m in _SHORT_DATE.finditer(text):
+        if len(m[2]) == 1 or len(m[3]) == 1:
+            fixed = f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}"
+            return f"; a date needs a two-digit month and day: {fixed} (got {m[0]})"
+    return ""
+
+
 def read_toml(path: Path) -> dict[str, Any]:
     """Read one TOML file, turning every failure into a :class:`ScenarioError`."""
     name = str(path)
@@ -57,7 +77,7 @@ def read_toml(path: Path) -> dict[str, Any]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        raise ScenarioError([Problem(name, "", f"TOML syntax error: {e}")]) from None
+        raise ScenarioError([Problem(name, "", f"TOML syntax error: {e}{_date_hint(text)}")]) from None
     except RecursionError:
         raise ScenarioError([Problem(name, "", deep)]) from None
     if too_deep(data):

@@ -279,7 +279,9 @@ class Evidence(Strict):
     market: str
     year: int
     value: float = Field(gt=0)
-    rel_error: Fraction = Field(gt=0, le=5)
+    rel_error: Fraction = Field(
+        ge=0.001, le=5, description="SD of log(observed / true): at least 0.001 (0.1%), at most 5"
+    )
     source: str | None = None
 
 

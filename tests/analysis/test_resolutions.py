@@ -178,3 +178,21 @@ def test_a_folder_is_not_a_resolutions_file(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError) as e:
         res.read(tmp_path)
     assert _messages(e) == [f"{tmp_path}: is a directory, not a resolutions file"]
+
+
+def test_every_outcome_resolved_false_is_refused(tmp_path: Path) -> None:
+    """Outcomes are exhaustive: all of them ruled out is as impossible as two true."""
+    s = forecast.load(forecast.bundled("deepseek"))
+    text = "id,value,date\n" + "".join(f"outcome.{k},false,2028-01-05\n" for k in s.outcome_ids)
+    path = _write(tmp_path, "r.csv", text)
+    with pytest.raises(ScenarioError) as e:
+        res.check_against(res.read(path), [s])
+    msgs = _messages(e)
+    assert len(msgs) == 1 and "every outcome of deepseek is resolved false" in msgs[0], msgs
+    # all but one ruled out is fine
+    ok = _write(
+        tmp_path,
+        "ok.csv",
+        "id,value,date\n" + "".join(f"outcome.{k},false,2028-01-05\n" for k in s.outcome_ids[1:]),
+    )
+    res.check_against(res.read(ok), [s])

@@ -704,11 +704,28 @@ def test_whatif_gets_its_own_folder_and_says_so_first(
     assert sorted(p.name for p in (workdir / "reports").iterdir()) == sorted(["deepseek", folder.name])
     report = workdir / folder
     assert out.splitlines()[0].startswith("What-if: DeepSeek")
-    assert "markets.developer_tools.cagr: median 0.47, sigma 0.08 → median 0.3, sigma 0.08" in out
+    assert (
+        "markets.developer_tools.cagr: median 0.47, sigma 0.08 → median 0.3, sigma 0.08 (centre moved, spread kept)"
+        in out
+    )
     md = (report / "report.md").read_text(encoding="utf-8")
     assert md.lstrip().startswith("# What-if: DeepSeek")
-    assert "| markets.developer_tools.cagr | median 0.47, sigma 0.08 | median 0.3, sigma 0.08 |" in md
-    assert "| markets.developer_tools.projection | year 2027, value 9.8 | (removed) |" in md
+    assert (
+        "| markets.developer_tools.cagr | median 0.47, sigma 0.08 | median 0.3, sigma 0.08 | centre moved, spread kept |"
+        in md
+    )
+    assert "| markets.developer_tools.projection | year 2027, value 9.8 | (removed) | follows |" in md
+    # overrides.csv says which happened too
+    import csv
+
+    with (report / "overrides.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert rows[0] == {
+        "key": "markets.developer_tools.cagr",
+        "in_file": "median 0.47, sigma 0.08",
+        "in_this_run": "median 0.3, sigma 0.08",
+        "how": "centre moved, spread kept",
+    }
     html = (report / "report.html").read_text(encoding="utf-8")
     assert "<title>What-if: DeepSeek" in html
     body = html.split("<body>", 1)[1]
@@ -718,6 +735,7 @@ def test_whatif_gets_its_own_folder_and_says_so_first(
         "key": "markets.developer_tools.cagr",
         "was": "median 0.47, sigma 0.08",
         "now": "median 0.3, sigma 0.08",
+        "how": "centre moved, spread kept",
     }
     # the same what-if again replaces its own folder, and --out still decides
     assert main(["run", "--set", "markets.developer_tools.cagr=0.30", *common, "--quiet"]) == 0

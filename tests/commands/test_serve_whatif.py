@@ -53,8 +53,9 @@ def test_a_market_without_cagr_shows_its_projection(tmp_path: Path) -> None:
 
 def test_every_control_centre_is_accepted_unchanged(seed: forecast.Scenario) -> None:
     # setting each control to the value it shows is a valid scenario
-    for c in whatif.controls(seed):
-        seed.with_overrides({c.key: c.value})
+    cs = whatif.controls(seed)
+    for c in cs:
+        seed.with_overrides(whatif.overrides_for(cs, {c.key: c.value}))
 
 
 @pytest.mark.parametrize(
@@ -154,16 +155,21 @@ def test_a_new_centre_keeps_the_spread_of_every_form(tmp_path: Path) -> None:
     ]:
         c = cs[key]
         before = forecast.scenario.Quantity(**{k: v for k, v in c.form.items() if k != "year"})  # type: ignore[union-attr]
-        value = whatif.to_override(c, x)
-        after = forecast.scenario.Quantity(**{k: v for k, v in value.items() if k != "year"})
-        b, a = before.canonical(c.domain), after.canonical(c.domain)  # type: ignore[arg-type]
-        assert float(a.quantile(0.5)) == pytest.approx(x, rel=1e-5)  # the new centre
-        assert a.b == pytest.approx(b.b, rel=1e-4)  # the same spread
-        changed = ev.with_overrides({key: value})  # accepted: a driver still has its uncertainty
+        changed = ev.with_overrides(whatif.overrides_for(cs.values(), {key: x}))  # a driver keeps its spread
+        parts = key.split(".")
+        q = (
+            changed.correlation.common_factor
+            if parts[0] == "correlation"
+            else getattr(changed.market(parts[1]), parts[2])
+        )
+        b, a = before.canonical(c.domain), q.canonical(c.domain)  # type: ignore[arg-type]
+        assert float(a.quantile(0.5)) == pytest.approx(x, rel=1e-9)  # the new centre
+        assert a.b == pytest.approx(b.b, rel=1e-9)  # the same spread
         if key.endswith("projection"):
             assert changed.market("fleet_depot").projection.year == 2030  # type: ignore[union-attr]
-    # a centre outside the domain stays a number, so validation says what validate says
-    assert whatif.to_override(cs["markets.public_dc_fast.size"], -1.0) == -1.0
+    # a centre outside the domain gets the message --set and validate give
+    with pytest.raises(forecast.ScenarioError, match="must be > 0"):
+        ev.with_overrides(whatif.overrides_for(cs.values(), {"markets.public_dc_fast.size": -1.0}))
 
 
 def test_a_saved_child_of_interval_inputs_resolves_the_same(tmp_path: Path) -> None:
@@ -183,3 +189,50 @@ def test_a_saved_child_of_interval_inputs_resolves_the_same(tmp_path: Path) -> N
     from forecast.commands.common import parse_sets
 
     assert parse_sets(whatif.set_items(overrides)) == overrides
+
+
+@pytest.mark.parametrize(
+    ("typed", "folders", "needle"),
+    [
+        ("../escape.toml", False, "without '..'"),
+        ("/tmp/escape.toml", False, "not an absolute path"),
+        ("~/escape.toml", False, "not an absolute path"),
+        ("sub/x.toml", False, "without '/'"),
+        ("a\\b.toml", False, "backslash"),
+        ("", False, "is empty"),
+        ("reports/../../x", True, "without '..'"),
+        (".", True, "'.' parts"),
+    ],
+)
+def test_page_names_outside_the_working_folder_are_refused(
+    tmp_path: Path, typed: str, folders: bool, needle: str
+) -> None:
+    dest, why = whatif.place_in(tmp_path, typed, "Scenario file", folders=folders)
+    assert dest is None and needle in why and repr(typed) in why
+
+
+def test_page_names_through_a_symlink_out_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "out").symlink_to("/tmp")
+    dest, why = whatif.place_in(tmp_path, "out/x", "Report folder", folders=True)
+    assert dest is None and "inside the working folder" in why
+    ok, _ = whatif.place_in(tmp_path, "reports/deepseek-what-if", "Report folder", folders=True)
+    assert ok == (tmp_path / "reports" / "deepseek-what-if").resolve()
+    ok, _ = whatif.place_in(tmp_path, "deepseek-what-if.toml", "Scenario file")
+    assert ok == (tmp_path / "deepseek-what-if.toml").resolve()
+
+
+@pytest.mark.parametrize("crafted", ["abc", [1, 2], {"a": 1}, True, None, float("inf")])
+def test_a_crafted_websocket_value_is_no_crash(seed: forecast.Scenario, crafted: object) -> None:
+    """What the page's websocket delivers for a field is made safe before it is used:
+    a number field gets None ("enter a number", as a typed non-number), never a crash."""
+    for c in whatif.controls(seed):
+        v = whatif.from_page(c, crafted)
+        assert v is None or c.kind == "observed"
+        c.changed(v)  # no TypeError or ValueError
+
+
+def test_the_page_caps_the_draws(seed: forecast.Scenario) -> None:
+    cs = whatif.controls(seed)
+    with pytest.raises(forecast.ScenarioError, match="at most 200,000 draws"):
+        whatif.overrides_for(cs, {"simulation.draws": 10_000_000})
+    assert whatif.overrides_for(cs, {"simulation.draws": 50_000}) == {"simulation.draws": 50_000}

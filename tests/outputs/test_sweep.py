@@ -88,3 +88,12 @@ def test_report_draws_heatmaps_and_lists_bad_cases(tmp_path: Path) -> None:
     assert (
         "(figures/00-p-outcome-win.png)" in md and (tmp_path / "figures" / "00-p-outcome-win.png").is_file()
     )
+
+
+def test_a_difference_within_two_standard_errors_is_marked() -> None:
+    """A cell is marked as noise when |v - v0| < 2 sqrt(se^2 + se0^2), a closed form."""
+    from forecast.outputs.sweep import within_noise
+
+    df = pd.DataFrame({"value": [0.5, 0.5, 0.527, 0.529, 0.4], "mcse": [0.01, 0.0, 0.01, 0.01, 0.01]})
+    # 0.027 < 2 * sqrt(2) * 0.01 = 0.0283; 0.029 is not
+    assert within_noise(df).tolist() == [False, True, True, False, False]

@@ -105,13 +105,16 @@ def test_overrides_sheet_of_a_whatif(seed_forecast: Any, tmp_path: Path) -> None
     base = seed_forecast.scenario
     new = base.with_overrides({"markets.developer_tools.cagr": 0.3})
     fc = dataclasses.replace(seed_forecast, scenario=new)
-    write_report(fc, tmp_path, figures=False, whatif=changes(base, new, ["markets.developer_tools.cagr"]))
+    write_report(
+        fc, tmp_path, figures=False, whatif=changes(base, new, {"markets.developer_tools.cagr": 0.3})
+    )
     wb = openpyxl.load_workbook(tmp_path / "report.xlsx")
     got, _ = sheet_frame(wb["Overrides"])
     assert got.values.tolist()[0] == [
         "markets.developer_tools.cagr",
         "median 0.47, sigma 0.08",
         "median 0.3, sigma 0.08",
+        "centre moved, spread kept",
     ]
     about = {r[0].value: r[1].value for r in wb["About"].iter_rows()}
     assert about["Title"].startswith("What-if: ") and about["What-if"].startswith("yes")

@@ -74,7 +74,7 @@ def test_every_bad_row_is_reported_with_its_line(tmp_path: Path) -> None:
     msgs = [str(p) for p in e.value.problems]
     assert f"{csv_path}:3: year: must be a whole year like 2025 (got 'twenty')" in msgs
     assert f"{csv_path}:4: value: must be > 0 (an observed market size) (got '-1')" in msgs
-    assert any(m.startswith(f"{csv_path}:5: rel_error: must be > 0 and at most 5") for m in msgs)
+    assert any(m.startswith(f"{csv_path}:5: rel_error: must be at least 0.001 and at most 5") for m in msgs)
     assert any(m.startswith(f"{csv_path}:6: market: must be a market id") for m in msgs)
     assert len(msgs) == 4, msgs  # the reference checks run once the rows are valid
     (tmp_path / "actuals.csv").write_text(
@@ -159,3 +159,36 @@ def test_a_named_pipe_as_actuals_is_refused_not_waited_on(tmp_path: Path) -> Non
     assert [str(p) for p in e.value.problems] == [
         f"{tmp_path / 'actuals.csv'}: is not a regular file (a named pipe)"
     ]
+
+
+def _read_problems(tmp_path: Path, text: str) -> list[str]:
+    from forecast.scenario.actuals import read
+
+    path = tmp_path / "a.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        read(path)
+    return [str(p) for p in info.value.problems]
+
+
+def test_duplicate_columns_are_refused(tmp_path: Path) -> None:
+    msgs = _read_problems(tmp_path, "market,year,value,value,rel_error\nx,2025,4.9,5.1,0.1\n")
+    assert len(msgs) == 1 and "header" in msgs[0] and "value appears twice" in msgs[0]
+
+
+def test_duplicate_rows_are_refused_naming_both_lines(tmp_path: Path) -> None:
+    msgs = _read_problems(
+        tmp_path, "market,year,value,rel_error\nx,2025,4.9,0.1\ny,2025,2,0.1\nx,2025,6.0,0.1\ny,2025,2,0.1\n"
+    )
+    assert any(":4: " in m and "contradicts line 2" in m for m in msgs), msgs
+    assert any(":5: " in m and "repeats line 3" in m for m in msgs), msgs
+
+
+@pytest.mark.parametrize("rel", ["1e-300", "0.0001"])
+def test_rel_error_has_a_floor(tmp_path: Path, rel: str) -> None:
+    msgs = _read_problems(tmp_path, f"market,year,value,rel_error\nx,2025,4.9,{rel}\n")
+    assert len(msgs) == 1 and "at least 0.001" in msgs[0]
+    from forecast.scenario.schema import Evidence
+
+    with pytest.raises(ValueError, match=r"0\.001"):
+        Evidence(market="x", year=2025, value=4.9, rel_error=float(rel))

@@ -900,3 +900,11 @@ def test_a_resolutions_file_is_named_as_such(reject: Callable[..., list[str]]) -
     assert reject(path) == [
         f"{path}: is a resolutions file, not a scenario: give it to forecast score --resolutions"
     ]
+
+
+def test_a_date_without_its_zero_gets_the_date_hint(tmp_path: Path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text('id = "x"\ntitle = "X"\nas_of = 2026-6-30\n', encoding="utf-8")
+    with pytest.raises(forecast.ScenarioError) as info:
+        forecast.load(path)
+    assert "a date needs a two-digit month and day: 2026-06-30 (got 2026-6-30)" in str(info.value)

@@ -341,10 +341,16 @@ def test_override_of_an_input_with_a_non_number_is_reported(base: Scenario, valu
 def test_a_number_over_a_projection_keeps_its_year() -> None:
     # --set markets.m.projection=300 over { year, low, high }: the year is not part of
     # the form being replaced (it was dropped, and validation said "projection.year: is required")
-    merged = merge_quantity({"year": 2027, "low": 250, "high": 330, "source": "IDC"}, 300)
-    assert merged == {"year": 2027, "value": 300, "source": "assumption: override (was: IDC)"}
+    # a bare number moves the centre and keeps the spread (the one what-if rule)
+    merged = merge_quantity({"year": 2027, "low": 250, "high": 330, "source": "IDC"}, 300, "positive")
+    assert merged["year"] == 2027 and merged["source"] == "assumption: override (was: IDC)"
+    assert (merged["low"] * merged["high"]) ** 0.5 == pytest.approx(300, rel=1e-12)
+    assert merged["high"] / merged["low"] == pytest.approx(330 / 250, rel=1e-12)
     s = forecast.load(forecast.bundled("ev-charging"))
     m = next(m for m in s.markets if m.projection is not None and m.projection.value is None)
     moved = s.with_overrides({f"markets.{m.id}.projection": 5.0})
     assert moved.market(m.id).projection.year == m.projection.year
-    assert moved.market(m.id).projection.value == 5.0
+    assert moved.market(m.id).projection.canonical("positive").quantile(0.5) == pytest.approx(5.0, rel=1e-12)
+    assert (
+        moved.with_overrides({f"markets.{m.id}.projection": "point:5"}).market(m.id).projection.value == 5.0
+    )

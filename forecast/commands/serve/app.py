@@ -182,10 +182,7 @@ def create_app(path: Path, base: Scenario, first: View, worker: Worker, workdir:
         def value_of(c: whatif.Control) -> Any:
             if c.key in stated():
                 return stated()[c.key]
-            v = input[c.input_id]()
-            if c.kind == "observed":
-                return whatif.OBSERVED.get(v)
-            return v
+            return whatif.from_page(c, input[c.input_id]())
 
         @reactive.calc
         def edits() -> tuple[dict[str, Any], list[str]]:
@@ -512,7 +509,10 @@ def create_app(path: Path, base: Scenario, first: View, worker: Worker, workdir:
                     )
                 )
                 return
-            dest = (workdir / input.save_path().strip()).resolve()
+            dest, why = whatif.place_in(workdir, input.save_path(), "Scenario file")
+            if dest is None:
+                message.set(ui.div(why, class_="fc-problem", id="save-failed"))
+                return
             message.set(_save_child(path, dest, base, whatif.overrides_for(cs, view().overrides), cs))
 
         @reactive.effect
@@ -527,7 +527,10 @@ def create_app(path: Path, base: Scenario, first: View, worker: Worker, workdir:
                     )
                 )
                 return
-            folder = (workdir / input.report_dir().strip()).resolve()
+            folder, why = whatif.place_in(workdir, input.report_dir(), "Report folder", folders=True)
+            if folder is None:
+                message.set(ui.div(why, class_="fc-problem", id="report-failed"))
+                return
             overrides = whatif.overrides_for(cs, view().overrides)
             message.set(ui.div(f"Writing the report to {folder}…", id="report-running"))
             spawn(_report_job(folder, overrides))

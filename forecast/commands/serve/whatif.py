@@ -35,6 +35,7 @@ from typing import Any, Literal
 
 from forecast.errors import Problem, ScenarioError
 from forecast.scenario import Quantity, Scenario
+from forecast.scenario.merging import domain_at, merge_quantity
 
 Kind = Literal["number", "integer", "observed"]
 
@@ -121,45 +122,40 @@ def _quantity(
 
 
 def to_override(c: Control, x: Any) -> Any:
-    """The value :meth:`Scenario.with_overrides` gets when the page sets ``c`` to ``x``.
-
-    The page moves an input's centre and keeps its spread, whatever its form: a bare
-    number for a value or a ``{ median, sigma }`` input (which ``--set`` re-centres), and
-    for any other form the same form moved so that its median is ``x``, which ``--set``
-    would take as a complete form. A centre outside the input's domain stays a bare
-    number, so the message is the one ``forecast validate`` gives for that number.
+    """The value :meth:`Scenario.with_overrides` gets when the page sets ``c`` to ``x``:
+    ``x`` itself. The page moves an input's centre and keeps its spread, which is what a
+    bare number means to ``--set`` for every form (:meth:`Quantity.recentred`), so the
+    page, ``--set`` and a sweep grid give the same scenario for the same number.
 
     Examples
     --------
     >>> c = Control("k", "g", "l", "number", 0.25, form={"low": 0.15, "high": 0.35}, domain="growth")
     >>> to_override(c, 0.30)
-    {'low': 0.199846, 'high': 0.408514}
+    0.3
     """
-    form = dict(c.form or {})
-    if c.kind != "number" or not form or x is None:
-        return x
-    # a projection's year goes along, so the override stands on its own (merge_quantity
-    # would keep it too)
-    keep = {k: form.pop(k) for k in ("year",) if k in form}
-    if "value" in form:
-        return {**keep, "value": x} if keep else x
-    if form.keys() == {"median", "sigma"}:
-        return {**keep, "median": x} if keep else x
-    from forecast.scenario.inputs import Canonical, Family
+    return x
 
-    canon = Quantity(**form).canonical(c.domain)  # type: ignore[arg-type]
-    if canon.family == Family.UNIFORM:
-        shift = float(x) - (canon.a + canon.b) / 2
-        return {**keep, **form, "low": _sig6(canon.a + shift), "high": _sig6(canon.b + shift)}
-    if "mean" in form:
-        return {**keep, **form, "mean": x}
-    if "median" in form:
-        return {**keep, **form, "median": x}
-    centre = _link(canon.family, float(x))
-    if centre is None:
-        return {**keep, "value": x} if keep else x
-    low, high = Canonical(canon.family, centre, canon.b).quantile([0.05, 0.95])
-    return {**keep, **form, "low": _sig6(float(low)), "high": _sig6(float(high))}
+
+#: most draws a page visitor may ask for: an interactive page answers in seconds
+PAGE_DRAWS = 200_000
+
+
+def from_page(c: Control, value: Any) -> Any:
+    """A value as the page's websocket delivered it, made safe: a number field gets a
+    finite number or None (shown as "enter a number", as for a typed one), an observed
+    field one of its states; a crafted value (text, a list, a bool) is no crash.
+
+    Examples
+    --------
+    >>> c = Control("k", "g", "l", "number", 0.25)
+    >>> from_page(c, 0.3), from_page(c, "abc"), from_page(c, [1]), from_page(c, True)
+    (0.3, None, None, None)
+    """
+    if c.kind == "observed":
+        return OBSERVED.get(value) if isinstance(value, str) else None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return value if math.isfinite(value) else None
 
 
 def overrides_for(cs: Sequence[Control], edits: Mapping[str, Any]) -> dict[str, Any]:
@@ -172,25 +168,20 @@ def overrides_for(cs: Sequence[Control], edits: Mapping[str, Any]) -> dict[str, 
     >>> overrides_for(controls(s), {"markets.developer_tools.cagr": 0.3})
     {'markets.developer_tools.cagr': 0.3}
     """
+    draws = edits.get("simulation.draws")
+    if isinstance(draws, int | float) and draws > PAGE_DRAWS:
+        raise ScenarioError(
+            [
+                Problem.with_value(
+                    "page", "simulation.draws", f"at most {PAGE_DRAWS:,} draws on this page", draws
+                )
+            ]
+        )
     by_key = {c.key: c for c in cs}
-    return {k: to_override(by_key[k], v) for k, v in edits.items()}
-
-
-def _link(family: Any, x: float) -> float | None:
-    """The normal-scale centre whose transform is ``x``; None outside the family's range."""
-    from forecast.scenario.inputs import Family
-
-    if family == Family.LOGNORMAL:
-        return math.log(x) if x > 0 else None
-    if family == Family.LOGITNORMAL:
-        return math.log(x / (1 - x)) if 0 < x < 1 else None
-    if family == Family.GROWTH:
-        return math.log1p(x) if x > -1 else None
-    return x
-
-
-def _sig6(x: float) -> float:
-    return float(f"{x:.6g}")
+    # "not observed" over a signpost the file leaves unobserved changes nothing: no key
+    return {
+        k: to_override(by_key[k], v) for k, v in edits.items() if v is not None or by_key[k].value is not None
+    }
 
 
 def controls(s: Scenario) -> list[Control]:
@@ -378,8 +369,8 @@ def child_toml(
 
     Each changed input says ``assumption: what-if (was: ...)``: in its ``source`` for
     an input that has one, in a comment for a setting (draws, seed, a signpost's
-    observed state). A number over a ``{ median, sigma }`` input is written as a new
-    median, over any other form as a value, which is what ``--set`` does with it, so
+    observed state). A number over an uncertain input is written as its form moved to
+    that centre (:meth:`Quantity.recentred`), which is what ``--set`` does with it, so
     the file and the page give the same numbers.
 
     Raises :class:`ScenarioError` when an override cannot be said in a child file
@@ -416,9 +407,11 @@ def child_toml(
             # a complete form: it replaces the parent's, as with --set
             line = f"{parts[-1]} = {_inline({**value, 'source': _was(c)})}"
         else:
+            # the number as --set reads it: the parent's form moved to it, spread kept
             old = _lookup(raw, parts)
-            form = "median" if isinstance(old, dict) and "median" in old and "sigma" in old else "value"
-            line = f"{parts[-1]} = {_inline({form: value, 'source': _was(c)})}"
+            moved = merge_quantity(old, value, domain_at(tuple(parts))) if isinstance(old, dict) else {}
+            form = {k: v for k, v in moved.items() if k not in ("source", "note", "year")} or {"value": value}
+            line = f"{parts[-1]} = {_inline({**form, 'source': _was(c)})}"
         if parts[0] == "markets":
             items.setdefault(("markets", parts[1]), []).append(line)
         elif parts[0] == "signposts":
@@ -454,3 +447,40 @@ def _lookup(raw: Mapping[str, Any], parts: Sequence[str]) -> Any:
         else:
             return None
     return node
+
+
+def place_in(workdir: Path, typed: str, what: str, folders: bool = False) -> tuple[Path | None, str]:
+    """Where a name typed on the page is written: inside ``workdir`` or nowhere.
+
+    Refused, with a message quoting what was typed: an empty name, an absolute path,
+    ``..``, a backslash or a control character, a separator in a file name (a folder
+    name may have ``/`` subfolders when ``folders``), and anything that resolves
+    outside ``workdir`` (through a symbolic link) or onto it.
+
+    Examples
+    --------
+    >>> place_in(Path("/w"), "../x.toml", "Scenario file")[1]
+    "Scenario file: must be a name inside the working folder, without '..' (got '../x.toml')"
+    """
+    text = typed.strip()
+    parts = text.replace("\\", "/").split("/")
+    why = ""
+    if not text:
+        why = "is empty: type a name"
+    elif text.startswith(("/", "~")) or Path(text).is_absolute() or ":" in parts[0]:
+        why = "must be a name inside the working folder, not an absolute path"
+    elif ".." in parts:
+        why = "must be a name inside the working folder, without '..'"
+    elif "\\" in text or any(ord(ch) < 32 for ch in text):
+        why = "must not hold a backslash or a control character"
+    elif len(parts) > 1 and not folders:
+        why = "must be a file name, without '/' (it is saved in the working folder)"
+    elif any(p in ("", ".") for p in parts):
+        why = "must not have empty or '.' parts"
+    if why:
+        return None, f"{what}: {why} (got {typed!r})"
+    root = Path(workdir).resolve()
+    dest = (root / text).resolve()
+    if dest == root or not dest.is_relative_to(root):
+        return None, f"{what}: must be a name inside the working folder {root} (got {typed!r})"
+    return dest, ""
