@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.engine.dataset import pooled
+from forecast.outputs.exceedance import exceedance_frames, plan_items, target_labels
 from forecast.scenario import model_time
 
 if TYPE_CHECKING:
@@ -124,6 +125,8 @@ class FigureData:
     predictions: pd.DataFrame = field(default_factory=pd.DataFrame)
     prediction_by_outcome: pd.DataFrame = field(default_factory=pd.DataFrame)
     position_by_outcome: pd.DataFrame = field(default_factory=pd.DataFrame)
+    exceedance: list[pd.DataFrame] = field(default_factory=list)  # forecast.outputs.exceedance
+    exceedance_labels: dict[str, str] = field(default_factory=dict)
 
 
 def figure_data(fc: Forecast) -> FigureData:
@@ -155,6 +158,7 @@ def figure_data(fc: Forecast) -> FigureData:
         predictions=fc.predictions(),
         prediction_by_outcome=prediction_by_outcome(fc),
         position_by_outcome=position_by_outcome(fc),
+        **exceedance_data(fc),
     )
 
 
@@ -358,7 +362,15 @@ def _plan(data: FigureData) -> _Plan:
             "bar of ± 2 Monte Carlo standard errors; markers: its probability under each outcome." + more,
             functools.partial(_predictions_figure, s, data.predictions, data.prediction_by_outcome),
         )
+    for item in plan_items(data.exceedance, data.exceedance_labels):
+        add(*item)
     return plan
+
+
+def exceedance_data(fc: Forecast) -> dict[str, Any]:
+    """The exceedance curves' tables and labels (:mod:`forecast.outputs.exceedance`)."""
+    frames = exceedance_frames(fc)
+    return {"exceedance": frames, "exceedance_labels": target_labels(fc, frames)}
 
 
 def _tornado_plan(sensitivity: pd.DataFrame | Sequence[pd.DataFrame] | None) -> _Plan:

@@ -422,3 +422,38 @@ def _canonical_shape(q: Quantity, domain: Domain) -> Shape:
 
     lo, hi = (float(v) for v in c.transform(np.array([-40.0, 40.0])))
     return Shape(c.family.name.lower(), c.quantile, f, ((lo, hi),))
+
+
+def shifted(form: dict[str, Any], delta: float) -> dict[str, Any] | None:
+    """A triangular, PERT, beta, gamma, discrete or mixture form moved by ``delta``
+    (its spread kept): a what-if that moves an input's centre. None for samples (a
+    file cannot be moved; the caller falls back to a number).
+
+    ``low``/``mode``/``high``, the ``values`` and every component move by ``delta``;
+    a beta or gamma given by ``mean``/``sd`` gets the mean moved (its shape is then the
+    one with that mean and SD); a beta by ``alpha``/``beta`` becomes that mean/sd form.
+
+    Examples
+    --------
+    >>> shifted({"dist": "pert", "low": 1.0, "mode": 2.0, "high": 4.0}, 0.5)
+    {'dist': 'pert', 'low': 1.5, 'mode': 2.5, 'high': 4.5}
+    """
+    out = dict(form)
+    d = form.get("dist")
+    if d == "samples":
+        return None
+    if d == "beta" and "alpha" in form:
+        a, b = float(form["alpha"]), float(form["beta"])
+        mean, sd = a / (a + b), math.sqrt(a * b / ((a + b) ** 2 * (a + b + 1)))
+        out = {k: v for k, v in form.items() if k not in ("alpha", "beta")} | {"mean": mean, "sd": sd}
+    for k in ("low", "mode", "high", "mean", "value", "median"):
+        if k in out:
+            out[k] = float(out[k]) + delta
+    if "values" in out:
+        out["values"] = [float(v) + delta for v in out["values"]]
+    if "components" in out:
+        moved = [shifted(c, delta) if isinstance(c, dict) else float(c) + delta for c in out["components"]]
+        if any(c is None for c in moved):
+            return None
+        out["components"] = moved
+    return out

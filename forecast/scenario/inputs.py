@@ -106,13 +106,14 @@ class Canonical:
         return self.family not in (Family.UNIFORM, Family.TABLE) and self.b == 0.0
 
     def describe(self, unit: str = "") -> str:
-        """Short human text: ``8.2`` or ``lognormal, 90% in [7.1, 9.4]``."""
+        """Short human text, the 5th, 50th and 95th percentiles whatever the form: ``8.2``
+        or ``lognormal, median 8.2, 90% in [7.1, 9.4]``."""
         u = f" {unit}" if unit else ""
         if self.is_point:
             return f"{_fmt(float(self.transform(0.0)))}{u}"
-        lo, hi = self.quantile([0.05, 0.95])
+        lo, mid, hi = self.quantile([0.05, 0.5, 0.95])
         name = self.form or self.family.name.lower()
-        return f"{name}, 90% in [{_fmt(lo)}, {_fmt(hi)}]{u}"
+        return f"{name}, median {_fmt(mid)}, 90% in [{_fmt(lo)}, {_fmt(hi)}]{u}"
 
 
 def _fmt(x: float) -> str:

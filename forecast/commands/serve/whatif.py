@@ -148,6 +148,11 @@ def to_override(c: Control, x: Any) -> Any:
     from forecast.scenario.inputs import Canonical, Family
 
     canon = Quantity(**form).canonical(c.domain)  # type: ignore[arg-type]
+    if canon.family == Family.TABLE:  # triangular, PERT, ...: moved by its median's change
+        from forecast.scenario.distributions import shifted
+
+        moved = shifted(form, float(x) - canon.a)
+        return {**keep, **moved} if moved is not None else x
     if canon.family == Family.UNIFORM:
         shift = float(x) - (canon.a + canon.b) / 2
         return {**keep, **form, "low": _sig6(canon.a + shift), "high": _sig6(canon.b + shift)}
