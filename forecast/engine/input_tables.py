@@ -2,8 +2,8 @@
 
 Every kind of transformed input (market sizes, volatilities, the common factor, share
 points, event probabilities) has, beside its ``(family, a, b)`` arrays, a ``*_tab``
-array of :data:`~forecast.scenario.distributions.TABLE_WIDTH` numbers per input: the
-``TABLE`` family's row (zeros for the other families). The copula's arrays pick the
+array of ``N_KNOTS + 2 J`` numbers per input: the ``TABLE`` family's row (zeros for the
+other families), ``J`` the most steps any tabulated input of the scenario has. The copula's arrays pick the
 correlated latents and hold the Cholesky factor of their correlation (see
 :mod:`forecast.scenario.copula`).
 """
@@ -15,16 +15,18 @@ from typing import Any
 import numpy as np
 
 from forecast.scenario import Scenario
-from forecast.scenario.distributions import TABLE_WIDTH
+from forecast.scenario.distributions import N_KNOTS, padded, steps_of
 from forecast.scenario.inputs import Canonical, Family
 
 
-def _rows(items: list[Canonical], shape: tuple[int, ...]) -> np.ndarray:
-    out = np.zeros((len(items), TABLE_WIDTH))
+def _rows(items: list[Canonical], shape: tuple[int, ...], steps: int) -> np.ndarray:
+    width = N_KNOTS + 2 * steps
+    out = np.zeros((len(items), width))
+    out[:, N_KNOTS : N_KNOTS + steps] = np.inf
     for i, c in enumerate(items):
         if c.family == Family.TABLE and c.table is not None:
-            out[i] = c.table
-    return out.reshape((*shape, TABLE_WIDTH))
+            out[i] = padded(c.table, steps)
+    return out.reshape((*shape, width))
 
 
 def table_arrays(s: Scenario, outcome_ids: list[str]) -> dict[str, np.ndarray]:
@@ -33,7 +35,8 @@ def table_arrays(s: Scenario, outcome_ids: list[str]) -> dict[str, np.ndarray]:
     Examples
     --------
     >>> import forecast
-    >>> t = table_arrays(forecast.load(forecast.bundled("deepseek")), ["a"])
+    >>> s = forecast.load(forecast.bundled("deepseek"))
+    >>> t = table_arrays(s, s.outcome_ids)
     >>> t["size_tab"].shape[0], float(abs(t["size_tab"]).sum())
     (4, 0.0)
     """
@@ -46,12 +49,17 @@ def table_arrays(s: Scenario, outcome_ids: list[str]) -> dict[str, np.ndarray]:
         for k in outcome_ids:
             q = pr.probability if pr.probability is not None else pr.probability_by_outcome[k]  # type: ignore[index]
             events.append(q.canonical("unit"))
+    sizes = [m.size.canonical("positive") for m in s.markets]
+    rho = [s.correlation.common_factor.canonical("unit")]
+    steps = max(
+        [steps_of(c.table) for c in sizes + vols + rho + shares + events if c.table is not None] + [0]
+    )
     return {
-        "size_tab": _rows([m.size.canonical("positive") for m in s.markets], (n_m,)),
-        "vol_tab": _rows(vols, (n_m,)),
-        "rho_tab": _rows([s.correlation.common_factor.canonical("unit")], ()),
-        "share_tab": _rows(shares, (len(shares),)),
-        "event_tab": _rows(events, (len(event_preds), len(outcome_ids))),
+        "size_tab": _rows(sizes, (n_m,), steps),
+        "vol_tab": _rows(vols, (n_m,), steps),
+        "rho_tab": _rows(rho, (), steps),
+        "share_tab": _rows(shares, (len(shares),), steps),
+        "event_tab": _rows(events, (len(event_preds), len(outcome_ids)), steps),
     }
 
 
@@ -71,7 +79,7 @@ def copula_arrays(s: Scenario) -> dict[str, np.ndarray]:
 def extra_coords(arrays: dict[str, np.ndarray]) -> dict[str, list[Any]]:
     """Coords of the dims these arrays add."""
     return {
-        "table_column": list(range(TABLE_WIDTH)),
+        "table_column": list(range(arrays["size_tab"].shape[-1])),
         "cop_base": list(range(len(arrays["cop_base_idx"]))),
         "cop_share": list(range(len(arrays["cop_share_idx"]))),
         "cop": list(range(arrays["cop_chol"].shape[0])),

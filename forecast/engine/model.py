@@ -86,16 +86,18 @@ def _table_term(tab: Any, z: Any) -> Any:
     flat table, O(1) per element), plus the steps ``sum_j d_j [z > c_j]``."""
     import pytensor.tensor as pt
 
-    from forecast.scenario.distributions import MAX_STEPS, N_KNOTS, TABLE_WIDTH, Z_MAX, Z_STEP
+    from forecast.scenario.distributions import N_KNOTS, Z_MAX, Z_STEP
 
     pos = (pt.clip(z, -Z_MAX, Z_MAX) + Z_MAX) / Z_STEP
     i = pt.clip(pt.floor(pos), 0, N_KNOTS - 2).astype("int64")
     t = pos - i
-    rows = pt.arange(pt.prod(tab.shape[:-1])).reshape(tab.shape[:-1]) * TABLE_WIDTH
+    width = tab.shape[-1]
+    rows = pt.arange(pt.prod(tab.shape[:-1])).reshape(tab.shape[:-1]) * width
     flat = tab.reshape((-1,))
     smooth = (1.0 - t) * flat[rows + i] + t * flat[rows + i + 1]
-    cuts = tab[..., N_KNOTS : N_KNOTS + MAX_STEPS]
-    sizes = tab[..., N_KNOTS + MAX_STEPS :]
+    steps = (width - N_KNOTS) // 2  # symbolic: a scenario's rows have its most steps
+    cuts = tab[..., N_KNOTS : N_KNOTS + steps]
+    sizes = tab[..., N_KNOTS + steps :]
     return smooth + (pt.gt(z[..., None], cuts) * sizes).sum(axis=-1)
 
 

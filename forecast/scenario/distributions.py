@@ -43,8 +43,10 @@ Z_MAX = 6.0
 Z_STEP = 1.0 / 100.0
 N_KNOTS = round(2 * Z_MAX / Z_STEP) + 1
 Z_KNOTS = np.linspace(-Z_MAX, Z_MAX, N_KNOTS)
-MAX_STEPS = 32  # distinct values of a discrete input, gaps of a mixture
-TABLE_WIDTH = N_KNOTS + 2 * MAX_STEPS  # knots, then step cuts (in z), then step sizes
+MAX_STEPS = 255  # distinct values of a discrete input (less one), gaps of a mixture
+# a row: the knots, then its J step cuts (in z), then the J step sizes; a scenario's
+# rows are padded to its largest J (cut +inf, size 0), so inputs without steps cost
+# nothing and the graph's (draws, inputs, J) step comparison is as wide as needed
 TABLE_FORMS = ("triangular", "pert", "beta", "gamma", "discrete", "mixture", "samples")
 PERT_LAMBDA = 4.0
 
@@ -122,8 +124,8 @@ def beta_from_moments(mean: float, sd: float) -> tuple[float, float]:
 
     Examples
     --------
-    >>> beta_from_moments(0.5, 0.5 / 3 ** 0.5 / 2)
-    (1.0, 1.0)
+    >>> [round(x, 9) for x in beta_from_moments(0.5, 12**-0.5)]  # the uniform
+    [1.0, 1.0]
     """
     k = mean * (1 - mean) / sd**2 - 1
     return mean * k, (1 - mean) * k
@@ -174,9 +176,15 @@ def discrete(values: Sequence[float], probabilities: Sequence[float], name: str 
 def samples(values: Sequence[float]) -> Shape:
     """The empirical distribution of observed values: each with weight ``1/n``.
 
-    Resampling it is its inverse CDF at a uniform, so it is a discrete distribution.
+    Resampling it is its inverse CDF at a uniform, so it is a discrete distribution:
+    exactly, up to ``MAX_STEPS + 1`` distinct values; beyond, its quantile is
+    tabulated without steps (between two neighbouring order statistics a draw may fall
+    within one 0.01-SD knot interval of the quantile, not exactly on a sample).
     """
-    return discrete(values, [1.0 / len(values)] * len(values), name="samples")
+    d = discrete(values, [1.0 / len(values)] * len(values), name="samples")
+    if len(d.pieces) <= MAX_STEPS + 1:
+        return d
+    return Shape("samples", d.quantile, d.cdf, ((d.pieces[0][0], d.pieces[-1][1]),))
 
 
 def mixture(shapes: Sequence[Shape], weights: Sequence[float]) -> Shape:
@@ -233,8 +241,8 @@ def table(shape: Shape) -> tuple[float, ...]:
     jumps = gaps(shape)
     if len(jumps) > MAX_STEPS:
         raise ValueError(f"has {len(jumps) + 1} separate values or pieces; at most {MAX_STEPS + 1}")
-    cuts = np.full(MAX_STEPS, np.inf)
-    sizes = np.zeros(MAX_STEPS)
+    cuts = np.full(len(jumps), np.inf)
+    sizes = np.zeros(len(jumps))
     for j, (u, lo, hi) in enumerate(jumps):
         cuts[j], sizes[j] = special.ndtri(u), hi - lo
     u = special.ndtr(Z_KNOTS)
@@ -255,13 +263,28 @@ def evaluate(row: Sequence[float] | np.ndarray, z: np.ndarray | float) -> np.nda
     r = np.asarray(row, dtype=float)
     z = np.asarray(z, dtype=float)
     smooth = np.interp(np.clip(z, -Z_MAX, Z_MAX), Z_KNOTS, r[:N_KNOTS])
-    cuts, sizes = r[N_KNOTS : N_KNOTS + MAX_STEPS], r[N_KNOTS + MAX_STEPS :]
+    j = steps_of(r)
+    cuts, sizes = r[N_KNOTS : N_KNOTS + j], r[N_KNOTS + j :]
     return smooth + ((z[..., None] > cuts) * sizes).sum(axis=-1)
 
 
 def has_steps(row: Sequence[float]) -> bool:
     """Whether a row jumps (a discrete input, a mixture with a gap): no gradient there."""
-    return bool(np.any(np.asarray(row)[N_KNOTS + MAX_STEPS :] != 0))
+    r = np.asarray(row)
+    return bool(np.any(r[N_KNOTS + steps_of(r) :] != 0))
+
+
+def steps_of(row: Sequence[float] | np.ndarray) -> int:
+    """How many steps a row holds (its length is ``N_KNOTS + 2 J``)."""
+    return (len(row) - N_KNOTS) // 2
+
+
+def padded(row: Sequence[float], steps: int) -> np.ndarray:
+    """A row widened to ``steps`` steps (cut +inf, size 0: never taken)."""
+    r = np.asarray(row, dtype=float)
+    j = steps_of(r)
+    extra = steps - j
+    return np.concatenate([r[: N_KNOTS + j], np.full(extra, np.inf), r[N_KNOTS + j :], np.zeros(extra)])
 
 
 # --- the forms of a Quantity --------------------------------------------------------

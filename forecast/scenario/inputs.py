@@ -203,7 +203,10 @@ class Quantity(BaseModel):
     Write it as a plain number, ``{ value = 8.2, source = "..." }``, a 90% interval
     ``{ low = 0.30, high = 0.48 }`` (lognormal for positive quantities,
     logit-normal for probabilities and shares, lognormal in 1 + rate for growth
-    rates, unless ``dist`` says otherwise), or a named distribution.
+    rates, unless ``dist`` says otherwise), or a named distribution: normal,
+    lognormal, logit-normal, uniform, or one of the tabulated forms of
+    :mod:`forecast.scenario.distributions` (triangular, PERT, beta, gamma, discrete,
+    mixture, samples from a CSV column).
 
     Examples
     --------

@@ -220,3 +220,14 @@ def test_a_stepped_market_input_is_refused_where_evidence_needs_nuts() -> None:
     data["evidence"] = [{"market": "m", "year": 2025, "value": 11.0, "rel_error": 0.05}]
     with pytest.raises(ScenarioError, match=r"markets\.m\.size: .*step has no gradient"):
         Scenario.from_dict(data)
+
+
+def test_an_override_replaces_a_table_form_whole_or_one_parameter() -> None:
+    import forecast
+
+    s = forecast.load(Path(__file__).parents[2] / "scenarios" / "gpu-cloud.toml")
+    key = "markets.training_compute.size"
+    interval = s.with_overrides({key: {"low": 20.0, "high": 30.0}}).market("training_compute").size
+    assert (interval.dist, interval.mode, interval.low, interval.high) == (None, None, 20.0, 30.0)
+    mode = s.with_overrides({f"{key}.mode": 26.0}).market("training_compute").size
+    assert (mode.dist, mode.low, mode.mode, mode.high) == ("pert", 18.0, 26.0, 36.0)

@@ -103,10 +103,10 @@ def test_seed_scenario_encodes_the_seed_table() -> None:
     assert _outcomes(s) == {"independence": 0.40, "acquired": 0.35, "struggling": 0.25}
     assert [p.id for p in s.predictions] == [
         "devtools_leadership",
-        "devtools_share_25_30",
         "tiered_licensing",
         "strategic_partnership",
         "efficiency_erodes",
+        "devtools_share_25_30",
     ]
     assert [sg.id for sg in s.signposts] == ["next_model_release"]
 
