@@ -428,6 +428,12 @@ class Forecast(Computed):
         out: pd.DataFrame = _delegate("sensitivity")(self, target, **kwargs)
         return out
 
+    def exceedance(self, target: str, points: int = 101) -> pd.DataFrame:
+        """``P(X > x)`` over a grid of ``x`` for a target (``"total@2028"``): see
+        :func:`forecast.analysis.exceedance.exceedance`."""
+        out: pd.DataFrame = _delegate("exceedance")(self, target, points)
+        return out
+
     def tornado(self, target: str, **kwargs: Any) -> pd.DataFrame:
         """The target with each input at its 10th and 90th percentile, others at their
         medians; see :func:`forecast.analysis.tornado.tornado`."""
@@ -469,6 +475,7 @@ class Forecast(Computed):
 #: looked up when called instead of imported: no import runs back up the stages.
 DELEGATED = {
     "sensitivity": "forecast.analysis.sensitivity:sensitivity",
+    "exceedance": "forecast.analysis.exceedance:exceedance",
     "tornado": "forecast.analysis.tornado:tornado",
     "decision": "forecast.analysis.decision:decision",
     "value_of_information": "forecast.analysis.voi:value_of_information",

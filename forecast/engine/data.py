@@ -49,6 +49,7 @@ from typing import Any
 import numpy as np
 
 from forecast.engine.answers import with_observed_answers
+from forecast.engine.input_tables import EXTRA_DIMS, copula_arrays, extra_coords, table_arrays
 from forecast.scenario import Scenario, model_time
 from forecast.scenario.inputs import Canonical, Family
 
@@ -110,6 +111,7 @@ class ModelData:
     check_u: np.ndarray  # (check,)
     check_sign: np.ndarray  # (check,) +1 for >=, -1 for <=
     check_value: np.ndarray  # (check,) the threshold (its log for a market; -inf for one <= 0)
+    check_upper: np.ndarray  # (check,) "between": the range's upper end (in log for a market), else inf
     thr_check: np.ndarray  # (threshold, window) int: its checks, padded by repeating its last
     event_fam: np.ndarray  # (event, outcome)
     event_a: np.ndarray
@@ -122,6 +124,15 @@ class ModelData:
     evidence_w: np.ndarray  # (evidence, market, year) one-hot
     evidence_log: np.ndarray  # (evidence,)
     evidence_sd: np.ndarray  # (evidence,)
+    # tabulated inputs and the copula: see forecast.engine.input_tables
+    size_tab: np.ndarray
+    vol_tab: np.ndarray
+    rho_tab: np.ndarray
+    share_tab: np.ndarray
+    event_tab: np.ndarray
+    cop_base_idx: np.ndarray
+    cop_share_idx: np.ndarray
+    cop_chol: np.ndarray
     as_of: float = 0.0
     labels: dict[str, Any] = field(default_factory=dict)
 
@@ -132,9 +143,10 @@ class ModelData:
 
     @property
     def uniform(self) -> bool:
-        """Whether any transformed input is uniform (the graph then needs ``ndtr``)."""
+        """Whether any transformed input is uniform or tabulated (the graph then needs
+        ``ndtr`` and the table lookup)."""
         fams = (self.size_fam, self.vol_fam, self.rho_fam, self.share_fam, self.event_fam)
-        return any(bool(np.any(f == Family.UNIFORM)) for f in fams)
+        return any(bool(np.any((f == Family.UNIFORM) | (f == Family.TABLE))) for f in fams)
 
     @property
     def structure(self) -> tuple[bool, bool, bool]:
@@ -301,9 +313,10 @@ def _threshold_checks(
     u: list[float] = []
     sign: list[float] = []
     value: list[float] = []
+    upper: list[float] = []
     windows: list[list[int]] = []
     for pr in thresholds:
-        assert pr.quantity is not None and pr.threshold is not None
+        assert pr.quantity is not None
         kind, _, ref = pr.quantity.partition(".")
         end = model_time(pr.deadline)
         if pr.judged == "by":
@@ -324,13 +337,17 @@ def _threshold_checks(
                 lo.append(block + position_ids.index(ref) * n_t + int(t))
                 hi.append(lo[-1])
                 u.append(0.0)
-            sign.append(1.0 if pr.op == ">=" else -1.0)
-            thr = float(pr.threshold)
+            sign.append(-1.0 if pr.op == "<=" else 1.0)
+            # "between" is ">= low" and "<= high" at the same time
+            thr, top = (pr.low, pr.high) if pr.op == "between" else (pr.threshold, np.inf)
+            thr, top = float(thr), float(top)
             if kind == "market":
                 # compared in log: no market is exponentiated for a check; every market
                 # size is positive, so a threshold <= 0 is always passed (>=) or missed (<=)
                 thr = float(np.log(thr)) if thr > 0 else -np.inf
+                top = float(np.log(top)) if top > 0 else -np.inf
             value.append(thr)
+            upper.append(top)
         windows.append(list(range(first, len(lo))))
     width = max([len(w) for w in windows] + [1])
     thr_check = np.array([w + [w[-1]] * (width - len(w)) for w in windows], dtype=np.int64).reshape(
@@ -342,6 +359,7 @@ def _threshold_checks(
         "check_u": np.array(u, dtype=float),
         "check_sign": np.array(sign, dtype=float),
         "check_value": np.array(value, dtype=float),
+        "check_upper": np.array(upper, dtype=float),
         "thr_check": thr_check,
     }
 
@@ -623,6 +641,8 @@ def model_data(scenario: Scenario) -> ModelData:
         "check": list(range(len(checks["check_lo"]))),
         "window": list(range(checks["thr_check"].shape[1])),
     }
+    extra = table_arrays(s, outcome_ids) | copula_arrays(s)
+    coords.update(extra_coords(extra))
     data = ModelData(
         coords=coords,
         size_fam=size_fam,
@@ -670,6 +690,7 @@ def model_data(scenario: Scenario) -> ModelData:
         evidence_w=evidence_w,
         evidence_log=np.log(np.array([e.value for e in s.evidence], dtype=float)),
         evidence_sd=np.array([e.rel_error for e in s.evidence], dtype=float),
+        **extra,
         as_of=as_of,
         labels={"stated": stated, "confidence": confidence},
     )
@@ -716,6 +737,7 @@ DATA_DIMS: dict[str, tuple[str, ...]] = {
     "check_u": ("check",),
     "check_sign": ("check",),
     "check_value": ("check",),
+    "check_upper": ("check",),
     "thr_check": ("threshold", "window"),
     "event_fam": ("event", "outcome"),
     "event_a": ("event", "outcome"),
@@ -729,5 +751,7 @@ DATA_DIMS: dict[str, tuple[str, ...]] = {
     "evidence_sd": ("evidence",),
     "pred_pick": ("prediction",),
 }
+
+DATA_DIMS.update(EXTRA_DIMS)
 
 #: latent variables NUTS samples; everything else is derived or predictive

@@ -48,7 +48,7 @@ OUTPUTS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _transform(fam: Any, a: Any, b: Any, z: Any, *, uniform: bool = True) -> Any:
+def _transform(fam: Any, a: Any, b: Any, z: Any, *, uniform: bool = True, table: Any = None) -> Any:
     """PyTensor version of :meth:`forecast.scenario.inputs.Canonical.transform`.
 
     The family is data (one graph serves every scenario), so the families are merged
@@ -62,7 +62,8 @@ def _transform(fam: Any, a: Any, b: Any, z: Any, *, uniform: bool = True) -> Any
     logit-normal: ``c2 = c3 = s = 1`` (the overflow-safe sigmoid); growth: lognormal
     with ``c0 = -1``; uniform: ``u = 1``. The coefficients depend on data only, so they
     are computed once per call, not per draw; the uniform term (an ``erfc`` per
-    element) is in the graph only when ``uniform`` is true.
+    element) and the table term (:func:`_table_term`, for ``TABLE`` inputs) are in the
+    graph only when ``uniform`` is true.
     """
     import pytensor.tensor as pt
 
@@ -74,7 +75,44 @@ def _transform(fam: Any, a: Any, b: Any, z: Any, *, uniform: bool = True) -> Any
     x = -is_(Family.GROWTH) + is_(Family.NORMAL) * y + expo / (is_(Family.LOGITNORMAL) + pt.exp(-expo * y))
     if uniform:
         x = x + is_(Family.UNIFORM) * (a + (b - a) * 0.5 * pt.erfc(-z / np.sqrt(2.0)))
+        if table is not None:
+            x = x + is_(Family.TABLE) * _table_term(table, z)
     return x
+
+
+def _table_term(tab: Any, z: Any) -> Any:
+    """PyTensor version of :func:`forecast.scenario.distributions.evaluate`: the
+    continuous part interpolated between the knots of ``z`` (two gathers from the
+    flat table, O(1) per element), plus the steps ``sum_j d_j [z > c_j]``."""
+    import pytensor.tensor as pt
+
+    from forecast.scenario.distributions import N_KNOTS, Z_MAX, Z_STEP
+
+    pos = (pt.clip(z, -Z_MAX, Z_MAX) + Z_MAX) / Z_STEP
+    i = pt.clip(pt.floor(pos), 0, N_KNOTS - 2).astype("int64")
+    t = pos - i
+    width = tab.shape[-1]
+    rows = pt.arange(pt.prod(tab.shape[:-1])).reshape(tab.shape[:-1]) * width
+    flat = tab.reshape((-1,))
+    smooth = (1.0 - t) * flat[rows + i] + t * flat[rows + i + 1]
+    steps = (width - N_KNOTS) // 2  # symbolic: a scenario's rows have its most steps
+    cuts = tab[..., N_KNOTS : N_KNOTS + steps]
+    sizes = tab[..., N_KNOTS + steps :]
+    return smooth + (pt.gt(z[..., None], cuts) * sizes).sum(axis=-1)
+
+
+def _copula_base(pt: Any, x: dict[str, Any], z_size: Any, h: Any, z_vol: Any) -> tuple[Any, ...]:
+    """The base latents with the copula's members correlated (see
+    :mod:`forecast.scenario.copula`): ``L z`` over the members' raw latents, base
+    members first, so the share members (in the predictive part) need only these raw
+    values. Returns the mixed ``z_size, h, z_vol`` and the members' raw latents."""
+    n = z_size.shape[0]
+    zb = pt.concatenate([z_size, h, z_vol])
+    idx = x["cop_base_idx"]
+    raw = zb[idx]
+    nb = idx.shape[0]
+    zb = pt.set_subtensor(zb[idx], pt.dot(raw, x["cop_chol"][:nb, :nb].T))
+    return zb[:n], zb[n : 2 * n], zb[2 * n :], raw
 
 
 def build_model(scenario: Scenario | ModelData, *, predictive: bool = True) -> Any:
@@ -106,17 +144,26 @@ def build_model(scenario: Scenario | ModelData, *, predictive: bool = True) -> A
     with pm.Model(coords=dict(d.coords)) as model:
         x = {name: pm.Data(name, value, dims=DATA_DIMS[name]) for name, value in d.arrays().items()}
         u = d.uniform
+        # the latents in their original order (the forward simulation's streams follow it)
         z_size = pm.Normal("z_size", 0.0, 1.0, dims="market")
-        size = pm.Deterministic(
-            "size", _transform(x["size_fam"], x["size_a"], x["size_b"], z_size, uniform=u), dims="market"
-        )
         z_vol = pm.Normal("z_volatility", 0.0, 1.0, dims="market")
-        vol = pm.Deterministic(
-            "volatility", _transform(x["vol_fam"], x["vol_a"], x["vol_b"], z_vol, uniform=u), dims="market"
-        )
         z_rho = pm.Normal("z_common_factor", 0.0, 1.0)
+        g = pm.Normal("z_growth_common", 0.0, 1.0)
+        h = pm.Normal("z_growth", 0.0, 1.0, dims="market")
+        z_size, h, z_vol, cop_raw = _copula_base(pt, x, z_size, h, z_vol)
+        size = pm.Deterministic(
+            "size",
+            _transform(x["size_fam"], x["size_a"], x["size_b"], z_size, uniform=u, table=x["size_tab"]),
+            dims="market",
+        )
+        vol = pm.Deterministic(
+            "volatility",
+            _transform(x["vol_fam"], x["vol_a"], x["vol_b"], z_vol, uniform=u, table=x["vol_tab"]),
+            dims="market",
+        )
         rho = pm.Deterministic(
-            "common_factor", _transform(x["rho_fam"], x["rho_a"], x["rho_b"], z_rho, uniform=u)
+            "common_factor",
+            _transform(x["rho_fam"], x["rho_a"], x["rho_b"], z_rho, uniform=u, table=x["rho_tab"]),
         )
 
         # sqrt's slope is infinite at 0: a point common factor of 0 (the default) or 1
@@ -127,8 +174,6 @@ def build_model(scenario: Scenario | ModelData, *, predictive: bool = True) -> A
 
         common, own = safe_sqrt(rho), safe_sqrt(1.0 - rho)
 
-        g = pm.Normal("z_growth_common", 0.0, 1.0)
-        h = pm.Normal("z_growth", 0.0, 1.0, dims="market")
         surprise = pm.Deterministic("growth_surprise", common * g + own * h, dims="market")
         # a projection that anchors growth takes the size's deviation back out by then
         drift = (
@@ -187,11 +232,13 @@ def build_model(scenario: Scenario | ModelData, *, predictive: bool = True) -> A
             )
 
         if predictive:
-            _predictive_part(pm, pt, x, log_size, q, uniform=u)
+            _predictive_part(pm, pt, x, log_size, q, uniform=u, cop_raw=cop_raw)
     return model
 
 
-def _predictive_part(pm: Any, pt: Any, x: dict[str, Any], log_size: Any, q: Any, *, uniform: bool) -> None:
+def _predictive_part(
+    pm: Any, pt: Any, x: dict[str, Any], log_size: Any, q: Any, *, uniform: bool, cop_raw: Any
+) -> None:
     """Discrete outcome, share paths, revenue, events and predictions."""
     outcome = pm.Categorical("realized_outcome", p=q)
     onehot = pt.eq(pt.arange(q.shape[-1]), outcome).astype("float64")
@@ -199,17 +246,24 @@ def _predictive_part(pm: Any, pt: Any, x: dict[str, Any], log_size: Any, q: Any,
     # each point's latent shares a part sqrt(persistence) with its position's others
     z_own = pm.Normal("z_share", 0.0, 1.0, dims="share_input")
     z_common = pm.Normal("z_share_common", 0.0, 1.0, dims="position")
+    # copula members among the share points: their own parts, mixed with the base members' raw latents
+    nb, idx, chol = x["cop_base_idx"].shape[0], x["cop_share_idx"], x["cop_chol"]
+    mixed = pt.dot(cop_raw, chol[nb:, :nb].T) + pt.dot(z_own[idx], chol[nb:, nb:].T)
+    z_own = pt.set_subtensor(z_own[idx], mixed)
     rho = x["share_rho"]
     z_share = pt.sqrt(rho) * z_common[x["share_pos"]] + pt.sqrt(1.0 - rho) * z_own
     fam, a, b = x["share_fam"], x["share_a"], x["share_b"]
-    pm.Deterministic("share_anchor", _transform(fam, a, b, z_share, uniform=uniform), dims="share_input")
+    tab = x["share_tab"]
+    pm.Deterministic(
+        "share_anchor", _transform(fam, a, b, z_share, uniform=uniform, table=tab), dims="share_input"
+    )
     # between two points: their quantile functions, interpolated, at the interpolated
     # latent rescaled to unit variance, so the interval there is the interpolation of
     # theirs; the points are picked by index (a gather per position, outcome and time)
     lo, hi, u = x["share_lo"], x["share_hi"], x["share_t"]
     z_t = ((1.0 - u) * z_share[lo] + u * z_share[hi]) * x["share_norm"]
-    share_lo = _transform(fam[lo], a[lo], b[lo], z_t, uniform=uniform)
-    share_hi = _transform(fam[hi], a[hi], b[hi], z_t, uniform=uniform)
+    share_lo = _transform(fam[lo], a[lo], b[lo], z_t, uniform=uniform, table=tab[lo])
+    share_hi = _transform(fam[hi], a[hi], b[hi], z_t, uniform=uniform, table=tab[hi])
     share_all = (1.0 - u) * share_lo + u * share_hi
     share_t = (share_all * onehot[None, :, None]).sum(axis=1)  # (position, time)
     # only the positions' markets are exponentiated at every query time (log-linear
@@ -230,11 +284,14 @@ def _predictive_part(pm: Any, pt: Any, x: dict[str, Any], log_size: Any, q: Any,
     values = pt.concatenate([log_flat, share_t.reshape((-1,)), revenue_t.reshape((-1,))])
     c_u = x["check_u"]
     value = (1.0 - c_u) * values[x["check_lo"]] + c_u * values[x["check_hi"]]
-    past = pt.ge(x["check_sign"] * (value - x["check_value"]), 0.0).astype("float64")
+    past = pt.ge(x["check_sign"] * (value - x["check_value"]), 0.0) & pt.le(value, x["check_upper"])
+    past = past.astype("float64")
     thr_hit = past[x["thr_check"]].max(axis=-1)
 
     z_event = pm.Normal("z_event", 0.0, 1.0, dims=("event", "outcome"))
-    p_event_k = _transform(x["event_fam"], x["event_a"], x["event_b"], z_event, uniform=uniform)
+    p_event_k = _transform(
+        x["event_fam"], x["event_a"], x["event_b"], z_event, uniform=uniform, table=x["event_tab"]
+    )
     p_event = pm.Deterministic("event_probability", (p_event_k * onehot[None, :]).sum(axis=-1), dims="event")
     # a constant hazard whose probability of firing by the deadline is p_event
     rate = -pt.log1p(-p_event) / x["event_horizon"]

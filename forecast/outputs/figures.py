@@ -37,6 +37,7 @@ import pandas as pd
 
 from forecast.engine.dataset import pooled
 from forecast.outputs.risk_section import heatmap_plan
+from forecast.outputs.exceedance import exceedance_frames, plan_items, target_labels
 from forecast.scenario import model_time
 
 if TYPE_CHECKING:
@@ -126,6 +127,8 @@ class FigureData:
     prediction_by_outcome: pd.DataFrame = field(default_factory=pd.DataFrame)
     position_by_outcome: pd.DataFrame = field(default_factory=pd.DataFrame)
     risks: pd.DataFrame = field(default_factory=pd.DataFrame)  # forecast.analysis.risks.risk_register
+    exceedance: list[pd.DataFrame] = field(default_factory=list)  # forecast.outputs.exceedance
+    exceedance_labels: dict[str, str] = field(default_factory=dict)
 
 
 def figure_data(fc: Forecast) -> FigureData:
@@ -159,6 +162,7 @@ def figure_data(fc: Forecast) -> FigureData:
         prediction_by_outcome=prediction_by_outcome(fc),
         position_by_outcome=position_by_outcome(fc),
         risks=risk_register(fc),
+        **exceedance_data(fc),
     )
 
 
@@ -364,7 +368,15 @@ def _plan(data: FigureData) -> _Plan:
         )
     for key, file, title, caption, make in heatmap_plan(data.risks):  # the risk register's heat map
         plan.append((FigureInfo(key, file, title, caption), make))
+    for item in plan_items(data.exceedance, data.exceedance_labels):
+        add(*item)
     return plan
+
+
+def exceedance_data(fc: Forecast) -> dict[str, Any]:
+    """The exceedance curves' tables and labels (:mod:`forecast.outputs.exceedance`)."""
+    frames = exceedance_frames(fc)
+    return {"exceedance": frames, "exceedance_labels": target_labels(fc, frames)}
 
 
 def _tornado_plan(sensitivity: pd.DataFrame | Sequence[pd.DataFrame] | None) -> _Plan:

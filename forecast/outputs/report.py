@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from forecast.outputs.exceedance import correlation_blocks, exceedance_blocks
 from forecast.outputs.formatting import (
     CSP,
     Block,
@@ -312,7 +313,9 @@ def build_context(
         sections.append(
             {"id": "sensitivity", "title": "Sensitivity", "blocks": sensitivity_blocks(frames, figs)}
         )
-    sections.append({"id": "inputs", "title": "Inputs and provenance", "blocks": input_blocks(s)})
+    sections.append(
+        {"id": "inputs", "title": "Inputs and provenance", "blocks": input_blocks(s) + correlation_blocks(fc)}
+    )
     sections.append(
         {
             "id": "diagnostics",
@@ -374,4 +377,4 @@ def _market_section(
         out.append(b)
         if b.id in per:
             out.append(per[b.id])
-    return out
+    return out + exceedance_blocks(fc, figs)

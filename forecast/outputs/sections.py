@@ -542,7 +542,7 @@ def input_rows(s: Scenario) -> list[dict[str, str]]:
         if pr.kind == "threshold":
             add_v(
                 f"{k}.threshold",
-                f"{pr.quantity} {pr.op} {sig(pr.threshold)} {pr.judged} {pr.deadline.isoformat()}",
+                f"{pr.quantity} {between_text(pr)} {pr.judged} {pr.deadline.isoformat()}",
                 pr.source,
                 what=pr.statement,
             )
@@ -587,6 +587,13 @@ METHOD_NOTE = (
 )
 
 
+def between_text(pr: Any) -> str:
+    """``>= 0.25`` or ``between 0.25 and 0.3``: a threshold prediction's test."""
+    if pr.op == "between":
+        return f"between {sig(pr.low)} and {sig(pr.high)}"
+    return f"{pr.op} {sig(pr.threshold)}"
+
+
 def input_blocks(s: Scenario) -> list[Block]:
     from forecast.scenario import exact_inputs, markets_exact
 
@@ -594,7 +601,7 @@ def input_blocks(s: Scenario) -> list[Block]:
     n_src = sum(r["basis"] == "source" for r in rows)
     text = [
         f"{len(rows)} inputs: {n_src} from a named source, {len(rows) - n_src} analyst assumptions. "
-        "Distributions are shown by their 90% interval; 'note' says what was assumed about a sourced number. "
+        "Distributions are shown by their median and 90% interval (5th to 95th percentile); 'note' says what was assumed about a sourced number. "
         "The resolved inputs (with any --set overrides) are in scenario.toml."
     ]
     exact = exact_inputs(s)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from forecast.errors import Problem
 from forecast.scenario.calendar import model_time
 from forecast.scenario.decision import decision_problems
+from forecast.scenario.copula import between_problems, copula_problems, stepped_problems
 from forecast.scenario.inputs import percent_hint
 from forecast.scenario.merging import hint
 
@@ -227,14 +228,16 @@ def semantic_problems(s: Scenario, origin: str) -> list[Problem]:
         if pr.quantity is None and pr.when is not None:
             bad(f"{pp}.when", "applies to threshold predictions; an event's probability is by its deadline")
         if pr.quantity is not None:
-            if pr.op is None or pr.threshold is None:
-                bad(pp, 'a threshold prediction needs op (">=" or "<=") and threshold')
+            if pr.op == "between" or pr.low is not None or pr.high is not None:
+                out.extend(between_problems(pr, pp, origin))
+            elif pr.op is None or pr.threshold is None:
+                bad(pp, 'a threshold prediction needs op (">=", "<=" or "between") and threshold')
             kind, _, ref = pr.quantity.partition(".")
             if kind in ("market", "revenue") and pr._percent_threshold:
                 bad(f"{pp}.threshold", f"is a {kind} size, not a rate: write it without %")
             # a threshold no draw can cross gives a probability of exactly 0 or 1: a share
             # of 20 (meant 20%) read as never reached, a silent zero
-            t = pr.threshold
+            t = pr.threshold if pr.op != "between" else pr.low
             got = int(t) if t is not None and t.is_integer() else t
             if t is not None and kind == "share" and not 0 < t < 1:
                 # from 2, as for probabilities: a share of 1.4 is more likely a slip than 1.4%
@@ -298,6 +301,7 @@ def semantic_problems(s: Scenario, origin: str) -> list[Problem]:
                 )
     out.extend(_impossible_observations(s, origin))
     out.extend(_risk_problems(s, origin))
+    out.extend(copula_problems(s, origin) + stepped_problems(s, origin))
     for j, ev in enumerate(s.evidence):
         ep = f"evidence[{j}]"
         if check_ref(f"{ep}.market", ev.market, market_ids, "market"):

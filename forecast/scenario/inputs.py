@@ -34,6 +34,7 @@ class Family(IntEnum):
     LOGITNORMAL = 2  # x = sigmoid(a + b z)
     GROWTH = 3  # x = exp(a + b z) - 1: log(1 + growth rate) is normal
     UNIFORM = 4  # x = a + (b - a) Phi(z)
+    TABLE = 5  # x = Q(Phi(z)), Q tabulated (see forecast.scenario.distributions); a = median
 
 
 Domain = Literal["real", "positive", "unit", "growth"]
@@ -67,6 +68,9 @@ class Canonical:
     family: Family
     a: float
     b: float
+    # TABLE only: the row of :func:`forecast.scenario.distributions.table`, and the form's name
+    table: tuple[float, ...] | None = None
+    form: str = ""
 
     def transform(self, z: np.ndarray | float) -> np.ndarray:
         """Map standard-normal values ``z`` to the input's values (numpy)."""
@@ -75,6 +79,11 @@ class Canonical:
         from scipy import special
 
         z = np.asarray(z, dtype=float)
+        if self.family == Family.TABLE:
+            from forecast.scenario.distributions import evaluate
+
+            assert self.table is not None
+            return evaluate(self.table, z)
         if self.family == Family.UNIFORM:
             return self.a + (self.b - self.a) * special.ndtr(z)
         y = self.a + self.b * z
@@ -94,16 +103,17 @@ class Canonical:
 
     @property
     def is_point(self) -> bool:
-        return self.family != Family.UNIFORM and self.b == 0.0
+        return self.family not in (Family.UNIFORM, Family.TABLE) and self.b == 0.0
 
     def describe(self, unit: str = "") -> str:
-        """Short human text: ``8.2`` or ``lognormal, 90% in [7.1, 9.4]``."""
+        """Short human text, the 5th, 50th and 95th percentiles whatever the form: ``8.2``
+        or ``lognormal, median 8.2, 90% in [7.1, 9.4]``."""
         u = f" {unit}" if unit else ""
         if self.is_point:
             return f"{_fmt(float(self.transform(0.0)))}{u}"
-        lo, hi = self.quantile([0.05, 0.95])
-        name = self.family.name.lower()
-        return f"{name}, 90% in [{_fmt(lo)}, {_fmt(hi)}]{u}"
+        lo, mid, hi = self.quantile([0.05, 0.5, 0.95])
+        name = self.form or self.family.name.lower()
+        return f"{name}, median {_fmt(mid)}, 90% in [{_fmt(lo)}, {_fmt(hi)}]{u}"
 
 
 def _fmt(x: float) -> str:
@@ -112,7 +122,7 @@ def _fmt(x: float) -> str:
 
 _PERCENT = re.compile(r"\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*%\s*")
 #: the number fields of an input that may be written as a percent string ("39%")
-PERCENT_FIELDS = ("value", "low", "high", "median", "mean")
+PERCENT_FIELDS = ("value", "low", "high", "median", "mean", "mode")
 
 
 def percent(text: object) -> float | None:
@@ -177,8 +187,14 @@ _FORMS = (
     'a number, a percent string ("39%", for rates, probabilities and shares), { value = X }, a 90% '
     "interval { low = A, high = B }, { median = M, sigma = S } (S is the SD on the log or logit scale), "
     'or a named distribution: { dist = "normal", mean, sd }, { dist = "lognormal", median, sigma }, '
-    '{ dist = "logitnormal", median, sigma }, { dist = "uniform", low, high }'
+    '{ dist = "logitnormal", median, sigma }, { dist = "uniform", low, high }, '
+    '{ dist = "triangular", low, mode, high }, { dist = "pert", low, mode, high } (optional lambda, default 4), '
+    '{ dist = "beta", alpha, beta } or { dist = "beta", mean, sd }, { dist = "gamma", mean, sd }, '
+    '{ dist = "discrete", values = [...], probabilities = [...] }, '
+    '{ dist = "mixture", components = [{...}, {...}], weights = [...] }, '
+    '{ dist = "samples", file = "x.csv", column = "..." }'
 )
+TableForm = Literal["triangular", "pert", "beta", "gamma", "discrete", "mixture", "samples"]
 
 
 class Quantity(BaseModel):
@@ -187,7 +203,10 @@ class Quantity(BaseModel):
     Write it as a plain number, ``{ value = 8.2, source = "..." }``, a 90% interval
     ``{ low = 0.30, high = 0.48 }`` (lognormal for positive quantities,
     logit-normal for probabilities and shares, lognormal in 1 + rate for growth
-    rates, unless ``dist`` says otherwise), or a named distribution.
+    rates, unless ``dist`` says otherwise), or a named distribution: normal,
+    lognormal, logit-normal, uniform, or one of the tabulated forms of
+    :mod:`forecast.scenario.distributions` (triangular, PERT, beta, gamma, discrete,
+    mixture, samples from a CSV column).
 
     Examples
     --------
@@ -195,16 +214,28 @@ class Quantity(BaseModel):
     'LOGNORMAL'
     """
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True, strict=True)
+    model_config = ConfigDict(
+        extra="forbid", allow_inf_nan=False, frozen=True, strict=True, populate_by_name=True
+    )
 
     value: float | None = None
     low: float | None = None
     high: float | None = None
-    dist: Literal["normal", "lognormal", "logitnormal", "uniform"] | None = None
+    dist: Literal["normal", "lognormal", "logitnormal", "uniform"] | TableForm | None = None
     mean: float | None = None
     sd: float | None = None
     median: float | None = None
     sigma: float | None = None
+    mode: float | None = Field(default=None, description="triangular and PERT: the most likely value")
+    lambda_: float | None = Field(default=None, alias="lambda", description="PERT: weight of the mode (4)")
+    alpha: float | None = Field(default=None, description="beta: first shape")
+    beta: float | None = Field(default=None, description="beta: second shape")
+    values: list[float] | None = Field(default=None, max_length=10_000, description="discrete: the values")
+    probabilities: list[float] | None = Field(default=None, max_length=10_000, description="discrete")
+    components: list[Quantity] | None = Field(default=None, max_length=100, description="mixture")
+    weights: list[float] | None = Field(default=None, max_length=100, description="mixture")
+    file: str | None = Field(default=None, max_length=1024, description="samples: a CSV file")
+    column: str | None = Field(default=None, max_length=200, description="samples: its column")
     source: str | None = Field(default=None, max_length=10_000)
     note: str | None = Field(default=None, max_length=10_000)
     # which number fields were written as percent strings: a size of "39%" or a bare
@@ -256,6 +287,15 @@ class Quantity(BaseModel):
         d = self.dist
         if d is None and given == {"value"}:
             return self
+        if d in TABLE_FORMS:
+            from forecast.scenario.distributions import form_problem
+
+            problem = form_problem(self)
+            if problem:
+                raise ValueError(problem)
+            return self
+        if {k for k in TABLE_PARAMS if getattr(self, k) is not None}:
+            raise ValueError(f"give exactly one form: {_FORMS} (got keys {sorted(self.model_fields_set)})")
         if given == {"low", "high"} and d in (None, "normal", "lognormal", "logitnormal", "uniform"):
             assert self.low is not None and self.high is not None
             if self.low >= self.high:
@@ -284,6 +324,8 @@ class Quantity(BaseModel):
         """The ``(family, a, b)`` form, defaulting the family by ``domain``."""
         if self.value is not None:
             return Canonical(Family.NORMAL, float(self.value), 0.0)
+        if self.dist in TABLE_FORMS:
+            return _table_canonical(self, domain)
         if self.dist == "uniform":
             assert self.low is not None and self.high is not None
             return Canonical(Family.UNIFORM, self.low, self.high)
@@ -340,6 +382,10 @@ class Quantity(BaseModel):
         form = self.model_dump(exclude_none=True, exclude={"source", "note"})
         if self.value is not None:
             return {"value": centre}
+        if self.dist in TABLE_FORMS:  # triangular, PERT, ...: moved by its median's change
+            from forecast.scenario.distributions import shifted
+
+            return shifted(form, centre - self.canonical(domain).a)  # None for samples
         if self.median is not None:  # {median, sigma}, lognormal or logitnormal
             fam = _DEFAULT_FAMILY[domain] if self.dist is None else _NAMED[self.dist]
             return {**form, "median": centre} if _link_reaches(fam, centre) else None
@@ -358,6 +404,8 @@ class Quantity(BaseModel):
 
     def domain_problems(self, domain: Domain) -> list[str]:
         """Why this input does not fit ``domain`` (empty when it does)."""
+        if self.dist in TABLE_FORMS:
+            return _table_domain_problems(self, domain)
         if self.low is not None and self.high is not None:
             fam = _DEFAULT_FAMILY[domain] if self.dist is None else _NAMED[self.dist]
             bad = [v for v in (self.low, self.high) if not _in_domain(v, domain)]
@@ -474,3 +522,40 @@ def _in_domain(v: float, domain: Domain) -> bool:
     if domain == "growth":
         return v > -1
     return True
+
+
+TABLE_FORMS = ("triangular", "pert", "beta", "gamma", "discrete", "mixture", "samples")
+TABLE_PARAMS = ("mode", "lambda_", "alpha", "beta", "values", "probabilities", "components", "weights",
+                "file", "column")  # fmt: skip
+
+
+def _table_canonical(q: Quantity, domain: Domain) -> Canonical:
+    """The ``TABLE`` canonical form of a triangular, PERT, ... input (``a`` = its median)."""
+    from forecast.scenario.distributions import evaluate, shape_of, table
+
+    row = table(shape_of(q, domain))
+    return Canonical(Family.TABLE, float(evaluate(row, 0.0)), 1.0, row, str(q.dist))
+
+
+def _table_domain_problems(q: Quantity, domain: Domain) -> list[str]:
+    """A table form's support against ``domain``: its lowest and highest values."""
+    from forecast.scenario.distributions import Z_MAX
+
+    try:
+        c = q.canonical(domain)
+    except (ValueError, ArithmeticError) as e:
+        return [f"cannot tabulate this {q.dist} distribution: {e}"]
+    lo, hi = (float(x) for x in c.transform(np.array([-Z_MAX - 1, Z_MAX + 1])))
+    if _in_domain(lo, domain) and _in_domain(hi, domain):
+        return []
+    if q.dist == "discrete" and q.values:
+        values = {f"values[{i}]": v for i, v in enumerate(q.values) if not _in_domain(v, domain)}
+        hint = percent_hint(values, frozenset(), lambda v: 2 <= v <= 100) if domain == "unit" else ""
+        return [
+            f"must be {_DOMAIN_TEXT[domain]}, but this discrete distribution takes {sorted(set(values.values()))}{hint}"
+        ]
+    from forecast.scenario.distributions import shape_of
+
+    pieces = shape_of(q, domain).pieces  # its support, not the table's +-6 SD ends
+    lo, hi = min(p[0] for p in pieces), max(p[1] for p in pieces)
+    return [f"must be {_DOMAIN_TEXT[domain]}, but this {q.dist} distribution reaches [{lo:.4g}, {hi:.4g}]"]

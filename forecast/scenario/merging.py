@@ -99,6 +99,19 @@ def _merge_item(parent: dict[str, Any], child: dict[str, Any], path: tuple[str, 
 
 
 _FORM_KEYS = {"value", "low", "high", "median", "sigma", "mean", "sd", "dist"}
+# the parameters of triangular, PERT, beta, gamma, discrete, mixture and samples forms
+_FORM_KEYS |= {
+    "mode",
+    "lambda",
+    "alpha",
+    "beta",
+    "values",
+    "probabilities",
+    "components",
+    "weights",
+    "file",
+    "column",
+}
 _COMPLETE_FORMS = ({"value"}, {"low", "high"}, {"median", "sigma"}, {"mean", "sd"})
 
 

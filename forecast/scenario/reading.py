@@ -11,6 +11,7 @@ from typing import Any
 from forecast.errors import Problem, ScenarioError
 from forecast.scenario import actuals
 from forecast.scenario.merging import MAX_DEPTH, merge, too_deep
+from forecast.scenario.samples import resolve_sample_files
 from forecast.scenario.schema import Scenario, apply_overrides, layer_restates, restate_references
 from forecast.scenario.textfile import read_text
 
@@ -130,6 +131,7 @@ def _read_resolved(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
     # read before resolving: resolve() raises a bare RuntimeError on a symlink loop,
     # which read_toml reports as an unreadable file
     data = actuals.expand(read_toml(path), path)
+    resolve_sample_files(data, path.parent)
     resolved = path.resolve()
     if resolved in chain:
         cycle = " -> ".join(p.name for p in (*chain, resolved))

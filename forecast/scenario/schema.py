@@ -35,6 +35,7 @@ from forecast.scenario.beside import problems_beside_schema_errors
 from forecast.scenario.calendar import Date, model_time
 from forecast.scenario.checks import semantic_problems
 from forecast.scenario.decision import Decision, Option
+from forecast.scenario.copula import Pair
 from forecast.scenario.inputs import Quantity, from_percent, percent
 from forecast.scenario.merging import MAX_DEPTH, drop_none, set_dotted, too_deep
 from forecast.scenario.schema_errors import schema_problems
@@ -135,6 +136,8 @@ class Correlation(Strict):
         default=Quantity(value=0.0, source="assumption: markets independent unless stated"),
         description="share of growth and shock variance common to all markets (0..1)",
     )
+    pairs: list[Pair] = Field(default=[], max_length=1000, description="rank correlations between inputs")
+    repair: bool = Field(default=False, description="use the nearest consistent matrix when pairs conflict")
 
 
 class Reference(Strict):
@@ -222,8 +225,10 @@ class Prediction(Strict):
     deadline: Date
     source: str | None = None
     quantity: str | None = None
-    op: Literal[">=", "<="] | None = None
+    op: Literal[">=", "<=", "between"] | None = None
     threshold: Fraction | None = None
+    low: Fraction | None = Field(default=None, description='op = "between": the range\'s lower end')
+    high: Fraction | None = Field(default=None, description='op = "between": its upper end')
     when: Literal["by", "at"] | None = Field(
         default=None,
         description='threshold predictions: "by" = reached at any time up to the deadline, "at" = on it (default)',

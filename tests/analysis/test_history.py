@@ -76,7 +76,7 @@ def test_table_holds_every_statement_of_every_version_with_its_change(two_versio
         "change_mcse",
     ]
     assert h["as_of"].unique().tolist() == ["2025-01-01", "2025-06-01"]  # sorted by as_of
-    assert len(h) == 2 * (3 + 4)
+    assert len(h) == 2 * (3 + 5)  # 3 outcomes, 5 predictions
     for fc in two_versions:
         rows = h[h["as_of"] == fc.scenario.as_of.isoformat()]
         want = fc.predictions().set_index("id")["probability"]

@@ -178,8 +178,8 @@ def test_a_scenario_without_an_assessment_has_an_empty_outcome_table() -> None:
     assert list(table.columns) == ["outcome", "label", "stated", "probability", "q05", "q95", "mcse"]
 
 
-#: hits of the four predictions out of N: none, one, half, all
-HITS = (0, 1, N // 2, N)
+#: hits of the five predictions out of N: none, one, half, all, a quarter
+HITS = (0, 1, N // 2, N, N // 4)
 
 
 def _hits(rng: np.random.Generator) -> np.ndarray:
@@ -211,7 +211,7 @@ def test_prediction_hits_read_back_as_floats_and_the_outcome_as_an_index() -> No
     fc = _forecast({"prediction_hit": _hits(rng), "realized_outcome": rng.integers(0, 3, size=N)})
     hits, outcome = fc.values("prediction_hit"), fc.values("realized_outcome")
     assert hits.dtype == np.float64 and outcome.dtype == np.int64
-    assert hits.shape == (N, 4) and outcome.shape == (N,)
+    assert hits.shape == (N, len(HITS)) and outcome.shape == (N,)
     assert fc.n_draws == N
 
 
@@ -346,13 +346,13 @@ def test_nuts_tables_read_the_posterior_with_arviz_mcse() -> None:
     for t in range(1, draws):
         z[:, t] = 0.8 * z[:, t - 1] + 0.6 * rng.standard_normal((chains, 3))
     q = np.array([0.4, 0.35, 0.25]) + 0.1 * z  # MCSE ~0.01, above the 3 / n floor
-    hits = np.zeros((chains, draws, 4))
+    hits = np.zeros((chains, draws, len(HITS)))
     hits[..., 1] = (z[..., 0] > 0).astype(float)
     hits[..., 3] = 1.0
     fc = _forecast(
         {"outcome_probability": _outcome_draws(rng), "prediction_hit": _hits(rng)},
         name="deepseek-update",
-        posterior={"outcome_probability": q.reshape(n, 3), "prediction_hit": hits.reshape(n, 4)},
+        posterior={"outcome_probability": q.reshape(n, 3), "prediction_hit": hits.reshape(n, len(HITS))},
         chains=chains,
     )
     assert fc.conditioned and fc.n_draws == n

@@ -187,7 +187,7 @@ def test_page_shows_the_headline_numbers(page: Any) -> None:
     assert page.locator("#fans svg").count() == 1
     assert page.locator("#markets tbody tr").count() == 4
     assert page.locator("#outcomes tbody tr").count() == 3
-    assert page.locator("#predictions tbody tr").count() == 4
+    assert page.locator("#predictions tbody tr").count() == 5
     assert page.locator(f"#sp-{SIGNPOST}-independence-true").count() == 1
     # controls grouped as in the file, each with its source
     groups = page.locator(".fc-group").all_inner_texts()

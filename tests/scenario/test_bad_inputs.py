@@ -827,7 +827,7 @@ def test_problems_that_follow_from_a_schema_error_are_not_added(
     text = edit(text, "cagr = { median = 0.26, sigma = 0.05", "cagr_ = { median = 0.26, sigma = 0.05")
     assert problems_of(text, write, reject) == [
         "markets.widgets.cagr_: unknown key; did you mean 'cagr'?",
-        "predictions.share_20.op: input should be '>=' or '<=' (got '>')",
+        "predictions.share_20.op: input should be '>=', '<=' or 'between' (got '>')",
         "assessment.confidence: must be at least 0.05 (a judgment worth less cannot be simulated: its "
         "outcome draws underflow to 0) (got 0.01)",
     ]

@@ -11,7 +11,7 @@ def test_scenario_repr_is_short_and_says_what_is_in_it() -> None:
     text = repr(s)
     assert len(text) < 600 and len(text.splitlines()) <= 6, text
     assert text.startswith("<Scenario 'deepseek': ")
-    assert "4 markets, 3 outcomes, 1 position, 4 predictions, 1 signpost, no evidence" in text
+    assert "4 markets, 3 outcomes, 1 position, 5 predictions, 1 signpost, no evidence" in text
     assert "independence 40%" in text
     assert str(s) == text
 

@@ -106,6 +106,7 @@ def test_seed_scenario_encodes_the_seed_table() -> None:
         "tiered_licensing",
         "strategic_partnership",
         "efficiency_erodes",
+        "devtools_share_25_30",
     ]
     assert [sg.id for sg in s.signposts] == ["next_model_release"]
 
