@@ -36,8 +36,8 @@ import numpy as np
 import pandas as pd
 
 from forecast.engine.dataset import pooled
-from forecast.outputs.risk_section import heatmap_plan
 from forecast.outputs.exceedance import exceedance_frames, plan_items, target_labels
+from forecast.outputs.risk_section import heatmap_plan
 from forecast.scenario import model_time
 
 if TYPE_CHECKING:

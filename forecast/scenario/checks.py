@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from forecast.errors import Problem
 from forecast.scenario.calendar import model_time
-from forecast.scenario.decision import decision_problems
 from forecast.scenario.copula import between_problems, copula_problems, stepped_problems
+from forecast.scenario.decision import decision_problems
 from forecast.scenario.inputs import percent_hint
 from forecast.scenario.merging import hint
 

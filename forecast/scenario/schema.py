@@ -34,8 +34,8 @@ from forecast.errors import Problem, ScenarioError
 from forecast.scenario.beside import problems_beside_schema_errors
 from forecast.scenario.calendar import Date, model_time
 from forecast.scenario.checks import semantic_problems
-from forecast.scenario.decision import Decision, Option
 from forecast.scenario.copula import Pair
+from forecast.scenario.decision import Decision, Option
 from forecast.scenario.inputs import Quantity, from_percent, percent
 from forecast.scenario.merging import MAX_DEPTH, drop_none, set_dotted, too_deep
 from forecast.scenario.schema_errors import schema_problems
