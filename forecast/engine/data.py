@@ -48,6 +48,7 @@ from typing import Any
 
 import numpy as np
 
+from forecast.engine.formulas import FORMULA_DIMS, formula_coords, formula_data
 from forecast.scenario import Scenario, model_time
 from forecast.scenario.inputs import Canonical, Family
 
@@ -123,16 +124,25 @@ class ModelData:
     evidence_sd: np.ndarray  # (evidence,)
     as_of: float = 0.0
     labels: dict[str, Any] = field(default_factory=dict)
+    # named inputs and metrics (forecast.engine.formulas): arrays, and the plan to build
+    input_fam: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    input_a: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    input_b: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    formula_num: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    formula_int: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    formula_year: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    metric_defined: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    formulas: Any = None
 
     def arrays(self) -> dict[str, np.ndarray]:
         """Every array by name (the ``pm.Data`` containers of the model)."""
-        skip = {"coords", "as_of", "labels"}
+        skip = {"coords", "as_of", "labels", "formulas"}
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
 
     @property
     def uniform(self) -> bool:
         """Whether any transformed input is uniform (the graph then needs ``ndtr``)."""
-        fams = (self.size_fam, self.vol_fam, self.rho_fam, self.share_fam, self.event_fam)
+        fams = (self.size_fam, self.vol_fam, self.rho_fam, self.share_fam, self.event_fam, self.input_fam)
         return any(bool(np.any(f == Family.UNIFORM)) for f in fams)
 
     @property
@@ -142,7 +152,13 @@ class ModelData:
         Counts (markets, years, outcomes, ...) are not part of it: dim lengths are
         shared variables, so one compiled graph serves every count.
         """
-        return (len(self.evidence_log) > 0, len(self.obs_signpost) > 0, self.uniform)
+        key = self.formulas.key if self.formulas is not None else ()
+        return (
+            len(self.evidence_log) > 0,
+            len(self.obs_signpost) > 0,
+            self.uniform,
+            *((key,) if key else ()),
+        )
 
     def without_observations(self) -> ModelData:
         """The same scenario with no evidence and no observed signposts: the prior.
@@ -622,6 +638,8 @@ def model_data(scenario: Scenario) -> ModelData:
         "check": list(range(len(checks["check_lo"]))),
         "window": list(range(checks["thr_check"].shape[1])),
     }
+    formulas = formula_data(s)
+    coords.update(formula_coords(s, formulas))
     return ModelData(
         coords=coords,
         size_fam=size_fam,
@@ -671,6 +689,7 @@ def model_data(scenario: Scenario) -> ModelData:
         evidence_sd=np.array([e.rel_error for e in s.evidence], dtype=float),
         as_of=as_of,
         labels={"stated": stated, "confidence": confidence},
+        **formulas,
     )
 
 
@@ -726,6 +745,7 @@ DATA_DIMS: dict[str, tuple[str, ...]] = {
     "evidence_log": ("evidence",),
     "evidence_sd": ("evidence",),
     "pred_pick": ("prediction",),
+    **FORMULA_DIMS,
 }
 
 #: latent variables NUTS samples; everything else is derived or predictive

@@ -67,6 +67,9 @@ PREDICTIVE = (
     "event_probability",
     "event_time",
     "prediction_hit",
+    "input_value",
+    "metric_by_year",
+    "metric_value",
 )
 
 #: outputs stored as ``int8``: an outcome index and 0/1 hits
@@ -96,6 +99,9 @@ _DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "evidence_value": ("observed market size", "<market>"),
     "evidence_rel_error": ("relative error of the observation (SD of its log)", "1"),
     "signpost_observed": ("1 when the signpost was observed true, 0 when false", "1"),
+    "input_value": ("named input (inputs.<id>); units per input in constant_data input_unit", ""),
+    "metric_by_year": ("metric by year (a formula); units per metric in constant_data metric_unit", ""),
+    "metric_value": ("metric, one number per draw (a formula); units in constant_data metric_unit", ""),
 }
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from forecast.engine.data import DATA_DIMS, ModelData, model_data
+from forecast.engine.formulas import build_metrics
 from forecast.scenario import Scenario
 from forecast.scenario.inputs import Family
 
@@ -45,6 +46,9 @@ OUTPUTS: dict[str, tuple[str, ...]] = {
     "event_time": ("event",),
     "prediction_hit": ("prediction",),
     "signpost_probability": ("signpost",),
+    "input_value": ("input",),
+    "metric_by_year": ("yearly_metric", "year"),
+    "metric_value": ("scalar_metric",),
 }
 
 
@@ -187,11 +191,13 @@ def build_model(scenario: Scenario | ModelData, *, predictive: bool = True) -> A
             )
 
         if predictive:
-            _predictive_part(pm, pt, x, log_size, q, uniform=u)
+            _predictive_part(pm, pt, x, log_size, q, uniform=u, formulas=d.formulas)
     return model
 
 
-def _predictive_part(pm: Any, pt: Any, x: dict[str, Any], log_size: Any, q: Any, *, uniform: bool) -> None:
+def _predictive_part(
+    pm: Any, pt: Any, x: dict[str, Any], log_size: Any, q: Any, *, uniform: bool, formulas: Any = None
+) -> None:
     """Discrete outcome, share paths, revenue, events and predictions."""
     outcome = pm.Categorical("realized_outcome", p=q)
     onehot = pt.eq(pt.arange(q.shape[-1]), outcome).astype("float64")
@@ -244,6 +250,8 @@ def _predictive_part(pm: Any, pt: Any, x: dict[str, Any], log_size: Any, q: Any,
 
     hits = pt.concatenate([thr_hit, ev_hit.astype("float64")])
     pm.Deterministic("prediction_hit", hits[x["pred_pick"]], dims="prediction")
+    refs = {"market": pt.exp(log_size), "share": share_t[:, :n_year], "revenue": revenue_t[:, :n_year]}
+    build_metrics(pm, pt, x, formulas, transform=_transform, uniform=uniform, outcome=onehot, **refs)
 
 
 def set_model_data(model: Any, data: ModelData) -> None:

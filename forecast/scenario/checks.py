@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from forecast.errors import Problem
 from forecast.scenario.calendar import model_time
+from forecast.scenario.formula_checks import formula_problems
 from forecast.scenario.inputs import percent_hint
 from forecast.scenario.merging import hint
 
@@ -296,6 +297,7 @@ def semantic_problems(s: Scenario, origin: str) -> list[Problem]:
                     dict(sg.likelihood),
                 )
     out.extend(_impossible_observations(s, origin))
+    out.extend(formula_problems(s, origin))
     for j, ev in enumerate(s.evidence):
         ep = f"evidence[{j}]"
         if check_ref(f"{ep}.market", ev.market, market_ids, "market"):

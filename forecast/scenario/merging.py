@@ -167,6 +167,8 @@ def set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
     position as ``name[i]`` when they have none (``positions.p.path[1].share``,
     ``evidence[0].value``), as error messages name them."""
     parts = _key_parts(key)
+    if len(parts) == 2 and parts[0] == "inputs":  # inputs.<id> is its value: --set inputs.margin=0.3
+        parts.append("value")
     if too_deep(value):
         raise KeyError(f"its value nests more than {MAX_DEPTH} levels deep")
     node: Any = data
