@@ -36,7 +36,7 @@ def metric_table(fc: Forecast) -> pd.DataFrame:
     draws = fc.draws
     if "metric_by_year" in draws:
         x = fc.values("metric_by_year")
-        se = fc._mcse("metric_by_year", np.nan_to_num(x))
+        se = _mcse(fc, "metric_by_year")
         for i, mid in enumerate(draws["yearly_metric"].values.tolist()):
             for j, year in enumerate(s.years):
                 if np.isnan(x[:, i, j]).any():  # before a lag's first year: no value
@@ -44,7 +44,7 @@ def metric_table(fc: Forecast) -> pd.DataFrame:
                 rows.append(_row(by_id[mid], x[:, i, j], float(se[i, j]), year))
     if "metric_value" in draws:
         x = fc.values("metric_value")
-        se = fc._mcse("metric_value")
+        se = _mcse(fc, "metric_value")
         for i, mid in enumerate(draws["scalar_metric"].values.tolist()):
             rows.append(_row(by_id[mid], x[:, i], float(se[i]), None))
     order = {m.id: k for k, m in enumerate(s.metrics)}
@@ -52,6 +52,23 @@ def metric_table(fc: Forecast) -> pd.DataFrame:
     out = pd.DataFrame(rows, columns=METRIC_COLUMNS)
     out["year"] = out["year"].astype("Int64")  # empty for a metric that is one number
     return out
+
+
+def _mcse(fc: Forecast, name: str) -> np.ndarray:
+    """MCSE of the mean of each element (a metric's mean, not a probability: no floor);
+    from the chains' effective sample size after NUTS."""
+    arr = np.nan_to_num(np.asarray(fc.draws[name].values, dtype=float))  # (chain, draw, ...)
+    n = arr.shape[0] * arr.shape[1]
+    if not fc.conditioned:
+        return np.asarray(arr.std(axis=(0, 1), ddof=1) / np.sqrt(n))
+    import arviz_stats as azs
+
+    flat = arr.reshape(arr.shape[0], arr.shape[1], -1)
+    out = [
+        0.0 if np.ptp(flat[:, :, i]) == 0 else float(azs.mcse(flat[:, :, i], method="mean"))
+        for i in range(flat.shape[-1])
+    ]
+    return np.array(out).reshape(arr.shape[2:])
 
 
 def _row(metric: Any, x: np.ndarray, mcse: float, year: int | None) -> dict[str, Any]:

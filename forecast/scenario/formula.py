@@ -234,8 +234,10 @@ def _name(node: ast.Name | ast.Attribute, ctx: Context) -> tuple[Expr, Info]:
     if kind == "metric":
         ctx.refs.add(ident)
         info = ctx.metric_infos.get(ident)
-        if info is None:  # in a cycle: reported once, for the cycle
-            raise Refused()
+        if info is None:  # a metric that cannot be computed (its own problems say why)
+            raise refuse(
+                ctx, node, f"names metric {ident!r}, which cannot be computed (see its own problems)"
+            )
         return Expr("metric", ints=(index,)), info
     return Expr("ref", kind=KINDS[kind], ints=(index,)), _ref_info(ctx.scenario, kind, index)
 

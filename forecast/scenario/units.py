@@ -39,6 +39,7 @@ _SCALES = {
 }
 _MONEY = re.compile(rf"^({_CURRENCY})\s*({'|'.join(k for k in _SCALES if k)})?$", re.IGNORECASE)
 _SYMBOL = {"$": "USD", "€": "EUR", "£": "GBP"}
+_CURRENCIES = {"USD", "EUR", "GBP", "CNY", "JPY", "CHF", "INR"}
 #: texts that mean a pure number (a share, a rate, a ratio)
 DIMENSIONLESS = frozenset(
     {"", "1", "share", "fraction", "ratio", "rate", "%", "percent", "probability", "x", "number"}
@@ -119,21 +120,23 @@ def show(unit: Unit) -> str:
 
     Examples
     --------
-    >>> show(parse_unit("USD bn") * parse_unit("USD bn"))
-    'USD^2 x 1e+18'
+    >>> show(parse_unit("USD bn") / parse_unit("GPUs")), show(ONE)
+    ('USD bn / GPUs', 'share')
     """
     if not unit.dims:
         return "share" if unit.factor == 1 else f"x {unit.factor:g}"
-    num = [f"{k}" + (f"^{p}" if p != 1 else "") for k, p in unit.dims if p > 0]
-    den = [f"{k}" + (f"^{-p}" if p != -1 else "") for k, p in unit.dims if p < 0]
-    money = len(unit.dims) == 1 and unit.dims[0][1] == 1 and _MONEY.match(unit.dims[0][0])
-    scale = _SHOWN_SCALE.get(unit.factor) if money or unit.factor == 1 else None
+    scale = _SHOWN_SCALE.get(unit.factor)
+    money = next((k for k, p in unit.dims if p == 1 and k in _CURRENCIES), None)
+    tail = "" if scale is not None and (money or unit.factor == 1) else f" x {unit.factor:g}"
+
+    def atom(k: str, p: int) -> str:
+        name = f"{k}{scale}" if k == money and not tail else k
+        return name + (f"^{abs(p)}" if abs(p) != 1 else "")
+
+    num = [atom(k, p) for k, p in unit.dims if p > 0]
+    den = [atom(k, p) for k, p in unit.dims if p < 0]
     text = " x ".join(num) or "1"
-    if den:
-        text += " / " + " x ".join(den)
-    if scale is None:
-        return f"{text} x {unit.factor:g}"
-    return f"{num[0]}{scale}" + (" / " + " x ".join(den) if den else "") if num else text
+    return text + (" / " + " x ".join(den) if den else "") + tail
 
 
 def conversion(got: Unit, want: Unit) -> float | None:
