@@ -447,6 +447,7 @@ class Forecast(Computed):
             folder,
             {"markets": self.markets(), "outcomes": self.outcomes(), "predictions": self.predictions()}
             | ({"metrics": self.metrics()} if self.scenario.metrics else {}),
+            optional={"metrics": ["year"]},  # empty for a metric that is one number
         )
 
     def write_report(self, folder: str | Path, **kwargs: Any) -> Path:

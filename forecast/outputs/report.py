@@ -245,6 +245,7 @@ def build_context(
         signpost_block,
         whatif_table,
     )
+    from forecast.outputs.metrics_section import metric_blocks
     from forecast.outputs.narrative import executive_summary
 
     s = fc.scenario
@@ -291,6 +292,8 @@ def build_context(
     pred_blocks = prediction_blocks(fc, predictions, figs, signposts)
     if pred_blocks:
         sections.append({"id": "predictions", "title": "Predictions and signposts", "blocks": pred_blocks})
+    if s.metrics:
+        sections.append({"id": "metrics", "title": "Metrics", "blocks": metric_blocks(fc, figs)})
     frames = sensitivity_frames(sensitivity)
     if frames:
         sections.append(
