@@ -22,6 +22,10 @@ if TYPE_CHECKING:
     from forecast.analysis.results import Forecast
 
 
+def _year(y: Any) -> str:
+    return "" if y is None or y is pd.NA else str(int(y))
+
+
 def metric_blocks(fc: Forecast, figs: Mapping[str, Any]) -> list[Block]:
     """One block per metric: its formula, source and table (a figure when drawn)."""
     s = fc.scenario
@@ -35,7 +39,7 @@ def metric_blocks(fc: Forecast, figs: Mapping[str, Any]) -> list[Block]:
         text += [t for t in (m.source and f"Source: {m.source}", m.note) if t]
         cells = [
             [
-                "" if pd.isna(r.year) else str(int(r.year)),
+                _year(r.year),
                 sig(r.q50),
                 interval(r.q05, r.q95),
                 f"{sig(r.mean)} ± {sig(r.mcse, 2)}",
