@@ -23,7 +23,13 @@ from nbclient.exceptions import CellExecutionError
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = REPO / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
-EXPECTED = ["01-quickstart.ipynb", "02-what-if.ipynb", "03-evidence.ipynb", "04-track-record.ipynb"]
+EXPECTED = [
+    "01-quickstart.ipynb",
+    "02-what-if.ipynb",
+    "03-evidence.ipynb",
+    "04-track-record.ipynb",
+    "05-business-model.ipynb",
+]
 CELL_TIMEOUT = 900  # seconds per cell; generous because a cold cache compiles inside a cell
 
 

@@ -80,6 +80,7 @@ REPORT_FILES = (
     "signposts.csv",
     "by_outcome.csv",
     "sensitivity.csv",
+    "metrics.csv",  # when the scenario has [[metrics]]
     "report.xlsx",
     "forecast.nc",
     "scenario.toml",

@@ -48,7 +48,7 @@ from typing import Any
 
 import numpy as np
 
-from forecast.engine.formulas import FORMULA_DIMS, formula_coords, formula_data
+from forecast.engine.formulas import FORMULA_DIMS, formula_coords, formula_data, metric_check
 from forecast.scenario import Scenario, model_time
 from forecast.scenario.inputs import Canonical, Family
 
@@ -334,6 +334,11 @@ def _threshold_checks(
                 lo.append(m * n_y + int(t_lo[t]))
                 hi.append(m * n_y + int(t_hi[t]))
                 u.append(float(t_u[t]))
+            elif kind == "metric":  # the metrics follow revenue in the flat values
+                m_lo, m_hi, m_u = metric_check(s, pr.quantity, int(t), interp, n_m * n_y + 2 * n_p * n_t)
+                lo.append(m_lo)
+                hi.append(m_hi)
+                u.append(m_u)
             else:
                 block = n_m * n_y + (0 if kind == "share" else n_p * n_t)
                 lo.append(block + position_ids.index(ref) * n_t + int(t))

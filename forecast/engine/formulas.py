@@ -174,15 +174,17 @@ def build_metrics(
     transform: Any,
     uniform: bool,
     **refs: Any,
-) -> None:
+) -> Any:
     """Add the named inputs and every metric to the model being built (in its context).
 
     ``refs`` are the tensors formulas read per draw: ``market``, ``share``, ``revenue``
     (``(item, year)``) and ``outcome`` (the realized outcome, one-hot); ``transform`` is
-    the model's map from a standard-normal latent to an input's value.
+    the model's map from a standard-normal latent to an input's value. Returns every
+    metric's values in one flat vector (yearly ones by year, then the others), which
+    threshold predictions read (:func:`metric_check`).
     """
     if plan is None or not plan.key:
-        return
+        return pt.zeros((0,))
     if plan.n_inputs:
         z = pm.Normal("z_input", 0.0, 1.0, dims="input")
         value = transform(x["input_fam"], x["input_a"], x["input_b"], z, uniform=uniform)
@@ -194,13 +196,40 @@ def build_metrics(
     yearly = [env.metrics[i] for i, _, s in sorted(plan.order, key=lambda o: o[0]) if s]
     scalar = [env.metrics[i] for i, _, s in sorted(plan.order, key=lambda o: o[0]) if not s]
     n_year = x["formula_year"].shape[0]
+    flat = []
     if yearly:
         stacked = pt.stack([pt.broadcast_to(t, (n_year,)) for t in yearly])
         # a lag's first years have no value: NaN, never a number made up
         stacked = pt.switch(pt.gt(x["metric_defined"], 0.0), stacked, np.nan)
-        pm.Deterministic("metric_by_year", stacked, dims=("yearly_metric", "year"))
+        flat.append(
+            pm.Deterministic("metric_by_year", stacked, dims=("yearly_metric", "year")).reshape((-1,))
+        )
     if scalar:
-        pm.Deterministic("metric_value", pt.stack(scalar), dims="scalar_metric")
+        flat.append(pm.Deterministic("metric_value", pt.stack(scalar), dims="scalar_metric"))
+    return pt.concatenate(flat) if len(flat) > 1 else flat[0] if flat else pt.zeros((0,))
+
+
+def metric_check(
+    s: Scenario, target: str, t: int, interp: tuple[Any, Any, Any], block: int
+) -> tuple[int, int, float]:
+    """Where a threshold on ``metric.<id>[@YEAR]`` reads at query time ``t``: entries
+    ``lo``, ``hi`` of the flat values (the metrics start at ``block``) and the weight
+    ``u`` between them. A yearly metric is read like a market (between its grid years,
+    linearly), at ``@YEAR`` in that year; a metric that is one number, as it is.
+    """
+    from forecast.scenario.formula_checks import parse_target
+
+    plan: FormulaPlan = formula_data(s)["formulas"]
+    ident, year = parse_target(target)
+    n_y = len(s.years)
+    if ident in plan.scalar:
+        at = block + len(plan.yearly) * n_y + plan.scalar.index(ident)
+        return at, at, 0.0
+    row = block + plan.yearly.index(ident) * n_y
+    if year is not None:
+        return row + s.years.index(year), row + s.years.index(year), 0.0
+    t_lo, t_hi, t_u = interp
+    return row + int(t_lo[t]), row + int(t_hi[t]), float(t_u[t])
 
 
 def build_expression(expr: Expr, env: Any) -> Any:

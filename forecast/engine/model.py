@@ -233,7 +233,11 @@ def _predictive_part(
 
     # a threshold is judged on its window of times: hit if any of its checks is past
     # it (see ModelData: each check reads its entry of the flat values by index)
-    values = pt.concatenate([log_flat, share_t.reshape((-1,)), revenue_t.reshape((-1,))])
+    refs = {"market": pt.exp(log_size), "share": share_t[:, :n_year], "revenue": revenue_t[:, :n_year]}
+    metrics = build_metrics(
+        pm, pt, x, formulas, transform=_transform, uniform=uniform, outcome=onehot, **refs
+    )
+    values = pt.concatenate([log_flat, share_t.reshape((-1,)), revenue_t.reshape((-1,)), metrics])
     c_u = x["check_u"]
     value = (1.0 - c_u) * values[x["check_lo"]] + c_u * values[x["check_hi"]]
     past = pt.ge(x["check_sign"] * (value - x["check_value"]), 0.0).astype("float64")
@@ -250,8 +254,6 @@ def _predictive_part(
 
     hits = pt.concatenate([thr_hit, ev_hit.astype("float64")])
     pm.Deterministic("prediction_hit", hits[x["pred_pick"]], dims="prediction")
-    refs = {"market": pt.exp(log_size), "share": share_t[:, :n_year], "revenue": revenue_t[:, :n_year]}
-    build_metrics(pm, pt, x, formulas, transform=_transform, uniform=uniform, outcome=onehot, **refs)
 
 
 def set_model_data(model: Any, data: ModelData) -> None:

@@ -243,10 +243,12 @@ def semantic_problems(s: Scenario, origin: str) -> list[Problem]:
             elif t is not None and kind in ("market", "revenue") and t <= 0:
                 what = "a market size" if kind == "market" else "a revenue"
                 bad(f"{pp}.threshold", f"must be > 0: {what} is always above it", got)
-            if kind not in QUANTITY_KINDS:
+            if kind == "metric":
+                pass  # a metric target: forecast.scenario.formula_checks.metric_target_problems
+            elif kind not in QUANTITY_KINDS:
                 bad(
                     f"{pp}.quantity",
-                    f"must be one of {', '.join(k + '.<id>' for k in QUANTITY_KINDS)}",
+                    f"must be one of {', '.join(k + '.<id>' for k in QUANTITY_KINDS)}, metric.<id>[@YEAR]",
                     pr.quantity,
                 )
             else:

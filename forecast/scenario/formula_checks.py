@@ -111,4 +111,41 @@ def formula_problems(s: Scenario, origin: str) -> list[Problem]:
             out.append(Problem(origin, f"inputs.{inp.id}.value", msg))
     if len({m.id for m in s.metrics}) == len(s.metrics):
         out += analyse(s, origin)[1]
+    for pr in s.predictions:
+        if pr.quantity is not None and pr.quantity.startswith("metric."):
+            msg = metric_target_problem(s, pr.quantity)
+            if msg:
+                out.append(Problem(origin, f"predictions.{pr.id}.quantity", msg, pr.quantity, True))
     return out
+
+
+def parse_target(target: str) -> tuple[str, int | None]:
+    """``metric.<id>@2027`` -> ``("<id>", 2027)``; ``metric.<id>`` -> ``("<id>", None)``.
+
+    >>> parse_target("metric.npv"), parse_target("metric.revenue_m@2027")
+    (('npv', None), ('revenue_m', 2027))
+    """
+    ident, _, year = target.removeprefix("metric.").partition("@")
+    return ident, int(year) if year.strip().isdigit() else (-1 if year else None)
+
+
+def metric_target_problem(s: Scenario, target: str) -> str:
+    """Why ``metric.<id>[@YEAR]`` is not a target of this scenario ("" when it is)."""
+    from forecast.scenario.merging import hint
+
+    ident, year = parse_target(target)
+    ids = [m.id for m in s.metrics]
+    if ident not in ids:
+        return f"no metric with id {ident!r}{hint(ident, ids)}"
+    info = metric_infos(s).get(ident)
+    if info is None:
+        return f"metric {ident!r} cannot be computed (see its own problems)"
+    if year == -1:
+        return "must be metric.<id> or metric.<id>@YEAR (a whole year)"
+    if year is not None and not info.series:
+        return f"metric {ident!r} is one number per draw: write it without @{year}"
+    if year is not None and year not in s.years:
+        return f"year {year} is outside the simulated years {s.years[0]}-{s.years[-1]}"
+    if year is not None and s.years.index(year) < info.first:
+        return f"metric {ident!r} has no value in {year} (its first year is {s.years[info.first]})"
+    return ""

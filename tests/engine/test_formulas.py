@@ -112,3 +112,61 @@ def test_seed_metrics_equal_numpy_from_the_saved_draws(tmp_path: Any) -> None:
         "devtools_revenue_2025_2028",
         "devtools_npv",
     ]
+
+
+def _u_tail(x: float) -> float:
+    """P(u >= x) for the input u with the 90% interval [1, 3] (lognormal)."""
+    from scipy import stats
+
+    mu, sigma = np.log(3) / 2, np.log(3) / (2 * stats.norm.ppf(0.95))
+    return float(stats.norm.sf((np.log(x) - mu) / sigma))
+
+
+def test_a_threshold_on_a_metric_by_and_at_its_deadline() -> None:
+    data = dict(POINT)
+    data["metrics"] = [*POINT["metrics"], {"id": "spike", "label": "S", "unit": "USD bn",
+                       "formula": "where(year == 2026, inputs.u * 10, 0)"}]  # fmt: skip
+    pred = {
+        "statement": "spike",
+        "deadline": "2027-07-01",
+        "quantity": "metric.spike",
+        "op": ">=",
+        "threshold": 15.0,
+    }
+    data["predictions"] = [
+        {**pred, "id": "spike_by", "when": "by"},
+        {**pred, "id": "spike_at", "when": "at"},
+        {**pred, "id": "spike_in_2026", "quantity": "metric.spike@2026"},
+        {**pred, "id": "twice", "quantity": "metric.twice", "threshold": 4.0},
+    ]
+    fc = forecast.simulate(Scenario.from_dict(data), draws=8000, seed=5)
+    p = fc.predictions().set_index("id")
+    exact = _u_tail(1.5)  # 10 u >= 15 in 2026, inside the window from as_of to the deadline
+    for pid, want in (("spike_by", exact), ("spike_in_2026", exact), ("twice", _u_tail(2.0))):
+        assert abs(p.loc[pid, "probability"] - want) <= 4 * p.loc[pid, "mcse"], pid
+    assert p.loc["spike_at", "probability"] == 0  # 0 in 2027, the deadline's year
+    assert p.loc["spike_by", "probability"] > 0.3
+
+
+def test_a_metric_under_nuts_follows_the_conjugate_posterior() -> None:
+    """log size ~ N(m0, s0); one observation of the 2025 size with log error r: the
+    posterior of log size is normal (precision-weighted), so 2 x size in 2025 is
+    lognormal with a known mean."""
+    m0, s0, r, g, obs = np.log(10.0), 0.3, 0.1, 0.1, 12.0
+    data = {
+        "id": "conj",
+        "title": "Conjugate",
+        "as_of": "2025-01-01",
+        "simulation": {"end_year": 2026},
+        "markets": [{"id": "m", "label": "M", "unit": "USD bn", "base_year": 2024,
+                     "size": {"median": 10.0, "sigma": s0}, "cagr": g}],
+        "evidence": [{"market": "m", "year": 2025, "value": obs, "rel_error": r}],
+        "metrics": [{"id": "double", "label": "D", "unit": "USD bn", "formula": "2 * at(market.m, 2025)"}],
+    }  # fmt: skip
+    fc = forecast.simulate(Scenario.from_dict(data), draws=4000, seed=7)
+    assert fc.conditioned
+    prec = 1 / s0**2 + 1 / r**2
+    mean_log = (m0 / s0**2 + (np.log(obs) - np.log1p(g)) / r**2) / prec + np.log1p(g)
+    want = 2 * np.exp(mean_log + 0.5 / prec)
+    row = fc.metrics().set_index("metric").loc["double"]
+    assert abs(row["mean"] - want) <= 4 * row["mcse"]

@@ -227,8 +227,9 @@ def test_sections_in_order_without_an_empty_sensitivity(html: _Tables, md: str) 
         "## 2. Markets",
         "## 3. Outcomes",
         "## 4. Predictions and signposts",
-        "## 5. Inputs and provenance",
-        "## 6. Reproducibility",
+        "## 5. Metrics",
+        "## 6. Inputs and provenance",
+        "## 7. Reproducibility",
     ]
     assert "Sensitivity" not in md
     assert "table-sensitivity" not in html.tables
@@ -341,7 +342,7 @@ def test_sensitivity_section_appears_only_when_given(seed_forecast: Any, tmp_pat
     df.attrs.update({"target": "market.developer_tools@2027", "baseline": 9.8})
     write_report(seed_forecast, tmp_path / "with", sensitivity=df)
     md = (tmp_path / "with" / "report.md").read_text()
-    assert "## 5. Sensitivity" in md
+    assert "## 6. Sensitivity" in md
     assert "### What drives the uncertainty in market.developer_tools@2027" in md
     assert (tmp_path / "with" / "figures" / "sensitivity.png").is_file()
     assert md_table_after(md, "### What drives the uncertainty in market.developer_tools@2027")[1] == [
@@ -413,7 +414,7 @@ def test_evidence_and_diagnostics_sections(conditioned: Any, tmp_path: Path) -> 
     row = effect["Developer Tools 2028 (median, USD bn)"]
     assert row == [sig(np.median(prior)), sig(np.median(prior * 1.1))]
     assert tables["table-evidence"][1][:3] == ["Developer Tools", "2025", "4.90 USD bn"]
-    assert "## 6. Diagnostics and reproducibility" in md
+    assert "## 7. Diagnostics and reproducibility" in md
     assert [r[0] for r in tables["table-diagnostics"][1:]] == ["growth", "size"]
     assert "Divergent transitions: 2." in md
     assert md.count("R-hat of size is 1.03") == 2  # the banner at the top and the section
