@@ -170,3 +170,18 @@ def test_a_metric_under_nuts_follows_the_conjugate_posterior() -> None:
     want = 2 * np.exp(mean_log + 0.5 / prec)
     row = fc.metrics().set_index("metric").loc["double"]
     assert abs(row["mean"] - want) <= 4 * row["mcse"]
+
+
+def test_a_metric_is_a_sensitivity_and_tornado_target(closed: forecast.Forecast) -> None:
+    from forecast.analysis.sensitivity import parse_target
+
+    t = parse_target(closed.scenario, "metric.late@2028")
+    assert (t.variable, t.index) == ("metric_by_year", (3, 4))  # the 4th yearly metric, 2028
+    assert parse_target(closed.scenario, "metric.twice").variable == "metric_value"
+    # the only uncertain input is u: it explains all of 2 u
+    sens = closed.sensitivity("metric.twice")
+    assert sens.iloc[0]["input"] == "input_value[u]"
+    tornado = closed.tornado("metric.twice").set_index("input")
+    lo, hi = np.quantile(closed.values("input_value")[:, 1], [0.1, 0.9])
+    row = tornado.loc["input_value[u]"]
+    assert row["low"] == pytest.approx(2 * lo, rel=1e-9) and row["high"] == pytest.approx(2 * hi, rel=1e-9)
