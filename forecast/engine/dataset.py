@@ -51,6 +51,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from forecast.engine.data import model_data
+from forecast.engine.formulas import formula_constants
 from forecast.engine.model import OUTPUTS
 from forecast.scenario import Scenario
 
@@ -247,6 +248,9 @@ def constant_data(scenario: Scenario) -> xr.Dataset:
         "share_input": np.arange(len(points)),
         "evidence": np.arange(len(s.evidence)),
     }
+    if s.inputs or s.metrics:  # units and formulas of the named inputs and metrics
+        fields, dims = formula_constants(s)
+        data_vars, coords = {**data_vars, **fields}, {**coords, **dims}
     return xr.Dataset(data_vars, coords=coords)
 
 

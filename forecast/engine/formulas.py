@@ -129,6 +129,30 @@ def formula_coords(s: Scenario, d: dict[str, Any]) -> dict[str, list[Any]]:
     }
 
 
+def formula_constants(s: Scenario) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """What ``forecast.nc``'s ``constant_data`` says about inputs and metrics: label and
+    unit by ``input``, label, unit and formula by ``yearly_metric`` and ``scalar_metric``.
+
+    Examples
+    --------
+    >>> import forecast
+    >>> fields, coords = formula_constants(forecast.load(forecast.bundled()))
+    >>> fields["scalar_metric_unit"][1], coords["scalar_metric"]
+    (['USD m', 'USD m'], ['devtools_revenue_2025_2028', 'devtools_npv'])
+    """
+    plan: FormulaPlan = formula_data(s)["formulas"]
+    by_id = {m.id: m for m in s.metrics}
+    fields: dict[str, Any] = {
+        "input_label": ("input", [i.label for i in s.inputs]),
+        "input_unit": ("input", [i.unit for i in s.inputs]),
+    }
+    for dim, ids in (("yearly_metric", plan.yearly), ("scalar_metric", plan.scalar)):
+        for name in ("label", "unit", "formula"):
+            fields[f"{dim}_{name}"] = (dim, [getattr(by_id[i], name) for i in ids])
+    coords = {"input": [i.id for i in s.inputs], "yearly_metric": plan.yearly, "scalar_metric": plan.scalar}
+    return fields, coords
+
+
 def undefined_as_zero(s: Scenario, name: str, values: np.ndarray) -> np.ndarray:
     """``values`` of a recorded output with the years a metric has no value in (NaN by
     design: a lag's first years) set to 0, for checks that every other value is finite.
