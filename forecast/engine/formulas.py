@@ -170,21 +170,34 @@ def undefined_as_zero(s: Scenario, name: str, values: np.ndarray) -> np.ndarray:
 
 
 @dataclass
-class _Env:
-    """The tensors a formula reads, and where the walk is in the number arrays."""
+class FormulaEnv:
+    """What :func:`build_expression` reads: PyTensor (``pt``), the model's data ``x``,
+    the tensors of ``refs`` (``market``, ``share``, ``revenue``: ``(item, year)``;
+    ``input``; ``outcome``) and of the metrics built so far (by index in the file).
+
+    Numbers and indices come from the data arrays ``formula_num``/``formula_int`` in
+    the walk order of :func:`slots` (one compile per formula shape); with ``inline``,
+    from the tree itself as constants (for a formula outside the file's metrics, such
+    as an option's payoff, whose numbers are not in those arrays).
+    """
 
     pt: Any
     x: dict[str, Any]
     refs: dict[str, Any]
     metrics: dict[int, Any]
+    inline: bool = False
     num: int = 0
     int_: int = 0
 
-    def take_num(self) -> Any:
+    def take_num(self, value: float | None) -> Any:
+        if self.inline:
+            return self.pt.constant(float(value or 0.0))
         self.num += 1
         return self.x["formula_num"][self.num - 1]
 
-    def take_int(self) -> Any:
+    def take_int(self, value: int) -> Any:
+        if self.inline:
+            return self.pt.constant(int(value), dtype="int64")
         self.int_ += 1
         return self.x["formula_int"][self.int_ - 1]
 
@@ -213,7 +226,7 @@ def build_metrics(
         z = pm.Normal("z_input", 0.0, 1.0, dims="input")
         value = transform(x["input_fam"], x["input_a"], x["input_b"], z, uniform=uniform)
         refs["input"] = pm.Deterministic("input_value", value, dims="input")
-    env = _Env(pt, x, refs, {})
+    env = FormulaEnv(pt, x, refs, {})
     for index, expr, _ in plan.order:
         env.metrics[index] = build_expression(expr, env)
     # recorded in the file's order of the metrics (built in the order they depend)
@@ -261,20 +274,20 @@ def build_expression(expr: Expr, env: Any) -> Any:
     series), reading its numbers from ``env`` in the walk order of :func:`slots`.
 
     This is the entry point for other formulas built into the model (an option's payoff):
-    give it the :class:`Expr` of :func:`forecast.scenario.formula.parse_formula` and an
-    environment with ``pt``, the data ``x`` and the ``refs``/``metrics`` tensors.
+    give it the :class:`Expr` of :func:`forecast.scenario.formula.parse_formula` and a
+    :class:`FormulaEnv` (``inline=True`` for a tree whose numbers are not in the data).
     """
     pt = env.pt
     op = expr.op
     if op == "num":
-        return env.take_num()
+        return env.take_num(expr.value)
     if op == "year":
         return env.x["formula_year"]
     if op == "ref":
-        return env.refs[expr.kind][env.take_int()]
+        return env.refs[expr.kind][env.take_int(expr.ints[0])]
     if op == "metric":
         return env.metrics[expr.ints[0]]
-    own = [env.take_int() for _ in expr.ints]
+    own = [env.take_int(v) for v in expr.ints]
     args = [build_expression(a, env) for a in expr.args]
     return _OPS[op](pt, env, args, own)
 

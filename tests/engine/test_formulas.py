@@ -185,3 +185,19 @@ def test_a_metric_is_a_sensitivity_and_tornado_target(closed: forecast.Forecast)
     lo, hi = np.quantile(closed.values("input_value")[:, 1], [0.1, 0.9])
     row = tornado.loc["input_value[u]"]
     assert row["low"] == pytest.approx(2 * lo, rel=1e-9) and row["high"] == pytest.approx(2 * hi, rel=1e-9)
+
+
+def test_a_payoff_formula_builds_inline_outside_the_files_metrics() -> None:
+    """The entry point for formulas that are not metrics (an option's payoff): parse
+    against the scenario, build with the numbers as constants."""
+    import pytensor.tensor as pt
+
+    from forecast.engine.formulas import FormulaEnv, build_expression
+    from forecast.scenario.formula import parse_formula
+
+    s = Scenario.from_dict(POINT)
+    expr, info, found = parse_formula(s, "npv(market.m, 0.1, 2025) - 2 * inputs.u", "options.a.payoff", "f")
+    assert found == [] and expr is not None and info is not None and not info.series
+    refs = {"market": pt.as_tensor(MARKET[None, :]), "input": pt.as_tensor(np.array([0.1, 3.0]))}
+    env = FormulaEnv(pt, {"formula_year": pt.as_tensor(YEARS.astype(float))}, refs, {}, inline=True)
+    assert float(build_expression(expr, env).eval()) == pytest.approx(50.0 - 6.0, rel=1e-12)
