@@ -44,8 +44,20 @@ POINT: dict[str, Any] = {
             "unit": "USD bn",
             "formula": "clip(market.m, 11, 13) + min(0, -abs(-1))",
         },
+        {"id": "spike", "label": "S", "unit": "USD bn", "formula": "where(year == 2026, inputs.u * 10, 0)"},
+    ],
+    # thresholds on metrics, in the same file: one compiled structure for every test here
+    "predictions": [
+        {"id": "spike_by", "when": "by", "quantity": "metric.spike"},
+        {"id": "spike_at", "when": "at", "quantity": "metric.spike"},
+        {"id": "spike_in_2026", "quantity": "metric.spike@2026"},
+        {"id": "twice", "quantity": "metric.twice", "threshold": 4.0},
     ],
 }
+for _p in POINT["predictions"]:
+    _p.update(
+        {"statement": _p["id"], "deadline": "2027-07-01", "op": ">=", "threshold": _p.get("threshold", 15.0)}
+    )
 YEARS = np.arange(2024, 2030)
 MARKET = 10.0 * 1.1 ** (YEARS - 2024)
 
@@ -123,23 +135,7 @@ def _u_tail(x: float) -> float:
 
 
 def test_a_threshold_on_a_metric_by_and_at_its_deadline() -> None:
-    data = dict(POINT)
-    data["metrics"] = [*POINT["metrics"], {"id": "spike", "label": "S", "unit": "USD bn",
-                       "formula": "where(year == 2026, inputs.u * 10, 0)"}]  # fmt: skip
-    pred = {
-        "statement": "spike",
-        "deadline": "2027-07-01",
-        "quantity": "metric.spike",
-        "op": ">=",
-        "threshold": 15.0,
-    }
-    data["predictions"] = [
-        {**pred, "id": "spike_by", "when": "by"},
-        {**pred, "id": "spike_at", "when": "at"},
-        {**pred, "id": "spike_in_2026", "quantity": "metric.spike@2026"},
-        {**pred, "id": "twice", "quantity": "metric.twice", "threshold": 4.0},
-    ]
-    fc = forecast.simulate(Scenario.from_dict(data), draws=8000, seed=5)
+    fc = forecast.simulate(Scenario.from_dict(POINT), draws=8000, seed=5)
     p = fc.predictions().set_index("id")
     exact = _u_tail(1.5)  # 10 u >= 15 in 2026, inside the window from as_of to the deadline
     for pid, want in (("spike_by", exact), ("spike_in_2026", exact), ("twice", _u_tail(2.0))):
