@@ -51,7 +51,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from forecast.engine.data import model_data
-from forecast.engine.formulas import formula_constants
+from forecast.engine.formulas import formula_constants, formula_units
 from forecast.engine.model import OUTPUTS
 from forecast.scenario import Scenario
 
@@ -100,9 +100,9 @@ _DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "evidence_value": ("observed market size", "<market>"),
     "evidence_rel_error": ("relative error of the observation (SD of its log)", "1"),
     "signpost_observed": ("1 when the signpost was observed true, 0 when false", "1"),
-    "input_value": ("named input (inputs.<id>); units per input in constant_data input_unit", ""),
-    "metric_by_year": ("metric by year (a formula); units per metric in constant_data metric_unit", ""),
-    "metric_value": ("metric, one number per draw (a formula); units in constant_data metric_unit", ""),
+    "input_value": ("named input (inputs.<id>)", "<input>"),
+    "metric_by_year": ("metric by year (a formula)", "<yearly_metric>"),
+    "metric_value": ("metric, one number per draw (a formula)", "<scalar_metric>"),
 }
 
 
@@ -199,7 +199,7 @@ def _units(scenario: Scenario) -> dict[str, str]:
     positions = {scenario.market(p.market).unit for p in scenario.positions}
     if len(positions) == 1:
         out["<position>"] = positions.pop()
-    return out
+    return out | formula_units(scenario)
 
 
 def constant_data(scenario: Scenario) -> xr.Dataset:

@@ -153,6 +153,23 @@ def formula_constants(s: Scenario) -> tuple[dict[str, Any], dict[str, list[str]]
     return fields, coords
 
 
+def formula_units(s: Scenario) -> dict[str, str]:
+    """The ``units`` attribute of the inputs' and metrics' draws: their one unit when they
+    share it (``1`` for a pure number), else where to find each one.
+
+    >>> import forecast
+    >>> formula_units(forecast.load(forecast.bundled()))["<scalar_metric>"]
+    'USD m'
+    """
+    fields, _ = formula_constants(s)
+    out = {}
+    for key, field in (("<input>", "input_unit"), ("<yearly_metric>", "yearly_metric_unit"),
+                       ("<scalar_metric>", "scalar_metric_unit")):  # fmt: skip
+        units = set(fields[field][1])
+        out[key] = (units.pop() or "1") if len(units) == 1 else f"per item: constant_data {field}"
+    return out
+
+
 def undefined_as_zero(s: Scenario, name: str, values: np.ndarray) -> np.ndarray:
     """``values`` of a recorded output with the years a metric has no value in (NaN by
     design: a lag's first years) set to 0, for checks that every other value is finite.
