@@ -28,6 +28,7 @@ EXPECTED = [
     "02-what-if.ipynb",
     "03-evidence.ipynb",
     "04-track-record.ipynb",
+    "05-business-model.ipynb",
     "07-pool.ipynb",
 ]
 CELL_TIMEOUT = 900  # seconds per cell; generous because a cold cache compiles inside a cell

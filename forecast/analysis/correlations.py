@@ -21,6 +21,8 @@ def input_draws(fc: Forecast, latent: Latent) -> np.ndarray:
     """The draws of the input a copula latent drives (a CAGR's: the market's growth)."""
     if latent.block == "share":
         return np.asarray(fc.values("share_anchor")[:, latent.index], dtype=float)
+    if latent.block == "input":
+        return np.asarray(fc.values("input_value")[:, latent.index], dtype=float)
     n = len(fc.scenario.markets)
     return np.asarray(fc.values(BASE_VARIABLES[latent.index // n])[:, latent.index % n], dtype=float)
 

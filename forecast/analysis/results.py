@@ -20,6 +20,7 @@ import pandas as pd
 
 from forecast.engine import Computed, compute
 from forecast.engine.dataset import pooled, to_netcdf
+from forecast.engine.formulas import undefined_as_zero
 from forecast.engine.inference import check
 from forecast.engine.resources import check_memory
 from forecast.errors import NonFiniteError, Problem, ScenarioError
@@ -335,6 +336,12 @@ class Forecast(Computed):
         ]
         return pd.DataFrame(rows, columns=PREDICTION_COLUMNS)
 
+    def metrics(self) -> pd.DataFrame:
+        """Every ``[[metrics]]`` formula summarised (``metrics.csv``), see
+        :func:`forecast.analysis.metrics.metric_table`."""
+        out: pd.DataFrame = _delegate("metrics")(self)
+        return out
+
     def signposts(self) -> pd.DataFrame:
         """For each signpost: P(observed true), and the outcome probabilities if it is
         observed true or false, by Bayes' rule from the current probabilities.
@@ -461,7 +468,9 @@ class Forecast(Computed):
         """Write ``markets.csv``, ``outcomes.csv`` and ``predictions.csv``."""
         _delegate("write_csv_tables")(
             folder,
-            {"markets": self.markets(), "outcomes": self.outcomes(), "predictions": self.predictions()},
+            {"markets": self.markets(), "outcomes": self.outcomes(), "predictions": self.predictions()}
+            | ({"metrics": self.metrics()} if self.scenario.metrics else {}),
+            optional={"metrics": ["year"]},  # empty for a metric that is one number
         )
 
     def write_report(self, folder: str | Path, **kwargs: Any) -> Path:
@@ -476,6 +485,7 @@ class Forecast(Computed):
 DELEGATED = {
     "sensitivity": "forecast.analysis.sensitivity:sensitivity",
     "exceedance": "forecast.analysis.exceedance:exceedance",
+    "metrics": "forecast.analysis.metrics:metric_table",
     "tornado": "forecast.analysis.tornado:tornado",
     "decision": "forecast.analysis.decision:decision",
     "value_of_information": "forecast.analysis.voi:value_of_information",
@@ -673,7 +683,7 @@ def non_finite_draws(fc: Forecast) -> list[Problem]:
         for name, da in fc.data[group].to_dataset().data_vars.items():
             if da.dtype.kind != "f":
                 continue
-            values = da.values
+            values = undefined_as_zero(fc.scenario, str(name), da.values)
             bad = np.isnan(values) if name in _MAY_BE_INFINITE else ~np.isfinite(values)
             with np.errstate(invalid="ignore"):
                 huge = np.abs(np.where(np.isfinite(values), values, 0.0)) > MAX_MAGNITUDE

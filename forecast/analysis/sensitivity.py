@@ -124,7 +124,7 @@ class Target:
 _TARGET = re.compile(r"^(?P<kind>[a-z]+)(?:\.(?P<ref>[a-z][a-z0-9_]*))?(?:@(?P<year>\d{4}))?$")
 TARGET_FORMS = (
     "market.<id>@<year>, total@<year>, share.<position>@<year>, revenue.<position>@<year>, "
-    "outcome.<id> or prediction.<id>"
+    "metric.<id>@<year> (metric.<id> for one number), outcome.<id> or prediction.<id>"
 )
 
 
@@ -164,6 +164,8 @@ def parse_target(scenario: Scenario, spec: str) -> Target:
             assert s.assessment is not None
             return Target(spec, f"P({s.assessment.outcomes[i].label})", "outcome_probability", (i,), "mean")
         return Target(spec, f"P({ref} comes true)", "prediction_hit", (i,), "mean")
+    if kind == "metric":
+        return metric_target(s, spec, bad)
     year = int(year_text) if year_text else years[-1]
     if year not in years:
         raise bad(f"year {year} is not simulated; years are {years[0]}-{years[-1]}")
@@ -193,6 +195,29 @@ def parse_target(scenario: Scenario, spec: str) -> Target:
         unit = s.market(p.market).unit
         return Target(spec, f"{p.label}: revenue {year} ({unit})", "revenue", (ids.index(ref), j), stat)
     raise bad(f"unknown kind {kind!r}; use {TARGET_FORMS}")
+
+
+def metric_target(s: Scenario, spec: str, bad: Any) -> Target:
+    """The target ``metric.<id>@<year>`` (a yearly metric; the year defaults to the last)
+    or ``metric.<id>`` (a metric that is one number per draw)."""
+    from forecast.engine.formulas import formula_data
+    from forecast.scenario.formula_checks import metric_target_problem, parse_target
+
+    plan = formula_data(s)["formulas"]
+    ident, year = parse_target(spec.strip())
+    if ident in plan.yearly and year is None:
+        year = s.years[-1]
+    target = f"metric.{ident}" + (f"@{year}" if year is not None else "")
+    problem = metric_target_problem(s, target)
+    if problem:
+        raise bad(problem)
+    m = next(x for x in s.metrics if x.id == ident)
+    unit = f" ({m.unit})" if m.unit else ""
+    if ident in plan.scalar:
+        return Target(spec, f"{m.label}{unit}", "metric_value", (plan.scalar.index(ident),), "median")
+    assert year is not None  # a yearly metric's year defaults to the last
+    row, j = plan.yearly.index(ident), s.years.index(year)
+    return Target(spec, f"{m.label} {year}{unit}", "metric_by_year", (row, j), "median")
 
 
 def headline_targets(scenario: Scenario) -> list[str]:
@@ -334,6 +359,10 @@ def _find_inputs(fc: Forecast) -> list[Input]:
         # input only when the analyst stated an uncertain probability
         if any(not q.canonical("unit").is_point for q in qs):
             add("event_probability", (i,), p.id, f"Probability of {p.id}")
+    values = fc.values("input_value") if s.inputs else None
+    for i, named in enumerate(s.inputs):  # named inputs ([[inputs]])
+        if values is not None and _varies(values[:, i]):
+            add("input_value", (i,), named.id, named.label)
     return out
 
 

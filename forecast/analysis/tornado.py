@@ -62,9 +62,19 @@ def _quantile_fn(fc: Forecast, inp: Input, known: tuple[float, ...] = ()) -> Cal
 
 #: the arrays :func:`_fixed` may change (the others are shared with the forecast's data)
 FIXABLE = (
-    *(f"{p}_{x}" for p in ("size", "vol", "rho", "share", "event") for x in ("fam", "a", "b")),
+    *(f"{p}_{x}" for p in ("size", "vol", "rho", "share", "event", "input") for x in ("fam", "a", "b")),
     *("drift_mu", "drift_sd", "drift_anchor", "calib", "beta", "alpha"),
 )
+
+
+#: the arrays (family, a, b) of each kind of input the tornado fixes at a point
+_PREFIX = {
+    "size": "size",
+    "volatility": "vol",
+    "share_anchor": "share",
+    "common_factor": "rho",
+    "input_value": "input",
+}
 
 
 def _fixed(md: ModelData, fc: Forecast, inputs: list[Input], at: dict[str, Any]) -> ModelData:
@@ -74,10 +84,8 @@ def _fixed(md: ModelData, fc: Forecast, inputs: list[Input], at: dict[str, Any])
     prior_point = None
     for inp in inputs:
         v = at[inp.key]
-        if inp.variable in ("size", "volatility", "share_anchor", "common_factor"):
-            prefix = {"size": "size", "volatility": "vol", "share_anchor": "share", "common_factor": "rho"}[
-                inp.variable
-            ]
+        if inp.variable in _PREFIX:
+            prefix = _PREFIX[inp.variable]
             a[f"{prefix}_fam"][inp.index] = int(Family.NORMAL)
             a[f"{prefix}_a"][inp.index] = v
             a[f"{prefix}_b"][inp.index] = 0.0

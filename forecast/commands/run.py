@@ -82,6 +82,7 @@ REPORT_FILES = (
     "sensitivity.csv",
     "risks.csv",
     "questions.csv",
+    "metrics.csv",  # when the scenario has [[metrics]]
     "report.xlsx",
     "forecast.nc",
     "scenario.toml",

@@ -49,6 +49,7 @@ from typing import Any
 import numpy as np
 
 from forecast.engine.answers import with_observed_answers
+from forecast.engine.formulas import FORMULA_DIMS, formula_coords, formula_data, metric_check
 from forecast.engine.input_tables import EXTRA_DIMS, copula_arrays, extra_coords, table_arrays
 from forecast.scenario import Scenario, model_time
 from forecast.scenario.inputs import Canonical, Family
@@ -130,22 +131,33 @@ class ModelData:
     rho_tab: np.ndarray
     share_tab: np.ndarray
     event_tab: np.ndarray
+    input_tab: np.ndarray
     cop_base_idx: np.ndarray
     cop_share_idx: np.ndarray
+    cop_input_idx: np.ndarray
     cop_chol: np.ndarray
     as_of: float = 0.0
     labels: dict[str, Any] = field(default_factory=dict)
+    # named inputs and metrics (forecast.engine.formulas): arrays, and the plan to build
+    input_fam: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    input_a: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    input_b: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    formula_num: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    formula_int: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    formula_year: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    metric_defined: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    formulas: Any = None
 
     def arrays(self) -> dict[str, np.ndarray]:
         """Every array by name (the ``pm.Data`` containers of the model)."""
-        skip = {"coords", "as_of", "labels"}
+        skip = {"coords", "as_of", "labels", "formulas"}
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
 
     @property
     def uniform(self) -> bool:
         """Whether any transformed input is uniform or tabulated (the graph then needs
         ``ndtr`` and the table lookup)."""
-        fams = (self.size_fam, self.vol_fam, self.rho_fam, self.share_fam, self.event_fam)
+        fams = (self.size_fam, self.vol_fam, self.rho_fam, self.share_fam, self.event_fam, self.input_fam)
         return any(bool(np.any((f == Family.UNIFORM) | (f == Family.TABLE))) for f in fams)
 
     @property
@@ -155,7 +167,13 @@ class ModelData:
         Counts (markets, years, outcomes, ...) are not part of it: dim lengths are
         shared variables, so one compiled graph serves every count.
         """
-        return (len(self.evidence_log) > 0, len(self.obs_signpost) > 0, self.uniform)
+        key = self.formulas.key if self.formulas is not None else ()
+        return (
+            len(self.evidence_log) > 0,
+            len(self.obs_signpost) > 0,
+            self.uniform,
+            *((key,) if key else ()),
+        )
 
     def without_observations(self) -> ModelData:
         """The same scenario with no evidence and no observed signposts: the prior.
@@ -332,6 +350,11 @@ def _threshold_checks(
                 lo.append(m * n_y + int(t_lo[t]))
                 hi.append(m * n_y + int(t_hi[t]))
                 u.append(float(t_u[t]))
+            elif kind == "metric":  # the metrics follow revenue in the flat values
+                m_lo, m_hi, m_u = metric_check(s, pr.quantity, int(t), interp, n_m * n_y + 2 * n_p * n_t)
+                lo.append(m_lo)
+                hi.append(m_hi)
+                u.append(m_u)
             else:
                 block = n_m * n_y + (0 if kind == "share" else n_p * n_t)
                 lo.append(block + position_ids.index(ref) * n_t + int(t))
@@ -643,6 +666,8 @@ def model_data(scenario: Scenario) -> ModelData:
     }
     extra = table_arrays(s, outcome_ids) | copula_arrays(s)
     coords.update(extra_coords(extra))
+    formulas = formula_data(s)
+    coords.update(formula_coords(s, formulas))
     data = ModelData(
         coords=coords,
         size_fam=size_fam,
@@ -693,6 +718,7 @@ def model_data(scenario: Scenario) -> ModelData:
         **extra,
         as_of=as_of,
         labels={"stated": stated, "confidence": confidence},
+        **formulas,
     )
     return with_observed_answers(data, s)  # observed risks and answered questions
 
@@ -750,6 +776,7 @@ DATA_DIMS: dict[str, tuple[str, ...]] = {
     "evidence_log": ("evidence",),
     "evidence_sd": ("evidence",),
     "pred_pick": ("prediction",),
+    **FORMULA_DIMS,
 }
 
 DATA_DIMS.update(EXTRA_DIMS)

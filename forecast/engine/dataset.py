@@ -51,6 +51,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from forecast.engine.data import model_data
+from forecast.engine.formulas import formula_constants, formula_units
 from forecast.engine.model import OUTPUTS
 from forecast.scenario import Scenario
 
@@ -67,6 +68,9 @@ PREDICTIVE = (
     "event_probability",
     "event_time",
     "prediction_hit",
+    "input_value",
+    "metric_by_year",
+    "metric_value",
 )
 
 #: outputs stored as ``int8``: an outcome index and 0/1 hits
@@ -96,6 +100,9 @@ _DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "evidence_value": ("observed market size", "<market>"),
     "evidence_rel_error": ("relative error of the observation (SD of its log)", "1"),
     "signpost_observed": ("1 when the signpost was observed true, 0 when false", "1"),
+    "input_value": ("named input (inputs.<id>)", "<input>"),
+    "metric_by_year": ("metric by year (a formula)", "<yearly_metric>"),
+    "metric_value": ("metric, one number per draw (a formula)", "<scalar_metric>"),
 }
 
 
@@ -192,7 +199,7 @@ def _units(scenario: Scenario) -> dict[str, str]:
     positions = {scenario.market(p.market).unit for p in scenario.positions}
     if len(positions) == 1:
         out["<position>"] = positions.pop()
-    return out
+    return out | formula_units(scenario)
 
 
 def constant_data(scenario: Scenario) -> xr.Dataset:
@@ -241,6 +248,9 @@ def constant_data(scenario: Scenario) -> xr.Dataset:
         "share_input": np.arange(len(points)),
         "evidence": np.arange(len(s.evidence)),
     }
+    if s.inputs or s.metrics:  # units and formulas of the named inputs and metrics
+        fields, dims = formula_constants(s)
+        data_vars, coords = {**data_vars, **fields}, {**coords, **dims}
     return xr.Dataset(data_vars, coords=coords)
 
 

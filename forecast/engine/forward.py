@@ -39,6 +39,7 @@ import numpy as np
 
 from forecast.engine import function_cache
 from forecast.engine.data import ModelData, model_data
+from forecast.engine.formulas import FORMULA_LATENTS
 from forecast.engine.model import INFERENCE_LATENTS, OUTPUTS, build_model
 from forecast.scenario import Scenario
 
@@ -231,8 +232,12 @@ def _compile_graph(data: ModelData, conditional: bool) -> Simulator:
                 normals.append(rv)
             else:
                 replace[rv] = change_dist_size(rv, new_size=(n,), expand=True)
-    replace.update(_normal_block(normals, n))
-    names = list(OUTPUTS)
+    # the formulas' latents in a block of their own: adding inputs to a file leaves the
+    # draws of everything else as they were (same seed, same numbers)
+    blocks, next_rng = _normal_block([rv for rv in normals if rv.name not in FORMULA_LATENTS], n)
+    replace.update(blocks)
+    replace.update(_normal_block([rv for rv in normals if rv.name in FORMULA_LATENTS], n, next_rng)[0])
+    names = [name for name in OUTPUTS if name in model.named_vars]  # metrics only when the file has some
     _register_view_rule()
     outputs = vectorize_graph([model[name] for name in names], replace=replace)
     # shape asserts guard against inconsistent data; model_data builds consistent
@@ -277,22 +282,25 @@ def _is_standard_normal(rv: Any) -> bool:
     return loc is not None and scale is not None and bool(np.all(loc == 0) and np.all(scale == 1))
 
 
-def _normal_block(normals: list[Any], n: Any) -> dict[Any, Any]:
+def _normal_block(normals: list[Any], n: Any, rng: Any = None) -> tuple[dict[Any, Any], Any]:
     """Draw every standard-normal root variable from one ``(n, total)`` block.
 
     Same distribution as resizing each one (all are independent ``N(0, 1)``), but one
     random-variable node instead of one per latent: numba compiles a specialised
     sampler per node, so this cuts cold compile time, and one long loop is faster.
+    Returns the replacements and the generator after the block (``rng``: draw from it,
+    continuing another block's stream, instead of a generator of its own).
     """
     import pytensor
     import pytensor.tensor as pt
 
     if not normals:
-        return {}
+        return {}, rng
     sizes = [pt.prod(rv.shape) if rv.ndim else pt.constant(1, dtype="int64") for rv in normals]
-    rng = pytensor.shared(np.random.default_rng())  # reseeded by pm.compile and per call
+    if rng is None:
+        rng = pytensor.shared(np.random.default_rng())  # reseeded by pm.compile and per call
     total = pt.add(*sizes) if len(sizes) > 1 else sizes[0]
-    _, block = pt.random.normal(0.0, 1.0, size=(n, total), rng=rng, return_next_rng=True)
+    next_rng, block = pt.random.normal(0.0, 1.0, size=(n, total), rng=rng, return_next_rng=True)
     out, start = {}, pt.constant(0, dtype="int64")
     for rv, size in zip(normals, sizes, strict=True):
         stop = start + size
@@ -304,7 +312,7 @@ def _normal_block(normals: list[Any], n: Any) -> dict[Any, Any]:
             shape = (n, *(rv.shape[i] for i in range(rv.ndim)))
             out[rv] = block[:, start:stop].reshape(shape, ndim=rv.ndim + 1)
         start = stop
-    return out
+    return out, next_rng
 
 
 def _is_root(rv: Any, model: Any) -> bool:

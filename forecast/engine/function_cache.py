@@ -49,6 +49,9 @@ _SOURCES = (
     "engine/forward.py",
     "engine/data.py",
     "engine/function_cache.py",
+    "engine/formulas.py",
+    "scenario/formula.py",
+    "scenario/formula_ops.py",
     "scenario/inputs.py",
 )
 _PACKAGES = ("numpy", "pytensor", "pymc", "numba", "llvmlite")

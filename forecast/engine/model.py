@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from forecast.engine.data import DATA_DIMS, ModelData, model_data
+from forecast.engine.formulas import build_metrics
 from forecast.scenario import Scenario
 from forecast.scenario.inputs import Family
 
@@ -45,6 +46,9 @@ OUTPUTS: dict[str, tuple[str, ...]] = {
     "event_time": ("event",),
     "prediction_hit": ("prediction",),
     "signpost_probability": ("signpost",),
+    "input_value": ("input",),
+    "metric_by_year": ("yearly_metric", "year"),
+    "metric_value": ("scalar_metric",),
 }
 
 
@@ -232,12 +236,20 @@ def build_model(scenario: Scenario | ModelData, *, predictive: bool = True) -> A
             )
 
         if predictive:
-            _predictive_part(pm, pt, x, log_size, q, uniform=u, cop_raw=cop_raw)
+            _predictive_part(pm, pt, x, log_size, q, uniform=u, cop_raw=cop_raw, formulas=d.formulas)
     return model
 
 
 def _predictive_part(
-    pm: Any, pt: Any, x: dict[str, Any], log_size: Any, q: Any, *, uniform: bool, cop_raw: Any
+    pm: Any,
+    pt: Any,
+    x: dict[str, Any],
+    log_size: Any,
+    q: Any,
+    *,
+    uniform: bool,
+    cop_raw: Any,
+    formulas: Any = None,
 ) -> None:
     """Discrete outcome, share paths, revenue, events and predictions."""
     outcome = pm.Categorical("realized_outcome", p=q)
@@ -248,7 +260,9 @@ def _predictive_part(
     z_common = pm.Normal("z_share_common", 0.0, 1.0, dims="position")
     # copula members among the share points: their own parts, mixed with the base members' raw latents
     nb, idx, chol = x["cop_base_idx"].shape[0], x["cop_share_idx"], x["cop_chol"]
-    mixed = pt.dot(cop_raw, chol[nb:, :nb].T) + pt.dot(z_own[idx], chol[nb:, nb:].T)
+    ns = nb + idx.shape[0]
+    share_raw = z_own[idx]
+    mixed = pt.dot(cop_raw, chol[nb:ns, :nb].T) + pt.dot(share_raw, chol[nb:ns, nb:ns].T)
     z_own = pt.set_subtensor(z_own[idx], mixed)
     rho = x["share_rho"]
     z_share = pt.sqrt(rho) * z_common[x["share_pos"]] + pt.sqrt(1.0 - rho) * z_own
@@ -281,7 +295,19 @@ def _predictive_part(
 
     # a threshold is judged on its window of times: hit if any of its checks is past
     # it (see ModelData: each check reads its entry of the flat values by index)
-    values = pt.concatenate([log_flat, share_t.reshape((-1,)), revenue_t.reshape((-1,))])
+    refs = {"market": pt.exp(log_size), "share": share_t[:, :n_year], "revenue": revenue_t[:, :n_year]}
+    metrics = build_metrics(
+        pm,
+        pt,
+        x,
+        formulas,
+        transform=_transform,
+        uniform=uniform,
+        cop_raw=pt.concatenate([cop_raw, share_raw]),
+        outcome=onehot,
+        **refs,
+    )
+    values = pt.concatenate([log_flat, share_t.reshape((-1,)), revenue_t.reshape((-1,)), metrics])
     c_u = x["check_u"]
     value = (1.0 - c_u) * values[x["check_lo"]] + c_u * values[x["check_hi"]]
     past = pt.ge(x["check_sign"] * (value - x["check_value"]), 0.0) & pt.le(value, x["check_upper"])

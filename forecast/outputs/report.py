@@ -253,6 +253,7 @@ def build_context(
         whatif_table,
     )
     from forecast.outputs.decision_report import decision_blocks, decision_sentence
+    from forecast.outputs.metrics_section import metric_blocks
     from forecast.outputs.narrative import Sentence, executive_summary
 
     s = fc.scenario
@@ -303,6 +304,8 @@ def build_context(
     pred_blocks = prediction_blocks(fc, predictions, figs, signposts)
     if pred_blocks:
         sections.append({"id": "predictions", "title": "Predictions and signposts", "blocks": pred_blocks})
+    if s.metrics:
+        sections.append({"id": "metrics", "title": "Metrics", "blocks": metric_blocks(fc, figs)})
     sections += [sec for sec in [risk_section(extra.risks, extra.questions, figs)] if sec is not None]
     if extra.decision is not None:
         sections.append(

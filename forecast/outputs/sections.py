@@ -462,6 +462,8 @@ def input_rows(s: Scenario) -> list[dict[str, str]]:
     >>> next(r for r in rows if r["key"] == "markets.developer_tools.size")["value"]
     'lognormal, 90% in [2.63, 3.654] USD bn'
     """
+    from forecast.scenario.formula_rules import input_domain
+
     rows: list[dict[str, str]] = []
 
     def add_q(key: str, q: Quantity, domain: Any, unit: str = "", what: str = "") -> None:
@@ -537,6 +539,8 @@ def input_rows(s: Scenario) -> list[dict[str, str]]:
         for j, pt in enumerate(p.path):
             when = f"{pt.at.isoformat()}" + (f", if {pt.outcome}" if pt.outcome else "")
             add_q(f"positions.{p.id}.path[{j}].share", pt.share, "unit", what=f"{p.label}, {when}")
+    for inp in s.inputs:
+        add_q(f"inputs.{inp.id}", inp.value, input_domain(inp), inp.unit, inp.label)
     for pr in s.predictions:
         k = f"predictions.{pr.id}"
         if pr.kind == "threshold":

@@ -249,6 +249,18 @@ def write_report_workbook(
             "Probability now and if each signpost is observed true or false.",
         ),
         Sheet("Share by outcome", extra.by_outcome, {"year": INTEGER, "probability": PERCENT}),
+        *(
+            [
+                Sheet(
+                    "Metrics",
+                    fc.metrics().astype({"year": float}),
+                    {"year": INTEGER},
+                    "Every metric's formula, by year.",
+                )
+            ]
+            if s.metrics
+            else []
+        ),
     ]
     # the register's rows mix probabilities and market sizes: numbers as they are
     sheets += [

@@ -14,6 +14,7 @@ from forecast.errors import Problem
 from forecast.scenario.calendar import model_time
 from forecast.scenario.copula import between_problems, copula_problems, stepped_problems
 from forecast.scenario.decision import decision_problems
+from forecast.scenario.formula_checks import formula_problems
 from forecast.scenario.inputs import percent_hint
 from forecast.scenario.merging import hint
 
@@ -246,10 +247,12 @@ def semantic_problems(s: Scenario, origin: str) -> list[Problem]:
             elif t is not None and kind in ("market", "revenue") and t <= 0:
                 what = "a market size" if kind == "market" else "a revenue"
                 bad(f"{pp}.threshold", f"must be > 0: {what} is always above it", got)
-            if kind not in QUANTITY_KINDS:
+            if kind == "metric":
+                pass  # a metric target: forecast.scenario.formula_checks.metric_target_problems
+            elif kind not in QUANTITY_KINDS:
                 bad(
                     f"{pp}.quantity",
-                    f"must be one of {', '.join(k + '.<id>' for k in QUANTITY_KINDS)}",
+                    f"must be one of {', '.join(k + '.<id>' for k in QUANTITY_KINDS)}, metric.<id>[@YEAR]",
                     pr.quantity,
                 )
             else:
@@ -302,6 +305,7 @@ def semantic_problems(s: Scenario, origin: str) -> list[Problem]:
     out.extend(_impossible_observations(s, origin))
     out.extend(_risk_problems(s, origin))
     out.extend(copula_problems(s, origin) + stepped_problems(s, origin))
+    out.extend(formula_problems(s, origin))
     for j, ev in enumerate(s.evidence):
         ep = f"evidence[{j}]"
         if check_ref(f"{ep}.market", ev.market, market_ids, "market"):

@@ -60,7 +60,7 @@ class Latent:
     one per market each); ``share`` latents are the share points' own parts.
     """
 
-    block: Literal["base", "share"]
+    block: Literal["base", "share", "input"]
     index: int
 
 
@@ -126,11 +126,26 @@ def _share_latent(s: Scenario, parts: list[str]) -> Latent | str:
     return Latent("share", first + j)
 
 
+def _input_latent(s: Scenario, parts: list[str]) -> Latent | str:
+    ids = [i.id for i in s.inputs]
+    if len(parts) not in (2, 3) or parts[1] not in ids or parts[2:] not in ([], ["value"]):
+        return f"no named input {'.'.join(parts)!r}: use inputs.<id>"
+    item = s.inputs[ids.index(parts[1])]
+    if item.value.is_point:
+        return "is a single number, not uncertain"
+    return Latent("input", ids.index(parts[1]))
+
+
 #: key prefix -> resolver: the one place a key path becomes a latent
 RESOLVERS: dict[str, Callable[[Scenario, list[str]], Latent | str]] = {
     "markets": _market_latent,
     "positions": _share_latent,
+    "inputs": _input_latent,
 }
+#: the blocks in the order the model builds their latents: a block's members are
+#: mixed with the raw latents of the blocks before it (the Cholesky factor is lower
+#: triangular), so each block is correlated where its latents are made
+BLOCKS = ("base", "share", "input")
 
 
 def latent_of(s: Scenario, key: str) -> Latent | str:
@@ -171,7 +186,7 @@ def copula(s: Scenario) -> Copula:
             lat = latent_of(s, key)
             assert isinstance(lat, Latent)
             found.setdefault(key, lat)
-    keys = sorted(found, key=lambda k: (found[k].block != "base", found[k].index))
+    keys = sorted(found, key=lambda k: (BLOCKS.index(found[k].block), found[k].index))
     n = len(keys)
     asked = np.eye(n)
     for p in pairs:

@@ -290,6 +290,8 @@ def set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
     parts = _key_parts(key)
     if parts[0] in UNSETTABLE:
         raise KeyError(f"cannot be set: {UNSETTABLE[str(parts[0])]}; {SETTABLE}")
+    if len(parts) == 2 and parts[0] == "inputs":  # inputs.<id> is its value: --set inputs.margin=0.3
+        parts.append("value")
     if too_deep(value):
         raise KeyError(f"its value nests more than {MAX_DEPTH} levels deep")
     node: Any = data

@@ -8,6 +8,9 @@ alone cannot express :mod:`forecast.scenario.checks`.
 Addressing is the same everywhere: an item of a list that has an ``id`` is named
 by it, so ``markets.developer_tools.cagr`` is the key in an error message, in
 ``--set`` and in :meth:`Scenario.with_overrides`.
+
+It is a little longer than 600 lines: every table of the file format is one small
+pydantic model here, beside the :class:`Scenario` that holds them.
 """
 
 from __future__ import annotations
@@ -290,6 +293,33 @@ class Evidence(Strict):
     source: str | None = None
 
 
+class Input(Strict):
+    """A named input a formula reads as ``inputs.<id>``: a number or any uncertain form
+    (see :class:`~forecast.scenario.inputs.Quantity`), one value per draw."""
+
+    id: Id
+    label: str
+    unit: str = Field(default="", description="e.g. 'USD m', 'share', 'GPUs'; none: a pure number")
+    value: Quantity
+    source: str | None = None
+    note: str | None = None
+
+
+class Metric(Strict):
+    """A formula over markets, shares, revenues, inputs, outcomes and other metrics
+    (the language: :mod:`forecast.scenario.formula`); yearly unless every term is one
+    number per draw."""
+
+    id: Id
+    label: str
+    unit: str = Field(default="", description="the formula's unit, or one it converts to (USD bn -> USD m)")
+    formula: str = Field(
+        max_length=2000, description="e.g. 'revenue.acme * inputs.margin - inputs.fixed_costs'"
+    )
+    source: str | None = None
+    note: str | None = None
+
+
 class Simulation(Strict):
     draws: int = Field(default=20_000, ge=100, le=10_000_000)
     seed: int = Field(default=0, ge=0, le=2**64 - 1)  # what NumPy's seeding and netCDF attributes hold
@@ -326,6 +356,8 @@ class Scenario(Strict):
     decision: Decision | None = None
     risks: list[Risk] = []
     questions: list[Question] = []
+    inputs: list[Input] = []
+    metrics: list[Metric] = []
 
     _raw: dict[str, Any] = PrivateAttr(default_factory=dict)
     _origin: str = PrivateAttr(default="<dict>")

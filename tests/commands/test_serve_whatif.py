@@ -37,7 +37,8 @@ def test_controls_cover_what_a_strategist_moves(seed: forecast.Scenario) -> None
     # in the order of the file: [simulation], [correlation], markets, assessment, signposts
     groups = list(dict.fromkeys(c.group for c in whatif.controls(seed)))
     assert groups[:3] == ["Simulation", "Correlation", "Markets: Enterprise LLM APIs"]
-    assert groups[-2:] == ["Assessment", "Signposts"]
+    assert groups[-3:] == ["Assessment", "Signposts", "Inputs"]  # named inputs last, as in the file
+    assert "inputs.discount_rate" in keys
 
 
 def test_a_market_without_cagr_shows_its_projection(tmp_path: Path) -> None:

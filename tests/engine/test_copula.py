@@ -234,3 +234,47 @@ def test_higham_nearest_correlation_known_answer() -> None:
     assert np.allclose(nearest_correlation(a), want, atol=1e-4)
     ok = np.array([[1.0, 0.5], [0.5, 1.0]])
     assert np.allclose(nearest_correlation(ok), ok)
+
+
+def test_named_inputs_correlate_with_markets_shares_and_each_other() -> None:
+    """Named inputs (``[[inputs]]``) are the copula's third block of latents: a PERT
+    input keeps its closed-form quantiles, and its pairs with a market size, a share
+    point and another named input reach the asked ranks; the share pair between two
+    earlier blocks still holds with a later block present."""
+    pairs = [
+        {"a": "markets.a.size", "b": "inputs.price", "rank": 0.7},
+        {"a": "inputs.price", "b": "inputs.volume", "rank": -0.5},
+        {"a": "positions.p.path[1].share", "b": "inputs.volume", "rank": 0.4},
+        {"a": "markets.b.size", "b": "positions.p.path[1].share", "rank": -0.3},
+    ]
+    inputs = [
+        {
+            "id": "price",
+            "label": "Price",
+            "unit": "USD",
+            "value": {"dist": "pert", "low": 5, "mode": 8, "high": 15},
+        },
+        {"id": "volume", "label": "Volume", "unit": "units", "value": {"low": 100.0, "high": 400.0}},
+        {"id": "fixed", "label": "Fixed", "unit": "USD", "value": 3.0},
+    ]
+    fc = forecast.simulate(scenario(pairs, inputs=inputs), draws=N_COPULA, seed=9)
+    size, share, named = fc.values("size"), fc.values("share_anchor"), fc.values("input_value")
+    for x, y, rank in [
+        (size[:, 0], named[:, 0], 0.7),
+        (named[:, 0], named[:, 1], -0.5),
+        (share[:, 1], named[:, 1], 0.4),
+        (size[:, 1], share[:, 1], -0.3),
+        (size[:, 1], named[:, 0], 0.0),  # not asked: independent
+    ]:
+        ok, got = spearman_within(x, y, rank)
+        assert ok, (rank, got)
+    # the PERT's marginal: standard PERT(5, 8, 15) = 5 + 10 Beta(1 + 4 * 3 / 10, 1 + 4 * 7 / 10)
+    pert = stats.beta(1 + 4 * 3 / 10, 1 + 4 * 7 / 10, loc=5, scale=10)
+    for q in (0.05, 0.5, 0.95):
+        got = float(np.quantile(named[:, 0], q))
+        se = math.sqrt(q * (1 - q) / len(named)) / pert.pdf(pert.ppf(q))
+        assert abs(got - pert.ppf(q)) < K * se, (q, got, pert.ppf(q))
+    assert (named[:, 2] == 3.0).all()
+    with pytest.raises(ScenarioError) as e:
+        scenario([{"a": "inputs.fixed", "b": "inputs.price", "rank": 0.2}], inputs=inputs)
+    assert "not uncertain" in str(e.value) and "correlation.pairs[0]" in str(e.value)

@@ -227,9 +227,10 @@ def test_sections_in_order_without_an_empty_sensitivity(html: _Tables, md: str) 
         "## 2. Markets",
         "## 3. Outcomes",
         "## 4. Predictions and signposts",
-        "## 5. Risks and open questions",
-        "## 6. Inputs and provenance",
-        "## 7. Reproducibility",
+        "## 5. Metrics",
+        "## 6. Risks and open questions",
+        "## 7. Inputs and provenance",
+        "## 8. Reproducibility",
     ]
     assert "Sensitivity" not in md
     assert "table-sensitivity" not in html.tables

@@ -25,6 +25,7 @@ SHEETS = {
     "Growth": "growth",
     "Signposts": "signposts",
     "Share by outcome": "by_outcome",
+    "Metrics": "metrics",
     "Risks": "risks",
     "Questions": "questions",
 }

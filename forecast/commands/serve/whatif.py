@@ -263,6 +263,14 @@ def controls(s: Scenario) -> list[Control]:
             )
             for sp in s.signposts
         ]
+    if s.inputs:  # named inputs ([[inputs]]), addressed as inputs.<id>
+        from forecast.scenario.formula_rules import input_domain
+
+        groups["inputs"] = [
+            _quantity(f"inputs.{i.id}", "Inputs", i.label + (f" ({i.unit})" if i.unit else ""), i.value,
+                      input_domain(i), i.unit)
+            for i in s.inputs
+        ]  # fmt: skip
     # the file's order of sections (raw keeps the order they were read in)
     order = [k for k in s.raw if k in groups] + [k for k in groups if k not in s.raw]
     return [c for k in order for c in groups[k]]
