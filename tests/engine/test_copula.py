@@ -203,7 +203,7 @@ def test_pairs_naming_no_uncertain_input_are_problems() -> None:
     assert "correlation.pairs[0].a: has no growth uncertainty" in text
     assert "correlation.pairs[1].a: no market input 'markets.zz.size'" in text
     assert "correlation.pairs[2].a: position 'p' has 2 path points (got path[7])" in text
-    assert "correlation.pairs[3].a: must start with one of markets, positions" in text
+    assert "correlation.pairs[3].a: no named input 'inputs.x': use inputs.<id>" in text
     assert "correlation.pairs[4].b: names the same input as a" in text
 
 
