@@ -394,8 +394,8 @@ def fits_float32(var: xr.DataArray) -> bool:
     values = np.asarray(var.values)
     if values.size:
         # one sign and no NaN or inf (the usual case): two reductions, no copy of the draws
-        lo, hi = float(np.min(values)), float(np.max(values))
-        if 0 < lo <= hi <= _FLOAT32.max or -_FLOAT32.max <= lo <= hi < 0:
+        lo, hi, top = float(np.min(values)), float(np.max(values)), float(_FLOAT32.max)
+        if 0 < lo <= hi <= top or -top <= lo <= hi < 0:
             return min(abs(lo), abs(hi)) >= float(_FLOAT32.tiny)
     a = np.abs(np.asarray(values, dtype=np.float64))
     a = a[np.isfinite(a) & (a > 0)]
