@@ -27,6 +27,8 @@ from forecast.errors import NonFiniteError, Problem, ScenarioError
 from forecast.scenario import Scenario
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import xarray as xr
 
 #: the groups :attr:`Forecast.draws` reads, by whether NUTS ran
@@ -269,12 +271,27 @@ class Forecast(Computed):
 
     # --- summaries --------------------------------------------------------
 
+    def _table(self, name: str, build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+        """A summary table computed once per forecast, returned as a copy (a caller's
+        edits stay its own): ``forecast run`` writes ``markets.csv``, draws the figures
+        and lays out the report from the same tables; at 1e6 draws each recomputation
+        sorted every column again (and after NUTS recomputed every MCSE)."""
+        memo = self.__dict__.setdefault("_tables", {})
+        key = (name, id(self.data))  # new draws (a replaced tree) are new tables
+        if key not in memo:
+            memo[key] = build()
+        return memo[key].copy()
+
     def markets(self) -> pd.DataFrame:
         """Market size by market and year, plus total and company rows.
 
         Rows with ``market`` = a market id, ``total`` (when all markets share a
-        unit), ``share.<position>`` and ``revenue.<position>``.
+        unit), ``share.<position>`` and ``revenue.<position>``. Computed once per
+        forecast (every quantile of a column once).
         """
+        return self._table("markets", self._markets)
+
+    def _markets(self) -> pd.DataFrame:
         s = self.scenario
         years = [int(y) for y in s.years]
         rows: list[dict[str, Any]] = []
@@ -297,6 +314,9 @@ class Forecast(Computed):
         Rao-Blackwellised estimate); ``q05``/``q95`` bound how uncertain that
         probability itself is (the Dirichlet spread and the market drivers).
         """
+        return self._table("outcomes", self._outcomes)
+
+    def _outcomes(self) -> pd.DataFrame:
         s = self.scenario
         if not s.assessment:
             return pd.DataFrame(columns=OUTCOME_COLUMNS)
@@ -319,6 +339,9 @@ class Forecast(Computed):
 
     def predictions(self) -> pd.DataFrame:
         """Probability of each dated prediction coming true, with MCSE."""
+        return self._table("predictions", self._predictions)
+
+    def _predictions(self) -> pd.DataFrame:
         s = self.scenario
         if not s.predictions:
             return pd.DataFrame(columns=PREDICTION_COLUMNS)
@@ -683,7 +706,10 @@ def non_finite_draws(fc: Forecast) -> list[Problem]:
         for name, da in fc.data[group].to_dataset().data_vars.items():
             if da.dtype.kind != "f":
                 continue
+            # a lag's first years are NaN by design: the cells a formula leaves undefined
             values = undefined_as_zero(fc.scenario, str(name), da.values)
+            if _plainly_finite(values):
+                continue
             bad = np.isnan(values) if name in _MAY_BE_INFINITE else ~np.isfinite(values)
             with np.errstate(invalid="ignore"):
                 huge = np.abs(np.where(np.isfinite(values), values, 0.0)) > MAX_MAGNITUDE
@@ -704,6 +730,21 @@ def non_finite_draws(fc: Forecast) -> list[Problem]:
                 )
             )
     return out
+
+
+def _plainly_finite(values: np.ndarray) -> bool:
+    """Whether every value is a number no larger than :data:`MAX_MAGNITUDE`, from two
+    reductions (a NaN propagates into both) and no temporary array: the masks of
+    :func:`non_finite_draws` are built only when this says no (at 1e6 draws they cost
+    several copies of every variable); an infinity, allowed or not, goes to the masks.
+
+    >>> _plainly_finite(np.array([1.0, -2.0])), _plainly_finite(np.array([1.0, np.inf]))
+    (True, False)
+    """
+    if values.size == 0:
+        return True
+    lo, hi = float(np.min(values)), float(np.max(values))
+    return max(-lo, hi) <= MAX_MAGNITUDE  # False for NaN, and for inf (left to the masks)
 
 
 def mcse_floor(n: int) -> float:

@@ -401,7 +401,13 @@ def fits_float32(var: xr.DataArray) -> bool:
     >>> fits_float32(xr.DataArray([1.0, 3e38])), fits_float32(xr.DataArray([1.0, 1e39]))
     (True, False)
     """
-    a = np.abs(np.asarray(var.values, dtype=np.float64))
+    values = np.asarray(var.values)
+    if values.size:
+        # one sign and no NaN or inf (the usual case): two reductions, no copy of the draws
+        lo, hi, top = float(np.min(values)), float(np.max(values)), float(_FLOAT32.max)
+        if 0 < lo <= hi <= top or -top <= lo <= hi < 0:
+            return min(abs(lo), abs(hi)) >= float(_FLOAT32.tiny)
+    a = np.abs(np.asarray(values, dtype=np.float64))
     a = a[np.isfinite(a) & (a > 0)]
     return not a.size or (float(a.max()) <= float(_FLOAT32.max) and float(a.min()) >= float(_FLOAT32.tiny))
 

@@ -64,15 +64,24 @@ RHAT_MAX = 1.01
 ESS_MIN = 400
 
 CHAINS = 4  # four chains make R-hat meaningful; on 2 cores they cost ~1.3x two chains
-TUNE = 1000
+# nutpie's own default: its step-size and mass-matrix adaptation is built for short
+# tuning (1,000 steps cost ~25% of a 4 x 1,000-draw run and bought no ESS; benchmarks/nuts.py)
+TUNE = 300
 MIN_DRAWS_PER_CHAIN = 1000  # below this the ESS threshold is hard to meet
 
 SAMPLERS = ("nutpie", "pymc")
 # An observed market size pins volatility x yearly shock, a funnel-like ridge that the
 # non-centred parameterisation does not remove; at nutpie's default 0.8 deepseek-update
 # diverged about once per 70,000 draws, at 0.9 once per 600,000, at 0.95 not in 600,000
-# (benchmarks: ~20% more sampling time than 0.9)
-TARGET_ACCEPT = 0.95
+# (with 1,000 tuning steps), but 0.95 takes ~15 leapfrog steps a draw where 0.8-0.85
+# take 7: half the ESS per second. So nutpie starts at TARGET_ACCEPT and samples again,
+# same seed, at each of TARGET_ACCEPT_RAISED (with RAISED_TUNE tuning steps) only while
+# a run diverges: most runs pay the cheap setting, none keeps a divergence it could avoid
+TARGET_ACCEPT = 0.85
+TARGET_ACCEPT_RAISED = (0.95,)
+RAISED_TUNE = 1000
+# PyMC's own NUTS: its step is compiled with its target (no retry)
+PYMC_TARGET_ACCEPT = 0.95
 # measured (benchmarks/nuts.py, 2 cores): 4 x 2,000 steps took 7.7 s in one process and
 # 14 s in two worker processes; nutpie's chains are threads and start at once
 PYMC_SERIAL_STEPS = 20_000
@@ -190,7 +199,7 @@ def compiled_sampler(data: ModelData, sampler: str | None = None) -> CompiledSam
             import pymc as pm
 
             with model:
-                compiled = pm.NUTS(vars=model.free_RVs, target_accept=TARGET_ACCEPT)
+                compiled = pm.NUTS(vars=model.free_RVs, target_accept=PYMC_TARGET_ACCEPT)
             names = set(arrays)  # PyMC's step is not limited to fixed shapes, but keep it simple
         COMPILE_COUNT += 1
         shapes = {name: arrays[name].shape for name in sorted(names)}
@@ -227,6 +236,9 @@ class NutsResult:
     compile_seconds: float
     sample_seconds: float
     sampler: str
+    target_accept: float | None = None  # nutpie's, of the run kept (see TARGET_ACCEPT)
+    tune: int | None = None  # tuning steps of the run kept
+    raised_after: int = 0  # divergences of the cheaper runs sampled again
 
 
 def nuts(
@@ -239,7 +251,7 @@ def nuts(
     seed: int = 0,
     progress: bool = False,
     cores: int | None = None,
-    target_accept: float = TARGET_ACCEPT,
+    target_accept: float | None = None,
 ) -> NutsResult:
     """Sample the inference latents of ``data`` with NUTS.
 
@@ -261,6 +273,10 @@ def nuts(
         Chains run in parallel on up to this many cores (default: all, at most
         ``chains``; one for short PyMC runs, see :data:`PYMC_SERIAL_STEPS`). The
         draws do not depend on it.
+    target_accept : float, optional
+        nutpie's target acceptance, fixed; default: :data:`TARGET_ACCEPT`, raised
+        to each of :data:`TARGET_ACCEPT_RAISED` (with at least :data:`RAISED_TUNE`
+        tuning steps) while a run diverges. PyMC's NUTS uses :data:`PYMC_TARGET_ACCEPT`.
 
     Examples
     --------
@@ -280,23 +296,21 @@ def nuts(
         # this the start, and so the draws, would depend on which scenario compiled first)
         set_model_data(cs.model, data)
         if cs.kind == "nutpie":
-            import nutpie
-
-            trace = nutpie.sample(
+            trace, kept = _sample_nutpie(
                 cs.compiled.with_data(**arrays),
+                target_accept,
                 draws=draws,
                 tune=tune,
                 chains=chains,
                 cores=cores,
                 seed=seed,
                 progress_bar=progress,
-                save_warmup=False,
-                target_accept=target_accept,
             )
         else:
             trace = _sample_pymc(
                 cs, data, chains=chains, tune=tune, draws=draws, seed=seed, progress=progress, cores=cores
             )
+            kept = (PYMC_TARGET_ACCEPT, tune, 0)
     elapsed = time.perf_counter() - t0
     posterior = trace["posterior"].to_dataset()[list(INFERENCE_LATENTS)]
     # nutpie labels the draws with the coords of the scenario it was compiled for
@@ -305,7 +319,31 @@ def nuts(
     # keep numeric statistics only: nutpie's divergence messages are Python objects,
     # which netCDF cannot store
     stats = stats[[v for v in stats.data_vars if stats[v].dtype.kind in "biuf"]]
-    return NutsResult(posterior, stats, cs.compile_seconds, elapsed, cs.kind)
+    return NutsResult(posterior, stats, cs.compile_seconds, elapsed, cs.kind, *kept)
+
+
+def _sample_nutpie(
+    compiled: Any, target_accept: float | None, *, tune: int, **kwargs: Any
+) -> tuple[Any, tuple[float, int, int]]:
+    """nutpie's trace at ``target_accept``, or (``None``) at :data:`TARGET_ACCEPT` raised
+    while a run diverges; with the target and tuning of the run kept and the divergences
+    of the runs sampled again. The same seed throughout: same file, same draws."""
+    import nutpie
+
+    if target_accept is not None:
+        settings = [(target_accept, tune)]
+    else:
+        settings = [(TARGET_ACCEPT, tune), *((t, max(tune, RAISED_TUNE)) for t in TARGET_ACCEPT_RAISED)]
+    raised_after = 0
+    for accept, steps in settings[:-1]:
+        trace = nutpie.sample(compiled, tune=steps, target_accept=accept, save_warmup=False, **kwargs)
+        diverged = int(np.sum(trace["sample_stats"]["diverging"].values))
+        if not diverged:
+            return trace, (accept, steps, raised_after)
+        raised_after += diverged
+    accept, steps = settings[-1]
+    trace = nutpie.sample(compiled, tune=steps, target_accept=accept, save_warmup=False, **kwargs)
+    return trace, (accept, steps, raised_after)
 
 
 def _sample_pymc(
@@ -471,7 +509,11 @@ def infer(
         seed=seed,
         sampler=res.sampler,
     )
-    tree.attrs.update({"sampler": res.sampler, "chains": n_chain, "tune": tune, "draws_per_chain": n_draw})
+    sampler_attrs = {"sampler": res.sampler, "chains": n_chain, "tune": res.tune or tune}
+    sampler_attrs.update(
+        draws_per_chain=n_draw, target_accept=res.target_accept, raised_after=res.raised_after
+    )
+    tree.attrs.update(sampler_attrs)
     tree.attrs["draws_requested"] = int(draws)
     note = draws_note(int(draws), n_chain, n_draw)
     if note:
@@ -482,9 +524,7 @@ def infer(
         "sample": res.sample_seconds,
     }
     diagnostics = diagnose(posterior, stats)
-    diagnostics.attrs.update(
-        {"sampler": res.sampler, "chains": n_chain, "tune": tune, "draws_per_chain": n_draw}
-    )
+    diagnostics.attrs.update(sampler_attrs)
     return Computed(scenario, tree, seed, timings, diagnostics, prior_only=False)
 
 

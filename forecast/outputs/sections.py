@@ -664,6 +664,10 @@ def diagnostic_blocks(
                 f"Sampler: {attrs['sampler']}, {attrs.get('chains', '?')} chains × {attrs.get('draws_per_chain', '?')} draws "
                 f"after {attrs.get('tune', '?')} tuning steps."
             )
+        if attrs.get("target_accept"):
+            raised = attrs.get("raised_after", 0)
+            why = f" (sampled again, higher, after {raised} divergent transitions)" if raised else ""
+            text.append(f"Target acceptance rate: {attrs['target_accept']}{why}.")
         if fc.data.attrs.get("draws_note"):
             text.append(f"{fc.data.attrs['draws_note']}.")
         text += [f"WARNING: {w}" for w in warnings] or ["All diagnostics within thresholds."]

@@ -1,0 +1,265 @@
+"""Issue 30, side by side in one run: the figures, the files and NUTS, old code vs new.
+
+Parts (``--parts``, default all):
+
+- ``runs``: whole warm ``forecast run``s of the seed scenario (``scenarios/deepseek.toml``)
+  at its 20,000 draws and at 1,000,000 (``--draws``), as subprocesses of
+  the code in this tree (new) and of ``--old REF`` (a detached checkout, run from its own
+  folder with the same interpreter and packages), old and new alternately, ``--runs``
+  each (medians). Figures drawn in the main process (``FORECAST_FIGURE_WORKER=0``) so the
+  child's CPU time (``RUSAGE_CHILDREN``) holds all of the run's work. Printed: the run's
+  CPU time and peak memory, each step's wall time from ``manifest.json``; and whether
+  the first run of each code wrote byte-identical CSV tables (same seed).
+- ``figures``: the report's figures and tornado charts of the seed (20,000 draws),
+  drawn in one process of each code, alternately, by CPU time (median of ``--runs``
+  processes, each the median of 3 drawings after a warm-up).
+- ``nuts``: NUTS on ``deepseek-update`` in this process (the compiled sampler shared):
+  the project's old settings (1,000 tuning steps, target_accept 0.95), nutpie's
+  defaults (300, 0.8) and the new rule (300 steps at 0.85, sampled again at 0.95 only
+  if a run diverges), alternately, ``--runs`` seeds each, 4 chains x 1,000 draws: the
+  smallest bulk ESS over the latents and derived quantities per CPU second and per
+  wall second of sampling (retries included), and divergences; then ``--long-draws``
+  per chain (default 25,000: 100,000 draws) of the new rule, for its divergences.
+
+Wall times on a shared machine mean little; CPU time and peak RSS are the figures to
+compare. The script prints the load average; it asserts nothing.
+
+Usage::
+
+    uv run python benchmarks/costs.py --old main --runs 5
+    uv run python benchmarks/costs.py --parts nuts --runs 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / "scenarios" / "deepseek.toml"
+STEPS = ("simulate_total", "sensitivity", "netcdf", "report")
+
+FIGURE_SCRIPT = """
+import json, statistics, sys, time
+import forecast
+from forecast.analysis.tornado import report_frames
+from forecast.outputs.figures import draw_figures, draw_tornadoes, figure_data
+from forecast.outputs.report import sensitivity_frames
+fc = forecast.simulate(forecast.load(forecast.bundled()), draws=20000, seed=1)
+sens = sensitivity_frames(report_frames(fc))
+data = figure_data(fc)
+draw_figures(data); draw_tornadoes(sens)  # warm-up: fonts, text layout
+cpu = []
+for _ in range(3):
+    c = time.process_time()
+    drawn = draw_figures(data) + draw_tornadoes(sens)
+    cpu.append(time.process_time() - c)
+print(json.dumps({"cpu": statistics.median(cpu), "figures": len(drawn),
+                  "bytes": sum(len(p) for _, p in drawn), "module": forecast.__file__}))
+"""
+
+
+def _env(tree: Path) -> dict[str, str]:
+    env = {**os.environ, "PYTHONPATH": str(tree) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    env["FORECAST_FIGURE_WORKER"] = "0"
+    return env
+
+
+def forecast_run(tree: Path, draws: int | None, out: Path) -> dict[str, Any]:
+    """One warm ``forecast run --quiet`` of the code in ``tree`` into ``out``: the child's
+    CPU seconds and peak RSS (MB), the wall time and the manifest's step timings."""
+    args = [str(SEED), "--out", str(out), "--quiet"] + (["--draws", str(draws)] if draws else [])
+    cmd = [sys.executable, "-c", "import sys; from forecast.cli import console; sys.exit(console())", "run"]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd + args, env=_env(tree), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tree
+    )
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"forecast run in {tree} failed:\n{err[-3000:]}")
+    manifest = json.loads((out / "manifest.json").read_text())
+    return {
+        "wall": wall,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "peak_mb": usage.ru_maxrss / 1024,
+        "steps": manifest["timings_seconds"],
+    }
+
+
+def same_tables(a: Path, b: Path) -> str:
+    """Which CSV tables of two report folders differ ("" when every one is the same)."""
+    names = sorted({p.relative_to(a).as_posix() for p in a.rglob("*.csv")})
+    names += sorted({p.relative_to(b).as_posix() for p in b.rglob("*.csv")} - set(names))
+    diff = [
+        n
+        for n in names
+        if not ((a / n).is_file() and (b / n).is_file()) or (a / n).read_bytes() != (b / n).read_bytes()
+    ]
+    return ", ".join(diff)
+
+
+def runs_part(trees: dict[str, Path], draws: int | None, runs: int, tmp: Path) -> None:
+    label = f"{draws:,}" if draws else "20,000 (the file's)"
+    got: dict[str, list[dict[str, Any]]] = {code: [] for code in trees}
+    kept: dict[str, Path] = {}
+    for code, tree in trees.items():  # warm-up, and the tables kept for the comparison
+        kept[code] = tmp / f"{code}-{draws}"
+        forecast_run(tree, draws, kept[code])
+    load = [os.getloadavg()[0]]
+    for i in range(runs):
+        for code, tree in trees.items():
+            out = tmp / f"{code}-{draws}-{i}"
+            got[code].append(forecast_run(tree, draws, out))
+            shutil.rmtree(out, ignore_errors=True)
+        load.append(os.getloadavg()[0])
+    print(
+        f"\nwarm `forecast run` of the seed, {label} draws, figures in the main process "
+        f"(median of {runs}; load average {min(load):.1f}-{max(load):.1f} on {os.cpu_count()} cores)"
+    )
+    print(f"{'code':<5}{'cpu s':>8}{'peak MB':>9}{'wall s':>8}" + "".join(f"{s:>15}" for s in STEPS))
+    for code in trees:
+        r = got[code]
+        med = {k: statistics.median(x[k] for x in r) for k in ("cpu", "peak_mb", "wall")}
+        steps = {s: statistics.median(x["steps"].get(s, float("nan")) for x in r) for s in STEPS}
+        print(
+            f"{code:<5}{med['cpu']:8.2f}{med['peak_mb']:9.0f}{med['wall']:8.1f}"
+            + "".join(f"{steps[s]:15.2f}" for s in STEPS)
+        )
+        print(
+            f"      cpu range {min(x['cpu'] for x in r):.2f}-{max(x['cpu'] for x in r):.2f}, "
+            f"peak {min(x['peak_mb'] for x in r):.0f}-{max(x['peak_mb'] for x in r):.0f} MB"
+        )
+    if len(kept) == 2:
+        diff = same_tables(kept["old"], kept["new"])
+        print("CSV tables old vs new, same seed: " + (f"DIFFER: {diff}" if diff else "byte-identical"))
+
+
+def figures_part(trees: dict[str, Path], runs: int) -> None:
+    got: dict[str, list[dict[str, Any]]] = {code: [] for code in trees}
+    load = [os.getloadavg()[0]]
+    for _ in range(runs):
+        for code, tree in trees.items():
+            env = _env(tree)
+            proc = subprocess.run(
+                [sys.executable, "-c", FIGURE_SCRIPT], env=env, cwd=tree, capture_output=True, text=True
+            )
+            if proc.returncode != 0:
+                raise SystemExit(f"figures in {tree} failed:\n{proc.stderr[-3000:]}")
+            got[code].append(json.loads(proc.stdout.strip().splitlines()[-1]))
+        load.append(os.getloadavg()[0])
+    print(
+        f"\nthe seed's report figures and tornado charts, drawn in one process, by CPU time "
+        f"(median of {runs} processes; load average {min(load):.1f}-{max(load):.1f})"
+    )
+    for code in trees:
+        r = got[code]
+        cpu = [x["cpu"] for x in r]
+        print(
+            f"{code:<5} {statistics.median(cpu):6.2f} s CPU ({min(cpu):.2f}-{max(cpu):.2f}), "
+            f"{r[0]['figures']} figures, {r[0]['bytes'] / 1e3:.0f} kB of PNG"
+        )
+
+
+NUTS_SETTINGS = {  # name: (tune, target_accept or None for the new rule)
+    "old": (1000, 0.95),
+    "nutpie": (300, 0.8),
+    "new": (300, None),
+}
+
+
+def nuts_part(runs: int, long_draws: int) -> None:
+    import forecast
+    from forecast.engine.data import model_data
+    from forecast.engine.inference import compiled_sampler, diagnose, nuts
+
+    data = model_data(forecast.load(forecast.bundled("deepseek-update")))
+    compiled_sampler(data, "nutpie")
+    got: dict[str, list[tuple[float, float, int, float | None]]] = {k: [] for k in NUTS_SETTINGS}
+    load = [os.getloadavg()[0]]
+    for seed in range(1, runs + 1):
+        for name, (tune, accept) in NUTS_SETTINGS.items():
+            c, w = time.process_time(), time.perf_counter()
+            res = nuts(data, sampler="nutpie", tune=tune, draws=1000, seed=seed, target_accept=accept)
+            cpu, wall = time.process_time() - c, time.perf_counter() - w
+            diag = diagnose(res.posterior, res.sample_stats)
+            ess = float(diag["ess_bulk"].min())
+            got[name].append((ess / cpu, ess / wall, diag.attrs["divergences"], res.target_accept))
+        load.append(os.getloadavg()[0])
+    print(
+        f"\nNUTS on deepseek-update, 4 chains x 1,000 draws, min bulk ESS per second of sampling "
+        f"(median of {runs} seeds; load average {min(load):.1f}-{max(load):.1f})"
+    )
+    print(
+        f"{'setting':<8}{'tune':>6}{'target':>8}{'ESS/CPU s':>11}{'ESS/wall s':>12}  divergences  targets kept"
+    )
+    for name, (tune, accept) in NUTS_SETTINGS.items():
+        r = got[name]
+        print(
+            f"{name:<8}{tune:>6}{accept or 0.85:>8}{statistics.median(x[0] for x in r):11.0f}"
+            f"{statistics.median(x[1] for x in r):12.0f}  {sum(x[2] for x in r):>11}  {sorted({x[3] for x in r})}"
+        )
+    if long_draws:
+        for seed in (101, 102):
+            c = time.process_time()
+            res = nuts(data, sampler="nutpie", draws=long_draws, seed=seed)
+            div = int(res.sample_stats["diverging"].values.sum())
+            print(
+                f"new rule, seed {seed}, 4 x {long_draws:,} draws: {div} divergences kept, "
+                f"{res.raised_after} in runs sampled again (target kept {res.target_accept}), "
+                f"{time.process_time() - c:.1f} s CPU"
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--old", help="a git commit to run beside (checked out detached in a temporary folder)"
+    )
+    parser.add_argument("--new", help="a git commit to measure as new (default: this folder as it is)")
+    parser.add_argument("--parts", default="nuts,figures,runs")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--draws", default="0,1000000", help="draw counts of the runs (0: the file's)")
+    parser.add_argument(
+        "--long-draws", type=int, default=25_000, help="draws per chain of the divergence check"
+    )
+    args = parser.parse_args()
+    parts = args.parts.split(",")
+    tmp = Path(tempfile.mkdtemp(prefix="forecast-costs-"))
+    trees = {"new": ROOT}
+    try:
+        for code, ref in (("new", args.new), ("old", args.old)):
+            if ref:
+                where = tmp / code
+                subprocess.run(
+                    ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(where), ref], check=True
+                )
+                trees[code] = where
+        if "nuts" in parts:
+            nuts_part(args.runs, args.long_draws)
+        if "figures" in parts:
+            figures_part(trees, args.runs)
+        if "runs" in parts:
+            for draws in args.draws.split(","):
+                runs_part(trees, int(draws) or None, args.runs, tmp)
+    finally:
+        for tree in trees.values():
+            if tree != ROOT:
+                subprocess.run(
+                    ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=False
+                )
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
