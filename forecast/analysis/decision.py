@@ -364,15 +364,9 @@ def payoff_draws(fc: Forecast) -> np.ndarray:
     draws: recorded by the engine once options' payoff formulas are compiled into the
     model (the formula language, issue 26), or attached with :func:`with_payoffs`.
 
-    INTEGRATION (issue 26 -> 29): build each ``[[options]].payoff`` like a scalar
-    metric and record the stack as ``pm.Deterministic("payoff", ..., dims="option")``:
-    in ``forecast.engine.formulas.build_metrics`` after the metrics,
-    ``pt.stack([build_expression(e, env) for e in payoff_exprs])`` (the checked trees of
-    ``parse_formula(s, o.payoff, f"options.{o.id}.payoff", origin, metric_infos(s))``,
-    scaled to ``[decision].unit`` by ``units.conversion``, their numbers in
-    ``formula_data``'s slots); ``"payoff": ("option",)`` in the model's dims table with
-    coords ``option`` = the option ids, and ``payoff`` in the dataset's recorded
-    variables (forward simulation and posterior predictive). Nothing here changes.
+    The engine builds each ``[[options]].payoff`` in the model's graph
+    (:func:`forecast.engine.formulas.build_metrics`), in ``[decision].unit``, and
+    records it with every other output, in forward simulation and after NUTS.
 
     Raises
     ------
@@ -390,8 +384,9 @@ def payoff_draws(fc: Forecast) -> np.ndarray:
         pass
     options = getattr(fc.scenario, "options", [])
     message = (
-        "payoff formulas are not evaluated by this build (they need the formula language); "
-        "attach payoff draws with forecast.analysis.decision.with_payoffs(fc, values)"
+        "this forecast holds no payoff draws (made from a file without its [[options]]?): "
+        "simulate the scenario again, or attach payoff draws with "
+        "forecast.analysis.decision.with_payoffs(fc, values)"
         if options
         else "the scenario has no [[options]]: add options with payoffs, or attach payoff draws "
         "with forecast.analysis.decision.with_payoffs(fc, values, options=[...])"

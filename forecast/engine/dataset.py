@@ -71,6 +71,7 @@ PREDICTIVE = (
     "input_value",
     "metric_by_year",
     "metric_value",
+    "payoff",
 )
 
 #: outputs stored as ``int8``: an outcome index and 0/1 hits
@@ -103,6 +104,7 @@ _DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "input_value": ("named input (inputs.<id>)", "<input>"),
     "metric_by_year": ("metric by year (a formula)", "<yearly_metric>"),
     "metric_value": ("metric, one number per draw (a formula)", "<scalar_metric>"),
+    "payoff": ("an option's payoff, in the decision's unit (a formula)", "<decision>"),
 }
 
 

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from forecast.scenario.decision import payoff_formulas
 from forecast.scenario.formula import Expr
 from forecast.scenario.formula_checks import analyse
 from forecast.scenario.formula_rules import input_domain
@@ -67,13 +68,17 @@ class FormulaPlan:
     yearly: list[str]
     scalar: list[str]
     n_inputs: int
+    #: the options' payoff formulas (``[[options]]``), each with its numbers, then the
+    #: factor to the decision's unit, in the slots after the metrics'
+    payoffs: tuple[Expr, ...] = ()
 
     @property
     def key(self) -> tuple[Any, ...]:
         """What decides the graph: the formulas' shapes and whether there are inputs."""
-        if not self.order and not self.n_inputs:
+        if not self.order and not self.n_inputs and not self.payoffs:
             return ()
-        return (self.n_inputs > 0, tuple((i, e.skeleton(), s) for i, e, s in self.order))
+        metrics = tuple((i, e.skeleton(), s) for i, e, s in self.order)
+        return (self.n_inputs > 0, metrics, tuple(e.skeleton() for e in self.payoffs))
 
 
 def slots(expr: Expr, nums: list[float], ints: list[int]) -> None:
@@ -100,6 +105,10 @@ def formula_data(s: Scenario) -> dict[str, Any]:
     ints: list[int] = []
     for _, e, _ in order:
         slots(e, nums, ints)
+    payoffs = payoff_formulas(s, s.origin)[0] if s.options else []
+    for e, factor in payoffs:
+        slots(e, nums, ints)
+        nums.append(factor)
     years = np.array(s.years, dtype=float)
     yearly = [m.id for m in s.metrics if m.id in checked and checked[m.id][1].series]
     scalar = [m.id for m in s.metrics if m.id in checked and not checked[m.id][1].series]
@@ -113,7 +122,7 @@ def formula_data(s: Scenario) -> dict[str, Any]:
         "formula_int": np.array(ints, dtype=np.int64),
         "formula_year": years,
         "metric_defined": defined.reshape(len(yearly), len(years)),
-        "formulas": FormulaPlan(order, yearly, scalar, len(s.inputs)),
+        "formulas": FormulaPlan(order, yearly, scalar, len(s.inputs), tuple(e for e, _ in payoffs)),
     }
 
 
@@ -122,6 +131,7 @@ def formula_coords(s: Scenario, d: dict[str, Any]) -> dict[str, list[Any]]:
     plan: FormulaPlan = d["formulas"]
     return {
         "input": [i.id for i in s.inputs],
+        "option": [o.id for o in s.options],
         "yearly_metric": list(plan.yearly),
         "scalar_metric": list(plan.scalar),
         "formula_number": list(range(len(d["formula_num"]))),
@@ -167,6 +177,7 @@ def formula_units(s: Scenario) -> dict[str, str]:
                        ("<scalar_metric>", "scalar_metric_unit")):  # fmt: skip
         units = set(fields[field][1])
         out[key] = (units.pop() or "1") if len(units) == 1 else f"per item: constant_data {field}"
+    out["<decision>"] = s.decision.unit if s.decision is not None and s.decision.unit else ""
     return out
 
 
@@ -275,6 +286,9 @@ def build_metrics(
         )
     if scalar:
         flat.append(pm.Deterministic("metric_value", pt.stack(scalar), dims="scalar_metric"))
+    if plan.payoffs:  # [[options]]: each payoff times its factor to the decision's unit
+        pays = [build_expression(e, env) * env.take_num(None) for e in plan.payoffs]
+        pm.Deterministic("payoff", pt.stack(pays), dims="option")
     return pt.concatenate(flat) if len(flat) > 1 else flat[0] if flat else pt.zeros((0,))
 
 

@@ -49,6 +49,7 @@ OUTPUTS: dict[str, tuple[str, ...]] = {
     "input_value": ("input",),
     "metric_by_year": ("yearly_metric", "year"),
     "metric_value": ("scalar_metric",),
+    "payoff": ("option",),
 }
 
 

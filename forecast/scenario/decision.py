@@ -20,8 +20,8 @@
 
 A payoff is a formula (the formula language's: the names of metrics, ``npv`` of a
 yearly series) whose value per draw is in ``[decision].unit``, a money unit. The
-checks here are the ones that need no formula compiler; :func:`payoff_unit` is where
-the formula language's unit inference plugs in.
+formula is checked by the formula language (:func:`payoff_formulas`): a problem
+with the option's key path when it is not one number per draw in money.
 
 The models sit in their own module, not in :mod:`forecast.scenario.schema` (which
 imports this one), so they repeat its strict configuration in :class:`_Strict`.
@@ -105,18 +105,49 @@ class Decision(_Strict):
     plans: list[Plan] = []
 
 
-def payoff_unit(s: Scenario, option: Option) -> str | None:
-    """The unit of an option's payoff formula, or None when it cannot be inferred.
+def payoff_formulas(s: Scenario, origin: str) -> tuple[list[tuple[Any, float]], list[Problem]]:
+    """Every option's payoff as a checked formula tree with the factor that turns it into
+    the decision's unit (``USD m`` payoffs in a ``USD bn`` decision: 0.001), and the
+    problems of those that are not one number per draw in money (all at once).
 
-    INTEGRATION (issue 26 -> 29): parse the payoff with
-    ``forecast.scenario.formula.parse_formula(s, option.payoff, f"options.{option.id}.payoff",
-    origin, metric_infos(s))``; add its problems to :func:`decision_problems` (a bad
-    formula is a problem with its key path), and return ``units.show(info.unit)`` here
-    (or compare ``info.unit`` with ``parse_unit(decision.unit)`` by
-    ``units.conversion``, which also accepts USD m against USD bn). Every check of
-    :func:`_unit_problems` then applies. Until formulas are on main no unit is inferred.
+    Examples
+    --------
+    >>> import forecast
+    >>> s = forecast.load(forecast.bundled("deepseek-decision"))
+    >>> trees, problems = payoff_formulas(s, "x.toml")
+    >>> len(trees), problems
+    (3, [])
     """
-    return None
+    from forecast.scenario.formula import parse_formula
+    from forecast.scenario.formula_checks import metric_infos
+    from forecast.scenario.units import conversion, parse_unit, show
+
+    options: list[Option] = list(getattr(s, "options", []))
+    decision: Decision | None = getattr(s, "decision", None)
+    infos = metric_infos(s) if getattr(s, "metrics", None) else {}
+    want = parse_unit(decision.unit) if decision and decision.unit and is_money(decision.unit) else None
+    trees: list[tuple[Any, float]] = []
+    out: list[Problem] = []
+    for o in options:
+        path = f"options.{o.id}.payoff"
+        expr, info, problems = parse_formula(s, o.payoff, path, origin, infos)
+        out += problems
+        if expr is None or info is None:
+            continue
+        got = show(info.unit)
+        if info.series:
+            out.append(
+                Problem(
+                    origin, path, "must be one number per draw: reduce a yearly series with npv, sum or at"
+                )
+            )
+        elif not is_money(got):
+            out.append(Problem(origin, path, f"is in {got!r}, not money: a payoff is in a money unit"))
+        elif want is not None and (factor := conversion(info.unit, want)) is not None:
+            trees.append((expr, factor))
+        elif want is not None:
+            out.append(Problem(origin, path, f"is in {got!r}, not the decision's unit {decision.unit!r}"))  # type: ignore[union-attr]
+    return trees, out
 
 
 def decision_problems(s: Scenario, origin: str) -> list[Problem]:
@@ -163,20 +194,8 @@ def _unit_problems(
     out = []
     if unit is not None and not is_money(unit):
         out.append(Problem(origin, "decision.unit", "is not a money unit (e.g. 'USD m', 'EUR bn')", unit))
-    units = {o.id: payoff_unit(s, o) for o in options}
-    for o in options:
-        u = units[o.id]
-        if u is not None and not is_money(u):
-            out.append(
-                Problem(
-                    origin, f"options.{o.id}.payoff", f"is in {u!r}, not money: a payoff is in a money unit"
-                )
-            )
-        elif u is not None and unit is not None and is_money(unit) and u.lower() != unit.lower():
-            out.append(
-                Problem(origin, f"options.{o.id}.payoff", f"is in {u!r}, not the decision's unit {unit!r}")
-            )
-    if options and unit is None and not any(units.values()):
+    out += payoff_formulas(s, origin)[1]  # each payoff: a formula, one number, in money
+    if options and unit is None:
         out.append(Problem(origin, "decision.unit", "give the money unit the payoffs are in (e.g. 'USD m')"))
     return out
 

@@ -106,3 +106,32 @@ def test_after_nuts_the_observed_signpost_is_not_valued_again(update_forecast: A
     voi = fc.value_of_information(values, options=OPTIONS, inputs=False)
     observed = [sp.id for sp in fc.scenario.signposts if sp.observed is not None]
     assert observed and not any(voi["item"].isin([f"signpost.{i}" for i in observed]))
+
+
+def test_the_bundled_decision_s_payoffs_are_its_formulas_on_the_draws() -> None:
+    """The engine compiles each option's payoff formula into the model: its draws equal
+    the formula worked in numpy on the same draws (exactly), in the decision's unit (a
+    USD m decision gets 1,000 x the USD bn payoffs), and the value of information of
+    the bundled example keeps its order."""
+    s = forecast.load(forecast.bundled("deepseek-decision"))
+    fc = forecast.simulate(s, draws=3000, seed=4)
+    years = list(s.years)
+    dev = fc.values("market_size")[:, [m.id for m in s.markets].index("developer_tools"), :]
+    struggling = (fc.values("realized_outcome") == s.outcome_ids.index("struggling")).astype(float)
+
+    def total(a: int, b: int) -> np.ndarray:
+        return dev[:, years.index(a) : years.index(b) + 1].sum(axis=1)
+
+    expected = np.stack(
+        [
+            0.02 * total(2025, 2028) * (1 - 0.7 * struggling) - 0.15,
+            0.02 * total(2026, 2028) * (1 - 0.2 * struggling) - 0.15,
+            0.014 * total(2025, 2028) - 0.10,
+        ]
+    )
+    np.testing.assert_allclose(payoff_draws(fc), expected, rtol=1e-12, atol=1e-12)
+    in_m = forecast.simulate(s.with_overrides({"decision.unit": "USD m"}), draws=3000, seed=4)
+    np.testing.assert_allclose(payoff_draws(in_m), 1000 * expected, rtol=1e-12)
+    voi = fc.value_of_information(inputs=False).set_index("item")
+    evpi, outcome = voi.loc["everything", "value"], voi.loc["outcome", "value"]
+    assert voi.loc["signpost.next_model_release", "value"] <= outcome + 1e-12 <= evpi + 2e-12

@@ -34,6 +34,8 @@ from typing import Any, ClassVar
 
 import pytest
 
+import forecast
+
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 FLAGS = [
@@ -330,7 +332,9 @@ def test_the_new_tables_render_and_nothing_overflows_the_page(page: tuple[Browse
         " 'table-position-deepseek_devtools-independence'].map(id => [id, document.getElementById(id).rows.length]))",
     )
     assert rows["table-growth"] == 11  # header + total and 4 markets, to 2027 and to 2028
-    assert rows["table-signpost-next_model_release"] == 1 + 3 + 4  # header, outcomes, predictions
+    seed = forecast.load(forecast.bundled("deepseek"))
+    # header, outcomes, predictions
+    assert rows["table-signpost-next_model_release"] == 1 + len(seed.outcome_ids) + len(seed.predictions)
     assert rows["table-position-deepseek_devtools-independence"] == 6
     assert evaluate(browser, session, "document.documentElement.scrollWidth") <= evaluate(
         browser, session, "document.documentElement.clientWidth"

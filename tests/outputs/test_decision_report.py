@@ -84,9 +84,10 @@ def test_the_workbook_has_the_decision_sheets(decision_report: Path) -> None:
     assert {"Decision", "Value of information", "Discovery"} <= set(wb.sheetnames)
 
 
-def test_without_payoff_draws_the_section_says_why_and_writes_no_decision_file(tmp_path: Path) -> None:
+def test_the_bundled_decision_is_reported_from_its_own_payoff_formulas(tmp_path: Path) -> None:
     fc = forecast.simulate(forecast.load(forecast.bundled("deepseek-decision")), draws=500, seed=2)
     fc.write_report(tmp_path / "r", figures=False, workbook=False)
-    assert not (tmp_path / "r" / "decision.csv").exists()
+    table = pd.read_csv(tmp_path / "r" / "decision.csv")
+    assert list(table["option"]) == ["license_now", "wait_for_release", "western_api"]
     md = (tmp_path / "r" / "report.md").read_text(encoding="utf-8")
-    assert "No decision table: payoff formulas are not evaluated by this build" in md
+    assert "No decision table" not in md and "Decision" in md

@@ -27,8 +27,11 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_section_five_explains_headlines_and_extra_targets(report: Path) -> None:
     md = (report / "report.md").read_text(encoding="utf-8")
     headings = [line for line in md.splitlines() if line.startswith("## ")]
-    assert headings[4] == "## 5. Sensitivity"
-    section = md.split("## 5. Sensitivity", 1)[1].split("\n## ", 1)[0]
+    # numbered in order, after the forecast's own sections and before the inputs
+    assert headings == [f"## {i}. {h.split('. ', 1)[1]}" for i, h in enumerate(headings, 1)]
+    titles = [h.split(". ", 1)[1] for h in headings]
+    assert titles.index("Sensitivity") == titles.index("Inputs and provenance") - 1
+    section = _section(report)
     blocks = re.findall(r"^### What drives the uncertainty in (.+)$", section, flags=re.MULTILINE)
     assert blocks == [
         "Total market 2027 (USD bn)",
@@ -137,7 +140,7 @@ def test_report_frames_are_what_the_section_shows(frames: list[pd.DataFrame]) ->
 
 def _section(report: Path) -> str:
     md = (report / "report.md").read_text(encoding="utf-8")
-    return md.split("## 5. Sensitivity", 1)[1].split("\n## ", 1)[0]
+    return re.split(r"^## \d+\. Sensitivity$", md, maxsplit=1, flags=re.MULTILINE)[1].split("\n## ", 1)[0]
 
 
 def test_plain_words_first_and_the_method_in_a_note(report: Path) -> None:

@@ -10,7 +10,6 @@ import pytest
 
 import forecast
 from forecast.cli import main
-from forecast.scenario import decision as decision_module
 from forecast.scenario.decision import is_money
 from tests.conftest import VALID_TOML, snapshot
 
@@ -108,18 +107,15 @@ def test_an_unknown_key_in_an_option_is_refused(
     assert any("options" in x and "unknown key" in x for x in lines)
 
 
-def test_a_payoff_that_is_not_money_is_a_problem_once_its_unit_is_known(
-    write: Writer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # the formula language infers a payoff's unit through payoff_unit (the seam)
-    monkeypatch.setattr(
-        decision_module, "payoff_unit", lambda s, o: "share" if o.id == "partner" else "USD m"
-    )
+def test_a_payoff_that_is_not_one_number_in_money_is_a_problem(write: Writer) -> None:
+    # the formula language infers each payoff's unit and shape
+    text = DECISION.replace('"at(revenue.acme_widgets, 2027) * 40"', '"at(share.acme_widgets, 2027)"')
+    text = text.replace('"npv(revenue.acme_widgets * 100 - 5, 0.1, 2025)"', '"revenue.acme_widgets"')
     with pytest.raises(forecast.ScenarioError) as info:
-        forecast.load(write(VALID_TOML + DECISION))
+        forecast.load(write(VALID_TOML + text))
     messages = [str(p) for p in info.value.problems]
     assert any("options.partner.payoff: is in 'share', not money" in m for m in messages), messages
-    assert not any("options.build" in m for m in messages)
+    assert any("options.build.payoff: must be one number per draw" in m for m in messages), messages
 
 
 def test_money_units() -> None:
