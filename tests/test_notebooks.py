@@ -29,6 +29,7 @@ EXPECTED = [
     "03-evidence.ipynb",
     "04-track-record.ipynb",
     "05-business-model.ipynb",
+    "06-decisions.ipynb",
     "07-pool.ipynb",
 ]
 CELL_TIMEOUT = 900  # seconds per cell; generous because a cold cache compiles inside a cell
