@@ -51,6 +51,21 @@ OUTPUTS: dict[str, tuple[str, ...]] = {
     "metric_value": ("scalar_metric",),
     "payoff": ("option",),
 }
+#: outputs a model records only when its scenario has what they describe: named inputs
+#: and metrics (``[[inputs]]``, ``[[metrics]]``) and options' payoffs (``[[options]]``)
+OPTIONAL_OUTPUTS = ("input_value", "metric_by_year", "metric_value", "payoff")
+
+
+def recorded(names: Any) -> dict[str, tuple[str, ...]]:
+    """The outputs (with their dims) of a run whose variables are ``names`` (a dataset, a
+    dict of draws, a list): every output but the optional ones it does not have.
+
+    Examples
+    --------
+    >>> sorted(set(OUTPUTS) - set(recorded(["payoff"])))
+    ['input_value', 'metric_by_year', 'metric_value']
+    """
+    return {n: d for n, d in OUTPUTS.items() if n not in OPTIONAL_OUTPUTS or n in names}
 
 
 def _transform(fam: Any, a: Any, b: Any, z: Any, *, uniform: bool = True, table: Any = None) -> Any:

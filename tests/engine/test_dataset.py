@@ -17,7 +17,7 @@ import pytest
 from forecast.engine.data import model_data
 from forecast.engine.dataset import INT8_OUTPUTS, PREDICTIVE, netcdf_encoding
 from forecast.engine.inference import DIAGNOSED_OUTPUTS
-from forecast.engine.model import OUTPUTS
+from forecast.engine.model import OUTPUTS, recorded
 
 GROUP_ATTRS = {
     "created_at",
@@ -50,8 +50,9 @@ def test_forward_groups_coords_and_attrs(seed_forecast: Any) -> None:
     tree = seed_forecast.data
     assert sorted(tree.children) == ["constant_data", "prior", "prior_predictive"]
     prior, predictive = tree["prior"], tree["prior_predictive"]
-    assert set(prior.data_vars) == set(OUTPUTS) - set(PREDICTIVE)
-    assert set(predictive.data_vars) == set(PREDICTIVE)
+    outputs = set(recorded(seed_forecast.draws))  # the seed has metrics, no options
+    assert set(prior.data_vars) == outputs - set(PREDICTIVE)
+    assert set(predictive.data_vars) == set(PREDICTIVE) & outputs
     for group in (prior, predictive):
         assert list(group["chain"].values) == [0]
         assert list(group["draw"].values) == list(range(20_000))
@@ -64,7 +65,7 @@ def test_forward_groups_coords_and_attrs(seed_forecast: Any) -> None:
 
 def test_units_and_names_on_every_variable(seed_forecast: Any) -> None:
     draws = seed_forecast.draws
-    for name in OUTPUTS:
+    for name in recorded(draws):
         assert draws[name].attrs["long_name"], name
         assert "units" in draws[name].attrs, name
     assert {m.unit for m in seed_forecast.scenario.markets} == {"USD bn"}

@@ -20,7 +20,7 @@ from forecast.analysis.results import Forecast
 from forecast.engine import inference
 from forecast.engine.data import model_data
 from forecast.engine.inference import check, diagnose, infer
-from forecast.engine.model import OUTPUTS
+from forecast.engine.model import recorded
 
 # The market "widgets" has a point size and no yearly shocks; its only uncertainty is the
 # drift log(1 + CAGR) ~ Normal(log 1.3, 0.1), so one lognormal observation of its size is
@@ -227,7 +227,7 @@ def test_prior_only_ignores_the_evidence(known: forecast.Scenario, known_fit: An
     out = fc.outcomes()
     assert np.all(np.abs(out["probability"] - STATED) <= 4 * out["mcse"])
     # and it is exactly the prior group of the conditioned run (same seed, same draws)
-    for name in OUTPUTS:
+    for name in recorded(known_fit.prior_draws):
         np.testing.assert_array_equal(fc.prior_draws[name].values, known_fit.prior_draws[name].values)
 
 
@@ -300,7 +300,7 @@ def test_update_forecast_groups_and_shapes(update_forecast: Any, tmp_path: Path)
     post, prior = update_forecast.draws, update_forecast.prior_draws
     assert (post.sizes["chain"], post.sizes["draw"]) == (4, 5000)  # 20,000 requested draws
     assert (prior.sizes["chain"], prior.sizes["draw"]) == (1, 20000)
-    for name, dims in OUTPUTS.items():
+    for name, dims in recorded(post).items():
         assert post[name].dims == ("chain", "draw", *dims), name
         assert np.isfinite(post[name].values).all(), name
     for name in inference.INFERENCE_LATENTS:
