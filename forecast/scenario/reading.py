@@ -11,9 +11,8 @@ from typing import Any
 from forecast.errors import Problem, ScenarioError
 from forecast.scenario import actuals
 from forecast.scenario.merging import MAX_DEPTH, merge, too_deep
-from forecast.scenario.references import layer_restates, restate_references
 from forecast.scenario.samples import resolve_sample_files
-from forecast.scenario.schema import Scenario, apply_overrides
+from forecast.scenario.schema import Scenario, apply_overrides, layer_restates, restate_references
 from forecast.scenario.textfile import read_text
 
 MAX_PATH_CHARS = 1024  # an extends path (5000 characters failed with "File name too long")
