@@ -232,11 +232,12 @@ def _compile_graph(data: ModelData, conditional: bool) -> Simulator:
                 normals.append(rv)
             else:
                 replace[rv] = change_dist_size(rv, new_size=(n,), expand=True)
-    # the formulas' latents in a block of their own: adding inputs to a file leaves the
-    # draws of everything else as they were (same seed, same numbers)
-    blocks, next_rng = _normal_block([rv for rv in normals if rv.name not in FORMULA_LATENTS], n)
-    replace.update(blocks)
-    replace.update(_normal_block([rv for rv in normals if rv.name in FORMULA_LATENTS], n, next_rng)[0])
+    # the formulas' latents in a block of their own, from a generator of their own: a
+    # block continuing the others' stream made the next chunk's draws start where the
+    # formulas' did (one call and chunks gave other draws; a chunk reused the numbers its
+    # predecessor gave the formulas)
+    replace.update(_normal_block([rv for rv in normals if rv.name not in FORMULA_LATENTS], n)[0])
+    replace.update(_normal_block([rv for rv in normals if rv.name in FORMULA_LATENTS], n)[0])
     names = [name for name in OUTPUTS if name in model.named_vars]  # metrics only when the file has some
     _register_view_rule()
     outputs = vectorize_graph([model[name] for name in names], replace=replace)

@@ -184,7 +184,9 @@ def compiled_sampler(data: ModelData, sampler: str | None = None) -> CompiledSam
         kind = sampler or default_sampler()
         if kind not in SAMPLERS:
             raise ValueError(f"sampler must be one of {', '.join(SAMPLERS)} (got {kind!r})")
-        candidates = _CACHE.setdefault((kind, data.structure), [])
+        # the model NUTS samples has no metrics (they are drawn on top of its draws), so
+        # scenarios that differ only in their formulas share a sampler
+        candidates = _CACHE.setdefault((kind, data.structure[:3]), [])
         for cached in candidates:
             if cached.fits(data):
                 cached.compile_seconds = 0.0  # compiled earlier: nothing to pay now

@@ -61,7 +61,7 @@ def pool_tables(pool: Pool) -> dict[str, pd.DataFrame]:
     # tables a run may have beyond these (metrics, ...) exist for the pooled draws too
     for name in EXTRA_TABLES:
         method = getattr(pool.forecast, name, None)
-        if callable(method):
+        if callable(method) and getattr(pool.forecast.scenario, name, None):
             tables[name] = method()
     return tables
 
@@ -81,7 +81,13 @@ def write_pool_report(pool: Pool, folder: str | Path, *, provenance: dict[str, A
     folder = Path(folder)
     tables = pool_tables(pool)
     write_csv_tables(
-        folder, tables, optional={"disagreement_inputs": ["first_order", "effect"], "outcomes": ["stated"]}
+        folder,
+        tables,
+        optional={
+            "disagreement_inputs": ["first_order", "effect"],
+            "outcomes": ["stated"],
+            "metrics": ["year"],  # empty for a metric that is one number, as in a run's
+        },
     )
     (folder / "figures").mkdir(parents=True, exist_ok=True)
     (folder / FIGURE).write_bytes(analysts_figure(pool, tables["disagreement"]))
