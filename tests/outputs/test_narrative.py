@@ -132,7 +132,8 @@ def expected(folder: Path, key_year: int) -> dict[str, tuple[set[str], list[str]
         out["risk"] = (nums, labels)
     s = csv(folder, "sensitivity")
     if len(s):
-        r = s.iloc[0]
+        head = s[s["target"] == s["target"].iloc[0]]  # the first table: the headline's
+        r = head.loc[head["first_order"].idxmax()]  # the largest index the sentence quotes
         nums = {pct(max(r.first_order, 0.0), 2), pp(r.conf).removesuffix(" pp"), sig(r.low), sig(r.high)}
         out["driver"] = (nums, [str(r.target_label), str(r.input)])
     return out

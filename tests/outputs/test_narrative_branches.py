@@ -315,11 +315,13 @@ def _sensitivity(rows: list[dict[str, Any]], **attrs: str) -> pd.DataFrame:
     return df
 
 
-def test_the_driver_is_the_first_row_with_its_percentiles() -> None:
+def test_the_driver_is_the_row_with_the_largest_index_quoted_with_its_percentiles() -> None:
+    # the table is ordered by the own-part index; the sentence quotes the first-order
+    # index, so it names the largest first-order index (CAGR, not the first row Size)
     df = _sensitivity(
         [
+            {"input": "Size", "first_order": 0.2, "conf": 0.01, "low": 1, "high": 2},
             {"input": "CAGR", "first_order": 0.4567, "conf": 0.0123, "low": 80.04, "high": 120.6},
-            {"input": "Size", "first_order": 0.9, "conf": 0.01, "low": 1, "high": 2},  # not first
         ],
         target="market.total.2027",
         target_label="Total 2027",
