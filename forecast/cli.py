@@ -66,7 +66,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     """
     from forecast.commands.common import _parse_sets
     from forecast.errors import ScenarioError
-    from forecast.scenario import exact_inputs, load, markets_exact
+    from forecast.scenario import defaulted_inputs, exact_inputs, load, markets_exact
 
     overrides, problems = _parse_sets(getattr(args, "sets", []))
     for problem in problems:
@@ -83,7 +83,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             print(f"ok: {path}")
             for change in _what_ifs(path, overrides, scenario):
                 print(f"note: {path}: {change.key}: {change.how}: {change.was} -> {change.now}")
-            for key, message in exact_inputs(scenario):
+            for key, message in exact_inputs(scenario) + defaulted_inputs(scenario):
                 print(f"note: {path}: {key}: {message}")
             if markets_exact(scenario):
                 print(

@@ -6,7 +6,7 @@ and every problem is reported at once as a :class:`~forecast.errors.ScenarioErro
 """
 
 from forecast.scenario.calendar import Date, model_time, year_fraction
-from forecast.scenario.checks import exact_inputs, markets_exact
+from forecast.scenario.checks import defaulted_inputs, exact_inputs, markets_exact
 from forecast.scenario.inputs import Quantity
 from forecast.scenario.jsonschema import json_schema
 from forecast.scenario.merging import merge
@@ -45,6 +45,7 @@ __all__ = [
     "Scenario",
     "Signpost",
     "Simulation",
+    "defaulted_inputs",
     "exact_inputs",
     "json_schema",
     "load",
