@@ -135,12 +135,20 @@ def executive_summary(
             far = rest.assign(_gap=(rest["q50"] - rest["stated"]).abs()).sort_values(
                 "_gap", ascending=False, kind="stable"
             )
-            f = far.iloc[0]
+            # a gap within 2 Monte Carlo errors of the median is noise, not a market
+            # that departs from its stated CAGR (tables without ``mcse`` name the largest)
+            if "mcse" in far.columns:
+                far = far[far["_gap"] > 2 * far["mcse"]]
             others = "markets" if r.market == "total" else "other markets"
-            text += (
-                f"; of the {others}, {f.label} is furthest from its stated CAGR: a median "
-                f"{pct(f.q50)} ({interval(f.q05, f.q95, pct)}) against {pct(f.stated)}"
-            )
+            if len(far):
+                f = far.iloc[0]
+                text += (
+                    f"; of the {others}, {f.label} is furthest from its stated CAGR: a median "
+                    f"{pct(f.q50)} ({interval(f.q05, f.q95, pct)}) against {pct(f.stated)}"
+                )
+            else:
+                every = "every market's" if r.market == "total" else "every other market's"
+                text += f"; {every} median matches its stated CAGR within twice its Monte Carlo error"
         out.append(Sentence("growth", text + "."))
     if len(predictions):
         ranked = predictions.sort_values("probability", ascending=False, kind="stable")
