@@ -489,7 +489,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """
     from forecast.commands.serve import serve
 
-    return serve(args.scenario, host=args.host, port=args.port)
+    return serve(args.scenario, host=args.host, port=args.port, max_draws=args.max_draws)
 
 
 def _add_serve(subparsers: Subparsers) -> None:
@@ -519,6 +519,13 @@ def _add_serve(subparsers: Subparsers) -> None:
         default="127.0.0.1",
         metavar="H",
         help="address to listen on (default 127.0.0.1, this machine only)",
+    )
+    p.add_argument(
+        "--max-draws",
+        type=int,
+        default=200_000,
+        metavar="N",
+        help="most draws a visitor may ask for (default 200,000: the page answers in seconds)",
     )
     p.set_defaults(func=cmd_serve)
 

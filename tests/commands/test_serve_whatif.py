@@ -236,3 +236,21 @@ def test_the_page_caps_the_draws(seed: forecast.Scenario) -> None:
     with pytest.raises(forecast.ScenarioError, match="at most 200,000 draws"):
         whatif.overrides_for(cs, {"simulation.draws": 10_000_000})
     assert whatif.overrides_for(cs, {"simulation.draws": 50_000}) == {"simulation.draws": 50_000}
+
+
+def test_the_draws_cap_is_a_server_option(
+    seed: forecast.Scenario, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from forecast.cli import build_parser, main
+
+    cs = whatif.controls(seed)
+    with pytest.raises(forecast.ScenarioError, match="at most 10,000 draws"):
+        whatif.overrides_for(cs, {"simulation.draws": 20_000}, max_draws=10_000)
+    assert whatif.overrides_for(cs, {"simulation.draws": 300_000}, max_draws=500_000) == {
+        "simulation.draws": 300_000
+    }
+    assert build_parser().parse_args(["serve"]).max_draws == whatif.PAGE_DRAWS == 200_000
+    assert build_parser().parse_args(["serve", "--max-draws", "5000"]).max_draws == 5000
+    # a cap below one draw is refused before anything is served
+    assert main(["serve", "--max-draws", "0"]) == 2
+    assert "--max-draws must be at least 1 (got 0)" in capsys.readouterr().err

@@ -136,7 +136,8 @@ def to_override(c: Control, x: Any) -> Any:
     return x
 
 
-#: most draws a page visitor may ask for: an interactive page answers in seconds
+#: most draws a page visitor may ask for by default: an interactive page answers in
+#: seconds (``forecast serve --max-draws N`` sets another cap)
 PAGE_DRAWS = 200_000
 
 
@@ -158,8 +159,11 @@ def from_page(c: Control, value: Any) -> Any:
     return value if math.isfinite(value) else None
 
 
-def overrides_for(cs: Sequence[Control], edits: Mapping[str, Any]) -> dict[str, Any]:
-    """The page's new centres (``{key: number}``) as :meth:`Scenario.with_overrides` takes them.
+def overrides_for(
+    cs: Sequence[Control], edits: Mapping[str, Any], max_draws: int = PAGE_DRAWS
+) -> dict[str, Any]:
+    """The page's new centres (``{key: number}``) as :meth:`Scenario.with_overrides` takes them;
+    more draws than ``max_draws`` (the server's cap) are refused.
 
     Examples
     --------
@@ -169,11 +173,11 @@ def overrides_for(cs: Sequence[Control], edits: Mapping[str, Any]) -> dict[str, 
     {'markets.developer_tools.cagr': 0.3}
     """
     draws = edits.get("simulation.draws")
-    if isinstance(draws, int | float) and draws > PAGE_DRAWS:
+    if isinstance(draws, int | float) and draws > max_draws:
         raise ScenarioError(
             [
                 Problem.with_value(
-                    "page", "simulation.draws", f"at most {PAGE_DRAWS:,} draws on this page", draws
+                    "page", "simulation.draws", f"at most {max_draws:,} draws on this page", draws
                 )
             ]
         )
