@@ -223,3 +223,48 @@ def test_a_second_sweep_into_the_same_folder_is_refused(done: Path, tmp_path: Pa
     assert "another forecast sweep is writing" in capsys.readouterr().err
     assert len(list((out / "cases").glob("*.npz"))) == 2
     os.stat(out / "sweep.csv")
+
+
+def test_a_silent_server_times_out_when_the_executor_connects_directly() -> None:
+    """``DaskExecutor.connect`` called directly (not through a sweep) gives up after its
+    timeout too: a server that accepts and never speaks held it for ever."""
+    from forecast.engine.executor import DaskExecutor
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:  # accepts connections and never says a word
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        t0 = time.perf_counter()
+        with pytest.raises((TimeoutError, OSError)):
+            DaskExecutor.connect(f"tcp://127.0.0.1:{server.getsockname()[1]}", timeout=1.0)
+        assert time.perf_counter() - t0 < 30
+    finally:
+        stop.set()
+        thread.join()
+        for s in held:
+            s.close()
+        server.close()
+
+
+@pytest.mark.parametrize("address", ["http://host:8786", "host", "tcp://host:99999"])
+def test_compare_refuses_a_malformed_scheduler_address_as_sweep_does(address: str, capsys: Any) -> None:
+    from forecast.analysis.sweep_arguments import scheduler_problem
+    from forecast.commands.common import cluster_problems
+
+    assert [str(p) for p in cluster_problems(None, address)] == [str(scheduler_problem(address))]
+    seed = str(forecast.bundled("deepseek"))
+    assert main(["compare", seed, seed, "--scheduler", address]) == 2
+    assert "expected an address like tcp://host:8786" in capsys.readouterr().err
