@@ -4,11 +4,13 @@ as done, and use common random numbers across their cases. In-process (``--worke
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -64,15 +66,16 @@ def test_an_absurd_grid_is_counted_not_resolved(tmp_path: Path, capsys: Any) -> 
     assert "100,000,000 is more than --max-cases" in capsys.readouterr().err
 
 
-def test_a_scheduler_that_never_answers_is_refused(tmp_path: Path, capsys: Any) -> None:
+@contextlib.contextmanager
+def _silent_server() -> Iterator[str]:
+    """The address of a server that accepts connections and never says a word."""
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen(8)
-    port = server.getsockname()[1]
     held: list[socket.socket] = []
     stop = threading.Event()
 
-    def accept() -> None:  # accepts connections and never says a word
+    def accept() -> None:
         server.settimeout(0.2)
         while not stop.is_set():
             try:
@@ -83,25 +86,21 @@ def test_a_scheduler_that_never_answers_is_refused(tmp_path: Path, capsys: Any) 
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
     try:
-        t0 = time.perf_counter()
-        assert (
-            _sweep(
-                tmp_path / "s",
-                "--grid",
-                "assessment.confidence=5,6",
-                "--scheduler",
-                f"tcp://127.0.0.1:{port}",
-            )
-            == 2
-        )
-        assert time.perf_counter() - t0 < 60
-        assert "cannot reach the Dask scheduler" in capsys.readouterr().err
+        yield f"tcp://127.0.0.1:{server.getsockname()[1]}"
     finally:
         stop.set()
         thread.join()
         for s in held:
             s.close()
         server.close()
+
+
+def test_a_scheduler_that_never_answers_is_refused(tmp_path: Path, capsys: Any) -> None:
+    with _silent_server() as address:
+        t0 = time.perf_counter()
+        assert _sweep(tmp_path / "s", "--grid", "assessment.confidence=5,6", "--scheduler", address) == 2
+        assert time.perf_counter() - t0 < 60
+        assert "cannot reach the Dask scheduler" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
@@ -230,33 +229,11 @@ def test_a_silent_server_times_out_when_the_executor_connects_directly() -> None
     timeout too: a server that accepts and never speaks held it for ever."""
     from forecast.engine.executor import DaskExecutor
 
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(8)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:  # accepts connections and never says a word
-        server.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                held.append(server.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
+    with _silent_server() as address:
         t0 = time.perf_counter()
         with pytest.raises((TimeoutError, OSError)):
-            DaskExecutor.connect(f"tcp://127.0.0.1:{server.getsockname()[1]}", timeout=1.0)
+            DaskExecutor.connect(address, timeout=1.0)
         assert time.perf_counter() - t0 < 30
-    finally:
-        stop.set()
-        thread.join()
-        for s in held:
-            s.close()
-        server.close()
 
 
 @pytest.mark.parametrize("address", ["http://host:8786", "host", "tcp://host:99999"])
