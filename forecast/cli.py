@@ -66,7 +66,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     """
     from forecast.commands.common import _parse_sets
     from forecast.errors import ScenarioError
-    from forecast.scenario import defaulted_inputs, exact_inputs, load, markets_exact
+    from forecast.scenario import defaulted_inputs, exact_inputs, load, markets_exact, unit_warnings
 
     overrides, problems = _parse_sets(getattr(args, "sets", []))
     for problem in problems:
@@ -85,6 +85,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 print(f"note: {path}: {change.key}: {change.how}: {change.was} -> {change.now}")
             for key, message in exact_inputs(scenario) + defaulted_inputs(scenario):
                 print(f"note: {path}: {key}: {message}")
+            for key, message in unit_warnings(scenario):
+                print(f"warning: {path}: {key}: {message}")
             if markets_exact(scenario):
                 print(
                     f"note: {path}: every market and share input is a point: the markets have no uncertainty"
