@@ -245,3 +245,19 @@ def test_compare_refuses_a_malformed_scheduler_address_as_sweep_does(address: st
     seed = str(forecast.bundled("deepseek"))
     assert main(["compare", seed, seed, "--scheduler", address]) == 2
     assert "expected an address like tcp://host:8786" in capsys.readouterr().err
+
+
+def test_cases_that_would_not_fit_in_memory_are_refused_before_any_work(
+    tmp_path: Path, capsys: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As ``forecast run`` does: exit 2 with the largest draw count that fits, nothing
+    written (today the sweep started and each case died with "run it again")."""
+    from forecast.engine import resources
+
+    monkeypatch.setattr(resources, "available_memory", lambda: 4 * 2**30)
+    out = tmp_path / "s"
+    args = ["sweep", DEEPSEEK, "--grid", "assessment.confidence=5,6", "--draws", "10000000"]
+    assert main([*args, "--workers", "0", "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "simulation.draws: 10,000,000 draws need about" in err and "draws fit (--draws " in err
+    assert not out.exists()
