@@ -504,9 +504,15 @@ def _finish(opts: SweepOptions, p: Plan, cases_dir: Path, failures: Mapping[int,
 
 
 def _mkdtemp(target: Path) -> Path:
+    """The results' staging folder, named as ``run``'s (this host's tag and this pid), so
+    the next sweep or run into ``target`` removes it if this process is killed."""
     import tempfile
 
-    return Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
+    from forecast.outputs.staging import _HOST, remove_leftovers
+
+    remove_leftovers(target)
+    prefix = f".{target.name}.partial-{_HOST}-{os.getpid()}-"
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=target.parent))
 
 
 def _write_results(

@@ -261,3 +261,27 @@ def test_cases_that_would_not_fit_in_memory_are_refused_before_any_work(
     err = capsys.readouterr().err
     assert "simulation.draws: 10,000,000 draws need about" in err and "draws fit (--draws " in err
     assert not out.exists()
+
+
+def test_a_killed_sweeps_staging_folder_is_removed_by_the_next_sweep(tmp_path: Path) -> None:
+    """A sweep killed while writing its results left ``.s.partial-XXXX`` that nothing
+    removed: its staging folder now carries this host and its pid, as ``run``'s does,
+    so the next sweep into that ``--out`` removes a dead process's folder."""
+    import subprocess
+    import sys
+
+    from forecast.commands import sweep as sweep_command
+    from forecast.outputs import staging
+
+    out = tmp_path / "s"
+    made = sweep_command._mkdtemp(out)
+    assert staging._LEFTOVER.match(made.name)["pid"] == str(os.getpid())
+    made.rmdir()
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    left = tmp_path / f".s.partial-{staging._HOST}-{int(dead.stdout)}-x1y2"
+    (left / "cases").mkdir(parents=True)
+    assert _sweep(out, "--grid", "assessment.confidence=5,6", "--workers", "0") == 0
+    assert not left.exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["s"]
