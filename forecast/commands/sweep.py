@@ -540,7 +540,12 @@ def _write_results(
     )
     versions = package_versions()
     command = opts.command or opts.command_line()
-    write_sweep_report(table, p.keys, folder, provenance={"command": command, "versions": versions})
+    from forecast.outputs.sweep import quantity_labels
+
+    labels = quantity_labels(next(iter(p.scenarios.values())))
+    write_sweep_report(
+        table, p.keys, folder, provenance={"command": command, "versions": versions}, labels=labels
+    )
     manifest = {
         "forecast_version": versions.get("forecast"),
         "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
