@@ -254,3 +254,18 @@ def test_the_draws_cap_is_a_server_option(
     # a cap below one draw is refused before anything is served
     assert main(["serve", "--max-draws", "0"]) == 2
     assert "--max-draws must be at least 1 (got 0)" in capsys.readouterr().err
+
+
+def test_a_page_message_quotes_what_was_typed_and_suggests_the_fraction(seed: forecast.Scenario) -> None:
+    """39 typed in a CAGR field: the message quotes 39 (never the moved interval's
+    'low=35.79, high=42.48') and suggests 0.39 or "39%"."""
+    cs = whatif.controls(seed)
+    key = "markets.developer_tools.cagr"
+    with pytest.raises(forecast.ScenarioError) as e:
+        seed.with_overrides(whatif.overrides_for(cs, {key: 39}), origin="page")
+    by_key, _ = whatif.place_problems(e.value.problems, cs, typed={key: 39})
+    text = " ".join(by_key[key])
+    assert "35.79" not in text and "42.48" not in text
+    assert 'you typed 39; did you mean 0.39 or "39%"?' in text
+    # without what was typed (an old caller), the problem as validate prints it
+    assert by_key != whatif.place_problems(e.value.problems, cs)[0]

@@ -214,7 +214,7 @@ def create_app(
                     else base
                 )
             except ScenarioError as e:
-                by_key, rest = whatif.place_problems(e.problems, cs)
+                by_key, rest = whatif.place_problems(e.problems, cs, overrides)
                 for k, texts in by_key.items():
                     found.setdefault(k, []).extend(texts)
                 problems.set(found)

@@ -317,22 +317,43 @@ def problem_text(p: Problem) -> str:
 
 
 def place_problems(
-    problems: Sequence[Problem], cs: Sequence[Control]
+    problems: Sequence[Problem], cs: Sequence[Control], typed: Mapping[str, Any] | None = None
 ) -> tuple[dict[str, list[str]], list[str]]:
     """Problems by the key of the control they belong to, and the rest.
 
     A problem belongs to a control when its path is the control's key or inside it
-    (``markets.x.size`` or ``markets.x.size.median``).
+    (``markets.x.size`` or ``markets.x.size.median``). ``typed`` (the page's edits): a
+    problem of an edited field quotes what was typed, not the moved input's numbers.
     """
     by_key: dict[str, list[str]] = {}
     rest: list[str] = []
+    controls = {c.key: c for c in cs}
     for p in problems:
         owner = next((c.key for c in cs if p.path == c.key or p.path.startswith(c.key + ".")), None)
         if owner is None:
             rest.append(problem_text(p))
+        elif typed is not None and owner in typed:
+            by_key.setdefault(owner, []).append(_typed_text(p, controls[owner], typed[owner]))
         else:
             by_key.setdefault(owner, []).append(problem_text(p))
     return by_key, rest
+
+
+def _typed_text(p: Problem, c: Control, value: Any) -> str:
+    """A problem of a field quoting what was typed in it; a rate or share typed as a
+    percent (39 for 39%) gets the fraction and the percent string it meant.
+
+    Examples
+    --------
+    >>> c = Control("m.cagr", "g", "l", "number", 0.3, domain="growth")
+    >>> _typed_text(Problem("page", "m.cagr.low", "must be < 1", 35.79), c, 39)
+    'm.cagr: must be < 1 (you typed 39; did you mean 0.39 or "39%"?)'
+    """
+    shown = f"{value:g}" if isinstance(value, int | float) else str(value)
+    hint = ""
+    if c.domain in ("growth", "unit") and isinstance(value, int | float) and abs(value) >= 1:
+        hint = f'; did you mean {value / 100:g} or "{value:g}%"?'
+    return f"{c.key}: {p.message} (you typed {shown}{hint})"
 
 
 def set_items(overrides: Mapping[str, Any]) -> list[str]:
