@@ -269,3 +269,11 @@ def test_a_page_message_quotes_what_was_typed_and_suggests_the_fraction(seed: fo
     assert 'you typed 39; did you mean 0.39 or "39%"?' in text
     # without what was typed (an old caller), the problem as validate prints it
     assert by_key != whatif.place_problems(e.value.problems, cs)[0]
+
+
+def test_a_problem_that_already_quotes_the_typed_value_reads_as_validate_prints_it() -> None:
+    from forecast.errors import Problem
+
+    c = whatif.Control("assessment.outcomes.a.probability", "g", "l", "number", 0.4, domain="unit")
+    p = Problem.with_value("page", c.key, "must be at most 1", 1.2)
+    assert whatif.place_problems([p], [c], typed={c.key: 1.2})[0] == {c.key: [whatif.problem_text(p)]}

@@ -332,7 +332,8 @@ def place_problems(
         owner = next((c.key for c in cs if p.path == c.key or p.path.startswith(c.key + ".")), None)
         if owner is None:
             rest.append(problem_text(p))
-        elif typed is not None and owner in typed:
+        elif typed is not None and owner in typed and not (p.path == owner and p.got == typed[owner]):
+            # the problem names numbers the page made from the typed one (a moved interval)
             by_key.setdefault(owner, []).append(_typed_text(p, controls[owner], typed[owner]))
         else:
             by_key.setdefault(owner, []).append(problem_text(p))
