@@ -259,13 +259,14 @@ def test_the_draws_cap_is_a_server_option(
 def test_a_page_message_quotes_what_was_typed_and_suggests_the_fraction(seed: forecast.Scenario) -> None:
     """39 typed in a CAGR field: the message quotes 39 (never the moved interval's
     'low=35.79, high=42.48') and suggests 0.39 or "39%"."""
-    cs = whatif.controls(seed)
-    key = "markets.developer_tools.cagr"
+    ev = forecast.load(forecast.bundled("ev-charging"))  # its CAGR is { low, high }
+    cs = whatif.controls(ev)
+    key = "markets.public_dc_fast.cagr"
     with pytest.raises(forecast.ScenarioError) as e:
-        seed.with_overrides(whatif.overrides_for(cs, {key: 39}), origin="page")
+        ev.with_overrides(whatif.overrides_for(cs, {key: 39}), origin="page")
     by_key, _ = whatif.place_problems(e.value.problems, cs, typed={key: 39})
     text = " ".join(by_key[key])
-    assert "35.79" not in text and "42.48" not in text
+    assert "35.9" not in text and "42.3" not in text
     assert 'you typed 39; did you mean 0.39 or "39%"?' in text
     # without what was typed (an old caller), the problem as validate prints it
     assert by_key != whatif.place_problems(e.value.problems, cs)[0]

@@ -28,6 +28,7 @@ import dataclasses
 import datetime as dt
 import math
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -332,12 +333,18 @@ def place_problems(
         owner = next((c.key for c in cs if p.path == c.key or p.path.startswith(c.key + ".")), None)
         if owner is None:
             rest.append(problem_text(p))
-        elif typed is not None and owner in typed and not (p.path == owner and p.got == typed[owner]):
+        elif typed is not None and owner in typed and not _quotes(p, typed[owner]):
             # the problem names numbers the page made from the typed one (a moved interval)
             by_key.setdefault(owner, []).append(_typed_text(p, controls[owner], typed[owner]))
         else:
             by_key.setdefault(owner, []).append(problem_text(p))
     return by_key, rest
+
+
+def _quotes(p: Problem, value: Any) -> bool:
+    """Whether the problem's text already shows ``value`` as typed."""
+    shown = f"{value:g}" if isinstance(value, int | float) else str(value)
+    return re.search(rf"(?<![\d.]){re.escape(shown)}(?![\d])", problem_text(p)) is not None
 
 
 def _typed_text(p: Problem, c: Control, value: Any) -> str:
@@ -347,14 +354,16 @@ def _typed_text(p: Problem, c: Control, value: Any) -> str:
     Examples
     --------
     >>> c = Control("m.cagr", "g", "l", "number", 0.3, domain="growth")
-    >>> _typed_text(Problem("page", "m.cagr.low", "must be < 1", 35.79), c, 39)
-    'm.cagr: must be < 1 (you typed 39; did you mean 0.39 or "39%"?)'
+    >>> _typed_text(Problem("page", "m.cagr", "did you mean low = 0.3579 ...?", None), c, 39)
+    'm.cagr: you typed 39; did you mean 0.39 or "39%"?'
+    >>> _typed_text(Problem("page", "m.cagr.low", "must be > -1", None), c, -3)
+    'm.cagr: must be > -1 (you typed -3)'
     """
     shown = f"{value:g}" if isinstance(value, int | float) else str(value)
-    hint = ""
-    if c.domain in ("growth", "unit") and isinstance(value, int | float) and abs(value) >= 1:
-        hint = f'; did you mean {value / 100:g} or "{value:g}%"?'
-    return f"{c.key}: {p.message} (you typed {shown}{hint})"
+    if c.domain in ("growth", "unit") and isinstance(value, int | float) and value >= 1:
+        # the file's message speaks of the moved interval; the typo is the typed number
+        return f'{c.key}: you typed {shown}; did you mean {value / 100:g} or "{shown}%"?'
+    return f"{c.key}: {p.message} (you typed {shown})"
 
 
 def set_items(overrides: Mapping[str, Any]) -> list[str]:
