@@ -25,7 +25,7 @@ from forecast.scenario.schema import (
     Signpost,
     Simulation,
 )
-from forecast.scenario.units import unit_warnings
+from forecast.scenario.observed_scale import unit_warnings
 
 # Scenario's risks and questions are built on the schema's Strict, so they resolve here
 Scenario.model_rebuild(_types_namespace={"Question": Question, "Risk": Risk})
