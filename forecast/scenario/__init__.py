@@ -10,6 +10,7 @@ from forecast.scenario.checks import defaulted_inputs, exact_inputs, markets_exa
 from forecast.scenario.inputs import Quantity
 from forecast.scenario.jsonschema import json_schema
 from forecast.scenario.merging import merge
+from forecast.scenario.observed_scale import unit_warnings
 from forecast.scenario.reading import load, read_toml
 from forecast.scenario.risks import Question, Risk
 from forecast.scenario.schema import (
@@ -25,7 +26,6 @@ from forecast.scenario.schema import (
     Signpost,
     Simulation,
 )
-from forecast.scenario.observed_scale import unit_warnings
 
 # Scenario's risks and questions are built on the schema's Strict, so they resolve here
 Scenario.model_rebuild(_types_namespace={"Question": Question, "Risk": Risk})
