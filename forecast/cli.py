@@ -66,7 +66,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     """
     from forecast.commands.common import _parse_sets
     from forecast.errors import ScenarioError
-    from forecast.scenario import exact_inputs, load, markets_exact
+    from forecast.scenario import defaulted_inputs, exact_inputs, load, markets_exact, unit_warnings
 
     overrides, problems = _parse_sets(getattr(args, "sets", []))
     for problem in problems:
@@ -83,8 +83,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
             print(f"ok: {path}")
             for change in _what_ifs(path, overrides, scenario):
                 print(f"note: {path}: {change.key}: {change.how}: {change.was} -> {change.now}")
-            for key, message in exact_inputs(scenario):
+            for key, message in exact_inputs(scenario) + defaulted_inputs(scenario):
                 print(f"note: {path}: {key}: {message}")
+            for key, message in unit_warnings(scenario):
+                print(f"warning: {path}: {key}: {message}")
             if markets_exact(scenario):
                 print(
                     f"note: {path}: every market and share input is a point: the markets have no uncertainty"
@@ -489,7 +491,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """
     from forecast.commands.serve import serve
 
-    return serve(args.scenario, host=args.host, port=args.port)
+    return serve(args.scenario, host=args.host, port=args.port, max_draws=args.max_draws)
 
 
 def _add_serve(subparsers: Subparsers) -> None:
@@ -519,6 +521,13 @@ def _add_serve(subparsers: Subparsers) -> None:
         default="127.0.0.1",
         metavar="H",
         help="address to listen on (default 127.0.0.1, this machine only)",
+    )
+    p.add_argument(
+        "--max-draws",
+        type=int,
+        default=200_000,
+        metavar="N",
+        help="most draws a visitor may ask for (default 200,000: the page answers in seconds)",
     )
     p.set_defaults(func=cmd_serve)
 

@@ -32,7 +32,18 @@ if TYPE_CHECKING:
     from forecast.analysis.results import Forecast
     from forecast.scenario import Market, Scenario
 
-GROWTH_COLUMNS = ["market", "label", "from_year", "to_year", "stated", "stated_basis", "q05", "q50", "q95"]
+GROWTH_COLUMNS = [
+    "market",
+    "label",
+    "from_year",
+    "to_year",
+    "stated",
+    "stated_basis",
+    "q05",
+    "q50",
+    "q95",
+    "mcse",
+]
 SIGNPOST_COLUMNS = [
     "signpost",
     "observed",
@@ -131,16 +142,20 @@ def implied_growth(fc: Forecast) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`GROWTH_COLUMNS`; ``stated_basis`` says where ``stated`` comes from.
+        Columns :data:`GROWTH_COLUMNS`; ``stated_basis`` says where ``stated`` comes from;
+        ``mcse`` is the Monte Carlo standard error of the median ``q50``.
 
     Examples
     --------
     >>> implied_growth(fc).iloc[0][["market", "from_year", "to_year"]].tolist()  # doctest: +SKIP
     ['enterprise_llm_apis', 2024, 2027]
     """
+    from forecast.analysis.sweep import quantile_mcse
+
     s = fc.scenario
     years = [int(y) for y in s.years]
     size = fc.values("market_size")
+    chains = int(fc.draws["market_size"].shape[0])
     rows: list[dict[str, Any]] = []
 
     def add(name: str, label: str, x: np.ndarray, a: int, b: int, stated: float, basis: str) -> None:
@@ -159,6 +174,8 @@ def implied_growth(fc: Forecast) -> pd.DataFrame:
                 "q05": float(q05),
                 "q50": float(q50),
                 "q95": float(q95),
+                # chain-major draws, as pooled: (chain, draw, 1) for the quantile's MCSE
+                "mcse": float(quantile_mcse(fc, g.reshape(chains, -1, 1), [0.5])[0, 0]),
             }
         )
 

@@ -129,26 +129,8 @@ CONNECT_SECONDS = 15.0
 def connect(address: str, seconds: float = CONNECT_SECONDS) -> Any:
     """A :class:`~forecast.engine.executor.DaskExecutor` on the scheduler at ``address``,
     or :class:`TimeoutError` after ``seconds`` without an answer (:class:`OSError` when
-    it refuses). The attempt runs on a daemon thread, so one that never returns is
-    left behind, not waited for.
+    it refuses): :meth:`DaskExecutor.connect` bounds the handshake itself.
     """
-    import threading
-
     from forecast.engine.executor import DaskExecutor
 
-    out: dict[str, Any] = {}
-
-    def attempt() -> None:
-        try:
-            out["executor"] = DaskExecutor.connect(address, timeout=seconds)
-        except BaseException as e:  # handed to the caller's thread
-            out["error"] = e
-
-    thread = threading.Thread(target=attempt, name="forecast-connect", daemon=True)
-    thread.start()
-    thread.join(seconds + 5)
-    if thread.is_alive():
-        raise TimeoutError(f"no answer within {seconds + 5:g} s (is it a Dask scheduler?)")
-    if "error" in out:
-        raise out["error"]
-    return out["executor"]
+    return DaskExecutor.connect(address, timeout=seconds)

@@ -156,8 +156,12 @@ def cluster_problems(workers: int | None, scheduler: str | None) -> list[Problem
     """
     if scheduler is None and workers is not None and workers < 0:
         return [Problem.with_value("--workers", "", "must be 0 (in-process) or more", workers)]
-    if scheduler is not None and not scheduler.strip():
-        return [Problem.with_value("--scheduler", "", "expected an address, e.g. tcp://host:8786", scheduler)]
+    if scheduler is not None:
+        # the sweep's check: a malformed or unsupported address is refused before any work
+        from forecast.analysis.sweep_arguments import scheduler_problem
+
+        problem = scheduler_problem(scheduler)
+        return [problem] if problem is not None else []
     return []
 
 
@@ -176,7 +180,7 @@ def executor_for(workers: int | None, scheduler: str | None) -> Executor | None:
     from forecast.engine.executor import DaskExecutor
 
     if scheduler is not None:
-        return DaskExecutor.connect(scheduler)
+        return DaskExecutor.connect(scheduler, timeout=15.0)
     if not workers:
         return None
     return DaskExecutor.local(workers)

@@ -198,6 +198,7 @@ def plan(opts: SweepOptions) -> Plan:
     scenarios = dict(zip(names, loaded, strict=True))
     seed = opts.seed if opts.seed is not None else loaded[0].simulation.seed
     cases = build_cases(scenarios, grid, seed=seed, draws=opts.draws)
+    memory_problems(opts, scenarios, cases)
     if not any(c.valid for c in cases):
         raise ScenarioError(
             [
@@ -207,6 +208,27 @@ def plan(opts: SweepOptions) -> Plan:
             ]
         )
     return Plan(cases, list(grid), scenarios, seed)
+
+
+def memory_problems(opts: SweepOptions, scenarios: dict[str, Scenario], cases: Sequence[Case]) -> None:
+    """Raise :class:`ScenarioError` when a case would not fit in this machine's memory,
+    as ``forecast run`` does (the largest draw count that fits is named). Local workers
+    each hold one case at once, so each gets its share; a scheduler's machines are not
+    this one's, so nothing is checked for them.
+    """
+    from forecast.engine import resources
+
+    if opts.scheduler is not None:
+        return
+    workers = max(1, DEFAULT_WORKERS if opts.workers is None else opts.workers)
+    available = resources.available_memory()
+    if available is None:
+        return
+    seen = set()
+    for c in cases:
+        if c.valid and (c.scenario, c.draws) not in seen:
+            seen.add((c.scenario, c.draws))
+            resources.check_memory(scenarios[c.scenario], c.draws, available=available // workers)
 
 
 # --- running ----------------------------------------------------------------------------
@@ -482,9 +504,15 @@ def _finish(opts: SweepOptions, p: Plan, cases_dir: Path, failures: Mapping[int,
 
 
 def _mkdtemp(target: Path) -> Path:
+    """The results' staging folder, named as ``run``'s (this host's tag and this pid), so
+    the next sweep or run into ``target`` removes it if this process is killed."""
     import tempfile
 
-    return Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
+    from forecast.outputs.staging import _HOST, remove_leftovers
+
+    remove_leftovers(target)
+    prefix = f".{target.name}.partial-{_HOST}-{os.getpid()}-"
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=target.parent))
 
 
 def _write_results(
@@ -512,7 +540,12 @@ def _write_results(
     )
     versions = package_versions()
     command = opts.command or opts.command_line()
-    write_sweep_report(table, p.keys, folder, provenance={"command": command, "versions": versions})
+    from forecast.outputs.sweep import quantity_labels
+
+    labels = quantity_labels(next(iter(p.scenarios.values())))
+    write_sweep_report(
+        table, p.keys, folder, provenance={"command": command, "versions": versions}, labels=labels
+    )
     manifest = {
         "forecast_version": versions.get("forecast"),
         "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

@@ -202,12 +202,13 @@ def _print_history(h: Any, out: Path) -> None:
     t = h.table()
     versions = list(dict.fromkeys(t["version"]))
     table = Table(title="Probability by version", title_justify="left")
-    table.add_column("Statement")
+    # long statements and ids wrap (a word longer than the column folds), never cut
+    table.add_column("Statement", overflow="fold")
     for v in versions:
-        table.add_column(v, justify="right")
+        table.add_column(v, justify="right", overflow="fold")
     for (_, _), d in t.groupby(["kind", "id"], sort=False):
         by = dict(zip(d["version"], d["probability"], strict=True))
-        table.add_row(str(d["label"].iloc[0])[:60], *[pct(by[v]) if v in by else "–" for v in versions])
+        table.add_row(str(d["label"].iloc[0]), *[pct(by[v]) if v in by else "–" for v in versions])
     console = Console(highlight=False)
     console.print(table)
     console.print(f"History: {out / 'report.html'}  (also history.csv, changes.csv)", soft_wrap=True)
@@ -224,7 +225,7 @@ def _print_scores(card: Any, out: Path) -> None:
     if len(b):
         t = Table(title="Predictions and outcomes (lower is better)", title_justify="left")
         for c in ("Statement", "Version", "P", "Happened", "Brier", "Baseline"):
-            t.add_column(c, justify="right" if c in ("P", "Brier", "Baseline") else "left")
+            t.add_column(c, justify="right" if c in ("P", "Brier", "Baseline") else "left", overflow="fold")
         for r in b.itertuples():
             t.add_row(
                 str(r.statement),
@@ -239,7 +240,7 @@ def _print_scores(card: Any, out: Path) -> None:
     if len(q):
         t = Table(title="Observed quantities", title_justify="left")
         for c in ("Quantity", "Version", "Observed", "Median", "CRPS", "PIT"):
-            t.add_column(c, justify="left" if c in ("Quantity", "Version") else "right")
+            t.add_column(c, justify="left" if c in ("Quantity", "Version") else "right", overflow="fold")
         for r in q.itertuples():
             t.add_row(
                 str(r.statement), str(r.version), sig(r.observed), sig(r.median), sig(r.crps), sig(r.pit, 2)

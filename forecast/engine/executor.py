@@ -171,13 +171,36 @@ class DaskExecutor:
     def connect(cls, address: str, *, timeout: float = 10.0) -> DaskExecutor:
         """A client of the scheduler at ``address`` (``tcp://host:8786``).
 
-        Raises :class:`OSError` (or :class:`TimeoutError`) when it cannot connect.
+        Raises :class:`OSError` when it cannot connect, :class:`TimeoutError` when it
+        does not answer: Dask's ``timeout`` covers the TCP connection, but a server that
+        accepts and never speaks would hold the caller for ever, so the attempt runs on
+        a daemon thread given ``timeout + 5`` seconds (one that never returns is left
+        behind, not waited for).
         """
+        import threading
+
         from distributed import Client
 
-        client = Client(address, timeout=timeout, set_as_default=False)
-        n = len(client.scheduler_info(n_workers=-1).get("workers", {}))
-        return cls(client, None, f"Dask scheduler {address}: {n} workers", client.dashboard_link)
+        out: dict[str, Any] = {}
+
+        def attempt() -> None:
+            try:
+                client = Client(address, timeout=timeout, set_as_default=False)
+                n = len(client.scheduler_info(n_workers=-1).get("workers", {}))
+                out["executor"] = cls(
+                    client, None, f"Dask scheduler {address}: {n} workers", client.dashboard_link
+                )
+            except BaseException as e:  # handed to the caller's thread
+                out["error"] = e
+
+        thread = threading.Thread(target=attempt, name="forecast-connect", daemon=True)
+        thread.start()
+        thread.join(timeout + 5)
+        if thread.is_alive():
+            raise TimeoutError(f"no answer within {timeout + 5:g} s (is it a Dask scheduler?)")
+        if "error" in out:
+            raise out["error"]
+        return out["executor"]
 
     def workers(self) -> dict[str, int]:
         """Worker address -> process id (for tests that kill one)."""

@@ -372,8 +372,10 @@ def sensitivity_parts(df: pd.DataFrame) -> tuple[str, list[str], list[str]]:
         fo = pd.to_numeric(df["first_order"], errors="coerce")
         names = df["input"].astype(str)
         total = float(fo[fo > 0].sum())
-        # in the table's order (the tornado's too), so words, table and chart agree
-        ranked = [(n, v) for n, v in zip(names, fo, strict=True) if v == v and v > 0][:3]
+        # ranked by the index the words quote (the table is ordered by the own-part
+        # index): a larger first-order index is never skipped for a smaller one
+        pairs = [(n, v) for n, v in zip(names, fo, strict=True) if v == v and v > 0]
+        ranked = sorted(pairs, key=lambda p: -p[1])[:3]  # stable: ties keep the table's order
         if ranked:
             first = ranked[0]
             line = f"{first[0]} matters most: on its own it accounts for about {pct(first[1], 2)} of the variance"

@@ -135,12 +135,20 @@ def executive_summary(
             far = rest.assign(_gap=(rest["q50"] - rest["stated"]).abs()).sort_values(
                 "_gap", ascending=False, kind="stable"
             )
-            f = far.iloc[0]
+            # a gap within 2 Monte Carlo errors of the median is noise, not a market
+            # that departs from its stated CAGR (tables without ``mcse`` name the largest)
+            if "mcse" in far.columns:
+                far = far[far["_gap"] > 2 * far["mcse"]]
             others = "markets" if r.market == "total" else "other markets"
-            text += (
-                f"; of the {others}, {f.label} is furthest from its stated CAGR: a median "
-                f"{pct(f.q50)} ({interval(f.q05, f.q95, pct)}) against {pct(f.stated)}"
-            )
+            if len(far):
+                f = far.iloc[0]
+                text += (
+                    f"; of the {others}, {f.label} is furthest from its stated CAGR: a median "
+                    f"{pct(f.q50)} ({interval(f.q05, f.q95, pct)}) against {pct(f.stated)}"
+                )
+            else:
+                every = "every market's" if r.market == "total" else "every other market's"
+                text += f"; {every} median matches its stated CAGR within twice its Monte Carlo error"
         out.append(Sentence("growth", text + "."))
     if len(predictions):
         ranked = predictions.sort_values("probability", ascending=False, kind="stable")
@@ -187,13 +195,17 @@ def executive_summary(
     frames = [d for d in (sensitivity or []) if len(d) and {"input", "first_order", "conf"} <= set(d.columns)]
     if frames:
         head = frames[0]
-        r = head.iloc[0]
+        # the input with the largest index quoted (the table is ordered by the own part)
+        fo = pd.to_numeric(head["first_order"], errors="coerce")
+        r = head.iloc[int(fo.fillna(-float("inf")).to_numpy().argmax())]
         stat = str(head.attrs.get("statistic", "median"))
         target = str(head.attrs.get("target_label") or head.attrs.get("target"))
         text = (
             f"What drives the uncertainty in {target} most is {r.input}: on its own it accounts for about "
-            f"{pct(max(float(r.first_order), 0.0), 2)} of the variance (± {pp(r.conf)})"
+            f"{pct(max(float(r.first_order), 0.0), 2)} of the variance"
         )
+        if pd.notna(r.conf):  # a row outside the bootstrapped top has no interval
+            text += f" (± {pp(r.conf)})"
         if pd.notna(r.get("low")) and pd.notna(r.get("high")):
             text += f"; with it at its 10th and 90th percentiles the {stat} is {sig(r.low)} and {sig(r.high)}"
         out.append(Sentence("driver", text + "."))

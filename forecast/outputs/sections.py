@@ -77,13 +77,16 @@ def summary(
         if len(per) and s.assessment:
             labels = {o.id: o.label for o in s.assessment.outcomes}
             shares = "; ".join(f"{pct(r.q50)} if {labels[str(r.outcome)]}" for r in per.itertuples())
+            # two items, each label naming one thing: the revenue, then the share
+            market = s.market(p.market).label
             items.append(
                 {
-                    "label": f"{p.label}: expected revenue {year}",
+                    "label": f"Expected revenue {year} in {market}",
                     "value": f"{sig(rv['mean'])} {unit}",
-                    "detail": f"mean over the outcomes; median share {shares}",
+                    "detail": f"{p.label}: mean over the outcomes",
                 }
             )
+            items.append({"label": f"{p.label} {year}", "value": shares, "detail": "median share by outcome"})
             continue
         items.append(
             {

@@ -175,9 +175,11 @@ def write_sweep_report(
     folder: Path,
     *,
     provenance: Mapping[str, Any],
+    labels: Mapping[str, str] | None = None,
 ) -> Path:
     """Write ``report.html`` (self-contained: figures inline) and ``report.md`` (figures
-    in ``figures/``); returns the HTML path.
+    in ``figures/``); returns the HTML path. ``labels`` (:func:`quantity_labels`) title
+    the figures with names a reader knows, not ids.
 
     Each key number (:func:`headline_quantities`) is drawn against the swept inputs:
     a line with its MCSE band over one input, a heatmap over two (the first two
@@ -191,16 +193,16 @@ def write_sweep_report(
         df = key_numbers(table, list(keys), what)
         if df.empty:
             continue
-        fig = _figure(df, swept, _label(what))
+        fig = _figure(df, swept, _label(what, labels))
         if fig is None:
             continue
         from forecast.outputs.figures import _png
 
         png = _png(fig)
         fig_dir.mkdir(exist_ok=True)
-        name = f"{i:02d}-{_slug(_label(what))}.png"
+        name = f"{i:02d}-{_slug(_label(what))}.png"  # ids: file names stay stable
         (fig_dir / name).write_bytes(png)
-        figures.append({"title": _label(what), "uri": png_uri(png), "file": f"figures/{name}"})
+        figures.append({"title": _label(what, labels), "uri": png_uri(png), "file": f"figures/{name}"})
     ctx = _context(table, keys, figures, provenance)
     env = environment()
     html_path = folder / "report.html"
@@ -218,9 +220,35 @@ def _axes(table: pd.DataFrame, keys: Sequence[str]) -> list[str]:
     return axes
 
 
-def _label(what: tuple[str, int | None, str]) -> str:
+def quantity_labels(s: Any) -> dict[str, str]:
+    """A reader's name for each quantity of a sweep table (``outcome.x`` -> its label,
+    ``prediction.x`` -> its statement, markets and positions -> their labels).
+
+    Examples
+    --------
+    >>> import forecast
+    >>> quantity_labels(forecast.load(forecast.bundled("deepseek")))["total"]
+    'Total market'
+    """
+    out = {"total": "Total market"}
+    out |= {f"outcome.{o.id}": o.label for o in (s.assessment.outcomes if s.assessment else [])}
+    out |= {f"prediction.{p.id}": _short(p.statement) for p in s.predictions}
+    out |= {f"market.{m.id}": m.label for m in s.markets}
+    for p in s.positions:
+        out |= {f"share.{p.id}": p.label, f"revenue.{p.id}": f"{p.label}: revenue"}
+    return out
+
+
+def _short(text: str, n: int = 60) -> str:
+    """``text`` cut at a word boundary to at most ``n`` characters, marked with …"""
+    return text if len(text) <= n else text[:n].rsplit(" ", 1)[0] + "…"
+
+
+def _label(what: tuple[str, int | None, str], labels: Mapping[str, str] | None = None) -> str:
     q, year, stat = what
     kind, _, name = q.partition(".")
+    if labels and q in labels:
+        return f"P({labels[q]})" if stat == "probability" else f"{labels[q]}: median {year}"
     if stat == "probability":
         return f"P({name})" if kind == "prediction" else f"P(outcome {name})"
     return f"{q} median, {year}"

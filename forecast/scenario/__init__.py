@@ -6,10 +6,11 @@ and every problem is reported at once as a :class:`~forecast.errors.ScenarioErro
 """
 
 from forecast.scenario.calendar import Date, model_time, year_fraction
-from forecast.scenario.checks import exact_inputs, markets_exact
+from forecast.scenario.checks import defaulted_inputs, exact_inputs, markets_exact
 from forecast.scenario.inputs import Quantity
 from forecast.scenario.jsonschema import json_schema
 from forecast.scenario.merging import merge
+from forecast.scenario.observed_scale import unit_warnings
 from forecast.scenario.reading import load, read_toml
 from forecast.scenario.risks import Question, Risk
 from forecast.scenario.schema import (
@@ -45,6 +46,7 @@ __all__ = [
     "Scenario",
     "Signpost",
     "Simulation",
+    "defaulted_inputs",
     "exact_inputs",
     "json_schema",
     "load",
@@ -52,5 +54,6 @@ __all__ = [
     "merge",
     "model_time",
     "read_toml",
+    "unit_warnings",
     "year_fraction",
 ]

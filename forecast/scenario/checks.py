@@ -501,6 +501,29 @@ def exact_inputs(s: Scenario) -> list[tuple[str, str]]:
     return out
 
 
+def defaulted_inputs(s: Scenario) -> list[tuple[str, str]]:
+    """Inputs left out of the file that the model reads as 0: each market's yearly
+    shocks (``volatility``) and, with more than one market, the common factor.
+
+    A default that removes a source of spread must be said, as a point input is
+    (:func:`exact_inputs`); ``forecast validate`` prints each as a ``note:``.
+
+    Examples
+    --------
+    >>> import forecast
+    >>> defaulted_inputs(forecast.load(forecast.bundled("deepseek")))
+    []
+    """
+    out = [
+        (f"markets.{m.id}.volatility", f"not stated, so 0: {m.id} has no yearly shocks")
+        for m in s.markets
+        if "volatility" not in m.model_fields_set
+    ]
+    if len(s.markets) > 1 and "common_factor" not in s.correlation.model_fields_set:
+        out.append(("correlation.common_factor", "not stated, so 0: the markets' growth moves independently"))
+    return out
+
+
 def _cagr_typo(cagr: Quantity | None) -> str:
     """Why a CAGR looks like a percent typed as a fraction (``39`` for 39%), or ``""``.
 

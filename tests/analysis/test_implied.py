@@ -134,6 +134,11 @@ def test_implied_cagr_is_the_growth_draw_when_nothing_else_moves(known: Any) -> 
     assert row["q50"] == pytest.approx(np.median(growth), rel=1e-9)
     assert [row["q05"], row["q95"]] == pytest.approx(np.quantile(growth, [0.05, 0.95]).tolist(), rel=1e-9)
     assert row["stated"] == pytest.approx(0.25) and row["stated_basis"] == "stated CAGR"
+    # the median's MCSE against its large-sample formula sqrt(p(1 - p) / n) / f(median),
+    # f the growth draws' density at the median (normal here: 1 / (sqrt(2 pi) sd)); the
+    # order-statistic estimate is within 20% of it at these draws
+    n, sd = growth.size, growth.std(ddof=1)
+    assert row["mcse"] == pytest.approx(0.5 / np.sqrt(n) * np.sqrt(2 * np.pi) * sd, rel=0.2)
 
 
 def test_implied_cagr_of_the_seed_spans_base_to_projection_and_end(seed_forecast: Any) -> None:

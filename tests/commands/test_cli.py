@@ -28,6 +28,28 @@ def test_validate_good_file(capsys: pytest.CaptureFixture[str]) -> None:
     assert (out, err) == (f"ok: {path}\n", "")
 
 
+def test_validate_notes_inputs_that_default_to_zero(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # gadgets states no volatility; without [correlation] the common factor is 0 too
+    path = tmp_path / "s.toml"
+    text = VALID_TOML.replace(
+        '[correlation]\ncommon_factor = { low = 0.2, high = 0.6, source = "assumption: one cycle" }\n', ""
+    )
+    path.write_text(text)
+    assert main(["validate", str(path)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"ok: {path}"
+    assert f"note: {path}: markets.gadgets.volatility: not stated, so 0: gadgets has no yearly shocks" in out
+    assert not any("markets.widgets.volatility" in line for line in out)
+    assert (
+        f"note: {path}: correlation.common_factor: not stated, so 0: the markets' growth moves independently"
+    ) in out
+    path.write_text(VALID_TOML)
+    assert main(["validate", str(path)]) == 0
+    assert not any("common_factor" in line for line in capsys.readouterr().out.splitlines())
+
+
 def test_validate_checks_a_what_if_as_run_would_apply_it(capsys: pytest.CaptureFixture[str]) -> None:
     path = forecast.bundled("deepseek")
     assert main(["validate", str(path), "--set", "markets.developer_tools.cagr=0.3"]) == 0

@@ -237,3 +237,45 @@ def test_the_page_caps_the_draws(seed: forecast.Scenario) -> None:
     with pytest.raises(forecast.ScenarioError, match="at most 200,000 draws"):
         whatif.overrides_for(cs, {"simulation.draws": 10_000_000})
     assert whatif.overrides_for(cs, {"simulation.draws": 50_000}) == {"simulation.draws": 50_000}
+
+
+def test_the_draws_cap_is_a_server_option(
+    seed: forecast.Scenario, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from forecast.cli import build_parser, main
+
+    cs = whatif.controls(seed)
+    with pytest.raises(forecast.ScenarioError, match="at most 10,000 draws"):
+        whatif.overrides_for(cs, {"simulation.draws": 20_000}, max_draws=10_000)
+    assert whatif.overrides_for(cs, {"simulation.draws": 300_000}, max_draws=500_000) == {
+        "simulation.draws": 300_000
+    }
+    assert build_parser().parse_args(["serve"]).max_draws == whatif.PAGE_DRAWS == 200_000
+    assert build_parser().parse_args(["serve", "--max-draws", "5000"]).max_draws == 5000
+    # a cap below one draw is refused before anything is served
+    assert main(["serve", "--max-draws", "0"]) == 2
+    assert "--max-draws must be at least 1 (got 0)" in capsys.readouterr().err
+
+
+def test_a_page_message_quotes_what_was_typed_and_suggests_the_fraction(seed: forecast.Scenario) -> None:
+    """39 typed in a CAGR field: the message quotes 39 (never the moved interval's
+    'low=35.79, high=42.48') and suggests 0.39 or "39%"."""
+    ev = forecast.load(forecast.bundled("ev-charging"))  # its CAGR is { low, high }
+    cs = whatif.controls(ev)
+    key = "markets.public_dc_fast.cagr"
+    with pytest.raises(forecast.ScenarioError) as e:
+        ev.with_overrides(whatif.overrides_for(cs, {key: 39}), origin="page")
+    by_key, _ = whatif.place_problems(e.value.problems, cs, typed={key: 39})
+    text = " ".join(by_key[key])
+    assert "35.9" not in text and "42.3" not in text
+    assert 'you typed 39; did you mean 0.39 or "39%"?' in text
+    # without what was typed (an old caller), the problem as validate prints it
+    assert by_key != whatif.place_problems(e.value.problems, cs)[0]
+
+
+def test_a_problem_that_already_quotes_the_typed_value_reads_as_validate_prints_it() -> None:
+    from forecast.errors import Problem
+
+    c = whatif.Control("assessment.outcomes.a.probability", "g", "l", "number", 0.4, domain="unit")
+    p = Problem.with_value("page", c.key, "must be at most 1", 1.2)
+    assert whatif.place_problems([p], [c], typed={c.key: 1.2})[0] == {c.key: [whatif.problem_text(p)]}

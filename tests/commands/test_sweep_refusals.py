@@ -4,11 +4,13 @@ as done, and use common random numbers across their cases. In-process (``--worke
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -64,15 +66,16 @@ def test_an_absurd_grid_is_counted_not_resolved(tmp_path: Path, capsys: Any) -> 
     assert "100,000,000 is more than --max-cases" in capsys.readouterr().err
 
 
-def test_a_scheduler_that_never_answers_is_refused(tmp_path: Path, capsys: Any) -> None:
+@contextlib.contextmanager
+def _silent_server() -> Iterator[str]:
+    """The address of a server that accepts connections and never says a word."""
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen(8)
-    port = server.getsockname()[1]
     held: list[socket.socket] = []
     stop = threading.Event()
 
-    def accept() -> None:  # accepts connections and never says a word
+    def accept() -> None:
         server.settimeout(0.2)
         while not stop.is_set():
             try:
@@ -83,25 +86,21 @@ def test_a_scheduler_that_never_answers_is_refused(tmp_path: Path, capsys: Any) 
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
     try:
-        t0 = time.perf_counter()
-        assert (
-            _sweep(
-                tmp_path / "s",
-                "--grid",
-                "assessment.confidence=5,6",
-                "--scheduler",
-                f"tcp://127.0.0.1:{port}",
-            )
-            == 2
-        )
-        assert time.perf_counter() - t0 < 60
-        assert "cannot reach the Dask scheduler" in capsys.readouterr().err
+        yield f"tcp://127.0.0.1:{server.getsockname()[1]}"
     finally:
         stop.set()
         thread.join()
         for s in held:
             s.close()
         server.close()
+
+
+def test_a_scheduler_that_never_answers_is_refused(tmp_path: Path, capsys: Any) -> None:
+    with _silent_server() as address:
+        t0 = time.perf_counter()
+        assert _sweep(tmp_path / "s", "--grid", "assessment.confidence=5,6", "--scheduler", address) == 2
+        assert time.perf_counter() - t0 < 60
+        assert "cannot reach the Dask scheduler" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
@@ -223,3 +222,66 @@ def test_a_second_sweep_into_the_same_folder_is_refused(done: Path, tmp_path: Pa
     assert "another forecast sweep is writing" in capsys.readouterr().err
     assert len(list((out / "cases").glob("*.npz"))) == 2
     os.stat(out / "sweep.csv")
+
+
+def test_a_silent_server_times_out_when_the_executor_connects_directly() -> None:
+    """``DaskExecutor.connect`` called directly (not through a sweep) gives up after its
+    timeout too: a server that accepts and never speaks held it for ever."""
+    from forecast.engine.executor import DaskExecutor
+
+    with _silent_server() as address:
+        t0 = time.perf_counter()
+        with pytest.raises((TimeoutError, OSError)):
+            DaskExecutor.connect(address, timeout=1.0)
+        assert time.perf_counter() - t0 < 30
+
+
+@pytest.mark.parametrize("address", ["http://host:8786", "host", "tcp://host:99999"])
+def test_compare_refuses_a_malformed_scheduler_address_as_sweep_does(address: str, capsys: Any) -> None:
+    from forecast.analysis.sweep_arguments import scheduler_problem
+    from forecast.commands.common import cluster_problems
+
+    assert [str(p) for p in cluster_problems(None, address)] == [str(scheduler_problem(address))]
+    seed = str(forecast.bundled("deepseek"))
+    assert main(["compare", seed, seed, "--scheduler", address]) == 2
+    assert "expected an address like tcp://host:8786" in capsys.readouterr().err
+
+
+def test_cases_that_would_not_fit_in_memory_are_refused_before_any_work(
+    tmp_path: Path, capsys: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As ``forecast run`` does: exit 2 with the largest draw count that fits, nothing
+    written (today the sweep started and each case died with "run it again")."""
+    from forecast.engine import resources
+
+    monkeypatch.setattr(resources, "available_memory", lambda: 4 * 2**30)
+    out = tmp_path / "s"
+    args = ["sweep", DEEPSEEK, "--grid", "assessment.confidence=5,6", "--draws", "10000000"]
+    assert main([*args, "--workers", "0", "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "simulation.draws: 10,000,000 draws need about" in err and "draws fit (--draws " in err
+    assert not out.exists()
+
+
+def test_a_killed_sweeps_staging_folder_is_removed_by_the_next_sweep(tmp_path: Path) -> None:
+    """A sweep killed while writing its results left ``.s.partial-XXXX`` that nothing
+    removed: its staging folder now carries this host and its pid, as ``run``'s does,
+    so the next sweep into that ``--out`` removes a dead process's folder."""
+    import subprocess
+    import sys
+
+    from forecast.commands import sweep as sweep_command
+    from forecast.outputs import staging
+
+    out = tmp_path / "s"
+    made = sweep_command._mkdtemp(out)
+    assert staging._LEFTOVER.match(made.name)["pid"] == str(os.getpid())
+    made.rmdir()
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    left = tmp_path / f".s.partial-{staging._HOST}-{int(dead.stdout)}-x1y2"
+    (left / "cases").mkdir(parents=True)
+    assert _sweep(out, "--grid", "assessment.confidence=5,6", "--workers", "0") == 0
+    assert not left.exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["s"]

@@ -162,3 +162,65 @@ def test_bundled_example_from_reports_and_from_files_equals_the_archived_csvs(tm
     assert len(s) == 9
     q = _csv(s_cli, "quantity_scores")
     assert len(q) == 6 and q["crps"].gt(0).all() and q["pit"].between(0, 1).all()
+
+
+_LONG = "DeepSeek captures between a quarter and thirty percent of enterprise developer tools spending by mid-2027"
+_VERSION = "deepseek-after-the-funding-round-version-two-revised"
+
+
+class _Table:
+    def __init__(self, df: pd.DataFrame) -> None:
+        self.df = df
+
+    def table(self) -> pd.DataFrame:
+        return self.df
+
+    def binary(self) -> pd.DataFrame:
+        return self.df
+
+    def quantities(self) -> pd.DataFrame:
+        return pd.DataFrame()
+
+
+def _column(text: str, k: int, sep: str = "│") -> str:
+    """The ``k``-th column's cells of a rich table, read down the rows, spaces removed:
+    a wrapped or folded cell joins back up, a cut one does not."""
+    rows = [line.split(sep) for line in text.splitlines() if line.startswith(sep)]
+    return "".join("".join(r[k + 1].split()) for r in rows)
+
+
+@pytest.mark.parametrize("which", ["history", "score"])
+def test_terminal_tables_wrap_statements_and_ids_never_cut_them(
+    which: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from forecast.commands import track_record
+
+    monkeypatch.setenv("COLUMNS", "50")
+    if which == "history":
+        df = pd.DataFrame(
+            {
+                "kind": ["prediction"],
+                "id": ["p1"],
+                "version": [_VERSION],
+                "probability": [0.25],
+                "label": [_LONG],
+            }
+        )
+        track_record._print_history(_Table(df), Path("out"))
+    else:
+        df = pd.DataFrame(
+            {
+                "statement": [_LONG],
+                "version": [_VERSION],
+                "probability": [0.25],
+                "outcome": [True],
+                "brier": [0.5625],
+                "baseline_brier": [0.25],
+            }
+        )
+        track_record._print_scores(_Table(df), Path("out"))
+    out = capsys.readouterr().out
+    assert "…" not in out
+    assert _column(out, 0) == "".join(_LONG.split())
+    # the version: a header in history's table (its rows are versions), a cell in score's
+    assert _column(out, 1, "┃" if which == "history" else "│") == _VERSION

@@ -186,3 +186,13 @@ def test_the_track_record_flag_counts_versions_and_resolutions(monkeypatch: pyte
         "Illustrative data: 1 resolution is marked illustrative. Do not rely on these numbers for a decision."
     )
     assert track_record_flag(versions[1:2], [real]) == ""
+
+
+def test_the_sentence_ranks_by_the_index_it_quotes_and_skips_no_larger_driver() -> None:
+    # the table is ordered by the own-part index; the words quote first-order indices,
+    # so they rank by those: 35%, 31%, 25%, never "then 35%, 2.6%" skipping 31% and 25%
+    df = _sens([0.5, 0.35, 0.026, 0.31, 0.25])
+    _, text, _ = sensitivity_parts(df)
+    assert text[0].startswith(
+        "I0 matters most: on its own it accounts for about 50% of the variance; then I1 (35%), I3 (31%)."
+    )

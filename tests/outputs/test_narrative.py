@@ -95,8 +95,10 @@ def expected(folder: Path, key_year: int) -> dict[str, tuple[set[str], list[str]
         nums = {pct(r.q50), pct(r.q05), pct(r.q95), pct(r.stated), str(r.from_year), str(r.to_year)}
         rest = g[g["market"] != "total"]
         names = [str(x) for x in g["label"]]
-        if len(rest) > 1:
-            f = rest.loc[(rest["q50"] - rest["stated"]).abs().idxmax()]
+        # a gap within 2 MCSE of the median is noise: the sentence then names no market
+        beyond = rest[(rest["q50"] - rest["stated"]).abs() > 2 * rest["mcse"]]
+        if len(rest) > 1 and len(beyond):
+            f = beyond.loc[(beyond["q50"] - beyond["stated"]).abs().idxmax()]
             nums |= {pct(f.q50), pct(f.q05), pct(f.q95), pct(f.stated)}
         out["growth"] = (nums, names)
     p = csv(folder, "predictions")
@@ -132,7 +134,8 @@ def expected(folder: Path, key_year: int) -> dict[str, tuple[set[str], list[str]
         out["risk"] = (nums, labels)
     s = csv(folder, "sensitivity")
     if len(s):
-        r = s.iloc[0]
+        head = s[s["target"] == s["target"].iloc[0]]  # the first table: the headline's
+        r = head.loc[head["first_order"].idxmax()]  # the largest index the sentence quotes
         nums = {pct(max(r.first_order, 0.0), 2), pp(r.conf).removesuffix(" pp"), sig(r.low), sig(r.high)}
         out["driver"] = (nums, [str(r.target_label), str(r.input)])
     return out

@@ -315,11 +315,13 @@ def _sensitivity(rows: list[dict[str, Any]], **attrs: str) -> pd.DataFrame:
     return df
 
 
-def test_the_driver_is_the_first_row_with_its_percentiles() -> None:
+def test_the_driver_is_the_row_with_the_largest_index_quoted_with_its_percentiles() -> None:
+    # the table is ordered by the own-part index; the sentence quotes the first-order
+    # index, so it names the largest first-order index (CAGR, not the first row Size)
     df = _sensitivity(
         [
+            {"input": "Size", "first_order": 0.2, "conf": 0.01, "low": 1, "high": 2},
             {"input": "CAGR", "first_order": 0.4567, "conf": 0.0123, "low": 80.04, "high": 120.6},
-            {"input": "Size", "first_order": 0.9, "conf": 0.01, "low": 1, "high": 2},  # not first
         ],
         target="market.total.2027",
         target_label="Total 2027",
@@ -453,3 +455,22 @@ def test_of_many_tied_markets_and_signposts_the_first_is_named() -> None:
     assert f"moves the odds most is “S{FIRST_TOP}”" in summary(s, signposts=_signposts(*rows))["signpost"]
     seen = _signposts(*[r | {"now": r["if_true"], "observed": True} for r in rows])
     assert f"The signpost “S{FIRST_TOP}” was observed true" in summary(s, signposts=seen)["signpost"]
+
+
+def test_a_gap_within_monte_carlo_noise_is_no_market_furthest_from_its_cagr() -> None:
+    # Alpha 0.3 pp, Beta 0.2 pp from their stated CAGRs, each median's MCSE 0.2 pp: both
+    # gaps lie within 2 MCSE, so no market is "furthest"; every market matches
+    g = _growth(
+        ("total", "Total", 0.2, 0.1, 0.2, 0.3),
+        ("a", "Alpha", 0.2, 0.1, 0.203, 0.3),
+        ("b", "Beta", 0.3, 0.1, 0.298, 0.3),
+    ).assign(mcse=0.002)
+    assert summary(growth=g)["growth"] == (
+        "The total market grows a median 20.0% a year from 2024 to 2027 (90% interval 10.0%–30.0%), "
+        "against 20.0% stated; every market's median matches its stated CAGR within twice its Monte Carlo error."
+    )
+    # a gap beyond 2 MCSE is named; one within is never chosen over it
+    g.loc[2, "q50"] = 0.29
+    assert (
+        "of the markets, Beta is furthest from its stated CAGR: a median 29.0%" in summary(growth=g)["growth"]
+    )

@@ -548,12 +548,13 @@ def test_company_share_is_shown_per_outcome_not_as_a_blend(seed_report: Path, ht
         'data-file="figures/position_deepseek_devtools_by_outcome.png"'
         in (seed_report / "report.html").read_text()
     )
-    # the summary headlines the expected revenue and the share per outcome, not the blend's median
-    line = next(
-        x
-        for x in md.splitlines()
-        if x.startswith("- DeepSeek share of developer tools: expected revenue 2027")
+    # the summary headlines the expected revenue and the share per outcome, not the blend's
+    # median: two items, each label one thing (never "share ...: expected revenue")
+    assert not any(
+        x.startswith("- DeepSeek share of developer tools: expected revenue") for x in md.splitlines()
     )
+    assert any(x.startswith("- Expected revenue 2027 in Developer") for x in md.splitlines())
+    line = next(x for x in md.splitlines() if x.startswith("- DeepSeek share of developer tools 2027"))
     for r in by[(by["market"] == "share.deepseek_devtools") & (by["year"] == 2027)].itertuples():
         assert pct(r.q50) in line
     blend_median = csv_row(seed_report, "share.deepseek_devtools", 2027)["q50"]

@@ -97,3 +97,19 @@ def test_a_difference_within_two_standard_errors_is_marked() -> None:
     df = pd.DataFrame({"value": [0.5, 0.5, 0.527, 0.529, 0.4], "mcse": [0.01, 0.0, 0.01, 0.01, 0.01]})
     # 0.027 < 2 * sqrt(2) * 0.01 = 0.0283; 0.029 is not
     assert within_noise(df).tolist() == [False, True, True, False, False]
+
+
+def test_figure_titles_use_labels_not_ids() -> None:
+    import forecast
+    from forecast.outputs.sweep import _label, quantity_labels
+
+    s = forecast.load(forecast.bundled("deepseek"))
+    labels = quantity_labels(s)
+    outcome = s.assessment.outcomes[0]
+    assert _label((f"outcome.{outcome.id}", None, "probability"), labels) == f"P({outcome.label})"
+    market = s.markets[0]
+    assert _label((f"market.{market.id}", 2027, "median"), labels) == f"{market.label}: median 2027"
+    title = _label((f"prediction.{s.predictions[0].id}", None, "probability"), labels)
+    assert s.predictions[0].id not in title and title.startswith("P(" + s.predictions[0].statement[:20])
+    # without labels (an old caller), the ids as before
+    assert _label((f"outcome.{outcome.id}", None, "probability")) == f"P(outcome {outcome.id})"

@@ -192,3 +192,26 @@ def test_rel_error_has_a_floor(tmp_path: Path, rel: str) -> None:
 
     with pytest.raises(ValueError, match=r"0\.001"):
         Evidence(market="x", year=2025, value=4.9, rel_error=float(rel))
+
+
+def test_a_value_far_from_the_markets_scale_is_warned_with_the_likely_unit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """5e9 in a USD bn market (about 4 bn in 2025) is a value typed in USD: validate
+    warns, naming the likely unit and what the value is in the market's unit."""
+    from forecast.scenario import unit_warnings
+
+    csv_text = (
+        HEADER
+        + "developer_tools,2025,5e9,0.1,\nenterprise_llm_apis,2025,10600,0.15,\nvertical_solutions,2025,9.0,0.2,\n"
+    )
+    path = _scenario(tmp_path, '[[evidence]]\nfile = "actuals.csv"\n', csv_text)
+    s = forecast.load(path)
+    warned = unit_warnings(s)
+    assert [k for k, _ in warned] == ["evidence[0].value", "evidence[1].value"]
+    assert "looks like USD, not USD bn: 5e+09 USD is 5 USD bn" in warned[0][1]
+    assert "looks like USD m, not USD bn: 10600 USD m is 10.6 USD bn" in warned[1][1]
+    assert main(["validate", str(path)]) == 0  # a warning, not a refusal
+    out = capsys.readouterr().out
+    assert f"warning: {path}: evidence[0].value: " in out
+    assert unit_warnings(forecast.load(BASE)) == []

@@ -135,3 +135,24 @@ def test_the_other_company_is_illustrative_and_all_assumption() -> None:
         "share",
         "revenue",
     }
+
+
+def _strings(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        return [s for v in node.values() for s in _strings(v)]
+    if isinstance(node, list):
+        return [s for v in node for s in _strings(v)]
+    return [node] if isinstance(node, str) else []
+
+
+@pytest.mark.parametrize("path", sorted(SCENARIOS.rglob("*.toml")), ids=lambda p: p.name)
+def test_sources_cite_documents_by_title_never_a_local_path(path: Any) -> None:
+    # the report prints a scenario's source: a path such as shared/seed/x.txt exists
+    # on no reader's machine; a title, a citation or a URL does
+    import re
+    import tomllib
+
+    local = re.compile(r"(?<![:/\w])(?:\.{0,2}/)?(?:[\w.-]+/)+[\w.-]+\.(?:txt|md|pdf|csv|docx?|html?)\b")
+    raw = tomllib.loads(path.read_text())
+    found = [s for s in _strings(raw) if local.search(re.sub(r"https?://\S+", "", s))]
+    assert found == []

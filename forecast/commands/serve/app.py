@@ -68,7 +68,9 @@ def _rows(df: pd.DataFrame) -> list[Any]:
     return list(df.itertuples())
 
 
-def create_app(path: Path, base: Scenario, first: View, worker: Worker, workdir: Path) -> Any:
+def create_app(
+    path: Path, base: Scenario, first: View, worker: Worker, workdir: Path, max_draws: int = whatif.PAGE_DRAWS
+) -> Any:
     """The Shiny app for the scenario at ``path``.
 
     Parameters
@@ -83,6 +85,8 @@ def create_app(path: Path, base: Scenario, first: View, worker: Worker, workdir:
         The thread that runs simulations and reports, shared by all pages.
     workdir : Path
         Where relative save and report paths are written.
+    max_draws : int
+        The most draws a visitor may ask for (``forecast serve --max-draws``).
 
     Returns
     -------
@@ -205,12 +209,12 @@ def create_app(path: Path, base: Scenario, first: View, worker: Worker, workdir:
             found: dict[str, list[str]] = {k: [f"{k}: enter a number"] for k in empty}
             try:
                 scenario = (
-                    base.with_overrides(whatif.overrides_for(cs, overrides), origin="page")
+                    base.with_overrides(whatif.overrides_for(cs, overrides, max_draws), origin="page")
                     if overrides
                     else base
                 )
             except ScenarioError as e:
-                by_key, rest = whatif.place_problems(e.problems, cs)
+                by_key, rest = whatif.place_problems(e.problems, cs, overrides)
                 for k, texts in by_key.items():
                     found.setdefault(k, []).extend(texts)
                 problems.set(found)
@@ -513,7 +517,9 @@ def create_app(path: Path, base: Scenario, first: View, worker: Worker, workdir:
             if dest is None:
                 message.set(ui.div(why, class_="fc-problem", id="save-failed"))
                 return
-            message.set(_save_child(path, dest, base, whatif.overrides_for(cs, view().overrides), cs))
+            message.set(
+                _save_child(path, dest, base, whatif.overrides_for(cs, view().overrides, max_draws), cs)
+            )
 
         @reactive.effect
         @reactive.event(input.report)
@@ -531,7 +537,7 @@ def create_app(path: Path, base: Scenario, first: View, worker: Worker, workdir:
             if folder is None:
                 message.set(ui.div(why, class_="fc-problem", id="report-failed"))
                 return
-            overrides = whatif.overrides_for(cs, view().overrides)
+            overrides = whatif.overrides_for(cs, view().overrides, max_draws)
             message.set(ui.div(f"Writing the report to {folder}…", id="report-running"))
             spawn(_report_job(folder, overrides))
 

@@ -47,9 +47,18 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(scenario: Path | None, host: str, port: int, workdir: Path | None = None) -> int:
-    """Serve the what-if page until Ctrl-C; returns the exit code."""
+def serve(
+    scenario: Path | None, host: str, port: int, workdir: Path | None = None, max_draws: int | None = None
+) -> int:
+    """Serve the what-if page until Ctrl-C; returns the exit code. ``max_draws``: the
+    most draws a visitor may ask for (default :data:`whatif.PAGE_DRAWS`)."""
     import forecast
+    from forecast.commands.serve.whatif import PAGE_DRAWS
+
+    cap = PAGE_DRAWS if max_draws is None else max_draws
+    if cap < 1:
+        print(f"forecast serve: --max-draws must be at least 1 (got {cap})", file=sys.stderr)
+        return EXIT_BAD_INPUT
 
     path = Path(scenario) if scenario is not None else forecast.bundled("deepseek")
     try:
@@ -88,7 +97,7 @@ def serve(scenario: Path | None, host: str, port: int, workdir: Path | None = No
 
         first = compute(base, {})
         worker = Worker()
-        app = create_app(path, base, first, worker, (workdir or Path.cwd()).resolve())
+        app = create_app(path, base, first, worker, (workdir or Path.cwd()).resolve(), cap)
         return _run_server(app, sock, host)
 
 

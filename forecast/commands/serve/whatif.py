@@ -28,6 +28,7 @@ import dataclasses
 import datetime as dt
 import math
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -136,7 +137,8 @@ def to_override(c: Control, x: Any) -> Any:
     return x
 
 
-#: most draws a page visitor may ask for: an interactive page answers in seconds
+#: most draws a page visitor may ask for by default: an interactive page answers in
+#: seconds (``forecast serve --max-draws N`` sets another cap)
 PAGE_DRAWS = 200_000
 
 
@@ -158,8 +160,11 @@ def from_page(c: Control, value: Any) -> Any:
     return value if math.isfinite(value) else None
 
 
-def overrides_for(cs: Sequence[Control], edits: Mapping[str, Any]) -> dict[str, Any]:
-    """The page's new centres (``{key: number}``) as :meth:`Scenario.with_overrides` takes them.
+def overrides_for(
+    cs: Sequence[Control], edits: Mapping[str, Any], max_draws: int = PAGE_DRAWS
+) -> dict[str, Any]:
+    """The page's new centres (``{key: number}``) as :meth:`Scenario.with_overrides` takes them;
+    more draws than ``max_draws`` (the server's cap) are refused.
 
     Examples
     --------
@@ -169,11 +174,11 @@ def overrides_for(cs: Sequence[Control], edits: Mapping[str, Any]) -> dict[str, 
     {'markets.developer_tools.cagr': 0.3}
     """
     draws = edits.get("simulation.draws")
-    if isinstance(draws, int | float) and draws > PAGE_DRAWS:
+    if isinstance(draws, int | float) and draws > max_draws:
         raise ScenarioError(
             [
                 Problem.with_value(
-                    "page", "simulation.draws", f"at most {PAGE_DRAWS:,} draws on this page", draws
+                    "page", "simulation.draws", f"at most {max_draws:,} draws on this page", draws
                 )
             ]
         )
@@ -321,22 +326,52 @@ def problem_text(p: Problem) -> str:
 
 
 def place_problems(
-    problems: Sequence[Problem], cs: Sequence[Control]
+    problems: Sequence[Problem], cs: Sequence[Control], typed: Mapping[str, Any] | None = None
 ) -> tuple[dict[str, list[str]], list[str]]:
     """Problems by the key of the control they belong to, and the rest.
 
     A problem belongs to a control when its path is the control's key or inside it
-    (``markets.x.size`` or ``markets.x.size.median``).
+    (``markets.x.size`` or ``markets.x.size.median``). ``typed`` (the page's edits): a
+    problem of an edited field quotes what was typed, not the moved input's numbers.
     """
     by_key: dict[str, list[str]] = {}
     rest: list[str] = []
+    controls = {c.key: c for c in cs}
     for p in problems:
         owner = next((c.key for c in cs if p.path == c.key or p.path.startswith(c.key + ".")), None)
         if owner is None:
             rest.append(problem_text(p))
+        elif typed is not None and owner in typed and not _quotes(p, typed[owner]):
+            # the problem names numbers the page made from the typed one (a moved interval)
+            by_key.setdefault(owner, []).append(_typed_text(p, controls[owner], typed[owner]))
         else:
             by_key.setdefault(owner, []).append(problem_text(p))
     return by_key, rest
+
+
+def _quotes(p: Problem, value: Any) -> bool:
+    """Whether the problem's text already shows ``value`` as typed."""
+    shown = f"{value:g}" if isinstance(value, int | float) else str(value)
+    return re.search(rf"(?<![\d.]){re.escape(shown)}(?![\d])", problem_text(p)) is not None
+
+
+def _typed_text(p: Problem, c: Control, value: Any) -> str:
+    """A problem of a field quoting what was typed in it; a rate or share typed as a
+    percent (39 for 39%) gets the fraction and the percent string it meant.
+
+    Examples
+    --------
+    >>> c = Control("m.cagr", "g", "l", "number", 0.3, domain="growth")
+    >>> _typed_text(Problem("page", "m.cagr", "did you mean low = 0.3579 ...?", None), c, 39)
+    'm.cagr: you typed 39; did you mean 0.39 or "39%"?'
+    >>> _typed_text(Problem("page", "m.cagr.low", "must be > -1", None), c, -3)
+    'm.cagr: must be > -1 (you typed -3)'
+    """
+    shown = f"{value:g}" if isinstance(value, int | float) else str(value)
+    if c.domain in ("growth", "unit") and isinstance(value, int | float) and value >= 1:
+        # the file's message speaks of the moved interval; the typo is the typed number
+        return f'{c.key}: you typed {shown}; did you mean {value / 100:g} or "{shown}%"?'
+    return f"{c.key}: {p.message} (you typed {shown})"
 
 
 def set_items(overrides: Mapping[str, Any]) -> list[str]:
