@@ -177,8 +177,9 @@ def write(workdir: Path) -> Callable[..., Path]:
 # Forward-simulation graphs the whole suite may compile (forecast.engine.forward.COMPILE_COUNT):
 # one per structure (observations x uniform inputs x conditional x the shapes of a file's
 # formulas), each at most once: the seed's metrics, and test_formulas.py's point file and
-# conjugate file (forward and conditional), are four structures of their own.
-COMPILE_BUDGET = 10
+# conjugate file (forward and conditional), are four structures of their own; the bundled
+# decision's payoff formulas (deepseek-decision.toml) and gpu-cloud's business model two more.
+COMPILE_BUDGET = 12
 
 
 @pytest.fixture(scope="session", autouse=True)

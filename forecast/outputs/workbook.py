@@ -136,7 +136,7 @@ def write_workbook(
             }
             for i, row in enumerate(df.itertuples(index=False), start=top + 1):
                 for j, (col, v) in enumerate(zip(df.columns, row, strict=True)):
-                    if v is None or (isinstance(v, float) and math.isnan(v)):
+                    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
                         continue  # an empty cell, never a 0 or a NaN error
                     if numeric[col]:
                         ws.write_number(i, j, float(v), fmt(sheet.formats.get(col, NUMBER)))

@@ -74,6 +74,11 @@ class Draws:
     def values(self, name: str) -> np.ndarray:
         return self._values[name]
 
+    @property
+    def draws(self) -> dict[str, np.ndarray]:
+        """The draws with their (chain, draw, ...) dims: one chain."""
+        return {k: v[None] for k, v in self._values.items()}
+
     def _mcse(self, name: str, x: np.ndarray) -> np.ndarray:
         return np.asarray(x.std(axis=0, ddof=1) / math.sqrt(x.shape[0]))
 
