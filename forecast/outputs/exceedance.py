@@ -27,7 +27,8 @@ TABLE_LEVELS = (0.95, 0.9, 0.75, 0.5, 0.25, 0.1, 0.05)
 
 def exceedance_targets(s: Scenario) -> list[str]:
     """The targets that get a curve: the total market (or, when the markets' units
-    differ, the first market) in the last projection year, then every metric.
+    differ, the first market) in the last projection year, then every metric that is one
+    number per draw.
 
     Examples
     --------
@@ -39,8 +40,10 @@ def exceedance_targets(s: Scenario) -> list[str]:
     year = min(max(years), s.end_year)
     units = {m.unit for m in s.markets}
     out = [f"total@{year}" if len(units) == 1 else f"market.{s.markets[0].id}@{year}"]
-    # named metrics (the formulas issue): each as its own target in the same year
-    out += [f"metric.{m.id}@{year}" for m in getattr(s, "metrics", None) or []]
+    # every metric that is one number per draw (an NPV, a total over years)
+    from forecast.scenario.formula_checks import metric_infos
+
+    out += [f"metric.{k}" for k, info in metric_infos(s).items() if not info.series]
     return out
 
 

@@ -241,8 +241,9 @@ def test_figures_are_embedded_in_html_and_linked_from_markdown(
 ) -> None:
     files = sorted(str(p.relative_to(seed_report)) for p in (seed_report / "figures").glob("*.png"))
     # total + 4 markets + company (blend and by outcome) + outcomes + signposts + predictions
-    # + the risk register's heat map + the exceedance curves of the total and of the metric
-    assert len(files) == 13
+    # + the risk register's heat map + the exceedance curves of the total and of the two
+    # metrics that are one number per draw (the 2025-2028 sum and the NPV)
+    assert len(files) == 14
     assert sorted(i["data-file"] for i in html.images) == files
     assert all(i["src"].startswith("data:image/png;base64,") and i["alt"] for i in html.images)
     linked = sorted(re.findall(r"!\[[^\]]*\]\((figures/[^)]+\.png)\)", md))
