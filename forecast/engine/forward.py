@@ -236,8 +236,8 @@ def _compile_graph(data: ModelData, conditional: bool) -> Simulator:
     # block continuing the others' stream made the next chunk's draws start where the
     # formulas' did (one call and chunks gave other draws; a chunk reused the numbers its
     # predecessor gave the formulas)
-    replace.update(_normal_block([rv for rv in normals if rv.name not in FORMULA_LATENTS], n)[0])
-    replace.update(_normal_block([rv for rv in normals if rv.name in FORMULA_LATENTS], n)[0])
+    replace.update(_normal_block([rv for rv in normals if rv.name not in FORMULA_LATENTS], n))
+    replace.update(_normal_block([rv for rv in normals if rv.name in FORMULA_LATENTS], n))
     names = [name for name in OUTPUTS if name in model.named_vars]  # metrics only when the file has some
     _register_view_rule()
     outputs = vectorize_graph([model[name] for name in names], replace=replace)
@@ -283,25 +283,23 @@ def _is_standard_normal(rv: Any) -> bool:
     return loc is not None and scale is not None and bool(np.all(loc == 0) and np.all(scale == 1))
 
 
-def _normal_block(normals: list[Any], n: Any, rng: Any = None) -> tuple[dict[Any, Any], Any]:
+def _normal_block(normals: list[Any], n: Any) -> dict[Any, Any]:
     """Draw every standard-normal root variable from one ``(n, total)`` block.
 
     Same distribution as resizing each one (all are independent ``N(0, 1)``), but one
     random-variable node instead of one per latent: numba compiles a specialised
     sampler per node, so this cuts cold compile time, and one long loop is faster.
-    Returns the replacements and the generator after the block (``rng``: draw from it,
-    continuing another block's stream, instead of a generator of its own).
+    The block has a generator of its own (reseeded by ``pm.compile`` and per call).
     """
     import pytensor
     import pytensor.tensor as pt
 
     if not normals:
-        return {}, rng
+        return {}
     sizes = [pt.prod(rv.shape) if rv.ndim else pt.constant(1, dtype="int64") for rv in normals]
-    if rng is None:
-        rng = pytensor.shared(np.random.default_rng())  # reseeded by pm.compile and per call
+    rng = pytensor.shared(np.random.default_rng())
     total = pt.add(*sizes) if len(sizes) > 1 else sizes[0]
-    next_rng, block = pt.random.normal(0.0, 1.0, size=(n, total), rng=rng, return_next_rng=True)
+    block = pt.random.normal(0.0, 1.0, size=(n, total), rng=rng)
     out, start = {}, pt.constant(0, dtype="int64")
     for rv, size in zip(normals, sizes, strict=True):
         stop = start + size
@@ -313,7 +311,7 @@ def _normal_block(normals: list[Any], n: Any, rng: Any = None) -> tuple[dict[Any
             shape = (n, *(rv.shape[i] for i in range(rv.ndim)))
             out[rv] = block[:, start:stop].reshape(shape, ndim=rv.ndim + 1)
         start = stop
-    return out, next_rng
+    return out
 
 
 def _is_root(rv: Any, model: Any) -> bool:
