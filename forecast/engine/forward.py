@@ -299,7 +299,8 @@ def _normal_block(normals: list[Any], n: Any) -> dict[Any, Any]:
     sizes = [pt.prod(rv.shape) if rv.ndim else pt.constant(1, dtype="int64") for rv in normals]
     rng = pytensor.shared(np.random.default_rng())
     total = pt.add(*sizes) if len(sizes) > 1 else sizes[0]
-    block = pt.random.normal(0.0, 1.0, size=(n, total), rng=rng)
+    # the generator's next state is the block's default update (pm.compile collects it)
+    _, block = pt.random.normal(0.0, 1.0, size=(n, total), rng=rng, return_next_rng=True)
     out, start = {}, pt.constant(0, dtype="int64")
     for rv, size in zip(normals, sizes, strict=True):
         stop = start + size
