@@ -239,6 +239,9 @@ def _name(node: ast.Name | ast.Attribute, ctx: Context) -> tuple[Expr, Info]:
                 ctx, node, f"names metric {ident!r}, which cannot be computed (see its own problems)"
             )
         return Expr("metric", ints=(index,)), info
+    if kind == "revenue" and ctx.scenario.positions[index].market not in [m.id for m in ctx.scenario.markets]:
+        # the position names no market (its own problem says so): revenue has no unit
+        raise refuse(ctx, node, f"names {text!r}, whose position names no market of the file")
     return Expr("ref", kind=KINDS[kind], ints=(index,)), _ref_info(ctx.scenario, kind, index)
 
 

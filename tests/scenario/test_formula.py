@@ -191,3 +191,26 @@ def test_a_formula_is_never_evaluated(monkeypatch: pytest.MonkeyPatch) -> None:
         P + "only these functions can be called: " + ", ".join(FUNCTIONS) + " at column 1"
     ]
     assert problems("sum(revenue.acme, 2025, 2028) * 1000", unit="USD m") == []
+
+
+def test_revenue_of_a_position_whose_market_is_gone_is_a_problem_not_a_traceback() -> None:
+    """Found by the property test: a position naming a market the file no longer has made
+    the formula checker raise StopIteration (exit 1) instead of reporting problems."""
+    import tomllib
+
+    import forecast
+    from forecast.scenario import Scenario
+
+    data = tomllib.loads(forecast.bundled("deepseek").read_text(encoding="utf-8"))
+    data["markets"] = [m for m in data["markets"] if m["id"] != "developer_tools"]
+    with pytest.raises(forecast.ScenarioError) as e:
+        Scenario.from_dict(data, origin="x.toml")
+    messages = [str(p) for p in e.value.problems]
+    assert "x.toml: positions.deepseek_devtools.market: no market with id 'developer_tools'" in messages
+    assert any(
+        m.startswith(
+            "x.toml: metrics.devtools_revenue_m.formula: names 'revenue.deepseek_devtools', whose "
+            "position names no market of the file"
+        )
+        for m in messages
+    )
