@@ -327,6 +327,16 @@ def _remove_empty(folders: list[Path]) -> None:
 # --- signals ------------------------------------------------------------------------
 
 
+def _install(handler: Any, signums: Any) -> dict[int, Any]:
+    """Install ``handler`` for each signal not started ignored; the dispositions replaced.
+
+    A signal the process was started ignoring stays ignored: ``nohup`` ignores SIGHUP
+    and a shell's background job ignores SIGINT so that the run outlives the terminal,
+    and a handler over SIG_IGN would undo that choice.
+    """
+    return {s: signal.signal(s, handler) for s in signums if signal.getsignal(s) != signal.SIG_IGN}
+
+
 @contextmanager
 def signals_as_exceptions() -> Iterator[None]:
     """SIGTERM and SIGHUP raise :class:`Terminated` (SIGINT already raises KeyboardInterrupt)."""
@@ -337,7 +347,7 @@ def signals_as_exceptions() -> Iterator[None]:
     def handler(signum: int, frame: Any) -> None:
         raise Terminated(signum)
 
-    previous = {s: signal.signal(s, handler) for s in TERMINATING}
+    previous = _install(handler, TERMINATING)
     try:
         yield
     finally:
@@ -356,7 +366,7 @@ def signals_deferred() -> Iterator[list[int]]:
     def handler(signum: int, frame: Any) -> None:
         pending.append(signum)
 
-    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, *TERMINATING)}
+    previous = _install(handler, (signal.SIGINT, *TERMINATING))
     try:
         yield pending
     finally:

@@ -367,3 +367,29 @@ def test_an_unlisted_folder_is_named_not_its_contents(tmp_path: Path) -> None:
     (tmp_path / "notes").mkdir()
     (tmp_path / "notes" / "mine.txt").write_text("keep")
     assert report_problem(tmp_path) == "it holds files this tool did not write (notes/)"
+
+
+def test_a_signal_the_run_was_started_ignoring_stays_ignored() -> None:
+    """`nohup forecast run ...` (SIGHUP ignored) or a background job (SIGINT ignored):
+    the run keeps the disposition it was started with, so closing the terminal does not
+    stop a run its user chose to detach (a handler installed over SIG_IGN would)."""
+    import signal
+
+    from forecast.outputs.staging import signals_as_exceptions, signals_deferred
+
+    before = {s: signal.getsignal(s) for s in (signal.SIGHUP, signal.SIGINT)}
+    try:
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        with signals_as_exceptions():
+            assert signal.getsignal(signal.SIGHUP) == signal.SIG_IGN
+            assert signal.getsignal(signal.SIGTERM) not in (signal.SIG_IGN, signal.SIG_DFL)
+            with signals_deferred() as pending:
+                assert signal.getsignal(signal.SIGHUP) == signal.SIG_IGN
+                assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+                os.kill(os.getpid(), signal.SIGHUP)
+            assert pending == []
+        assert signal.getsignal(signal.SIGHUP) == signal.SIG_IGN
+    finally:
+        for s, h in before.items():
+            signal.signal(s, h)
