@@ -331,6 +331,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         quiet=args.quiet,
         workers=args.workers,
         scheduler=args.scheduler,
+        targets=args.target,
     )
     return compare(opts)
 
@@ -373,6 +374,14 @@ def _add_compare(subparsers: Subparsers) -> None:
         default=[],
         metavar="KEY=VALUE",
         help="override an input by its dotted key, e.g. markets.developer_tools.cagr=0.30 (repeatable)",
+    )
+    p.add_argument(
+        "--target",
+        action="append",
+        default=[],
+        metavar="TARGET",
+        help="a key number to tabulate in every scenario with its difference and error, e.g. "
+        "metric.devtools_npv, metric.<id>@2027, total@2027, outcome.<id> (repeatable)",
     )
     p.add_argument(
         "--scheduler",

@@ -73,10 +73,12 @@ TARGET_COLUMNS = [
 ]
 #: what the Monte Carlo error of a difference means (shown under the differences table)
 DIFFERENCE_ERROR = (
-    "The Monte Carlo error of a difference is the root sum of squares of the two runs' errors: their "
-    "standard error when the runs are independent, as scenarios of different structure and NUTS runs on "
-    "different data effectively are even with one seed. It is an upper bound only when their errors are "
-    "positively correlated, which a shared seed usually gives to a what-if of one file."
+    "The Monte Carlo error of a difference comes from the paired draws when both scenarios are forward "
+    "simulations of one size: with one seed and one stream layout (common random numbers, as in a "
+    "what-if of one file) an output the change does not touch differs by exactly 0, with no error, and "
+    "any other difference is far more precise than either run alone. Otherwise (NUTS runs, other draw "
+    "counts) it is the root sum of squares of the two runs' errors, their standard error as independent "
+    "runs. ≈ marks a difference smaller than 2 of its standard errors: within Monte Carlo noise."
 )
 
 
@@ -294,14 +296,19 @@ class Comparison:
         importlib.import_module("forecast.outputs.comparison").write_tables(self, folder)
 
     def write_report(
-        self, folder: str | Path, *, provenance: dict[str, Any] | None = None, figures: bool = True
+        self,
+        folder: str | Path,
+        *,
+        provenance: dict[str, Any] | None = None,
+        figures: bool = True,
+        targets: Sequence[str] = (),
     ) -> Path:
         """Write the comparison folder in place (``forecast compare`` makes it atomic).
 
         Returns the path of ``report.html``; see :func:`forecast.outputs.comparison.write_report`.
         """
         out: Path = importlib.import_module("forecast.outputs.comparison").write_report(
-            self, folder, provenance=provenance, figures=figures
+            self, folder, provenance=provenance, figures=figures, targets=targets
         )
         return out
 

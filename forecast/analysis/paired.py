@@ -123,8 +123,8 @@ def quantity_draws(fc: Forecast) -> dict[str, tuple[np.ndarray, list[int | None]
             out[f"outcome.{oid}"] = (q[:, k : k + 1], [None], "probability")
     if s.predictions:
         hit = fc.values("prediction_hit")
-        for k, p in enumerate(s.predictions):
-            out[f"prediction.{p.id}"] = (hit[:, k : k + 1], [None], "probability")
+        for k, pred in enumerate(s.predictions):
+            out[f"prediction.{pred.id}"] = (hit[:, k : k + 1], [None], "probability")
     out |= {f"option.{o}": (x[:, None], [None], "mean") for o, x in payoffs(fc).items()}
     return out
 
@@ -196,17 +196,41 @@ def own_errors(fc: Any) -> dict[Key, float]:
     root sum of squares of forecasts that cannot be paired; empty for a stand-in
     without draws."""
     from forecast.analysis.results import Forecast
-    from forecast.analysis.sweep import quantile_mcse
 
     if not isinstance(fc, Forecast):
         return {}
     out: dict[Key, float] = {}
     for q, (x, years, stat) in quantity_draws(fc).items():
         if stat == "median":
-            chains = fc.data["posterior" if fc.conditioned else "prior"].sizes["chain"]
-            se = quantile_mcse(fc, x.reshape(chains, -1, x.shape[1]), [0.5])[0]
+            se = [median_mcse(fc, x[:, j]) for j in range(x.shape[1])]
             out |= {(q, y): float(e) for y, e in zip(years, se, strict=True)}
     return out
+
+
+def median_mcse(fc: Forecast | None, x: np.ndarray) -> float:
+    """The Monte Carlo error of the median of draws ``x`` (``(draws,)``), as the sweep
+    table's (:func:`forecast.analysis.sweep.quantile_mcse`): for independent forward
+    draws, half the width of the central 68% of the order statistics that bracket the
+    median (the number of draws below it is Binomial(n, 1/2)); after NUTS, ArviZ's
+    quantile MCSE from the chains' tail ESS.
+
+    Examples
+    --------
+    >>> x = np.random.default_rng(1).normal(size=10_000)
+    >>> bool(0.010 < median_mcse(None, x) < 0.015)  # sqrt(0.25 / n) / phi(0) = 0.0125
+    True
+    """
+    from scipy.stats import beta
+
+    x = np.asarray(x, dtype=float)
+    if fc is not None and fc.conditioned:
+        import arviz_stats as azs
+
+        by_chain = x.reshape(int(fc.data["posterior"].sizes["chain"]), -1)
+        return 0.0 if np.ptp(by_chain) == 0 else float(azs.mcse(by_chain, method="quantile", prob=0.5))
+    n = x.size
+    lo, hi = np.quantile(x, beta.ppf([0.1586553, 0.8413447], n / 2 + 1, n / 2 + 1))
+    return float(hi - lo) / 2
 
 
 def own_error(fc: Forecast, x: np.ndarray, statistic: str) -> float:
@@ -215,12 +239,11 @@ def own_error(fc: Forecast, x: np.ndarray, statistic: str) -> float:
     probability's never below :func:`forecast.analysis.results.mcse_floor`), counting
     the chains' autocorrelation after NUTS."""
     from forecast.analysis.results import mcse_floor
-    from forecast.analysis.sweep import quantile_mcse
 
+    if statistic == "median":
+        return median_mcse(fc, x)
     chains = int(fc.data["posterior" if fc.conditioned else "prior"].sizes["chain"])
     by_chain = np.asarray(x, dtype=float).reshape(chains, -1)
-    if statistic == "median":
-        return float(quantile_mcse(fc, by_chain[:, :, None], [0.5])[0, 0])
     if not fc.conditioned:
         se = float(by_chain.std(ddof=1) / np.sqrt(by_chain.size))
     else:
@@ -248,10 +271,11 @@ def target_rows(
     errors = [own_error(fc, x, statistic) for fc, x in zip(forecasts, draws, strict=True)]
     rows = []
     for i, (name, fc, x) in enumerate(zip(names, forecasts, draws, strict=True)):
-        row = {"scenario": name, "statistic": statistic, "value": estimate(x), "mcse": errors[i]}
+        value = estimate(x)
+        row = {"scenario": name, "statistic": statistic, "value": value, "mcse": errors[i]}
         diff, err = np.nan, np.nan
         if i:
-            diff = row["value"] - estimate(draws[0])
+            diff = value - estimate(draws[0])
             if can_pair(fc, forecasts[0]):
                 one = median_difference_mcse if statistic == "median" else mean_difference_mcse
                 err = float(one(x[:, None], draws[0][:, None])[0])
