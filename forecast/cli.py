@@ -571,6 +571,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         workers=args.workers,
         quiet=args.quiet,
         max_cases=args.max_cases,
+        targets=args.target,
     )
     return sweep(opts)
 
@@ -634,6 +635,15 @@ def _add_sweep(subparsers: Subparsers) -> None:
         default=10_000,
         metavar="N",
         help="refuse a grid of more cases than this, before any work (default 10,000)",
+    )
+    p.add_argument(
+        "--target",
+        action="append",
+        default=[],
+        metavar="TARGET",
+        help="a key number the report draws against the swept inputs, e.g. metric.<id>@2027, "
+        "metric.<id> (one number), total@2027, outcome.<id> (repeatable; default: every probability, "
+        "the last year's total and revenue, the chosen option's expected payoff)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress and no summary; errors only")
     p.set_defaults(func=cmd_sweep)
