@@ -331,6 +331,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         quiet=args.quiet,
         workers=args.workers,
         scheduler=args.scheduler,
+        targets=args.target,
     )
     return compare(opts)
 
@@ -373,6 +374,14 @@ def _add_compare(subparsers: Subparsers) -> None:
         default=[],
         metavar="KEY=VALUE",
         help="override an input by its dotted key, e.g. markets.developer_tools.cagr=0.30 (repeatable)",
+    )
+    p.add_argument(
+        "--target",
+        action="append",
+        default=[],
+        metavar="TARGET",
+        help="a key number to tabulate in every scenario with its difference and error, e.g. "
+        "metric.devtools_npv, metric.<id>@2027, total@2027, outcome.<id> (repeatable)",
     )
     p.add_argument(
         "--scheduler",
@@ -562,6 +571,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         workers=args.workers,
         quiet=args.quiet,
         max_cases=args.max_cases,
+        targets=args.target,
     )
     return sweep(opts)
 
@@ -625,6 +635,15 @@ def _add_sweep(subparsers: Subparsers) -> None:
         default=10_000,
         metavar="N",
         help="refuse a grid of more cases than this, before any work (default 10,000)",
+    )
+    p.add_argument(
+        "--target",
+        action="append",
+        default=[],
+        metavar="TARGET",
+        help="a key number the report draws against the swept inputs, e.g. metric.<id>@2027, "
+        "metric.<id> (one number), total@2027, outcome.<id> (repeatable; default: every probability, "
+        "the last year's total and revenue, the chosen option's expected payoff)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress and no summary; errors only")
     p.set_defaults(func=cmd_sweep)

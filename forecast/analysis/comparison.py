@@ -38,13 +38,47 @@ if TYPE_CHECKING:
     from forecast.engine.executor import Executor
     from forecast.scenario import Scenario
 
-DIFFERENCE_COLUMNS = ["scenario", "vs", "quantity", "year", "value", "base", "difference", "mcse"]
+DIFFERENCE_COLUMNS = [
+    "scenario",
+    "vs",
+    "quantity",
+    "year",
+    "value",
+    "base",
+    "difference",
+    "mcse",
+    "within_noise",
+]
+#: ``decisions.csv``: the option each scenario's decision picks
+DECISION_COLUMNS = [
+    "scenario",
+    "criterion",
+    "chosen_option",
+    "label",
+    "expected_payoff",
+    "expected_payoff_mcse",
+    "unit",
+    "too_close",
+]
+#: ``targets.csv``: each ``--target`` in each scenario, and its difference from the first
+TARGET_COLUMNS = [
+    "target",
+    "scenario",
+    "statistic",
+    "value",
+    "mcse",
+    "difference",
+    "difference_mcse",
+    "within_noise",
+]
 #: what the Monte Carlo error of a difference means (shown under the differences table)
 DIFFERENCE_ERROR = (
-    "The Monte Carlo error of a difference is the root sum of squares of the two runs' errors: their "
-    "standard error when the runs are independent, as scenarios of different structure and NUTS runs on "
-    "different data effectively are even with one seed. It is an upper bound only when their errors are "
-    "positively correlated, which a shared seed usually gives to a what-if of one file."
+    "The Monte Carlo error of a difference comes from the paired draws when both scenarios are forward "
+    "simulations of one size: with one seed and one stream layout (common random numbers, as in a "
+    "what-if of one file) an output the change does not touch differs by exactly 0, with no error, and "
+    "any other difference is far more precise than either run alone. Otherwise (NUTS runs, other draw "
+    "counts) it is the root sum of squares of the two runs' errors, their standard error as independent "
+    "runs. ≈ marks a difference smaller than 2 of its standard errors: within Monte Carlo noise."
 )
 
 
@@ -160,50 +194,100 @@ class Comparison:
         """Every scenario's :meth:`Forecast.predictions`, with a leading ``scenario`` column."""
         return self._stack([fc.predictions() for fc in self.forecasts], PREDICTION_COLUMNS)
 
+    def metrics(self) -> pd.DataFrame:
+        """Every scenario's :meth:`Forecast.metrics` (its ``[[metrics]]``), with a leading
+        ``scenario`` column; empty when no scenario has metrics."""
+        from forecast.analysis.metrics import METRIC_COLUMNS
+
+        frames = [
+            fc.metrics() if fc.scenario.metrics else pd.DataFrame(columns=METRIC_COLUMNS)
+            for fc in self.forecasts
+        ]
+        out = self._stack(frames, METRIC_COLUMNS)
+        out["year"] = out["year"].astype("Int64")
+        return out
+
+    def decisions(self) -> pd.DataFrame:
+        """The option each scenario's decision picks (:data:`DECISION_COLUMNS`): its
+        criterion, the chosen option and its expected payoff with its Monte Carlo error,
+        and whether the top two are too close to call; scenarios without payoff draws
+        (no ``[[options]]``) have no row."""
+        from forecast.analysis.paired import payoffs
+
+        rows = []
+        for name, fc in zip(self.names, self.forecasts, strict=True):
+            if not payoffs(fc):
+                continue
+            result = fc.decision()
+            chosen = result.table.set_index("option").loc[result.chosen]
+            rows.append(
+                {
+                    "scenario": name,
+                    "criterion": result.criterion,
+                    "chosen_option": result.chosen,
+                    "label": chosen["label"],
+                    "expected_payoff": float(chosen["expected"]),
+                    "expected_payoff_mcse": float(chosen["expected_mcse"]),
+                    "unit": result.unit,
+                    "too_close": result.too_close,
+                }
+            )
+        return pd.DataFrame(rows, columns=DECISION_COLUMNS)
+
     def differences(self) -> pd.DataFrame:
         """Each scenario minus the first, for every quantity both have.
 
         Rows: market medians by year (``quantity`` = ``market.<id>``, ``total``,
         ``share.<position>``, ``revenue.<position>``; ``value``/``base`` are the
-        medians), outcome probabilities (``outcome.<id>``) and prediction
-        probabilities (``prediction.<id>``). ``mcse`` is ``sqrt(mcse_a^2 +
-        mcse_b^2)`` (:data:`DIFFERENCE_ERROR`): the Monte Carlo standard error of a
-        probability difference when the two runs' errors are independent. It is an
-        upper bound only when they are positively correlated, which a shared seed
-        gives to forward runs of the same structure (a what-if of one file) but not
-        to scenarios of different structure or to NUTS runs on different data; those
-        are effectively independent, so it is their standard error. NaN for medians.
+        medians), metric medians (``metric.<id>``, by year or one number), outcome
+        probabilities (``outcome.<id>``), prediction probabilities (``prediction.<id>``)
+        and options' expected payoffs (``option.<id>``). ``mcse`` is the Monte Carlo
+        error of the difference (:data:`DIFFERENCE_ERROR`, :mod:`forecast.analysis.paired`):
+        from the paired draws when both are forward simulations of one size (common
+        random numbers when they share a seed: an output the change does not touch
+        differs by exactly 0, with no error), else ``sqrt(mcse_a^2 + mcse_b^2)``.
+        ``within_noise``: the difference is smaller than 2 of its errors.
         """
+        from forecast.analysis.paired import can_pair, own_errors, paired_errors, within_noise
+
         rows: list[dict[str, Any]] = []
         base = self.forecasts[0]
-        bm = {(str(r["market"]), int(r["year"])): r for r in base.markets().to_dict("records")}
-        bo = {str(r["outcome"]): r for r in base.outcomes().to_dict("records")}
-        bp = {str(r["id"]): r for r in base.predictions().to_dict("records")}
+        bsum, bown = _summary(base), own_errors(base)
         for name, fc in zip(self.names[1:], self.forecasts[1:], strict=True):
-            for r in fc.markets().to_dict("records"):
-                key = (str(r["market"]), int(r["year"]))
-                if key in bm:
-                    q = market_quantity(key[0])
-                    rows.append(_diff(name, self.base, q, key[1], r["q50"], bm[key]["q50"]))
-            for r in fc.outcomes().to_dict("records"):
-                if (b := bo.get(str(r["outcome"]))) is not None:
-                    q = f"outcome.{r['outcome']}"
-                    rows.append(
-                        _diff(
-                            name, self.base, q, None, r["probability"], b["probability"], r["mcse"], b["mcse"]
-                        )
-                    )
-            for r in fc.predictions().to_dict("records"):
-                if (b := bp.get(str(r["id"]))) is not None:
-                    q = f"prediction.{r['id']}"
-                    rows.append(
-                        _diff(
-                            name, self.base, q, None, r["probability"], b["probability"], r["mcse"], b["mcse"]
-                        )
-                    )
+            paired = paired_errors(fc, base) if can_pair(fc, base) else None
+            own = own_errors(fc) if paired is None else {}
+            for key, (value, mcse) in _summary(fc).items():
+                if key not in bsum:
+                    continue
+                b, bmcse = bsum[key]
+                if paired is not None:
+                    err = paired.get(key, np.nan)
+                else:
+                    err = float(np.hypot(own.get(key, mcse), bown.get(key, bmcse)))
+                rows.append(_diff(name, self.base, key[0], key[1], value, b, err))
         df = pd.DataFrame(rows, columns=DIFFERENCE_COLUMNS)
         df["year"] = df["year"].astype("Int64")
+        df["within_noise"] = within_noise(df["difference"], df["mcse"]).astype(bool)
         return df
+
+    def targets(self, specs: Sequence[str]) -> pd.DataFrame:
+        """The key numbers ``specs`` (``--target``: ``metric.<id>@2027``, ``total@2027``,
+        ``outcome.<id>`` ..., see :mod:`forecast.analysis.targets`) in every scenario, with
+        the difference from the first (:data:`TARGET_COLUMNS`); raises
+        :class:`ScenarioError` when a target is not one of every scenario.
+        """
+        from forecast.analysis.targets import target_key, target_problems
+
+        named = {n: fc.scenario for n, fc in zip(self.names, self.forecasts, strict=True)}
+        if problems := target_problems(named, specs):
+            raise ScenarioError(problems)
+        from forecast.analysis.paired import target_rows
+
+        rows = []
+        for spec in specs:
+            key = target_key(self.forecasts[0].scenario, spec)
+            rows += [{"target": spec, **r} for r in target_rows(self.forecasts, self.names, key)]
+        return pd.DataFrame(rows, columns=TARGET_COLUMNS)
 
     # --- output: thin delegations to forecast.outputs.comparison --------------------
 
@@ -212,14 +296,19 @@ class Comparison:
         importlib.import_module("forecast.outputs.comparison").write_tables(self, folder)
 
     def write_report(
-        self, folder: str | Path, *, provenance: dict[str, Any] | None = None, figures: bool = True
+        self,
+        folder: str | Path,
+        *,
+        provenance: dict[str, Any] | None = None,
+        figures: bool = True,
+        targets: Sequence[str] = (),
     ) -> Path:
         """Write the comparison folder in place (``forecast compare`` makes it atomic).
 
         Returns the path of ``report.html``; see :func:`forecast.outputs.comparison.write_report`.
         """
         out: Path = importlib.import_module("forecast.outputs.comparison").write_report(
-            self, folder, provenance=provenance, figures=figures
+            self, folder, provenance=provenance, figures=figures, targets=targets
         )
         return out
 
@@ -295,19 +384,35 @@ def simulate_job(job: Mapping[str, Any]) -> tuple[Forecast, float]:
     return fc, time.perf_counter() - t
 
 
+def _summary(fc: Any) -> dict[tuple[str, int | None], tuple[float, float]]:
+    """Every number a comparison differences, from the forecast's own tables:
+    ``{(quantity, year): (value, mcse)}`` (a median's error is NaN here: it comes from
+    the draws, :func:`forecast.analysis.paired.own_errors`)."""
+    from forecast.analysis.paired import payoffs
+
+    out: dict[tuple[str, int | None], tuple[float, float]] = {}
+    for r in fc.markets().to_dict("records"):
+        out[(market_quantity(str(r["market"])), int(r["year"]))] = (float(r["q50"]), np.nan)
+    if getattr(getattr(fc, "scenario", None), "metrics", None):
+        for r in fc.metrics().to_dict("records"):
+            year = None if pd.isna(r["year"]) else int(r["year"])
+            out[(f"metric.{r['metric']}", year)] = (float(r["q50"]), np.nan)
+    for r in fc.outcomes().to_dict("records"):
+        out[(f"outcome.{r['outcome']}", None)] = (float(r["probability"]), float(r["mcse"]))
+    for r in fc.predictions().to_dict("records"):
+        out[(f"prediction.{r['id']}", None)] = (float(r["probability"]), float(r["mcse"]))
+    if payoffs(fc):
+        for r in fc.decision().table.to_dict("records"):
+            out[(f"option.{r['option']}", None)] = (float(r["expected"]), float(r["expected_mcse"]))
+    return out
+
+
 def market_quantity(key: str) -> str:
     return key if key == "total" or "." in key else f"market.{key}"
 
 
 def _diff(
-    name: str,
-    base: str,
-    quantity: str,
-    year: int | None,
-    value: Any,
-    b: Any,
-    m1: Any = np.nan,
-    m2: Any = np.nan,
+    name: str, base: str, quantity: str, year: int | None, value: Any, b: Any, mcse: Any = np.nan
 ) -> dict[str, Any]:
     return {
         "scenario": name,
@@ -317,7 +422,7 @@ def _diff(
         "value": float(value),
         "base": float(b),
         "difference": float(value) - float(b),
-        "mcse": float(np.hypot(float(m1), float(m2))),
+        "mcse": float(mcse),
     }
 
 

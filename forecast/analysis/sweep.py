@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from forecast.analysis.sweep_rows import chosen_option, criterion_of, decision_rows, metric_series
 from forecast.engine.dataset import pooled
 from forecast.errors import Problem, ScenarioError
 
@@ -52,6 +53,16 @@ if TYPE_CHECKING:
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 #: the sweep table's columns; the swept keys (and ``scenario``) come after ``case_key``
 TABLE_COLUMNS = ["status", "seed", "draws", "quantity", "year", "statistic", "value", "mcse", "problem"]
+#: a case's decision, beside its rows (empty for a scenario without ``[[options]]``)
+DECISION_COLUMNS = ["criterion", "chosen_option"]
+#: each option's statistics in a case's rows (``option.<id>``): what every criterion reads
+OPTION_STATISTICS = {
+    "expected": "expected",
+    "q05": None,
+    "cvar05": "cvar05",
+    "regret": "regret",
+    "p_best": "p_best",
+}
 STATUS_OK, STATUS_INVALID, STATUS_FAILED = "ok", "invalid", "failed"
 
 
@@ -303,7 +314,12 @@ def case_rows(fc: Forecast) -> list[dict[str, Any]]:
       in ``outcomes.csv`` and ``predictions.csv``;
     - ``market.<id>``, ``total``, ``share.<position>``, ``revenue.<position>`` by
       year: ``mean`` and the quantiles ``q05`` ... ``q95`` of ``markets.csv``, each
-      with its MCSE (:func:`quantile_mcse`).
+      with its MCSE (:func:`quantile_mcse`);
+    - ``metric.<id>``: the same statistics by year (as ``metrics.csv``), or with no
+      year for a metric that is one number per draw;
+    - ``option.<id>`` (with ``[[options]]``): ``expected``, ``q05``, ``cvar05``,
+      ``regret`` and ``p_best`` of its payoff (the decision table's, every criterion's
+      number), and ``decision``: the chosen option's ``expected_payoff`` with its MCSE.
 
     The values are those of the Forecast's own tables, so a case's rows equal what
     ``forecast run`` writes for it.
@@ -314,16 +330,19 @@ def case_rows(fc: Forecast) -> list[dict[str, Any]]:
     for r in fc.predictions().itertuples():
         rows.append(_row(f"prediction.{r.id}", None, "probability", r.probability, r.mcse))
     markets = fc.markets()
-    for name, x in _market_draws(fc).items():
-        table = markets[markets["market"] == name.removeprefix("market.")]
+    series: list[tuple[str, np.ndarray, list[dict[Any, Any]]]] = [
+        (name, x, markets[markets["market"] == name.removeprefix("market.")].to_dict("records"))
+        for name, x in _market_draws(fc).items()
+    ]
+    for name, x, records in series + metric_series(fc):
         mean_se, q_se = _mcse_mean(fc, x), quantile_mcse(fc, x, QUANTILES)
-        for j, rec in enumerate(table.to_dict("records")):
-            year = int(rec["year"])
+        for j, rec in enumerate(records):
+            year = None if pd.isna(rec["year"]) else int(rec["year"])
             rows.append(_row(name, year, "mean", rec["mean"], mean_se[j]))
             for i, q in enumerate(QUANTILES):
                 col = f"q{round(q * 100):02d}"
                 rows.append(_row(name, year, col, rec[col], q_se[i, j]))
-    return rows
+    return rows + decision_rows(fc)
 
 
 def _row(quantity: str, year: int | None, statistic: str, value: Any, mcse: Any) -> dict[str, Any]:
@@ -418,7 +437,9 @@ def sweep_table(
     """The tidy table of a sweep: one row per case and number, cases in sweep order.
 
     Columns: ``case`` (its index), ``case_key``, ``scenario``, one column per swept
-    input (its value), then :data:`TABLE_COLUMNS`. ``status`` is ``ok``,
+    input (its value), then :data:`TABLE_COLUMNS` and :data:`DECISION_COLUMNS` (the
+    criterion of the case's ``[decision]`` and the option it picks, from the case's
+    ``option.<id>`` rows; empty without options). ``status`` is ``ok``,
     ``invalid`` (the inputs do not make a valid scenario; ``problem`` says why,
     naming the key path) or ``failed`` (the case could not be run; ``problem``
     says what happened); such cases have one row with no numbers. An ``ok`` case
@@ -431,9 +452,12 @@ def sweep_table(
         df["scenario"] = case.scenario
         for k in keys:
             df[k] = _cell(case.settings.get(k))
+        criterion = criterion_of(case.toml)
+        df["chosen_option"] = chosen_option(df, criterion)
+        df["criterion"] = criterion if df["chosen_option"].iloc[0] else ""
         parts.append(df)
     out = pd.concat(parts, ignore_index=True)
-    columns = ["case", "case_key", "scenario", *keys, *TABLE_COLUMNS]
+    columns = ["case", "case_key", "scenario", *keys, *TABLE_COLUMNS, *DECISION_COLUMNS]
     out = out[columns]
     out["year"] = out["year"].astype("Int64")
     for k in keys:

@@ -43,6 +43,7 @@ class CompareOptions:
     command: str = ""
     workers: int | None = None  # a local Dask cluster of this many processes (0/None: here)
     scheduler: str | None = None  # an existing Dask cluster; wins over workers
+    targets: Sequence[str] = ()  # --target: key numbers tabulated (metric.<id>@2027, total@2027, ...)
 
 
 def load_variants(opts: CompareOptions) -> tuple[list[Scenario], list[str]]:
@@ -86,7 +87,10 @@ def load_variants(opts: CompareOptions) -> tuple[list[Scenario], list[str]]:
             names.append(s.id + suffix)
     names = unique_names(names)
     if not problems:
+        from forecast.analysis.targets import target_problems
+
         problems = unit_problems(scenarios, names)
+        problems += target_problems(dict(zip(names, scenarios, strict=True)), opts.targets)
     if problems:
         raise ScenarioError(problems)
     return scenarios, names
@@ -152,7 +156,7 @@ def _compare(
     if cmp is None:
         return status
     if not opts.quiet:
-        _print_summary(cmp, out)
+        _print_summary(cmp, out, opts.targets)
     if pending:
         print(f"forecast: interrupted after the comparison was complete ({out})", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -189,7 +193,7 @@ def _work(
         t = time.perf_counter()
         # a what-if comparison says so in its title and lists the overrides
         prov = {"command": command, "versions": versions, "overrides": parse_sets(opts.sets)}
-        cmp.write_report(folder, provenance=prov)
+        cmp.write_report(folder, provenance=prov, targets=opts.targets)
         timings["report"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     manifest = {
@@ -267,6 +271,8 @@ def command_line(opts: CompareOptions) -> str:
         parts += ["--seed", str(opts.seed)]
     for item in opts.sets:
         parts += ["--set", item]
+    for spec in opts.targets:
+        parts += ["--target", spec]
     if opts.scheduler is not None:
         parts += ["--scheduler", opts.scheduler]
     elif opts.workers is not None:
@@ -276,7 +282,7 @@ def command_line(opts: CompareOptions) -> str:
     return shlex.join(parts)
 
 
-def _print_summary(cmp: Comparison, out: Path) -> None:
+def _print_summary(cmp: Comparison, out: Path, targets: Sequence[str] = ()) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -299,6 +305,8 @@ def _print_summary(cmp: Comparison, out: Path) -> None:
                 f"{sig(r.q50.iloc[0])} ({interval(r.q05.iloc[0], r.q95.iloc[0])})" if len(r) else "–"
             )
         t.add_row(f"{title} ({unit})", *cells)
+    for label, cells in _metric_cells(cmp, year):
+        t.add_row(label, *cells)
     console.print(t)
     outcomes = cmp.outcomes()
     if len(outcomes):
@@ -310,6 +318,62 @@ def _print_summary(cmp: Comparison, out: Path) -> None:
             by = dict(zip(sub["scenario"], sub["probability"], strict=True))
             t.add_row(str(sub["label"].iloc[0]), *[pct(by[n]) if n in by else "–" for n in cmp.names])
         console.print(t)
+    _print_targets(console, cmp, targets)
+    for d in cmp.decisions().to_dict("records"):
+        close = ", too close to call" if d["too_close"] else ""
+        console.print(
+            f"Decision in {d['scenario']} ({d['criterion']}): {d['label']}, expected payoff "
+            f"{sig(d['expected_payoff'])} ± {sig(d['expected_payoff_mcse'])} {d['unit']}{close}".rstrip(),
+            soft_wrap=True,
+        )
     console.print(
         f"Comparison: {out / 'report.html'}  (also report.md, CSV tables with a scenario column, differences.csv)"
     )
+
+
+def _metric_cells(cmp: Comparison, year: int) -> list[tuple[str, list[str]]]:
+    """Each metric's median in ``year`` (or its one number) in each scenario."""
+    from forecast.outputs.formatting import interval, sig
+
+    metrics = cmp.metrics()
+    out = []
+    for _, sub in metrics.groupby("metric", sort=False):
+        at = sub[sub["year"].isna() | (sub["year"] == year)]
+        if at.empty:
+            continue
+        by = {str(r["scenario"]): r for r in at.to_dict("records")}
+        unit = f" ({at['unit'].iloc[0]})" if at["unit"].iloc[0] else ""
+        cells = [
+            f"{sig(by[n]['q50'])} ({interval(by[n]['q05'], by[n]['q95'])})" if n in by else "–"
+            for n in cmp.names
+        ]
+        out.append((f"{at['label'].iloc[0]}{unit}", cells))
+    return out
+
+
+def _print_targets(console: Any, cmp: Comparison, targets: Sequence[str]) -> None:
+    """The ``--target`` key numbers: each scenario's, and each difference ± its error."""
+    from rich.table import Table
+
+    from forecast.outputs.comparison_sections import _difference, _number
+
+    if not targets:
+        return
+    table = cmp.targets(targets)
+    t = Table(title="Targets (± Monte Carlo error; ≈ within 2 errors: noise)", title_justify="left")
+    t.add_column("Target")
+    for n in cmp.names:
+        t.add_column(n, justify="right")
+    for n in cmp.names[1:]:
+        t.add_column(f"{n} − {cmp.base}", justify="right")
+    for spec, sub in table.groupby("target", sort=False):
+        by = {str(r["scenario"]): r for r in sub.to_dict("records")}
+        cells = [_number(by[n]["value"], by[n]["mcse"], by[n]["statistic"]) for n in cmp.names]
+        cells += [
+            _difference(
+                by[n]["difference"], by[n]["difference_mcse"], by[n]["within_noise"], by[n]["statistic"]
+            )
+            for n in cmp.names[1:]
+        ]
+        t.add_row(str(spec), *cells)
+    console.print(t)

@@ -126,6 +126,7 @@ class SweepOptions:
     quiet: bool = False
     command: str = ""
     max_cases: int = MAX_CASES
+    targets: Sequence[str] = ()  # --target: the key numbers the report draws
 
     def command_line(self) -> str:
         """The ``forecast sweep`` command these options stand for.
@@ -145,6 +146,8 @@ class SweepOptions:
                 parts += [flag, str(value)]
         if self.workers is not None and self.scheduler is None:
             parts += ["--workers", str(self.workers)]
+        for spec in self.targets:
+            parts += ["--target", spec]
         parts += ["--out", str(self.out)]
         if self.quiet:
             parts.append("--quiet")
@@ -192,10 +195,14 @@ def plan(opts: SweepOptions) -> Plan:
             loaded.append(forecast.load(path))
         except ScenarioError as e:
             problems += [p for p in e.problems if p not in problems]
-    if problems:
-        raise ScenarioError(problems)
     names = unique_names([s.id for s in loaded])
     scenarios = dict(zip(names, loaded, strict=True))
+    if not problems:
+        from forecast.analysis.targets import target_problems
+
+        problems = target_problems(scenarios, opts.targets)
+    if problems:
+        raise ScenarioError(problems)
     seed = opts.seed if opts.seed is not None else loaded[0].simulation.seed
     cases = build_cases(scenarios, grid, seed=seed, draws=opts.draws)
     memory_problems(opts, scenarios, cases)
@@ -540,11 +547,19 @@ def _write_results(
     )
     versions = package_versions()
     command = opts.command or opts.command_line()
-    from forecast.outputs.sweep import quantity_labels
+    from forecast.analysis.targets import target_key
+    from forecast.outputs.sweep import quantity_labels, target_quantities
 
-    labels = quantity_labels(next(iter(p.scenarios.values())))
+    first = next(iter(p.scenarios.values()))
+    labels = quantity_labels(first)
+    targets = target_quantities([target_key(first, spec) for spec in opts.targets])
     write_sweep_report(
-        table, p.keys, folder, provenance={"command": command, "versions": versions}, labels=labels
+        table,
+        p.keys,
+        folder,
+        provenance={"command": command, "versions": versions},
+        labels=labels,
+        targets=targets,
     )
     manifest = {
         "forecast_version": versions.get("forecast"),
@@ -572,3 +587,12 @@ def _print_summary(table: pd.DataFrame, out: Path, n: int, invalid: int, failed:
     )
     c.print(f"Table: {out / 'sweep.csv'} (and sweep.parquet); draws: {out / 'draws.zarr'}", soft_wrap=True)
     c.print(f"Report: {out / 'report.html'}", soft_wrap=True)
+    ok = table[(table["status"] == "ok")].drop_duplicates("case")
+    if "chosen_option" in ok and (ok["chosen_option"] != "").any():
+        counts = ok["chosen_option"].value_counts(sort=False)
+        picked = ", ".join(f"{o} in {k} case{'s' if k > 1 else ''}" for o, k in counts.items())
+        c.print(
+            f"Decision ({', '.join(sorted(set(ok['criterion'])))}): {picked}; expected payoffs with their "
+            "Monte Carlo error in sweep.csv (quantity 'decision', 'option.<id>')",
+            soft_wrap=True,
+        )

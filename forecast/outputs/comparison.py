@@ -9,6 +9,7 @@ columns with a leading ``scenario`` column), ``differences.csv``, ``figures/``,
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.analysis.comparison import DIFFERENCE_ERROR, market_quantity
+from forecast.outputs.comparison_sections import signed as _signed
 from forecast.outputs.tables import write_csv_tables
 
 if TYPE_CHECKING:
@@ -32,38 +34,58 @@ WIDTH = 6.8
 # --- tables and report -------------------------------------------------------------------
 
 
-def write_tables(cmp: Comparison, folder: str | Path) -> None:
-    """``markets.csv``, ``outcomes.csv``, ``predictions.csv`` and ``differences.csv``."""
+def write_tables(cmp: Comparison, folder: str | Path, targets: Sequence[str] = ()) -> None:
+    """``markets.csv``, ``outcomes.csv``, ``predictions.csv`` and ``differences.csv``; with
+    them ``metrics.csv`` when a scenario has ``[[metrics]]``, ``decisions.csv`` when one has
+    ``[[options]]`` and ``targets.csv`` for ``targets`` (``--target``)."""
+    tables = {
+        "markets": cmp.markets(),
+        "outcomes": cmp.outcomes(),
+        "predictions": cmp.predictions(),
+        "differences": cmp.differences(),
+    }
+    if len(metrics := cmp.metrics()):
+        tables["metrics"] = metrics
+    if len(decisions := cmp.decisions()):
+        tables["decisions"] = decisions
+    if targets:
+        tables["targets"] = cmp.targets(targets)
     write_csv_tables(
         folder,
-        {
-            "markets": cmp.markets(),
-            "outcomes": cmp.outcomes(),
-            "predictions": cmp.predictions(),
-            "differences": cmp.differences(),
+        tables,
+        # a stand-in's median has no MCSE, a probability no year; the base no difference
+        optional={
+            "differences": ("year", "mcse"),
+            "metrics": ("year",),
+            "targets": ("difference", "difference_mcse"),
         },
-        optional={"differences": ("year", "mcse")},  # medians have no MCSE, probabilities no year
     )
 
 
 def write_report(
-    cmp: Comparison, folder: str | Path, *, provenance: dict[str, Any] | None = None, figures: bool = True
+    cmp: Comparison,
+    folder: str | Path,
+    *,
+    provenance: dict[str, Any] | None = None,
+    figures: bool = True,
+    targets: Sequence[str] = (),
 ) -> Path:
     """Write the comparison folder in place (``forecast compare`` makes it atomic).
 
-    Returns the path of ``report.html``.
+    Returns the path of ``report.html``. ``targets`` (``--target``) get a table of
+    their own (and ``targets.csv``).
     """
     from forecast.outputs.formatting import environment
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    write_tables(cmp, folder)
+    write_tables(cmp, folder, targets)
     sdir = folder / "scenarios"
     sdir.mkdir(exist_ok=True)
     for name, fc in zip(cmp.names, cmp.forecasts, strict=True):
         (sdir / f"{slug(name)}.toml").write_text(fc.scenario.to_toml(), encoding="utf-8")
     figs = _figures(cmp, folder) if figures else {}
-    context = _context(cmp, folder, figs, dict(provenance or {}))
+    context = _context(cmp, folder, figs, dict(provenance or {}), list(targets))
     html = environment().get_template("report.html.j2").render(**context)
     (folder / "report.html").write_text(html, encoding="utf-8")
     md = environment(markdown=True).get_template("report.md.j2").render(**context)
@@ -109,7 +131,9 @@ def _figures(cmp: Comparison, folder: Path) -> dict[str, str]:
 # --- the report context ---------------------------------------------------------
 
 
-def _context(cmp: Comparison, folder: Path, figs: dict[str, str], prov: dict[str, Any]) -> dict[str, Any]:
+def _context(
+    cmp: Comparison, folder: Path, figs: dict[str, str], prov: dict[str, Any], targets: list[str]
+) -> dict[str, Any]:
     from forecast.outputs.formatting import (
         CSP,
         Block,
@@ -247,6 +271,11 @@ def _context(cmp: Comparison, folder: Path, figs: dict[str, str], prov: dict[str
             {"id": "predictions", "title": "Predictions", "summary": [], "blocks": [Block("Prediction probabilities", "predictions-table", text, None, [table])]}
         )  # fmt: skip
 
+    from forecast.outputs.comparison_sections import decision_section, target_section
+
+    for extra in (target_section(cmp, targets), decision_section(cmp)):
+        if extra is not None:
+            sections.append(extra)
     if others:
         sections.append(
             {
@@ -340,16 +369,21 @@ def _difference_blocks(
     year = key_year(cmp.forecasts[0].scenario)
     sel = diffs[(diffs["year"].isna()) | (diffs["year"] == year)]
     rows = []
-    for r in sel.itertuples():
-        prob = not str(r.quantity).startswith(("market.", "total", "revenue.", "share."))
-        share = str(r.quantity).startswith("share.")
+    for r in sel.to_dict("records"):
+        quantity, mcse = str(r["quantity"]), float(r["mcse"])
+        prob = quantity.startswith(("outcome.", "prediction."))
+        share = quantity.startswith("share.")
         f = pct if prob or share else sig
-        err = pp(r.mcse) if prob else "–"
-        what = f"{r.quantity} {year} (median)" if not prob else str(r.quantity)
-        rows.append([str(r.scenario), what, f(r.base), f(r.value), _signed(r.difference, prob or share), err])
+        err = (pp(mcse) if prob or share else sig(mcse)) if np.isfinite(mcse) else "–"
+        year_of = "" if pd.isna(r["year"]) else f" {int(r['year'])}"
+        kind = "expected payoff" if quantity.startswith("option.") else "median"
+        what = str(quantity) if prob else f"{quantity}{year_of} ({kind})"
+        mark = " ≈" if r["within_noise"] else ""
+        change = _signed(r["difference"], prob or share) + mark
+        rows.append([str(r["scenario"]), what, f(r["base"]), f(r["value"]), change, err])
     text = [
-        f"Key-year medians and every probability, minus {cmp.base}'s. All years are in differences.csv. "
-        + DIFFERENCE_ERROR
+        f"Key-year medians, metrics, every probability and options' expected payoffs, minus "
+        f"{cmp.base}'s. All years are in differences.csv. " + DIFFERENCE_ERROR
     ]
     table = Table(
         "table-differences",
@@ -358,16 +392,6 @@ def _difference_blocks(
         [False, False, True, True, True, True],
     )
     return [Block(f"What changes, {year} and probabilities", "differences-table", text, None, [table])]
-
-
-def _signed(x: Any, percent: bool) -> str:
-    from forecast.outputs.formatting import DASH, sig
-
-    x = float(x)
-    if not np.isfinite(x):
-        return DASH
-    text = f"{sig(abs(100 * x) if percent else abs(x))}{' pp' if percent else ''}"
-    return ("+" if x > 0 else "−" if x < 0 else "") + text
 
 
 def slug(text: str) -> str:

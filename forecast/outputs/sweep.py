@@ -158,7 +158,21 @@ def headline_quantities(table: pd.DataFrame) -> list[tuple[str, int | None, str]
         for q in dict.fromkeys(ok["quantity"]):
             if q == "total" or q.startswith("revenue."):
                 out.append((q, last, "q50"))
+    if (ok["quantity"] == "decision").any():  # the chosen option's expected payoff
+        out.append(("decision", None, "expected_payoff"))
     return out
+
+
+def target_quantities(keys: Sequence[tuple[str, int | None, str]]) -> list[tuple[str, int | None, str]]:
+    """The key numbers of ``--target`` keys (:func:`forecast.analysis.targets.target_key`)
+    as rows of the sweep table: a median is its ``q50`` row.
+
+    Examples
+    --------
+    >>> target_quantities([("metric.npv", None, "median"), ("outcome.win", None, "probability")])
+    [('metric.npv', None, 'q50'), ('outcome.win', None, 'probability')]
+    """
+    return [(q, year, "q50" if stat == "median" else stat) for q, year, stat in keys]
 
 
 def key_numbers(table: pd.DataFrame, keys: Sequence[str], what: tuple[str, int | None, str]) -> pd.DataFrame:
@@ -176,6 +190,7 @@ def write_sweep_report(
     *,
     provenance: Mapping[str, Any],
     labels: Mapping[str, str] | None = None,
+    targets: Sequence[tuple[str, int | None, str]] = (),
 ) -> Path:
     """Write ``report.html`` (self-contained: figures inline) and ``report.md`` (figures
     in ``figures/``); returns the HTML path. ``labels`` (:func:`quantity_labels`) title
@@ -184,12 +199,14 @@ def write_sweep_report(
     Each key number (:func:`headline_quantities`) is drawn against the swept inputs:
     a line with its MCSE band over one input, a heatmap over two (the first two
     swept inputs; one heatmap per value of any others, up to :data:`MAX_PANELS`),
-    and as bars per scenario in a portfolio without a grid.
+    and as bars per scenario in a portfolio without a grid. ``targets`` (``--target``,
+    :func:`target_quantities`) replace the default key numbers.
     """
     swept = _axes(table, keys)
     figures = []
     fig_dir = folder / "figures"
-    for i, what in enumerate(headline_quantities(table)):
+    wanted = list(targets) or headline_quantities(table)
+    for i, what in enumerate(wanted):
         df = key_numbers(table, list(keys), what)
         if df.empty:
             continue
@@ -203,7 +220,7 @@ def write_sweep_report(
         name = f"{i:02d}-{_slug(_label(what))}.png"  # ids: file names stay stable
         (fig_dir / name).write_bytes(png)
         figures.append({"title": _label(what, labels), "uri": png_uri(png), "file": f"figures/{name}"})
-    ctx = _context(table, keys, figures, provenance)
+    ctx = _context(table, keys, figures, provenance, wanted, labels)
     env = environment()
     html_path = folder / "report.html"
     html_path.write_text(env.get_template("sweep.html.j2").render(**ctx), encoding="utf-8")
@@ -236,6 +253,10 @@ def quantity_labels(s: Any) -> dict[str, str]:
     out |= {f"market.{m.id}": m.label for m in s.markets}
     for p in s.positions:
         out |= {f"share.{p.id}": p.label, f"revenue.{p.id}": f"{p.label}: revenue"}
+    out |= {f"metric.{m.id}": m.label for m in s.metrics}
+    out |= {f"option.{o.id}": o.label for o in s.options}
+    if s.options:
+        out["decision"] = "Expected payoff of the chosen option"
     return out
 
 
@@ -247,11 +268,15 @@ def _short(text: str, n: int = 60) -> str:
 def _label(what: tuple[str, int | None, str], labels: Mapping[str, str] | None = None) -> str:
     q, year, stat = what
     kind, _, name = q.partition(".")
+    when = "" if year is None else f" {year}"
+    what_stat = {"q50": "median", "expected_payoff": "expected"}.get(stat, stat)
     if labels and q in labels:
-        return f"P({labels[q]})" if stat == "probability" else f"{labels[q]}: median {year}"
+        if q == "decision":
+            return labels[q]
+        return f"P({labels[q]})" if stat == "probability" else f"{labels[q]}: {what_stat}{when}"
     if stat == "probability":
         return f"P({name})" if kind == "prediction" else f"P(outcome {name})"
-    return f"{q} median, {year}"
+    return f"{q} {what_stat}" + (f", {year}" if year is not None else "")
 
 
 def _slug(text: str) -> str:
@@ -362,20 +387,27 @@ def _tick(v: Any) -> str:
 
 
 def _context(
-    table: pd.DataFrame, keys: Sequence[str], figures: list[dict[str, str]], provenance: Mapping[str, Any]
+    table: pd.DataFrame,
+    keys: Sequence[str],
+    figures: list[dict[str, str]],
+    provenance: Mapping[str, Any],
+    headline: list[tuple[str, int | None, str]],
+    labels: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     from forecast.outputs.formatting import pct, sig
 
     per_case = table.drop_duplicates("case")
     n = len(per_case)
     bad = per_case[per_case["status"] != "ok"]
-    headline = headline_quantities(table)
     portfolio = table["scenario"].nunique() > 1
+    decided = "chosen_option" in table and bool((table["chosen_option"].astype(str) != "").any())
     numbers: list[dict[int, str]] = []
     for what in headline:
         df = key_numbers(table, list(keys), what)
         if what[2] == "probability":
             text = [f"{pct(v)} {mc_error(v, e)}" for v, e in zip(df["value"], df["mcse"], strict=True)]
+        elif what[0] == "decision":
+            text = [f"{sig(v)} ± {sig(e)}" for v, e in zip(df["value"], df["mcse"], strict=True)]
         else:
             text = [sig(v) for v in df["value"]]
         numbers.append(dict(zip(df["case"].astype(int), text, strict=True)))
@@ -383,6 +415,7 @@ def _context(
     for rec in per_case.head(MAX_ROWS).to_dict("records"):
         case = int(rec["case"])
         cells = ([str(rec["scenario"])] if portfolio else []) + [str(rec[k]) for k in keys]
+        cells += [str(rec["chosen_option"])] if decided else []
         rows.append(
             {
                 "case": case,
@@ -392,6 +425,7 @@ def _context(
             }
         )
     columns = (["scenario"] if table["scenario"].nunique() > 1 else []) + list(keys)
+    columns += ["chosen option"] if decided else []
     return {
         "title": f"Sweep of {', '.join(dict.fromkeys(per_case['scenario']))}",
         "n_cases": n,
@@ -403,7 +437,16 @@ def _context(
         "keys": list(keys),
         "figures": figures,
         "columns": columns,
-        "headline": [_label(w) for w in headline],
+        "headline": [_label(w, labels) for w in headline],
+        # every case has the sweep's seed: a difference between cases is paired draw by draw
+        "decision_note": (
+            "The chosen option is the one each case's [decision] picks by its criterion; its expected "
+            "payoff is shown ± its Monte Carlo error. Every case uses the same seed and stream layout "
+            "(common random numbers), so the difference in expected payoff between two cases is far "
+            "more precise than either case's own ±."
+            if decided
+            else ""
+        ),
         "rows": rows,
         "rows_cut": n - len(rows),
         "command": str(provenance.get("command", "")),
