@@ -202,7 +202,7 @@ def test_a_cagr_gives_what_forecast_run_set_gives(page: Any, server: dict[str, A
     before = number(page, "#cell-developer_tools-2028", "q50")
     set_field(page, CAGR, "0.3")
     applied(page, {CAGR: 0.3})
-    assert "was 0.47" in page.locator(f"[data-key='{CAGR}']").inner_text()
+    assert "30%, was 47%" in page.locator(f"[data-key='{CAGR}']").inner_text()  # as the file writes it
     out = tmp_path / "run"
     done = forecast_cli(
         "run", "--set", f"{CAGR}=0.3", "--no-sensitivity", "--quiet", "--out", str(out), cwd=tmp_path
@@ -261,7 +261,7 @@ def test_a_newer_change_wins(page: Any) -> None:
         field.fill(v)
         field.press("Tab")
     applied(page, {CAGR: 0.33})
-    assert "0.33" in page.locator("#changes-list").inner_text()
+    assert "47% → 33%" in page.locator("#changes-list").inner_text()  # as the file writes it
 
 
 def test_outcome_probabilities_keep_summing_to_one(page: Any) -> None:

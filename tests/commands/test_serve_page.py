@@ -204,7 +204,7 @@ def test_serve_refuses_files_of_different_subjects(
 
 def test_the_page_shows_a_pool_of_analysts() -> None:
     from forecast.commands.pool import PoolOptions
-    from forecast.commands.serve.pool_page import compute_pool
+    from forecast.commands.serve.pool_page import compute_pool, create_pool_app, pool_ui
 
     opts = PoolOptions(TEAM, draws=2000)
     v = compute_pool(opts)
@@ -221,9 +221,33 @@ def test_the_page_shows_a_pool_of_analysts() -> None:
 
     for r in disagreement(api).query("kind == 'outcome'").itertuples():
         assert _attr(spread, f"analyst-{r.id}-{r.analyst}", "p") == r.probability
+    page = str(pool_ui(v))  # the whole page, as the browser gets it
+    assert "Where the analysts disagree" in page and "what-if" in page
+    assert 'id="analysts"' in page and 'id="disagreement"' in page and 'id="markets"' in page
+    assert create_pool_app(v) is not None
     # the log pool, as forecast pool --method log gives it
     log = compute_pool(PoolOptions(TEAM, draws=2000, method="log"))
     api_log = forecast.pool(TEAM, draws=2000, method="log").outcomes()
     html_log = str(tables.outcome_table(log))
     for r in api_log.itertuples():
         assert _attr(html_log, f"odds-{r.outcome}", "p") == r.probability
+
+
+def test_docstring_examples() -> None:
+    import doctest
+
+    result = doctest.testmod(tables, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0 and result.attempted > 0
+
+
+def test_a_problem_quoting_the_typed_value_keeps_validates_words() -> None:
+    """A problem whose ``got`` is the typed value reads as validate prints it, whether
+    the value was passed positionally or with ``with_value``."""
+    from forecast.errors import Problem
+
+    c = whatif.Control("assessment.outcomes.a.probability", "g", "l", "number", 0.4, domain="unit")
+    for p in (
+        Problem("page", c.key, "must be between 0 and 1", 1.2),
+        Problem.with_value("page", c.key, "x", 1.2),
+    ):
+        assert whatif.place_problems([p], [c], typed={c.key: 1.2})[0] == {c.key: [whatif.problem_text(p)]}

@@ -96,7 +96,18 @@ def create_pool_app(v: View) -> Any:
     --------
     >>> app = create_pool_app(compute_pool(opts))  # doctest: +SKIP
     """
-    from shiny import App, ui
+    from shiny import App
+
+    def server(input: Any, output: Any, session: Any) -> None:
+        return None
+
+    return App(pool_ui(v), server)
+
+
+def pool_ui(v: View) -> Any:
+    """The pool's page: analysts, pooled odds, disagreement, markets, predictions, and the
+    metrics and decision when the files have them."""
+    from shiny import ui
 
     from forecast.commands.serve.app import CSS
 
@@ -107,7 +118,7 @@ def create_pool_app(v: View) -> Any:
         for head, body in (("Metrics (pool)", tables.metric_table(v)), ("Decision (pool)", tables.decision_table(v)))
         if body is not None
     ]  # fmt: skip
-    app_ui = ui.page_fluid(
+    return ui.page_fluid(
         ui.tags.style(CSS),
         ui.h3(f"A pool of {n} analysts: {v.scenario.title}"),
         ui.p(
@@ -133,11 +144,6 @@ def create_pool_app(v: View) -> Any:
         *extra,
         title=f"forecast serve: pool of {n} analysts",
     )
-
-    def server(input: Any, output: Any, session: Any) -> None:
-        return None
-
-    return App(app_ui, server)
 
 
 def serve_pool(opts: PoolOptions, host: str, port: int) -> int:
