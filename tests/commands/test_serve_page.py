@@ -249,5 +249,6 @@ def test_a_problem_quoting_the_typed_value_keeps_validates_words() -> None:
     for p in (
         Problem("page", c.key, "must be between 0 and 1", 1.2),
         Problem.with_value("page", c.key, "x", 1.2),
+        Problem("page", c.key, "must be between 0 and 1 (got 1.2)"),  # as with_overrides words it
     ):
         assert whatif.place_problems([p], [c], typed={c.key: 1.2})[0] == {c.key: [whatif.problem_text(p)]}

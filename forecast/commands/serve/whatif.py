@@ -392,8 +392,10 @@ def _quotes(p: Problem, value: Any) -> bool:
     """Whether the problem already shows ``value`` as typed: its ``got`` is the typed
     value itself. A problem without one speaks of what the page made of it (a moved
     interval's ``low=35.79``, a ``median=39``), so it is said again with the typed value."""
-    shown = p.got is not None if p.has_got is None else p.has_got
-    return bool(shown) and bool(p.got == value)
+    if p.got is not None if p.has_got is None else p.has_got:
+        return bool(p.got == value)
+    typed = f"{value:g}" if isinstance(value, int | float) else str(value)
+    return f"(got {typed})" in p.message
 
 
 def _typed_text(p: Problem, c: Control, value: Any) -> str:
