@@ -500,7 +500,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """
     from forecast.commands.serve import serve
 
-    return serve(args.scenario, host=args.host, port=args.port, max_draws=args.max_draws)
+    files = list(args.scenario)
+    pooled = (args.weights, args.method, args.extremize, args.resolutions) != ("equal", "linear", 1.0, None)
+    if len(files) > 1 or pooled:
+        from forecast.commands.pool import PoolOptions
+        from forecast.commands.serve.pool_page import serve_pool
+
+        opts = PoolOptions(files, args.weights, args.method, args.extremize, args.resolutions)
+        return serve_pool(opts, host=args.host, port=args.port)
+    return serve(files[0] if files else None, host=args.host, port=args.port, max_draws=args.max_draws)
 
 
 def _add_serve(subparsers: Subparsers) -> None:
@@ -511,17 +519,33 @@ def _add_serve(subparsers: Subparsers) -> None:
             "Serve a local web page with the scenario's headline numbers and a field for every "
             "input a strategist would move; a changed field re-simulates. 'Save as scenario' writes "
             "a child file that extends SCENARIO; 'Report' writes the full report of the page's state. "
-            "Without SCENARIO, serves the bundled DeepSeek scenario. Ctrl-C stops it."
+            "Without SCENARIO, serves the bundled DeepSeek scenario. Several files (analysts' "
+            "files on one subject, as for 'forecast pool') serve their pool: the analysts, the pooled "
+            "odds and where they disagree, without what-if fields. Ctrl-C stops it."
         ),
-        epilog="Exit codes: 0 stopped, 2 bad scenario or port in use.",
+        epilog="Exit codes: 0 stopped, 2 bad scenario, files of different subjects or port in use.",
     )
     p.add_argument(
         "scenario",
-        nargs="?",
+        nargs="*",
         type=Path,
         metavar="SCENARIO",
-        help="scenario .toml file (default: bundled deepseek)",
+        help="scenario .toml file (default: bundled deepseek); two or more: serve their pool",
     )
+    pool = p.add_argument_group("a pool of several files (as forecast pool)")
+    pool.add_argument(
+        "--weights",
+        default="equal",
+        metavar="W",
+        help="equal (default), score (needs --resolutions) or name=w,... summing to 1",
+    )
+    pool.add_argument(
+        "--method", default="linear", choices=["linear", "log"], help="pooling method (default: linear)"
+    )
+    pool.add_argument(
+        "--extremize", type=float, default=1.0, metavar="D", help="log pool: odds to the power D"
+    )
+    pool.add_argument("--resolutions", type=Path, metavar="FILE", help="what happened, for --weights score")
     p.add_argument(
         "--port", type=int, default=8765, metavar="N", help="port (default 8765; 0 picks a free one)"
     )

@@ -195,14 +195,14 @@ def test_page_shows_the_headline_numbers(page: Any) -> None:
     box = page.locator(f"[data-key='{CAGR}']")
     assert "seed: market table, Developer Tools, CAGR 47%" in box.inner_text()
     assert page.locator(f"[data-key='{CAGR}'] input").input_value() == "0.47"
-    assert "sum to 1" in page.locator("#outcome-sum").inner_text()
+    assert "sum to 100%" in page.locator("#outcome-sum").inner_text()
 
 
 def test_a_cagr_gives_what_forecast_run_set_gives(page: Any, server: dict[str, Any], tmp_path: Path) -> None:
     before = number(page, "#cell-developer_tools-2028", "q50")
     set_field(page, CAGR, "0.3")
     applied(page, {CAGR: 0.3})
-    assert "was 0.47" in page.locator(f"[data-key='{CAGR}']").inner_text()
+    assert "30%, was 47%" in page.locator(f"[data-key='{CAGR}']").inner_text()  # as the file writes it
     out = tmp_path / "run"
     done = forecast_cli(
         "run", "--set", f"{CAGR}=0.3", "--no-sensitivity", "--quiet", "--out", str(out), cwd=tmp_path
@@ -261,7 +261,7 @@ def test_a_newer_change_wins(page: Any) -> None:
         field.fill(v)
         field.press("Tab")
     applied(page, {CAGR: 0.33})
-    assert "0.33" in page.locator("#changes-list").inner_text()
+    assert "47% → 33%" in page.locator("#changes-list").inner_text()  # as the file writes it
 
 
 def test_outcome_probabilities_keep_summing_to_one(page: Any) -> None:
@@ -275,7 +275,7 @@ def test_outcome_probabilities_keep_summing_to_one(page: Any) -> None:
     assert (
         page.locator("[data-key='assessment.outcomes.acquired.probability'] input").input_value() == "0.2917"
     )
-    assert "sum to 1" in page.locator("#outcome-sum").inner_text()
+    assert "sum to 100%" in page.locator("#outcome-sum").inner_text()
     # the model reproduces the stated marginals; its estimate is a mean over 20,000
     # independent draws of a probability, whose sd is at most 0.5: four MCSEs
     assert abs(number(page, "#odds-independence") - 0.5) <= 4 * 0.5 / math.sqrt(20_000)

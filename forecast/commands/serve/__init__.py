@@ -11,7 +11,11 @@ report of the page's state with the ``forecast run`` pipeline.
   saved child file (no web framework);
 - :mod:`~forecast.commands.serve.view`: one simulated state and its fan chart, and
   the background thread that computes it;
+- :mod:`~forecast.commands.serve.tables`: the tables a state shows (markets, outcomes,
+  predictions, signposts, metrics, the decision, a pool's analysts and disagreement);
 - :mod:`~forecast.commands.serve.app`: the page (layout and reactive logic);
+- :mod:`~forecast.commands.serve.pool_page`: the page of a pool of analysts' files
+  (``forecast serve A.toml B.toml ...``);
 - :mod:`~forecast.commands.serve.server`: the command (port, Ctrl-C).
 
 Everything the browser loads comes from the installed ``shiny`` package (its

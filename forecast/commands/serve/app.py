@@ -8,9 +8,9 @@ starts is skipped, and a result that arrives after a newer change is dropped, so
 last change wins. A NUTS run that has started cannot be stopped half-way; it finishes
 in the background and its result is thrown away if something newer was asked for.
 
-The module is a little longer than 600 lines: a Shiny server function holds its
-reactive handlers as closures over one session's state, and splitting them across
-modules would pass that state around by hand.
+The tables the page shows are pure functions of a :class:`View`
+(:mod:`~forecast.commands.serve.tables`); a pool of analysts' files gets a page of its
+own (:mod:`~forecast.commands.serve.pool_page`).
 
 Examples
 --------
@@ -28,13 +28,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from forecast.commands.serve import whatif
+from forecast.commands.serve import tables, whatif
 from forecast.commands.serve.view import Superseded, View, Worker, compute, needs_nuts
 from forecast.errors import ScenarioError
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from forecast.scenario import Scenario
 
 CSS = """
@@ -49,23 +47,6 @@ table.fc-table td, table.fc-table th { padding: .15rem .5rem; }
 .fc-fan svg { max-width: 760px; display: block; margin: 0 auto .5rem; }
 .sidebar .shiny-input-container { margin-bottom: .3rem; }
 """
-
-
-def _pct(p: Any) -> str:
-    from forecast.outputs.formatting import pct
-
-    return pct(p)
-
-
-def _sig(x: Any) -> str:
-    from forecast.outputs.formatting import sig
-
-    return sig(x)
-
-
-def _rows(df: pd.DataFrame) -> list[Any]:
-    """The rows of ``df`` as named tuples (typed loosely: columns vary by table)."""
-    return list(df.itertuples())
 
 
 def create_app(
@@ -161,6 +142,7 @@ def create_app(
             ui.output_ui("market_table"),
         ),
         ui.card(ui.card_header("Predictions"), ui.output_ui("prediction_table")),
+        ui.output_ui("extra_cards"),
         ui.layout_columns(ui.card(ui.card_header("What-if changes"), ui.output_ui("changes")), actions),
         title=f"forecast serve: {base.title}",
         fillable=False,
@@ -284,7 +266,7 @@ def create_app(
                 if c.kind == "integer" and isinstance(v, float) and v.is_integer():
                     v = int(v)
                 if v is not None and c.changed(v):
-                    return ui.span(f"changed, was {whatif._plain(c.value)}", class_="fc-was")
+                    return ui.span(whatif.change_note(c, v), class_="fc-was")
                 return None
 
         for c in cs:
@@ -296,7 +278,7 @@ def create_app(
             ok = abs(total - 1) <= 1e-6
             said = [t for t in other() if t.startswith("assessment.outcomes:")]
             return ui.div(
-                ui.div(f"Stated probabilities sum to {total:.4g}" + ("" if ok else " (must be 1)")),
+                ui.div(tables.sum_line(total)),
                 *[ui.div(t) for t in said],
                 class_="fc-sum " + ("text-success" if ok and not said else "fc-problem"),
                 id="outcome-sum",
@@ -362,119 +344,28 @@ def create_app(
         def fans() -> Any:
             return ui.div(ui.HTML(view().fan_svg), class_="fc-fan", id="fans")
 
+        def _table(name: str) -> None:
+            @output(id=name)
+            @render.ui
+            def _() -> Any:
+                return getattr(tables, name)(view())
+
+        for name in ("market_table", "outcome_table", "prediction_table", "signpost_table"):
+            _table(name)
+
         @render.ui
-        def market_table() -> Any:
+        def extra_cards() -> Any:
+            # metrics and the decision: cards only for a scenario that has them
             v = view()
-            df = v.markets
-            years = [int(y) for y in v.scenario.years]
-            head = ui.tags.tr(ui.tags.th("Median (90% interval)"), *[ui.tags.th(str(y)) for y in years])
-            rows = []
-            for m in v.scenario.markets:
-                sub = df[df["market"] == m.id].set_index("year")
-                cells = []
-                for y in years:
-                    r: Any = sub.loc[y]
-                    cells.append(
-                        ui.tags.td(
-                            ui.tags.b(_sig(r.q50)),
-                            ui.tags.br(),
-                            ui.tags.small(f"{_sig(r.q05)}–{_sig(r.q95)}"),
-                            id=f"cell-{m.id}-{y}",
-                            **{
-                                "data-q05": repr(float(r.q05)),
-                                "data-q50": repr(float(r.q50)),
-                                "data-q95": repr(float(r.q95)),
-                            },
-                        )
-                    )
-                rows.append(ui.tags.tr(ui.tags.th(f"{m.label} ({m.unit})"), *cells))
-            return ui.tags.table(
-                ui.tags.thead(head), ui.tags.tbody(*rows), class_="table fc-table", id="markets"
-            )
-
-        @render.ui
-        def outcome_table() -> Any:
-            df = view().outcomes
-            head = ui.tags.tr(
-                *[ui.tags.th(h) for h in ("Outcome", "Stated", "Simulated", "90% interval", "MCSE")]
-            )
-            rows = [
-                ui.tags.tr(
-                    ui.tags.td(r.label),
-                    ui.tags.td(_pct(r.stated)),
-                    ui.tags.td(
-                        ui.tags.b(_pct(r.probability)),
-                        id=f"odds-{r.outcome}",
-                        **{"data-p": repr(float(r.probability)), "data-mcse": repr(float(r.mcse))},
-                    ),
-                    ui.tags.td(f"{_pct(r.q05)}–{_pct(r.q95)}"),
-                    ui.tags.td(f"{100 * r.mcse:.2g} pp"),
+            cards = [
+                ui.card(ui.card_header(head), body)
+                for head, body in (
+                    ("Metrics", tables.metric_table(v)),
+                    ("Decision", tables.decision_table(v)),
                 )
-                for r in _rows(df)
+                if body is not None
             ]
-            return ui.tags.table(
-                ui.tags.thead(head), ui.tags.tbody(*rows), class_="table fc-table", id="outcomes"
-            )
-
-        @render.ui
-        def prediction_table() -> Any:
-            df = view().predictions
-            head = ui.tags.tr(*[ui.tags.th(h) for h in ("Prediction", "Deadline", "Probability", "MCSE")])
-            rows = [
-                ui.tags.tr(
-                    ui.tags.td(r.statement),
-                    ui.tags.td(r.deadline),
-                    ui.tags.td(
-                        ui.tags.b(_pct(r.probability)),
-                        id=f"pred-{r.id}",
-                        **{"data-p": repr(float(r.probability))},
-                    ),
-                    ui.tags.td(f"{100 * r.mcse:.2g} pp"),
-                )
-                for r in _rows(df)
-            ]
-            return ui.tags.table(
-                ui.tags.thead(head), ui.tags.tbody(*rows), class_="table fc-table", id="predictions"
-            )
-
-        @render.ui
-        def signpost_table() -> Any:
-            v = view()
-            df = v.signposts
-            if df.empty or v.scenario.assessment is None:
-                return ui.p("No signposts in this scenario.")
-            labels = {o.id: o.label for o in v.scenario.assessment.outcomes}
-            blocks = []
-            for sp in v.scenario.signposts:
-                sub = df[df["signpost"] == sp.id]
-                state = whatif._plain(sp.observed)
-                head = ui.tags.tr(*[ui.tags.th(h) for h in ("Outcome", "Now", "If true", "If false")])
-                rows = [
-                    ui.tags.tr(
-                        ui.tags.td(labels[r.outcome]),
-                        ui.tags.td(_pct(r.now)),
-                        ui.tags.td(
-                            _pct(r.if_true),
-                            **{"data-p": repr(float(r.if_true))},
-                            class_="if-true",
-                            id=f"sp-{sp.id}-{r.outcome}-true",
-                        ),
-                        ui.tags.td(
-                            _pct(r.if_false),
-                            **{"data-p": repr(float(r.if_false))},
-                            class_="if-false",
-                            id=f"sp-{sp.id}-{r.outcome}-false",
-                        ),
-                    )
-                    for r in _rows(sub)
-                ]
-                blocks.append(
-                    ui.div(
-                        ui.p(ui.tags.b(sp.statement), f" ({state}; P(true) now {_pct(sub.p_true.iloc[0])})"),
-                        ui.tags.table(ui.tags.thead(head), ui.tags.tbody(*rows), class_="table fc-table"),
-                    )
-                )
-            return ui.TagList(*blocks)
+            return ui.TagList(*cards)
 
         @render.ui
         def changes() -> Any:
@@ -482,7 +373,7 @@ def create_app(
             if not overrides:
                 return ui.p(f"None: the page shows {served_name} as written.", id="changes-none")
             items = [
-                ui.tags.li(ui.tags.code(k), f": {whatif._plain(by_key[k].value)} → {whatif._plain(v)}")
+                ui.tags.li(ui.tags.code(k), f": {whatif.change_line(by_key[k], v)}")
                 for k, v in overrides.items()
             ]
             return ui.tags.ul(*items, id="changes-list")

@@ -22,6 +22,7 @@ import errno
 import signal
 import socket
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -61,32 +62,10 @@ def serve(
         return EXIT_BAD_INPUT
 
     path = Path(scenario) if scenario is not None else forecast.bundled("deepseek")
-    try:
-        base = forecast.load(path)
-    except ScenarioError as e:
-        for p in e.problems:
-            print(p, file=sys.stderr)
+    ready = prepare(lambda: forecast.load(path), host, port)
+    if ready is None:
         return EXIT_BAD_INPUT
-    try:
-        sock = bind(host, port)
-    except OverflowError:
-        print(f"forecast serve: --port must be between 0 and 65535 (got {port})", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except OSError as e:
-        if e.errno == errno.EADDRINUSE:
-            print(
-                f"forecast serve: port {port} on {host} is in use; choose another with --port",
-                file=sys.stderr,
-            )
-        else:
-            print(f"forecast serve: cannot listen on {host}:{port}: {e.strerror or e}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    if not _loopback(host):
-        print(
-            f"forecast serve: warning: listening on {host}: other machines can open the page, "
-            "and its buttons write files in this folder",
-            file=sys.stderr,
-        )
+    base, sock = ready
     with sock:
         print(
             f"forecast serve: simulating {path.name} (the first run also compiles the model)…",
@@ -98,7 +77,52 @@ def serve(
         first = compute(base, {})
         worker = Worker()
         app = create_app(path, base, first, worker, (workdir or Path.cwd()).resolve(), cap)
-        return _run_server(app, sock, host)
+        return run_server(app, sock, host)
+
+
+def refused(e: ScenarioError) -> int:
+    """Print every problem of ``e`` on stderr, as ``forecast validate`` does; returns 2."""
+    for p in e.problems:
+        print(p, file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def prepare(load: Callable[[], Any], host: str, port: int) -> tuple[Any, socket.socket] | None:
+    """What ``load()`` reads, checked before anything slow, and a listening socket; None
+    after saying why not (every problem of the files, or why the port cannot be used)."""
+    try:
+        loaded = load()
+    except ScenarioError as e:
+        refused(e)
+        return None
+    sock = listen(host, port)
+    return None if sock is None else (loaded, sock)
+
+
+def listen(host: str, port: int) -> socket.socket | None:
+    """A listening socket, or None after saying why not on stderr (a port in use, out of
+    range, an address this machine does not have); warns when other machines can connect."""
+    try:
+        sock = bind(host, port)
+    except OverflowError:
+        print(f"forecast serve: --port must be between 0 and 65535 (got {port})", file=sys.stderr)
+        return None
+    except OSError as e:
+        if e.errno == errno.EADDRINUSE:
+            print(
+                f"forecast serve: port {port} on {host} is in use; choose another with --port",
+                file=sys.stderr,
+            )
+        else:
+            print(f"forecast serve: cannot listen on {host}:{port}: {e.strerror or e}", file=sys.stderr)
+        return None
+    if not _loopback(host):
+        print(
+            f"forecast serve: warning: listening on {host}: other machines can open the page, "
+            "and its buttons write files in this folder",
+            file=sys.stderr,
+        )
+    return sock
 
 
 def _loopback(host: str) -> bool:
@@ -110,7 +134,8 @@ def _loopback(host: str) -> bool:
         return host == "localhost"
 
 
-def _run_server(app: Any, sock: socket.socket, host: str) -> int:
+def run_server(app: Any, sock: socket.socket, host: str) -> int:
+    """Run ``app`` on ``sock`` until Ctrl-C or SIGTERM; returns 0."""
     import uvicorn
 
     actual = sock.getsockname()[1]

@@ -101,6 +101,9 @@ class View:
     draws: int
     seconds: float
     warnings: list[str] = field(default_factory=list)
+    metrics: pd.DataFrame | None = None  # the [[metrics]] table, when the file has metrics
+    decision: Any = None  # the DecisionResult of the file's [[options]], when it has them
+    pool: dict[str, Any] | None = None  # a pool's analysts, disagreement and method text
 
 
 def needs_nuts(s: Scenario) -> bool:
@@ -146,6 +149,8 @@ def compute(s: Scenario, overrides: dict[str, Any]) -> View:
         draws=fc.n_draws,
         seconds=time.perf_counter() - t0,
         warnings=warnings,
+        metrics=fc.metrics() if s.metrics else None,
+        decision=fc.decision() if s.options else None,
     )
 
 

@@ -28,7 +28,6 @@ import dataclasses
 import datetime as dt
 import math
 import os
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,6 +141,37 @@ def to_override(c: Control, x: Any) -> Any:
 PAGE_DRAWS = 200_000
 
 
+#: domains whose values are fractions: the page shows them as the file writes a percent
+FRACTIONS = ("growth", "unit")
+
+
+def as_file(c: Control, v: Any) -> str:
+    """A control's value as the scenario file writes it: a rate, probability or share as
+    a percent string (``"30%"``), anything else as it is.
+
+    Examples
+    --------
+    >>> as_file(Control("m.cagr", "g", "l", "number", 0.47, domain="growth"), 0.1958)
+    '19.58%'
+    """
+    if c.domain in FRACTIONS and isinstance(v, int | float) and not isinstance(v, bool):
+        return f"{round(100 * v, 10):g}%"
+    return _plain(v)
+
+
+def change_note(c: Control, v: Any) -> str:
+    """The note beside a changed field: ``30%, was 47%`` for a fraction (the field holds
+    0.3), ``changed, was 2.63`` otherwise."""
+    if c.domain in FRACTIONS:
+        return f"{as_file(c, v)}, was {as_file(c, c.value)}"
+    return f"changed, was {as_file(c, c.value)}"
+
+
+def change_line(c: Control, v: Any) -> str:
+    """A change in the page's list of what-if changes: ``47% → 30%``."""
+    return f"{as_file(c, c.value)} → {as_file(c, v)}"
+
+
 def from_page(c: Control, value: Any) -> Any:
     """A value as the page's websocket delivered it, made safe: a number field gets a
     finite number or None (shown as "enter a number", as for a typed one), an observed
@@ -183,6 +213,15 @@ def overrides_for(
             ]
         )
     by_key = {c.key: c for c in cs}
+    # a named share typed as a percent (39) would read as a positive number, not refused
+    shares = [
+        Problem.with_value("page", k, "must be between 0 and 1 (a share)" + _meant(v), v)
+        for k, v in edits.items()
+        if k.startswith("inputs.") and by_key[k].domain == "unit" and isinstance(v, int | float)
+        and not 0 <= v <= 1
+    ]  # fmt: skip
+    if shares:
+        raise ScenarioError(shares)
     # "not observed" over a signpost the file leaves unobserved changes nothing: no key
     return {
         k: to_override(by_key[k], v) for k, v in edits.items() if v is not None or by_key[k].value is not None
@@ -350,9 +389,13 @@ def place_problems(
 
 
 def _quotes(p: Problem, value: Any) -> bool:
-    """Whether the problem's text already shows ``value`` as typed."""
-    shown = f"{value:g}" if isinstance(value, int | float) else str(value)
-    return re.search(rf"(?<![\d.]){re.escape(shown)}(?![\d])", problem_text(p)) is not None
+    """Whether the problem already shows ``value`` as typed: its ``got`` is the typed
+    value itself. A problem without one speaks of what the page made of it (a moved
+    interval's ``low=35.79``, a ``median=39``), so it is said again with the typed value."""
+    if p.got is not None if p.has_got is None else p.has_got:
+        return bool(p.got == value)
+    typed = f"{value:g}" if isinstance(value, int | float) else str(value)
+    return f"(got {typed})" in p.message
 
 
 def _typed_text(p: Problem, c: Control, value: Any) -> str:
@@ -372,6 +415,11 @@ def _typed_text(p: Problem, c: Control, value: Any) -> str:
         # the file's message speaks of the moved interval; the typo is the typed number
         return f'{c.key}: you typed {shown}; did you mean {value / 100:g} or "{shown}%"?'
     return f"{c.key}: {p.message} (you typed {shown})"
+
+
+def _meant(v: float) -> str:
+    """The hint for a percent typed as a number (39 for 39%), as ``forecast validate`` gives it."""
+    return f"; did you mean {v / 100:g} ({v:g}%)?" if 1 < v <= 100 else ""
 
 
 def set_items(overrides: Mapping[str, Any]) -> list[str]:
