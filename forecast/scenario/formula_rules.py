@@ -61,6 +61,8 @@ KINDS = {
 POLY = Unit(float("nan"), (("<number>", 0),))
 ANY_SIGN = frozenset({-1, 0, 1})
 _SHARE_UNITS = {"share", "fraction", "%", "percent", "probability"}
+#: units whose values lie between 0 and 1 by definition (a percent can be -20% or 150%)
+_BOUNDED_UNITS = {"share", "fraction", "probability"}
 
 
 @dataclass(frozen=True)
@@ -122,7 +124,12 @@ def input_domain(item: Input) -> Domain:
         for k, v in item.value.model_dump().items()
         if isinstance(v, int | float) and not isinstance(v, bool) and k not in ("sd", "sigma")
     ]
-    if numbers and item.unit.strip().lower() in _SHARE_UNITS and all(0 < v < 1 for v in numbers):
+    unit = item.unit.strip().lower()
+    if numbers and unit in _SHARE_UNITS and all(0 < v < 1 for v in numbers):
+        return "unit"
+    if unit in _BOUNDED_UNITS and any(not 0 <= v <= 1 for v in numbers):
+        # read as a share so that the domain check refuses it (39 is a percent typed
+        # as a number, with its hint) instead of taking it as a positive number
         return "unit"
     if numbers and all(v > 0 for v in numbers):
         return "positive"

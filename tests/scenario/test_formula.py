@@ -214,3 +214,35 @@ def test_revenue_of_a_position_whose_market_is_gone_is_a_problem_not_a_traceback
         )
         for m in messages
     )
+
+
+@pytest.mark.parametrize(
+    ("unit", "value", "message"),
+    [
+        ("share", 39, "must be between 0 and 1; did you mean 0.39 (39%)? (got 39)"),
+        ("probability", {"low": 0.5, "high": 39}, "must be between 0 and 1 (got low=0.5, high=39.0)"),
+        ("fraction", -0.2, "must be between 0 and 1 (got -0.2)"),
+    ],
+)
+def test_a_share_input_outside_0_and_1_is_refused(unit: str, value: Any, message: str) -> None:
+    """An input whose unit says share, fraction or probability is between 0 and 1: 39
+    there is a percent typed as a number, not a share of 3,900% (it used to pass as a
+    positive number and scale every formula that multiplies by it)."""
+    data = dict(BASE, inputs=[{"id": "margin", "label": "M", "unit": unit, "value": value}])
+    with pytest.raises(ScenarioError) as e:
+        Scenario.from_dict(data, origin="f.toml")
+    assert [str(p) for p in e.value.problems] == [f"f.toml: inputs.margin.value: {message}"]
+
+
+@pytest.mark.parametrize("value", [0, 1, 0.3, {"low": 0.1, "high": 0.3}, "39%"])
+def test_a_share_input_between_0_and_1_is_accepted(value: Any) -> None:
+    data = dict(BASE, inputs=[{"id": "margin", "label": "M", "unit": "share", "value": value}])
+    assert Scenario.from_dict(data, origin="f.toml").inputs[0].id == "margin"
+
+
+@pytest.mark.parametrize("unit", ["%", "percent", "ratio", "x"])
+def test_a_percent_unit_may_exceed_1(unit: str) -> None:
+    """A margin of -20% or growth of 150% is a percent outside 0-1: only share,
+    fraction and probability are bounded."""
+    data = dict(BASE, inputs=[{"id": "g", "label": "G", "unit": unit, "value": {"low": -0.2, "high": 1.5}}])
+    assert Scenario.from_dict(data, origin="f.toml").inputs[0].id == "g"
