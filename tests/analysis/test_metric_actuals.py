@@ -232,3 +232,12 @@ def test_a_duplicate_metric_actual_is_refused(
         in capsys.readouterr().err
     )
     assert not out.exists()
+
+
+def test_the_readme_csv_of_resolutions_reads_and_checks_against_the_seed(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("In the CSV form the same rows read:\n\n```csv\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "resolutions.csv"
+    path.write_text(block, encoding="utf-8")
+    rs = res.check_against(res.read(path), [forecast.load(SEED)])
+    assert [r.statement for r in rs][-2:] == ["metric.devtools_revenue_m@2025", "metric.devtools_npv"]
