@@ -241,3 +241,40 @@ def test_the_readme_csv_of_resolutions_reads_and_checks_against_the_seed(tmp_pat
     path.write_text(block, encoding="utf-8")
     rs = res.check_against(res.read(path), [forecast.load(SEED)])
     assert [r.statement for r in rs][-2:] == ["metric.devtools_revenue_m@2025", "metric.devtools_npv"]
+
+
+def test_score_and_history_take_a_metric_actual_and_warn_of_a_unit_mistake(
+    seed_forecast: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """End to end on the seed: the NPV typed in USD k (1000 times its USD m median) is
+    scored as given, with a ``warning:`` naming the unit it looks like; a yearly metric's
+    actual in its year is scored without one; ``history`` accepts both."""
+    import pandas as pd
+
+    from forecast.analysis.sensitivity import parse_target
+    from forecast.cli import main
+
+    npv = float(np.median(parse_target(seed_forecast.scenario, "metric.devtools_npv").of(seed_forecast)))
+    path = tmp_path / "r.csv"
+    path.write_text(
+        f"id,value,date\nmetric.devtools_npv,{1000 * npv:.0f},2026-06-30\n"
+        "metric.devtools_revenue_m@2025,400,2026-03-31\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "scores"
+    assert main(["score", str(SEED), "--resolutions", str(path), "--out", str(out), "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert f"warning: {path}:2: value: " in err and "it looks like USD k, not USD m" in err, err
+    assert err.count("warning:") == 1
+    q = pd.read_csv(out / "quantity_scores.csv", keep_default_na=False)
+    assert q["statement"].tolist() == ["metric.devtools_npv", "metric.devtools_revenue_m@2025"]
+    assert q["note"].tolist() == [
+        # 1000 times the median: the kernel density of the draws is 0 there
+        "log score not defined: the draws have no density here; "
+        "the observed value looks like USD k, not USD m (a unit mistake?)",
+        "",
+    ]
+    assert (q["crps"] > 0).all() and q["pit"].tolist()[0] == 1.0
+    assert (
+        main(["history", str(SEED), "--resolutions", str(path), "--out", str(tmp_path / "h"), "--quiet"]) == 0
+    )
