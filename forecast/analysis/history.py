@@ -110,19 +110,27 @@ class Version:
                 from forecast.analysis.results import Forecast, simulate
                 from forecast.engine.dataset import as_archived
 
-                # at the archive's precision, so a version gives the same numbers
-                # whether it comes from its file or from its archived report
                 fc = simulate(self.scenario)
+                # a version gives the same numbers whether it comes from its file or from
+                # its archived report, so each is taken as `forecast run` archives it:
+                # the tables computed from the draws at full precision, then rounded as
+                # the CSVs write them (quantiles of float32 draws can differ in the 6th
+                # digit); the draws (scores of quantities) as forecast.nc keeps them
+                for table in ("outcomes", "predictions"):
+                    self._tables[table] = _as_written(getattr(fc, table)())
                 self._forecast = Forecast(self.scenario, as_archived(fc.data), fc.seed)
         return self._forecast
 
     def table(self, name: str) -> pd.DataFrame:
-        """``outcomes`` or ``predictions`` as the version's CSV holds them."""
+        """``outcomes`` or ``predictions`` as the version's CSV holds them (a version
+        given as a file: as ``forecast run`` would write them)."""
         if name not in self._tables:
             if self.kind == "report":
                 df = pd.read_csv(self.source / f"{name}.csv", keep_default_na=False, na_values=[""])
             else:
-                fc = self.forecast
+                fc = self.forecast  # a file's version fills its tables here, when simulated
+                if name in self._tables:
+                    return self._tables[name]
                 df = _as_written(fc.outcomes() if name == "outcomes" else fc.predictions())
             self._tables[name] = df
         return self._tables[name]

@@ -19,6 +19,11 @@ date = 2028-01-05
 id = "market.developer_tools@2025"   # an observed quantity: market.<id>@<year>,
 value = 5.1                          # total@<year>, share.<position>@<year>, revenue.<position>@<year>
 date = 2026-03-31
+
+[[resolutions]]
+id = "metric.devtools_revenue_m@2025"  # a metric's actual: metric.<id>@<year> for a yearly
+value = 410                            # metric, metric.<id> for one that is one number; in
+date = 2026-03-31                      # the metric's unit, and it may be 0 or negative
 ```
 
 The CSV form has the columns ``id,value,date,source`` (``source`` optional), one
@@ -51,12 +56,14 @@ COLUMNS = ("id", "value", "date", "source")
 _ID = re.compile(
     r"^(?:(?P<kind>prediction|outcome)\.(?P<ref>[a-z][a-z0-9_]*)"
     r"|(?P<qkind>market|share|revenue)\.(?P<qref>[a-z][a-z0-9_]*)@(?P<year>\d{4})"
+    r"|metric\.(?P<mref>[a-z][a-z0-9_]*)(?:@(?P<myear>\d{4}))?"
     r"|total@(?P<tyear>\d{4})"
     r"|(?P<bare>[a-z][a-z0-9_]*))$"
 )
 ID_FORMS = (
     "a prediction id (or prediction.<id>), outcome.<id>, market.<id>@<year>, total@<year>, "
-    "share.<position>@<year> or revenue.<position>@<year>"
+    "share.<position>@<year>, revenue.<position>@<year>, metric.<id>@<year> (a yearly metric) "
+    "or metric.<id> (a metric that is one number)"
 )
 
 
@@ -280,6 +287,8 @@ def _value(kind: Kind, statement: str, v: Any, bad: Any) -> bool | float | None:
     if not math.isfinite(x):
         bad("must be a finite number", v)
         return None
+    if statement.startswith("metric."):
+        return x  # a formula's value (a profit, a growth rate) may be 0 or negative
     if statement.startswith("share."):
         if not 0 <= x <= 1:
             bad("a share must be between 0 and 1", v)
@@ -378,6 +387,8 @@ def makes(scenario: Any, r: Resolution) -> bool:
         return r.ref in [p.id for p in scenario.predictions]
     if r.kind == "outcome":
         return r.ref in scenario.outcome_ids
+    if r.statement.startswith("metric."):
+        return not metric_problem(scenario, r.statement)
     from forecast.analysis.sensitivity import parse_target
 
     try:
@@ -387,8 +398,30 @@ def makes(scenario: Any, r: Resolution) -> bool:
     return True
 
 
+def metric_problem(scenario: Any, statement: str) -> str:
+    """Why a scenario does not forecast the metric actual ``statement`` ("" when it does).
+
+    As a target elsewhere, except that a yearly metric needs its year: an actual is of
+    one year, and the last one is no default for what was observed.
+    """
+    from forecast.scenario.formula_checks import metric_infos, metric_target_problem, parse_target
+
+    problem = metric_target_problem(scenario, statement)
+    if problem:
+        return problem
+    ident, year = parse_target(statement)
+    if year is None and metric_infos(scenario)[ident].series:
+        first, last = scenario.years[0], scenario.years[-1]
+        return f"metric {ident!r} is a yearly series: give the year, metric.{ident}@YEAR ({first}-{last})"
+    return ""
+
+
 def _unknown(r: Resolution, versions: Sequence[Any]) -> str:
     import difflib
+
+    if r.statement.startswith("metric."):
+        # the latest version's reason (versions of one scenario share their metrics)
+        return metric_problem(versions[-1], r.statement)
 
     if r.kind == "prediction":
         ids = sorted({p.id for s in versions for p in s.predictions})

@@ -27,6 +27,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -230,7 +231,7 @@ class Scorecard:
                 target = parse_target(v.scenario, r.statement)
                 x = target.of(v.forecast)
                 y = float(r.value)
-                ls = log_score_draws(x, y, positive=not r.statement.startswith("share."))
+                ls = log_score_draws(x, y, positive=_positive(v.scenario, r.statement))
                 rows.append(
                     {
                         "statement": r.statement,
@@ -251,8 +252,47 @@ class Scorecard:
                     }
                 )
         df = pd.DataFrame(rows, columns=QUANTITY_COLUMNS)
+        for statement, (note, _) in self._unit_mistakes(df).items():
+            at = df["statement"] == statement
+            df.loc[at, "note"] = [f"{n}; {note}" if n else note for n in df.loc[at, "note"]]
         self._cache["quantities"] = df
         return df
+
+    def unit_warnings(self) -> list[str]:
+        """``file:line: value: why`` for each observed quantity a power of 1000 away from
+        the median of the first version that forecast it: the likely unit mistake (``5e9``
+        typed for a ``USD bn`` market, ``410000`` for a ``USD m`` metric), named with the
+        unit it looks like. A warning, not a refusal: the value is scored as given, and
+        its rows of :meth:`quantities` say so in their ``note``.
+        """
+        return [long for _, long in self._unit_mistakes(self.quantities()).values()]
+
+    def _unit_mistakes(self, q: pd.DataFrame) -> dict[str, tuple[str, str]]:
+        """``{statement: (note, warning)}`` of the likely unit mistakes among ``q``'s rows."""
+        from forecast.scenario.observed_scale import likely_unit
+
+        out = {}
+        for r in self.resolutions:
+            rows = q[q["statement"] == r.statement]
+            if not len(rows):
+                continue
+            version = str(rows["version"].iloc[0])
+            unit = _unit(next(v for v in self.versions if v.name == version).scenario, r.statement)
+            y, median = float(r.value), float(rows["median"].iloc[0])
+            if unit is None or y * median <= 0:  # a share, or a sign apart: not a unit mistake
+                continue
+            k = round(math.log10(y / median) / 3)
+            if k == 0:
+                continue
+            factor = 1000.0**k
+            likely = likely_unit(unit, factor) if unit else f"{factor:g} times the unit"
+            out[r.statement] = (
+                f"the observed value looks like {likely}, not {unit or 'the unit'} (a unit mistake?)",
+                f"{r.where}: value: {y:g} is about {factor:g} times the median forecast of "
+                f"{r.statement} ({median:.3g} {unit}, version {version}): it looks like {likely}, "
+                f"not {unit}: {y:g} {likely} is {y / factor:g} {unit}",
+            )
+        return out
 
     # --- over time and over statements ---------------------------------------------
 
@@ -332,3 +372,33 @@ class Scorecard:
             for r in self.resolutions
         ]
         return pd.DataFrame(rows, columns=["statement", "kind", "value", "date", "source", "versions"])
+
+
+def _positive(scenario: Any, statement: str) -> bool:
+    """Whether a quantity is positive on every draw, so its log score is taken on the
+    log scale: market sizes, totals and revenues are; a share is not (it may be 0); a
+    metric is when its formula can only be positive (its signs, as the checker finds them).
+    """
+    if statement.startswith("share."):
+        return False
+    if statement.startswith("metric."):
+        from forecast.scenario.formula_checks import metric_infos, parse_target
+
+        return metric_infos(scenario)[parse_target(statement)[0]].signs == frozenset({1})
+    return True
+
+
+def _unit(scenario: Any, statement: str) -> str | None:
+    """The unit an observed quantity is stated in; None for a share (a fraction: no unit
+    to mistake)."""
+    kind, _, rest = statement.partition(".")
+    ref = rest.split("@", 1)[0]
+    if statement.startswith("total@"):
+        return str(scenario.markets[0].unit)
+    if kind == "market":
+        return str(scenario.market(ref).unit)
+    if kind == "revenue":
+        return str(scenario.market(scenario.position(ref).market).unit)
+    if kind == "metric":
+        return str(next(m for m in scenario.metrics if m.id == ref).unit or "")
+    return None

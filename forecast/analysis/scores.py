@@ -66,7 +66,9 @@ def crps(draws: Any, y: float) -> float:
 
     The fair (unbiased) estimator ``E|X - y| - E|X - X'| / 2`` over distinct pairs of
     draws, so that it estimates the CRPS of the forecast distribution rather than of
-    the finite sample.
+    the finite sample. It is computed in its probability-weighted-moment form (the
+    same number, from the sorted draws), which holds no matrix of every pair of draws
+    (3.2 GB for 20,000 draws).
 
     Examples
     --------
@@ -74,7 +76,7 @@ def crps(draws: Any, y: float) -> float:
     0.0
     """
     x = np.asarray(draws, float).ravel()
-    return float(_sr().crps_ensemble(float(y), x, estimator="fair", backend=BACKEND))
+    return float(_sr().crps_ensemble(float(y), x, estimator="pwm", backend=BACKEND))
 
 
 def pit(draws: Any, y: float) -> float:

@@ -188,6 +188,8 @@ def score(opts: TrackOptions) -> int:
     status, done, pending = write_staged(out, "scores", opts.quiet, work)
     if done is None:
         return status
+    for w in done.unit_warnings():  # scored as given; the note in quantity_scores.csv says so
+        print(f"warning: {w}", file=sys.stderr)
     if not opts.quiet:
         _print_scores(done, out)
     return _done(pending, out, warnings)

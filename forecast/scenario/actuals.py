@@ -204,6 +204,13 @@ def _row(row: dict[str, str], where: str) -> tuple[dict[str, Any] | None, list[P
     market = row["market"]
     if not market:
         bad("market", "is required", market)
+    elif market.startswith("metric."):
+        bad(
+            "market",
+            "names a metric; evidence is an observed market size, and a metric's actual goes in "
+            "a resolutions file (forecast score --resolutions, id metric.<id> or metric.<id>@YEAR)",
+            market,
+        )
     elif not _ID.match(market):
         bad("market", "must be a market id (lowercase letters, digits and _)", market)
     year: int | None = None

@@ -22,12 +22,12 @@ _SCALES |= {"b": 1e9, "bn": 1e9, "billion": 1e9, "tn": 1e12, "trillion": 1e12}
 _NAMES = {1.0: "", 1e3: "k", 1e6: "m", 1e9: "bn", 1e12: "tn"}
 
 
-def _likely_unit(unit: str, factor: float) -> str:
+def likely_unit(unit: str, factor: float) -> str:
     """The unit a value ``factor`` times too large for ``unit`` was probably typed in.
 
     Examples
     --------
-    >>> _likely_unit("USD bn", 1e9), _likely_unit("USD bn", 1e3), _likely_unit("units", 1e3)
+    >>> likely_unit("USD bn", 1e9), likely_unit("USD bn", 1e3), likely_unit("units", 1e3)
     ('USD', 'USD m', 'units / 1000')
     """
     words = unit.split()
@@ -60,7 +60,7 @@ def unit_warnings(s: Scenario) -> list[tuple[str, str]]:
         if k == 0:
             continue
         factor = 1000.0**k
-        likely = _likely_unit(m.unit, factor)
+        likely = likely_unit(m.unit, factor)
         out.append(
             (
                 f"evidence[{i}].value",
@@ -72,4 +72,4 @@ def unit_warnings(s: Scenario) -> list[tuple[str, str]]:
     return out
 
 
-__all__ = ["unit_warnings"]
+__all__ = ["likely_unit", "unit_warnings"]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 import pytest
@@ -115,3 +117,28 @@ def test_two_versions_with_one_as_of_are_refused(tmp_path: Path) -> None:
 def test_a_folder_that_is_not_a_report_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError, match="is not a forecast report folder"):
         load_versions([tmp_path])
+
+
+def test_a_file_version_takes_its_tables_from_the_full_precision_draws_as_run_writes_them(
+    seed_forecast: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``forecast run`` computes outcomes.csv and predictions.csv from the draws at full
+    precision and archives float32 draws; a quantile of the float32 draws can differ in
+    the 6th digit (0.81207 for 0.812071, deepseek-2025-06 under NUTS). A version given
+    as a file must take its tables as run writes them and its draws as forecast.nc
+    keeps them. Here the simulated forecast's own tables are marked, so a table
+    recomputed from the archived draws shows."""
+    import pandas as pd
+
+    from forecast.analysis import results
+    from forecast.analysis.history import _as_written
+
+    fc: Any = seed_forecast
+    marked = fc.outcomes().assign(q95=0.8120705)
+    simulated = SimpleNamespace(
+        data=fc.data, seed=fc.seed, outcomes=lambda: marked, predictions=fc.predictions
+    )
+    monkeypatch.setattr(results, "simulate", lambda scenario: simulated)
+    [v] = load_versions([HISTORY[0]])
+    pd.testing.assert_frame_equal(v.table("outcomes"), _as_written(marked))
+    assert v.forecast.values("market_size").dtype == np.float32

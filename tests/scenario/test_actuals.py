@@ -215,3 +215,17 @@ def test_a_value_far_from_the_markets_scale_is_warned_with_the_likely_unit(
     out = capsys.readouterr().out
     assert f"warning: {path}: evidence[0].value: " in out
     assert unit_warnings(forecast.load(BASE)) == []
+
+
+def test_a_metric_in_the_evidence_csv_points_to_a_resolutions_file(tmp_path: Path) -> None:
+    """Evidence conditions the markets; a metric's actual is scored (``forecast score``),
+    so a ``metric.`` row here says where it belongs instead of "must be a market id"."""
+    csv_text = HEADER + "metric.devtools_npv,2026,1350,0.1,\n"
+    path = _scenario(tmp_path, '[[evidence]]\nfile = "actuals.csv"\n', csv_text)
+    with pytest.raises(ScenarioError) as e:
+        forecast.load(path)
+    assert [str(p) for p in e.value.problems] == [
+        f"{tmp_path / 'actuals.csv'}:2: market: names a metric; evidence is an observed market "
+        "size, and a metric's actual goes in a resolutions file (forecast score --resolutions, "
+        "id metric.<id> or metric.<id>@YEAR) (got 'metric.devtools_npv')"
+    ]
