@@ -219,3 +219,36 @@ def test_the_register_shows_the_input_and_metric_if_it_happens_and_if_not(fc: An
     assert w["mcse_happens"] > 0 and w["mcse_happens"] < 1.0 / np.sqrt(0.2 * n) * 4
     yearly = reg[(reg["risk"] == "rev_hit") & (reg["kind"] == "metric")].iloc[0]
     assert yearly["id"] == "metric.rev@2027"
+
+
+def test_the_report_register_shows_what_each_risk_does_to_its_inputs_and_metrics(fc: Any) -> None:
+    import pandas as pd
+
+    from forecast.outputs.risk_section import risk_blocks, risk_input_rows
+
+    block = risk_blocks(risk_register(fc), pd.DataFrame(), {})[0]
+    table = block.tables[0]
+    assert table.headers[-1] == "Inputs and metrics it moves: mean if it happens / not"
+    by_risk = {row[0]: row[-1] for row in table.rows}
+    assert by_risk["A price cut"].startswith("Price (USD): 8.00 ± ")
+    assert " / 10.0 ± " in by_risk["A price cut"]
+    assert by_risk["A write-off"].startswith("Profit (USD): ")
+    keys = {r["key"]: r["what"] for r in risk_input_rows(fc.scenario)}
+    assert keys["risks.tied.effects[1]"] == "tied: factor on input margin"
+    assert keys["risks.price_cut.effects[0]"] == "price_cut: shift of input price"
+
+
+def test_an_observed_risk_shifts_its_input_on_every_draw_under_nuts(path: Path) -> None:
+    """Observed true: NUTS conditions the outcome odds on it (the exact update), and the
+    posterior predictive draws it on every draw: the input is ``v + s`` throughout."""
+    s = forecast.load(path).with_overrides({"risks.price_cut.observed": True, "simulation.draws": 1000})
+    fc = forecast.simulate(s, seed=3)
+    assert fc.conditioned
+    assert np.all(_happens(fc, "price_cut") == 1)
+    assert np.all(_input(fc, "price") == 8.0)
+    np.testing.assert_allclose(_metric(fc, "double"), 16.0, rtol=1e-6)
+    assert 0 < _happens(fc, "write_off").mean() < 1  # the others are still drawn
+    reg = risk_register(fc)
+    # seen: its other side is not in the draws, so the register gives its input no row
+    assert reg[(reg["risk"] == "price_cut") & (reg["kind"] == "input")].empty
+    assert not reg[(reg["risk"] == "write_off") & (reg["kind"] == "metric")].empty
