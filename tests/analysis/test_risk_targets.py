@@ -166,6 +166,7 @@ def test_a_shifted_input_has_mean_v_plus_p_s_and_its_metric_follows(fc: Any) -> 
     mcse = 2.0 * np.sqrt(0.3 * 0.7 / n)
     assert price.mean() == pytest.approx(10.0 - 0.3 * 2.0, abs=K * mcse)
     assert set(np.unique(price)) == {8.0, 10.0}
+    assert fc.draws["risk_happens"].dtype == np.int8  # a 0/1 flag, stored small
     np.testing.assert_array_equal(price == 8.0, _happens(fc, "price_cut") == 1)
     # the metric that names it: 2 (v + p s), and 2 x the input draw by draw
     assert _metric(fc, "double").mean() == pytest.approx(2 * (10.0 - 0.6), abs=K * 2 * mcse)
