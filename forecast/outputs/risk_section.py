@@ -251,8 +251,10 @@ def risk_heatmap(risks: pd.DataFrame) -> MplFigure:
     ax.errorbar(
         x,
         y,
-        xerr=np.stack([x - col["probability_q05"], col["probability_q95"] - x]),
-        yerr=np.stack([y - col["impact_q05"], col["impact_q95"] - y]),
+        # the point (read from the draws' odds) can lie just outside the interval of the
+        # inputs (a point probability of 0.30 against a mean of 0.2996): no negative bars
+        xerr=np.clip(np.stack([x - col["probability_q05"], col["probability_q95"] - x]), 0.0, None),
+        yerr=np.clip(np.stack([y - col["impact_q05"], col["impact_q95"] - y]), 0.0, None),
         fmt="o",
         color="#333333",
         capsize=3,
