@@ -253,3 +253,14 @@ def test_an_observed_risk_shifts_its_input_on_every_draw_under_nuts(path: Path) 
     # seen: its other side is not in the draws, so the register gives its input no row
     assert reg[(reg["risk"] == "price_cut") & (reg["kind"] == "input")].empty
     assert not reg[(reg["risk"] == "write_off") & (reg["kind"] == "metric")].empty
+
+
+def test_the_heat_map_draws_a_point_probability_read_just_outside_its_interval(fc: Any) -> None:
+    """gpu-cloud's price war: probability 0.3005 from the draws' odds, its input's interval
+    0.30-0.30; the error bar's negative length made matplotlib refuse (run exit 1)."""
+    from forecast.outputs.risk_section import risk_heatmap
+
+    reg = risk_register(fc).copy()
+    reg["probability_q95"] = reg["probability"] - 1e-4
+    reg["impact_q05"] = reg["impact"] + 1e-4
+    assert risk_heatmap(reg) is not None
