@@ -12,7 +12,9 @@ the headline probability (the most likely outcome's).
 Both read :func:`forecast.analysis.answers.answer_effects`, the one implementation of
 "if observed" that signposts use too. A prediction moves with a risk only through the
 outcome (its draws reweighted); a market with a growth effect moves by its centred
-shift from ``as_of`` on (the stated CAGR is the marginal one).
+shift from ``as_of`` on (the stated CAGR is the marginal one). A named input or metric
+a risk shifts or scales (``kind`` ``input`` or ``metric``) is read from the draws where
+the engine drew the risk happening and where not (``risk_happens``).
 
 Examples
 --------
