@@ -12,7 +12,9 @@ the headline probability (the most likely outcome's).
 Both read :func:`forecast.analysis.answers.answer_effects`, the one implementation of
 "if observed" that signposts use too. A prediction moves with a risk only through the
 outcome (its draws reweighted); a market with a growth effect moves by its centred
-shift from ``as_of`` on (the stated CAGR is the marginal one).
+shift from ``as_of`` on (the stated CAGR is the marginal one). A named input or metric
+a risk shifts or scales (``kind`` ``input`` or ``metric``) is read from the draws where
+the engine drew the risk happening and where not (``risk_happens``).
 
 Examples
 --------
@@ -165,6 +167,67 @@ def _markets(fc: Forecast, item: AnswerSet) -> list[tuple[str, str, np.ndarray]]
     return out
 
 
+def _target_rows(fc: Forecast, risk: int) -> list[dict[str, Any]]:
+    """The inputs and metrics risk ``risk`` (its index in the file) shifts or scales:
+    their mean on the draws where it happens and where it does not (the engine draws
+    it per draw: ``risk_happens``), with MCSEs, as :func:`_rows` gives them (pairs of
+    rows, *happens* then *not*). A yearly metric is read in the headline year (the
+    last simulated year when that is not one). A risk the draws saw happen (or not) has
+    no other side in them: its targets get no rows (the inputs' and metrics' tables
+    show them as the draws have them)."""
+    from forecast.analysis.sensitivity import headline_targets
+    from forecast.engine.formulas import formula_data
+    from forecast.engine.risk_effects import risk_effect_coords
+    from forecast.scenario.risk_targets import target_effects
+
+    s = fc.scenario
+    r = s.risks[risk]
+    targets = list(dict.fromkeys((e.kind, e.ident) for i, e in target_effects(s) if i == risk))
+    if not targets or (fc.conditioned and r.observed is not None):
+        return []
+    h = fc.values("risk_happens")[:, risk_effect_coords(s)["effect_risk"].index(r.id)].astype(float)
+    p = float(h.mean())
+    year = int(headline_targets(s)[0].partition("@")[2] or s.years[-1])
+    year = year if year in s.years else s.years[-1]
+    f = formula_data(s)["formulas"]
+    out: list[dict[str, Any]] = []
+    for kind, ident in targets:
+        if kind == "input":
+            j = [x.id for x in s.inputs].index(ident)
+            x, key = fc.values("input_value")[:, j], f"inputs.{ident}"
+            label = f"{s.inputs[j].label} ({s.inputs[j].unit})"
+        else:
+            m = s.metrics[[m.id for m in s.metrics].index(ident)]
+            if ident in f.scalar:
+                x, key, label = (
+                    fc.values("metric_value")[:, f.scalar.index(ident)],
+                    f"metric.{ident}",
+                    m.label,
+                )
+            else:
+                x = fc.values("metric_by_year")[:, f.yearly.index(ident), s.years.index(year)]
+                key, label = f"metric.{ident}@{year}", f"{m.label} {year}"
+            label = f"{label} ({m.unit})"
+        x = np.asarray(x, dtype=float)
+        (m1, e1), (m0, e0) = weighted_mean(fc, h, x), weighted_mean(fc, 1.0 - h, x)
+        var = float(x.var())
+        share = p * (1 - p) * (m1 - m0) ** 2 / var if var > 0 else 0.0
+        for name, value, mcse in (("happens", m1, e1), ("not", m0, e0)):
+            out.append(
+                {
+                    "answer": name,
+                    "kind": kind,
+                    "id": key,
+                    "label": label,
+                    "now": float(x.mean()),
+                    "value": value,
+                    "mcse": mcse,
+                    "variance_share": share,
+                }
+            )
+    return out
+
+
 def _interval_draws(
     fc: Forecast, item: AnswerSet, stream: int, seen: int | None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -224,7 +287,7 @@ def risk_register(fc: Forecast) -> pd.DataFrame:
             "impact_q05": float(np.quantile(swing, 0.05)),
             "impact_q95": float(np.quantile(swing, 0.95)),
         }
-        rows = _rows(fc, item, e)
+        rows = _rows(fc, item, e) + _target_rows(fc, i)
         ks = {o: k for k, o in enumerate(s.outcome_ids)}
         out = []
         for happens, not_ in zip(rows[0::2], rows[1::2], strict=True):

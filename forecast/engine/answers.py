@@ -190,7 +190,8 @@ def answer_sets(s: Scenario, kinds: tuple[str, ...] = ("risk", "question", "sign
         for r in s.risks:
             p = r.probability.canonical("unit")
             not_p = _complement(p)
-            effects = tuple(_effect(s, 0, e) for e in r.effects)
+            # effects on inputs and metrics are drawn in the graph (forecast.engine.risk_effects)
+            effects = tuple(_effect(s, 0, e) for e in r.effects if e.kind in ("outcome", "market"))
             seen = None if r.observed is None else (0 if r.observed else 1)
             out.append(
                 _effects_form(

@@ -146,6 +146,21 @@ class ModelData:
     formula_int: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     formula_year: np.ndarray = field(default_factory=lambda: np.zeros(0))
     metric_defined: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    # risks' effects on inputs and metrics (forecast.engine.risk_effects; RISK_DIMS)
+    risk_lik: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    risk_p_fam: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    risk_p_a: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    risk_p_b: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    risk_p_logit: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    risk_fixed: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    eff_risk: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    eff_fam: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    eff_a: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    eff_b: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    eff_mul: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    eff_input: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    eff_metric: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    risk_years: np.ndarray = field(default_factory=lambda: np.zeros(0))
     formulas: Any = None
 
     def arrays(self) -> dict[str, np.ndarray]:
@@ -157,7 +172,8 @@ class ModelData:
     def uniform(self) -> bool:
         """Whether any transformed input is uniform or tabulated (the graph then needs
         ``ndtr`` and the table lookup)."""
-        fams = (self.size_fam, self.vol_fam, self.rho_fam, self.share_fam, self.event_fam, self.input_fam)
+        fams = [self.size_fam, self.vol_fam, self.rho_fam, self.share_fam, self.event_fam, self.input_fam]
+        fams += [self.risk_p_fam, self.eff_fam]  # risks' probabilities and effects on inputs/metrics
         return any(bool(np.any((f == Family.UNIFORM) | (f == Family.TABLE))) for f in fams)
 
     @property

@@ -72,10 +72,11 @@ PREDICTIVE = (
     "metric_by_year",
     "metric_value",
     "payoff",
+    "risk_happens",
 )
 
 #: outputs stored as ``int8``: an outcome index and 0/1 hits
-INT8_OUTPUTS = ("realized_outcome", "prediction_hit")
+INT8_OUTPUTS = ("realized_outcome", "prediction_hit", "risk_happens")
 
 # long name and units of each variable; "<market>" and "<position>" stand for the unit
 # of the market (of the position's market), see _units
@@ -105,6 +106,7 @@ _DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "metric_by_year": ("metric by year (a formula)", "<yearly_metric>"),
     "metric_value": ("metric, one number per draw (a formula)", "<scalar_metric>"),
     "payoff": ("an option's payoff, in the decision's unit (a formula)", "<decision>"),
+    "risk_happens": ("1 when the risk happens in this draw (it moves inputs or metrics), else 0", "1"),
 }
 
 

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from forecast.engine.risk_effects import RISK_DIMS, RiskMoves, risk_effect_coords, risk_effect_data
 from forecast.scenario.decision import payoff_formulas
 from forecast.scenario.formula import Expr
 from forecast.scenario.formula_checks import analyse
@@ -57,6 +58,7 @@ FORMULA_DIMS: dict[str, tuple[str, ...]] = {
     "formula_int": ("formula_index",),
     "formula_year": ("year",),
     "metric_defined": ("yearly_metric", "year"),
+    **RISK_DIMS,  # risks' effects on inputs and metrics (forecast.engine.risk_effects)
 }
 
 
@@ -71,14 +73,18 @@ class FormulaPlan:
     #: the options' payoff formulas (``[[options]]``), each with its numbers, then the
     #: factor to the decision's unit, in the slots after the metrics'
     payoffs: tuple[Expr, ...] = ()
+    #: risks' effects: (on an input, on a metric), or () without any
+    risk_effects: tuple[bool, ...] = ()
 
     @property
     def key(self) -> tuple[Any, ...]:
-        """What decides the graph: the formulas' shapes and whether there are inputs."""
+        """What decides the graph: the formulas' shapes, whether there are inputs and
+        which targets risks move."""
         if not self.order and not self.n_inputs and not self.payoffs:
             return ()
         metrics = tuple((i, e.skeleton(), s) for i, e, s in self.order)
-        return (self.n_inputs > 0, metrics, tuple(e.skeleton() for e in self.payoffs))
+        key = (self.n_inputs > 0, metrics, tuple(e.skeleton() for e in self.payoffs))
+        return (*key, self.risk_effects) if self.risk_effects else key
 
 
 def slots(expr: Expr, nums: list[float], ints: list[int]) -> None:
@@ -114,7 +120,10 @@ def formula_data(s: Scenario) -> dict[str, Any]:
     scalar = [m.id for m in s.metrics if m.id in checked and not checked[m.id][1].series]
     defined = np.array([[t >= checked[k][1].first for t in range(len(years))] for k in yearly], dtype=float)
     canon = [i.value.canonical(input_domain(i)) for i in s.inputs]
+    risks = risk_effect_data(s)
+    moved = risks.pop("risk_effects")
     return {
+        **risks,
         "input_fam": np.array([c.family for c in canon], dtype=np.int64),
         "input_a": np.array([c.a for c in canon], dtype=float),
         "input_b": np.array([c.b for c in canon], dtype=float),
@@ -122,7 +131,9 @@ def formula_data(s: Scenario) -> dict[str, Any]:
         "formula_int": np.array(ints, dtype=np.int64),
         "formula_year": years,
         "metric_defined": defined.reshape(len(yearly), len(years)),
-        "formulas": FormulaPlan(order, yearly, scalar, len(s.inputs), tuple(e for e, _ in payoffs)),
+        "formulas": FormulaPlan(
+            order, yearly, scalar, len(s.inputs), tuple(e for e, _ in payoffs), risk_effects=moved
+        ),
     }
 
 
@@ -136,6 +147,7 @@ def formula_coords(s: Scenario, d: dict[str, Any]) -> dict[str, list[Any]]:
         "scalar_metric": list(plan.scalar),
         "formula_number": list(range(len(d["formula_num"]))),
         "formula_index": list(range(len(d["formula_int"]))),
+        **risk_effect_coords(s),
     }
 
 
@@ -261,6 +273,9 @@ def build_metrics(
     """
     if plan is None or not plan.key:
         return pt.zeros((0,))
+    moves = None
+    if plan.risk_effects:  # risks that move inputs or metrics, drawn given the outcome
+        moves = RiskMoves(pm, pt, x, refs["outcome"], transform=transform, uniform=uniform)
     if plan.n_inputs:
         z = pm.Normal("z_input", 0.0, 1.0, dims="input")
         if cop_raw is not None:  # correlation pairs: mixed with the members made before
@@ -268,10 +283,15 @@ def build_metrics(
         value = transform(
             x["input_fam"], x["input_a"], x["input_b"], z, uniform=uniform, table=x["input_tab"]
         )
+        if moves is not None and plan.risk_effects[0]:
+            value = moves.inputs(value)
         refs["input"] = pm.Deterministic("input_value", value, dims="input")
     env = FormulaEnv(pt, x, refs, {})
-    for index, expr, _ in plan.order:
+    for index, expr, series in plan.order:
         env.metrics[index] = build_expression(expr, env)
+        if moves is not None and plan.risk_effects[1]:
+            # shifted before the metrics that name it are built: they follow
+            env.metrics[index] = moves.metric(index, env.metrics[index], series)
     # recorded in the file's order of the metrics (built in the order they depend)
     yearly = [env.metrics[i] for i, _, s in sorted(plan.order, key=lambda o: o[0]) if s]
     scalar = [env.metrics[i] for i, _, s in sorted(plan.order, key=lambda o: o[0]) if not s]

@@ -41,6 +41,7 @@ from forecast.engine import function_cache
 from forecast.engine.data import ModelData, model_data
 from forecast.engine.formulas import FORMULA_LATENTS
 from forecast.engine.model import INFERENCE_LATENTS, OUTPUTS, build_model
+from forecast.engine.risk_effects import RISK_LATENTS
 from forecast.scenario import Scenario
 
 MODE = os.environ.get("FORECAST_MODE", "NUMBA")
@@ -236,8 +237,12 @@ def _compile_graph(data: ModelData, conditional: bool) -> Simulator:
     # block continuing the others' stream made the next chunk's draws start where the
     # formulas' did (one call and chunks gave other draws; a chunk reused the numbers its
     # predecessor gave the formulas)
-    replace.update(_normal_block([rv for rv in normals if rv.name not in FORMULA_LATENTS], n))
+    own = FORMULA_LATENTS + RISK_LATENTS
+    replace.update(_normal_block([rv for rv in normals if rv.name not in own], n))
     replace.update(_normal_block([rv for rv in normals if rv.name in FORMULA_LATENTS], n))
+    # the risks' latents (forecast.engine.risk_effects) too: the formulas' draws do not
+    # change when a risk's effect is added to a file
+    replace.update(_normal_block([rv for rv in normals if rv.name in RISK_LATENTS], n))
     names = [name for name in OUTPUTS if name in model.named_vars]  # metrics only when the file has some
     _register_view_rule()
     outputs = vectorize_graph([model[name] for name in names], replace=replace)

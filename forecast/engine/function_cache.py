@@ -50,6 +50,7 @@ _SOURCES = (
     "engine/data.py",
     "engine/function_cache.py",
     "engine/formulas.py",
+    "engine/risk_effects.py",
     "scenario/formula.py",
     "scenario/formula_ops.py",
     "scenario/inputs.py",

@@ -50,10 +50,12 @@ OUTPUTS: dict[str, tuple[str, ...]] = {
     "metric_by_year": ("yearly_metric", "year"),
     "metric_value": ("scalar_metric",),
     "payoff": ("option",),
+    "risk_happens": ("effect_risk",),
 }
 #: outputs a model records only when its scenario has what they describe: named inputs
 #: and metrics (``[[inputs]]``, ``[[metrics]]``) and options' payoffs (``[[options]]``)
-OPTIONAL_OUTPUTS = ("input_value", "metric_by_year", "metric_value", "payoff")
+#: and risks drawn per draw for their effects on those (``risk_happens``)
+OPTIONAL_OUTPUTS = ("input_value", "metric_by_year", "metric_value", "payoff", "risk_happens")
 
 
 def recorded(names: Any) -> dict[str, tuple[str, ...]]:
@@ -63,7 +65,7 @@ def recorded(names: Any) -> dict[str, tuple[str, ...]]:
     Examples
     --------
     >>> sorted(set(OUTPUTS) - set(recorded(["payoff"])))
-    ['input_value', 'metric_by_year', 'metric_value']
+    ['input_value', 'metric_by_year', 'metric_value', 'risk_happens']
     """
     return {n: d for n, d in OUTPUTS.items() if n not in OPTIONAL_OUTPUTS or n in names}
 

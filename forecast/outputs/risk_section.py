@@ -109,6 +109,7 @@ def _register_block(risks: pd.DataFrame, figs: Mapping[str, Figure]) -> Block:
     top = _top(outcomes[outcomes["risk"] == outcomes["risk"].iloc[0]])
     market = risks[risks["kind"] == "market"]
     head_market = market["id"].iloc[0] if len(market) else None
+    moved = bool(risks["kind"].isin(["input", "metric"]).any())
     rows = []
     for _, sub in risks.groupby("risk", sort=False):
         o = sub[(sub["kind"] == "outcome") & (sub["id"] == top.id)].iloc[0]
@@ -123,6 +124,8 @@ def _register_block(risks: pd.DataFrame, figs: Mapping[str, Figure]) -> Block:
         if head_market is not None:
             m = sub[(sub["kind"] == "market") & (sub["id"] == head_market)]
             row.append(f"{sig(m.if_happens.iloc[0])} / {sig(m.if_not.iloc[0])}" if len(m) else "")
+        if moved:
+            row.append(_target_cell(sub))
         rows.append(row)
     headers = [
         "Risk",
@@ -134,17 +137,30 @@ def _register_block(risks: pd.DataFrame, figs: Mapping[str, Figure]) -> Block:
     ]
     if head_market is not None:
         headers.append(f"{market['label'].iloc[0]}: if it happens / not")
+    if moved:
+        headers.append("Inputs and metrics it moves: mean if it happens / not")
     text = [
         "Each risk splits the forecast into 'it happens' and 'it does not'. The stated outcome "
         "probabilities stay the marginal ones: a risk's effects are measured from them (with the "
         "risk at its probability, the odds are the stated odds), so the register explains the "
         f"forecast without moving it. Sorted by impact on the most likely outcome, {top.label}. "
         "A dated prediction moves with a risk through the outcome; a market with a growth effect "
-        "by its centred shift from the analysis date on."
+        "by its centred shift from the analysis date on. A named input or metric a risk shifts (or "
+        "scales) moves on the draws where the risk happens, and every metric and payoff that names it "
+        "follows; its mean if it happens and if not are read from those draws (± Monte Carlo error)."
     ]
     caption = "± Monte Carlo error; impact in percentage points of the most likely outcome's probability."
     table = Table("table-risks", headers, rows, [False] + [True] * (len(headers) - 1), caption=caption)
     return Block("Risk register", "risks", text, figs.get(HEATMAP_KEY), [table])
+
+
+def _target_cell(sub: pd.DataFrame) -> str:
+    """A risk's inputs and metrics: ``label: if happens ± error / if not ± error``."""
+    parts = [
+        f"{r.label}: {sig(r.if_happens)} ± {sig(r.mcse_happens)} / {sig(r.if_not)} ± {sig(r.mcse_not)}"
+        for r in sub[sub["kind"].isin(["input", "metric"])].itertuples()
+    ]
+    return "; ".join(parts)
 
 
 def _with_error(p: Any, se: Any) -> str:
@@ -235,8 +251,10 @@ def risk_heatmap(risks: pd.DataFrame) -> MplFigure:
     ax.errorbar(
         x,
         y,
-        xerr=np.stack([x - col["probability_q05"], col["probability_q95"] - x]),
-        yerr=np.stack([y - col["impact_q05"], col["impact_q95"] - y]),
+        # the point (read from the draws' odds) can lie just outside the interval of the
+        # inputs (a point probability of 0.30 against a mean of 0.2996): no negative bars
+        xerr=np.clip(np.stack([x - col["probability_q05"], col["probability_q95"] - x]), 0.0, None),
+        yerr=np.clip(np.stack([y - col["impact_q05"], col["impact_q95"] - y]), 0.0, None),
         fmt="o",
         color="#333333",
         capsize=3,
@@ -308,12 +326,17 @@ def risk_input_rows(s: Any) -> list[dict[str, str]]:
 
     def effects(key: str, what: str, items: Any) -> None:
         for j, e in enumerate(items):
-            q = e.log_odds if e.kind == "outcome" else e.shift
-            where = f"log-odds of {e.outcome}" if e.kind == "outcome" else f"CAGR of {e.market}"
+            q = e.amount
+            where = {
+                "outcome": f"log-odds of {e.ident}",
+                "market": f"CAGR of {e.ident}",
+                "input": f"{'factor on' if e.scale is not None else 'shift of'} input {e.ident}",
+                "metric": f"{'factor on' if e.scale is not None else 'shift of'} metric {e.ident}",
+            }[e.kind]
             add(
                 f"{key}.effects[{j}]",
                 f"{what}: {where}",
-                q.canonical("real").describe(),
+                q.canonical("positive" if e.scale is not None else "real").describe(),
                 q.source or e.source,
                 q.note or e.note,
             )

@@ -48,13 +48,14 @@ from forecast.scenario.formula_rules import (
     Refused,
     add_signs,
     col,
-    input_signs,
+    input_range,
     mul_signs,
     refuse,
     syntax_name,
 )
 from forecast.scenario.inputs import percent
 from forecast.scenario.merging import hint
+from forecast.scenario.risk_targets import input_signs_with_risks
 from forecast.scenario.units import ONE, parse_unit
 
 if TYPE_CHECKING:
@@ -255,7 +256,9 @@ def _ref_info(s: Scenario, kind: str, index: int) -> Info:
         return Info(parse_unit(s.market(pos.market).unit), True, frozenset({1}), 0)
     if kind == "inputs":
         item = s.inputs[index]
-        return Info(parse_unit(item.unit), False, input_signs(item), 0)
+        # with the risks that shift or scale it (forecast.scenario.risk_targets)
+        signs = input_signs_with_risks(s, item.id, *input_range(item))
+        return Info(parse_unit(item.unit), False, signs, 0)
     return Info(ONE, False, frozenset({0, 1}), 0)  # an outcome: 1 where it happened
 
 

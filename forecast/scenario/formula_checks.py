@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from forecast.errors import Problem
 from forecast.scenario.formula import Expr, parse_formula, references, scaled
 from forecast.scenario.formula_rules import POLY, Info, input_domain
+from forecast.scenario.risk_targets import widened_signs
 from forecast.scenario.units import conversion, parse_unit, show
 
 if TYPE_CHECKING:
@@ -87,7 +88,8 @@ def analyse(s: Scenario, origin: str) -> tuple[dict[str, tuple[Expr, Info]], lis
                 )
             )
             continue
-        infos[i] = Info(want, info.series, info.signs, info.first)
+        # a risk that shifts the metric moves what the metrics naming it see
+        infos[i] = Info(want, info.series, widened_signs(s, "metric", i, info.signs), info.first)
         out[i] = (scaled(expr, factor), infos[i])
     return out, problems
 

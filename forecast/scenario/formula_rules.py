@@ -151,7 +151,15 @@ def input_range(item: Input) -> tuple[float, float]:
 
 def input_signs(item: Input) -> frozenset[int]:
     """The signs an input can take (within :data:`TAIL_Z` SDs of its latent)."""
-    lo, hi = input_range(item)
+    return range_signs(*input_range(item))
+
+
+def range_signs(lo: float, hi: float) -> frozenset[int]:
+    """The signs of a value lying in ``[lo, hi]``.
+
+    >>> sorted(range_signs(0.2, 0.5)), sorted(range_signs(-1.0, 1.0))
+    ([1], [-1, 0, 1])
+    """
     if lo == hi:
         return frozenset({(lo > 0) - (lo < 0)})
     if lo > 0:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from forecast.errors import Problem
 from forecast.scenario.merging import hint
+from forecast.scenario.risk_targets import TARGET_FORM, target_problems
 
 if TYPE_CHECKING:
     from forecast.scenario.risks import Answer, Effect, Question
@@ -79,13 +80,27 @@ def _effect_problems(s: Scenario, origin: str, path: str, e: Effect) -> list[Pro
                 )
             )
         return out
-    assert e.target is not None and e.shift is not None
+    if e.kind in ("input", "metric"):
+        from forecast.scenario.formula_checks import metric_infos
+
+        return target_problems(s, origin, path, e, metric_infos(s) if e.kind == "metric" else ())
+    assert e.target is not None
+    if e.shift is None:
+        return [
+            Problem(
+                origin, f"{path}.scale", "a market's growth takes a shift (a change of its CAGR), not a scale"
+            )
+        ]
     out = [Problem(origin, f"{path}.shift", m) for m in e.shift.domain_problems("real")]
     ids = [m.id for m in s.markets]
     if e.market is None:
         out.append(
             Problem(
-                origin, f"{path}.target", "must be 'markets.<id>.cagr' (a market's growth)", e.target, True
+                origin,
+                f"{path}.target",
+                f"must be '{TARGET_FORM}'",
+                e.target,
+                True,
             )
         )
     elif e.market not in ids:
@@ -114,6 +129,16 @@ def _question_problems(s: Scenario, origin: str, p: str, q: Question) -> list[Pr
     for a in q.answers:
         ap = f"{p}.answers.{a.id}"
         for i, e in enumerate(a.effects):
+            if e.kind in ("input", "metric"):
+                # a risk's effect is drawn with the risk, per draw; an answer of several
+                # has no such draw yet, so its effect would move nothing: refused, not ignored
+                bad(
+                    f"{ap}.effects[{i}].target",
+                    "effects on inputs and metrics are for risks (a question's answers move "
+                    "outcomes and markets only); write the event as a [[risks]] item",
+                    e.target,
+                )
+                continue
             out.extend(_effect_problems(s, origin, f"{ap}.effects[{i}]", e))
         if a.likelihood is None and a.probability is None:
             bad(f"{ap}.probability", "is missing: an answer without a likelihood needs a probability")

@@ -1,7 +1,8 @@
 """Risks and open questions: the register a strategist keeps, in the scenario language.
 
 A **risk** is an event with a probability by a deadline and effects: on an outcome's
-log-odds while it holds, or on a market's CAGR. A **question** is open with several
+log-odds while it holds, on a market's CAGR, or on a named input or metric (shifted by
+a number in its own unit, or scaled by a factor, on the draws where the risk happens). A **question** is open with several
 possible answers, each with a probability and either a likelihood under every outcome
 (``P(answer | outcome)``, as a signpost's) or effects as a risk has. A risk is the
 question "does it happen?" with the answers *happens* (its effects) and *does not*
@@ -30,41 +31,76 @@ from pydantic import Field, model_validator
 
 from forecast.scenario.calendar import Date
 from forecast.scenario.inputs import Quantity
+from forecast.scenario.risk_targets import TARGET_FORM
 from forecast.scenario.schema import Fraction, Id, Strict
-
-#: the one target form of a growth effect (effects on named inputs or metrics come
-#: with the formula language)
-TARGET_FORM = "markets.<id>.cagr"
 
 
 class Effect(Strict):
     """What a risk (or an answer) does while it holds: ``{ outcome, log_odds }`` adds
     ``log_odds`` to the outcome's log-odds against every other outcome (as a driver
     does); ``{ target = "markets.<id>.cagr", shift }`` moves the market's CAGR by
-    ``shift`` (``-0.05``: five points lower)."""
+    ``shift`` (``-0.05``: five points lower); ``{ target = "inputs.<id>", shift }``
+    (or ``"metric.<id>"``) adds ``shift``, in the input's (metric's) own unit, on the
+    draws where the risk happens, and ``{ target = ..., scale }`` multiplies it by
+    ``scale`` there (``1.2``: 20% higher)."""
 
     outcome: str | None = None
     log_odds: Quantity | None = None
     target: str | None = Field(default=None, description=f"'{TARGET_FORM}'")
-    shift: Quantity | None = Field(default=None, description="change of the CAGR (a fraction)")
+    shift: Quantity | None = Field(
+        default=None,
+        description="change of the target, in its unit: the CAGR's (a fraction), the input's or the metric's",
+    )
+    scale: Quantity | None = Field(
+        default=None, description="factor on an input or metric where the risk happens (1.2: 20% higher)"
+    )
     source: str | None = None
     note: str | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> Effect:
         on_outcome = self.outcome is not None or self.log_odds is not None
-        on_target = self.target is not None or self.shift is not None
+        on_target = self.target is not None or self.shift is not None or self.scale is not None
         if on_outcome == on_target:
-            raise ValueError("give either outcome and log_odds, or target and shift")
+            raise ValueError("give either outcome and log_odds, or target and shift (or scale)")
         if on_outcome and (self.outcome is None or self.log_odds is None):
             raise ValueError("an outcome effect needs both outcome and log_odds")
-        if on_target and (self.target is None or self.shift is None):
-            raise ValueError("a growth effect needs both target and shift")
+        if on_target and (self.target is None or (self.shift is None) == (self.scale is None)):
+            raise ValueError("an effect on a target needs the target and one of shift or scale")
         return self
 
     @property
-    def kind(self) -> Literal["outcome", "market"]:
-        return "outcome" if self.outcome is not None else "market"
+    def kind(self) -> Literal["outcome", "market", "input", "metric"]:
+        """What the effect moves: an outcome's odds, a market's growth, a named input or a
+        metric (a target of no known form counts as a market: its check says why)."""
+        if self.outcome is not None:
+            return "outcome"
+        head = (self.target or "").partition(".")[0]
+        return "input" if head == "inputs" else "metric" if head == "metric" else "market"
+
+    @property
+    def ident(self) -> str:
+        """The id the effect names: the outcome's, market's, input's or metric's.
+
+        >>> Effect(target="inputs.margin", shift=-0.05).ident
+        'margin'
+        """
+        if self.outcome is not None:
+            return self.outcome
+        return (self.target or "").partition(".")[2].removesuffix(".cagr")
+
+    @property
+    def amount(self) -> Quantity:
+        """The effect's uncertain number: ``log_odds``, ``shift`` or ``scale``."""
+        q = (
+            self.log_odds
+            if self.outcome is not None
+            else self.shift
+            if self.shift is not None
+            else self.scale
+        )
+        assert q is not None
+        return q
 
     @property
     def market(self) -> str | None:

@@ -77,8 +77,10 @@ def test_units_and_names_on_every_variable(seed_forecast: Any) -> None:
 
 
 def test_hits_and_the_outcome_are_small_integers(seed_forecast: Any) -> None:
+    from forecast.engine.model import recorded
+
     draws = seed_forecast.draws
-    for name in INT8_OUTPUTS:
+    for name in (n for n in INT8_OUTPUTS if n in recorded(list(draws.data_vars))):  # risk_happens: optional
         assert draws[name].dtype == np.int8, name
     assert set(np.unique(draws["prediction_hit"].values)) <= {0, 1}
     # read through values(), as every table does: floats for hits, an int64 index
