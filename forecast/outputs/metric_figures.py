@@ -21,6 +21,7 @@ Examples
 from __future__ import annotations
 
 import functools
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -39,7 +40,9 @@ BINS = 40
 #: the rest into one bar (the caption says how many draws lie beyond)
 SPAN = (0.005, 0.995)
 BAND90, BAND50, MEDIAN, MARK = "#c6dbef", "#6baed6", "#08519c", "#d94801"
-FAN_CAPTION = "Dark band: 50% interval; light band: 90% interval; line: median (the table below)."
+FAN_CAPTION = (
+    "Dark band: 50% interval; light band: 90% interval; line: median (metrics.csv has each quantile)."
+)
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,11 @@ def _axes(height: float) -> tuple[MplFigure, Any]:
     return fig, ax
 
 
+def _wrapped(text: str, width: int = 60) -> str:
+    """A long label on lines of ``width`` characters: a title must not run off the figure."""
+    return textwrap.fill(text, width)
+
+
 def fan_figure(item: MetricFigure) -> MplFigure:
     """A yearly metric's fan: median, 50% and 90% bands by year."""
     fig, ax = _axes(3.5)
@@ -140,7 +148,7 @@ def fan_figure(item: MetricFigure) -> MplFigure:
         ax.set_xticks(x)
     ax.set_xlabel("Year")
     ax.set_ylabel(item.unit or item.label)
-    ax.set_title(item.label, loc="left", fontsize=12, fontweight="bold")
+    ax.set_title(_wrapped(item.label), loc="left", fontsize=12, fontweight="bold")
     fig.legend(loc="outside lower center", ncol=3, fontsize=8, frameon=False)
     return fig
 
@@ -154,9 +162,9 @@ def distribution_figure(item: MetricFigure) -> MplFigure:
     q05, q50, q95 = item.marks
     ax.axvspan(q05, q95, color=BAND90, alpha=0.5, zorder=0, label="90% interval")
     ax.axvline(q50, color=MARK, linewidth=2, label="median")
-    ax.set_xlabel(item.title)
+    ax.set_xlabel(_wrapped(item.title, 90))
     ax.set_ylabel("Share of draws")
-    ax.set_title(item.label, loc="left", fontsize=12, fontweight="bold")
+    ax.set_title(_wrapped(item.label), loc="left", fontsize=12, fontweight="bold")
     fig.legend(loc="outside lower center", ncol=3, fontsize=8, frameon=False)
     return fig
 
