@@ -132,8 +132,16 @@ def _axes(height: float) -> tuple[MplFigure, Any]:
 
 
 def _wrapped(text: str, width: int = 60) -> str:
-    """A long label on lines of ``width`` characters: a title must not run off the figure."""
-    return textwrap.fill(text, width)
+    """A label as figure text: on lines of ``width`` characters (a title must not run off
+    the figure), ``$`` escaped (matplotlib reads ``$...$`` as mathematics, and a label is
+    the scenario's text, never markup).
+
+    Examples
+    --------
+    >>> print(_wrapped("Cost in $m, $low to $high"))
+    Cost in \\$m, \\$low to \\$high
+    """
+    return textwrap.fill(text, width).replace("$", r"\$")
 
 
 def fan_figure(item: MetricFigure) -> MplFigure:
@@ -147,7 +155,7 @@ def fan_figure(item: MetricFigure) -> MplFigure:
     if len(x) <= 12:
         ax.set_xticks(x)
     ax.set_xlabel("Year")
-    ax.set_ylabel(item.unit or item.label)
+    ax.set_ylabel(_wrapped(item.unit or item.label))
     ax.set_title(_wrapped(item.label), loc="left", fontsize=12, fontweight="bold")
     fig.legend(loc="outside lower center", ncol=3, fontsize=8, frameon=False)
     return fig

@@ -100,3 +100,24 @@ def test_the_report_embeds_a_figure_per_metric(fc: Any, tmp_path: Path) -> None:
         assert (tmp_path / "figures" / f"metric_{m.id}.png").stat().st_size > 1000
         assert f"(figures/metric_{m.id}.png)" in section
     assert 'data-file="figures/metric_devtools_npv.png"' in (tmp_path / "report.html").read_text()
+
+
+def test_a_label_is_text_never_mathematics() -> None:
+    """``$...$`` in a label is the scenario's text: matplotlib must not parse it (an
+    unknown command there failed the whole run at draw time)."""
+    import pandas as pd
+
+    from forecast.outputs.figures import _png
+    from forecast.outputs.metric_figures import MetricFigure
+
+    label = r"Cost in $\notacommand$ and $m"
+    fan = pd.DataFrame(
+        {"year": [2025.0, 2026.0], **{q: [1.0, 2.0] for q in ("q05", "q25", "q50", "q75", "q95")}}
+    )
+    yearly = MetricFigure("cost", label, "$m", fan=fan)
+    scalar = MetricFigure(
+        "npv", label, "$m", counts=np.array([1, 2]), edges=np.array([0.0, 1.0, 2.0]), marks=(0.2, 1.0, 1.8)
+    )
+    for fig in (fan_figure(yearly), distribution_figure(scalar)):
+        assert _png(fig).startswith(b"\x89PNG")
+        assert " ".join(fig.axes[0].get_title(loc="left").split()).replace("\\$", "$") == label
