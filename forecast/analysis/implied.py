@@ -113,7 +113,8 @@ def _stated_size(m: Market, year: int) -> float:
 
 def growth_spans(s: Scenario, m: Market | None = None) -> list[tuple[int, int]]:
     """``(from, to)`` years of the implied CAGR: base year to each projection year of
-    the scenario (so markets compare over the same years) and to the end year.
+    the scenario (so markets compare over the same years), to the headline year and to
+    the end year.
     ``m=None``: the total (every market's base year must be the same, else no span).
 
     Examples
@@ -127,7 +128,10 @@ def growth_spans(s: Scenario, m: Market | None = None) -> list[tuple[int, int]]:
     if len(bases) != 1:
         return []
     base = bases.pop()
-    ends = sorted({mk.projection.year for mk in s.markets if mk.projection is not None} | {s.years[-1]})
+    # the headline year too: the summary quotes the growth to it
+    ends = sorted(
+        {mk.projection.year for mk in s.markets if mk.projection is not None} | {s.years[-1], s.headline_year}
+    )
     return [(base, y) for y in ends if base < y <= s.years[-1]]
 
 

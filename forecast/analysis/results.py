@@ -255,7 +255,7 @@ class Forecast(Computed):
                 (p.id, p.statement, p.deadline.isoformat(), float(hit[:, i].mean()))
                 for i, p in enumerate(s.predictions)
             ]
-        size = self.values("market_size")[:, :, -1]
+        size = self.values("market_size")[:, :, s.years.index(s.headline_year)]
         qs = np.quantile(size, [0.5, 0.05, 0.95], axis=0)
         markets = [
             (m.id, m.label, m.unit, float(qs[0, i]), float(qs[1, i]), float(qs[2, i]))
@@ -266,7 +266,7 @@ class Forecast(Computed):
             "outcomes": outcomes,
             "predictions": predictions,
             "markets": markets,
-            "year": int(s.years[-1]),
+            "year": s.headline_year,
         }
 
     # --- summaries --------------------------------------------------------
@@ -406,7 +406,8 @@ class Forecast(Computed):
         return pd.DataFrame(rows, columns=cols)
 
     def by_outcome(self) -> pd.DataFrame:
-        """Company share and revenue in the last year, by realized outcome."""
+        """Company share and revenue in the headline year (:attr:`Scenario.headline_year`),
+        by realized outcome."""
         s = self.scenario
         cols = [
             "position",
@@ -420,7 +421,8 @@ class Forecast(Computed):
         if not s.positions or not s.assessment:
             return pd.DataFrame(columns=cols)
         outcome = self.values("realized_outcome")
-        share, revenue = self.values("share")[:, :, -1], self.values("revenue")[:, :, -1]
+        j = s.years.index(s.headline_year)
+        share, revenue = self.values("share")[:, :, j], self.values("revenue")[:, :, j]
         rows = []
         for i, p in enumerate(s.positions):
             for k, o in enumerate(s.outcome_ids):

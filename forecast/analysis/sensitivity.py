@@ -95,7 +95,7 @@ class Target:
     spec : str
         As written, e.g. ``"revenue.deepseek_devtools@2028"``.
     label : str
-        Human text, e.g. ``"DeepSeek share of developer tools: revenue 2028 (USD bn)"``.
+        Human text, e.g. ``"Revenue 2028 from DeepSeek share of developer tools (USD bn)"``.
     variable : str
         The recorded variable (``market_size``, ``total_market``, ...).
     index : tuple of int
@@ -193,8 +193,20 @@ def parse_target(scenario: Scenario, spec: str) -> Target:
         if kind == "share":
             return Target(spec, f"{p.label} {year}", "share", (ids.index(ref), j), stat)
         unit = s.market(p.market).unit
-        return Target(spec, f"{p.label}: revenue {year} ({unit})", "revenue", (ids.index(ref), j), stat)
+        return Target(spec, f"{revenue_label(p.label, year)} ({unit})", "revenue", (ids.index(ref), j), stat)
     raise bad(f"unknown kind {kind!r}; use {TARGET_FORMS}")
+
+
+def revenue_label(position: str, year: int | None = None) -> str:
+    """A position's revenue named as one thing, revenue, from the position (whose label
+    often names a share: "X share of developer tools: revenue" mixed the two).
+
+    Examples
+    --------
+    >>> revenue_label("DeepSeek share of developer tools", 2027)
+    'Revenue 2027 from DeepSeek share of developer tools'
+    """
+    return f"Revenue {year} from {position}" if year is not None else f"Revenue from {position}"
 
 
 def metric_target(s: Scenario, spec: str, bad: Any) -> Target:
@@ -223,26 +235,22 @@ def metric_target(s: Scenario, spec: str, bad: Any) -> Target:
 def headline_targets(scenario: Scenario) -> list[str]:
     """The targets the report explains by default.
 
-    The total market (or the first market) in the last year with a stated
-    projection, the first position's revenue in the year of its last share-path
-    point, and the first outcome's probability.
+    The total market (or the first market) and the first position's revenue in the
+    headline year (:attr:`Scenario.headline_year`: the file's ``report.headline_year``,
+    else the last stated projection year), and the first outcome's probability.
 
     Examples
     --------
     >>> import forecast
     >>> headline_targets(forecast.load(forecast.bundled()))
-    ['total@2027', 'revenue.deepseek_devtools@2028', 'outcome.independence']
+    ['total@2027', 'revenue.deepseek_devtools@2027', 'outcome.independence']
     """
     s = scenario
-    years = [int(y) for y in s.years]
-    projections = [mk.projection.year for mk in s.markets if mk.projection is not None]
-    year = max(projections) if projections else years[-1]
+    year = s.headline_year
     has_total = len(s.markets) > 1 and len({mk.unit for mk in s.markets}) == 1
     out = [f"total@{year}" if has_total else f"market.{s.markets[0].id}@{year}"]
     if s.positions:
-        p = s.positions[0]
-        last = min(max(pt.at.year for pt in p.path), years[-1])
-        out.append(f"revenue.{p.id}@{max(last, years[0])}")
+        out.append(f"revenue.{s.positions[0].id}@{year}")
     if s.assessment:
         out.append(f"outcome.{s.outcome_ids[0]}")
     return out

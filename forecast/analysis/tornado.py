@@ -381,7 +381,7 @@ def report_targets(scenario: Scenario, extra: list[str] | tuple[str, ...] = ()) 
     --------
     >>> import forecast
     >>> report_targets(forecast.load(forecast.bundled()), ["market.developer_tools@2027", "total@2027"])
-    ['total@2027', 'revenue.deepseek_devtools@2028', 'outcome.independence', 'market.developer_tools@2027']
+    ['total@2027', 'revenue.deepseek_devtools@2027', 'outcome.independence', 'market.developer_tools@2027']
     """
     out = headline_targets(scenario)
     for t in extra:
@@ -407,7 +407,7 @@ def report_frames(
     --------
     >>> frames = report_frames(fc, ["market.developer_tools@2027"])  # doctest: +SKIP
     >>> [f.attrs["target"] for f in frames]  # doctest: +SKIP
-    ['total@2027', 'revenue.deepseek_devtools@2028', 'outcome.independence', 'market.developer_tools@2027']
+    ['total@2027', 'revenue.deepseek_devtools@2027', 'outcome.independence', 'market.developer_tools@2027']
     """
     targets = report_targets(fc.scenario, extra)
     if not uncertain_inputs(fc):

@@ -526,6 +526,7 @@ def _print_summary(fc: Forecast, out: Path, whatif: Sequence[Change] | None = No
     from rich.table import Table
 
     from forecast.analysis.implied import signpost_effects
+    from forecast.analysis.sensitivity import revenue_label
     from forecast.outputs.briefing import illustrative_inputs, illustrative_text, signpost_lines
     from forecast.outputs.formatting import deadline_words, interval, key_year, pct, pp, sig
 
@@ -552,7 +553,7 @@ def _print_summary(fc: Forecast, out: Path, whatif: Sequence[Change] | None = No
     names = [(m.id, m.label, m.unit) for m in s.markets]
     if (markets["market"] == "total").any():
         names.append(("total", "Total", s.markets[0].unit))
-    names += [(f"revenue.{p.id}", f"{p.label}: revenue", s.market(p.market).unit) for p in s.positions]
+    names += [(f"revenue.{p.id}", revenue_label(p.label), s.market(p.market).unit) for p in s.positions]
     for key, label, unit in names:
         r = markets[(markets["market"] == key) & (markets["year"] == year)].iloc[0]
         t.add_row(label, sig(r.q50), interval(r.q05, r.q95), unit, style="bold" if key == "total" else None)

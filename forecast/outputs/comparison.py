@@ -98,6 +98,8 @@ def write_report(
 
 def quantities(cmp: Comparison) -> list[tuple[str, str, str]]:
     """(key in markets(), title, unit) of every charted quantity, in report order."""
+    from forecast.analysis.sensitivity import revenue_label
+
     out: list[tuple[str, str, str]] = []
     seen: set[str] = set()
     for fc in cmp.forecasts:
@@ -106,7 +108,7 @@ def quantities(cmp: Comparison) -> list[tuple[str, str, str]]:
         if len(s.markets) > 1 and len({m.unit for m in s.markets}) == 1:
             items.insert(0, ("total", "Total market", s.markets[0].unit))
         for p in s.positions:
-            items.append((f"revenue.{p.id}", f"{p.label}: revenue", s.market(p.market).unit))
+            items.append((f"revenue.{p.id}", revenue_label(p.label), s.market(p.market).unit))
             items.append((f"share.{p.id}", p.label, "share"))
         for key, title, unit in items:
             if key not in seen:

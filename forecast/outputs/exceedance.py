@@ -27,8 +27,8 @@ TABLE_LEVELS = (0.95, 0.9, 0.75, 0.5, 0.25, 0.1, 0.05)
 
 def exceedance_targets(s: Scenario) -> list[str]:
     """The targets that get a curve: the total market (or, when the markets' units
-    differ, the first market) in the last projection year, then every metric that is one
-    number per draw.
+    differ, the first market) in the headline year (:attr:`Scenario.headline_year`), then
+    every metric that is one number per draw.
 
     Examples
     --------
@@ -36,8 +36,7 @@ def exceedance_targets(s: Scenario) -> list[str]:
     >>> exceedance_targets(forecast.load(forecast.bundled()))
     ['total@2027']
     """
-    years = [m.projection.year for m in s.markets if m.projection is not None] or [s.end_year]
-    year = min(max(years), s.end_year)
+    year = s.headline_year
     units = {m.unit for m in s.markets}
     out = [f"total@{year}" if len(units) == 1 else f"market.{s.markets[0].id}@{year}"]
     # every metric that is one number per draw (an NPV, a total over years)

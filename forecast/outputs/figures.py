@@ -37,6 +37,7 @@ import pandas as pd
 
 from forecast.engine.dataset import pooled
 from forecast.outputs.exceedance import exceedance_frames, plan_items, target_labels
+from forecast.outputs.metric_figures import MetricFigure, metric_figure_data, metric_plan
 from forecast.outputs.risk_section import heatmap_plan
 from forecast.scenario import model_time
 
@@ -129,6 +130,7 @@ class FigureData:
     risks: pd.DataFrame = field(default_factory=pd.DataFrame)  # forecast.analysis.risks.risk_register
     exceedance: list[pd.DataFrame] = field(default_factory=list)  # forecast.outputs.exceedance
     exceedance_labels: dict[str, str] = field(default_factory=dict)
+    metric_figures: list[MetricFigure] = field(default_factory=list)  # forecast.outputs.metric_figures
 
 
 def figure_data(fc: Forecast) -> FigureData:
@@ -163,6 +165,7 @@ def figure_data(fc: Forecast) -> FigureData:
         position_by_outcome=position_by_outcome(fc),
         risks=risk_register(fc),
         **exceedance_data(fc),
+        **metric_figure_data(fc),
     )
 
 
@@ -369,6 +372,8 @@ def _plan(data: FigureData) -> _Plan:
     for key, file, title, caption, make in heatmap_plan(data.risks):  # the risk register's heat map
         plan.append((FigureInfo(key, file, title, caption), make))
     for item in plan_items(data.exceedance, data.exceedance_labels):
+        add(*item)
+    for item in metric_plan(data.metric_figures):
         add(*item)
     return plan
 

@@ -207,11 +207,9 @@ def md_cell(text: Any) -> str:
 
 
 def key_year(s: Scenario) -> int:
-    """The year the headline numbers are for: the last stated projection year."""
-    years = [
-        m.projection.year for m in s.markets if m.projection is not None and m.projection.year in s.years
-    ]
-    return max(years) if years else s.years[-1]
+    """The year the headline numbers are for (:attr:`Scenario.headline_year`): the
+    file's ``report.headline_year``, else the last stated projection year."""
+    return s.headline_year
 
 
 def package_versions() -> dict[str, str]:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from forecast.analysis.sensitivity import revenue_label
 from forecast.engine.dataset import pooled
 from forecast.outputs.formatting import (
     Block,
@@ -83,14 +84,14 @@ def summary(
                 {
                     "label": f"Expected revenue {year} in {market}",
                     "value": f"{sig(rv['mean'])} {unit}",
-                    "detail": f"{p.label}: mean over the outcomes",
+                    "detail": f"from {p.label}; mean over the outcomes",
                 }
             )
             items.append({"label": f"{p.label} {year}", "value": shares, "detail": "median share by outcome"})
             continue
         items.append(
             {
-                "label": f"{p.label}: revenue {year}",
+                "label": revenue_label(p.label, year),
                 "value": f"{sig(rv.q50)} {unit}",
                 "detail": f"median; 90% interval {interval(rv.q05, rv.q95)}; share {pct(sh.q50)} ({interval(sh.q05, sh.q95, pct)})",
             }
@@ -299,7 +300,7 @@ def outcome_blocks(fc: Forecast, outcomes: pd.DataFrame, figs: Mapping[str, Figu
     by = fc.by_outcome()
     if len(by):
         labels = {o.id: o.label for o in s.assessment.outcomes}
-        last = s.years[-1]
+        last = key_year(s)
         tables = []
         for pid, sub in by.groupby("position", sort=False):
             p = s.position(str(pid))
@@ -419,14 +420,15 @@ def _evidence_block(fc: Forecast) -> Block:
     if s.assessment and (pair := both("outcome_probability")):
         for i, o in enumerate(s.assessment.outcomes):
             rows.append([f"P({o.label})", pct(pair[0][:, i].mean()), pct(pair[1][:, i].mean())])
-    year = s.years[-1]
+    year = key_year(s)
+    j = s.years.index(year)
     if pair := both("market_size"):
         for i, m in enumerate(s.markets):
             rows.append(
                 [
                     f"{m.label} {year} (median, {m.unit})",
-                    sig(np.median(pair[0][:, i, -1])),
-                    sig(np.median(pair[1][:, i, -1])),
+                    sig(np.median(pair[0][:, i, j])),
+                    sig(np.median(pair[1][:, i, j])),
                 ]
             )
     if pair := both("growth"):
@@ -582,8 +584,8 @@ def input_rows(s: Scenario) -> list[dict[str, str]]:
 #: how the model reads a scenario's numbers, in the inputs section of every report
 METHOD_NOTE = (
     "How the numbers are read: a year's figure is an annual figure and stands at mid-year (1 July), so a "
-    "deadline or share-path date of 2026-07-01 reads the 2026 figure and 2027-01-01 lies halfway between "
-    "2026 and 2027. A threshold prediction judged 'by' its deadline comes true if it is reached at any time "
+    "deadline or share-path date of 2026-07-01 reads the 2026 figure and 2027-01-01 lies 0.504 of the way "
+    "from 2026 to 2027 (by days: 184 of 365). A threshold prediction judged 'by' its deadline comes true if it is reached at any time "
     "from the as-of date to the deadline (checked at least monthly); 'at' only on the deadline itself. "
     "Between two points of a share path the interval is the interpolation of theirs, and the points are "
     "correlated by the position's persistence. A projection that sets a market's growth spread anchors its "

@@ -246,13 +246,17 @@ def quantity_labels(s: Any) -> dict[str, str]:
     >>> import forecast
     >>> quantity_labels(forecast.load(forecast.bundled("deepseek")))["total"]
     'Total market'
+    >>> quantity_labels(forecast.load(forecast.bundled("deepseek")))["revenue.deepseek_devtools"]
+    'Revenue from DeepSeek share of developer tools'
     """
+    from forecast.analysis.sensitivity import revenue_label
+
     out = {"total": "Total market"}
     out |= {f"outcome.{o.id}": o.label for o in (s.assessment.outcomes if s.assessment else [])}
     out |= {f"prediction.{p.id}": _short(p.statement) for p in s.predictions}
     out |= {f"market.{m.id}": m.label for m in s.markets}
     for p in s.positions:
-        out |= {f"share.{p.id}": p.label, f"revenue.{p.id}": f"{p.label}: revenue"}
+        out |= {f"share.{p.id}": p.label, f"revenue.{p.id}": revenue_label(p.label)}
     out |= {f"metric.{m.id}": m.label for m in s.metrics}
     out |= {f"option.{o.id}": o.label for o in s.options}
     if s.options:

@@ -323,7 +323,20 @@ def semantic_problems(s: Scenario, origin: str) -> list[Problem]:
     else:
         out.extend(_span_problems(s, origin))
     out.extend(decision_problems(s, origin))
+    out.extend(_headline_year_problems(s, origin))
     return out
+
+
+def _headline_year_problems(s: Scenario, origin: str) -> list[Problem]:
+    """``report.headline_year`` must be a simulated year after the base year: the
+    headlines quote the draws of that year, and a base year has no growth to quote."""
+    year, first, last = s.report.headline_year, s.base_year + 1, s.end_year
+    if year is None or first <= year <= last:
+        return []
+    span = f"{first}-{last}" if last > first else str(first)
+    return [
+        Problem(origin, "report.headline_year", f"must be a simulated year after the base year: {span}", year)
+    ]
 
 
 def _risk_problems(s: Scenario, origin: str) -> list[Problem]:

@@ -60,6 +60,13 @@ MAX_TEXT_CHARS = 10_000
 #: a rate, probability or share that may also be written as a percent string ("25%")
 Fraction = Annotated[float, BeforeValidator(from_percent)]
 DEFAULT_PERSISTENCE = 0.8
+#: how a date is read, in the description of every date of the file (the JSON Schema
+#: is where a strategist hovers; the README's "What the numbers mean" says the same)
+CALENDAR = (
+    "Read on the annual figures' axis: year Y's figure stands at mid-year (1 July of Y), so "
+    "2026-07-01 reads the 2026 figure and 1 January lies 0.504 of the way from the earlier "
+    "figure to the later one (by days: 184 of 365; 0.503 in a leap year), not exactly halfway"
+)
 
 
 class Strict(BaseModel):
@@ -88,6 +95,11 @@ class Market(Strict):
     gets its uncertainty from ``cagr`` when that is uncertain, else from
     ``projection``: then size and projection are two anchors, each year from the base
     to the projection year carrying their stated uncertainties, not their sum.
+
+    On a date between two grid years a market is interpolated log-linearly between the
+    two years' figures, shocks included. After its last anchor (the projection year,
+    else the base year) it grows at its trend with its yearly shocks, a random walk; a
+    date past the last simulated year reads that year's figure.
     """
 
     id: Id
@@ -99,7 +111,10 @@ class Market(Strict):
     cagr: Quantity | None = None
     volatility: Quantity = Field(
         default=Quantity(value=0.0, source="assumption: no yearly shocks unless stated"),
-        description="SD of the yearly shock to log market size",
+        description=(
+            "SD of the yearly shock to log market size. A shock is part of its year's figure: "
+            "between grid years it is interpolated log-linearly with the figures, never drawn again"
+        ),
     )
     notes: str = ""
 
@@ -187,7 +202,7 @@ class Assessment(Strict):
 class SharePoint(Strict):
     """A point on a share path; ``outcome`` makes it outcome-conditional."""
 
-    at: Date
+    at: Date = Field(description=f"the date of this share. {CALENDAR}")
     share: Quantity
     outcome: str | None = None
 
@@ -199,12 +214,20 @@ class Position(Strict):
     carries over to the other points of its path: the correlation (on the normal
     scale) between the points' percentiles. 0: every point independent; 1: a company
     at the 80th percentile of one point is at the 80th percentile of all.
+
+    On a date between grid years revenue is the share on that date times the market
+    interpolated to that date (share x interpolated market), not an interpolation of two
+    annual revenues. Before the path's first point the share is that point's; after its
+    last point it stays at the last point's (held, not extrapolated).
     """
 
     id: Id
     label: str
     market: str
-    path: list[SharePoint] = Field(min_length=1)
+    path: list[SharePoint] = Field(
+        min_length=1,
+        description="points { at, share }: the share is held at the first point's before it and the last's after it",
+    )
     persistence: float = Field(
         default=DEFAULT_PERSISTENCE,
         ge=0,
@@ -223,9 +246,11 @@ class Prediction(Strict):
     Event: ``probability`` by ``deadline``, or ``probability_by_outcome``.
     """
 
-    id: Id
+    id: Id = Field(
+        description="lowercase letters, digits, _; a resolution of id x is `prediction.x` in score tables"
+    )
     statement: str
-    deadline: Date
+    deadline: Date = Field(description=f"the date the prediction is judged by or on. {CALENDAR}")
     source: str | None = None
     quantity: str | None = None
     op: Literal[">=", "<=", "between"] | None = None
@@ -238,7 +263,14 @@ class Prediction(Strict):
     )
     probability: Quantity | None = None
     probability_by_outcome: dict[str, Quantity] | None = None
-    resolved: bool | None = None
+    resolved: bool | None = Field(
+        default=None,
+        description=(
+            "what happened, once known. `forecast score` and `history` score a version at its archived "
+            "precision: draws as forecast.nc stores them (float32) and probabilities rounded to six "
+            "significant digits as the CSV tables write them, from a report folder or a scenario file alike"
+        ),
+    )
     _percent_threshold: bool = PrivateAttr(default=False)
 
     @model_validator(mode="wrap")
@@ -326,6 +358,20 @@ class Simulation(Strict):
     end_year: int | None = None
 
 
+class ReportSettings(Strict):
+    """How the report presents the forecast: ``[report]`` in the file."""
+
+    headline_year: int | None = Field(
+        default=None,
+        description=(
+            "the one year every headline of the report quotes (the summary, the by-outcome table, "
+            "the sensitivity and tornado targets, the exceedance curve); a simulated year after the "
+            "base year. Default: the last projection year (the latest markets.*.projection.year), "
+            "else the last simulated year"
+        ),
+    )
+
+
 class Scenario(Strict):
     """A validated scenario. Build it with :func:`load` or :meth:`from_dict`.
 
@@ -341,7 +387,7 @@ class Scenario(Strict):
     id: Id
     title: str
     description: str = ""
-    as_of: Date = Field(description="date of the analysis; deadlines are after it")
+    as_of: Date = Field(description=f"date of the analysis; deadlines are after it. {CALENDAR}")
     source: str | None = None
     extends: str | None = None
     simulation: Simulation = Simulation()
@@ -358,6 +404,7 @@ class Scenario(Strict):
     questions: list[Question] = []
     inputs: list[Input] = []
     metrics: list[Metric] = []
+    report: ReportSettings = ReportSettings()
 
     _raw: dict[str, Any] = PrivateAttr(default_factory=dict)
     _origin: str = PrivateAttr(default="<dict>")
@@ -489,6 +536,24 @@ class Scenario(Strict):
     @property
     def years(self) -> list[int]:
         return list(range(self.base_year, self.end_year + 1))
+
+    @property
+    def headline_year(self) -> int:
+        """The one year the report's headlines quote: ``report.headline_year`` when the
+        file states it, else the last projection year (the latest
+        ``markets.*.projection.year`` on the grid), else the last simulated year.
+
+        Examples
+        --------
+        >>> import forecast
+        >>> s = forecast.load(forecast.bundled("deepseek"))
+        >>> s.headline_year, s.with_overrides({"report.headline_year": 2028}).headline_year
+        (2027, 2028)
+        """
+        if self.report.headline_year is not None:
+            return self.report.headline_year
+        years = [m.projection.year for m in self.markets if m.projection is not None]
+        return max((y for y in years if y in self.years), default=self.end_year)
 
     @property
     def has_evidence(self) -> bool:

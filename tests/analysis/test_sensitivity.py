@@ -247,7 +247,7 @@ def test_seed_tornado_base_is_the_stated_projection(seed_forecast: Any) -> None:
 
 def test_seed_headline_targets_and_chart(seed_forecast: Any) -> None:
     targets = headline_targets(seed_forecast.scenario)
-    assert targets == ["total@2027", "revenue.deepseek_devtools@2028", "outcome.independence"]
+    assert targets == ["total@2027", "revenue.deepseek_devtools@2027", "outcome.independence"]
     df = sensitivity(seed_forecast, targets[2], resamples=20)
     # the judgment itself explains P(independence) more than developer-tools growth
     # does through its driver (about 0.54 against 0.44), by more than both intervals

@@ -303,7 +303,8 @@ def test_a_signpost_every_outcome_makes_certain_has_no_odds_if_false() -> None:
 def test_by_outcome_rows_are_the_exact_statistics_of_each_outcomes_draws() -> None:
     rng = np.random.default_rng(12)
     s = forecast.load(forecast.bundled("deepseek"))
-    n_year = len(s.years)
+    n_year, j = len(s.years), s.years.index(s.headline_year)
+    assert 0 < j < n_year - 1  # a year in the middle: neither end is what is read
     counts = (120, 0, 80)  # the second outcome never happens: no row, and the third still has one
     outcome = np.repeat(np.arange(3), counts)
     share = np.zeros((N, 1, n_year))
@@ -312,9 +313,9 @@ def test_by_outcome_rows_are_the_exact_statistics_of_each_outcomes_draws() -> No
         sel = outcome == k
         if not n_k:
             continue
-        share[sel, 0, -1] = _grid(rng, 0.1 * (k + 1), 0.001, n_k)
-        revenue[sel, 0, -1] = _grid(rng, 5.0 * (k + 1), 0.5, n_k)
-        share[sel, 0, :-1] = 9.0  # earlier years are not read
+        share[sel, 0, :] = 9.0  # other years than the headline year are not read
+        share[sel, 0, j] = _grid(rng, 0.1 * (k + 1), 0.001, n_k)
+        revenue[sel, 0, j] = _grid(rng, 5.0 * (k + 1), 0.5, n_k)
     order = rng.permutation(N)
     fc = _forecast({"realized_outcome": outcome[order], "share": share[order], "revenue": revenue[order]})
     table = fc.by_outcome()

@@ -2,16 +2,14 @@
 
 3 significant figures (``sig``), percentages (``pct``), Monte Carlo errors in
 percentage points with 2 (``pp``), the rule-of-three bound when every draw agreed
-(``mc_error``), deadlines in words and intervals; the headline year.
+(``mc_error``), deadlines in words and intervals (the headline year: tests/outputs/test_headline_year.py).
 """
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 
-from forecast.outputs.formatting import DASH, deadline_words, interval, key_year, mc_error, pct, pp, sig
+from forecast.outputs.formatting import DASH, deadline_words, interval, mc_error, pct, pp, sig
 
 
 @pytest.mark.parametrize(
@@ -100,26 +98,3 @@ def test_interval_keeps_signs_apart(lo: float, hi: float, text: str) -> None:
 
 def test_interval_defaults_to_three_significant_figures() -> None:
     assert interval(12.796, 37.95) == "12.8–38.0"
-
-
-def _scenario(years: list[int], projections: list[int | None]) -> SimpleNamespace:
-    markets = [
-        SimpleNamespace(projection=None if y is None else SimpleNamespace(year=y)) for y in projections
-    ]
-    return SimpleNamespace(years=years, markets=markets)
-
-
-@pytest.mark.parametrize(
-    ("projections", "year"),
-    [
-        ([2027, 2026], 2027),  # the last stated projection year
-        ([2026, None], 2026),
-        ([2030, 2026], 2026),  # a projection beyond the simulated years is not the headline
-        ([None], 2028),  # none: the last simulated year
-        ([2028], 2028),  # exactly the last simulated year
-    ],
-)
-def test_the_headline_year_is_the_last_projection_year_simulated(
-    projections: list[int | None], year: int
-) -> None:
-    assert key_year(_scenario([2025, 2026, 2027, 2028], projections)) == year  # type: ignore[arg-type]

@@ -457,20 +457,56 @@ def test_of_many_tied_markets_and_signposts_the_first_is_named() -> None:
     assert f"The signpost “S{FIRST_TOP}” was observed true" in summary(s, signposts=seen)["signpost"]
 
 
+MATCH = (
+    "The total market grows a median 20.0% a year from 2024 to 2027 (90% interval 10.0%–30.0%), "
+    "against 20.0% stated; every market's median matches its stated CAGR (no gap exceeds twice its "
+    "Monte Carlo error, 0.5 pp and a tenth of its 90% interval)."
+)
+
+
 def test_a_gap_within_monte_carlo_noise_is_no_market_furthest_from_its_cagr() -> None:
-    # Alpha 0.3 pp, Beta 0.2 pp from their stated CAGRs, each median's MCSE 0.2 pp: both
-    # gaps lie within 2 MCSE, so no market is "furthest"; every market matches
+    # Alpha 3 pp, Beta 2 pp from their stated CAGRs (material: a tenth of 20 pp is 2 pp),
+    # but each median's MCSE is 2 pp: both gaps lie within 2 MCSE, so every market matches
     g = _growth(
         ("total", "Total", 0.2, 0.1, 0.2, 0.3),
-        ("a", "Alpha", 0.2, 0.1, 0.203, 0.3),
-        ("b", "Beta", 0.3, 0.1, 0.298, 0.3),
-    ).assign(mcse=0.002)
+        ("a", "Alpha", 0.2, 0.1, 0.23, 0.3),
+        ("b", "Beta", 0.3, 0.1, 0.28, 0.3),
+    ).assign(mcse=0.02)
+    assert summary(growth=g)["growth"] == MATCH
+    # a gap beyond 2 MCSE and material is named; one within is never chosen over it
+    g.loc[2, "q50"], g["mcse"] = 0.22, 0.002
+    g.loc[1, "q50"] = 0.201  # 0.1 pp: within the noise (0.4 pp) and immaterial
     assert summary(growth=g)["growth"] == (
         "The total market grows a median 20.0% a year from 2024 to 2027 (90% interval 10.0%–30.0%), "
-        "against 20.0% stated; every market's median matches its stated CAGR within twice its Monte Carlo error."
+        "against 20.0% stated; of the markets, Beta is furthest from its stated CAGR: a median 22.0% "
+        "(10.0%–30.0%) against 30.0%."
     )
-    # a gap beyond 2 MCSE is named; one within is never chosen over it
-    g.loc[2, "q50"] = 0.29
-    assert (
-        "of the markets, Beta is furthest from its stated CAGR: a median 29.0%" in summary(growth=g)["growth"]
+
+
+def test_a_gap_beyond_the_noise_but_immaterial_is_no_market_furthest() -> None:
+    """Issue 25: at many draws a 0.3-point gap is beyond 2 MCSE, but no strategist calls
+    it a departure: a gap must also exceed 0.5 pp and a tenth of its 90% interval."""
+    g = _growth(
+        ("total", "Total", 0.2, 0.1, 0.2, 0.3),
+        ("a", "Alpha", 0.2, 0.1, 0.203, 0.3),  # 0.3 pp: under 0.5 pp
+        ("b", "Beta", 0.3, 0.1, 0.285, 0.3),  # 1.5 pp: under a tenth of its 20 pp interval
+    ).assign(mcse=0.0005)  # 2 MCSE = 0.1 pp: both gaps are beyond the noise
+    assert summary(growth=g)["growth"] == MATCH
+    # a narrow interval (2 pp): its tenth is 0.2 pp, so the 0.5 pp floor decides
+    g.loc[1, ["q05", "q95"]] = 0.19, 0.21
+    assert summary(growth=g)["growth"] == MATCH
+    g.loc[1, "q50"] = 0.206  # 0.6 pp: beyond 0.5 pp, 2 MCSE and a tenth of 2 pp
+    assert summary(growth=g)["growth"].endswith(
+        "of the markets, Alpha is furthest from its stated CAGR: a median 20.6% (19.0%–21.0%) against 20.0%."
+    )
+    # a gap of exactly a tenth of the interval is not beyond it
+    g.loc[1, "q50"], g.loc[2, "q50"] = 0.2, 0.28  # Beta 2 pp = a tenth of 20 pp
+    assert summary(growth=g)["growth"] == MATCH
+
+
+def test_without_a_total_every_other_market_matches() -> None:
+    g = _growth(("a", "Alpha", 0.2, 0.1, 0.25, 0.3), ("b", "Beta", 0.3, 0.1, 0.299, 0.4))
+    assert summary(growth=g)["growth"].endswith(
+        "; every other market's median matches its stated CAGR (no gap exceeds twice its Monte Carlo "
+        "error, 0.5 pp and a tenth of its 90% interval)."
     )

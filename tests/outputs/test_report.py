@@ -242,8 +242,9 @@ def test_figures_are_embedded_in_html_and_linked_from_markdown(
     files = sorted(str(p.relative_to(seed_report)) for p in (seed_report / "figures").glob("*.png"))
     # total + 4 markets + company (blend and by outcome) + outcomes + signposts + predictions
     # + the risk register's heat map + the exceedance curves of the total and of the two
-    # metrics that are one number per draw (the 2025-2028 sum and the NPV)
-    assert len(files) == 14
+    # metrics that are one number per draw (the 2025-2028 sum and the NPV) + a figure per
+    # metric of the Metrics section (the yearly revenue's fan, the two scalars' distributions)
+    assert len(files) == 17
     assert sorted(i["data-file"] for i in html.images) == files
     assert all(i["src"].startswith("data:image/png;base64,") and i["alt"] for i in html.images)
     linked = sorted(re.findall(r"!\[[^\]]*\]\((figures/[^)]+\.png)\)", md))
@@ -413,8 +414,9 @@ def test_evidence_and_diagnostics_sections(conditioned: Any, tmp_path: Path) -> 
     tables = html_tables(tmp_path / "report.html").tables
     assert "### Evidence and what it changed" in md
     effect = {r[0]: r[1:] for r in tables["table-evidence-effect"][1:]}
-    prior = conditioned.data["prior"]["market_size"].values[0, :, 2, -1]
-    row = effect["Developer Tools 2028 (median, USD bn)"]
+    year = conditioned.scenario.headline_year  # the one year every headline quotes
+    prior = conditioned.data["prior"]["market_size"].values[0, :, 2, conditioned.scenario.years.index(year)]
+    row = effect[f"Developer Tools {year} (median, USD bn)"]
     assert row == [sig(np.median(prior)), sig(np.median(prior * 1.1))]
     assert tables["table-evidence"][1][:3] == ["Developer Tools", "2025", "4.90 USD bn"]
     assert re.search(r"^## \d+\. Diagnostics and reproducibility$", md, flags=re.MULTILINE)

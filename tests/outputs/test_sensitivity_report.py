@@ -35,7 +35,7 @@ def test_section_five_explains_headlines_and_extra_targets(report: Path) -> None
     blocks = re.findall(r"^### What drives the uncertainty in (.+)$", section, flags=re.MULTILINE)
     assert blocks == [
         "Total market 2027 (USD bn)",
-        "DeepSeek share of developer tools: revenue 2028 (USD bn)",
+        "Revenue 2027 from DeepSeek share of developer tools (USD bn)",
         "P(Sustainable independence as a specialised AI provider)",
         "Developer Tools 2027 (USD bn)",
     ]
@@ -125,7 +125,7 @@ def test_report_frames_are_what_the_section_shows(frames: list[pd.DataFrame]) ->
 
     assert [f.attrs["target"] for f in frames] == [
         "total@2027",
-        "revenue.deepseek_devtools@2028",
+        "revenue.deepseek_devtools@2027",
         "outcome.independence",
         EXTRA,
     ]
@@ -201,7 +201,7 @@ def test_the_tornado_of_a_blend_is_on_its_mean(frames: list[pd.DataFrame], seed_
     assert parse_target(s, "revenue.deepseek_devtools@2028").statistic == "mean"
     assert parse_target(s, "share.deepseek_devtools@2028").statistic == "mean"
     assert parse_target(s, "total@2027").statistic == "median"
-    revenue = next(f for f in frames if f.attrs["target"] == "revenue.deepseek_devtools@2028")
+    revenue = next(f for f in frames if f.attrs["target"] == "revenue.deepseek_devtools@2027")
     assert revenue.attrs["statistic"] == "mean"
     assert "a blend's median matches none of them" in revenue.attrs["caption"]
 
