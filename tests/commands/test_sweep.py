@@ -178,6 +178,20 @@ def test_draws_are_kept_only_when_asked(tmp_path: Path) -> None:
     assert json.loads((whole / "manifest.json").read_text())["keep_draws"] is True
 
 
+def test_a_short_sweep_on_workers_starts_no_cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--workers 2`` with four cases of 300 draws: the cases left never take 10 s
+    here, so no worker process is started (each would cost seconds before its first
+    case), and the table is the one of any other executor."""
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("a LocalCluster was started for a few short cases")
+
+    monkeypatch.setattr(DaskExecutor, "local", refuse)
+    out = tmp_path / "s"
+    assert _sweep(out, workers=2) == 0
+    assert _files(out) == _files(_done(tmp_path))
+
+
 def test_keep_draws_runs_again_the_cases_kept_without_them(tmp_path: Path, capsys: Any) -> None:
     """A folder swept without --keep-draws, swept again with it: each case runs again
     (said on stderr) and draws.zarr holds all four; without the flag again, nothing runs."""
