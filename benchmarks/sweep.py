@@ -180,7 +180,8 @@ def main() -> None:
     rates["in-process loop"] = n / seconds
     print(f"one case's result as the client receives it: {len(pickle.dumps(first)) / 1e6:.1f} MB (pickled)")
     print(f"in-process CPU time: {cpu / n:.3f} s/case")
-    _client_side(cases[:8], [run_case(j) for j in jobs[:8]])
+    # the client's files as --keep-draws writes them (by default a case file is its rows)
+    _client_side(cases[:8], [run_case(c.job(keep_draws=True)) for c in cases[:8]])
     for workers in (1, 2):
         with DaskExecutor.local(workers) as ex:
             _timed(ex, jobs[:workers], run_case)  # one warm-up case per worker
