@@ -24,6 +24,18 @@ is measured. It prints; it asserts nothing. Run::
     uv run python benchmarks/sweep.py                  # 24 cases x 2,000 draws, ~1-2 min
     uv run python benchmarks/sweep.py --cases 8 --draws 500   # a quick look
     uv run python benchmarks/sweep.py --only-compare --draws 20000   # compare + tornado, ~1 min
+    uv run python benchmarks/sweep.py --goal --rounds 5   # issue 30's goal against main, ~15 min
+
+``--goal`` (issue 30: "the Dask layer at most 20% over the same cases run in one
+process for 4 cases x 20,000 draws; case files no larger than the report's compressed
+forecast.nc"): whole ``forecast sweep`` commands, 2 x 2 cases of the seed at 20,000
+draws, each a fresh process into a fresh folder, for this tree and for ``--before``
+(a commit, default ``fe86d98``, extracted with ``git archive`` and put first on
+``PYTHONPATH``), ``--workers 0`` and ``--workers 2``, and this tree's cluster forced
+on (a ``LocalCluster`` of 2 from the start, as ``--workers 2`` was), alternating in
+every round; wall and CPU (the process and its children: the Dask workers) with the
+load average, medians over the rounds, the size of ``cases/`` and ``draws.zarr``, and
+the ``forecast.nc`` of ``forecast run --draws 20000``.
 """
 
 from __future__ import annotations
@@ -132,7 +144,15 @@ def main() -> None:
     parser.add_argument("--draws", type=int, default=2000)
     parser.add_argument("--compare", action="store_true", help="also time compare and the tornado")
     parser.add_argument("--only-compare", action="store_true", help="time compare and the tornado only")
+    parser.add_argument("--goal", action="store_true", help="issue 30's sweep goal, against --before")
+    parser.add_argument("--before", default="fe86d98", help="the commit to compare with (--goal)")
+    parser.add_argument("--rounds", type=int, default=5, help="alternations (--goal)")
     args = parser.parse_args()
+    if args.goal:
+        from sweep_goal import goal  # type: ignore[import-not-found]
+
+        goal(args.before, args.rounds)
+        return
     if args.only_compare:
         print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
         _compare_and_tornado(args.draws)
@@ -160,7 +180,8 @@ def main() -> None:
     rates["in-process loop"] = n / seconds
     print(f"one case's result as the client receives it: {len(pickle.dumps(first)) / 1e6:.1f} MB (pickled)")
     print(f"in-process CPU time: {cpu / n:.3f} s/case")
-    _client_side(cases[:8], [run_case(j) for j in jobs[:8]])
+    # the client's files as --keep-draws writes them (by default a case file is its rows)
+    _client_side(cases[:8], [run_case(c.job(keep_draws=True)) for c in cases[:8]])
     for workers in (1, 2):
         with DaskExecutor.local(workers) as ex:
             _timed(ex, jobs[:workers], run_case)  # one warm-up case per worker

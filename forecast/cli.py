@@ -596,6 +596,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         quiet=args.quiet,
         max_cases=args.max_cases,
         targets=args.target,
+        keep_draws=args.keep_draws,
     )
     return sweep(opts)
 
@@ -610,8 +611,9 @@ def _add_sweep(subparsers: Subparsers) -> None:
             "existing cluster (--scheduler) or in this process (--workers 0). Every case uses the sweep's "
             "seed (common random numbers: an output the grid does not touch is identical in every case), "
             "so results never depend on the cluster. Writes "
-            "sweep.csv/.parquet (every case's probabilities and market quantiles with MCSE), draws.zarr "
-            "(every case's draws, dim 'case'), report.html/.md and manifest.json, all at once at the end; "
+            "sweep.csv/.parquet (every case's probabilities and market quantiles with MCSE), with "
+            "--keep-draws draws.zarr (every case's draws, dim 'case'), report.html/.md and manifest.json, "
+            "all at once at the end; "
             "finished cases are kept in DIR/cases/ as they finish, and running the same command again "
             "resumes from them."
         ),
@@ -668,6 +670,11 @@ def _add_sweep(subparsers: Subparsers) -> None:
         help="a key number the report draws against the swept inputs, e.g. metric.<id>@2027, "
         "metric.<id> (one number), total@2027, outcome.<id> (repeatable; default: every probability, "
         "the last year's total and revenue, the chosen option's expected payoff)",
+    )
+    p.add_argument(
+        "--keep-draws",
+        action="store_true",
+        help="keep every case's draws (DIR/cases/ and draws.zarr); by default only the table's numbers",
     )
     p.add_argument("--quiet", action="store_true", help="no progress and no summary; errors only")
     p.set_defaults(func=cmd_sweep)

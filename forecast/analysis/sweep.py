@@ -194,9 +194,17 @@ class Case:
     def valid(self) -> bool:
         return self.toml is not None
 
-    def job(self) -> dict[str, Any]:
-        """What a worker needs to run the case: plain data, no compiled objects."""
-        return {"toml": self.toml, "origin": self.origin, "draws": self.draws, "seed": self.seed}
+    def job(self, keep_draws: bool = False) -> dict[str, Any]:
+        """What a worker needs to run the case: plain data, no compiled objects.
+        ``keep_draws``: send the case's draws back with its rows (``--keep-draws``;
+        13 MB a case at 20,000 draws, where its rows are a few kB)."""
+        return {
+            "toml": self.toml,
+            "origin": self.origin,
+            "draws": self.draws,
+            "seed": self.seed,
+            "keep_draws": keep_draws,
+        }
 
     def set_args(self) -> list[str]:
         """The ``--set`` items that make this case from its file (with ``--draws``/``--seed``).
@@ -289,8 +297,9 @@ _LOCK = threading.Lock()
 def run_case(job: Mapping[str, Any]) -> dict[str, Any]:
     """Simulate one case from its job data (see :meth:`Case.job`); runs on a worker.
 
-    Returns ``{"rows": [...], "draws": xarray.Dataset, "warnings": [...]}``: the
-    case's summary rows (:func:`case_rows`) and its draws.
+    Returns ``{"rows": [...], "draws": xarray.Dataset or None, "warnings": [...]}``:
+    the case's summary rows (:func:`case_rows`) and, when the job asks to keep them,
+    its draws.
 
     Examples
     --------
@@ -304,7 +313,8 @@ def run_case(job: Mapping[str, Any]) -> dict[str, Any]:
     scenario = Scenario.from_dict(tomllib.loads(job["toml"]), origin=job["origin"])
     with _LOCK:
         fc = simulate(scenario, draws=job["draws"], seed=job["seed"])
-    return {"rows": case_rows(fc), "draws": fc.draws, "warnings": list(fc.warnings)}
+    draws = fc.draws if job.get("keep_draws") else None
+    return {"rows": case_rows(fc), "draws": draws, "warnings": list(fc.warnings)}
 
 
 def case_rows(fc: Forecast) -> list[dict[str, Any]]:
@@ -552,7 +562,8 @@ def sweep(
         else:
             executor = InProcess()
     try:
-        for i, result in executor.map(run_case, [c.job() for c in valid]):
+        # rows only: the table is all this returns, so no case ships its draws back
+        for i, result in executor.map(run_case, [c.job(keep_draws=False) for c in valid]):
             case = valid[i]
             if isinstance(result, JobFailed):
                 frames[case.index] = case_frame(case, STATUS_FAILED, [], str(result.error))

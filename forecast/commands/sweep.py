@@ -13,14 +13,15 @@ The folder ``--out DIR``
 Two kinds of writing meet in it, and they are kept apart:
 
 - ``DIR/cases/`` fills up while the sweep runs: each case, when it finishes, is
-  written as ``cases/<digest>.npz`` (its draws, with its summary rows), first
+  written as ``cases/<digest>.npz`` (its summary rows; its draws too with
+  ``--keep-draws``), first
   under a hidden temporary name, then renamed, so a case file is complete or
   absent. ``<digest>`` is the SHA-256 of the case's resolved
   inputs, which include its draws and seed; re-running the same command finds the
   finished cases and runs only the others (a changed input, draws or seed is a
   new digest, so it runs again). An interrupted or failed sweep leaves the
   finished cases there for the next run, and nothing else.
-- The results, ``sweep.csv``, ``sweep.parquet``, ``draws.zarr/``, ``report.html``,
+- The results, ``sweep.csv``, ``sweep.parquet``, ``draws.zarr/`` (``--keep-draws``), ``report.html``,
   ``report.md``, ``figures/`` and ``manifest.json``, appear together or not at
   all: they are built in a hidden staging folder beside ``DIR``, which also gets
   a hard link (a copy where links are not possible) of every case file of this
@@ -54,7 +55,7 @@ import shutil
 import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import ExitStack, suppress
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -83,10 +84,11 @@ from forecast.commands.sweep_folder import (  # noqa: F401  (read_case_rows, wri
     RESULTS,
     case_path,
     check_out,
+    finished_case,
     lock,
     open_case,
+    prepare,
     read_case_rows,
-    verify_case,
     write_case,
 )
 from forecast.errors import Problem, ScenarioError
@@ -127,6 +129,7 @@ class SweepOptions:
     command: str = ""
     max_cases: int = MAX_CASES
     targets: Sequence[str] = ()  # --target: the key numbers the report draws
+    keep_draws: bool = False  # every case's draws in cases/ and draws.zarr (else rows only)
 
     def command_line(self) -> str:
         """The ``forecast sweep`` command these options stand for.
@@ -149,6 +152,8 @@ class SweepOptions:
         for spec in self.targets:
             parts += ["--target", spec]
         parts += ["--out", str(self.out)]
+        if self.keep_draws:
+            parts.append("--keep-draws")
         if self.quiet:
             parts.append("--quiet")
         return shlex.join(parts)
@@ -243,8 +248,10 @@ def memory_problems(opts: SweepOptions, scenarios: dict[str, Scenario], cases: S
 
 def make_executor(opts: SweepOptions) -> Executor:
     """The executor the options ask for; raises :class:`OSError` (or
-    :class:`TimeoutError`) when the scheduler cannot be reached."""
-    from forecast.engine.executor import DaskExecutor, InProcess
+    :class:`TimeoutError`) when the scheduler cannot be reached. ``--workers N``:
+    the cases start here, and the local cluster starts only when the cases left
+    would take longer here than its start-up (:class:`~forecast.engine.executor.OnDemand`)."""
+    from forecast.engine.executor import DaskExecutor, InProcess, OnDemand
 
     if opts.scheduler is not None:
         from forecast.analysis.sweep_arguments import connect
@@ -253,14 +260,14 @@ def make_executor(opts: SweepOptions) -> Executor:
     workers = DEFAULT_WORKERS if opts.workers is None else opts.workers
     if workers == 0:
         return InProcess()
-    return DaskExecutor.local(workers)
+    return OnDemand(lambda: DaskExecutor.local(workers), what=f"a LocalCluster of {workers} workers")
 
 
-def run_cases(executor: Executor, cases: Sequence[Case]) -> Iterator[tuple[Case, Any]]:
+def run_cases(executor: Executor, cases: Sequence[Case], keep_draws: bool) -> Iterator[tuple[Case, Any]]:
     """Run cases on ``executor``; yields ``(case, result or JobFailed)`` as they finish."""
     from forecast.analysis.sweep import run_case
 
-    jobs = [c.job() for c in cases]
+    jobs = [c.job(keep_draws) for c in cases]
     keys = [f"case-{c.digest[:16]}" for c in cases if c.digest]
     for i, result in executor.map(run_case, jobs, keys=keys):
         yield cases[i], result
@@ -360,7 +367,7 @@ def _sweep(
     """The sweep once its folder is locked (``unlocked``: where to hold the lock of a
     folder this run creates)."""
     err = console(stderr=True)
-    finished = {c.index for c in valid if _finished(cases_dir, c, opts.quiet)}
+    finished = {c.index for c in valid if finished_case(cases_dir, c, opts.keep_draws)}
     todo = [c for c in valid if c.index not in finished]
     if not todo:
         if executor is not None:
@@ -375,7 +382,7 @@ def _sweep(
     failures: dict[int, str] = {}
     try:
         with signals_as_exceptions():
-            _prepare(cases_dir)
+            prepare(cases_dir)
             if unlocked is not None:  # a new folder: lock it now it exists
                 unlocked.enter_context(lock(cases_dir))
             if not opts.quiet:
@@ -388,7 +395,7 @@ def _sweep(
                 if executor is not None and executor.dashboard:
                     err.print(f"Dask dashboard: {executor.dashboard}", soft_wrap=True)
             if executor is not None:
-                failures = _run(executor, todo, cases_dir, len(valid), len(finished), opts.quiet)
+                failures = _run(executor, todo, cases_dir, len(valid), len(finished), opts)
     except KeyboardInterrupt as e:
         kept = sum(1 for c in valid if case_path(cases_dir, c).is_file())
         print(
@@ -404,40 +411,15 @@ def _sweep(
     return status
 
 
-def _finished(cases_dir: Path, case: Case, quiet: bool) -> bool:
-    """Whether ``case`` is done: its file is there and sound. A damaged one (truncated,
-    empty, edited) is removed, said, and the case runs again."""
-    path = case_path(cases_dir, case)
-    if not path.is_file():
-        return False
-    why = verify_case(path, case)
-    if why is None:
-        return True
-    print(
-        f"forecast: case {case.index} ({case.key}): cases/{path.name} is damaged: {why}; running it again",
-        file=sys.stderr,
-    )
-    path.unlink()
-    return False
-
-
-def _prepare(cases_dir: Path) -> None:
-    cases_dir.mkdir(parents=True, exist_ok=True)
-    (cases_dir / MARKER).touch()
-    for stale in cases_dir.glob(".*.partial-*"):  # a run killed while writing a case
-        with suppress(OSError):
-            stale.unlink()
-
-
 def _run(
-    executor: Executor, todo: list[Case], cases_dir: Path, total: int, done: int, quiet: bool
+    executor: Executor, todo: list[Case], cases_dir: Path, total: int, done: int, opts: SweepOptions
 ) -> dict[int, str]:
     from forecast.engine.executor import JobFailed
 
     failures: dict[int, str] = {}
-    progress = Progress(total, done, quiet)
+    progress = Progress(total, done, opts.quiet)
     try:
-        for case, result in run_cases(executor, todo):
+        for case, result in run_cases(executor, todo, opts.keep_draws):
             if isinstance(result, JobFailed):
                 error = result.error
                 if isinstance(error, ScenarioError):  # the worker refused the inputs
@@ -496,7 +478,7 @@ def _finish(opts: SweepOptions, p: Plan, cases_dir: Path, failures: Mapping[int,
         raise
     n_invalid = sum(not c.valid for c in p.cases)
     if not opts.quiet:
-        _print_summary(table, opts.out, len(p.cases), n_invalid, len(failures))
+        _print_summary(table, opts.out, len(p.cases), n_invalid, len(failures), opts.keep_draws)
     if failures:
         print(
             f"forecast: {len(failures)} case(s) failed (marked 'failed' in sweep.csv); "
@@ -540,11 +522,12 @@ def _write_results(
         except OSError:  # no hard links here (another filesystem, FAT): copy
             shutil.copy2(src, staged_cases / src.name)
     write_table(table, folder)
-    write_draws(
-        p.cases,
-        {c.index: (lambda c=c: open_case(case_path(cases_dir, c))) for c in ok},
-        folder / "draws.zarr",
-    )
+    if opts.keep_draws:
+        write_draws(
+            p.cases,
+            {c.index: (lambda c=c: open_case(case_path(cases_dir, c))) for c in ok},
+            folder / "draws.zarr",
+        )
     versions = package_versions()
     command = opts.command or opts.command_line()
     from forecast.analysis.targets import target_key
@@ -568,6 +551,7 @@ def _write_results(
         "kind": "sweep",
         "seed": p.seed,
         "draws": opts.draws,
+        "keep_draws": opts.keep_draws,
         "grid": {k: sorted({str(c.settings[k]) for c in p.cases}) for k in p.keys},
         "scenarios": {name: {"file": s.origin, "sha256": s.sha256()} for name, s in p.scenarios.items()},
         "cases": len(p.cases),
@@ -580,12 +564,13 @@ def _write_results(
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
 
 
-def _print_summary(table: pd.DataFrame, out: Path, n: int, invalid: int, failed: int) -> None:
+def _print_summary(table: pd.DataFrame, out: Path, n: int, invalid: int, failed: int, draws: bool) -> None:
     c = console(stderr=False)
     c.print(
         f"Sweep: {n - invalid - failed} of {n} cases ok, {invalid} invalid, {failed} failed", soft_wrap=True
     )
-    c.print(f"Table: {out / 'sweep.csv'} (and sweep.parquet); draws: {out / 'draws.zarr'}", soft_wrap=True)
+    kept = f"draws: {out / 'draws.zarr'}" if draws else "draws not kept (--keep-draws keeps them)"
+    c.print(f"Table: {out / 'sweep.csv'} (and sweep.parquet); {kept}", soft_wrap=True)
     c.print(f"Report: {out / 'report.html'}", soft_wrap=True)
     ok = table[(table["status"] == "ok")].drop_duplicates("case")
     if "chosen_option" in ok and (ok["chosen_option"] != "").any():

@@ -3,7 +3,8 @@
 - :func:`check_out`: ``--out`` is new, empty, or a folder a sweep wrote that holds
   nothing else (every name in it is one a sweep writes); anything else is refused
   before any work, naming what is there.
-- Case files (``cases/<digest>.npz``) carry a SHA-256 of their own content: a file
+- Case files (``cases/<digest>.npz``: the case's summary rows, and its draws with
+  ``--keep-draws``) carry a SHA-256 of their own content: a file
   that is truncated, empty, edited or from another case is not read as done
   (:func:`verify_case`); the sweep runs that case again and says so.
 - :func:`lock`: one sweep at a time writes a folder; a second is refused (exit 2)
@@ -20,6 +21,7 @@ import hashlib
 import json
 import os
 import re
+import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -104,15 +106,15 @@ def _checksum(arrays: Mapping[str, Any], meta: Mapping[str, Any]) -> str:
 def write_case(cases_dir: Path, case: Case, result: Mapping[str, Any]) -> Path:
     """Write one finished case atomically: a temporary file renamed into place.
 
-    An uncompressed ``.npz``: one array per variable of its draws, and ``__meta__``
-    (JSON: the case's key, digest, seed, draws, summary rows, warnings, each
-    variable's dims with the coordinates, and the SHA-256 of all of it). A tenth of
-    the cost of a netCDF file to write and read back (``benchmarks/sweep.py``), which
-    matters because the client writes every case of the sweep.
+    An uncompressed ``.npz``: ``__meta__`` (JSON: the case's key, digest, seed,
+    draws, summary rows, warnings, and the SHA-256 of all of it) and, when the result
+    carries them (``--keep-draws``), one array per variable of its draws with each
+    variable's dims and the coordinates in ``__meta__``. Without draws it is a few
+    kB: the summary rows are all the sweep's table and a resume need.
     """
     import numpy as np
 
-    ds = result["draws"]
+    ds = result.get("draws")
     meta: dict[str, Any] = {
         "case_key": case.key,
         "digest": case.digest,
@@ -120,10 +122,11 @@ def write_case(cases_dir: Path, case: Case, result: Mapping[str, Any]) -> Path:
         "draws": case.draws,
         "rows": result["rows"],
         "warnings": list(result.get("warnings", [])),
-        "dims": {str(k): [str(d) for d in v.dims] for k, v in ds.data_vars.items()},
-        "coords": {str(k): v.values.tolist() for k, v in ds.coords.items()},
+        "kept_draws": ds is not None,
+        "dims": {} if ds is None else {str(k): [str(d) for d in v.dims] for k, v in ds.data_vars.items()},
+        "coords": {} if ds is None else {str(k): v.values.tolist() for k, v in ds.coords.items()},
     }
-    arrays = {str(k): np.asarray(v.values) for k, v in ds.data_vars.items()}
+    arrays = {} if ds is None else {str(k): np.asarray(v.values) for k, v in ds.data_vars.items()}
     meta["sha256"] = _checksum(arrays, meta)
     arrays["__meta__"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
     final = case_path(cases_dir, case)
@@ -161,11 +164,53 @@ def verify_case(path: Path, case: Case) -> str | None:
     return None
 
 
+def finished_case(cases_dir: Path, case: Case, keep_draws: bool) -> bool:
+    """Whether ``case`` is done: its file is there and sound. A damaged one (truncated,
+    empty, edited) is removed, said, and the case runs again; so does one without
+    draws when ``--keep-draws`` asks for them (its file is replaced when it is done)."""
+    path = case_path(cases_dir, case)
+    if not path.is_file():
+        return False
+    why = verify_case(path, case)
+    if why is None and keep_draws and not has_draws(path):
+        print(
+            f"forecast: case {case.index} ({case.key}): cases/{path.name} holds no draws "
+            "(written without --keep-draws); running it again",
+            file=sys.stderr,
+        )
+        return False
+    if why is None:
+        return True
+    print(
+        f"forecast: case {case.index} ({case.key}): cases/{path.name} is damaged: {why}; running it again",
+        file=sys.stderr,
+    )
+    path.unlink()
+    return False
+
+
+def prepare(cases_dir: Path) -> None:
+    """Make ``cases/`` (marked as a sweep's) and remove what a killed run left half-written."""
+    cases_dir.mkdir(parents=True, exist_ok=True)
+    (cases_dir / MARKER).touch()
+    for stale in cases_dir.glob(".*.partial-*"):  # a run killed while writing a case
+        with suppress(OSError):
+            stale.unlink()
+
+
 def _meta(f: Any) -> dict[str, Any]:
     meta: dict[str, Any] = json.loads(f["__meta__"].tobytes().decode())
     if not isinstance(meta, dict):
         raise ValueError("case metadata is not a table")
     return meta
+
+
+def has_draws(path: Path) -> bool:
+    """Whether a (verified) case file holds its draws (written with ``--keep-draws``)."""
+    import numpy as np
+
+    with np.load(path, allow_pickle=False) as f:
+        return bool(_meta(f).get("kept_draws", True))
 
 
 def read_case_rows(path: Path) -> tuple[list[dict[str, Any]], list[str]]:

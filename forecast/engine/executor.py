@@ -7,9 +7,13 @@ each worker process compiles a simulator once per model structure and reuses it
 (:func:`forecast.engine.forward.simulator` caches it per process), so shipping
 data is what lets a worker's later jobs start warm.
 
-Two executors:
+Three executors:
 
 - :class:`InProcess`: a plain loop, in order; no Dask involved.
+- :class:`OnDemand`: the loop first, and a cluster (``forecast sweep --workers N``'s
+  ``LocalCluster``) only once the jobs left would take longer here than starting it
+  costs; a few short jobs never pay for worker processes that each import PyMC and
+  load their simulator.
 - :class:`DaskExecutor`: a :class:`distributed.Client`, either on a
   :class:`distributed.LocalCluster` of worker processes started here (the default
   of ``forecast sweep``) or on an existing scheduler (``--scheduler ADDRESS``). A
@@ -40,6 +44,8 @@ from __future__ import annotations
 
 import logging
 import os
+import statistics
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -97,6 +103,65 @@ class InProcess:
         pass
 
     def __enter__(self) -> InProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class OnDemand:
+    """Run jobs here, and start a cluster for the rest only when it pays for itself.
+
+    A local worker process costs seconds before its first job (importing PyMC,
+    loading its simulator from the disk cache: about 4 s of CPU, 5-10 s of wall on
+    a busy 2-core machine, ``benchmarks/sweep.py``), which a few short jobs never
+    win back. So the jobs run here, in order, timed; once two have run and the
+    median time of those after the first (the first carries this process's own
+    start-up) times the jobs left exceeds ``worth`` seconds, ``start()`` makes the
+    cluster and it gets every job not yet run. Results do not depend on where a job
+    ran (see the module doc), so neither do the tables built from them.
+
+    Examples
+    --------
+    >>> with OnDemand(lambda: InProcess(), worth=60.0) as ex:
+    ...     sorted(ex.map(abs, [-2, 1]))
+    [(0, 2), (1, 1)]
+    """
+
+    dashboard: str | None = None
+
+    def __init__(self, start: Callable[[], Executor], *, worth: float = 10.0, what: str = "a cluster"):
+        self.start, self.worth = start, worth
+        self.cluster: Executor | None = None
+        self.description = f"in this process, then {what} if the cases left would take over {worth:g} s here"
+
+    def map(
+        self, fn: Callable[[Any], Any], items: Sequence[Any], *, keys: Sequence[str] | None = None
+    ) -> Iterator[tuple[int, Any | JobFailed]]:
+        seconds: list[float] = []
+        left = 0
+        clock = time.perf_counter()
+        for i, result in InProcess().map(fn, items):
+            seconds.append(time.perf_counter() - clock)
+            yield i, result
+            left = len(items) - i - 1
+            if left and len(seconds) >= 2 and statistics.median(seconds[1:]) * left > self.worth:
+                break
+            clock = time.perf_counter()  # the caller's work on a result is not the job's
+        else:
+            return
+        rest = list(range(len(items) - left, len(items)))
+        self.cluster = self.start()
+        self.description = self.cluster.description
+        sub = None if keys is None else [keys[j] for j in rest]
+        for j, result in self.cluster.map(fn, [items[k] for k in rest], keys=sub):
+            yield rest[j], JobFailed(rest[j], result.error) if isinstance(result, JobFailed) else result
+
+    def close(self) -> None:
+        if self.cluster is not None:
+            self.cluster.close()
+
+    def __enter__(self) -> OnDemand:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -141,10 +141,70 @@ def test_interrupted_sweep_keeps_finished_cases(tmp_path: Path) -> None:
 
     assert _sweep(out, Borrowed(InProcess(), after_first=stop)) == 130
     assert sorted(p.name for p in out.iterdir()) == ["cases"]  # no results, no half folder
-    assert len(list((out / "cases").glob("*.npz"))) == 1
+    kept = list((out / "cases").glob("*.npz"))
+    assert len(kept) == 1 and _case_arrays(kept[0]) == ["__meta__"]  # its rows, no draws
     resumed = Borrowed(InProcess())
     assert _sweep(out, resumed) == 0
     assert resumed.ran == 3
+    assert _files(out) == _files(_done(tmp_path))
+
+
+def _case_arrays(path: Path) -> list[str]:
+    with np.load(path, allow_pickle=False) as f:
+        return sorted(f.files)
+
+
+def _done(tmp_path: Path) -> Path:
+    """A sweep of GRID run in one go, in this process, keeping its draws."""
+    out = tmp_path / "whole"
+    if not out.exists():
+        assert _sweep(out, InProcess(), keep_draws=True) == 0
+    return out
+
+
+def test_draws_are_kept_only_when_asked(tmp_path: Path) -> None:
+    """Without --keep-draws: no draws.zarr, case files of rows only (a few kB, not the
+    1.3 MB a case of 2,000 draws took), and the same tables as with it."""
+    out = tmp_path / "s"
+    assert _sweep(out, InProcess()) == 0
+    assert not (out / "draws.zarr").exists()
+    cases = sorted((out / "cases").glob("*.npz"))
+    assert len(cases) == 4 and all(_case_arrays(p) == ["__meta__"] for p in cases)
+    assert max(p.stat().st_size for p in cases) < 100_000
+    assert json.loads((out / "manifest.json").read_text())["keep_draws"] is False
+    whole = _done(tmp_path)
+    assert _files(out) == _files(whole)
+    assert all("outcome_probability" in _case_arrays(p) for p in (whole / "cases").glob("*.npz"))
+    assert json.loads((whole / "manifest.json").read_text())["keep_draws"] is True
+
+
+def test_a_short_sweep_on_workers_starts_no_cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--workers 2`` with four cases of 300 draws: the cases left never take 10 s
+    here, so no worker process is started (each would cost seconds before its first
+    case), and the table is the one of any other executor."""
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("a LocalCluster was started for a few short cases")
+
+    monkeypatch.setattr(DaskExecutor, "local", refuse)
+    out = tmp_path / "s"
+    assert _sweep(out, workers=2) == 0
+    assert _files(out) == _files(_done(tmp_path))
+
+
+def test_keep_draws_runs_again_the_cases_kept_without_them(tmp_path: Path, capsys: Any) -> None:
+    """A folder swept without --keep-draws, swept again with it: each case runs again
+    (said on stderr) and draws.zarr holds all four; without the flag again, nothing runs."""
+    out = tmp_path / "s"
+    assert _sweep(out, InProcess()) == 0
+    capsys.readouterr()
+    again = Borrowed(InProcess())
+    assert _sweep(out, again, keep_draws=True) == 0
+    assert again.ran == 4 and "holds no draws" in capsys.readouterr().err
+    assert (out / "draws.zarr").is_dir()
+    last = Borrowed(InProcess())
+    assert _sweep(out, last) == 0
+    assert last.ran == 0 and not (out / "draws.zarr").exists()
 
 
 def test_invalid_case_is_marked_and_the_others_complete(tmp_path: Path, capsys: Any) -> None:
@@ -157,7 +217,7 @@ def test_invalid_case_is_marked_and_the_others_complete(tmp_path: Path, capsys: 
     bad = table[table["status"] == "invalid"]
     assert len(bad) == 1 and "assessment.confidence" in bad["problem"].iloc[0]
     assert (table.loc[table["status"] == "ok", "case"] == 0).all()
-    assert (out / "report.html").is_file() and (out / "draws.zarr").is_dir()
+    assert (out / "report.html").is_file() and not (out / "draws.zarr").exists()
 
 
 @pytest.mark.parametrize(
@@ -209,7 +269,7 @@ def test_outputs(tmp_path: Path) -> None:
     import xarray as xr
 
     out = tmp_path / "s"
-    assert _sweep(out, InProcess()) == 0
+    assert _sweep(out, InProcess(), keep_draws=True) == 0
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted(
         [
