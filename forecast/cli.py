@@ -669,7 +669,7 @@ def _add_sweep(subparsers: Subparsers) -> None:
         metavar="TARGET",
         help="a key number the report draws against the swept inputs, e.g. metric.<id>@2027, "
         "metric.<id> (one number), total@2027, outcome.<id> (repeatable; default: every probability, "
-        "the last year's total and revenue, the chosen option's expected payoff)",
+        "the headline year's total and revenue, the chosen option's expected payoff)",
     )
     p.add_argument(
         "--keep-draws",

@@ -543,6 +543,7 @@ def _write_results(
         provenance={"command": command, "versions": versions},
         labels=labels,
         targets=targets,
+        year=first.headline_year,
     )
     manifest = {
         "forecast_version": versions.get("forecast"),

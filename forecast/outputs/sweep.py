@@ -143,10 +143,10 @@ def write_draws(cases: Sequence[Any], datasets: Mapping[int, Any], path: Path) -
 # --- the report ---------------------------------------------------------------------
 
 
-def headline_quantities(table: pd.DataFrame) -> list[tuple[str, int | None, str]]:
+def headline_quantities(table: pd.DataFrame, year: int | None = None) -> list[tuple[str, int | None, str]]:
     """The key numbers a sweep report draws: every outcome and prediction
-    probability, then the median of the first market rows (total, revenue) in the
-    last year: ``(quantity, year, statistic)``."""
+    probability, then the median total and revenues in ``year`` (the scenario's
+    headline year; the last year in the table when None): ``(quantity, year, statistic)``."""
     ok = table[table["status"] == "ok"]
     out: list[tuple[str, int | None, str]] = []
     for q in dict.fromkeys(ok["quantity"]):
@@ -154,7 +154,7 @@ def headline_quantities(table: pd.DataFrame) -> list[tuple[str, int | None, str]
             out.append((q, None, "probability"))
     years = ok["year"].dropna()
     if len(years):
-        last = int(years.max())
+        last = int(years.max()) if year is None else year
         for q in dict.fromkeys(ok["quantity"]):
             if q == "total" or q.startswith("revenue."):
                 out.append((q, last, "q50"))
@@ -191,6 +191,7 @@ def write_sweep_report(
     provenance: Mapping[str, Any],
     labels: Mapping[str, str] | None = None,
     targets: Sequence[tuple[str, int | None, str]] = (),
+    year: int | None = None,
 ) -> Path:
     """Write ``report.html`` (self-contained: figures inline) and ``report.md`` (figures
     in ``figures/``); returns the HTML path. ``labels`` (:func:`quantity_labels`) title
@@ -200,12 +201,13 @@ def write_sweep_report(
     a line with its MCSE band over one input, a heatmap over two (the first two
     swept inputs; one heatmap per value of any others, up to :data:`MAX_PANELS`),
     and as bars per scenario in a portfolio without a grid. ``targets`` (``--target``,
-    :func:`target_quantities`) replace the default key numbers.
+    :func:`target_quantities`) replace the default key numbers; ``year`` is the
+    headline year they are read in.
     """
     swept = _axes(table, keys)
     figures = []
     fig_dir = folder / "figures"
-    wanted = list(targets) or headline_quantities(table)
+    wanted = list(targets) or headline_quantities(table, year)
     for i, what in enumerate(wanted):
         df = key_numbers(table, list(keys), what)
         if df.empty:

@@ -113,3 +113,25 @@ def test_figure_titles_use_labels_not_ids() -> None:
     assert s.predictions[0].id not in title and title.startswith("P(" + s.predictions[0].statement[:20])
     # without labels (an old caller), the ids as before
     assert _label((f"outcome.{outcome.id}", None, "probability")) == f"P(outcome {outcome.id})"
+
+
+def test_the_key_numbers_are_in_the_headline_year_not_the_last_simulated_year() -> None:
+    """One headline year everywhere (issue 25): a sweep's default key numbers read the
+    total and revenue in the scenario's headline year; without one, the last year."""
+    from forecast.outputs.sweep import headline_quantities
+
+    rows = [
+        {"status": "ok", "quantity": q, "year": y, "statistic": "q50", "value": 1.0}
+        for q in ("total", "revenue.acme", "market.gpu")
+        for y in (2026, 2027, 2028)
+    ]
+    rows.append(
+        {"status": "ok", "quantity": "outcome.win", "year": None, "statistic": "probability", "value": 0.5}
+    )
+    table = pd.DataFrame(rows)
+    assert headline_quantities(table, year=2027) == [
+        ("outcome.win", None, "probability"),
+        ("total", 2027, "q50"),
+        ("revenue.acme", 2027, "q50"),
+    ]
+    assert ("total", 2028, "q50") in headline_quantities(table)
