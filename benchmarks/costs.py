@@ -13,6 +13,8 @@ Parts (``--parts``, default all):
 - ``figures``: the report's figures and tornado charts of the seed (20,000 draws),
   drawn in one process of each code, alternately, by CPU time (median of ``--runs``
   processes, each the median of 3 drawings after a warm-up).
+- ``floor``: a process that imports the run's libraries and simulates the seed (the
+  issue's floor: a warm run should cost at most twice it), by CPU time.
 - ``nuts``: NUTS on ``deepseek-update`` in this process (the compiled sampler shared):
   the project's old settings (1,000 tuning steps, target_accept 0.95), nutpie's
   defaults (300, 0.8) and the new rule (300 steps at 0.85, sampled again at 0.95 only
@@ -66,6 +68,34 @@ for _ in range(3):
 print(json.dumps({"cpu": statistics.median(cpu), "figures": len(drawn),
                   "bytes": sum(len(p) for _, p in drawn), "module": forecast.__file__}))
 """
+
+
+FLOOR_SCRIPT = """
+import forecast, matplotlib.figure, pandas, xarray  # the libraries a run imports
+fc = forecast.simulate(forecast.load(forecast.bundled()))
+"""
+
+
+def floor_part(trees: dict[str, Path], runs: int) -> None:
+    """The issue's floor for a warm run: a process that imports the run's libraries and
+    simulates the seed, nothing else (its CPU time, median of ``runs``)."""
+    got: dict[str, list[float]] = {code: [] for code in trees}
+    load = [os.getloadavg()[0]]
+    _subreaper()
+    for _ in range(runs):
+        for code, tree in trees.items():
+            proc = subprocess.Popen([sys.executable, "-c", FLOOR_SCRIPT], env=_env(tree), cwd=tree)
+            _, status, usage = os.wait4(proc.pid, 0)
+            if os.waitstatus_to_exitcode(status) != 0:
+                raise SystemExit(f"the floor script failed in {tree}")
+            got[code].append(usage.ru_utime + usage.ru_stime)
+        load.append(os.getloadavg()[0])
+    print(
+        f"\nimport the libraries + simulate the seed, one process, by CPU time (median of {runs}; "
+        f"load average {min(load):.1f}-{max(load):.1f})"
+    )
+    for code, cpu in got.items():
+        print(f"{code:<5} {statistics.median(cpu):6.2f} s CPU ({min(cpu):.2f}-{max(cpu):.2f})")
 
 
 def _env(tree: Path, worker: str = "0") -> dict[str, str]:
@@ -302,6 +332,8 @@ def main() -> None:
             nuts_part(args.runs, args.long_draws)
         if "figures" in parts:
             figures_part(trees, args.runs)
+        if "floor" in parts:
+            floor_part(trees, args.runs)
         if "runs" in parts:
             for draws in args.draws.split(","):
                 runs_part(trees, int(draws) or None, args.runs, tmp, tuple(args.workers.split(",")))
