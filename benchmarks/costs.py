@@ -13,6 +13,8 @@ Parts (``--parts``, default all):
 - ``figures``: the report's figures and tornado charts of the seed (20,000 draws),
   drawn in one process of each code, alternately, by CPU time (median of ``--runs``
   processes, each the median of 3 drawings after a warm-up).
+- ``floor``: a process that imports the run's libraries and simulates the seed (the
+  issue's floor: a warm run should cost at most twice it), by CPU time.
 - ``nuts``: NUTS on ``deepseek-update`` in this process (the compiled sampler shared):
   the project's old settings (1,000 tuning steps, target_accept 0.95), nutpie's
   defaults (300, 0.8) and the new rule (300 steps at 0.85, sampled again at 0.95 only
@@ -68,30 +70,84 @@ print(json.dumps({"cpu": statistics.median(cpu), "figures": len(drawn),
 """
 
 
-def _env(tree: Path) -> dict[str, str]:
+FLOOR_SCRIPT = """
+import forecast, matplotlib.figure, pandas, xarray  # the libraries a run imports
+fc = forecast.simulate(forecast.load(forecast.bundled()))
+"""
+
+
+def floor_part(trees: dict[str, Path], runs: int) -> None:
+    """The issue's floor for a warm run: a process that imports the run's libraries and
+    simulates the seed, nothing else (its CPU time, median of ``runs``)."""
+    got: dict[str, list[float]] = {code: [] for code in trees}
+    load = [os.getloadavg()[0]]
+    _subreaper()
+    for _ in range(runs):
+        for code, tree in trees.items():
+            proc = subprocess.Popen([sys.executable, "-c", FLOOR_SCRIPT], env=_env(tree), cwd=tree)
+            _, status, usage = os.wait4(proc.pid, 0)
+            if os.waitstatus_to_exitcode(status) != 0:
+                raise SystemExit(f"the floor script failed in {tree}")
+            got[code].append(usage.ru_utime + usage.ru_stime)
+        load.append(os.getloadavg()[0])
+    print(
+        f"\nimport the libraries + simulate the seed, one process, by CPU time (median of {runs}; "
+        f"load average {min(load):.1f}-{max(load):.1f})"
+    )
+    for code, cpu in got.items():
+        print(f"{code:<5} {statistics.median(cpu):6.2f} s CPU ({min(cpu):.2f}-{max(cpu):.2f})")
+
+
+def _env(tree: Path, worker: str = "0") -> dict[str, str]:
     env = {**os.environ, "PYTHONPATH": str(tree) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    env["FORECAST_FIGURE_WORKER"] = "0"
+    env["FORECAST_FIGURE_WORKER"] = worker  # "": the code's own rule
     return env
 
 
-def forecast_run(tree: Path, draws: int | None, out: Path) -> dict[str, Any]:
+def _subreaper() -> None:
+    """Adopt orphaned grandchildren (Linux): a run's figure worker, killed when the run
+    exits, is then reaped here and its CPU time counted (see :func:`_reap_orphans`)."""
+    import ctypes
+
+    pr_set_child_subreaper = 36
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_child_subreaper, 1)
+
+
+def _reap_orphans() -> float:
+    """CPU seconds of adopted processes that have exited (a run's figure worker that its
+    run did not wait for; ``RUSAGE_CHILDREN`` of the run holds only those it waited for)."""
+    cpu = 0.0
+    while True:
+        try:
+            pid, _, usage = os.wait4(-1, os.WNOHANG)
+        except ChildProcessError:
+            return cpu
+        if pid == 0:  # one still running (dies with its parent): wait for it
+            time.sleep(0.05)
+            continue
+        cpu += usage.ru_utime + usage.ru_stime
+
+
+def forecast_run(tree: Path, draws: int | None, out: Path, worker: str = "0") -> dict[str, Any]:
     """One warm ``forecast run --quiet`` of the code in ``tree`` into ``out``: the child's
     CPU seconds and peak RSS (MB), the wall time and the manifest's step timings."""
     args = [str(SEED), "--out", str(out), "--quiet"] + (["--draws", str(draws)] if draws else [])
     cmd = [sys.executable, "-c", "import sys; from forecast.cli import console; sys.exit(console())", "run"]
+    _subreaper()
     t0 = time.perf_counter()
     proc = subprocess.Popen(
-        cmd + args, env=_env(tree), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tree
+        cmd + args, env=_env(tree, worker), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tree
     )
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
+    cpu = usage.ru_utime + usage.ru_stime + _reap_orphans()
     err = proc.stderr.read().decode() if proc.stderr else ""
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"forecast run in {tree} failed:\n{err[-3000:]}")
     manifest = json.loads((out / "manifest.json").read_text())
     return {
         "wall": wall,
-        "cpu": usage.ru_utime + usage.ru_stime,
+        "cpu": cpu,
         "peak_mb": usage.ru_maxrss / 1024,
         "steps": manifest["timings_seconds"],
     }
@@ -109,40 +165,64 @@ def same_tables(a: Path, b: Path) -> str:
     return ", ".join(diff)
 
 
-def runs_part(trees: dict[str, Path], draws: int | None, runs: int, tmp: Path) -> None:
+def runs_part(
+    trees: dict[str, Path], draws: int | None, runs: int, tmp: Path, workers: tuple[str, ...] = ("0",)
+) -> None:
+    """Whole runs of each code, and of the new code with each ``FORECAST_FIGURE_WORKER``
+    setting in ``workers`` ("0": in the main process, "1": a worker, "": its own rule)."""
     label = f"{draws:,}" if draws else "20,000 (the file's)"
-    got: dict[str, list[dict[str, Any]]] = {code: [] for code in trees}
+    variants = {code: (tree, "0") for code, tree in trees.items()}
+    for w in workers:
+        if w != "0":
+            variants[f"new w={w or 'rule'}"] = (trees["new"], w)
+    got: dict[str, list[dict[str, Any]]] = {code: [] for code in variants}
     kept: dict[str, Path] = {}
     for code, tree in trees.items():  # warm-up, and the tables kept for the comparison
         kept[code] = tmp / f"{code}-{draws}"
         forecast_run(tree, draws, kept[code])
     load = [os.getloadavg()[0]]
     for i in range(runs):
-        for code, tree in trees.items():
-            out = tmp / f"{code}-{draws}-{i}"
-            got[code].append(forecast_run(tree, draws, out))
+        for code, (tree, worker) in variants.items():
+            out = tmp / f"{code.replace(' ', '_')}-{draws}-{i}"
+            got[code].append(forecast_run(tree, draws, out, worker))
             shutil.rmtree(out, ignore_errors=True)
-        load.append(os.getloadavg()[0])
+            load.append(os.getloadavg()[0])
     print(
-        f"\nwarm `forecast run` of the seed, {label} draws, figures in the main process "
-        f"(median of {runs}; load average {min(load):.1f}-{max(load):.1f} on {os.cpu_count()} cores)"
+        f"\nwarm `forecast run` of the seed, {label} draws (median of {runs}; load average "
+        f"{min(load):.1f}-{max(load):.1f} on {os.cpu_count()} cores; cpu: the run and its figure worker)"
     )
-    print(f"{'code':<5}{'cpu s':>8}{'peak MB':>9}{'wall s':>8}" + "".join(f"{s:>15}" for s in STEPS))
-    for code in trees:
+    print(f"{'code':<11}{'cpu s':>8}{'peak MB':>9}{'wall s':>8}" + "".join(f"{s:>15}" for s in STEPS))
+    for code in variants:
         r = got[code]
         med = {k: statistics.median(x[k] for x in r) for k in ("cpu", "peak_mb", "wall")}
         steps = {s: statistics.median(x["steps"].get(s, float("nan")) for x in r) for s in STEPS}
         print(
-            f"{code:<5}{med['cpu']:8.2f}{med['peak_mb']:9.0f}{med['wall']:8.1f}"
+            f"{code:<11}{med['cpu']:8.2f}{med['peak_mb']:9.0f}{med['wall']:8.1f}"
             + "".join(f"{steps[s]:15.2f}" for s in STEPS)
         )
         print(
-            f"      cpu range {min(x['cpu'] for x in r):.2f}-{max(x['cpu'] for x in r):.2f}, "
+            f"            cpu range {min(x['cpu'] for x in r):.2f}-{max(x['cpu'] for x in r):.2f}, "
+            f"wall {min(x['wall'] for x in r):.1f}-{max(x['wall'] for x in r):.1f}, "
             f"peak {min(x['peak_mb'] for x in r):.0f}-{max(x['peak_mb'] for x in r):.0f} MB"
         )
     if len(kept) == 2:
         diff = same_tables(kept["old"], kept["new"])
         print("CSV tables old vs new, same seed: " + (f"DIFFER: {diff}" if diff else "byte-identical"))
+        diff = same_files(kept["old"], kept["new"], "figures/*.png")
+        print("figures old vs new, same seed: " + (f"DIFFER: {diff}" if diff else "byte-identical"))
+
+
+def same_files(a: Path, b: Path, pattern: str) -> str:
+    """Which files matching ``pattern`` differ between two folders ("" when none)."""
+    names = sorted(
+        {p.relative_to(a).as_posix() for p in a.glob(pattern)}
+        | {p.relative_to(b).as_posix() for p in b.glob(pattern)}
+    )
+    return ", ".join(
+        n
+        for n in names
+        if not ((a / n).is_file() and (b / n).is_file()) or (a / n).read_bytes() != (b / n).read_bytes()
+    )
 
 
 def figures_part(trees: dict[str, Path], runs: int) -> None:
@@ -231,6 +311,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--draws", default="0,1000000", help="draw counts of the runs (0: the file's)")
     parser.add_argument(
+        "--workers", default="0", help="FORECAST_FIGURE_WORKER settings of the new code's runs (e.g. 0,1,'')"
+    )
+    parser.add_argument(
         "--long-draws", type=int, default=25_000, help="draws per chain of the divergence check"
     )
     args = parser.parse_args()
@@ -249,9 +332,11 @@ def main() -> None:
             nuts_part(args.runs, args.long_draws)
         if "figures" in parts:
             figures_part(trees, args.runs)
+        if "floor" in parts:
+            floor_part(trees, args.runs)
         if "runs" in parts:
             for draws in args.draws.split(","):
-                runs_part(trees, int(draws) or None, args.runs, tmp)
+                runs_part(trees, int(draws) or None, args.runs, tmp, tuple(args.workers.split(",")))
     finally:
         for tree in trees.values():
             if tree != ROOT:

@@ -34,7 +34,7 @@ EXIT_BAD_INPUT = 2  # the same code argparse uses for usage errors
 
 DEBUG_ENV = "FORECAST_DEBUG"
 #: "1" draws the report's figures in a second process, "0" in the main one; unset: when a
-#: core is free (see forecast.commands.run.figure_worker_wanted)
+#: core is free (see forecast.commands.figure_worker.figure_worker_wanted)
 FIGURE_WORKER_ENV = "FORECAST_FIGURE_WORKER"
 
 type Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
@@ -186,7 +186,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     >>> cmd_run(build_parser().parse_args(["run", "--set", "nope=1", "--quiet"]))  # stderr: the problem
     2
     """
-    from forecast.commands.run import RunOptions, figure_worker_wanted, run
+    from forecast.commands.figure_worker import figure_worker_wanted
+    from forecast.commands.run import RunOptions, run
 
     # the report's Sensitivity section: headline targets plus any --sensitivity ones
     targets = list(getattr(args, "sensitivity", None) or [])

@@ -262,7 +262,14 @@ def risk_register(fc: Forecast) -> pd.DataFrame:
     --------
     >>> reg = risk_register(fc)  # doctest: +SKIP
     >>> reg.drop_duplicates("risk")[["risk", "probability", "impact"]]  # doctest: +SKIP
+
+    Computed once per forecast (the figures and the report both show it), handed
+    out as copies.
     """
+    return fc._table("risks", lambda: _register(fc))
+
+
+def _register(fc: Forecast) -> pd.DataFrame:
     s = fc.scenario
     if not s.risks or not s.assessment:
         return pd.DataFrame(columns=RISK_COLUMNS)

@@ -204,13 +204,25 @@ def write_figures(drawn: Sequence[DrawnFigure], folder: str | Path) -> list[Figu
 
 
 def _png(fig: MplFigure) -> bytes:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    """The figure as PNG bytes at :data:`DPI`: the pixels and file ``savefig`` writes,
+    in one drawing pass instead of two.
 
-    FigureCanvasAgg(fig)
+    ``savefig`` on a figure with a layout engine first draws it with rendering turned
+    off (to run the layout), then again with the layout turned off; one ``draw`` of
+    the canvas runs the layout and renders in the same pass (measured: ~20% of the
+    report's figure time), and the Agg buffer is encoded as ``savefig`` encodes it.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.image import imsave
+
+    canvas = FigureCanvasAgg(fig)
+    fig.set_dpi(DPI)
+    canvas.draw()
     buf = io.BytesIO()
-    # metadata={"Software": None}: no matplotlib version in the file, so the same
-    # forecast gives the same bytes
-    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+    # {"Software": None}: no matplotlib version in the file, so the same forecast gives
+    # the same bytes (None removes a default key; imsave's annotation says str only)
+    metadata: dict[str, Any] = {"Software": None}
+    imsave(buf, canvas.buffer_rgba(), format="png", origin="upper", dpi=DPI, metadata=metadata)
     return buf.getvalue()
 
 
@@ -219,15 +231,22 @@ def figure_infos(data: FigureData) -> list[FigureInfo]:
     return [info for info, _ in _plan(data)]
 
 
-def draw_figures(data: FigureData) -> list[DrawnFigure]:
+def draw_figures(data: FigureData, only: Sequence[int] | None = None) -> list[DrawnFigure]:
     """The market, position, outcome and signpost figures, as PNG bytes in report order.
+
+    ``only``: the positions in :func:`figure_infos` to draw (all when ``None``), so a
+    worker can be given one figure at a time.
 
     Examples
     --------
     >>> [info.file for info, png in draw_figures(figure_data(fc))][:2]  # doctest: +SKIP
     ['figures/market_total.png', 'figures/market_enterprise_llm_apis.png']
     """
-    return [(info, _png(make())) for info, make in _plan(data)]
+    return [(info, _png(make())) for info, make in _chosen(_plan(data), only)]
+
+
+def _chosen(plan: _Plan, only: Sequence[int] | None) -> _Plan:
+    return plan if only is None else [plan[k] for k in only]
 
 
 def tornado_infos(sensitivity: pd.DataFrame | Sequence[pd.DataFrame] | None) -> list[FigureInfo]:
@@ -235,10 +254,13 @@ def tornado_infos(sensitivity: pd.DataFrame | Sequence[pd.DataFrame] | None) -> 
     return [info for info, _ in _tornado_plan(sensitivity)]
 
 
-def draw_tornadoes(sensitivity: pd.DataFrame | Sequence[pd.DataFrame] | None) -> list[DrawnFigure]:
+def draw_tornadoes(
+    sensitivity: pd.DataFrame | Sequence[pd.DataFrame] | None, only: Sequence[int] | None = None
+) -> list[DrawnFigure]:
     """A tornado chart per sensitivity table that has ``input``, ``low`` and ``high``
-    columns: ``sensitivity.png``, then ``sensitivity_2.png``, ..."""
-    return [(info, _png(make())) for info, make in _tornado_plan(sensitivity)]
+    columns: ``sensitivity.png``, then ``sensitivity_2.png``, ... (``only``: the
+    positions in :func:`tornado_infos` to draw)."""
+    return [(info, _png(make())) for info, make in _chosen(_tornado_plan(sensitivity), only)]
 
 
 @dataclass(frozen=True)

@@ -52,3 +52,54 @@ def test_plainly_finite_sends_nan_inf_and_huge_values_to_the_masks() -> None:
         x[1, 0] = bad
         assert not results._plainly_finite(x), bad
     assert results._plainly_finite(np.zeros((0, 3)))
+
+
+def test_risk_register_is_computed_once_per_forecast(
+    seed_forecast: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The figures and the report both show the risk register: one computation serves both."""
+    import forecast.analysis.risks as risks
+
+    fc = dataclasses.replace(seed_forecast)
+    calls = []
+    real = risks._interval_draws
+    monkeypatch.setattr(risks, "_interval_draws", lambda *a: calls.append(1) or real(*a))
+    first = risks.risk_register(fc)
+    n = len(calls)
+    assert n > 0
+    first.loc[0, "probability"] = -1.0  # a caller's edit stays its own
+    second = risks.risk_register(fc)
+    assert len(calls) == n
+    assert second.loc[0, "probability"] != -1.0
+    assert second.equals(risks.risk_register(dataclasses.replace(seed_forecast)))
+
+
+def test_quantile_mcse_does_not_import_scipy_stats() -> None:
+    """scipy.stats (~0.6 s of CPU to import, with scipy.optimize) was imported by a run only
+    for one Beta quantile; scipy.special's betaincinv gives the same bits."""
+    import json
+    import subprocess
+    import sys
+
+    code = (
+        "import json, sys, numpy as np\n"
+        "from forecast.analysis.sweep import quantile_mcse\n"
+        "x = np.random.default_rng(1).normal(size=(1, 20_000, 2))\n"
+        "se = quantile_mcse(None, x, [0.05, 0.5, 0.95])\n"
+        "print('scipy.stats' in sys.modules, json.dumps(se.tolist()))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split(" ", 1)
+    assert out[0] == "False"
+    # the same numbers as through scipy.stats.beta.ppf, to the last bit
+    from scipy.stats import beta
+
+    x = np.random.default_rng(1).normal(size=(1, 20_000, 2))
+    flat = x.reshape(-1, 2)
+    want = []
+    for p in (0.05, 0.5, 0.95):
+        a, b = beta.ppf([0.1586553, 0.8413447], 20_000 * p + 1, 20_000 * (1 - p) + 1)
+        lo, hi = np.quantile(flat, [a, b], axis=0)
+        want.append(((hi - lo) / 2).tolist())
+    assert json.loads(out[1]) == want

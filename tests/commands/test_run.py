@@ -480,13 +480,41 @@ def _draw_or_die(parent: int) -> list[Any]:
 
 
 def test_figure_worker_that_dies_falls_back_to_drawing_here() -> None:
-    from forecast.commands.run import FigureWorker
+    from forecast.commands.figure_worker import FigureWorker
 
     worker = FigureWorker.start()
     assert worker is not None
     try:
         worker.submit(_draw_or_die, os.getpid())
         assert worker.results() == [("drawn here", b"")]
+    finally:
+        worker.close()
+
+
+def _where(delay: float) -> list[Any]:
+    """A job that takes ``delay`` seconds and says which process ran it."""
+    time.sleep(delay)
+    return [os.getpid()]
+
+
+def test_figures_the_worker_has_not_started_are_drawn_here() -> None:
+    """Issue 30: waiting for a worker starved of CPU is never slower than drawing here:
+    when the results are asked for, every job it has not started is done in this
+    process (in order), and only the jobs it is running are waited for."""
+    from forecast.commands.figure_worker import FigureWorker
+
+    worker = FigureWorker.start()
+    assert worker is not None
+    try:
+        worker.submit(_where, 2.0)  # busy: the worker is importing, then sleeping
+        for _ in range(5):
+            worker.submit(_where, 0.0)
+        t = time.monotonic()
+        got = worker.results()
+        assert len(got) == 6
+        # the queue hands the worker at most one more job while it runs the slow one
+        assert got[1:].count(os.getpid()) >= 4, got
+        assert time.monotonic() - t < 30
     finally:
         worker.close()
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from forecast.commands.run import figure_worker_wanted
+from forecast.commands.figure_worker import figure_worker_wanted
 
 
 @pytest.mark.parametrize(
