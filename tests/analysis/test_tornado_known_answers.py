@@ -1,0 +1,166 @@
+"""The tornado on a target with a closed form: every bar worked by hand.
+
+The scenario is ``test_formulas.py``'s (the same compiled structure, so no new compile)
+with three uncertain inputs and nothing else random: market ``m``'s 2024 size,
+lognormal with median 10 and sigma 0.2; its CAGR, lognormal in 1 + rate with median
+0.1 and sigma 0.03; input ``u``, a 90% interval (1, 3) with a positive unit, so
+lognormal with median sqrt(3) and sigma ln 3 / (2 z95). No volatility: market ``m``
+in 2028 is ``size * (1 + cagr)^4``, and metric ``late`` in 2028 is that plus ``2 u``.
+With every input fixed the target is one number, so its median is exact.
+
+Each bar is the target with one input at its 10th (90th) percentile and the others at
+their medians. Its closed form uses the inputs' analytic quantiles; the tornado uses
+the quantiles of the forecast's draws, so the two differ by the sample quantile's
+Monte Carlo error, sqrt(q (1 - q) / n) / f(x_q) for n independent draws (forward
+simulation), carried to the target by the derivative; the tolerance is 4 of those. The
+same bars are also checked exactly against the target's formula at the draws' own
+quantiles (numpy's, not the program's).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+
+import forecast
+from forecast.analysis.sensitivity import TORNADO_COLUMNS
+from forecast.analysis.tornado import tornado, tornadoes
+from forecast.scenario import Scenario
+from tests.engine.test_formulas import POINT
+
+N = 4000
+Z90 = 1.2815515655446004  # the standard normal's 90th percentile
+Z95 = 1.6448536269514722
+SIZE_SIGMA, CAGR_SIGMA = 0.2, 0.03
+U_MEDIAN, U_SIGMA = math.sqrt(3.0), math.log(3.0) / (2 * Z95)
+
+
+@pytest.fixture(scope="module")
+def linear() -> Any:
+    data = copy.deepcopy(POINT)
+    data["markets"][0]["size"] = {"median": 10.0, "sigma": SIZE_SIGMA}
+    data["markets"][0]["cagr"] = {"median": 0.1, "sigma": CAGR_SIGMA}
+    return forecast.simulate(Scenario.from_dict(data), draws=N, seed=5)
+
+
+def _lognormal(median: float, sigma: float, z: float) -> float:
+    return median * math.exp(sigma * z)
+
+
+def _quantile_se(x: float, sigma: float, q: float) -> float:
+    """The sample q-quantile's SE for a lognormal: density at x is phi(z) / (x sigma)."""
+    phi = math.exp(-0.5 * Z90**2) / math.sqrt(2 * math.pi)  # q is 0.1 or 0.9: |z| = Z90
+    return math.sqrt(q * (1 - q) / N) / (phi / (x * sigma))
+
+
+# the inputs at their medians, worked by hand
+SIZE, GROWTH4, U = 10.0, 1.1**4, U_MEDIAN
+BASE = SIZE * GROWTH4 + 2 * U  # 14.641 + 3.4641 = 18.105
+
+
+def _bars() -> dict[str, list[float]]:
+    """Per input: the target at its 10th and 90th percentile, then the target's SE at
+    each (4 x it is the tolerance)."""
+    out: dict[str, list[float]] = {"size[m]": [], "growth[m]": [], "input_value[u]": []}
+    ses: dict[str, list[float]] = {k: [] for k in out}
+    for sign, q in ((-1, 0.1), (1, 0.9)):
+        size = _lognormal(10.0, SIZE_SIGMA, sign * Z90)
+        growth = _lognormal(1.1, CAGR_SIGMA, sign * Z90)  # 1 + cagr
+        u = _lognormal(U_MEDIAN, U_SIGMA, sign * Z90)
+        out["size[m]"].append(size * GROWTH4 + 2 * U)
+        ses["size[m]"].append(GROWTH4 * _quantile_se(size, SIZE_SIGMA, q))
+        out["growth[m]"].append(SIZE * growth**4 + 2 * U)
+        ses["growth[m]"].append(SIZE * 4 * growth**3 * _quantile_se(growth, CAGR_SIGMA, q))
+        out["input_value[u]"].append(SIZE * GROWTH4 + 2 * u)
+        ses["input_value[u]"].append(2 * _quantile_se(u, U_SIGMA, q))
+    return {k: out[k] + ses[k] for k in out}
+
+
+def test_each_bar_is_the_target_at_the_inputs_quantile_worked_by_hand(linear: Any) -> None:
+    """size 10 e^(+-0.2 z90) = 7.739 / 12.92, times 1.1^4, plus 2 sqrt(3): 14.80 / 22.38;
+    10 (1.1 e^(+-0.03 z90))^4 + 2 sqrt(3): 16.02 / 20.54; 14.641 + 2 u: 16.90 / 19.96;
+    largest swing first: size (7.59), CAGR (4.52), u (3.06)."""
+    df = tornado(linear, "metric.late@2028", draws=200)
+    assert list(df.columns) == TORNADO_COLUMNS
+    assert list(df["input"]) == ["size[m]", "growth[m]", "input_value[u]"]
+    bars = _bars()
+    assert bars["size[m]"][:2] == pytest.approx((14.7948, 22.3825), abs=1e-4)  # the hand sums above
+    for _, row in df.iterrows():
+        lo, hi, se_lo, se_hi = bars[row["input"]]
+        assert abs(row["low"] - lo) <= 4 * se_lo, row["input"]
+        assert abs(row["high"] - hi) <= 4 * se_hi, row["input"]
+        assert row["swing"] == pytest.approx(abs(row["high"] - row["low"]), rel=1e-12)
+    # the base: every input at its median (the sample medians, SE ~0.02 here)
+    assert df.attrs["base"] == pytest.approx(BASE, abs=0.15)
+    assert (df["base"] == df.attrs["base"]).all()
+
+
+def test_each_bar_is_the_formula_at_the_draws_quantiles_exactly(linear: Any) -> None:
+    size = linear.values("size")[:, 0]
+    cagr = linear.values("growth")[:, 0]
+    u = linear.values("input_value")[:, 1]
+    med = {"size": np.median(size), "cagr": np.median(cagr), "u": np.median(u)}
+
+    def target(size: float = med["size"], cagr: float = med["cagr"], u: float = med["u"]) -> float:
+        return float(size * (1 + cagr) ** 4 + 2 * u)
+
+    want = {
+        "size[m]": [target(size=v) for v in np.quantile(size, [0.1, 0.9])],
+        "growth[m]": [target(cagr=v) for v in np.quantile(cagr, [0.1, 0.9])],
+        "input_value[u]": [target(u=v) for v in np.quantile(u, [0.1, 0.9])],
+    }
+    values = {"size[m]": size, "growth[m]": cagr, "input_value[u]": u}
+    df = tornado(linear, "metric.late@2028", draws=200).set_index("input")
+    for key, (lo, hi) in want.items():
+        assert df.loc[key, "low"] == pytest.approx(lo, rel=1e-9), key
+        assert df.loc[key, "high"] == pytest.approx(hi, rel=1e-9), key
+        qs = np.quantile(values[key], [0.1, 0.9])
+        assert (df.loc[key, "low_value"], df.loc[key, "high_value"]) == pytest.approx(tuple(qs), rel=1e-12)
+    assert df.attrs["base"] == pytest.approx(target(), rel=1e-9)
+
+
+def test_other_quantiles_and_a_second_target_from_the_same_runs(linear: Any) -> None:
+    """``low`` at the 80th percentile and ``high`` at the 20th (z80 = 0.8416): the bars
+    read the other way and the swing is still their width; ``metric.twice`` (2 u) is
+    moved by u alone: the other bars have no swing and keep the inputs' order."""
+    z80 = 0.8416212335729143
+    both = tornadoes(linear, ["metric.late@2028", "metric.twice"], low=0.8, high=0.2, draws=200)
+    twice = both["metric.twice"]
+    assert list(twice["input"]) == ["input_value[u]", "size[m]", "growth[m]"]
+    u = linear.values("input_value")[:, 1]
+    hi, lo = np.quantile(u, [0.2, 0.8])
+    row = twice.iloc[0]
+    assert row["swing"] == pytest.approx(2 * (lo - hi), rel=1e-9)
+    assert (row["low"], row["high"]) == pytest.approx((2 * lo, 2 * hi), rel=1e-9)
+    # and by hand: 2 sqrt(3) e^(+-sigma z80) = 4.588 / 2.615, within 4 SE of the sample quantile
+    se = math.sqrt(0.16 / N) * math.sqrt(2 * math.pi) * math.exp(0.5 * z80**2) * U_SIGMA
+    for got, z in ((row["low"], z80), (row["high"], -z80)):
+        x = _lognormal(U_MEDIAN, U_SIGMA, z)
+        assert abs(got - 2 * x) <= 4 * 2 * se * x
+    assert (twice["swing"].iloc[1:] == 0).all()
+    assert twice.attrs["base"] == pytest.approx(2 * np.median(u), rel=1e-9)
+    late = both["metric.late@2028"].set_index("input")
+    size = linear.values("size")[:, 0]
+    hi, lo = np.quantile(size, [0.2, 0.8])
+    rest = 2 * np.median(u)
+    growth4 = (1 + np.median(linear.values("growth")[:, 0])) ** 4
+    assert (late.loc["size[m]", "low"], late.loc["size[m]", "high"]) == pytest.approx(
+        (lo * growth4 + rest, hi * growth4 + rest), rel=1e-9
+    )
+    attrs = both["metric.late@2028"].attrs
+    assert (attrs["low"], attrs["high"], attrs["draws"], attrs["runs"]) == (0.8, 0.2, 200, 7)
+
+
+def test_rows_for_some_inputs_are_the_full_tables_rows(linear: Any) -> None:
+    full = tornado(linear, "metric.late@2028", draws=200).set_index("input")
+    one = tornado(linear, "metric.late@2028", draws=200, inputs=["input_value[u]"])
+    assert list(one["input"]) == ["input_value[u]"]
+    assert one.attrs["runs"] == 3
+    got = one.set_index("input").loc["input_value[u]"]
+    assert got.to_dict() == full.loc["input_value[u]"].to_dict()
+    with pytest.raises(ValueError, match=r"not uncertain inputs of this forecast: size\[x\]"):
+        tornado(linear, "metric.late@2028", draws=200, inputs=["size[x]", "size[m]"])
