@@ -164,3 +164,132 @@ def test_rows_for_some_inputs_are_the_full_tables_rows(linear: Any) -> None:
     assert got.to_dict() == full.loc["input_value[u]"].to_dict()
     with pytest.raises(ValueError, match=r"not uncertain inputs of this forecast: size\[x\]"):
         tornado(linear, "metric.late@2028", draws=200, inputs=["size[x]", "size[m]"])
+
+
+# --- fixing each kind of input at a point, on the model's arrays (no simulation) -----
+#
+# The scenario above has no outcomes and no events; ``test_sensitivity.py``'s does (one
+# driver, an event, a Dirichlet of two outcomes). Its arrays, built without a model:
+# growth of market beta log(1.3) +- 0.1, a driver of 0.5 log-odds per SD on "up", the
+# Dirichlet's mean (0.5, 0.5), the event's probability a 90% interval (0.3, 0.7).
+
+
+@pytest.fixture(scope="module")
+def one_driver() -> Any:
+    import tomllib
+
+    from forecast.engine.data import model_data
+    from tests.analysis.test_sensitivity import ONE_DRIVER
+
+    s = Scenario.from_dict(tomllib.loads(ONE_DRIVER), origin="one_driver.toml")
+    return s, model_data(s)
+
+
+def _input(key: str, variable: str, index: tuple[int, ...]) -> Any:
+    from forecast.analysis.sensitivity import Input
+
+    return Input(key, key, variable, index, key)
+
+
+def test_a_fixed_cagr_is_a_point_drift_whose_surprise_moves_the_odds_by_its_driver(one_driver: Any) -> None:
+    """CAGR 20%: drift log 1.2, surprise (log 1.2 - log 1.3) / 0.1 = -0.8004, so "up"'s
+    log-odds move by 0.5 x -0.8004 and the driver is spent (its beta set to 0)."""
+    from forecast.analysis.tornado import _fixed
+
+    _, md = one_driver
+    growth = _input("growth[beta]", "growth", (1,))
+    out = _fixed(md, None, [growth], {"growth[beta]": 0.2})  # type: ignore[arg-type]
+    surprise = (math.log(1.2) - math.log(1.3)) / 0.1
+    assert surprise == pytest.approx(-0.80043, abs=1e-5)
+    assert (out.drift_mu[1], out.drift_sd[1], out.drift_anchor[1]) == (pytest.approx(math.log(1.2)), 0.0, 0.0)
+    np.testing.assert_allclose(out.calib, md.calib + np.array([0.5 * surprise, 0.0]), rtol=0, atol=1e-12)
+    assert out.beta[:, 1].tolist() == [0.0, 0.0]
+    assert out.drift_mu[0] == md.drift_mu[0]
+    assert md.beta[0, 1] == 0.5 and md.drift_sd[1] == 0.1  # the forecast's own data untouched
+    surprised = _fixed(
+        md, None, [_input("growth_surprise[beta]", "growth_surprise", (1,))], {"growth_surprise[beta]": 2.0}
+    )  # type: ignore[arg-type]
+    np.testing.assert_allclose(surprised.calib, md.calib + np.array([1.0, 0.0]), rtol=0, atol=1e-12)
+    assert surprised.drift_mu[1] == md.drift_mu[1]  # a surprise fixes the odds, not the drift
+
+
+def test_a_point_growth_has_no_surprise_and_moves_no_odds(one_driver: Any) -> None:
+    from forecast.analysis.tornado import _fixed
+
+    _, md = one_driver
+    out = _fixed(md, None, [_input("growth[alpha]", "growth", (0,))], {"growth[alpha]": 0.5})  # type: ignore[arg-type]
+    assert out.drift_mu[0] == pytest.approx(math.log(1.5))
+    np.testing.assert_array_equal(out.calib, md.calib)
+
+
+def test_a_moved_outcome_probability_rescales_the_others_to_sum_to_one(one_driver: Any) -> None:
+    """Moved from 0.5 to 0.8: the other gets 0.5 x (1 - 0.8) / (1 - 0.5) = 0.2. Not
+    moved: every component at the Dirichlet's mean. Moved to 1: the others at 0 (clipped
+    to 1e-12). Each times the point concentration."""
+    from forecast.analysis.sensitivity import POINT_CONCENTRATION
+    from forecast.analysis.tornado import _fixed
+
+    _, md = one_driver
+    prior = _input("outcome_prior[up]", "outcome_prior", (0,))
+    at = {"outcome_prior": np.array([0.5, 0.5]), "outcome_prior[up]": 0.8}
+    moved = _fixed(md, None, [prior], {**at, "_moved": "outcome_prior[up]"})  # type: ignore[arg-type]
+    np.testing.assert_allclose(moved.alpha, np.array([0.8, 0.2]) * POINT_CONCENTRATION, rtol=1e-12)
+    still = _fixed(md, None, [prior], {**at, "_moved": "size[alpha]"})  # type: ignore[arg-type]
+    np.testing.assert_allclose(still.alpha, np.array([0.5, 0.5]) * POINT_CONCENTRATION, rtol=1e-12)
+    certain = _fixed(md, None, [prior], {**at, "outcome_prior[up]": 1.0, "_moved": "outcome_prior[up]"})  # type: ignore[arg-type]
+    np.testing.assert_allclose(certain.alpha, np.array([1.0, 1e-12]) * POINT_CONCENTRATION, rtol=1e-12)
+    sure = _fixed(
+        md,
+        None,
+        [prior],
+        {"outcome_prior": np.array([1.0, 0.0]), "outcome_prior[up]": 0.6, "_moved": "outcome_prior[up]"},
+    )  # type: ignore[arg-type]
+    np.testing.assert_allclose(sure.alpha, np.array([0.6, 1e-12]) * POINT_CONCENTRATION, rtol=1e-12)
+    assert md.alpha.tolist() == [10.0, 10.0]
+
+
+def test_an_event_probability_is_fixed_per_outcome_and_read_from_the_scenario(one_driver: Any) -> None:
+    """The event's 90% interval (0.3, 0.7) is logit-normal and symmetric: its 5th
+    percentile 0.3, its median 0.5, the same under both outcomes (one probability)."""
+    from types import SimpleNamespace
+
+    from forecast.analysis.tornado import _fixed, _quantile_fn
+
+    s, md = one_driver
+    event = _input("event_probability[launch]", "event_probability", (0,))
+    q = _quantile_fn(SimpleNamespace(scenario=s), event)  # type: ignore[arg-type]
+    assert q(0.05).tolist() == pytest.approx([0.3, 0.3], abs=1e-9)
+    assert q(0.5).tolist() == pytest.approx([0.5, 0.5], abs=1e-9)
+    out = _fixed(md, None, [event], {"event_probability[launch]": np.array([0.25, 0.75])})  # type: ignore[arg-type]
+    assert (out.event_fam.tolist(), out.event_a.tolist(), out.event_b.tolist()) == (
+        [[0, 0]],
+        [[0.25, 0.75]],
+        [[0.0, 0.0]],
+    )
+    assert md.event_fam.tolist() == [[2, 2]]
+
+
+@pytest.mark.parametrize(("variable", "prefix"), [("size", "size"), ("volatility", "vol")])
+def test_a_fixed_input_is_a_normal_of_no_spread_at_its_point(
+    one_driver: Any, variable: str, prefix: str
+) -> None:
+    from forecast.analysis.tornado import _fixed
+
+    _, md = one_driver
+    key = f"{variable}[beta]"
+    out = _fixed(md, None, [_input(key, variable, (1,))], {key: 0.3})  # type: ignore[arg-type]
+    fam, a, b = (getattr(out, f"{prefix}_{x}") for x in ("fam", "a", "b"))
+    assert (fam[1], a[1], b[1]) == (0, 0.3, 0.0)
+    assert getattr(md, f"{prefix}_b")[1] > 0  # the forecast's own data untouched
+
+
+def test_the_quantiles_asked_for_up_front_are_the_draws_quantiles_and_so_are_the_others() -> None:
+    from types import SimpleNamespace
+
+    from forecast.analysis.tornado import _quantile_fn
+
+    draws = np.arange(101.0)[:, None] * np.array([[1.0, 10.0]])  # 0..100 and 0..1000
+    fc = SimpleNamespace(values=lambda name: draws)
+    q = _quantile_fn(fc, _input("size[b]", "size", (1,)), (0.1, 0.5))  # type: ignore[arg-type]
+    assert (q(0.1), q(0.5), q(0.25)) == (100.0, 500.0, 250.0)
+    assert _quantile_fn(fc, _input("size[a]", "size", (0,)))(0.9) == 90.0  # type: ignore[arg-type]
