@@ -21,8 +21,10 @@ from forecast.outputs.workbook import NUMBER, PERCENT, Sheet, safe_text, write_w
 openpyxl = pytest.importorskip("openpyxl")
 
 
-@pytest.fixture(scope="module")
-def book(tmp_path_factory: pytest.TempPathFactory) -> Any:
+# function-scoped (a few milliseconds): mutmut learns which test calls what from the calls
+# made while that test runs, fixture included
+@pytest.fixture
+def book(tmp_path: Path) -> Any:
     table = pd.DataFrame(
         {
             "market": ["=1+1", "Plain", "-x"],
@@ -36,7 +38,7 @@ def book(tmp_path_factory: pytest.TempPathFactory) -> Any:
         Sheet("Markets", table, {"probability": PERCENT}, note="@ a note that starts like a formula"),
         Sheet("A sheet name longer than thirty-one characters", table.head(1)),
     ]
-    path = tmp_path_factory.mktemp("book") / "t.xlsx"
+    path = tmp_path / "t.xlsx"
     about = [("Title", "+ A title"), ("Seed", "7")]
     write_workbook(path, sheets, about=about, created=dt.datetime(2025, 1, 1))
     return openpyxl.load_workbook(path)
