@@ -123,3 +123,50 @@ def test_a_share_point_dated_on_a_query_time_is_that_point() -> None:
     assert lo[: len(YEARS)] == hi[: len(YEARS)] == [0, 0, 1, 1, 1, 1, 1]
     assert t[: len(YEARS)] == [0.0] * len(YEARS)
     assert (lo[-1], hi[-1]) == (0, 1) and t[-1] == pytest.approx(184 / 365)
+
+
+# --- growth, its anchor and the bridge of the yearly shocks, worked by hand ---------
+
+ANCHORED = {
+    "id": "m", "label": "M", "unit": "USD bn", "base_year": 2024,
+    "size": {"median": 10.0, "sigma": 0.2}, "projection": {"year": 2028, "median": 20.0, "sigma": 0.15},
+    "volatility": 0.08,
+}  # fmt: skip
+FREE = {
+    "id": "k", "label": "K", "unit": "USD bn", "base_year": 2025,
+    "size": {"median": 5.0, "sigma": 0.1}, "cagr": {"median": 0.2, "sigma": 0.05},
+}  # fmt: skip
+
+
+def test_a_projection_anchors_growth_and_a_cagr_does_not() -> None:
+    """m: from 10 in 2024 to 20 in 2028, log(2) / 4 a year, the projection's spread over
+    4 years (0.15 / 4), anchored with weight 1/4; k: log 1.2 +- 0.05, not anchored. The
+    log size medians log 10 and log 5."""
+    from forecast.engine.data import _drift
+
+    mu, sd, anchor, ref = _drift(scenario(markets=[ANCHORED, FREE]))
+    assert mu.tolist() == pytest.approx([math.log(2) / 4, math.log(1.2)])
+    assert sd.tolist() == pytest.approx([0.15 / 4, 0.05])
+    assert anchor.tolist() == [0.25, 0.0]
+    assert ref.tolist() == pytest.approx([math.log(10), math.log(5)])
+
+
+def test_the_shocks_are_bridged_from_the_base_year_to_the_projection_year() -> None:
+    """m: the weight rises by a quarter a year from 2024 to 1 in 2028 and stays 1; its
+    anchor year 2028. k: no bridge (weight 0), anchored in its base year 2025."""
+    from forecast.engine.data import _bridge
+
+    anchor, w = _bridge(scenario(markets=[ANCHORED, FREE]), np.array(YEARS))
+    assert anchor.tolist() == [[0, 0, 0, 0, 1, 0, 0], [0, 1, 0, 0, 0, 0, 0]]
+    assert w.tolist() == [[0, 0.25, 0.5, 0.75, 1, 1, 1], [0] * 7]
+
+
+def test_each_inputs_family_and_parameters_in_the_markets_order() -> None:
+    """Sizes lognormal (family 1) with log medians and sigmas; a point volatility a
+    normal (family 0) of no spread; no volatility 0."""
+    md = model_data(scenario(markets=[ANCHORED, FREE]))
+    assert (md.size_fam.tolist(), md.size_a.tolist(), md.size_b.tolist()) == (
+        [1, 1], pytest.approx([math.log(10), math.log(5)]), [0.2, 0.1],
+    )  # fmt: skip
+    assert (md.vol_fam.tolist(), md.vol_a.tolist(), md.vol_b.tolist()) == ([0, 0], [0.08, 0.0], [0.0, 0.0])
+    assert md.size_fam.dtype == np.int64 and md.size_a.dtype == np.float64
