@@ -293,3 +293,25 @@ def test_the_quantiles_asked_for_up_front_are_the_draws_quantiles_and_so_are_the
     q = _quantile_fn(fc, _input("size[b]", "size", (1,)), (0.1, 0.5))  # type: ignore[arg-type]
     assert (q(0.1), q(0.5), q(0.25)) == (100.0, 500.0, 250.0)
     assert _quantile_fn(fc, _input("size[a]", "size", (0,)))(0.9) == 90.0  # type: ignore[arg-type]
+
+
+def test_an_event_probability_by_outcome_has_each_outcomes_quantile() -> None:
+    """ "up" 0.6 (a point), "down" a 90% interval (0.1, 0.3), logit-normal: its 5th
+    percentile 0.1, its median the logistic of the logits' midpoint."""
+    import tomllib
+    from types import SimpleNamespace
+
+    from forecast.analysis.tornado import _quantile_fn
+    from tests.analysis.test_sensitivity import ONE_DRIVER
+
+    text = ONE_DRIVER.replace(
+        "probability = { low = 0.3, high = 0.7 }",
+        "probability_by_outcome = { up = 0.6, down = { low = 0.1, high = 0.3 } }",
+    )
+    s = Scenario.from_dict(tomllib.loads(text), origin="by_outcome.toml")
+    q = _quantile_fn(
+        SimpleNamespace(scenario=s), _input("event_probability[launch]", "event_probability", (0,))
+    )  # type: ignore[arg-type]
+    mid = 1 / (1 + math.exp(-(math.log(0.1 / 0.9) + math.log(0.3 / 0.7)) / 2))
+    assert q(0.05).tolist() == pytest.approx([0.6, 0.1], abs=1e-9)
+    assert q(0.5).tolist() == pytest.approx([0.6, mid], abs=1e-9)
