@@ -170,3 +170,36 @@ def test_each_inputs_family_and_parameters_in_the_markets_order() -> None:
     )  # fmt: skip
     assert (md.vol_fam.tolist(), md.vol_a.tolist(), md.vol_b.tolist()) == ([0, 0], [0.08, 0.0], [0.0, 0.0])
     assert md.size_fam.dtype == np.int64 and md.size_a.dtype == np.float64
+
+
+def test_each_kind_of_threshold_reads_its_own_series_in_the_flat_values() -> None:
+    """Two markets of 7 grid years (2024-2030), one position; every threshold judged
+    'at' 2026-07-01, exactly the 2026 figure (grid index 2). The flat values are
+    [log market (2 x 7), share (1 x T), revenue (1 x T)] with T = 7 grid years + the
+    deadline: market k's 2026 is 1 x 7 + 2 = 9, the share's 14 + 2, the revenue's
+    14 + 8 + 2; "<=" is sign -1; "between" has both ends; a market compared in log."""
+    k = {"id": "k", "label": "K", "unit": "USD bn", "base_year": 2024, "size": 10.0, "cagr": 0.1}
+    position = {"id": "acme", "label": "Acme", "market": "m", "path": [{"at": "2025-01-01", "share": 0.1}]}
+    thresholds = [
+        _threshold("k_up", "2026-07-01", quantity="market.k"),
+        _threshold("k_down", "2026-07-01", quantity="market.k", op="<="),
+        _threshold(
+            "m_between", "2026-07-01", quantity="market.m", op="between", threshold=None, low=5.0, high=20.0
+        ),
+        _threshold("share", "2026-07-01", 0.1, quantity="share.acme"),
+        _threshold("revenue", "2026-07-01", 1.0, quantity="revenue.acme"),
+    ]
+    for t in thresholds[2:3]:
+        del t["threshold"]
+    md = model_data(scenario(markets=[ANCHORED, k], positions=[position], predictions=thresholds))
+    checks = md.thr_check[:, 0].tolist()
+    assert md.check_lo[checks].tolist() == [9, 9, 2, 16, 24]
+    assert md.check_hi[checks].tolist() == [9, 9, 2, 16, 24]
+    assert md.check_u[checks].tolist() == [0.0] * 5
+    assert md.check_sign[checks].tolist() == [1.0, -1.0, 1.0, 1.0, 1.0]
+    assert md.check_value[checks].tolist() == pytest.approx(
+        [math.log(12), math.log(12), math.log(5), 0.1, 1.0]
+    )
+    assert md.check_upper[checks].tolist() == pytest.approx(
+        [math.inf, math.inf, math.log(20), math.inf, math.inf]
+    )
