@@ -183,3 +183,9 @@ def test_values_are_written_the_same_way_in_every_version() -> None:
     assert flat["evidence.m@2025"] == "4.9 ± 0%"
     assert (flat["simulation.rate"], flat["simulation.day"]) == ("0.123457", "2025-01-02")
     assert flatten({"tags": [1, {"b": 1, "a": [2]}]}) == {"tags": '[1, {"a": [2], "b": 1}]'}
+
+
+def test_a_list_of_dates_is_written_as_text() -> None:
+    from forecast.analysis.history import flatten
+
+    assert flatten({"dates": [dt.date(2025, 1, 1), 2]}) == {"dates": '["2025-01-01", 2]'}

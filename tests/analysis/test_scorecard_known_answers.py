@@ -294,3 +294,23 @@ def test_a_baseline_of_zero_for_what_happened_has_no_log_score_and_says_so() -> 
     assert b["brier_skill"].iloc[1] == pytest.approx(1 - 0.25 / 1.0)
     assert b["note"].iloc[1] == "baseline log score not defined: it gave 0% to what happened"
     assert b["note"].iloc[0] == "log score not defined: the version gave 0% to what happened"
+
+
+def test_a_quantity_after_a_prediction_is_scored_with_its_label_and_both_reasons_are_noted() -> None:
+    """A prediction resolved before a quantity: both scored. Two versions that gave 0%
+    to what happened, the second against the first: both reasons in one note."""
+    from forecast.analysis.scorecard import AVERAGE_COLUMNS
+    from forecast.analysis.sensitivity import parse_target
+
+    v = quantity_version("v1", "2025-01-01", {"market.alpha@2026": [1, 2, 3, 4]})
+    card = Scorecard([v], [resolution("prediction.launch", True), quantity("market.alpha@2026", 2.0)])
+    [row] = card.quantities().to_dict("records")
+    assert row["label"] == parse_target(v.scenario, "market.alpha@2026").label
+    assert card.binary()["resolved_on"].tolist() == ["2026-01-01"]
+    versions = [version("v1", "2025-01-01", 0.0), version("v2", "2025-07-01", 0.0)]
+    b = Scorecard(versions, [resolution("prediction.p", True)], baseline="previous").binary()
+    assert b["note"].iloc[1] == (
+        "log score not defined: the version gave 0% to what happened; "
+        "baseline log score not defined: it gave 0% to what happened"
+    )
+    assert list(Scorecard(VERSIONS, []).time_averaged().columns) == AVERAGE_COLUMNS
