@@ -258,3 +258,22 @@ def test_signposts_in_the_scenarios_order_one_row_each_and_a_missing_observation
         "Signpost “Z”: P(Up) 50.0% → 70.0% if true, 40.0% if false",
         "Signpost “A”: “P” 20.0% → 30.0% if true, 10.0% if false",
     ]
+
+
+def test_the_inputs_marked_illustrative_by_source_or_note_with_the_scenario_first() -> None:
+    """m's size by its source, m's CAGR by its note; k's source is a real one. The
+    scenario is named first when its title or its source says so."""
+    from forecast.outputs.briefing import illustrative_inputs
+    from tests.engine.test_semantics import scenario
+
+    m = {"id": "m", "label": "M", "unit": "USD bn", "base_year": 2024,
+         "size": {"median": 10.0, "sigma": 0.2, "source": "illustrative: made up"},
+         "cagr": {"median": 0.1, "sigma": 0.05, "note": "Not real data"}}  # fmt: skip
+    k = {"id": "k", "label": "K", "unit": "USD bn", "base_year": 2024,
+         "size": {"median": 5.0, "sigma": 0.1, "source": "IDC 2024"}, "cagr": 0.1}  # fmt: skip
+    assert illustrative_inputs(scenario(markets=[m, k])) == ["markets.m.size", "markets.m.cagr"]
+    assert illustrative_inputs(scenario(markets=[m, k], title="An illustrative case")) == [
+        "scenario", "markets.m.size", "markets.m.cagr",
+    ]  # fmt: skip
+    assert illustrative_inputs(scenario(markets=[k], source="made-up data")) == ["scenario"]
+    assert illustrative_inputs(scenario(markets=[k])) == []
