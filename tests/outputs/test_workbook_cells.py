@@ -97,3 +97,13 @@ def test_the_same_sheets_give_the_same_bytes(tmp_path: Path) -> None:
     for name in ("one.xlsx", "two.xlsx"):
         write_workbook(tmp_path / name, [Sheet("S", table)], created=dt.datetime(2025, 1, 1))
     assert (tmp_path / "one.xlsx").read_bytes() == (tmp_path / "two.xlsx").read_bytes()
+
+
+def test_a_column_of_flags_is_text_not_numbers(tmp_path: Path) -> None:
+    """A boolean column (numeric to numpy) is written ``true``/``false``, never 1/0."""
+    path = tmp_path / "flags.xlsx"
+    write_workbook(
+        path, [Sheet("S", pd.DataFrame({"observed": [True, False]}))], created=dt.datetime(2025, 1, 1)
+    )
+    ws = openpyxl.load_workbook(path)["S"]
+    assert [c.value for c in ws["A"]] == ["observed", "true", "false"]
