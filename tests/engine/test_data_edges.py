@@ -203,3 +203,25 @@ def test_each_kind_of_threshold_reads_its_own_series_in_the_flat_values() -> Non
     assert md.check_upper[checks].tolist() == pytest.approx(
         [math.inf, math.inf, math.log(20), math.inf, math.inf]
     )
+
+
+def test_a_cagr_with_a_projection_does_not_anchor_and_a_later_base_year_bridges_from_it() -> None:
+    """b: CAGR 20% +- 0.05 and a point projection it agrees with (10 x 1.2^4): the CAGR
+    sets the spread, no anchor, no bridge, its shocks anchored in its base year 2024.
+    l: from 10 in 2025 to 12.1 in 2027, log(1.1) a year, 0.15 / 2, anchored with weight
+    1/2; its bridge 0 in 2024 (before its base year, not -1/2), 0 in 2025, 1/2 in 2026,
+    then 1."""
+    from forecast.engine.data import _bridge, _drift
+
+    b = {"id": "b", "label": "B", "unit": "USD bn", "base_year": 2024, "size": {"median": 10.0, "sigma": 0.2},
+         "cagr": {"median": 0.2, "sigma": 0.05}, "projection": {"year": 2028, "value": 20.736}}  # fmt: skip
+    late = {"id": "l", "label": "L", "unit": "USD bn", "base_year": 2025, "size": {"median": 10.0, "sigma": 0.2},
+            "projection": {"year": 2027, "median": 12.1, "sigma": 0.15}}  # fmt: skip
+    s = scenario(markets=[b, late])
+    mu, sd, anchor, _ = _drift(s)
+    assert mu.tolist() == pytest.approx([math.log(1.2), math.log(1.1)])
+    assert sd.tolist() == pytest.approx([0.05, 0.075])
+    assert anchor.tolist() == [0.0, 0.5]
+    at, w = _bridge(s, np.array(YEARS))
+    assert at.tolist() == [[1, 0, 0, 0, 0, 0, 0], [0, 0, 0, 1, 0, 0, 0]]
+    assert w.tolist() == [[0] * 7, [0, 0, 0.5, 1, 1, 1, 1]]
