@@ -225,3 +225,12 @@ def test_a_cagr_with_a_projection_does_not_anchor_and_a_later_base_year_bridges_
     at, w = _bridge(s, np.array(YEARS))
     assert at.tolist() == [[1, 0, 0, 0, 0, 0, 0], [0, 0, 0, 1, 0, 0, 0]]
     assert w.tolist() == [[0] * 7, [0, 0, 0.5, 1, 1, 1, 1]]
+
+
+def test_an_event_listed_before_a_threshold_leaves_its_deadline_a_query_time() -> None:
+    """The event has no window; the threshold after it still reads 2027-01-01 as both
+    grid years around it, 184/365 of the way (not the nearer grid year alone)."""
+    event = {"id": "e", "statement": "E", "deadline": "2026-01-01", "probability": 0.5}
+    md = model_data(scenario(predictions=[event, _threshold("jan", "2027-01-01")]))
+    [(lo, hi, u)] = _checks(md, 0)
+    assert (lo, hi) == (2026, 2027) and u == pytest.approx(184 / 365)
