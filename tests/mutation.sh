@@ -4,7 +4,8 @@
 # the surviving mutants, each explained.
 #
 #   tests/mutation.sh [MODULE ...]     MODULE: staging results scores sensitivity model
-#                                      narrative formatting implied
+#                                      narrative formatting implied tables tornado
+#                                      scorecard comparison briefing history workbook data
 #                                      (default: all, one after the other)
 #   MAX_CHILDREN=1 tests/mutation.sh   parallel workers (default 2)
 #
@@ -27,10 +28,18 @@ declare -A GLOBS=(
     [narrative]="forecast.outputs.narrative.*"
     [formatting]="forecast.outputs.formatting.x_sig__* forecast.outputs.formatting.x_pct__* forecast.outputs.formatting.x_pp__* forecast.outputs.formatting.x_mc_error__* forecast.outputs.formatting.x_deadline_words__* forecast.outputs.formatting.x_interval__* forecast.outputs.formatting.x_key_year__*"
     [implied]="forecast.analysis.implied.x_stated_cagr__* forecast.analysis.implied.x__stated_size__* forecast.analysis.implied.x_growth_spans__* forecast.analysis.implied.x_implied_growth__* forecast.analysis.implied.x_signpost_effects__* forecast.analysis.implied.x_position_by_outcome__* forecast.analysis.implied.x_prediction_by_outcome__* forecast.analysis.implied.x__median__*"
+    [tables]="forecast.outputs.tables.*"
+    [tornado]="forecast.analysis.tornado.x__quantile_fn__* forecast.analysis.tornado.x__fixed__* forecast.analysis.tornado.x_tornado_draws__* forecast.analysis.tornado.x_tornadoes__*"
+    [scorecard]="forecast.analysis.scorecard.x?Scorecard?_scored__* forecast.analysis.scorecard.x?Scorecard?not_scored__* forecast.analysis.scorecard.x?Scorecard?binary__* forecast.analysis.scorecard.x?Scorecard?_probability__* forecast.analysis.scorecard.x?Scorecard?quantities__* forecast.analysis.scorecard.x?Scorecard?time_averaged__* forecast.analysis.scorecard.x?Scorecard?table__* forecast.analysis.scorecard.x?Scorecard?resolution_table__*"
+    [comparison]="forecast.analysis.comparison.x_unit_problems__* forecast.analysis.comparison.x?Comparison?base__* forecast.analysis.comparison.x?Comparison?_stack__* forecast.analysis.comparison.x?Comparison?markets__* forecast.analysis.comparison.x?Comparison?outcomes__* forecast.analysis.comparison.x?Comparison?predictions__* forecast.analysis.comparison.x?Comparison?differences__* forecast.analysis.comparison.x_market_quantity__* forecast.analysis.comparison.x__diff__* forecast.analysis.comparison.x_unique_names__*"
+    [briefing]="forecast.outputs.briefing.x_illustrative_inputs__* forecast.outputs.briefing.x_marked_illustrative__* forecast.outputs.briefing.x_track_record_flag__* forecast.outputs.briefing.x_illustrative_text__* forecast.outputs.briefing.x_signpost_sentence__* forecast.outputs.briefing.x_index_cell__* forecast.outputs.briefing.x_sensitivity_parts__* forecast.outputs.briefing.x_signpost_lines__*"
+    [history]="forecast.analysis.history.x?History?table__* forecast.analysis.history.x?History?changes__* forecast.analysis.history.x__row__* forecast.analysis.history.x__what__* forecast.analysis.history.x_flatten__* forecast.analysis.history.x__quantity_text__* forecast.analysis.history.x__text__*"
+    [workbook]="forecast.outputs.workbook.x_safe_text__* forecast.outputs.workbook.x__text__* forecast.outputs.workbook.x_write_workbook__*"
+    [data]="forecast.engine.data.x__canon_arrays__* forecast.engine.data.x__drift__* forecast.engine.data.x__bridge__* forecast.engine.data.x__query_times__* forecast.engine.data.x__interp_weights__* forecast.engine.data.x__interp_index__* forecast.engine.data.x__threshold_checks__*"
 )
 
 modules=("$@")
-[ ${#modules[@]} -eq 0 ] && modules=(staging scores results sensitivity model narrative formatting implied)
+[ ${#modules[@]} -eq 0 ] && modules=(staging scores results sensitivity model narrative formatting implied tables tornado scorecard comparison briefing history workbook data)
 for module in "${modules[@]}"; do
     globs=${GLOBS[$module]:?unknown module $module (${!GLOBS[*]})}
     echo "== $module"

@@ -112,8 +112,10 @@ def summary(
         for sid, sub in sp.groupby("signpost", sort=False):
             if sub["observed"].iloc[0] is not None and not pd.isna(sub["observed"].iloc[0]):
                 continue
-            # the outcome the signpost moves most, both ways
-            top = sub.assign(move=(sub["if_true"] - sub["if_false"]).abs()).sort_values("move").iloc[-1]
+            # the outcome the signpost moves most, both ways; of a tie (two outcomes always
+            # tie) the first, as the executive summary's signpost sentence names it
+            move = (sub["if_true"] - sub["if_false"]).abs()
+            top = sub.assign(move=move).sort_values("move", ascending=False, kind="stable").iloc[0]
             statement = next(x.statement for x in s.signposts if x.id == sid)
             items.append(
                 {

@@ -65,3 +65,82 @@ def test_each_scenario_minus_the_first_for_what_both_have() -> None:
 def test_one_scenario_has_no_differences() -> None:
     d = Comparison([BASE], ["base"]).differences()
     assert d.empty and list(d.columns) == DIFFERENCE_COLUMNS
+
+
+def _table(columns: list[str], *rows: list[Any]) -> pd.DataFrame:
+    """A table with ``columns`` and one more (``extra``) a stacked table leaves out."""
+    return pd.DataFrame([[*r, "x"] for r in rows], columns=[*columns, "extra"])
+
+
+def test_the_tables_stack_each_scenarios_rows_under_its_name_in_order() -> None:
+    from forecast.analysis.results import MARKET_COLUMNS, OUTCOME_COLUMNS, PREDICTION_COLUMNS
+
+    a = SimpleNamespace(
+        markets=lambda: _table(MARKET_COLUMNS, ["m", 2026, 1, 0.1, 0.5, 0.8, 1, 1.2, 1.5]),
+        outcomes=lambda: _table(OUTCOME_COLUMNS, ["up", "Up", 0.5, 0.6, 0.4, 0.8, 0.01]),
+        predictions=lambda: _table(PREDICTION_COLUMNS, ["p", "P", "2027-01-01", 0.3, 0.02]),
+    )
+    b = SimpleNamespace(
+        markets=lambda: _table(
+            MARKET_COLUMNS, ["m", 2026, 2, 0.2, 1, 1.6, 2, 2.4, 3], ["n", 2027, 3, 0, 3, 3, 3, 3, 3]
+        ),
+        outcomes=lambda: _table(OUTCOME_COLUMNS),
+        predictions=lambda: _table(PREDICTION_COLUMNS, ["p", "P", "2027-01-01", 0.4, 0.03]),
+    )
+    c = Comparison([a, b], ["base", "bull"])  # type: ignore[list-item]
+    m = c.markets()
+    assert list(m.columns) == ["scenario", *MARKET_COLUMNS]
+    assert m[["scenario", "market", "year", "q50"]].values.tolist() == [
+        ["base", "m", 2026, 1],
+        ["bull", "m", 2026, 2],
+        ["bull", "n", 2027, 3],
+    ]
+    o = c.outcomes()
+    assert list(o.columns) == ["scenario", *OUTCOME_COLUMNS]
+    assert o[["scenario", "outcome", "probability"]].values.tolist() == [["base", "up", 0.6]]
+    p = c.predictions()
+    assert list(p.columns) == ["scenario", *PREDICTION_COLUMNS]
+    assert p[["scenario", "id", "probability"]].values.tolist() == [["base", "p", 0.3], ["bull", "p", 0.4]]
+    assert c.base == "base"
+
+
+def test_no_forecasts_stack_to_empty_tables_with_their_columns() -> None:
+    from forecast.analysis.results import MARKET_COLUMNS
+
+    empty = Comparison([], []).markets()
+    assert empty.empty and list(empty.columns) == ["scenario", *MARKET_COLUMNS]
+
+
+def test_names_must_match_the_forecasts_and_be_unique() -> None:
+    with pytest.raises(ValueError, match="one name per forecast"):
+        Comparison([BASE], ["a", "b"])
+    with pytest.raises(ValueError, match=r"scenario names must be unique \(got \['a', 'a'\]\)"):
+        Comparison([BASE, BASE], ["a", "a"])
+
+
+def test_a_repeated_id_is_numbered_from_its_second_time() -> None:
+    from forecast.analysis.comparison import unique_names
+
+    assert unique_names(["a", "b", "a", "a", "b"]) == ["a", "b", "a#2", "a#3", "b#2"]
+    assert unique_names([]) == []
+
+
+def test_a_market_in_two_units_is_refused_naming_where_each_unit_is() -> None:
+    """Market m in USD bn in the first two files and USD m in the third; market n only
+    in the second and third, in one unit: one problem, in the third file."""
+    from forecast.analysis.comparison import unit_problems
+
+    def s(origin: str, *markets: tuple[str, str]) -> Any:
+        return SimpleNamespace(origin=origin, markets=[SimpleNamespace(id=i, unit=u) for i, u in markets])
+
+    files = [
+        s("a.toml", ("m", "USD bn")),
+        s("b.toml", ("m", "USD bn"), ("n", "users")),
+        s("c.toml", ("n", "users"), ("m", "USD m")),
+    ]
+    [problem] = unit_problems(files, ["base", "second", "third"])
+    assert str(problem) == (
+        "c.toml: markets.m.unit: is in 'USD m' here but in 'USD bn' in base: a comparison subtracts one "
+        "from the other, so a market needs one unit in every scenario (got 'USD m')"
+    )
+    assert unit_problems(files[:2], ["base", "second"]) == []

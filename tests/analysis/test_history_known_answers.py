@@ -125,3 +125,67 @@ def test_identical_versions_have_no_changes() -> None:
     raw = {"markets": [{"id": "m", "size": 10.0}]}
     h = History([version("v1", "2025-01-01", {}, {}, raw), version("v2", "2025-06-01", {}, {}, dict(raw))])
     assert h.changes().empty
+
+
+def test_every_column_of_a_row_is_the_tables_and_the_columns_are_in_order() -> None:
+    from forecast.analysis.history import HISTORY_COLUMNS
+
+    h = History([version("v1", "2025-01-01", {"a": (0.6, 0.003)}, {"p": (0.5, 0.004)})])
+    t = h.table()
+    assert list(t.columns) == HISTORY_COLUMNS
+    outcome, prediction = t.to_dict("records")
+    assert {k: outcome[k] for k in ("version", "kind", "id", "label", "deadline", "probability", "mcse")} == {
+        "version": "v1", "kind": "outcome", "id": "a", "label": "A", "deadline": "", "probability": 0.6, "mcse": 0.003,
+    }  # fmt: skip
+    assert (prediction["label"], prediction["deadline"], prediction["probability"], prediction["mcse"]) == (
+        "p happens", "2027-01-01", 0.5, 0.004,
+    )  # fmt: skip
+    empty = History([version("v1", "2025-01-01", {}, {})])
+    assert list(empty.table().columns) == HISTORY_COLUMNS and list(empty.changes().columns) == [
+        "version", "previous", "what", "key", "before", "after",
+    ]  # fmt: skip
+
+
+def test_values_are_written_the_same_way_in_every_version() -> None:
+    """A flag false, a number to 6 significant digits, a date, a list (sorted keys), a
+    point value alone, a stated projection with its year; evidence without an error is
+    ± 0%; a list item without an id is named by its place; a list of evidence-like
+    items under another key is not evidence."""
+    before = {
+        "simulation": {
+            "flag": True,
+            "rate": 0.1234567,
+            "day": dt.date(2025, 1, 2),
+            "ids": [{"b": 1, "a": 2}],
+        },
+        "markets": [{"id": "m", "size": {"value": 10.0}, "projection": {"median": 20.0, "year": 2027}}],
+        "evidence": [{"market": "m", "year": 2025, "value": 4.9}],
+        "extra": [{"market": "m", "year": 2025, "value": 1.0}],
+    }
+    after = {
+        "simulation": {"flag": False, "rate": 0.1234567, "day": dt.date(2025, 1, 2), "ids": [{"b": 1, "a": 3}]},
+        "markets": [{"id": "m", "size": {"value": 11.0}, "projection": {"median": 20.0, "year": 2028}}],
+        "evidence": [{"market": "m", "year": 2025, "value": 4.9}, {"market": "m", "year": 2026, "value": 5.5, "rel_error": 0.2}],
+        "extra": [{"market": "m", "year": 2025, "value": 1.5}],
+    }  # fmt: skip
+    h = History([version("v1", "2025-01-01", {}, {}, before), version("v2", "2025-06-01", {}, {}, after)])
+    assert h.changes()[["key", "before", "after"]].values.tolist() == [
+        ["evidence.m@2026", "", "5.5 ± 20%"],
+        ["extra[0]", "year 2025, value 1", "year 2025, value 1.5"],
+        ["markets.m.projection", "median 20, year 2027", "median 20, year 2028"],
+        ["markets.m.size", "10", "11"],
+        ["simulation.flag", "true", "false"],
+        ["simulation.ids[0].a", "2", "3"],
+    ]
+    from forecast.analysis.history import flatten
+
+    flat = flatten(before)
+    assert flat["evidence.m@2025"] == "4.9 ± 0%"
+    assert (flat["simulation.rate"], flat["simulation.day"]) == ("0.123457", "2025-01-02")
+    assert flatten({"tags": [1, {"b": 1, "a": [2]}]}) == {"tags": '[1, {"a": [2], "b": 1}]'}
+
+
+def test_a_list_of_dates_is_written_as_text() -> None:
+    from forecast.analysis.history import flatten
+
+    assert flatten({"dates": [dt.date(2025, 1, 1), 2]}) == {"dates": '["2025-01-01", 2]'}

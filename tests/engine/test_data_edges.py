@@ -123,3 +123,114 @@ def test_a_share_point_dated_on_a_query_time_is_that_point() -> None:
     assert lo[: len(YEARS)] == hi[: len(YEARS)] == [0, 0, 1, 1, 1, 1, 1]
     assert t[: len(YEARS)] == [0.0] * len(YEARS)
     assert (lo[-1], hi[-1]) == (0, 1) and t[-1] == pytest.approx(184 / 365)
+
+
+# --- growth, its anchor and the bridge of the yearly shocks, worked by hand ---------
+
+ANCHORED = {
+    "id": "m", "label": "M", "unit": "USD bn", "base_year": 2024,
+    "size": {"median": 10.0, "sigma": 0.2}, "projection": {"year": 2028, "median": 20.0, "sigma": 0.15},
+    "volatility": 0.08,
+}  # fmt: skip
+FREE = {
+    "id": "k", "label": "K", "unit": "USD bn", "base_year": 2025,
+    "size": {"median": 5.0, "sigma": 0.1}, "cagr": {"median": 0.2, "sigma": 0.05},
+}  # fmt: skip
+
+
+def test_a_projection_anchors_growth_and_a_cagr_does_not() -> None:
+    """m: from 10 in 2024 to 20 in 2028, log(2) / 4 a year, the projection's spread over
+    4 years (0.15 / 4), anchored with weight 1/4; k: log 1.2 +- 0.05, not anchored. The
+    log size medians log 10 and log 5."""
+    from forecast.engine.data import _drift
+
+    mu, sd, anchor, ref = _drift(scenario(markets=[ANCHORED, FREE]))
+    assert mu.tolist() == pytest.approx([math.log(2) / 4, math.log(1.2)])
+    assert sd.tolist() == pytest.approx([0.15 / 4, 0.05])
+    assert anchor.tolist() == [0.25, 0.0]
+    assert ref.tolist() == pytest.approx([math.log(10), math.log(5)])
+
+
+def test_the_shocks_are_bridged_from_the_base_year_to_the_projection_year() -> None:
+    """m: the weight rises by a quarter a year from 2024 to 1 in 2028 and stays 1; its
+    anchor year 2028. k: no bridge (weight 0), anchored in its base year 2025."""
+    from forecast.engine.data import _bridge
+
+    anchor, w = _bridge(scenario(markets=[ANCHORED, FREE]), np.array(YEARS))
+    assert anchor.tolist() == [[0, 0, 0, 0, 1, 0, 0], [0, 1, 0, 0, 0, 0, 0]]
+    assert w.tolist() == [[0, 0.25, 0.5, 0.75, 1, 1, 1], [0] * 7]
+
+
+def test_each_inputs_family_and_parameters_in_the_markets_order() -> None:
+    """Sizes lognormal (family 1) with log medians and sigmas; a point volatility a
+    normal (family 0) of no spread; no volatility 0."""
+    md = model_data(scenario(markets=[ANCHORED, FREE]))
+    assert (md.size_fam.tolist(), md.size_a.tolist(), md.size_b.tolist()) == (
+        [1, 1], pytest.approx([math.log(10), math.log(5)]), [0.2, 0.1],
+    )  # fmt: skip
+    assert (md.vol_fam.tolist(), md.vol_a.tolist(), md.vol_b.tolist()) == ([0, 0], [0.08, 0.0], [0.0, 0.0])
+    assert md.size_fam.dtype == np.int64 and md.size_a.dtype == np.float64
+
+
+def test_each_kind_of_threshold_reads_its_own_series_in_the_flat_values() -> None:
+    """Two markets of 7 grid years (2024-2030), one position; every threshold judged
+    'at' 2026-07-01, exactly the 2026 figure (grid index 2). The flat values are
+    [log market (2 x 7), share (1 x T), revenue (1 x T)] with T = 7 grid years + the
+    deadline: market k's 2026 is 1 x 7 + 2 = 9, the share's 14 + 2, the revenue's
+    14 + 8 + 2; "<=" is sign -1; "between" has both ends; a market compared in log."""
+    k = {"id": "k", "label": "K", "unit": "USD bn", "base_year": 2024, "size": 10.0, "cagr": 0.1}
+    position = {"id": "acme", "label": "Acme", "market": "m", "path": [{"at": "2025-01-01", "share": 0.1}]}
+    thresholds = [
+        _threshold("k_up", "2026-07-01", quantity="market.k"),
+        _threshold("k_down", "2026-07-01", quantity="market.k", op="<="),
+        _threshold(
+            "m_between", "2026-07-01", quantity="market.m", op="between", threshold=None, low=5.0, high=20.0
+        ),
+        _threshold("share", "2026-07-01", 0.1, quantity="share.acme"),
+        _threshold("revenue", "2026-07-01", 1.0, quantity="revenue.acme"),
+    ]
+    for t in thresholds[2:3]:
+        del t["threshold"]
+    md = model_data(scenario(markets=[ANCHORED, k], positions=[position], predictions=thresholds))
+    checks = md.thr_check[:, 0].tolist()
+    assert md.check_lo[checks].tolist() == [9, 9, 2, 16, 24]
+    assert md.check_hi[checks].tolist() == [9, 9, 2, 16, 24]
+    assert md.check_u[checks].tolist() == [0.0] * 5
+    assert md.check_sign[checks].tolist() == [1.0, -1.0, 1.0, 1.0, 1.0]
+    assert md.check_value[checks].tolist() == pytest.approx(
+        [math.log(12), math.log(12), math.log(5), 0.1, 1.0]
+    )
+    assert md.check_upper[checks].tolist() == pytest.approx(
+        [math.inf, math.inf, math.log(20), math.inf, math.inf]
+    )
+
+
+def test_a_cagr_with_a_projection_does_not_anchor_and_a_later_base_year_bridges_from_it() -> None:
+    """b: CAGR 20% +- 0.05 and a point projection it agrees with (10 x 1.2^4): the CAGR
+    sets the spread, no anchor, no bridge, its shocks anchored in its base year 2024.
+    l: from 10 in 2025 to 12.1 in 2027, log(1.1) a year, 0.15 / 2, anchored with weight
+    1/2; its bridge 0 in 2024 (before its base year, not -1/2), 0 in 2025, 1/2 in 2026,
+    then 1."""
+    from forecast.engine.data import _bridge, _drift
+
+    b = {"id": "b", "label": "B", "unit": "USD bn", "base_year": 2024, "size": {"median": 10.0, "sigma": 0.2},
+         "cagr": {"median": 0.2, "sigma": 0.05}, "projection": {"year": 2028, "value": 20.736}}  # fmt: skip
+    late = {"id": "l", "label": "L", "unit": "USD bn", "base_year": 2025, "size": {"median": 10.0, "sigma": 0.2},
+            "projection": {"year": 2027, "median": 12.1, "sigma": 0.15}}  # fmt: skip
+    s = scenario(markets=[b, late])
+    mu, sd, anchor, _ = _drift(s)
+    assert mu.tolist() == pytest.approx([math.log(1.2), math.log(1.1)])
+    assert sd.tolist() == pytest.approx([0.05, 0.075])
+    assert anchor.tolist() == [0.0, 0.5]
+    at, w = _bridge(s, np.array(YEARS))
+    assert at.tolist() == [[1, 0, 0, 0, 0, 0, 0], [0, 0, 0, 1, 0, 0, 0]]
+    assert w.tolist() == [[0] * 7, [0, 0, 0.5, 1, 1, 1, 1]]
+
+
+def test_an_event_listed_before_a_threshold_leaves_its_deadline_a_query_time() -> None:
+    """The event has no window; the threshold after it still reads 2027-01-01 as both
+    grid years around it, 184/365 of the way (not the nearer grid year alone)."""
+    event = {"id": "e", "statement": "E", "deadline": "2026-01-01", "probability": 0.5}
+    md = model_data(scenario(predictions=[event, _threshold("jan", "2027-01-01")]))
+    [(lo, hi, u)] = _checks(md, 0)
+    assert (lo, hi) == (2026, 2027) and u == pytest.approx(184 / 365)

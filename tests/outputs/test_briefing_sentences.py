@@ -12,6 +12,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -196,3 +197,83 @@ def test_the_sentence_ranks_by_the_index_it_quotes_and_skips_no_larger_driver() 
     assert text[0].startswith(
         "I0 matters most: on its own it accounts for about 50% of the variance; then I1 (35%), I3 (31%)."
     )
+
+
+# --- the edges the mutation run found open -------------------------------------------
+
+
+def test_six_inputs_name_five_and_one_more() -> None:
+    assert illustrative_text(list("abcdef")) == (
+        "Illustrative data: 6 inputs are marked illustrative, not real data (a, b, c, d, e and 1 more). "
+        "Do not rely on these numbers for a decision."
+    )
+
+
+@pytest.mark.parametrize(("n", "shown"), [(5, "v1, v2, v3, v4, v5"), (6, "v1, v2, v3, v4, v5 and 1 more")])
+def test_the_track_record_flag_names_five_versions_then_a_count(
+    monkeypatch: pytest.MonkeyPatch, n: int, shown: str
+) -> None:
+    """Exactly five versions: all named; six: five and one more. A resolution with no
+    source at all is not illustrative."""
+    monkeypatch.setattr(briefing, "illustrative_inputs", lambda s: s)
+    versions = [SimpleNamespace(name=f"v{i}", scenario=["x"]) for i in range(1, n + 1)]
+    assert track_record_flag(versions, [SimpleNamespace()]) == (
+        f"Illustrative data: {n} of the {n} versions hold inputs marked illustrative, not real data ({shown}). "
+        "Do not rely on these numbers for a decision."
+    )
+
+
+def test_the_words_for_indices_adding_up_to_more_than_one_and_one_below_zero_whole() -> None:
+    _, text, notes = sensitivity_parts(_sens([0.7, 0.6, -0.02]))
+    assert text[1] == (
+        "These indices add up to 1.3, more than 1, because the inputs are correlated (the markets' growth "
+        "moves together through the common factor, and the outcome probabilities sum to one): each index "
+        "also counts the variance an input shares with the inputs it moves with. The own-part index counts "
+        "only what is its own."
+    )
+    assert notes == [
+        "An index estimated below 0 is shown as ≈ 0 with the upper end of its 95% interval: the input does "
+        "not measurably matter."
+    ]
+
+
+def test_an_index_of_exactly_zero_is_not_below_zero_and_a_table_without_indices_has_no_words() -> None:
+    _, text, notes = sensitivity_parts(_sens([0.5, 0.0]))
+    assert notes == [] and len(text) == 1
+    no_index = pd.DataFrame({"input": ["I0"], "low": [1.0]})
+    assert sensitivity_parts(no_index)[1:] == ([], [])
+
+
+def test_signposts_in_the_scenarios_order_one_row_each_and_a_missing_observation_open() -> None:
+    """Signpost "z" before "a" (not sorted); "z" has one outcome row only, observed
+    NaN (open); "a" moves a prediction only (no outcome row)."""
+    rows = [
+        {"signpost": "z", "observed": np.nan, "kind": "outcome", "label": "Up", "now": 0.5, "if_true": 0.7, "if_false": 0.4, "without": 0.5},
+        {"signpost": "a", "observed": None, "kind": "prediction", "label": "P", "now": 0.2, "if_true": 0.3, "if_false": 0.1, "without": 0.2},
+    ]  # fmt: skip
+    s = SimpleNamespace(
+        signposts=[SimpleNamespace(id="z", statement="Z"), SimpleNamespace(id="a", statement="A")]
+    )
+    assert signpost_lines(s, pd.DataFrame(rows)) == [
+        "Signpost “Z”: P(Up) 50.0% → 70.0% if true, 40.0% if false",
+        "Signpost “A”: “P” 20.0% → 30.0% if true, 10.0% if false",
+    ]
+
+
+def test_the_inputs_marked_illustrative_by_source_or_note_with_the_scenario_first() -> None:
+    """m's size by its source, m's CAGR by its note; k's source is a real one. The
+    scenario is named first when its title or its source says so."""
+    from forecast.outputs.briefing import illustrative_inputs
+    from tests.engine.test_semantics import scenario
+
+    m = {"id": "m", "label": "M", "unit": "USD bn", "base_year": 2024,
+         "size": {"median": 10.0, "sigma": 0.2, "source": "illustrative: made up"},
+         "cagr": {"median": 0.1, "sigma": 0.05, "note": "Not real data"}}  # fmt: skip
+    k = {"id": "k", "label": "K", "unit": "USD bn", "base_year": 2024,
+         "size": {"median": 5.0, "sigma": 0.1, "source": "IDC 2024"}, "cagr": 0.1}  # fmt: skip
+    assert illustrative_inputs(scenario(markets=[m, k])) == ["markets.m.size", "markets.m.cagr"]
+    assert illustrative_inputs(scenario(markets=[m, k], title="An illustrative case")) == [
+        "scenario", "markets.m.size", "markets.m.cagr",
+    ]  # fmt: skip
+    assert illustrative_inputs(scenario(markets=[k], source="made-up data")) == ["scenario"]
+    assert illustrative_inputs(scenario(markets=[k])) == []
