@@ -57,11 +57,14 @@ def test_the_method_note_states_the_calendar_and_how_thresholds_are_judged() -> 
 
 
 def test_the_error_of_a_difference_is_not_claimed_to_bound_every_same_seed_comparison() -> None:
-    # a shared seed correlates runs only where their random numbers line up: scenarios of
-    # different structure and NUTS runs on different data are effectively independent
-    assert "standard error when the runs are independent" in DIFFERENCE_ERROR
-    assert "different structure" in DIFFERENCE_ERROR and "NUTS runs on different data" in DIFFERENCE_ERROR
-    assert "upper bound only when" in DIFFERENCE_ERROR
+    # the error of a difference of two forward runs of one size is sd(x_i - y_i)/sqrt(n)
+    # over paired draws: right whether the shared seed correlates them (a what-if of one
+    # file) or not (another structure: then it equals the independent runs' error);
+    # NUTS runs and other sizes fall back to the independent runs' root sum of squares,
+    # and no text claims a bound
+    assert "paired draws" in DIFFERENCE_ERROR and "exactly 0" in DIFFERENCE_ERROR
+    assert "NUTS runs" in DIFFERENCE_ERROR and "root sum of squares" in DIFFERENCE_ERROR
+    assert "as independent runs" in DIFFERENCE_ERROR and "bound" not in DIFFERENCE_ERROR
 
 
 def test_the_report_says_on_for_at_thresholds_and_bounds_an_error_every_draw_agrees_on() -> None:
