@@ -491,30 +491,45 @@ def test_figure_worker_that_dies_falls_back_to_drawing_here() -> None:
         worker.close()
 
 
-def _where(delay: float) -> list[Any]:
-    """A job that takes ``delay`` seconds and says which process ran it."""
-    time.sleep(delay)
+def _held(started: Path, release: Path) -> list[Any]:
+    """A job that says it started, then holds its process until ``release`` exists."""
+    started.touch()
+    deadline = time.monotonic() + 300
+    while not release.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
     return [os.getpid()]
 
 
-def test_figures_the_worker_has_not_started_are_drawn_here() -> None:
+def _release(release: Path) -> list[Any]:
+    """A job that lets the held one go and says which process ran it."""
+    release.touch()
+    return [os.getpid()]
+
+
+def test_figures_the_worker_has_not_started_are_drawn_here(tmp_path: Path) -> None:
     """Issue 30: waiting for a worker starved of CPU is never slower than drawing here:
     when the results are asked for, every job it has not started is done in this
-    process (in order), and only the jobs it is running are waited for."""
+    process (in order), and only the jobs it is running are waited for. The worker is
+    held in its first job until a later job runs, so the test does not depend on how
+    busy the machine is."""
     from forecast.commands.figure_worker import FigureWorker
 
+    started, release = tmp_path / "started", tmp_path / "release"
     worker = FigureWorker.start()
     assert worker is not None
     try:
-        worker.submit(_where, 2.0)  # busy: the worker is importing, then sleeping
+        worker.submit(_held, started, release)
+        deadline = time.monotonic() + 300
+        while not started.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert started.exists(), "the worker never started its first job"
         for _ in range(5):
-            worker.submit(_where, 0.0)
-        t = time.monotonic()
+            worker.submit(_release, release)
         got = worker.results()
         assert len(got) == 6
-        # the queue hands the worker at most one more job while it runs the slow one
+        assert got[0] != os.getpid()
+        # the queue hands the worker at most one more job while it holds the first
         assert got[1:].count(os.getpid()) >= 4, got
-        assert time.monotonic() - t < 30
     finally:
         worker.close()
 

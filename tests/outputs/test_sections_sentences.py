@@ -167,7 +167,7 @@ def test_a_position_without_shares_by_outcome_quotes_its_revenue_and_share() -> 
     s, table = _position_tables()
     out = summary(forecast(s), table, NO_OUTCOMES, NO_PREDICTIONS, 2027)
     assert items(out, "Markets and company")[1] == (
-        "Acme: revenue 2027",
+        "Revenue 2027 from Acme",
         "2.40 USD bn",
         "median; 90% interval 1.20–3.60; share 20.0% (10.0%–30.0%)",
     )
@@ -190,7 +190,7 @@ def test_a_position_by_outcome_is_its_expected_revenue_then_its_share_per_outcom
     )
     out = summary(forecast(s), table, NO_OUTCOMES, NO_PREDICTIONS, 2027, by_outcome=by)
     assert items(out, "Markets and company")[1:] == [
-        ("Expected revenue 2027 in Developer tools", "2.50 USD bn", "Acme: mean over the outcomes"),
+        ("Expected revenue 2027 in Developer tools", "2.50 USD bn", "from Acme; mean over the outcomes"),
         ("Acme 2027", value, "median share by outcome"),
     ]
 
