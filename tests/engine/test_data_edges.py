@@ -241,7 +241,10 @@ def test_an_event_listed_before_a_threshold_leaves_its_deadline_a_query_time() -
 TWO_OUTCOMES = {
     "horizon_years": 3,
     "confidence": 20,
-    "outcomes": [{"id": "up", "label": "Up", "probability": 0.6}, {"id": "down", "label": "Down", "probability": 0.4}],
+    "outcomes": [
+        {"id": "up", "label": "Up", "probability": 0.6},
+        {"id": "down", "label": "Down", "probability": 0.4},
+    ],
 }
 
 
