@@ -234,3 +234,128 @@ def test_an_event_listed_before_a_threshold_leaves_its_deadline_a_query_time() -
     md = model_data(scenario(predictions=[event, _threshold("jan", "2027-01-01")]))
     [(lo, hi, u)] = _checks(md, 0)
     assert (lo, hi) == (2026, 2027) and u == pytest.approx(184 / 365)
+
+
+# --- the branches the data mutation run found open (tests/README.md, "Left open") -------
+
+TWO_OUTCOMES = {
+    "horizon_years": 3,
+    "confidence": 20,
+    "outcomes": [
+        {"id": "up", "label": "Up", "probability": 0.6},
+        {"id": "down", "label": "Down", "probability": 0.4},
+    ],
+}
+
+
+def test_an_event_by_outcome_is_one_row_per_event_with_a_column_per_outcome() -> None:
+    """Events x outcomes, in the outcomes' order: e is 0.2 (a point: family 0, a = 0.2)
+    under up and 0.3-0.7 under down (logit-normal, family 2: centre logit 0.5 = 0,
+    scale logit(0.7) / z_0.95); f is 0.5 under both. The common factor is one number
+    (shape ())."""
+    events = [
+        {"id": "e", "statement": "e", "deadline": "2026-01-01",
+         "probability_by_outcome": {"up": 0.2, "down": {"low": 0.3, "high": 0.7}}},
+        {"id": "f", "statement": "f", "deadline": "2026-01-01", "probability": 0.5},
+    ]  # fmt: skip
+    md = model_data(scenario(assessment=TWO_OUTCOMES, predictions=events))
+    assert md.event_fam.shape == md.event_a.shape == md.event_b.shape == (2, 2)
+    assert md.event_fam.tolist() == [[0, 2], [0, 0]]
+    assert md.event_a == pytest.approx(np.array([[0.2, 0.0], [0.5, 0.5]]), abs=1e-12)
+    z95 = 1.6448536269514722
+    assert md.event_b == pytest.approx(np.array([[0.0, math.log(0.7 / 0.3) / z95], [0.0, 0.0]]))
+    assert md.rho_fam.shape == md.rho_a.shape == md.rho_b.shape == ()
+
+
+def test_a_by_window_from_mid_march_over_a_year_checks_every_first_of_the_month() -> None:
+    """as_of 2025-03-15, by 2026-05-01: as_of itself, then 1 April 2025 to 1 May 2026
+    (14 firsts of the month, across the new year; not 1 March, before as_of), and a
+    share-path date inside the window (2025-08-20), none outside it (2026-06-01)."""
+    pos = {"id": "p", "label": "P", "market": "m",
+           "path": [{"at": "2025-08-20", "share": 0.1}, {"at": "2026-06-01", "share": 0.2}]}  # fmt: skip
+    s = scenario(as_of="2025-03-15", positions=[pos], predictions=[_threshold("by", "2026-05-01", when="by")])
+    md = model_data(s)
+    firsts = [dt.date(2025 + (m - 1) // 12, (m - 1) % 12 + 1, 1) for m in range(4, 17)]
+    assert firsts[0] == dt.date(2025, 4, 1) and firsts[-1] == dt.date(2026, 4, 1)
+    dates = [dt.date(2025, 3, 15), dt.date(2025, 8, 20), *firsts, dt.date(2026, 5, 1)]
+    expected = sorted(model_time(d) for d in dates)
+    assert md.coords["time"][len(YEARS) :] == pytest.approx(expected, abs=1e-12)
+    assert len({round(lo + u, 9) for lo, _, u in _checks(md, 0)}) == len(expected)
+
+
+def test_a_share_between_points_two_years_apart_is_weighted_by_the_fraction_of_two_years() -> None:
+    """Points on 2025-07-01 and 2027-07-01: the 2026 figure is halfway (weight 1/2 on
+    the later point), 2027-01-01 is (1 + 184/365) / 2 of the way."""
+    pos = {"id": "p", "label": "P", "market": "m",
+           "path": [{"at": "2025-07-01", "share": 0.1}, {"at": "2027-07-01", "share": 0.3}]}  # fmt: skip
+    md = model_data(scenario(positions=[pos], predictions=[_threshold("jan", "2027-01-01")]))
+    t = md.share_t[0, 0].tolist()
+    assert (md.share_lo[0, 0, 2], md.share_hi[0, 0, 2]) == (0, 1) and t[2] == pytest.approx(0.5)
+    assert t[-1] == pytest.approx((1 + 184 / 365) / 2)
+    assert t[:2] == [0.0, 0.0] and t[3:7] == [0.0] * 4  # on a point, or held outside
+
+
+def test_a_threshold_on_a_metric_reads_the_metrics_after_revenue() -> None:
+    """One market (7 grid years), two positions, deadline 2027-01-01; the ``by``
+    threshold's window adds the firsts of the month from as_of 2025-01-01 to it (T =
+    7 + 25). The flat values are [log market (7), share (2 x T), revenue (2 x T), yearly
+    metrics (1 x 7), scalar metrics]: the yearly metric starts at 7 + 4T, 2027-01-01
+    reads its 2026 and 2027 entries, 184/365 of the way; ``@2028`` its 2028 entry alone;
+    the scalar metric follows the yearly one. A ``by`` window reads the yearly metric at each of its times (the
+    grid years inside it too)."""
+    path = [{"at": "2025-07-01", "share": 0.1}]
+    positions = [{"id": i, "label": i, "market": "m", "path": path} for i in ("p", "q")]
+    metrics = [
+        {"id": "twice", "label": "Twice", "unit": "USD bn", "formula": "2 * market.m"},
+        {"id": "one", "label": "One", "unit": "USD bn", "formula": "at(market.m, 2026)"},
+    ]
+    thresholds = [
+        _threshold("y", "2027-01-01", quantity="metric.twice"),
+        _threshold("y28", "2027-01-01", quantity="metric.twice@2028"),
+        _threshold("one", "2027-01-01", quantity="metric.one"),
+        _threshold("by", "2027-01-01", quantity="metric.twice", when="by"),
+    ]
+    md = model_data(scenario(positions=positions, metrics=metrics, predictions=thresholds))
+    n_t = len(md.coords["time"])
+    assert n_t == 7 + 25  # the grid, then as_of .. 2027-01-01 monthly (the by window)
+    block = 7 + 2 * 2 * n_t
+    first = md.thr_check[:3, 0].tolist()
+    assert md.check_lo[first].tolist() == [block + 2, block + 4, block + 7]
+    assert md.check_hi[first].tolist() == [block + 3, block + 4, block + 7]
+    assert md.check_u[first].tolist() == pytest.approx([184 / 365, 0.0, 0.0])
+    assert md.check_value[first].tolist() == [12.0] * 3  # a metric is compared as it is, not in log
+    window = sorted(set(md.thr_check[3].tolist()))
+    read = [md.check_lo[c] - block + md.check_u[c] for c in window]
+    months = [model_time(dt.date(2025 + (m - 1) // 12, (m - 1) % 12 + 1, 1)) - 2024 for m in range(1, 26)]
+    assert sorted(read) == pytest.approx(sorted([*months, 1.0, 2.0]))  # and the 2025 and 2026 figures
+
+
+def test_a_threshold_on_a_second_position_reads_that_positions_share_and_revenue() -> None:
+    """Positions p and q; share and revenue thresholds on q 'at' 2026-07-01 (T = 8): its
+    share is 7 + 8 (past p's) + 2 = 17, its revenue 7 + 16 + 8 + 2 = 33."""
+    path = [{"at": "2025-07-01", "share": 0.1}]
+    positions = [{"id": i, "label": i, "market": "m", "path": path} for i in ("p", "q")]
+    thresholds = [
+        _threshold("share", "2026-07-01", 0.1, quantity="share.q"),
+        _threshold("revenue", "2026-07-01", 1.0, quantity="revenue.q"),
+    ]
+    md = model_data(scenario(positions=positions, predictions=thresholds))
+    checks = md.thr_check[:, 0].tolist()
+    assert md.check_lo[checks].tolist() == md.check_hi[checks].tolist() == [17, 33]
+
+
+def test_a_market_threshold_below_1_is_its_negative_log() -> None:
+    """A market is compared in log: a threshold of 0.5 is log 0.5 (negative, not the
+    -inf kept for a threshold at or below 0, which validation refuses: every size is
+    above it, ``test_bad_inputs.py``); 'between 0.2 and 0.5' is [log 0.2, log 0.5]."""
+    thresholds = [
+        _threshold("half", "2026-07-01", 0.5),
+        _threshold("under", "2026-07-01", 0.5, op="<="),
+        _threshold("low", "2026-07-01", None, op="between", low=0.2, high=0.5),
+    ]
+    del thresholds[2]["threshold"]
+    md = model_data(scenario(predictions=thresholds))
+    checks = md.thr_check[:, 0].tolist()
+    assert md.check_value[checks].tolist() == pytest.approx([math.log(0.5), math.log(0.5), math.log(0.2)])
+    assert md.check_upper[checks].tolist() == pytest.approx([math.inf, math.inf, math.log(0.5)])
+    assert md.check_sign[checks].tolist() == [1.0, -1.0, 1.0]
