@@ -127,9 +127,11 @@ def input_domain(item: Input) -> Domain:
     unit = item.unit.strip().lower()
     if numbers and unit in _SHARE_UNITS and all(0 < v < 1 for v in numbers):
         return "unit"
-    if unit in _BOUNDED_UNITS and any(not 0 <= v <= 1 for v in numbers):
-        # read as a share so that the domain check refuses it (39 is a percent typed
-        # as a number, with its hint) instead of taking it as a positive number
+    if numbers and unit in _BOUNDED_UNITS:
+        # a share is read as one even where the file's numbers do not fit it, so that
+        # the domain check refuses them (39 is a percent typed as a number, with its
+        # hint; an interval from 0 would be a normal reaching below 0) instead of
+        # taking them as a positive or real number
         return "unit"
     if numbers and all(v > 0 for v in numbers):
         return "positive"

@@ -409,6 +409,12 @@ class Quantity(BaseModel):
         if self.low is not None and self.high is not None:
             fam = _DEFAULT_FAMILY[domain] if self.dist is None else _NAMED[self.dist]
             bad = [v for v in (self.low, self.high) if not _in_domain(v, domain)]
+            if not bad and domain == "unit" and not _family_fits(fam, self.low, self.high):
+                # 0 and 1 are shares, but no 90% interval of a logit-normal ends there
+                return [
+                    f"a 90% interval of a share must lie strictly between 0 and 1 (got low={self.low}, "
+                    f'high={self.high}); for a share that can be 0 or 1, use dist = "pert" or "triangular"'
+                ]
             if bad or not _family_fits(fam, self.low, self.high):
                 hint = self._percent_hint(domain, {"low": self.low, "high": self.high})
                 return [f"must be {_DOMAIN_TEXT[domain]}{hint} (got low={self.low}, high={self.high})"]

@@ -246,3 +246,21 @@ def test_a_percent_unit_may_exceed_1(unit: str) -> None:
     fraction and probability are bounded."""
     data = dict(BASE, inputs=[{"id": "g", "label": "G", "unit": unit, "value": {"low": -0.2, "high": 1.5}}])
     assert Scenario.from_dict(data, origin="f.toml").inputs[0].id == "g"
+
+
+def test_a_share_interval_from_0_says_why_and_what_to_write_instead() -> None:
+    """0 is a share, but no 90% interval of a logit-normal starts there: the message says
+    so instead of "must be between 0 and 1 (got low=0.0 ...)", and a named share input
+    from 0 is no longer read as a normal reaching below 0."""
+    data = dict(
+        BASE, inputs=[{"id": "margin", "label": "M", "unit": "share", "value": {"low": 0, "high": 0.2}}]
+    )
+    with pytest.raises(ScenarioError) as e:
+        Scenario.from_dict(data, origin="f.toml")
+    assert [str(p) for p in e.value.problems] == [
+        "f.toml: inputs.margin.value: a 90% interval of a share must lie strictly between 0 and 1 "
+        '(got low=0.0, high=0.2); for a share that can be 0 or 1, use dist = "pert" or "triangular"'
+    ]
+    pert = {"dist": "pert", "low": 0, "mode": 0.05, "high": 0.2}
+    data = dict(BASE, inputs=[{"id": "margin", "label": "M", "unit": "share", "value": pert}])
+    assert Scenario.from_dict(data, origin="f.toml").inputs[0].value.dist == "pert"
