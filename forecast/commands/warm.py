@@ -1,6 +1,6 @@
 """``forecast warm``: compile the forward simulators once, outside the first run.
 
-A first ``forecast run`` after an install spends ~30-45 s of CPU with numba
+A first ``forecast run`` after an install spends ~80-90 s of CPU with numba
 compiling the forward simulator of its scenario's structure; every later process
 loads it from the disk caches (PyTensor's compile directory, numba's cache and
 :mod:`forecast.engine.function_cache`) in ~1.5 s. ``forecast warm`` does that compile
@@ -66,7 +66,7 @@ def add_parser(subparsers: Any) -> None:
         help="compile the simulators once (an install step), so the first run is not a cold one",
         description=(
             "Compile the forward simulator of each scenario file (default: the bundled one) into the "
-            "disk caches (~30-45 s of CPU once per structure; ~1.5 s when already compiled), so the "
+            "disk caches (~1.5 minutes of CPU once per structure; ~2 s when already compiled), so the "
             "first `forecast run` of a scenario of that structure does not compile. Nothing else "
             "is written; the numbers of later runs are the same."
         ),
