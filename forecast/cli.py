@@ -688,6 +688,13 @@ def _add_pool(subparsers: Subparsers) -> None:
     add_parser(subparsers)
 
 
+def _add_warm(subparsers: Subparsers) -> None:
+    """``forecast warm``, registered by :mod:`forecast.commands.warm`."""
+    from forecast.commands.warm import add_parser
+
+    add_parser(subparsers)
+
+
 # --- the parser and the entry point ---------------------------------------------
 
 _COMMANDS: tuple[Callable[[Subparsers], None], ...] = (
@@ -699,6 +706,7 @@ _COMMANDS: tuple[Callable[[Subparsers], None], ...] = (
     _add_serve,
     _add_sweep,
     _add_pool,
+    _add_warm,
 )
 
 

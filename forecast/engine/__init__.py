@@ -13,6 +13,7 @@ processes (:mod:`forecast.engine.function_cache`).
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from forecast.engine.result import Computed
 from forecast.scenario import Scenario
@@ -26,6 +27,8 @@ def compute(
     prior_only: bool = False,
     sampler: str | None = None,
     progress: bool = False,
+    data: Any = None,
+    data_seconds: float = 0.0,
 ) -> Computed:
     """Draws for ``scenario``: forward simulation, or NUTS when there is evidence.
 
@@ -42,6 +45,9 @@ def compute(
         NUTS implementation when evidence is present.
     progress : bool
         Show sampler progress.
+    data : ModelData, optional
+        ``model_data(scenario)`` when the caller built it already (forward simulation
+        only), with ``data_seconds``, the time it took (the manifest's ``data`` step).
 
     Examples
     --------
@@ -58,11 +64,15 @@ def compute(
     from forecast.engine.forward import forward
 
     t0 = time.perf_counter()
-    data = model_data(scenario)  # the outcome calibration: a fixed cost, timed apart
+    if data is None:
+        data = model_data(scenario)  # the outcome calibration: a fixed cost, timed apart
+        data_seconds = time.perf_counter() - t0
     t1 = time.perf_counter()
     values, compile_s = forward(scenario, draws, seed, data)
-    timings = {"data": t1 - t0, "compile": compile_s, "simulate": time.perf_counter() - t1 - compile_s}
-    return Computed.from_draws(scenario, values, seed=seed, timings=timings, prior_only=prior_only)
+    timings = {"data": data_seconds, "compile": compile_s, "simulate": time.perf_counter() - t1 - compile_s}
+    return Computed.from_draws(
+        scenario, values, seed=seed, timings=timings, prior_only=prior_only, coords=data.coords
+    )
 
 
 __all__ = ["Computed", "compute"]

@@ -20,7 +20,9 @@ True
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from forecast.errors import Problem, ScenarioError
 from forecast.scenario import Scenario
@@ -30,12 +32,14 @@ BASE_BYTES = 600 * 2**20
 MIN_DRAWS = 100  # simulation.draws' lower bound
 
 
-def bytes_per_draw(scenario: Scenario) -> int:
-    """Bytes one draw of every recorded output takes."""
+def bytes_per_draw(scenario: Scenario, coords: Mapping[str, Any] | None = None) -> int:
+    """Bytes one draw of every recorded output takes (``coords``: ``model_data(scenario).coords``
+    when the caller has them: building the model's data again costs ~8 ms)."""
     from forecast.engine.data import model_data
     from forecast.engine.model import OUTPUTS
 
-    sizes = {name: len(values) for name, values in model_data(scenario).coords.items()}
+    coords = model_data(scenario).coords if coords is None else coords
+    sizes = {name: len(values) for name, values in coords.items()}
     return sum(8 * math.prod(sizes.get(d, 1) for d in dims) for dims in OUTPUTS.values())
 
 
@@ -48,10 +52,12 @@ def kept_draws(scenario: Scenario, draws: int, prior_only: bool = False) -> int:
     return draws + CHAINS * draws_per_chain(draws)
 
 
-def memory_needed(scenario: Scenario, draws: int, prior_only: bool = False) -> int:
+def memory_needed(
+    scenario: Scenario, draws: int, prior_only: bool = False, coords: Mapping[str, Any] | None = None
+) -> int:
     """Estimated peak bytes of simulating ``draws`` draws and writing the report."""
     kept = kept_draws(scenario, draws, prior_only)
-    return int(BASE_BYTES + PEAK_FACTOR * kept * bytes_per_draw(scenario))
+    return int(BASE_BYTES + PEAK_FACTOR * kept * bytes_per_draw(scenario, coords))
 
 
 def available_memory() -> int | None:
@@ -75,7 +81,11 @@ def available_memory() -> int | None:
 
 
 def check_memory(
-    scenario: Scenario, draws: int, prior_only: bool = False, available: int | None = None
+    scenario: Scenario,
+    draws: int,
+    prior_only: bool = False,
+    available: int | None = None,
+    coords: Mapping[str, Any] | None = None,
 ) -> None:
     """Raise :class:`~forecast.errors.ScenarioError` when the run cannot fit in memory.
 
@@ -94,10 +104,12 @@ def check_memory(
     available = available_memory() if available is None else available
     if available is None:
         return
-    need = memory_needed(scenario, draws, prior_only)
+    need = memory_needed(scenario, draws, prior_only, coords)
     if need <= available:
         return
-    per_draw = PEAK_FACTOR * bytes_per_draw(scenario) * kept_draws(scenario, draws, prior_only) / draws
+    per_draw = (
+        PEAK_FACTOR * bytes_per_draw(scenario, coords) * kept_draws(scenario, draws, prior_only) / draws
+    )
     fit = int((available - BASE_BYTES) / per_draw) if available > BASE_BYTES else 0
     if fit >= 100:
         digits = 10 ** (len(str(fit)) - 2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,11 +55,13 @@ class Computed:
         seed: int,
         timings: dict[str, float] | None = None,
         prior_only: bool = False,
+        coords: Mapping[str, Any] | None = None,
     ) -> Any:
-        """Wrap forward-simulated arrays (leading dim = draws)."""
+        """Wrap forward-simulated arrays (leading dim = draws); ``coords`` as in
+        :func:`~forecast.engine.dataset.to_dataset`."""
         from forecast.engine.dataset import forward_tree
 
-        tree = forward_tree(scenario, values, seed)
+        tree = forward_tree(scenario, values, seed, coords)
         return cls(scenario, tree, seed, dict(timings or {}), None, prior_only)
 
 
