@@ -25,6 +25,7 @@ MODULES = [
     "forecast.scenario.display",
     "forecast.engine.dataset",
     "forecast.engine.executor",
+    "forecast.engine.resources",
     "forecast.analysis.sweep",
     "forecast.cli",
 ]
