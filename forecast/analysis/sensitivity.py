@@ -148,6 +148,13 @@ def parse_target(scenario: Scenario, spec: str) -> Target:
     def bad(message: str) -> ScenarioError:
         return ScenarioError([Problem.with_value("target", "", message, spec)])
 
+    def unknown(noun: str, ids: list[str]) -> ScenarioError:
+        from forecast.scenario.merging import hint
+
+        return bad(
+            f"no {noun} {ref!r}" + (hint(ref or "", ids) or f"; {noun}s are {', '.join(ids) or 'none'}")
+        )
+
     m = _TARGET.match(spec.strip())
     if not m:
         raise bad(f"is not a target; use {TARGET_FORMS}")
@@ -158,7 +165,7 @@ def parse_target(scenario: Scenario, spec: str) -> Target:
             raise bad(f"{kind} targets take no year")
         ids = s.outcome_ids if kind == "outcome" else [p.id for p in s.predictions]
         if ref not in ids:
-            raise bad(f"no {kind} {ref!r}; {kind}s are {', '.join(ids) or 'none'}")
+            raise unknown(kind, list(ids))
         i = ids.index(ref)
         if kind == "outcome":
             assert s.assessment is not None
@@ -179,13 +186,13 @@ def parse_target(scenario: Scenario, spec: str) -> Target:
     if kind == "market":
         ids = [mk.id for mk in s.markets]
         if ref not in ids:
-            raise bad(f"no market {ref!r}; markets are {', '.join(ids)}")
+            raise unknown("market", ids)
         mk = s.markets[ids.index(ref)]
         return Target(spec, f"{mk.label} {year} ({mk.unit})", "market_size", (ids.index(ref), j), "median")
     if kind in ("share", "revenue"):
         ids = [p.id for p in s.positions]
         if ref not in ids:
-            raise bad(f"no position {ref!r}; positions are {', '.join(ids) or 'none'}")
+            raise unknown("position", ids)
         p = s.positions[ids.index(ref)]
         stat: Literal["median", "mean"] = (
             "mean" if s.assessment and any(pt.outcome for pt in p.path) else "median"

@@ -36,17 +36,6 @@ _SPEC = re.compile(r"^(?P<kind>[a-z]+)(?:\.(?P<ref>[a-z][a-z0-9_]*))?(?:@(?P<yea
 _STATISTIC = {"outcome_probability": "probability", "prediction_hit": "probability"}
 
 
-def _ids(s: Scenario, kind: str) -> list[str] | None:
-    """The ids a target of ``kind`` may name (None: a kind with no id list here)."""
-    return {
-        "market": [m.id for m in s.markets],
-        "share": [p.id for p in s.positions],
-        "revenue": [p.id for p in s.positions],
-        "outcome": list(s.outcome_ids),
-        "prediction": [p.id for p in s.predictions],
-    }.get(kind)
-
-
 def target_problem(s: Scenario, spec: str) -> str:
     """Why ``spec`` is not a target of ``s`` ("" when it is).
 
@@ -60,18 +49,12 @@ def target_problem(s: Scenario, spec: str) -> str:
     "no market 'developer_tool'; did you mean 'developer_tools'?"
     """
     from forecast.analysis.sensitivity import parse_target
-    from forecast.scenario.merging import hint
 
-    m = _SPEC.match(spec.strip())
-    ids = _ids(s, m["kind"]) if m else None
-    if m and ids is not None and m["ref"] not in ids:
-        return f"no {m['kind']} {m['ref']!r}" + (
-            hint(m["ref"], ids) or f"; {m['kind']}s are {', '.join(ids) or 'none'}"
-        )
     try:
         target = parse_target(s, spec)
     except ScenarioError as e:
         return "; ".join(p.message for p in e.problems)
+    m = _SPEC.match(spec.strip())
     if target.variable == "metric_by_year" and m and not m["year"]:
         return f"metric {m['ref']!r} is yearly: name its year, e.g. metric.{m['ref']}@{s.years[-1]}"
     return ""

@@ -286,6 +286,8 @@ def test_targets_resolve(spec: str, variable: str, index: tuple[int, ...]) -> No
         ("outcome.bankrupt", "no outcome 'bankrupt'"),
         ("outcome.acquired@2027", "outcome targets take no year"),
         ("revenue.nobody@2027", "no position 'nobody'"),
+        ("market.developer_tool@2027", "no market 'developer_tool'; did you mean 'developer_tools'?"),
+        ("outcome.independance", "no outcome 'independance'; did you mean 'independence'?"),
         ("size of the market", "is not a target; use market.<id>@<year>"),
         ("total.x@2027", "total takes no id"),
     ],
