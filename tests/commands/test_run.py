@@ -528,8 +528,10 @@ def test_figures_the_worker_has_not_started_are_drawn_here(tmp_path: Path) -> No
         got = worker.results()
         assert len(got) == 6
         assert got[0] != os.getpid()
-        # the queue hands the worker at most one more job while it holds the first
-        assert got[1:].count(os.getpid()) >= 4, got
+        # besides the job it holds, the worker's process pool has moved at most two more
+        # into its call queue (ProcessPoolExecutor keeps max_workers + 1 there, out of
+        # reach of cancel()): the other three are drawn here, as results() documents
+        assert got[1:].count(os.getpid()) >= 3, got
     finally:
         worker.close()
 
