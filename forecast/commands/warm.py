@@ -24,7 +24,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-EXIT_OK, EXIT_BAD_INPUT = 0, 2
+from forecast.commands.common import EXIT_BAD_INPUT, EXIT_OK
+
 WARM_DRAWS = 100  # the fewest a simulation accepts: the compile is the point
 
 

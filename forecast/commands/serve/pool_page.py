@@ -22,14 +22,13 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any
 
+from forecast.commands.common import EXIT_BAD_INPUT
 from forecast.commands.serve import tables
 from forecast.commands.serve.view import View, fan_svg
 from forecast.errors import ScenarioError
 
 if TYPE_CHECKING:
     from forecast.commands.pool import PoolOptions
-
-EXIT_BAD_INPUT = 2
 
 
 def compute_pool(opts: PoolOptions) -> View:
