@@ -1,10 +1,9 @@
-"""Functions a reader holds on one screen, in the modules split for it (issue s8).
+"""Functions a reader holds on one screen, in the modules split for it.
 
 The style rule is about 60 lines a function. ``semantic_problems`` (289 lines),
 ``model_data`` (211) and the serve page's ``create_app`` (402, its ``server`` 301)
 were split: the checks into a list of small rules, the arrays into one builder per
-section, the page into Shiny modules (a module's server holds its panel's reactive
-functions, so it may take up to 100 lines). This test keeps them split.
+section, the page into Shiny modules (one per panel). This test keeps them split.
 """
 
 from __future__ import annotations
@@ -22,6 +21,8 @@ LIMITS = {
     "engine/data.py": 60,
     "engine/thresholds.py": 60,
     "engine/calibration.py": 60,
+    "commands/serve/app.py": 60,
+    "commands/serve/panels": 60,
 }
 
 
