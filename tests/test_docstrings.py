@@ -27,6 +27,7 @@ MODULES = [
     "forecast.scenario.display",
     "forecast.engine.dataset",
     "forecast.engine.data",
+    "forecast.engine.arrays",
     "forecast.engine.thresholds",
     "forecast.engine.calibration",
     "forecast.engine.executor",

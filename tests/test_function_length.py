@@ -19,6 +19,7 @@ LIMITS = {
     "scenario/checks.py": 60,
     "scenario/market_checks.py": 60,
     "engine/data.py": 60,
+    "engine/arrays.py": 60,
     "engine/thresholds.py": 60,
     "engine/calibration.py": 60,
     "commands/serve/app.py": 60,
