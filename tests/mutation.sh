@@ -35,7 +35,7 @@ declare -A GLOBS=(
     [briefing]="forecast.outputs.briefing.x_illustrative_inputs__* forecast.outputs.briefing.x_marked_illustrative__* forecast.outputs.briefing.x_track_record_flag__* forecast.outputs.briefing.x_illustrative_text__* forecast.outputs.briefing.x_signpost_sentence__* forecast.outputs.briefing.x_index_cell__* forecast.outputs.briefing.x_sensitivity_parts__* forecast.outputs.briefing.x_signpost_lines__*"
     [history]="forecast.analysis.history.x?History?table__* forecast.analysis.history.x?History?changes__* forecast.analysis.history.x__row__* forecast.analysis.history.x__what__* forecast.analysis.history.x_flatten__* forecast.analysis.history.x__quantity_text__* forecast.analysis.history.x__text__*"
     [workbook]="forecast.outputs.workbook.x_safe_text__* forecast.outputs.workbook.x__text__* forecast.outputs.workbook.x_write_workbook__*"
-    [data]="forecast.engine.data.x__canon_arrays__* forecast.engine.data.x__drift__* forecast.engine.data.x__bridge__* forecast.engine.data.x__query_times__* forecast.engine.data.x__interp_weights__* forecast.engine.data.x__interp_index__* forecast.engine.data.x__threshold_checks__*"
+    [data]="forecast.engine.arrays.x__canon_arrays__* forecast.engine.arrays.x__drift__* forecast.engine.arrays.x__bridge__* forecast.engine.thresholds.x__query_times__* forecast.engine.thresholds.x__interp_weights__* forecast.engine.thresholds.x__interp_index__* forecast.engine.thresholds.x__threshold_checks__* forecast.engine.thresholds.x__window__* forecast.engine.thresholds.x__read__* forecast.engine.thresholds.x__bounds__*"
 )
 
 modules=("$@")

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import forecast
-from forecast.engine import data as data_module
+from forecast.engine import calibration
 from forecast.engine.data import calibrate_outcomes, model_data
 from forecast.scenario import Scenario, model_time
 from forecast.scenario.inputs import Canonical, Family
@@ -153,14 +153,14 @@ def test_simulated_hits_match_the_checks_read_from_the_draws() -> None:
 @pytest.fixture
 def calibration_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The disk cache in a temporary folder, and an empty in-process cache."""
-    real = data_module._calibration_file
+    real = calibration._calibration_file
 
     def in_tmp(key: Any) -> Path | None:
         path = real(key)
         return None if path is None else tmp_path / path.name
 
-    monkeypatch.setattr(data_module, "_calibration_file", in_tmp)
-    monkeypatch.setattr(data_module, "_CALIBRATION_CACHE", {})
+    monkeypatch.setattr(calibration, "_calibration_file", in_tmp)
+    monkeypatch.setattr(calibration, "_CALIBRATION_CACHE", {})
     return tmp_path
 
 
@@ -176,12 +176,12 @@ def test_calibration_is_read_back_by_another_process(
     first = calibrate_outcomes(*args, draws=20_000)
     assert len(list(calibration_dir.glob("*.npy"))) == 1
     # a new process: nothing in memory, and computing would fail
-    monkeypatch.setattr(data_module, "_CALIBRATION_CACHE", {})
+    monkeypatch.setattr(calibration, "_CALIBRATION_CACHE", {})
 
     def no(*a: Any) -> Any:
         raise AssertionError("recomputed instead of read from disk")
 
-    monkeypatch.setattr(data_module, "_calibrate", no)
+    monkeypatch.setattr(calibration, "_calibrate", no)
     assert calibrate_outcomes(*args, draws=20_000).tolist() == first.tolist()
     # other inputs are another key: computed, not read
     with pytest.raises(AssertionError, match="recomputed"):
@@ -200,6 +200,6 @@ def test_a_damaged_calibration_file_is_recomputed(
     first = calibrate_outcomes(*args, draws=20_000)
     (path,) = calibration_dir.glob("*.npy")
     np.save(path, np.array([np.nan, 1.0]))
-    monkeypatch.setattr(data_module, "_CALIBRATION_CACHE", {})
+    monkeypatch.setattr(calibration, "_CALIBRATION_CACHE", {})
     assert calibrate_outcomes(*args, draws=20_000).tolist() == first.tolist()
     assert np.isfinite(np.load(path)).all()  # and written again

@@ -142,7 +142,7 @@ def test_a_projection_anchors_growth_and_a_cagr_does_not() -> None:
     """m: from 10 in 2024 to 20 in 2028, log(2) / 4 a year, the projection's spread over
     4 years (0.15 / 4), anchored with weight 1/4; k: log 1.2 +- 0.05, not anchored. The
     log size medians log 10 and log 5."""
-    from forecast.engine.data import _drift
+    from forecast.engine.arrays import _drift
 
     mu, sd, anchor, ref = _drift(scenario(markets=[ANCHORED, FREE]))
     assert mu.tolist() == pytest.approx([math.log(2) / 4, math.log(1.2)])
@@ -154,7 +154,7 @@ def test_a_projection_anchors_growth_and_a_cagr_does_not() -> None:
 def test_the_shocks_are_bridged_from_the_base_year_to_the_projection_year() -> None:
     """m: the weight rises by a quarter a year from 2024 to 1 in 2028 and stays 1; its
     anchor year 2028. k: no bridge (weight 0), anchored in its base year 2025."""
-    from forecast.engine.data import _bridge
+    from forecast.engine.arrays import _bridge
 
     anchor, w = _bridge(scenario(markets=[ANCHORED, FREE]), np.array(YEARS))
     assert anchor.tolist() == [[0, 0, 0, 0, 1, 0, 0], [0, 1, 0, 0, 0, 0, 0]]
@@ -211,7 +211,7 @@ def test_a_cagr_with_a_projection_does_not_anchor_and_a_later_base_year_bridges_
     l: from 10 in 2025 to 12.1 in 2027, log(1.1) a year, 0.15 / 2, anchored with weight
     1/2; its bridge 0 in 2024 (before its base year, not -1/2), 0 in 2025, 1/2 in 2026,
     then 1."""
-    from forecast.engine.data import _bridge, _drift
+    from forecast.engine.arrays import _bridge, _drift
 
     b = {"id": "b", "label": "B", "unit": "USD bn", "base_year": 2024, "size": {"median": 10.0, "sigma": 0.2},
          "cagr": {"median": 0.2, "sigma": 0.05}, "projection": {"year": 2028, "value": 20.736}}  # fmt: skip

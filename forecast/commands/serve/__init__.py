@@ -13,7 +13,9 @@ report of the page's state with the ``forecast run`` pipeline.
   the background thread that computes it;
 - :mod:`~forecast.commands.serve.tables`: the tables a state shows (markets, outcomes,
   predictions, signposts, metrics, the decision, a pool's analysts and disagreement);
-- :mod:`~forecast.commands.serve.app`: the page (layout and reactive logic);
+- :mod:`~forecast.commands.serve.app`: the page, put together from its panels;
+- :mod:`~forecast.commands.serve.panels`: the panels, each a Shiny module (the fields,
+  the status line, the numbers, the changes with Save and Report) and the tab's state;
 - :mod:`~forecast.commands.serve.pool_page`: the page of a pool of analysts' files
   (``forecast serve A.toml B.toml ...``);
 - :mod:`~forecast.commands.serve.server`: the command (port, Ctrl-C).
