@@ -1,0 +1,354 @@
+"""The statistics no other known-answer test pinned, on draws written by hand.
+
+Issue 31's audit (tests/README.md, "Every statistic and its known answer") went
+through every column of every table; these are the columns it found checked only
+against the program itself, or not at all: the metrics table's spread, quantiles and
+error, the fans by outcome, the decision table's regret and P(best), the payoff by
+outcome, the errors of EVPI and of knowing the outcome, the exceedance table's
+error, and the targets table's errors. The scenario is small and real (loaded from
+TOML, no model built, no compile); the draws are grids or a few numbers, so every
+expected value is worked out here, in the comments: ``N`` values ``a + b * (0 .. N -
+1)`` have mean ``a + b (N - 1) / 2``, SD (``ddof=1``) ``b sqrt(N (N + 1) / 12)`` and,
+with numpy's default (linear) quantiles, ``q``-quantile ``a + b q (N - 1)``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+
+import forecast
+from forecast.analysis.results import Forecast
+
+SMALL = """\
+id = "small"
+title = "Small, by hand"
+as_of = 2025-01-01
+
+[simulation]
+end_year = 2027
+
+[[markets]]
+id = "m1"
+label = "One"
+unit = "USD bn"
+base_year = 2024
+size = 10.0
+cagr = 0.1
+
+[[markets]]
+id = "m2"
+label = "Two"
+unit = "USD bn"
+base_year = 2024
+size = 20.0
+cagr = 0.2
+
+[assessment]
+horizon_years = 2
+confidence = 100
+
+[[assessment.outcomes]]
+id = "a"
+label = "A"
+probability = 0.5
+
+[[assessment.outcomes]]
+id = "b"
+label = "B"
+probability = 0.5
+
+[[positions]]
+id = "co"
+label = "Co share of One"
+market = "m1"
+path = [
+  { at = 2025-01-01, share = 0.1 },
+  { at = 2026-01-01, outcome = "a", share = 0.3 },
+  { at = 2026-01-01, outcome = "b", share = 0.05 },
+]
+
+[[metrics]]
+id = "rev_m"
+label = "Co revenue"
+unit = "USD m"
+formula = "revenue.co"
+
+[[metrics]]
+id = "total_m"
+label = "Co revenue in total"
+unit = "USD m"
+formula = "sum(metric.rev_m, 2025, 2027)"
+"""
+
+YEARS = [2024, 2025, 2026, 2027]
+CHAINS = 2
+
+
+def _grid(rng: np.random.Generator, a: float, b: float, n: int) -> np.ndarray:
+    """``a + b * (0 .. n - 1)`` in a random order."""
+    return a + b * rng.permutation(n).astype(float)
+
+
+def _mean(a: float, b: float, n: int) -> float:
+    return a + b * (n - 1) / 2
+
+
+def _sd(b: float, n: int) -> float:
+    return b * math.sqrt(n * (n + 1) / 12)
+
+
+def _quantile(a: float, b: float, q: float, n: int) -> float:
+    return a + b * q * (n - 1)
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    path = tmp_path_factory.mktemp("small") / "small.toml"
+    path.write_text(SMALL, encoding="utf-8")
+    return forecast.load(path)
+
+
+def _forecast(scenario: Any, values: dict[str, np.ndarray], seed: int = 0) -> Forecast:
+    """A Forecast of ``scenario`` whose forward draws are ``values`` (``CHAINS`` chains)."""
+    import xarray as xr
+
+    from forecast.engine.dataset import split, to_dataset
+
+    inputs, predictive = split(to_dataset(scenario, values, chains=CHAINS))
+    return Forecast(
+        scenario=scenario,
+        data=xr.DataTree.from_dict({"prior": inputs, "prior_predictive": predictive}),
+        seed=seed,
+    )
+
+
+# --- metrics.csv ---------------------------------------------------------------------
+
+
+def test_each_metric_row_is_the_exact_moments_quantiles_and_error_of_its_draws(small: Any) -> None:
+    """``metrics.csv``: mean, SD, the five quantiles and the error of the mean
+    ``sd / sqrt(N)`` of a yearly metric (a year without a value has no row) and of a
+    metric that is one number."""
+    rng, n = np.random.default_rng(1), 200
+    yearly = np.stack([_grid(rng, 100.0 + j, 0.5 * (j + 1), n) for j in range(len(YEARS))], axis=1)
+    yearly[:, 0] = np.nan  # no value in 2024 (a lag's first year): no row, never a number
+    scalar = _grid(rng, -5.0, 0.25, n)
+    fc = _forecast(small, {"metric_by_year": yearly[:, None, :], "metric_value": scalar[:, None]})
+    table = fc.metrics()
+    expected = [("rev_m", y, 100.0 + j, 0.5 * (j + 1)) for j, y in enumerate(YEARS) if j]
+    expected.append(("total_m", None, -5.0, 0.25))
+    assert len(table) == len(expected)
+    for row, (metric, year, a, b) in zip(table.itertuples(), expected, strict=True):
+        assert row.metric == metric and (pd_isna(row.year) if year is None else row.year == year)
+        assert row.mean == pytest.approx(_mean(a, b, n), rel=1e-12)
+        assert row.sd == pytest.approx(_sd(b, n), rel=1e-12)
+        for q in (0.05, 0.25, 0.5, 0.75, 0.95):
+            assert getattr(row, f"q{round(q * 100):02d}") == pytest.approx(_quantile(a, b, q, n), rel=1e-12)
+        assert row.mcse == pytest.approx(_sd(b, n) / math.sqrt(n), rel=1e-12)
+
+
+def pd_isna(x: Any) -> bool:
+    import pandas as pd
+
+    return bool(pd.isna(x))
+
+
+# --- by_outcome.csv ------------------------------------------------------------------
+
+
+def test_each_fan_by_outcome_is_the_exact_statistics_of_that_outcomes_draws(small: Any) -> None:
+    """``by_outcome.csv``: outcome ``a`` in 120 of 200 draws, ``b`` in 80; under each,
+    the share and revenue of each year are a grid of its own, so the probability is
+    120 / 200 and 80 / 200 and the mean, SD and quantiles are the grid's."""
+    from forecast.analysis.implied import position_by_outcome
+
+    rng, n = np.random.default_rng(2), 200
+    counts = {0: 120, 1: 80}
+    realized = rng.permutation(np.repeat([0, 1], [counts[0], counts[1]]))
+    grids = {  # (kind, outcome k, year j) -> (a, b)
+        ("share", k, j): (0.01 * (k + 1) * (j + 1), 1e-4 * (j + 1)) for k in (0, 1) for j in range(4)
+    } | {("revenue", k, j): (1.0 + k + j, 0.01 * (k + 1)) for k in (0, 1) for j in range(4)}
+    arrays = {kind: np.empty((n, 1, len(YEARS))) for kind in ("share", "revenue")}
+    for (kind, k, j), (a, b) in grids.items():
+        arrays[kind][realized == k, 0, j] = _grid(rng, a, b, counts[k])
+    fc = _forecast(small, {"realized_outcome": realized, **arrays})
+    table = position_by_outcome(fc)
+    assert len(table) == len(grids)
+    for row in table.itertuples():
+        kind, k, j = row.market.split(".")[0], ["a", "b"].index(row.outcome), YEARS.index(row.year)
+        assert row.market == f"{kind}.co"
+        a, b = grids[kind, k, j]
+        m = counts[k]
+        assert row.probability == pytest.approx(m / n, abs=1e-15)
+        assert row.mean == pytest.approx(_mean(a, b, m), rel=1e-12)
+        assert row.sd == pytest.approx(_sd(b, m), rel=1e-12)
+        for q in (0.05, 0.25, 0.5, 0.75, 0.95):
+            assert getattr(row, f"q{round(q * 100):02d}") == pytest.approx(_quantile(a, b, q, m), rel=1e-12)
+
+
+# --- decision.csv, decision_by_outcome.csv, voi.csv ------------------------------------
+
+# three options over four draws; outcome 0 in draws 0 and 2, outcome 1 in draws 1 and 3
+PAYOFF = np.array([[1.0, 4.0, 0.0, 3.0], [2.0, 2.0, 2.0, 2.0], [3.0, 4.0, 0.0, 5.0]])
+OUTCOME = np.array([0, 1, 0, 1])
+
+
+def _payoffs() -> Any:
+    from forecast.analysis.decision import Payoffs
+
+    return Payoffs(PAYOFF, ("a", "b", "c"), outcome=OUTCOME, outcome_ids=("up", "down"))
+
+
+def _se(*x: float) -> float:
+    """The standard error of the mean of a few numbers, ``sd (ddof=1) / sqrt(n)``."""
+    v = np.array(x)
+    return float(math.sqrt(((v - v.mean()) ** 2).sum() / (len(v) - 1)) / math.sqrt(len(v)))
+
+
+def test_regret_and_p_best_are_worked_by_hand_with_a_tie_split() -> None:
+    """``decision.csv``: the best payoff per draw is 3 4 2 5, so the regrets are
+    a: 2 0 2 2 (mean 1.5), b: 1 2 0 3 (1.5), c: 0 0 2 0 (0.5); the best option per draw
+    is c, a and c tied (a half each), b, c: P(best) 1/8, 1/4, 5/8."""
+    from forecast.analysis.decision import decision_table
+
+    t = decision_table(_payoffs()).set_index("option")
+    assert t["expected"].tolist() == pytest.approx([2.0, 2.0, 3.0])
+    assert t["expected_mcse"].tolist() == pytest.approx([_se(1, 4, 0, 3), 0.0, _se(3, 4, 0, 5)])
+    assert t["regret"].tolist() == pytest.approx([1.5, 1.5, 0.5])
+    assert t["regret_mcse"].tolist() == pytest.approx([_se(2, 0, 2, 2), _se(1, 2, 0, 3), _se(0, 0, 2, 0)])
+    assert t["p_best"].tolist() == pytest.approx([0.125, 0.25, 0.625])
+    assert t["p_best_mcse"].tolist() == pytest.approx([_se(0, 0.5, 0, 0), _se(0, 0, 1, 0), _se(1, 0.5, 0, 1)])
+    # a loss (below 0) in no draw: 0, and its error the SD of zeros
+    assert t["p_loss"].tolist() == [0.0, 0.0, 0.0] and t["p_loss_mcse"].tolist() == [0.0, 0.0, 0.0]
+
+
+def test_the_payoff_by_outcome_is_each_outcomes_mean_with_its_own_error() -> None:
+    """``decision_by_outcome.csv``: under "up" (draws 0, 2) a: 1 0, b: 2 2, c: 3 0, b
+    best; under "down" (draws 1, 3) a: 4 3, b: 2 2, c: 4 5, c best; each outcome in
+    half the draws; the error of a mean of two."""
+    from forecast.analysis.decision import by_outcome
+
+    t = by_outcome(_payoffs()).set_index(["outcome", "option"])
+    expected = {
+        ("up", "a"): (0.5, _se(1, 0), False),
+        ("up", "b"): (2.0, 0.0, True),
+        ("up", "c"): (1.5, _se(3, 0), False),
+        ("down", "a"): (3.5, _se(4, 3), False),
+        ("down", "b"): (2.0, 0.0, False),
+        ("down", "c"): (4.5, _se(4, 5), True),
+    }
+    assert len(t) == len(expected)
+    for key, (mean, se, best) in expected.items():
+        row = t.loc[key]
+        assert (row["probability"], row["expected"], row["mcse"]) == pytest.approx((0.5, mean, se)), key
+        assert bool(row["best"]) is best, key
+
+
+def test_the_errors_of_evpi_and_of_knowing_the_outcome_are_those_of_their_gains() -> None:
+    """``voi.csv``: c is best now (mean 3). Knowing everything, each draw takes its best
+    (3 4 2 5): a gain of 0 0 2 0 over c, EVPI 0.5. Knowing the outcome, "up" picks b
+    (mean 2 against 0.5 and 1.5) and "down" c: 2 4 2 5, a gain of -1 0 2 0, 0.25."""
+    from forecast.analysis.voi import evpi, evppi_outcome
+
+    everything, outcome = evpi(_payoffs()), evppi_outcome(_payoffs())
+    assert (everything.value, everything.mcse) == pytest.approx((0.5, _se(0, 0, 2, 0)))
+    assert (outcome.value, outcome.mcse) == pytest.approx((0.25, _se(-1, 0, 2, 0)))
+
+
+# --- exceedance ----------------------------------------------------------------------
+
+
+def _markets(small: Any, m1_2027: np.ndarray, q_a: np.ndarray | None = None) -> Forecast:
+    """A forecast of ``small`` whose market One in 2027 is ``m1_2027`` (every other
+    size 1), and whose P(a) is ``q_a`` (0.5 when not given)."""
+    n = len(m1_2027)
+    size = np.ones((n, 2, len(YEARS)))
+    size[:, 0, -1] = m1_2027
+    q = np.full(n, 0.5) if q_a is None else q_a
+    return _forecast(
+        small,
+        {
+            "market_size": size,
+            "total_market": size.sum(axis=1),
+            "share": np.zeros((n, 1, len(YEARS))),
+            "revenue": np.zeros((n, 1, len(YEARS))),
+            "outcome_probability": np.stack([q, 1 - q], axis=1),
+        },
+    )
+
+
+def test_each_exceedance_probability_and_its_binomial_error_by_hand(small: Any) -> None:
+    """The exceedance table: 200 draws 10, 11, ..., 209; the grid runs from the 0.5th
+    to the 99.5th percentile, 10.995 to 208.005, in 5 points 49.2525 apart: 10.995,
+    60.2475, 109.5, 158.7525, 208.005, at or below which lie 1, 51, 100, 149 and 199
+    draws. The error is ``sqrt(p (1 - p) / 200)``, never below ``3 / 200``."""
+    rng, n = np.random.default_rng(3), 200
+    fc = _markets(small, _grid(rng, 10.0, 1.0, n))
+    t = fc.exceedance("market.m1@2027", points=5)
+    assert t["x"].tolist() == pytest.approx([10.995, 60.2475, 109.5, 158.7525, 208.005], rel=1e-12)
+    p = np.array([199, 149, 100, 51, 1]) / n
+    assert t["probability"].tolist() == pytest.approx(p.tolist(), abs=1e-15)
+    binomial = np.sqrt(p * (1 - p) / n)
+    assert t["mcse"].tolist() == pytest.approx(np.maximum(binomial, 3 / n).tolist(), rel=1e-12)
+    # the floor holds at the ends only: 0.0050 < 0.015 there, 0.0308 and 0.0354 inside
+    assert t["mcse"].iloc[0] == t["mcse"].iloc[-1] == pytest.approx(0.015)
+
+
+# --- targets.csv (forecast compare --target) -------------------------------------------
+
+
+def _median_error(b: float, n: int) -> float:
+    """The error of the median of ``n`` grid draws ``b`` apart: the share of draws below
+    the median is Beta(n/2 + 1, n/2 + 1), of SD ``1 / (2 sqrt(n + 3))``, which the
+    grid's spacing turns into ``b (n - 1) / (2 sqrt(n + 3))`` (the central 68% of the
+    Beta is that SD on either side to within 0.5% at 100 and 200 draws)."""
+    return b * (n - 1) / (2 * math.sqrt(n + 3))
+
+
+def test_each_targets_error_and_the_error_of_its_difference_by_hand(small: Any) -> None:
+    """``targets.csv``: three forecasts, "base" and "up" of 200 draws each (paired),
+    "few" of 100 (not paired: the root sum of squares of the two errors).
+
+    Market One in 2027: base 10, 11, ..., 209 in order; up 214, 213, ..., 15 (5 more
+    than base reversed); few 10, 12, ..., 208. In 20 batches of 10 in draw order, base's
+    medians are 14.5 + 10 j and up's 209.5 - 10 j: the median difference per batch
+    20 j - 195, whose SD over j is 20 sqrt(35), over sqrt(20) batches.
+
+    P(a): base 0.1 + 0.004 i, up 0.08 + 0.004 (199 - i), few 0.5 in every draw (its
+    error the floor 3 / 100); up - base per draw is -0.02 + 0.004 (199 - 2 i), of SD
+    0.008 sqrt(200 x 201 / 12).
+    """
+    from forecast.analysis.comparison import Comparison
+
+    i, k = np.arange(200.0), np.arange(100.0)
+    base = _markets(small, 10.0 + i, 0.1 + 0.004 * i)
+    up = _markets(small, 15.0 + (199 - i), 0.08 + 0.004 * (199 - i))
+    few = _markets(small, 10.0 + 2 * k, np.full(100, 0.5))
+    cmp = Comparison(forecasts=[base, up, few], names=["base", "up", "few"])
+    t = cmp.targets(["market.m1@2027", "outcome.a"]).set_index(["target", "scenario"])
+
+    m = t.loc["market.m1@2027"]
+    assert m["statistic"].tolist() == ["median"] * 3
+    assert m["value"].tolist() == pytest.approx([109.5, 114.5, 109.0])
+    errors = [_median_error(1.0, 200), _median_error(1.0, 200), _median_error(2.0, 100)]
+    assert m["mcse"].tolist() == pytest.approx(errors, rel=0.01)
+    assert m["difference"].iloc[1:].tolist() == pytest.approx([5.0, -0.5])
+    paired = 20 * math.sqrt(35) / math.sqrt(20)
+    assert m.loc["up", "difference_mcse"] == pytest.approx(paired, rel=1e-12)
+    assert m.loc["few", "difference_mcse"] == pytest.approx(math.hypot(errors[0], errors[2]), rel=0.01)
+    assert m["within_noise"].tolist() == [False, True, True]  # 5 < 2 x 26.5; 0.5 < 2 x 12
+    assert np.isnan(m.loc["base", "difference"]) and np.isnan(m.loc["base", "difference_mcse"])
+
+    o = t.loc["outcome.a"]
+    assert o["statistic"].tolist() == ["probability"] * 3
+    sd_i = math.sqrt(200 * 201 / 12)  # the SD of 0, 1, ..., 199
+    assert o["value"].tolist() == pytest.approx([0.1 + 0.004 * 99.5, 0.08 + 0.004 * 99.5, 0.5])
+    own = [0.004 * sd_i / math.sqrt(200), 0.004 * sd_i / math.sqrt(200), 3 / 100]
+    assert o["mcse"].tolist() == pytest.approx(own, rel=1e-9)
+    assert o["difference"].iloc[1:].tolist() == pytest.approx([-0.02, 0.5 - 0.1 - 0.004 * 99.5])
+    assert o.loc["up", "difference_mcse"] == pytest.approx(0.008 * sd_i / math.sqrt(200), rel=1e-9)
+    assert o.loc["few", "difference_mcse"] == pytest.approx(math.hypot(own[0], own[2]), rel=1e-9)
