@@ -112,17 +112,17 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> Any:
     return forecast.load(path)
 
 
-def _forecast(scenario: Any, values: dict[str, np.ndarray], seed: int = 0) -> Forecast:
-    """A Forecast of ``scenario`` whose forward draws are ``values`` (``CHAINS`` chains)."""
+def _forecast(scenario: Any, values: dict[str, np.ndarray], chains: int = CHAINS) -> Forecast:
+    """A Forecast of ``scenario`` whose forward draws are ``values`` (``chains`` chains)."""
     import xarray as xr
 
     from forecast.engine.dataset import split, to_dataset
 
-    inputs, predictive = split(to_dataset(scenario, values, chains=CHAINS))
+    inputs, predictive = split(to_dataset(scenario, values, chains=chains))
     return Forecast(
         scenario=scenario,
         data=xr.DataTree.from_dict({"prior": inputs, "prior_predictive": predictive}),
-        seed=seed,
+        seed=0,
     )
 
 
@@ -352,3 +352,119 @@ def test_each_targets_error_and_the_error_of_its_difference_by_hand(small: Any) 
     assert o["difference"].iloc[1:].tolist() == pytest.approx([-0.02, 0.5 - 0.1 - 0.004 * 99.5])
     assert o.loc["up", "difference_mcse"] == pytest.approx(0.008 * sd_i / math.sqrt(200), rel=1e-9)
     assert o.loc["few", "difference_mcse"] == pytest.approx(math.hypot(own[0], own[2]), rel=1e-9)
+
+
+# --- risks.csv and questions.csv --------------------------------------------------------
+
+RISKY = (
+    SMALL
+    + """
+[[risks]]
+id = "big"
+statement = "Big risk"
+probability = 0.3
+deadline = 2026-06-01
+effects = [{ outcome = "a", log_odds = 1.0 }]
+
+[[questions]]
+id = "mirror"
+statement = "Is S seen?"
+answers = [
+  { id = "yes", likelihood = { a = 0.8, b = 0.2 } },
+  { id = "no", likelihood = { a = 0.2, b = 0.8 } },
+]
+"""
+)
+# 2001 draws of P(a): 0.12, 0.1204, ..., 0.92 (mean 0.52: a is the most likely); with
+# numpy's linear quantiles the 5% and 95% ones are draws 100 and 1900 exactly
+X = 0.12 + 0.0004 * np.arange(2001)
+X05, X95 = 0.16, 0.88
+
+
+def _tilt(pi: float, p: float, delta: float) -> tuple[float, float]:
+    """P(a | risk), P(a | no risk) for a risk of probability ``p`` adding ``delta`` to
+    a's log-odds, the two mixing to ``pi``: the base odds ``u`` solve
+    ``e (1 - pi) u^2 + (p e + 1 - p - pi - pi e) u - pi = 0`` (``e = exp(delta)``)."""
+    e = math.exp(delta)
+    a, b, c = e * (1 - pi), p * e + 1 - p - pi - pi * e, -pi
+    u = (-b + math.sqrt(b * b - 4 * a * c)) / (2 * a)
+    return u * e / (1 + u * e), u / (1 + u)
+
+
+@pytest.fixture(scope="module")
+def risky(tmp_path_factory: pytest.TempPathFactory) -> Forecast:
+    path = tmp_path_factory.mktemp("risky") / "risky.toml"
+    path.write_text(RISKY, encoding="utf-8")
+    s = forecast.load(path)
+    rng, n = np.random.default_rng(5), len(X)
+    q = rng.permutation(X)
+    size = np.ones((n, 2, len(YEARS)))
+    values = {
+        "outcome_probability": np.stack([q, 1 - q], axis=1),
+        "realized_outcome": (rng.uniform(size=n) >= q).astype(int),
+        "market_size": size,
+        "total_market": size.sum(axis=1),
+        "share": np.zeros((n, 1, len(YEARS))),
+        "revenue": np.zeros((n, 1, len(YEARS))),
+    }
+    return _forecast(s, values, chains=1)
+
+
+def test_a_risks_intervals_are_the_quantiles_of_each_draws_tilt(risky: Forecast) -> None:
+    """``risks.csv``: each draw's odds (P(a) = x) tilted by the risk (probability 0.3,
+    +1 on a's log-odds) so that the two answers mix to x; P(a | risk) grows with x, so
+    its 5% and 95% quantiles are those at x = 0.16 and 0.88, and b's are 1 minus a's
+    95% and 5%. The odds if it happens are Bayes on the mean odds 0.52 with
+    P(risk | outcome) read at the stated 0.5 / 0.5; the impact is a's if-happens minus
+    if-not, its interval the quantiles of each draw's own difference."""
+    from forecast.analysis.risks import risk_register
+
+    reg = risk_register(risky).set_index("id")
+    a, b = reg.loc["a"], reg.loc["b"]
+    h, _ = _tilt(0.5, 0.3, 1.0)
+    lik = np.array([0.3 * h / 0.5, 0.3 * (1 - h) / 0.5])  # P(risk | a), P(risk | b)
+    m = 0.52
+    p_risk = lik[0] * m + lik[1] * (1 - m)
+    if_happens, if_not = lik[0] * m / p_risk, (1 - lik[0]) * m / (1 - p_risk)
+    assert a["probability"] == pytest.approx(p_risk, rel=1e-9)
+    assert (a["probability_q05"], a["probability_q95"]) == pytest.approx((0.3, 0.3), rel=1e-12)
+    assert (a["now"], a["if_happens"], a["if_not"]) == pytest.approx((m, if_happens, if_not), rel=1e-9)
+    assert a["impact"] == pytest.approx(if_happens - if_not, rel=1e-9)
+    assert (a["happens_q05"], a["happens_q95"]) == pytest.approx(
+        (_tilt(X05, 0.3, 1.0)[0], _tilt(X95, 0.3, 1.0)[0]), rel=1e-8
+    )
+    assert (b["happens_q05"], b["happens_q95"]) == pytest.approx(
+        (1 - _tilt(X95, 0.3, 1.0)[0], 1 - _tilt(X05, 0.3, 1.0)[0]), rel=1e-8
+    )
+    swing = [np.subtract(*_tilt(x, 0.3, 1.0)) for x in X]
+    assert (a["impact_q05"], a["impact_q95"]) == pytest.approx(
+        tuple(np.quantile(swing, [0.05, 0.95])), rel=1e-8
+    )
+    # the share of P(a)'s variance m (1 - m) that knowing the risk removes
+    between = p_risk * (if_happens - m) ** 2 + (1 - p_risk) * (if_not - m) ** 2
+    assert a["variance_share"] == pytest.approx(between / (m * (1 - m)), rel=1e-9)
+
+
+def test_what_a_questions_answer_is_worth_and_its_error_by_hand(risky: Forecast) -> None:
+    """``questions.csv``: Bayes on the mean odds 0.52: P(yes) = 0.8 x 0.52 + 0.2 x 0.48,
+    P(a | yes) = 0.8 x 0.52 / P(yes), P(a | no) = 0.2 x 0.52 / P(no); worth is
+    P(yes) |P(a | yes) - 0.52| + P(no) |P(a | no) - 0.52|. The error of P(a | answer)
+    = l_a m / (l_a m + l_b (1 - m)) is its slope in m, ``l_a l_b / (l . m)^2``, times the
+    error of the mean of the draws of P(a), ``sd / sqrt(n)``; worth's error is those
+    errors weighted by the answers' probabilities."""
+    from forecast.analysis.risks import question_table
+
+    t = question_table(risky)
+    t = t[t["kind"] == "outcome"].set_index(["answer", "id"])
+    m, n = 0.52, len(X)
+    se_mean = X.std(ddof=1) / math.sqrt(n)
+    total, error = 0.0, 0.0
+    for answer, la, lb in (("yes", 0.8, 0.2), ("no", 0.2, 0.8)):
+        scale = la * m + lb * (1 - m)
+        post, se = la * m / scale, la * lb / scale**2 * se_mean
+        row = t.loc[(answer, "a")]
+        assert (row["p_answer"], row["if_answer"], row["mcse"]) == pytest.approx((scale, post, se), rel=1e-9)
+        assert t.loc[(answer, "b"), "mcse"] == pytest.approx(se, rel=1e-9)
+        total, error = total + scale * abs(post - m), error + scale * se
+    assert (t["worth"].iloc[0], t["worth_mcse"].iloc[0]) == pytest.approx((total, error), rel=1e-9)
+    assert se > 3 / n  # above the rule-of-three floor: the formula is what is shown
