@@ -468,3 +468,40 @@ def test_what_a_questions_answer_is_worth_and_its_error_by_hand(risky: Forecast)
         total, error = total + scale * abs(post - m), error + scale * se
     assert (t["worth"].iloc[0], t["worth_mcse"].iloc[0]) == pytest.approx((total, error), rel=1e-9)
     assert se > 3 / n  # above the rule-of-three floor: the formula is what is shown
+
+
+# --- sweep.csv ------------------------------------------------------------------------
+
+
+def test_a_sweep_cases_mean_and_quantile_errors_by_hand(small: Any) -> None:
+    """``sweep.csv``'s rows of one case: market One in 2027 is 200 draws 10, 11, ...,
+    209. The mean's error is ``sd / sqrt(n)``; a ``p``-quantile's is the SD of the
+    share of draws below it, Beta(n p + 1, n (1 - p) + 1), ``sqrt(a b / ((a + b)^2
+    (a + b + 1)))``, times the grid's ``n - 1`` (the central 68% of that Beta is its SD
+    on either side to within 1.1% at these draws; 2% allowed)."""
+    from forecast.analysis.sweep import case_rows
+
+    rng, n = np.random.default_rng(6), 200
+    fc = _markets(small, _grid(rng, 10.0, 1.0, n))
+    rows = [r for r in case_rows(fc) if r["quantity"] == "market.m1" and r["year"] == 2027]
+    got = {r["statistic"]: (r["value"], r["mcse"]) for r in rows}
+    assert got["mean"] == pytest.approx((_mean(10.0, 1.0, n), _sd(1.0, n) / math.sqrt(n)), rel=1e-12)
+    for p in (0.05, 0.25, 0.5, 0.75, 0.95):
+        value, mcse = got[f"q{round(p * 100):02d}"]
+        assert value == pytest.approx(_quantile(10.0, 1.0, p, n), rel=1e-12)
+        assert mcse == pytest.approx((n - 1) * _beta_sd(n, p), rel=0.02), p
+    # draws 1 apart up to 100, then 3 apart (0, 1, ..., 100, 103, ..., 397): the upper
+    # quantiles' errors are 3 times the lower ones', each in its own column
+    lopsided = np.where(np.arange(n) <= 100, np.arange(n), 100 + 3 * (np.arange(n) - 100.0))
+    rows = [r for r in case_rows(_markets(small, rng.permutation(lopsided))) if r["quantity"] == "market.m1"]
+    got = {r["statistic"]: (r["value"], r["mcse"]) for r in rows if r["year"] == 2027}
+    for p, value, spacing in ((0.05, 9.95, 1), (0.25, 49.75, 1), (0.75, 247.75, 3), (0.95, 367.15, 3)):
+        assert got[f"q{round(p * 100):02d}"] == pytest.approx(
+            (value, spacing * (n - 1) * _beta_sd(n, p)), rel=0.02
+        )
+
+
+def _beta_sd(n: int, p: float) -> float:
+    """The SD of Beta(n p + 1, n (1 - p) + 1), ``sqrt(a b / ((a + b)^2 (a + b + 1)))``."""
+    a, b = n * p + 1, n * (1 - p) + 1
+    return math.sqrt(a * b / ((a + b) ** 2 * (a + b + 1)))
