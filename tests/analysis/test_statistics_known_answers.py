@@ -505,3 +505,50 @@ def _beta_sd(n: int, p: float) -> float:
     """The SD of Beta(n p + 1, n (1 - p) + 1), ``sqrt(a b / ((a + b)^2 (a + b + 1)))``."""
     a, b = n * p + 1, n * (1 - p) + 1
     return math.sqrt(a * b / ((a + b) ** 2 * (a + b + 1)))
+
+
+# --- the pool's disagreement.csv --------------------------------------------------------
+
+
+def test_the_disagreement_is_the_spread_and_weighted_sd_of_the_analysts_probabilities() -> None:
+    """``disagreement.csv``: analysts x, y, z weighted 0.5, 0.3, 0.2 give outcome a
+    0.2, 0.5, 0.6: spread 0.4, weighted mean 0.37, weighted SD sqrt(0.5 x 0.17^2 +
+    0.3 x 0.13^2 + 0.2 x 0.23^2) = sqrt(0.0301). Prediction p is made by x (0.3) and z
+    (0.8) only: their weights renormalised to 5/7 and 2/7, the SD of two values
+    0.5 apart sqrt(5/7 x 2/7) x 0.5, the spread 0.5."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from forecast.analysis.pool_tables import disagreement
+
+    def analyst(a: float, p: float | None) -> Any:
+        outcomes = pd.DataFrame({"outcome": ["a", "b"], "label": ["A", "B"], "probability": [a, 1 - a]})
+        preds = pd.DataFrame({"id": [] if p is None else ["p"], "statement": [] if p is None else ["P"]})
+        preds["probability"] = [] if p is None else [p]
+        return SimpleNamespace(outcomes=lambda: outcomes, predictions=lambda: preds)
+
+    pooled_outcomes = pd.DataFrame({"outcome": ["a", "b"], "label": ["A", "B"], "probability": [0.37, 0.63]})
+    pooled_predictions = pd.DataFrame({"id": ["p"], "statement": ["P"], "probability": [0.44]})
+    pool = SimpleNamespace(
+        names=["x", "y", "z"],
+        forecasts=[analyst(0.2, 0.3), analyst(0.5, None), analyst(0.6, 0.8)],
+        weights=np.array([0.5, 0.3, 0.2]),
+        outcomes=lambda: pooled_outcomes,
+        predictions=lambda: pooled_predictions,
+    )
+    t = disagreement(pool).set_index(["id", "analyst"])
+    a = t.loc["a"]
+    assert a["probability"].tolist() == pytest.approx([0.2, 0.5, 0.6])
+    assert a["weight"].tolist() == pytest.approx([0.5, 0.3, 0.2])
+    assert set(a["pool"]) == {0.37} and set(a["made_by"]) == {3}
+    assert a["spread"].tolist() == pytest.approx([0.4] * 3)
+    assert a["sd"].tolist() == pytest.approx([math.sqrt(0.0301)] * 3)
+    b = t.loc["b"]
+    assert b["spread"].tolist() == pytest.approx([0.4] * 3) and b["sd"].tolist() == pytest.approx(
+        [math.sqrt(0.0301)] * 3
+    )
+    p = t.loc["p"]
+    assert list(p.index) == ["x", "z"] and set(p["made_by"]) == {2} and set(p["pool"]) == {0.44}
+    assert p["spread"].tolist() == pytest.approx([0.5, 0.5])
+    assert p["sd"].tolist() == pytest.approx([math.sqrt(5 / 7 * 2 / 7) * 0.5] * 2)
