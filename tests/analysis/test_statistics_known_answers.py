@@ -552,3 +552,27 @@ def test_the_disagreement_is_the_spread_and_weighted_sd_of_the_analysts_probabil
     assert list(p.index) == ["x", "z"] and set(p["made_by"]) == {2} and set(p["pool"]) == {0.44}
     assert p["spread"].tolist() == pytest.approx([0.5, 0.5])
     assert p["sd"].tolist() == pytest.approx([math.sqrt(5 / 7 * 2 / 7) * 0.5] * 2)
+
+
+# --- sensitivity.csv's independent column -------------------------------------------------
+
+
+def test_the_first_order_and_independent_indices_of_correlated_inputs_have_closed_forms() -> None:
+    """``sensitivity.csv``: y = x1 + 0.3 e with x2 = x1 + 0.5 f (x1, e, f standard
+    normal), Var(y) = 1.09. First-order: x1 explains 1 / 1.09; x2 explains Var(E[y |
+    x2]) = Var(0.8 x2) = 0.64 x 1.25 = 0.8, so 0.8 / 1.09. Independent (what an input
+    explains beyond the others): x1's part beyond x2, x1 - 0.8 x2, of variance 0.2, is
+    all of y's that x2 leaves, 0.2 / 1.09; x2's part beyond x1 is noise: 0. Tolerance
+    0.025, as for the additive model in ``test_sensitivity_estimator.py`` (the ten
+    harmonics' bias of about 1.5% plus 3 SD over seeds)."""
+    from forecast.analysis.sensitivity import first_order_indices, independent_parts
+
+    rng = np.random.default_rng(5)
+    x1 = rng.standard_normal(20_000)
+    x2 = x1 + 0.5 * rng.standard_normal(20_000)
+    X = np.column_stack([x1, x2])
+    y = x1 + 0.3 * rng.standard_normal(20_000)
+    first, _ = first_order_indices(X, y, resamples=0)
+    own, _ = first_order_indices(independent_parts(X, ["x1", "x2"]), y, resamples=0)
+    np.testing.assert_allclose(first, [1 / 1.09, 0.8 / 1.09], atol=0.025)
+    np.testing.assert_allclose(own, [0.2 / 1.09, 0.0], atol=0.025)
