@@ -15,6 +15,7 @@ with numpy's default (linear) quantiles, ``q``-quantile ``a + b q (N - 1)``.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -576,3 +577,87 @@ def test_the_first_order_and_independent_indices_of_correlated_inputs_have_close
     own, _ = first_order_indices(independent_parts(X, ["x1", "x2"]), y, resamples=0)
     np.testing.assert_allclose(first, [1 / 1.09, 0.8 / 1.09], atol=0.025)
     np.testing.assert_allclose(own, [0.2 / 1.09, 0.0], atol=0.025)
+
+
+# --- risks.csv: the rows of an input a risk shifts ----------------------------------------
+
+TARGETED = (
+    SMALL
+    + """
+[[inputs]]
+id = "price"
+label = "Price"
+unit = "USD"
+value = 10.0
+
+[[risks]]
+id = "cut"
+statement = "A price cut"
+probability = 0.3
+deadline = 2026-06-01
+effects = [{ target = "inputs.price", shift = -2.0 }]
+"""
+)
+
+
+def test_an_input_a_risk_shifts_has_its_mean_either_side_with_the_error_of_a_ratio(
+    tmp_path: Path,
+) -> None:
+    """``risks.csv``, an input's rows: ten draws, the risk happening in the first three
+    (price 7, 8, 9: mean 8) and not in the other seven (9, 10, 11, then 10 four times:
+    mean 10). ``now`` is the mean of all, 9.4; the variance share ``p (1 - p) (8 -
+    10)^2 / Var`` with p = 0.3 and Var = 12.4 / 10. The error of the mean where it
+    happens is the ratio estimator's, ``sd(g) / sqrt(n)`` with ``g = h (x - 8) / 0.3``:
+    ``(10 / 3) sqrt(2 / 9) / sqrt(10)``; where it does not, ``(10 / 7) sqrt(2 / 9) /
+    sqrt(10)``. A mean in the input's unit has no rule-of-three floor (that bound is a
+    probability's): with the seven prices all 10, its error is 0."""
+    from forecast.analysis.risks import risk_register
+
+    path = tmp_path / "targeted.toml"
+    path.write_text(TARGETED, encoding="utf-8")
+    s = forecast.load(path)
+    n = 10
+    happens = np.array([1, 1, 1, 0, 0, 0, 0, 0, 0, 0])
+
+    def register(price: list[float]) -> Any:
+        size = np.ones((n, 2, len(YEARS)))
+        values = {
+            "outcome_probability": np.full((n, 2), 0.5),
+            "realized_outcome": np.arange(n) % 2,
+            "market_size": size,
+            "total_market": size.sum(axis=1),
+            "share": np.zeros((n, 1, len(YEARS))),
+            "revenue": np.zeros((n, 1, len(YEARS))),
+            "input_value": np.array(price)[:, None],
+            "risk_happens": happens[:, None],
+        }
+        reg = risk_register(_forecast(s, values))
+        return reg[reg["kind"] == "input"].iloc[0]
+
+    row = register([7, 8, 9, 9, 10, 11, 10, 10, 10, 10])
+    assert row["id"] == "inputs.price"
+    assert (row["now"], row["if_happens"], row["if_not"]) == pytest.approx((9.4, 8.0, 10.0), rel=1e-12)
+    se = math.sqrt(2 / 9) / math.sqrt(n)
+    assert (row["mcse_happens"], row["mcse_not"]) == pytest.approx((10 / 3 * se, 10 / 7 * se), rel=1e-12)
+    assert row["variance_share"] == pytest.approx(0.3 * 0.7 * 4 / 1.24, rel=1e-12)
+    row = register([7, 8, 9, 10, 10, 10, 10, 10, 10, 10])
+    assert (row["if_happens"], row["if_not"]) == pytest.approx((8.0, 10.0), rel=1e-12)
+    assert (row["mcse_happens"], row["mcse_not"]) == pytest.approx((10 / 3 * se, 0.0), abs=1e-12)
+
+
+# --- discovery.csv ----------------------------------------------------------------------
+
+
+def test_a_boxs_density_coverage_and_their_binomial_errors_by_hand() -> None:
+    """``discovery.csv``: eight draws, the target met in draws 0 1 3 5 6 (5 of 8: base
+    5/8); the box x <= 0.4 holds draws 0-3 (mass 1/2), of which 3 meet it: density 3/4
+    with error sqrt(3/4 x 1/4 / 4), coverage 3/5 of the draws that meet it with error
+    sqrt(3/5 x 2/5 / 5)."""
+    from forecast.analysis.discovery import Box, summarize
+
+    X = (np.arange(8) / 8)[:, None]
+    y = np.array([1, 1, 0, 1, 0, 1, 1, 0], dtype=float)
+    row = summarize("t", X, y, [Box({0: (-np.inf, 0.4)})], ["x"], [lambda v: f"{v:.2f}"]).iloc[0]
+    assert (row["density"], row["density_mcse"]) == pytest.approx((0.75, math.sqrt(0.75 * 0.25 / 4)))
+    assert (row["coverage"], row["coverage_mcse"]) == pytest.approx((0.6, math.sqrt(0.6 * 0.4 / 5)))
+    assert (row["mass"], row["base"]) == pytest.approx((0.5, 5 / 8))
