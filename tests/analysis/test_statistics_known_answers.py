@@ -5,8 +5,11 @@ through every column of every table; these are the columns it found checked only
 against the program itself, or not at all: the metrics table's spread, quantiles and
 error, the fans by outcome, the decision table's regret and P(best), the payoff by
 outcome, the errors of EVPI and of knowing the outcome, the exceedance table's
-error, and the targets table's errors. The scenario is small and real (loaded from
-TOML, no model built, no compile); the draws are grids or a few numbers, so every
+error, the targets table's errors, a sweep case's errors, the risk register's
+intervals and an input's rows, an open question's worth, discovery's coverage, the
+pool's disagreement tables and the independent sensitivity index. The scenario is
+small and real (loaded from TOML, no model built, no compile); the draws are grids or
+a few numbers (stand-ins where a table reads only a few of a forecast's parts), so every
 expected value is worked out here, in the comments: ``N`` values ``a + b * (0 .. N -
 1)`` have mean ``a + b (N - 1) / 2``, SD (``ddof=1``) ``b sqrt(N (N + 1) / 12)`` and,
 with numpy's default (linear) quantiles, ``q``-quantile ``a + b q (N - 1)``.
@@ -661,3 +664,50 @@ def test_a_boxs_density_coverage_and_their_binomial_errors_by_hand() -> None:
     assert (row["density"], row["density_mcse"]) == pytest.approx((0.75, math.sqrt(0.75 * 0.25 / 4)))
     assert (row["coverage"], row["coverage_mcse"]) == pytest.approx((0.6, math.sqrt(0.6 * 0.4 / 5)))
     assert (row["mass"], row["base"]) == pytest.approx((0.5, 5 / 8))
+
+
+# --- the pool's disagreement_inputs.csv -------------------------------------------------
+
+
+def test_the_inputs_disagreement_is_the_weighted_spread_of_the_analysts_means(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``disagreement_inputs.csv``: analysts a and b (weights 0.75, 0.25, 100 draws
+    each) hold One's CAGR at 0.1 and 0.3 and agree on Two's (0.2). The pooled draws of
+    One's CAGR have variance 0.09 (the stand-in's -0.1 and 0.5) and its first-order
+    index for the target is 0.6. Between the analysts: the weighted mean 0.15, the
+    weighted variance 0.75 x 0.05^2 + 0.25 x 0.15^2 = 0.0075, a share 0.0075 / 0.09 =
+    1/12 of the pooled variance, effect 0.6 / 12 = 0.05. Their means differ far beyond
+    noise (100 x (0.1^2 + 0.1^2) / 0.09 = 22.2 on one degree of freedom, p = 2.4e-6);
+    Two's do not differ at all: no row."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+    import xarray as xr
+
+    from forecast.analysis import sensitivity
+    from forecast.analysis.pool_tables import input_disagreement
+
+    inputs = [SimpleNamespace(key=f"growth[m{i}]", label=f"CAGR {i}") for i in (1, 2)]
+    monkeypatch.setattr(sensitivity, "uncertain_inputs", lambda fc: inputs)
+    monkeypatch.setattr(sensitivity, "input_matrix", lambda fc, inp: np.array([[-0.1, 0.0], [0.5, 0.4]]))
+    first = pd.DataFrame({"input": ["growth[m1]", "growth[m2]"], "first_order": [0.6, 0.3]})
+    monkeypatch.setattr(sensitivity, "sensitivity", lambda fc, target: first)
+
+    def analyst(one: float) -> Any:
+        values = np.broadcast_to([one, 0.2], (1, 100, 2))
+        da = xr.DataArray(values, dims=("chain", "draw", "market"), coords={"market": ["m1", "m2"]})
+        return SimpleNamespace(_variable=lambda name: da, n_draws=100)
+
+    pool = SimpleNamespace(
+        forecast=None,
+        forecasts=[analyst(0.1), analyst(0.3)],
+        weights=np.array([0.75, 0.25]),
+        names=["a", "b"],
+    )
+    t = input_disagreement(pool, "outcome.a")
+    assert t["input"].tolist() == ["growth[m1]"]
+    row = t.iloc[0]
+    assert (row["first_order"], row["between_share"], row["effect"]) == pytest.approx((0.6, 1 / 12, 0.05))
+    assert (row["lowest"], row["highest"]) == pytest.approx((0.1, 0.3))
+    assert row["analyst_means"] == "a 0.1; b 0.3"
