@@ -127,5 +127,6 @@ def weighted_mean(fc: Forecast, w: np.ndarray, x: np.ndarray) -> tuple[float, fl
         return float("nan"), float("nan")
     mean = float(w @ x) / total
     g = w * (x - mean) / w.mean()
-    sd = fc._mcse("realized_outcome", g.astype(float))
+    # a mean in the quantity's own unit (USD bn, an input's): no rule-of-three floor
+    sd = fc._mcse("realized_outcome", g.astype(float), floor=False)
     return mean, float(np.asarray(sd).reshape(-1)[0])

@@ -139,9 +139,10 @@ class Forecast(Computed):
             arr = arr.astype(np.float64 if name == "prediction_hit" else np.int64)
         return pooled(arr)
 
-    def _mcse(self, name: str, x: np.ndarray | None = None) -> np.ndarray:
+    def _mcse(self, name: str, x: np.ndarray | None = None, *, floor: bool = True) -> np.ndarray:
         """MCSE of the mean of each element of ``name`` (or of ``x``, shaped like it),
-        a probability: never 0 (see :func:`mcse_floor`)."""
+        a probability: never 0 (see :func:`mcse_floor`); ``floor=False`` for a mean in
+        a quantity's own unit, which the rule of three does not bound."""
         da = self._variable(name)
         arr = np.asarray(da.values if x is None else x.reshape(da.shape), dtype=float)
         n = arr.shape[0] * arr.shape[1]
@@ -153,7 +154,7 @@ class Forecast(Computed):
             flat = arr.reshape(arr.shape[0], arr.shape[1], -1)
             out = np.array([_safe_mcse(azs, flat[:, :, i]) for i in range(flat.shape[-1])])
             out = out.reshape(arr.shape[2:])
-        return np.maximum(out, mcse_floor(n))
+        return np.maximum(out, mcse_floor(n)) if floor else out
 
     # --- display ------------------------------------------------------------
 
