@@ -195,7 +195,9 @@ def tornado(
         probabilities, which differ by outcome) and ``swing`` = ``|high - low|``,
         largest swing first (inputs of equal swing in the scenario's order). The
         target statistic is the median, or the mean for a probability
-        (``outcome.*``, ``prediction.*``).
+        (``outcome.*``, ``prediction.*``). ``attrs``: ``target`` (its label),
+        ``spec``, ``statistic``, ``base``, ``low``, ``high``, ``draws`` (a run) and
+        ``runs``.
 
     Examples
     --------

@@ -15,6 +15,12 @@ Monte Carlo error, sqrt(q (1 - q) / n) / f(x_q) for n independent draws (forward
 simulation), carried to the target by the derivative; the tolerance is 4 of those. The
 same bars are also checked exactly against the target's formula at the draws' own
 quantiles (numpy's, not the program's).
+
+Then what the runs promise beyond the bars (the defaults, the seed and its common random
+numbers, the runs as executor jobs, ties, the attrs) on the same structure with yearly
+shocks, and the outcome odds and an event's probability on ``test_sensitivity.py``'s
+structure with every other input at a point: closed forms there too (Beta(10, 10)
+percentiles, a logit-normal event probability).
 """
 
 from __future__ import annotations
@@ -98,6 +104,12 @@ def test_each_bar_is_the_target_at_the_inputs_quantile_worked_by_hand(linear: An
     # the base: every input at its median (the sample medians, SE ~0.02 here)
     assert df.attrs["base"] == pytest.approx(BASE, abs=0.15)
     assert (df["base"] == df.attrs["base"]).all()
+    # what the figure's axis says: the target's label, and a median (not a probability)
+    assert (df.attrs["target"], df.attrs["spec"], df.attrs["statistic"]) == (
+        "W 2028 (USD bn)",
+        "metric.late@2028",
+        "median",
+    )
 
 
 def test_each_bar_is_the_formula_at_the_draws_quantiles_exactly(linear: Any) -> None:
@@ -163,6 +175,9 @@ def test_rows_for_some_inputs_are_the_full_tables_rows(linear: Any) -> None:
     assert one.attrs["runs"] == 3
     got = one.set_index("input").loc["input_value[u]"]
     assert got.to_dict() == full.loc["input_value[u]"].to_dict()
+    none = tornado(linear, "metric.late@2028", draws=200, inputs=[])  # no rows, the base run only
+    assert (list(none.columns), len(none), none.attrs["runs"]) == (TORNADO_COLUMNS, 0, 1)
+    assert none.attrs["base"] == full.attrs["base"]
     with pytest.raises(ValueError, match=r"not uncertain inputs of this forecast: size\[x\], growth\[y\]$"):
         tornado(linear, "metric.late@2028", draws=200, inputs=["size[x]", "size[m]", "growth[y]"])
 
@@ -286,6 +301,7 @@ def test_when_only_the_odds_are_uncertain_the_bar_is_the_probability_at_its_quan
     up = odds_only.values("outcome_prior")[:, 0]
     df = tornado(odds_only, "outcome.up", draws=200)
     assert list(df["input"]) == ["outcome_prior[up]"]
+    assert (df.attrs["target"], df.attrs["spec"], df.attrs["statistic"]) == ("P(Up)", "outcome.up", "mean")
     tol = 4 * math.sqrt(0.25 / POINT_CONCENTRATION / 200)
     lo, hi = np.quantile(up, [0.1, 0.9])
     row = df.iloc[0]
