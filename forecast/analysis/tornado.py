@@ -170,7 +170,8 @@ def tornado(
     per outcome from the scenario). Moving one Dirichlet component rescales the
     others to keep the sum at one. What stays random is the residual: yearly
     shocks, the realized outcome and event times, drawn with the same seed in every
-    run (common random numbers), so differences between rows are not noise.
+    run (``seed``, by default the forecast's own; common random numbers), so
+    differences between rows are not noise.
 
     The model is re-evaluated by loading the fixed inputs into the cached compiled
     simulator (same structure: no recompile), ``2 * inputs + 1`` calls of ``draws``
@@ -192,8 +193,11 @@ def tornado(
         ``high`` (at its ``high`` quantile), ``base`` (every input at its median),
         ``low_value``/``high_value`` (the input's values there; NaN for event
         probabilities, which differ by outcome) and ``swing`` = ``|high - low|``,
-        largest swing first. The target statistic is the median, or the mean for a
-        probability (``outcome.*``, ``prediction.*``).
+        largest swing first (inputs of equal swing in the scenario's order). The
+        target statistic is the median, or the mean for a probability
+        (``outcome.*``, ``prediction.*``). ``attrs``: ``target`` (its label),
+        ``spec``, ``statistic``, ``base``, ``low``, ``high``, ``draws`` (a run) and
+        ``runs``.
 
     Examples
     --------

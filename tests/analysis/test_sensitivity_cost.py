@@ -140,6 +140,21 @@ def test_tornado_draws_budget(seed_forecast: Any) -> None:
     )
     want = (1000 + tor.TORNADO_FIXED_VALUES // per_draw) // runs
     assert tornado_draws(fc) == min(tor.TORNADO_DRAWS, max(tor.TORNADO_MIN_DRAWS, want))
+    # NUTS draws come in chains: the size per draw leaves the chains out too, so the
+    # same 1,000 draws as 4 chains of 250 get the same budget (1,115 a run here)
+    import xarray as xr
+
+    ds = fc.draws
+    pieces = [
+        ds.isel(draw=slice(250 * i, 250 * (i + 1))).assign_coords(draw=np.arange(250), chain=[i])
+        for i in range(4)
+    ]
+
+    class Chains:  # what tornado_draws reads of a forecast, the draws in 4 chains
+        scenario, draws, n_draws, values = fc.scenario, xr.concat(pieces, dim="chain"), 1000, fc.values
+
+    assert tor.TORNADO_MIN_DRAWS < want < tor.TORNADO_DRAWS
+    assert tornado_draws(Chains()) == want  # type: ignore[arg-type]
 
 
 def test_subsample_rows_are_even_and_per_chain() -> None:

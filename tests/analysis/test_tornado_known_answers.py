@@ -15,6 +15,12 @@ Monte Carlo error, sqrt(q (1 - q) / n) / f(x_q) for n independent draws (forward
 simulation), carried to the target by the derivative; the tolerance is 4 of those. The
 same bars are also checked exactly against the target's formula at the draws' own
 quantiles (numpy's, not the program's).
+
+Then what the runs promise beyond the bars (the defaults, the seed and its common random
+numbers, the runs as executor jobs, ties, the attrs) on the same structure with yearly
+shocks, and the outcome odds and an event's probability on ``test_sensitivity.py``'s
+structure with every other input at a point: closed forms there too (Beta(10, 10)
+percentiles, a logit-normal event probability).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import math
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import forecast
@@ -97,6 +104,12 @@ def test_each_bar_is_the_target_at_the_inputs_quantile_worked_by_hand(linear: An
     # the base: every input at its median (the sample medians, SE ~0.02 here)
     assert df.attrs["base"] == pytest.approx(BASE, abs=0.15)
     assert (df["base"] == df.attrs["base"]).all()
+    # what the figure's axis says: the target's label, and a median (not a probability)
+    assert (df.attrs["target"], df.attrs["spec"], df.attrs["statistic"]) == (
+        "W 2028 (USD bn)",
+        "metric.late@2028",
+        "median",
+    )
 
 
 def test_each_bar_is_the_formula_at_the_draws_quantiles_exactly(linear: Any) -> None:
@@ -162,8 +175,142 @@ def test_rows_for_some_inputs_are_the_full_tables_rows(linear: Any) -> None:
     assert one.attrs["runs"] == 3
     got = one.set_index("input").loc["input_value[u]"]
     assert got.to_dict() == full.loc["input_value[u]"].to_dict()
-    with pytest.raises(ValueError, match=r"not uncertain inputs of this forecast: size\[x\]"):
-        tornado(linear, "metric.late@2028", draws=200, inputs=["size[x]", "size[m]"])
+    none = tornado(linear, "metric.late@2028", draws=200, inputs=[])  # no rows, the base run only
+    assert (list(none.columns), len(none), none.attrs["runs"]) == (TORNADO_COLUMNS, 0, 1)
+    assert none.attrs["base"] == full.attrs["base"]
+    with pytest.raises(ValueError, match=r"not uncertain inputs of this forecast: size\[x\], growth\[y\]$"):
+        tornado(linear, "metric.late@2028", draws=200, inputs=["size[x]", "size[m]", "growth[y]"])
+
+
+def test_inputs_of_equal_swing_keep_the_scenarios_order() -> None:
+    """Twenty inputs no formula reads, listed before u: for ``metric.twice`` (2 u) u's bar
+    comes first and the twenty, with no swing, follow in the scenario's order (a sort
+    that does not keep ties, numpy's quicksort, reorders them)."""
+    data = copy.deepcopy(POINT)
+    extra = [{"id": f"x{i:02d}", "label": f"X{i:02d}", "value": {"low": 1, "high": 2}} for i in range(20)]
+    data["inputs"] = extra + data["inputs"]
+    fc = forecast.simulate(Scenario.from_dict(data), draws=500, seed=5)
+    df = tornado(fc, "metric.twice", draws=50)
+    assert list(df["input"]) == ["input_value[u]"] + [f"input_value[x{i:02d}]" for i in range(20)]
+    assert (df["swing"].iloc[1:] == 0).all() and df["swing"].iloc[0] > 0
+
+
+def test_without_low_and_high_the_bars_are_at_the_10th_and_90th_percentile(linear: Any) -> None:
+    """The report calls :func:`tornadoes` without ``low`` and ``high`` and heads its
+    columns "input's 10%" and "90%": ``metric.twice`` (2 u) at u's 10th and 90th."""
+    df = tornadoes(linear, ["metric.twice"], draws=200)["metric.twice"]
+    lo, hi = np.quantile(linear.values("input_value")[:, 1], [0.1, 0.9])
+    row = df.set_index("input").loc["input_value[u]"]
+    assert (row["low"], row["high"]) == pytest.approx((2 * lo, 2 * hi), rel=1e-9)
+    assert (df.attrs["low"], df.attrs["high"]) == (0.1, 0.9)
+
+
+def test_without_draws_a_small_model_takes_the_most_draws_a_run(linear: Any) -> None:
+    """:func:`tornado_draws`' budget for this forecast, by hand: 4,000 draws of 67
+    recorded values each (the market's 6 years, the total's 6, 6 yearly metrics x 6
+    years, 5 scalar metrics, 4 predictions, 2 inputs and 8 single values), 3 inputs
+    and one headline target, so 7 runs: (4000 + 5e6 // 67) // 7 = 11,232 a run, above
+    the most a run takes (2,500)."""
+    from forecast.analysis.sensitivity import TORNADO_DRAWS
+
+    assert (4000 + 5_000_000 // 67) // 7 == 11_232 and TORNADO_DRAWS == 2500
+    df = tornado(linear, "metric.twice")
+    assert (df.attrs["draws"], df.attrs["runs"]) == (2500, 7)
+
+
+@pytest.fixture(scope="module")
+def noisy() -> Any:
+    """The same structure with yearly shocks (volatility 0.1) and one uncertain input
+    besides u, the 2024 size: market ``m`` in 2028 is ``size * 1.1^4 * exp(shocks)``."""
+    data = copy.deepcopy(POINT)
+    data["markets"][0]["size"] = {"median": 10.0, "sigma": SIZE_SIGMA}
+    data["markets"][0]["volatility"] = 0.1
+    return forecast.simulate(Scenario.from_dict(data), draws=N, seed=5)
+
+
+def test_every_run_draws_the_same_shocks_so_a_bar_is_the_base_scaled_by_the_input(noisy: Any) -> None:
+    """Common random numbers: every run draws the same shocks (the forecast's seed unless
+    another is given), so the median with the size at its 10th percentile is the base's
+    times q10(size) / median(size), exactly; another seed draws other shocks."""
+    size = noisy.values("size")[:, 0]
+    q10, median, q90 = np.quantile(size, [0.1, 0.5, 0.9])
+    df = tornado(noisy, "market.m@2028", draws=200)
+    base = df.attrs["base"]
+    row = df.set_index("input").loc["size[m]"]
+    assert (row["low"], row["high"]) == pytest.approx((base * q10 / median, base * q90 / median), rel=1e-9)
+    assert tornado(noisy, "market.m@2028", draws=200, seed=noisy.seed).attrs["base"] == base
+    assert tornado(noisy, "market.m@2028", draws=200, seed=noisy.seed + 1).attrs["base"] != base
+
+
+def test_the_runs_as_executor_jobs_give_the_same_table(noisy: Any) -> None:
+    """Each job carries the draws, the seed and the fixed inputs: the same shocks, so the
+    same bars, exactly (``test_tornado_executor.py`` does this on a Dask cluster)."""
+    from forecast.engine.executor import InProcess
+
+    here = tornadoes(noisy, ["market.m@2028"], draws=200)["market.m@2028"]
+    jobs = tornadoes(noisy, ["market.m@2028"], draws=200, executor=InProcess())["market.m@2028"]
+    pd.testing.assert_frame_equal(jobs, here, check_exact=True)
+    assert jobs.attrs == here.attrs
+
+
+# --- outcome odds and events: test_sensitivity.py's scenario, other inputs at a point --
+
+
+def _points_but(keep: tuple[str, ...] = ()) -> Scenario:
+    """``test_sensitivity.py``'s scenario (the same compiled structure) with every input
+    a point but the outcome odds, Dirichlet (10, 10) (probability 0.5 each, confidence
+    20), and those in ``keep``; no driver, so P(up) is the Dirichlet's first component."""
+    import tomllib
+
+    from tests.analysis.test_sensitivity import ONE_DRIVER
+
+    points = {
+        "common_factor = { low = 0.2, high = 0.6 }": "common_factor = 0.4",
+        "size = { median = 10.0, sigma = 0.2 }": "size = 10.0",
+        "size = { median = 5.0, sigma = 0.2 }": "size = 5.0",
+        "cagr = { median = 0.30, sigma = 0.10 }": "cagr = 0.3",
+        "volatility = { low = 0.05, high = 0.20 }": "volatility = 0.1",
+        "share = { low = 0.05, high = 0.10 }": "share = 0.07",
+        "share = { low = 0.20, high = 0.30 }": "share = 0.25",
+        "share = { low = 0.02, high = 0.06 }": "share = 0.04",
+        "probability = { low = 0.3, high = 0.7 }": "probability = 0.5",
+        'drivers = [{ market = "beta", log_odds_per_sd = 0.5 }]\n': "",
+    }
+    text = ONE_DRIVER
+    for interval, point in points.items():
+        assert interval in text
+        if interval not in keep:
+            text = text.replace(interval, point)
+    return Scenario.from_dict(tomllib.loads(text), origin="points.toml")
+
+
+@pytest.fixture(scope="module")
+def odds_only() -> Any:
+    return forecast.simulate(_points_but(), draws=2000, seed=3)
+
+
+def test_when_only_the_odds_are_uncertain_the_bar_is_the_probability_at_its_quantiles(odds_only: Any) -> None:
+    """Up moved to its 10th (90th) percentile, down rescaled to one minus it: P(up) is
+    that percentile; the base, every input at its point (the Dirichlet at its mean), is
+    the draws' mean. Up to the point Dirichlet's own spread (concentration 1e10: SD
+    sqrt(0.25 / 1e10) = 5e-6 a draw, mean of 200 draws, 4 SE). By hand: Beta(10, 10)'s
+    10th and 90th percentiles are 0.35793 and 0.64207, within 4 SE of the 2,000 draws'
+    (sqrt(q (1 - q) / n) / f(x_q), f the Beta(10, 10) density)."""
+    from forecast.analysis.sensitivity import POINT_CONCENTRATION
+
+    up = odds_only.values("outcome_prior")[:, 0]
+    df = tornado(odds_only, "outcome.up", draws=200)
+    assert list(df["input"]) == ["outcome_prior[up]"]
+    assert (df.attrs["target"], df.attrs["spec"], df.attrs["statistic"]) == ("P(Up)", "outcome.up", "mean")
+    tol = 4 * math.sqrt(0.25 / POINT_CONCENTRATION / 200)
+    lo, hi = np.quantile(up, [0.1, 0.9])
+    row = df.iloc[0]
+    assert (row["low"], row["high"], df.attrs["base"]) == pytest.approx((lo, hi, up.mean()), abs=tol)
+    assert (row["low_value"], row["high_value"]) == pytest.approx((lo, hi), rel=1e-12)
+    beta_10_10 = math.factorial(19) / math.factorial(9) ** 2  # 1 / B(10, 10)
+    for got, x in ((lo, 0.35792988), (hi, 0.64207012)):
+        density = beta_10_10 * x**9 * (1 - x) ** 9
+        assert abs(got - x) <= 4 * math.sqrt(0.09 / 2000) / density
 
 
 # --- fixing each kind of input at a point, on the model's arrays (no simulation) -----
@@ -315,3 +462,22 @@ def test_an_event_probability_by_outcome_has_each_outcomes_quantile() -> None:
     mid = 1 / (1 + math.exp(-(math.log(0.1 / 0.9) + math.log(0.3 / 0.7)) / 2))
     assert q(0.05).tolist() == pytest.approx([0.6, 0.1], abs=1e-9)
     assert q(0.5).tolist() == pytest.approx([0.6, mid], abs=1e-9)
+
+
+def test_an_event_probabilitys_bar_is_its_percentile_under_every_outcome(odds_only: Any) -> None:
+    """The launch's probability by its deadline, a 90% interval (0.3, 0.7), is
+    logit-normal with SD logit(0.7) / z95 = 0.5151: its 10th percentile is
+    logistic(-z90 x 0.5151) = 0.3407 under both outcomes, so P(launch) at that point is
+    0.3407 within 4 binomial SE of 2,000 draws' mean; the input's values differ by
+    outcome, so the table gives none (NaN). It does not move the odds: no swing there."""
+    fc = forecast.simulate(_points_but(("probability = { low = 0.3, high = 0.7 }",)), draws=2000, seed=3)
+    both = tornadoes(fc, ["prediction.launch", "outcome.up"], draws=2000)
+    launch = both["prediction.launch"].set_index("input").loc["event_probability[launch]"]
+    sd = math.log(0.7 / 0.3) / Z95
+    for got, z in ((launch["low"], -Z90), (launch["high"], Z90)):
+        p = 1 / (1 + math.exp(-z * sd))
+        assert abs(got - p) <= 4 * math.sqrt(p * (1 - p) / 2000)
+    assert 1 / (1 + math.exp(Z90 * sd)) == pytest.approx(0.3407, abs=1e-4)
+    assert np.isnan(launch["low_value"]) and np.isnan(launch["high_value"])
+    up = both["outcome.up"].set_index("input").loc["event_probability[launch]"]
+    assert up["low"] == up["high"] == up["base"]
