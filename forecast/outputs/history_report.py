@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.outputs.briefing import track_record_flag
+from forecast.outputs.comparison_sections import signed
 from forecast.outputs.formatting import (
     CSP,
     DASH,
@@ -31,7 +32,6 @@ from forecast.outputs.formatting import (
     mc_error,
     package_versions,
     pct,
-    sig,
 )
 from forecast.outputs.tables import write_csv_tables
 
@@ -238,8 +238,10 @@ def _latest_cards(table: pd.DataFrame) -> list[dict[str, str]]:
         last = d.iloc[-1]
         change = last["change"]
         detail = f"{last['version']} ({last['as_of']})"
-        if np.isfinite(change):
-            detail += f"; {'+' if change >= 0 else '−'}{sig(abs(100 * change))} pp since the version before"
+        if change == 0:
+            detail += "; unchanged since the version before"
+        elif np.isfinite(change):
+            detail += f"; {signed(change, True)} since the version before"
         cards.append(
             {"label": _short(str(last["label"]), 60), "value": pct(last["probability"]), "detail": detail}
         )

@@ -400,7 +400,7 @@ def _context(
     headline: list[tuple[str, int | None, str]],
     labels: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    from forecast.outputs.formatting import pct, sig
+    from forecast.outputs.formatting import count, pct, sig
 
     per_case = table.drop_duplicates("case")
     n = len(per_case)
@@ -436,6 +436,9 @@ def _context(
         "title": f"Sweep of {', '.join(dict.fromkeys(per_case['scenario']))}",
         "n_cases": n,
         "n_ok": n - len(bad),
+        # the sentences a reader reads, counted in words (one case, several)
+        "ok_text": f"{n - len(bad)} of {count(n, 'case')} ok",
+        "bad_text": f"{count(len(bad), 'case')} not computed",
         "problems": [
             {"case": r["case"], "key": r["case_key"], "status": r["status"], "problem": r["problem"]}
             for r in bad.to_dict("records")
