@@ -199,7 +199,7 @@ def write_history_report(
                 Block(
                     "The versions, oldest first",
                     "versions-table",
-                    [f"{len(versions)} versions of scenario {history.scenario_id}, in as_of order."],
+                    [versions_line(versions, history.scenario_id)],
                     None,
                     [
                         Table(
@@ -306,7 +306,23 @@ def _change_blocks(changes: pd.DataFrame) -> list[Block]:
 
 
 def _meta(versions: Sequence[Any]) -> str:
+    """The header's line: how many versions, from when to when (one: as of its date)."""
+    if len(versions) == 1:
+        return f"1 version, as of {versions[0].as_of}"
     return f"{len(versions)} versions, {versions[0].as_of} to {versions[-1].as_of}"
+
+
+def versions_line(versions: Sequence[Any], scenario_id: str) -> str:
+    """The versions table's line: how many versions of which scenario.
+
+    Examples
+    --------
+    >>> versions_line([1, 2], "deepseek")
+    '2 versions of scenario deepseek, in as_of order.'
+    """
+    if len(versions) == 1:
+        return f"1 version of scenario {scenario_id}."
+    return f"{len(versions)} versions of scenario {scenario_id}, in as_of order."
 
 
 def _reproducibility(provenance: Mapping[str, Any] | None, what: str) -> dict[str, Any]:
