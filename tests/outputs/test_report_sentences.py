@@ -7,7 +7,9 @@ close-call line, the payoff-by-outcome line (a winner, a tie), a value of inform
 that never changes the choice and a "what must be true" box; a position's by-outcome
 caption; a scalar metric's caption (no draw, one, several beyond the axis); the
 history's latest-version card (a rise, a fall, no change, a first version); the
-what-if line (one input, several). Each sentence is written out whole and every
+what-if line (one input, several); the risk register's words and signed impacts (a
+fall, a rise); compare's decision section (the choice the same, changed; one scenario;
+a close call). Each sentence is written out whole and every
 number it quotes is the table's, formatted as the report formats it. No simulation.
 """
 
@@ -378,3 +380,88 @@ def test_the_latest_card_says_how_far_each_probability_rose_or_fell_since_the_ve
 )
 def test_a_what_if_counts_the_inputs_that_differ(n: int, text: str) -> None:
     assert differ_text(n, "deepseek.toml") == text
+
+
+# --- the risk register's words and cells ---------------------------------------------------
+
+
+def test_the_register_names_the_most_likely_outcome_and_signs_each_impact() -> None:
+    from forecast.outputs.risk_section import _register_block
+
+    impacts = {"a": (-0.21, -0.3, -0.1), "b": (0.0125, 0.01, 0.02)}
+    rows = [
+        r | {"impact": impacts[r["risk"]][0], "impact_q05": impacts[r["risk"]][1],
+             "impact_q95": impacts[r["risk"]][2], "variance_share": 0.5}
+        for r in RISK_A + RISK_B
+    ]  # fmt: skip
+    block = _register_block(pd.DataFrame(rows), {})
+    assert "Sorted by impact on the most likely outcome, Down. " in block.text[0]
+    table = block.tables[0]
+    assert table.headers[2] == "P(Down) if it happens"
+    # a fall is signed and its interval worded apart from the dash; a rise is signed "+"
+    assert [r[:5] for r in table.rows] == [
+        [
+            "Export ban",
+            "30.0% (20.0%–40.0%)",
+            "70.0% (± 0.50 pp)",
+            "49.0% (± 0.40 pp)",
+            "-21.0 pts (-30.0 to -10.0)",
+        ],
+        [
+            "Price war",
+            "20.0% (10.0%–30.0%)",
+            "60.0% (± 0.50 pp)",
+            "53.8% (± 0.40 pp)",
+            "+1.2 pts (1.00–2.00)",
+        ],
+    ]
+
+
+# --- compare's decision section -------------------------------------------------------------
+
+
+def _cmp(chosen: list[str], close: list[bool]) -> Any:
+    names = ["base", "slow"][: len(chosen)]
+    decisions = pd.DataFrame(
+        [
+            {"scenario": n, "criterion": "expected", "chosen_option": c, "label": LABELS[c],
+             "expected_payoff": 12.34 - i, "expected_payoff_mcse": 0.456, "unit": "USD m", "too_close": t}
+            for i, (n, c, t) in enumerate(zip(names, chosen, close, strict=True))
+        ]
+    )  # fmt: skip
+    diffs = pd.DataFrame(
+        [
+            {
+                "scenario": "slow",
+                "quantity": f"option.{chosen[-1]}",
+                "difference": -1.0,
+                "mcse": 0.12,
+                "within_noise": False,
+            }
+        ]
+    )
+    return SimpleNamespace(decisions=lambda: decisions, differences=lambda: diffs, base="base", names=names)
+
+
+@pytest.mark.parametrize(
+    ("chosen", "changes"), [(["build", "build"], False), (["build", "wait"], True), (["wait"], False)]
+)
+def test_compares_decision_section_says_when_the_choice_changes(chosen: list[str], changes: bool) -> None:
+    from forecast.outputs.comparison_sections import decision_section
+
+    close = [False, True][: len(chosen)]
+    section = decision_section(_cmp(chosen, close))
+    assert section is not None
+    (block,) = section["blocks"]
+    assert ("The choice changes between the scenarios compared." in block.text) is changes
+    rows = block.tables[0].rows
+    assert rows[0] == ["base", "expected", LABELS[chosen[0]], "12.3 ± 0.456 USD m", "–"]
+    if len(chosen) == 2:
+        # the second scenario's close call, and its chosen option's change from the first
+        assert rows[1] == [
+            "slow",
+            "expected",
+            f"{LABELS[chosen[1]]} (too close to call)",
+            "11.3 ± 0.456 USD m",
+            "−1.00 ± 0.120",
+        ]
