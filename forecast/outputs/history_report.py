@@ -222,7 +222,7 @@ def write_history_report(
             "id": "changes",
             "title": "What changed",
             "summary": [],
-            "blocks": _change_blocks(changes),
+            "blocks": _change_blocks(changes, len(versions)),
         },
         _reproducibility(provenance, "history"),
     ]
@@ -281,13 +281,15 @@ def _history_tables(table: pd.DataFrame) -> list[Table]:
     return out
 
 
-def _change_blocks(changes: pd.DataFrame) -> list[Block]:
+def _change_blocks(changes: pd.DataFrame, n_versions: int) -> list[Block]:
+    """A block per pair of versions that differ; one line when none do (or there is one)."""
     if not len(changes):
-        return [
-            Block(
-                "No changes", "changes-none", ["The versions have the same inputs, evidence and signposts."]
-            )
-        ]
+        text = (
+            "Only one version: nothing to compare it with."
+            if n_versions == 1
+            else "The versions have the same inputs, evidence and signposts."
+        )
+        return [Block("No changes", "changes-none", [text])]
     blocks = []
     for (version, previous), d in changes.groupby(["version", "previous"], sort=False):
         rows = [

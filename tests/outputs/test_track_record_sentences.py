@@ -203,3 +203,41 @@ def test_the_inputs_part_says_when_no_input_differs_and_markets_are_read_in_the_
     assert words[0].startswith("For the headline total@2030: ")
     assert words[1] == ("" if differ else "The analysts' inputs do not differ beyond Monte Carlo noise.")
     assert "Markets in 2030 (linear pool)" in texts
+
+
+@pytest.mark.parametrize(
+    ("n", "text"),
+    [
+        (1, "Only one version: nothing to compare it with."),
+        (2, "The versions have the same inputs, evidence and signposts."),
+    ],
+)
+def test_no_changes_between_versions_or_one_version_alone(n: int, text: str) -> None:
+    from forecast.outputs.history_report import _change_blocks
+
+    (block,) = _change_blocks(pd.DataFrame(), n)
+    assert block.text == [text]
+
+
+def test_each_change_is_listed_under_the_versions_it_is_between() -> None:
+    from forecast.outputs.history_report import _change_blocks
+
+    changes = pd.DataFrame(
+        [
+            {
+                "version": "v2",
+                "previous": "v1",
+                "what": "input",
+                "key": "a.cagr",
+                "before": "0.3",
+                "after": "",
+            },
+            {"version": "v3", "previous": "v2", "what": "evidence", "key": "e", "before": "", "after": "40%"},
+        ]
+    )
+    blocks = _change_blocks(changes, 3)
+    assert [b.title for b in blocks] == ["v1 → v2", "v2 → v3"]
+    assert [b.tables[0].rows for b in blocks] == [
+        [["input", "a.cagr", "0.3", "–"]],
+        [["evidence", "e", "–", "40%"]],
+    ]
