@@ -1,0 +1,45 @@
+"""``forecast run``'s terminal summary on its branches: a what-if says so first and lists
+each change (with how it was made, or without); the file as written starts with the
+market table. The seed forecast (a session fixture, no new compile)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from forecast.commands.run import _print_summary
+from forecast.outputs.whatif import Change
+
+
+def test_a_what_if_says_so_first_and_lists_each_change(
+    seed_forecast: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    changes = [
+        Change("markets.developer_tools.cagr", "median 0.47, sigma 0.08", "median 0.3, sigma 0.08", "centre moved, spread kept"),
+        Change("markets.developer_tools.projection", "year 2027, value 9.8", "(removed)"),
+    ]  # fmt: skip
+    _print_summary(seed_forecast, tmp_path, changes)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:3] == [
+        f"What-if: {seed_forecast.scenario.title} — not the scenario as written",
+        "  markets.developer_tools.cagr: median 0.47, sigma 0.08 → median 0.3, sigma 0.08 (centre moved, spread kept)",
+        "  markets.developer_tools.projection: year 2027, value 9.8 → (removed)",
+    ]
+    assert lines[-1] == f"Report: {tmp_path / 'report.html'}"
+
+
+def test_the_file_as_written_starts_with_the_market_table(
+    seed_forecast: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from forecast.outputs.formatting import key_year
+
+    _print_summary(seed_forecast, tmp_path)
+    out = capsys.readouterr().out
+    assert "What-if" not in out
+    # the seed's inputs are real data: no illustrative flag before the table
+    assert (
+        out.splitlines()[0].strip()
+        == f"Market size in {key_year(seed_forecast.scenario)} (median and 90% interval)"
+    )
