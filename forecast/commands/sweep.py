@@ -476,6 +476,8 @@ def _finish(opts: SweepOptions, p: Plan, cases_dir: Path, failures: Mapping[int,
     except BaseException:
         staging.abort()
         raise
+    from forecast.outputs.sweep import problem_line
+
     n_invalid = sum(not c.valid for c in p.cases)
     if not opts.quiet:
         _print_summary(table, opts.out, len(p.cases), n_invalid, len(failures), opts.keep_draws)
@@ -559,22 +561,6 @@ def _write_results(
         "files": {k: v for k, v in file_hashes(folder).items() if not k.startswith("cases/")},
     }
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-
-
-def problem_line(n: int, status: str) -> str:
-    """The line on stderr counting the cases ``failed`` or ``invalid``.
-
-    Examples
-    --------
-    >>> problem_line(1, "invalid")
-    "forecast: 1 case invalid (marked 'invalid' in sweep.csv)"
-    """
-    from forecast.outputs.formatting import count
-
-    line = f"forecast: {count(n, 'case')} {status} (marked '{status}' in sweep.csv)"
-    if status == "failed":
-        line += f"; run the same command again to retry {'it' if n == 1 else 'them'}"
-    return line
 
 
 def _print_summary(table: pd.DataFrame, out: Path, n: int, invalid: int, failed: int, draws: bool) -> None:

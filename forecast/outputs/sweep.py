@@ -392,6 +392,23 @@ def _tick(v: Any) -> str:
     return str(v)
 
 
+def problem_line(n: int, status: str) -> str:
+    """The line ``forecast sweep`` prints on stderr counting the cases ``failed`` or
+    ``invalid`` (one case, several).
+
+    Examples
+    --------
+    >>> problem_line(1, "invalid")
+    "forecast: 1 case invalid (marked 'invalid' in sweep.csv)"
+    """
+    from forecast.outputs.formatting import count
+
+    line = f"forecast: {count(n, 'case')} {status} (marked '{status}' in sweep.csv)"
+    if status == "failed":
+        line += f"; run the same command again to retry {'it' if n == 1 else 'them'}"
+    return line
+
+
 def _context(
     table: pd.DataFrame,
     keys: Sequence[str],

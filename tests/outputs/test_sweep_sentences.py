@@ -13,9 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecast.commands.sweep import _print_summary, problem_line
+from forecast.commands.sweep import _print_summary
 from forecast.outputs import sweep as sweep_report
 from forecast.outputs.formatting import count, environment
+from forecast.outputs.sweep import problem_line
 
 
 def _table(statuses: list[str], chosen: list[str] | None = None) -> pd.DataFrame:
