@@ -1,6 +1,6 @@
 """``forecast run``'s terminal summary on its branches: a what-if says so first and lists
 each change (with how it was made, or without); the file as written starts with the
-market table. The seed forecast (a session fixture, no new compile)."""
+market table; the report's what-if line counts the inputs (one, two). The seed forecast (a session fixture, no new compile)."""
 
 from __future__ import annotations
 
@@ -43,3 +43,28 @@ def test_the_file_as_written_starts_with_the_market_table(
         out.splitlines()[0].strip()
         == f"Market size in {key_year(seed_forecast.scenario)} (median and 90% interval)"
     )
+
+
+@pytest.mark.parametrize(
+    ("overrides", "words"),
+    [
+        ({"simulation.draws": 2000}, "1 input differs from"),
+        # a new CAGR displaces the projection it would contradict: two inputs
+        ({"markets.developer_tools.cagr": 0.3}, "2 inputs differ from"),
+    ],
+)
+def test_the_reports_what_if_line_counts_the_inputs_that_differ(
+    seed_forecast: Any, tmp_path: Path, overrides: dict[str, Any], words: str
+) -> None:
+    import dataclasses
+
+    from forecast.outputs.report import write_report
+    from forecast.outputs.whatif import changes
+
+    base = seed_forecast.scenario
+    new = base.with_overrides(overrides)
+    fc = dataclasses.replace(seed_forecast, scenario=new)
+    write_report(fc, tmp_path, figures=False, whatif=changes(base, new, overrides))
+    md = (tmp_path / "report.md").read_text()
+    written = Path(base.origin.split(" with ")[0]).name
+    assert f"**What-if run:** not the scenario as written: {words} {written}." in md
