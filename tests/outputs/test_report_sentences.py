@@ -9,7 +9,8 @@ caption; a scalar metric's caption (no draw, one, several beyond the axis); the
 history's latest-version card (a rise, a fall, no change, a first version); the
 what-if line (one input, several); the risk register's words and signed impacts (a
 fall, a rise); compare's decision section (the choice the same, changed; one scenario;
-a close call). Each sentence is written out whole and every
+a close call); an exceedance table's line and amounts, the correlated inputs' repair
+sentence (none, nothing moved, a pair moved). Each sentence is written out whole and every
 number it quotes is the table's, formatted as the report formats it. No simulation.
 """
 
@@ -465,3 +466,53 @@ def test_compares_decision_section_says_when_the_choice_changes(chosen: list[str
             "11.3 ± 0.456 USD m",
             "−1.00 ± 0.120",
         ]
+
+
+# --- exceedance and correlated inputs ----------------------------------------------------------
+
+
+def test_an_exceedance_table_quotes_the_amount_exceeded_with_each_probability(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import forecast.analysis.sensitivity as sensitivity
+    from forecast.outputs import exceedance
+
+    # the draws 1..1001: numpy's quantile at 1 - level is 1 + 1000 (1 - level) exactly
+    y = np.arange(1.0, 1002.0)
+    frame = pd.DataFrame({"target": ["total@2030"], "x": [0.0], "probability": [1.0], "mcse": [0.0]})
+    monkeypatch.setattr(exceedance, "exceedance_frames", lambda fc: [frame])
+    target = SimpleNamespace(label="Total market 2030", of=lambda fc: y)
+    monkeypatch.setattr(sensitivity, "parse_target", lambda s, spec: target)
+    (block,) = exceedance.exceedance_blocks(SimpleNamespace(scenario=None), {})
+    assert block.text == ["How likely Total market 2030 is to exceed each amount (target total@2030)."]
+    assert block.tables[0].rows == [
+        ["95.0%", "51.0"], ["90.0%", "101"], ["75.0%", "251"], ["50.0%", "501"],
+        ["25.0%", "751"], ["10.0%", "901"], ["5.00%", "951"],
+    ]  # fmt: skip
+    # each amount is exceeded by the share of draws quoted beside it (ties at the amount aside)
+    for level, amount in zip((0.95, 0.5, 0.05), (51.0, 501.0, 951.0), strict=True):
+        assert (y > amount).mean() == pytest.approx(level, abs=1 / len(y))
+
+
+@pytest.mark.parametrize(
+    ("repair", "used", "repaired"),
+    [(False, 0.3, False), (True, 0.3004, False), (True, 0.2, True)],
+)
+def test_the_correlation_block_says_a_repair_only_when_it_moved_a_pair(
+    monkeypatch: pytest.MonkeyPatch, repair: bool, used: float, repaired: bool
+) -> None:
+    import forecast.analysis.correlations as correlations
+    from forecast.outputs.exceedance import correlation_blocks
+
+    pairs = pd.DataFrame([{"a": "x", "b": "y", "asked": 0.3, "used": used, "achieved": 0.2971, "se": 0.0049}])
+    monkeypatch.setattr(correlations, "rank_correlations", lambda fc: pairs)
+    fc = SimpleNamespace(
+        scenario=SimpleNamespace(correlation=SimpleNamespace(pairs=[("x", "y")], repair=repair))
+    )
+    (block,) = correlation_blocks(fc)  # type: ignore[arg-type]
+    assert block.tables[0].rows == [["x", "y", "0.300", f"{used:.3f}", "0.297 ± 0.010"]]
+    note = (
+        "The pairs as asked were inconsistent (no correlation matrix has them all); "
+        "repair = true applied the nearest consistent matrix (Higham's), shown as 'applied'."
+    )
+    assert (note in block.text) is repaired and len(block.text) == 1 + repaired
