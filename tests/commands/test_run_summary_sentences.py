@@ -68,3 +68,27 @@ def test_the_reports_what_if_line_counts_the_inputs_that_differ(
     md = (tmp_path / "report.md").read_text()
     written = Path(base.origin.split(" with ")[0]).name
     assert f"**What-if run:** not the scenario as written: {words} {written}." in md
+
+
+def test_a_prediction_every_draw_agreed_on_quotes_the_bound_as_the_report_does(
+    seed_forecast: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from forecast.outputs.formatting import mc_error
+
+    preds = seed_forecast.predictions().copy()
+    preds.loc[preds.index[0], ["probability", "mcse"]] = [0.0, 0.00015]
+
+    class Stand:  # the seed forecast, with its first prediction at 0 in every draw
+        def __getattr__(self, name: str) -> Any:
+            return getattr(seed_forecast, name)
+
+        def predictions(self) -> Any:
+            return preds
+
+    _print_summary(Stand(), tmp_path)  # type: ignore[arg-type]
+    out = capsys.readouterr().out
+    assert mc_error(0.0, 0.00015, sign=False) == "< 3/n = 0.015 pp"
+    assert "< 3/n = 0.015 pp" in out
+    # every other row quotes its error as the report's table does
+    for r in preds.iloc[1:].itertuples():
+        assert mc_error(r.probability, r.mcse, sign=False) in out
