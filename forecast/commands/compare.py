@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -320,14 +320,28 @@ def _print_summary(cmp: Comparison, out: Path, targets: Sequence[str] = ()) -> N
         console.print(t)
     _print_targets(console, cmp, targets)
     for d in cmp.decisions().to_dict("records"):
-        close = ", too close to call" if d["too_close"] else ""
-        console.print(
-            f"Decision in {d['scenario']} ({d['criterion']}): {d['label']}, expected payoff "
-            f"{sig(d['expected_payoff'])} ± {sig(d['expected_payoff_mcse'])} {d['unit']}{close}".rstrip(),
-            soft_wrap=True,
-        )
+        console.print(decision_line(d), soft_wrap=True)
     console.print(
         f"Comparison: {out / 'report.html'}  (also report.md, CSV tables with a scenario column, differences.csv)"
+    )
+
+
+def decision_line(d: Mapping[Any, Any]) -> str:
+    """One scenario's decision as the terminal prints it (a row of ``cmp.decisions()``).
+
+    Examples
+    --------
+    >>> decision_line({"scenario": "base", "criterion": "expected", "label": "Build", "too_close": False,
+    ...                "expected_payoff": 12.34, "expected_payoff_mcse": 0.456, "unit": "USD m"})
+    'Decision in base (expected): Build, expected payoff 12.3 ± 0.456 USD m'
+    """
+    from forecast.outputs.formatting import sig
+
+    close = ", too close to call" if d["too_close"] else ""
+    unit = f" {d['unit']}" if d["unit"] else ""
+    return (
+        f"Decision in {d['scenario']} ({d['criterion']}): {d['label']}, expected payoff "
+        f"{sig(d['expected_payoff'])} ± {sig(d['expected_payoff_mcse'])}{unit}{close}"
     )
 
 

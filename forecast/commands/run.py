@@ -355,7 +355,7 @@ def _print_summary(fc: Forecast, out: Path, whatif: Sequence[Change] | None = No
     from forecast.analysis.implied import signpost_effects
     from forecast.analysis.sensitivity import revenue_label
     from forecast.outputs.briefing import illustrative_inputs, illustrative_text, signpost_lines
-    from forecast.outputs.formatting import deadline_words, interval, key_year, pct, pp, sig
+    from forecast.outputs.formatting import deadline_words, interval, key_year, mc_error, pct, sig
 
     out_console = console()
     s = fc.scenario
@@ -402,7 +402,8 @@ def _print_summary(fc: Forecast, out: Path, whatif: Sequence[Change] | None = No
         for p in preds.itertuples():
             # "on" a date for a figure judged at its deadline, "by" it otherwise (as the report)
             when = deadline_words(judged[str(p.id)], p.deadline)
-            t.add_row(str(p.statement), when, pct(p.probability), pp(p.mcse))
+            # a probability every draw agreed on has the rule-of-three bound, as in the report
+            t.add_row(str(p.statement), when, pct(p.probability), mc_error(p.probability, p.mcse, sign=False))
         out_console.print(t)
     for line in signpost_lines(s, signpost_effects(fc)):
         out_console.print(line, soft_wrap=True, markup=False)

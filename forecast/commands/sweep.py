@@ -476,18 +476,16 @@ def _finish(opts: SweepOptions, p: Plan, cases_dir: Path, failures: Mapping[int,
     except BaseException:
         staging.abort()
         raise
+    from forecast.outputs.sweep import problem_line
+
     n_invalid = sum(not c.valid for c in p.cases)
     if not opts.quiet:
         _print_summary(table, opts.out, len(p.cases), n_invalid, len(failures), opts.keep_draws)
     if failures:
-        print(
-            f"forecast: {len(failures)} case(s) failed (marked 'failed' in sweep.csv); "
-            "run the same command again to retry them",
-            file=sys.stderr,
-        )
+        print(problem_line(len(failures), "failed"), file=sys.stderr)
         return EXIT_FAILURE
     if n_invalid:
-        print(f"forecast: {n_invalid} case(s) invalid (marked 'invalid' in sweep.csv)", file=sys.stderr)
+        print(problem_line(n_invalid, "invalid"), file=sys.stderr)
         return EXIT_BAD_INPUT
     return EXIT_OK
 
@@ -566,9 +564,12 @@ def _write_results(
 
 
 def _print_summary(table: pd.DataFrame, out: Path, n: int, invalid: int, failed: int, draws: bool) -> None:
+    from forecast.outputs.formatting import count
+
     c = console(stderr=False)
     c.print(
-        f"Sweep: {n - invalid - failed} of {n} cases ok, {invalid} invalid, {failed} failed", soft_wrap=True
+        f"Sweep: {n - invalid - failed} of {count(n, 'case')} ok, {invalid} invalid, {failed} failed",
+        soft_wrap=True,
     )
     kept = f"draws: {out / 'draws.zarr'}" if draws else "draws not kept (--keep-draws keeps them)"
     c.print(f"Table: {out / 'sweep.csv'} (and sweep.parquet); {kept}", soft_wrap=True)
@@ -576,7 +577,7 @@ def _print_summary(table: pd.DataFrame, out: Path, n: int, invalid: int, failed:
     ok = table[(table["status"] == "ok")].drop_duplicates("case")
     if "chosen_option" in ok and (ok["chosen_option"] != "").any():
         counts = ok["chosen_option"].value_counts(sort=False)
-        picked = ", ".join(f"{o} in {k} case{'s' if k > 1 else ''}" for o, k in counts.items())
+        picked = ", ".join(f"{o} in {count(k, 'case')}" for o, k in counts.items())
         c.print(
             f"Decision ({', '.join(sorted(set(ok['criterion'])))}): {picked}; expected payoffs with their "
             "Monte Carlo error in sweep.csv (quantity 'decision', 'option.<id>')",

@@ -313,14 +313,12 @@ def _context(
     whatif = None
     if overrides:
         from forecast.outputs.briefing import whatif_table
-        from forecast.outputs.whatif import Change, changes
+        from forecast.outputs.whatif import Change, changes, differ_text
 
         if len(fcs) == 2 and names[1].endswith(" with --set"):
             # one file against itself with the overrides: old and new values
             changed = changes(fcs[0].scenario, fcs[1].scenario, list(overrides))
-            what = (
-                f"{names[1]} is not the scenario as written: {len(changed)} input(s) differ from {names[0]}."
-            )
+            what = f"{names[1]} is not the scenario as written: {differ_text(len(changed), names[0])}."
         else:
             changed = [Change(k, "(each file's own)", str(v)) for k, v in overrides.items()]
             what = "every scenario compared has these --set overrides applied."

@@ -201,26 +201,40 @@ def _outcome_blocks(tables: DecisionTables, fc: Forecast) -> list[Block]:
         return []
     names = {o.id: o.label for o in fc.scenario.assessment.outcomes}
     outcomes = list(dict.fromkeys(by["outcome"]))
+    # the options at the top under each outcome: one is best, several tie (argmax's first
+    # is no winner when another pays exactly as much)
+    tops = {k: _tops(by[by["outcome"] == k]) for k in outcomes}
     rows = []
     for option in res.table["option"]:
         sub = by[by["option"] == option].set_index("outcome")
         rows.append(
             [tables.labels.get(option, option)]
-            + [sig(sub.loc[k, "expected"]) + (" (best)" if sub.loc[k, "best"] else "") for k in outcomes]
+            + [sig(sub.loc[k, "expected"]) + _best_mark(option, tops[k]) for k in outcomes]
         )
-    best = by[by["best"]]
-    text = [
-        "; ".join(
-            f"if {names.get(str(r.outcome), str(r.outcome))}, {tables.labels.get(str(r.option), str(r.option))} is best"
-            for r in best.itertuples()
-        )
-        + "."
-    ]
+    words = []
+    for k in outcomes:
+        named = [tables.labels.get(o, o) for o in tops[k]]
+        both = " is best" if len(named) == 1 else " tie"
+        words.append(f"if {names.get(str(k), str(k))}, {' and '.join(named)}{both}")
+    text = ["; ".join(words) + "."]
     headers = ["Option"] + [
         f"{names.get(k, k)} ({pct(by[by['outcome'] == k]['probability'].iloc[0])})" for k in outcomes
     ]
     table = Table("table-decision-outcomes", headers, rows, [False] + [True] * len(outcomes))
     return [Block(f"Expected payoff by outcome ({res.unit})", "decision-outcomes", text, None, [table])]
+
+
+def _tops(rows: pd.DataFrame) -> list[str]:
+    """The options whose expected payoff is the largest under one outcome (several on a tie)."""
+    top = rows["expected"].max()
+    return [str(o) for o in rows.loc[rows["expected"] == top, "option"]]
+
+
+def _best_mark(option: str, tops: list[str]) -> str:
+    """`` (best)`` beside the one best option, `` (tied best)`` beside each of a tie."""
+    if option not in tops:
+        return ""
+    return " (best)" if len(tops) == 1 else " (tied best)"
 
 
 def _voi_block(tables: DecisionTables) -> Block:

@@ -101,6 +101,17 @@ def mc_error(p: Any, se: Any, *, sign: bool = True) -> str:
     return f"± {pp(se)}" if sign else pp(se)
 
 
+def count(n: int, noun: str) -> str:
+    """``n`` and ``noun``, singular for one and plural (an ``s``) otherwise.
+
+    Examples
+    --------
+    >>> count(1, "case"), count(2, "case"), count(1500, "draw")
+    ('1 case', '2 cases', '1,500 draws')
+    """
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def deadline_words(judged: str, deadline: Any) -> str:
     """How a prediction is judged against its deadline, in words.
 

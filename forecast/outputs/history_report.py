@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.outputs.briefing import track_record_flag
+from forecast.outputs.comparison_sections import signed
 from forecast.outputs.formatting import (
     CSP,
     DASH,
@@ -31,7 +32,6 @@ from forecast.outputs.formatting import (
     mc_error,
     package_versions,
     pct,
-    sig,
 )
 from forecast.outputs.tables import write_csv_tables
 
@@ -199,7 +199,7 @@ def write_history_report(
                 Block(
                     "The versions, oldest first",
                     "versions-table",
-                    [f"{len(versions)} versions of scenario {history.scenario_id}, in as_of order."],
+                    [versions_line(versions, history.scenario_id)],
                     None,
                     [
                         Table(
@@ -222,7 +222,7 @@ def write_history_report(
             "id": "changes",
             "title": "What changed",
             "summary": [],
-            "blocks": _change_blocks(changes),
+            "blocks": _change_blocks(changes, len(versions)),
         },
         _reproducibility(provenance, "history"),
     ]
@@ -238,8 +238,10 @@ def _latest_cards(table: pd.DataFrame) -> list[dict[str, str]]:
         last = d.iloc[-1]
         change = last["change"]
         detail = f"{last['version']} ({last['as_of']})"
-        if np.isfinite(change):
-            detail += f"; {'+' if change >= 0 else '−'}{sig(abs(100 * change))} pp since the version before"
+        if change == 0:
+            detail += "; unchanged since the version before"
+        elif np.isfinite(change):
+            detail += f"; {signed(change, True)} since the version before"
         cards.append(
             {"label": _short(str(last["label"]), 60), "value": pct(last["probability"]), "detail": detail}
         )
@@ -279,13 +281,15 @@ def _history_tables(table: pd.DataFrame) -> list[Table]:
     return out
 
 
-def _change_blocks(changes: pd.DataFrame) -> list[Block]:
+def _change_blocks(changes: pd.DataFrame, n_versions: int) -> list[Block]:
+    """A block per pair of versions that differ; one line when none do (or there is one)."""
     if not len(changes):
-        return [
-            Block(
-                "No changes", "changes-none", ["The versions have the same inputs, evidence and signposts."]
-            )
-        ]
+        text = (
+            "Only one version: nothing to compare it with."
+            if n_versions == 1
+            else "The versions have the same inputs, evidence and signposts."
+        )
+        return [Block("No changes", "changes-none", [text])]
     blocks = []
     for (version, previous), d in changes.groupby(["version", "previous"], sort=False):
         rows = [
@@ -304,7 +308,23 @@ def _change_blocks(changes: pd.DataFrame) -> list[Block]:
 
 
 def _meta(versions: Sequence[Any]) -> str:
+    """The header's line: how many versions, from when to when (one: as of its date)."""
+    if len(versions) == 1:
+        return f"1 version, as of {versions[0].as_of}"
     return f"{len(versions)} versions, {versions[0].as_of} to {versions[-1].as_of}"
+
+
+def versions_line(versions: Sequence[Any], scenario_id: str) -> str:
+    """The versions table's line: how many versions of which scenario.
+
+    Examples
+    --------
+    >>> versions_line([1, 2], "deepseek")
+    '2 versions of scenario deepseek, in as_of order.'
+    """
+    if len(versions) == 1:
+        return f"1 version of scenario {scenario_id}."
+    return f"{len(versions)} versions of scenario {scenario_id}, in as_of order."
 
 
 def _reproducibility(provenance: Mapping[str, Any] | None, what: str) -> dict[str, Any]:

@@ -109,7 +109,8 @@ def metric_plan(items: list[MetricFigure]) -> list[tuple[str, str, str, str, Cal
             caption, draw = FAN_CAPTION, functools.partial(fan_figure, item)
         else:
             beyond = (
-                f" {item.outside:,} draws lie beyond the axis (its 0.5% and 99.5% quantiles)."
+                f" {item.outside:,} draw{' lies' if item.outside == 1 else 's lie'} beyond the axis "
+                "(its 0.5% and 99.5% quantiles)."
                 if item.outside
                 else ""
             )

@@ -162,8 +162,9 @@ def _parts(pool: Pool, tables: dict[str, pd.DataFrame]) -> list[Part]:
         dis = tables["disagreement"]
         partial = dis[(dis["kind"] == "prediction") & (dis["made_by"] < len(pool.names))]
         text = [
-            f"{pid!r} is made by {n} of {len(pool.names)} analysts and pooled over them alone (their "
-            "weights renormalised); its draws are not joint with the other predictions'."
+            f"{pid!r} is made by {n} of {len(pool.names)} analysts and "
+            + ("is that analyst's alone" if n == 1 else "pooled over them alone (their weights renormalised)")
+            + "; its draws are not joint with the other predictions'."
             for pid, n in partial.groupby("id", sort=False)["made_by"].first().items()
         ]
         parts.append(Part("Predictions", text, _probabilities(preds, "id", "statement")))

@@ -255,6 +255,7 @@ def build_context(
     from forecast.outputs.decision_report import decision_blocks, decision_sentence
     from forecast.outputs.metrics_section import metric_blocks
     from forecast.outputs.narrative import Sentence, executive_summary
+    from forecast.outputs.whatif import differ_text
 
     s = fc.scenario
     if extra is None:
@@ -343,9 +344,8 @@ def build_context(
         "heading": f"What-if: {s.title}" if changes is not None else s.title,
         "whatif": (
             {
-                "text": f"not the scenario as written: {len(changes)} input"
-                f"{'s differ' if len(changes) != 1 else ' differs'} from "
-                f"{Path(s.origin.split(' with ')[0]).name}.",
+                "text": "not the scenario as written: "
+                f"{differ_text(len(changes), Path(s.origin.split(' with ')[0]).name)}.",
                 "table": whatif_table(changes),
             }
             if changes is not None

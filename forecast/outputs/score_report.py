@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.outputs.briefing import track_record_flag
-from forecast.outputs.formatting import DASH, Block, Figure, Table, data_uri, pct, sig
+from forecast.outputs.formatting import DASH, Block, Figure, Table, count, data_uri, pct, sig
 from forecast.outputs.history_report import (
     COLORS,
     WIDTH,
@@ -274,13 +274,13 @@ def write_score_report(
             }
         )
     if cal is not None:
+        caption, text = calibration_words(cal)
         file = _save(reliability_figure(cal), folder, "reliability")
         fig = Figure(
             "reliability",
             file,
             "Reliability diagram",
-            f"CORP: isotonic recalibration of {int(cal.curve['n'].sum())} binary forecasts, "
-            f"with the {cal.level:.0%} consistency band of calibrated forecasts.",
+            caption,
             data_uri(folder / file),
         )
         d = cal.decomposition
@@ -309,17 +309,6 @@ def write_score_report(
             [False] + [True] * 5,
             "Mean score = MCB − DSC + UNC.",
         )
-        n = int(cal.curve["n"].sum())
-        text = [
-            f"{n} scored binary forecasts ({cal.share_inside:.0%} of them on a part of the curve inside the band). "
-            "MCB p-value: the probability that forecasts as calibrated as they claim show this much "
-            f"miscalibration ({cal.resamples} resamples).",
-        ]
-        if n < 30:
-            text.append(
-                f"WARNING: {n} forecasts are few for a calibration diagram; read it as a sketch, "
-                "and pool more statements (more scenarios, more versions) for a verdict."
-            )
         sections.append(
             {
                 "id": "calibration",
@@ -372,6 +361,28 @@ def write_score_report(
     return folder / "report.html"
 
 
+def calibration_words(cal: Any) -> tuple[str, list[str]]:
+    """The reliability diagram's caption and the calibration section's words: how many
+    forecasts were scored (one, several) and a warning below 30."""
+    n = int(cal.curve["n"].sum())
+    scored = f"{count(n, 'scored binary forecast')}"
+    caption = (
+        f"CORP: isotonic recalibration of {scored}, with the {cal.level:.0%} consistency band of "
+        "calibrated forecasts."
+    )
+    text = [
+        f"{scored} ({cal.share_inside:.0%} of them on a part of the curve inside the band). "
+        "MCB p-value: the probability that forecasts as calibrated as they claim show this much "
+        f"miscalibration ({cal.resamples} resamples).",
+    ]
+    if n < 30:
+        text.append(
+            f"WARNING: {count(n, 'forecast')} {'is' if n == 1 else 'are'} few for a calibration diagram; "
+            "read it as a sketch, and pool more statements (more scenarios, more versions) for a verdict."
+        )
+    return caption, text
+
+
 def _finite(x: Any) -> str:
     x = float(x)
     return sig(x) if np.isfinite(x) else DASH
@@ -390,7 +401,7 @@ def _score_cards(binary: pd.DataFrame, quantities: pd.DataFrame, cal: Any) -> li
             {
                 "label": "Mean Brier score",
                 "value": sig(binary["brier"].mean()),
-                "detail": f"baseline {sig(binary['baseline_brier'].mean())}; {len(binary)} forecasts",
+                "detail": f"baseline {sig(binary['baseline_brier'].mean())}; {count(len(binary), 'forecast')}",
             }
         )
         ls = binary["log_score"].to_numpy(float)
@@ -406,7 +417,7 @@ def _score_cards(binary: pd.DataFrame, quantities: pd.DataFrame, cal: Any) -> li
         cards.append(
             {
                 "label": "Observed quantities",
-                "value": f"{len(quantities)} forecasts",
+                "value": count(len(quantities), "forecast"),
                 "detail": f"median PIT {sig(quantities['pit'].median(), 2)}",
             }
         )

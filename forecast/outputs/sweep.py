@@ -392,6 +392,23 @@ def _tick(v: Any) -> str:
     return str(v)
 
 
+def problem_line(n: int, status: str) -> str:
+    """The line ``forecast sweep`` prints on stderr counting the cases ``failed`` or
+    ``invalid`` (one case, several).
+
+    Examples
+    --------
+    >>> problem_line(1, "invalid")
+    "forecast: 1 case invalid (marked 'invalid' in sweep.csv)"
+    """
+    from forecast.outputs.formatting import count
+
+    line = f"forecast: {count(n, 'case')} {status} (marked '{status}' in sweep.csv)"
+    if status == "failed":
+        line += f"; run the same command again to retry {'it' if n == 1 else 'them'}"
+    return line
+
+
 def _context(
     table: pd.DataFrame,
     keys: Sequence[str],
@@ -400,7 +417,7 @@ def _context(
     headline: list[tuple[str, int | None, str]],
     labels: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    from forecast.outputs.formatting import pct, sig
+    from forecast.outputs.formatting import count, pct, sig
 
     per_case = table.drop_duplicates("case")
     n = len(per_case)
@@ -436,6 +453,9 @@ def _context(
         "title": f"Sweep of {', '.join(dict.fromkeys(per_case['scenario']))}",
         "n_cases": n,
         "n_ok": n - len(bad),
+        # the sentences a reader reads, counted in words (one case, several)
+        "ok_text": f"{n - len(bad)} of {count(n, 'case')} ok",
+        "bad_text": f"{count(len(bad), 'case')} not computed",
         "problems": [
             {"case": r["case"], "key": r["case_key"], "status": r["status"], "problem": r["problem"]}
             for r in bad.to_dict("records")

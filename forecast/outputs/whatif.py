@@ -96,6 +96,17 @@ def changes(base: Scenario, resolved: Scenario, keys: Sequence[str] | Mapping[st
     return out
 
 
+def differ_text(n: int, written: str) -> str:
+    """How many inputs a what-if changed, counted in words: ``n input(s) differ(s)``.
+
+    Examples
+    --------
+    >>> differ_text(1, "deepseek.toml"), differ_text(2, "deepseek.toml")
+    ('1 input differs from deepseek.toml', '2 inputs differ from deepseek.toml')
+    """
+    return f"{n} input{' differs' if n == 1 else 's differ'} from {written}"
+
+
 def overrides_table(changes: Sequence[Change]) -> pd.DataFrame:
     """``overrides.csv``: one row per input a what-if changed (``key,in_file,in_this_run,how``).
 

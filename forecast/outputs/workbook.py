@@ -184,6 +184,7 @@ def write_report_workbook(
     from forecast.outputs.decision_report import decision_sheets
     from forecast.outputs.formatting import package_versions
     from forecast.outputs.sections import input_rows
+    from forecast.outputs.whatif import differ_text
 
     s = fc.scenario
     prov = dict(provenance or {})
@@ -193,7 +194,7 @@ def write_report_workbook(
     about.append(
         (
             "What-if",
-            f"yes: {len(whatif)} input(s) differ from the file (sheet Overrides)"
+            f"yes: {differ_text(len(whatif), 'the file')} (sheet Overrides)"
             if whatif is not None
             else "no: the scenario as written",
         )

@@ -106,9 +106,8 @@ def test_overrides_sheet_of_a_whatif(seed_forecast: Any, tmp_path: Path) -> None
     base = seed_forecast.scenario
     new = base.with_overrides({"markets.developer_tools.cagr": 0.3})
     fc = dataclasses.replace(seed_forecast, scenario=new)
-    write_report(
-        fc, tmp_path, figures=False, whatif=changes(base, new, {"markets.developer_tools.cagr": 0.3})
-    )
+    changed = changes(base, new, {"markets.developer_tools.cagr": 0.3})
+    write_report(fc, tmp_path, figures=False, whatif=changed)
     wb = openpyxl.load_workbook(tmp_path / "report.xlsx")
     got, _ = sheet_frame(wb["Overrides"])
     assert got.values.tolist()[0] == [
@@ -118,7 +117,10 @@ def test_overrides_sheet_of_a_whatif(seed_forecast: Any, tmp_path: Path) -> None
         "centre moved, spread kept",
     ]
     about = {r[0].value: r[1].value for r in wb["About"].iter_rows()}
-    assert about["Title"].startswith("What-if: ") and about["What-if"].startswith("yes")
+    assert about["Title"].startswith("What-if: ")
+    # the CAGR set and the projection it displaced, counted in words
+    assert len(changed) == 2
+    assert about["What-if"] == "yes: 2 inputs differ from the file (sheet Overrides)"
 
 
 def test_formula_like_text_stays_text(seed_forecast: Any, tmp_path: Path) -> None:

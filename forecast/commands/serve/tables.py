@@ -147,11 +147,27 @@ def prediction_table(v: View) -> Any:
     return _table(["Prediction", "Deadline", "Probability", "MCSE"], rows, "predictions")
 
 
+def signpost_words(observed: bool | None, p_true: float) -> str:
+    """What the page says beside a signpost: open, the chance of true now; observed, the
+    chance the model gave what was seen before it was seen (``p_true`` is from the odds
+    without the observation, as the report's caption quotes it).
+
+    Examples
+    --------
+    >>> signpost_words(None, 0.3), signpost_words(False, 0.3)
+    (' (not observed; P(true) now 30.0%)', ' (observed false; before it was observed, P(false) was 70.0%)')
+    """
+    if observed is None:
+        return f" (not observed; P(true) now {pct(p_true)})"
+    side = "true" if observed else "false"
+    return (
+        f" (observed {side}; before it was observed, P({side}) was {pct(p_true if observed else 1 - p_true)})"
+    )
+
+
 def signpost_table(v: View) -> Any:
     """For each signpost, the outcome odds now and if it is observed true or false."""
     from shiny import ui
-
-    from forecast.commands.serve.whatif import _plain
 
     df = v.signposts
     if df.empty or v.scenario.assessment is None:
@@ -173,7 +189,7 @@ def signpost_table(v: View) -> Any:
         ]  # fmt: skip
         blocks.append(
             ui.div(
-                ui.p(ui.tags.b(sp.statement), f" ({_plain(sp.observed)}; P(true) now {pct(sub.p_true.iloc[0])})"),
+                ui.p(ui.tags.b(sp.statement), signpost_words(sp.observed, float(sub.p_true.iloc[0]))),
                 _table(["Outcome", "Now", "If true", "If false"], rows, f"signpost-{sp.id}"),
             )
         )  # fmt: skip
