@@ -230,7 +230,8 @@ def picks(table: pd.DataFrame) -> dict[str, str]:
 
 def by_outcome(p: Payoffs) -> pd.DataFrame:
     """The payoff table by outcome: each option's expected payoff among the draws where
-    each outcome happened, with its MCSE, and whether it is the best under that outcome.
+    each outcome happened, with its MCSE, and whether it is the best under that outcome
+    (every option tied for the highest mean is).
 
     Examples
     --------
@@ -258,7 +259,8 @@ def by_outcome(p: Payoffs) -> pd.DataFrame:
                     "probability": float(sel.mean()),
                     "expected": float(means[i]),
                     "mcse": float(mcse[i]),
-                    "best": bool(i == int(np.argmax(means))),
+                    # every option tied for the highest mean is best (the report: "tied best")
+                    "best": bool(means[i] == means.max()),
                 }
             )
     return pd.DataFrame(rows, columns=BY_OUTCOME_COLUMNS)

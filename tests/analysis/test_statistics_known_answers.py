@@ -524,3 +524,23 @@ def test_a_boxs_density_coverage_and_their_binomial_errors_by_hand() -> None:
     assert (row["density"], row["density_mcse"]) == pytest.approx((0.75, math.sqrt(0.75 * 0.25 / 4)))
     assert (row["coverage"], row["coverage_mcse"]) == pytest.approx((0.6, math.sqrt(0.6 * 0.4 / 5)))
     assert (row["mass"], row["base"]) == pytest.approx((0.5, 5 / 8))
+
+
+def test_every_option_tied_for_best_under_an_outcome_is_flagged_best() -> None:
+    """``decision_by_outcome.csv``'s ``best``: under "up" a and b both pay 2 in each of
+    its draws (a tie, as the report's "tied best" says), c pays 1; under "down" c pays
+    3 against 0: c alone. Every option whose mean equals the highest is best, not only
+    the first listed."""
+    from forecast.analysis.decision import Payoffs, by_outcome
+
+    values = np.array([[2.0, 0.0, 2.0, 0.0], [2.0, 0.0, 2.0, 0.0], [1.0, 3.0, 1.0, 3.0]])
+    p = Payoffs(values, ("a", "b", "c"), outcome=np.array([0, 1, 0, 1]), outcome_ids=("up", "down"))
+    t = by_outcome(p).set_index(["outcome", "option"])["best"]
+    assert {k: bool(v) for k, v in t.items()} == {
+        ("up", "a"): True,
+        ("up", "b"): True,
+        ("up", "c"): False,
+        ("down", "a"): False,
+        ("down", "b"): False,
+        ("down", "c"): True,
+    }
