@@ -128,11 +128,38 @@ def _reap_orphans() -> float:
         cpu += usage.ru_utime + usage.ru_stime
 
 
+#: ``forecast run`` after importing the libraries it loads, writing the RSS (MB) it has
+#: then to the file named by its first argument: the run's memory beyond its imports
+RUN_SCRIPT = """
+import sys
+import forecast.cli, forecast.commands.run, forecast.outputs.report, forecast.engine.forward
+import h5netcdf, matplotlib.pyplot, numba, pandas, pytensor, xarray
+rss = next(line for line in open("/proc/self/status") if line.startswith("VmRSS"))
+open(sys.argv.pop(1), "w").write(str(int(rss.split()[1]) / 1024))
+from forecast.cli import console
+sys.exit(console())
+"""
+
+
+def draws_mb(tree: Path, draws: int) -> float:
+    """MB of the draws of a forward run of the seed at ``draws`` (the ``prior`` and
+    ``prior_predictive`` groups' ``nbytes``, which grow linearly with the draws:
+    measured at 1,000 draws and scaled)."""
+    code = (
+        "import forecast; fc = forecast.simulate(forecast.load(forecast.bundled()), draws=1000, seed=1); "
+        "print(sum(fc.data[g].to_dataset().nbytes for g in ('prior', 'prior_predictive')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=_env(tree), cwd=tree, capture_output=True, text=True
+    )
+    return int(out.stdout.split()[-1]) / 1000 * draws / 1e6
+
+
 def forecast_run(tree: Path, draws: int | None, out: Path, worker: str = "0") -> dict[str, Any]:
     """One warm ``forecast run --quiet`` of the code in ``tree`` into ``out``: the child's
     CPU seconds and peak RSS (MB), the wall time and the manifest's step timings."""
     args = [str(SEED), "--out", str(out), "--quiet"] + (["--draws", str(draws)] if draws else [])
-    cmd = [sys.executable, "-c", "import sys; from forecast.cli import console; sys.exit(console())", "run"]
+    cmd = [sys.executable, "-c", RUN_SCRIPT, str(out) + ".rss", "run"]
     _subreaper()
     t0 = time.perf_counter()
     proc = subprocess.Popen(
@@ -149,6 +176,7 @@ def forecast_run(tree: Path, draws: int | None, out: Path, worker: str = "0") ->
         "wall": wall,
         "cpu": cpu,
         "peak_mb": usage.ru_maxrss / 1024,
+        "imports_mb": float(Path(str(out) + ".rss").read_text()),
         "steps": manifest["timings_seconds"],
     }
 
@@ -187,17 +215,27 @@ def runs_part(
             got[code].append(forecast_run(tree, draws, out, worker))
             shutil.rmtree(out, ignore_errors=True)
             load.append(os.getloadavg()[0])
+            r = got[code][-1]  # each run as it ends: a stopped benchmark still says something
+            print(
+                f"  run {i + 1} {code}: cpu {r['cpu']:.2f} s, peak {r['peak_mb']:.0f} MB, imports "
+                f"{r['imports_mb']:.0f} MB, wall {r['wall']:.1f} s, load {load[-1]:.1f}, steps "
+                + ", ".join(f"{s} {r['steps'].get(s, float('nan')):.2f}" for s in STEPS),
+                flush=True,
+            )
     print(
         f"\nwarm `forecast run` of the seed, {label} draws (median of {runs}; load average "
         f"{min(load):.1f}-{max(load):.1f} on {os.cpu_count()} cores; cpu: the run and its figure worker)"
     )
-    print(f"{'code':<11}{'cpu s':>8}{'peak MB':>9}{'wall s':>8}" + "".join(f"{s:>15}" for s in STEPS))
+    print(
+        f"{'code':<11}{'cpu s':>8}{'peak MB':>9}{'imports MB':>11}{'wall s':>8}"
+        + "".join(f"{s:>15}" for s in STEPS)
+    )
     for code in variants:
         r = got[code]
-        med = {k: statistics.median(x[k] for x in r) for k in ("cpu", "peak_mb", "wall")}
+        med = {k: statistics.median(x[k] for x in r) for k in ("cpu", "peak_mb", "imports_mb", "wall")}
         steps = {s: statistics.median(x["steps"].get(s, float("nan")) for x in r) for s in STEPS}
         print(
-            f"{code:<11}{med['cpu']:8.2f}{med['peak_mb']:9.0f}{med['wall']:8.1f}"
+            f"{code:<11}{med['cpu']:8.2f}{med['peak_mb']:9.0f}{med['imports_mb']:11.0f}{med['wall']:8.1f}"
             + "".join(f"{steps[s]:15.2f}" for s in STEPS)
         )
         print(
@@ -205,6 +243,11 @@ def runs_part(
             f"wall {min(x['wall'] for x in r):.1f}-{max(x['wall'] for x in r):.1f}, "
             f"peak {min(x['peak_mb'] for x in r):.0f}-{max(x['peak_mb'] for x in r):.0f} MB"
         )
+    need = draws_mb(trees["new"], draws or 20_000)
+    print(
+        f"the draws themselves: {need:.0f} MB (prior + prior_predictive nbytes); "
+        "imports MB: the run's RSS after importing its libraries, before its work"
+    )
     if len(kept) == 2:
         diff = same_tables(kept["old"], kept["new"])
         print("CSV tables old vs new, same seed: " + (f"DIFFER: {diff}" if diff else "byte-identical"))

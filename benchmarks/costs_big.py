@@ -12,11 +12,16 @@ One ``forecast.simulate`` of the seed at ``--draws`` (default 1,000,000), then, 
 - ``fits_float32`` over every float variable (the netCDF encoding): old = the two
   copies (211566c, copied below), new = the two reductions first;
 - ``forecast.simulate`` against its compiled simulator alone (CPU and peak RSS cannot be
-  split in one process; ``tracemalloc`` peaks are printed).
+  split in one process; ``tracemalloc`` peaks are printed);
+- ``netcdf write``: ``forecast.nc``'s bytes built in memory, old = zlib level 4 (before
+  session 8), new = :func:`forecast.engine.dataset.netcdf_bytes` (level 1); the files'
+  sizes are printed.
+
+``--steps`` picks some of them (comma-separated names as printed).
 
 Usage::
 
-    uv run python benchmarks/costs_big.py [--draws 1000000] [--runs 5]
+    uv run python benchmarks/costs_big.py [--draws 1000000] [--runs 5] [--steps "netcdf write"]
 """
 
 from __future__ import annotations
@@ -76,6 +81,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--draws", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--steps", default="", help="only these steps (comma-separated)")
     args = parser.parse_args()
     s = forecast.load(forecast.bundled())
     forecast.simulate(s, draws=2000, seed=1)  # warm: the compile cache and calibration
@@ -104,7 +110,15 @@ def main() -> None:
             "old": lambda: sim(args.draws, 1),  # "old" = the compiled simulator alone
             "new": lambda: forecast.simulate(s, draws=args.draws),
         },
+        "netcdf write": {
+            "old": lambda: len(
+                fc.data.to_netcdf(engine="h5netcdf", encoding=dataset.netcdf_encoding(fc.data, complevel=4))
+            ),
+            "new": lambda: len(dataset.netcdf_bytes(fc.data)),
+        },
     }
+    if args.steps:
+        cases = {k: v for k, v in cases.items() if k in args.steps.split(",")}
     load = [os.getloadavg()[0]]
     got: dict[str, dict[str, list[tuple[float, float]]]] = {k: {"old": [], "new": []} for k in cases}
     answers: dict[str, dict[str, Any]] = {k: {} for k in cases}
@@ -113,7 +127,7 @@ def main() -> None:
             for code, fn in codes.items():
                 cpu, peak, out = measure(fn)
                 got[case][code].append((cpu, peak))
-                if case in ("non_finite_draws", "fits_float32"):
+                if case in ("non_finite_draws", "fits_float32", "netcdf write"):
                     answers[case].setdefault(code, out)
         load.append(os.getloadavg()[0])
     print(
@@ -126,11 +140,18 @@ def main() -> None:
         print(
             f"{case:<24}{med['old'][0]:10.2f}{med['new'][0]:10.2f}{med['old'][1]:12.0f}{med['new'][1]:12.0f}"
         )
-    for case, a in ((c, a) for c, a in answers.items() if a):
+    for case, a in ((c, a) for c, a in answers.items() if a and c != "netcdf write"):
         print(
             f"{case}: old and new answers {'agree' if a['old'] == a['new'] else 'DIFFER'} ({a['old']!r:.60})"
         )
-    print("(simulate vs simulator: 'old' is the compiled simulator alone, 'new' all of forecast.simulate)")
+    if "simulate vs simulator" in cases:
+        print(
+            "(simulate vs simulator: 'old' is the compiled simulator alone, 'new' all of forecast.simulate)"
+        )
+    if "netcdf write" in answers:  # its answers are the files' sizes, which differ by design
+        print(
+            f"netcdf write: {answers['netcdf write']['old'] / 1e6:.1f} MB old, {answers['netcdf write']['new'] / 1e6:.1f} MB new"
+        )
 
 
 if __name__ == "__main__":

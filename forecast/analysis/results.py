@@ -723,8 +723,12 @@ def non_finite_draws(fc: Forecast) -> list[Problem]:
         for name, da in fc.data[group].to_dataset().data_vars.items():
             if da.dtype.kind != "f":
                 continue
+            values = da.values
+            if _plainly_finite(values):
+                continue
             # a lag's first years are NaN by design: the cells a formula leaves undefined
-            values = undefined_as_zero(fc.scenario, str(name), da.values)
+            # (zeroing them needs the metrics' formula data: only when something is off)
+            values = undefined_as_zero(fc.scenario, str(name), values)
             if _plainly_finite(values):
                 continue
             bad = np.isnan(values) if name in _MAY_BE_INFINITE else ~np.isfinite(values)

@@ -135,26 +135,32 @@ def to_dataset(
     import xarray as xr
 
     coords = model_data(scenario).coords if coords is None else coords
-    data_vars = {}
+    arrays = {}
     for name, dims in OUTPUTS.items():
         if name not in values:
             continue
         arr = np.asarray(values[name])
         arr = arr.reshape(chains, arr.shape[0] // chains, *arr.shape[1:])
-        if name in INT8_OUTPUTS:
-            arr = arr.astype(np.int8)
-        data_vars[name] = (("chain", "draw", *dims), arr)
-    used = {d for _, (dims, _) in data_vars.items() for d in dims}
-    n_draw = next(iter(data_vars.values()))[1].shape[1] if data_vars else 0
-    ds = xr.Dataset(
-        data_vars,
-        coords={
-            "chain": np.arange(chains),
-            "draw": np.arange(n_draw),
-            **{k: v for k, v in coords.items() if k in used and k != "series"},
-        },
-    )
-    return describe(ds, scenario)
+        arrays[name] = (("chain", "draw", *dims), arr.astype(np.int8) if name in INT8_OUTPUTS else arr)
+    sizes = {d: n for dims, arr in arrays.values() for d, n in zip(dims, arr.shape, strict=True)}
+    index: dict[str, Any] = {"chain": np.arange(chains), "draw": np.arange(sizes.get("draw", 0))}
+    index |= {k: v for k, v in coords.items() if k in sizes and k not in ("series", *_NUMBERED)}
+    # items without an id are numbered, last (where describe's assign_coords put them)
+    index |= {k: np.arange(sizes[k]) for k in _NUMBERED if k in sizes}
+    # Variables that already carry their attributes, on indexes built once: the
+    # Dataset then aligns nothing (xarray building and describing a Dataset of named
+    # arrays was most of forecast.simulate's fixed cost at 20,000 draws)
+    outcomes = [str(o) for o in index["outcome"]] if "outcome" in index else scenario.outcome_ids
+    units = _units(scenario)
+    variables = {
+        name: xr.Variable(dims, arr, attrs=_attrs(name, units, outcomes))
+        for name, (dims, arr) in arrays.items()
+    }
+    return xr.Dataset(variables, coords=xr.Coordinates(index))
+
+
+#: dims whose items have no id: numbered 0, 1, ... (constant_data says what each is)
+_NUMBERED = ("share_input", "evidence")
 
 
 def describe(ds: xr.Dataset, scenario: Scenario) -> xr.Dataset:
@@ -173,25 +179,28 @@ def describe(ds: xr.Dataset, scenario: Scenario) -> xr.Dataset:
     # Plain integer indexes: ArviZ's summary stacks every variable of a group into one
     # table and fails on coordinates that only some variables have (such as a
     # per-share-anchor position), so the fields of an item live in constant_data.
-    for dim in ("share_input", "evidence"):
+    for dim in _NUMBERED:
         if dim in ds.dims:
             ds = ds.assign_coords({dim: np.arange(ds.sizes[dim])})
     units = _units(scenario)
+    outcomes = [str(o) for o in ds["outcome"].values] if "outcome" in ds.coords else scenario.outcome_ids
     for name in ds.data_vars:
-        key = str(name)
-        long_name, unit = _DESCRIPTIONS.get(key, (_latent_name(key), "1"))
-        attrs: dict[str, Any] = {"long_name": long_name}
-        unit = units.get(unit, unit)
-        if unit:
-            attrs["units"] = unit
-        if key == "realized_outcome":
-            outcomes = (
-                [str(o) for o in ds["outcome"].values] if "outcome" in ds.coords else scenario.outcome_ids
-            )
-            attrs["flag_values"] = np.arange(len(outcomes), dtype=np.int8)
-            attrs["flag_meanings"] = " ".join(outcomes)
-        ds[name].attrs.update(attrs)
+        ds[name].attrs.update(_attrs(str(name), units, outcomes))
     return ds
+
+
+def _attrs(name: str, units: Mapping[str, str], outcomes: list[str]) -> dict[str, Any]:
+    """A variable's ``long_name``, ``units`` (none when empty) and, for the realized
+    outcome, CF's ``flag_values``/``flag_meanings``."""
+    long_name, unit = _DESCRIPTIONS.get(name, (_latent_name(name), "1"))
+    attrs: dict[str, Any] = {"long_name": long_name}
+    unit = units.get(unit, unit)
+    if unit:
+        attrs["units"] = unit
+    if name == "realized_outcome":
+        attrs["flag_values"] = np.arange(len(outcomes), dtype=np.int8)
+        attrs["flag_meanings"] = " ".join(outcomes)
+    return attrs
 
 
 def _latent_name(name: str) -> str:
@@ -382,12 +391,14 @@ def nuts_tree(
 # --- files ------------------------------------------------------------------------------
 
 
-def netcdf_encoding(tree: xr.DataTree, complevel: int = 4) -> dict[str, dict[str, dict[str, Any]]]:
+def netcdf_encoding(tree: xr.DataTree, complevel: int = 1) -> dict[str, dict[str, dict[str, Any]]]:
     """Per group and variable: zlib with shuffle, and floats as ``float32`` (a variable
     whose numbers ``float32`` cannot hold stays ``float64``, see :func:`fits_float32`).
 
     Draws carry Monte Carlo error far larger than ``float32``'s seven significant
     digits, and random mantissas barely compress: the halving is most of the saving.
+    zlib's level 1 (not 4): the seed's file at 1e6 draws is 1.5% larger and costs 16%
+    less CPU to write (``benchmarks/README.md``, session 8).
     """
     out: dict[str, dict[str, dict[str, Any]]] = {}
     for node in tree.subtree:

@@ -54,6 +54,21 @@ def test_plainly_finite_sends_nan_inf_and_huge_values_to_the_masks() -> None:
     assert results._plainly_finite(np.zeros((0, 3)))
 
 
+def test_metric_draws_that_are_plainly_finite_need_no_formula_data(
+    seed_forecast: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The seed's yearly metrics have no undefined year: the finiteness check reads them
+    as they are, without building the metrics' formula data (~3 ms a call of
+    ``forecast.simulate``) to zero the years a lag leaves undefined."""
+    assert "metric_by_year" in seed_forecast.draws
+
+    def no_formula_data(*args: Any) -> Any:
+        raise AssertionError("the metrics' formula data was built")
+
+    monkeypatch.setattr(results, "undefined_as_zero", no_formula_data)
+    assert results.non_finite_draws(seed_forecast) == []
+
+
 def test_risk_register_is_computed_once_per_forecast(
     seed_forecast: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

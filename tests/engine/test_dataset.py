@@ -155,7 +155,9 @@ def test_as_archived_is_what_the_file_reads_back(seed_forecast: Any, seed_file: 
 
 def test_encoding_leaves_strings_alone(seed_forecast: Any) -> None:
     enc = netcdf_encoding(seed_forecast.data)
-    assert enc["/prior"]["market_size"] == {"zlib": True, "complevel": 4, "shuffle": True, "dtype": "float32"}
+    # zlib level 1: random mantissas barely compress at any level; 4 cost 16% more CPU
+    # than 1 at 1e6 draws for a file 1.5% smaller (benchmarks/README.md, session 8)
+    assert enc["/prior"]["market_size"] == {"zlib": True, "complevel": 1, "shuffle": True, "dtype": "float32"}
     assert "dtype" not in enc["/prior_predictive"]["prediction_hit"]
 
 
@@ -205,3 +207,39 @@ def test_arviz_reads_the_file(seed_file: Path) -> None:
         pc = azp.plot_dist(tree, group="prior", var_names=["growth"])
         assert pc is not None
         plt.close("all")
+
+
+def test_the_forward_tree_is_what_plain_xarray_builds() -> None:
+    """``forward_tree`` builds its Datasets from ready Variables (issue 30: xarray's
+    alignment was most of ``forecast.simulate``'s fixed cost); the tree must be the one
+    the plain construction gives: a Dataset of every output, described, split in two."""
+    import xarray as xr
+
+    import forecast
+    from forecast.engine.dataset import constant_data, describe, forward_tree, split
+    from forecast.engine.forward import forward
+
+    s = forecast.load(forecast.bundled("deepseek"))
+    data = model_data(s)
+    values, _ = forward(s, 300, 7, data)
+    tree = forward_tree(s, values, 7, coords=data.coords)
+    attrs = dict(tree.attrs)
+    arrays = {
+        name: (("chain", "draw", *dims), values[name][None].astype(np.int8 if name in INT8_OUTPUTS else None))
+        for name, dims in OUTPUTS.items()
+        if name in values
+    }
+    used = {d for dims, _ in arrays.values() for d in dims}
+    plain = xr.Dataset(
+        arrays,
+        coords={
+            "chain": [0],
+            "draw": np.arange(300),
+            **{k: v for k, v in data.coords.items() if k in used and k != "series"},
+        },
+    )
+    prior, predictive = split(describe(plain, s))
+    for group, want in (("prior", prior), ("prior_predictive", predictive)):
+        assert tree[group].to_dataset().identical(want.assign_attrs(attrs)), group
+        assert list(tree[group].to_dataset().variables) == list(want.variables), group
+    assert tree["constant_data"].to_dataset().identical(constant_data(s).assign_attrs(attrs))
