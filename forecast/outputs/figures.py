@@ -43,6 +43,7 @@ from forecast.scenario import model_time
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure as MplFigure
 
     from forecast.analysis.results import Forecast
@@ -63,6 +64,9 @@ GRID_COLUMNS = 4
 #: bars of the predictions figure at most (the earliest deadlines; the table has them all):
 #: a bar per prediction of hundreds would make a figure many screens tall
 MAX_PREDICTION_BARS = 20
+#: a scenario's names (labels up to 200 characters, units up to 40) are wrapped at these
+#: widths, so no title or axis label runs off the figure (tests/outputs/test_figure_text.py)
+TITLE_CHARS, YLABEL_CHARS = 56, 28
 
 
 @dataclass(frozen=True)
@@ -212,18 +216,32 @@ def _png(fig: MplFigure) -> bytes:
     the canvas runs the layout and renders in the same pass (measured: ~20% of the
     report's figure time), and the Agg buffer is encoded as ``savefig`` encodes it.
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.image import imsave
 
-    canvas = FigureCanvasAgg(fig)
-    fig.set_dpi(DPI)
-    canvas.draw()
+    canvas = render(fig)
     buf = io.BytesIO()
     # {"Software": None}: no matplotlib version in the file, so the same forecast gives
     # the same bytes (None removes a default key; imsave's annotation says str only)
     metadata: dict[str, Any] = {"Software": None}
     imsave(buf, canvas.buffer_rgba(), format="png", origin="upper", dpi=DPI, metadata=metadata)
     return buf.getvalue()
+
+
+def render(fig: MplFigure) -> FigureCanvasAgg:
+    """Lay ``fig`` out and rasterize it at :data:`DPI`, in one drawing pass; its Agg canvas.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> render(Figure(figsize=(1, 1))).get_width_height()
+    (110, 110)
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    fig.set_dpi(DPI)
+    canvas.draw()
+    return canvas
 
 
 def figure_infos(data: FigureData) -> list[FigureInfo]:
@@ -521,8 +539,8 @@ def _fan_figure(
             )  # fmt: skip
     _year_axis(ax, years)
     ax.set_ylim(bottom=0)
-    ax.set_ylabel(ylabel)
-    ax.set_title(title, loc="left", fontsize=12, fontweight="bold")
+    ax.set_ylabel(_wrap(ylabel, YLABEL_CHARS))
+    ax.set_title(_wrap(title, TITLE_CHARS), loc="left", fontsize=12, fontweight="bold")
     # legends sit below the axes: inside, they can cover a band (a shrinking market)
     handles, labels = ax.get_legend_handles_labels()
     ncol = len(handles) if len(handles) <= 4 else (len(handles) + 1) // 2  # two rows rather than clipped
@@ -601,12 +619,12 @@ def _position_figure(s: Scenario, markets: pd.DataFrame, p: Any) -> MplFigure:
     _fan(ax_r, revenue)
     _year_axis(ax_r, years)
     ax_r.set_ylim(bottom=0)
-    ax_r.set_ylabel(f"Revenue ({s.market(p.market).unit})")
+    ax_r.set_ylabel(_wrap(f"Revenue ({s.market(p.market).unit})", YLABEL_CHARS))
     ax_r.set_title("Revenue", loc="left", fontsize=11, fontweight="bold")
     # one legend below both panels: inside, it would cover the bands
     handles, labels = ax_s.get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncol=4, fontsize=7, frameon=False)
-    fig.suptitle(p.label, x=0.01, ha="left", fontsize=12, fontweight="bold")
+    fig.suptitle(_wrap(p.label, TITLE_CHARS), x=0.01, ha="left", fontsize=12, fontweight="bold")
     return fig
 
 
@@ -693,7 +711,7 @@ def _tornado_figure(df: pd.DataFrame) -> MplFigure:
             left=b,
             color=STATED,
             height=0.6,
-            label=str(df.attrs.get("low_label", "input low")),
+            label=_wrap(str(df.attrs.get("low_label", "input low")), 40),
         )
         ax.barh(
             y,
@@ -701,12 +719,13 @@ def _tornado_figure(df: pd.DataFrame) -> MplFigure:
             left=b,
             color=BAND50,
             height=0.6,
-            label=str(df.attrs.get("high_label", "input high")),
+            label=_wrap(str(df.attrs.get("high_label", "input high")), 40),
         )
         ax.axvline(b, color=MEDIAN, linewidth=1.5)
         fig.legend(loc="outside lower center", ncol=2, fontsize=8, frameon=False)
     ax.set_yticks(y, [_wrap(str(t), 40) for t in d["input"]], fontsize=8)
-    ax.set_xlabel(str(df.attrs.get("target_label", df.attrs.get("target", "answer"))))
+    # centred under an axes that long input names push right: at most 64 characters a line
+    ax.set_xlabel(_wrap(str(df.attrs.get("target_label", df.attrs.get("target", "answer"))), 64))
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     return fig
@@ -740,7 +759,9 @@ def _position_outcomes_figure(s: Scenario, by: pd.DataFrame, p: Any) -> MplFigur
     axes[0].set_ylabel("Share (%)")
     handles, names = axes[0].get_legend_handles_labels()
     fig.legend(handles, names, loc="outside lower center", ncol=4, fontsize=7, frameon=False)
-    fig.suptitle(f"{p.label}: share by outcome", x=0.01, ha="left", fontsize=11, fontweight="bold")
+    fig.suptitle(
+        _wrap(f"{p.label}: share by outcome", TITLE_CHARS), x=0.01, ha="left", fontsize=11, fontweight="bold"
+    )
     return fig
 
 
