@@ -72,3 +72,59 @@ def test_a_transparent_figure_keeps_its_alpha() -> None:
 
 def test_png_is_deterministic() -> None:
     assert _png(_figure()) == _png(_figure())  # no time stamp, no matplotlib version
+
+
+def _fan(scale: float):  # type: ignore[no-untyped-def]
+    """A market's fan chart (the report's own drawing function) with sizes of ``scale``."""
+    import functools
+
+    import pandas as pd
+
+    from forecast.outputs.figures import _fan_figure
+
+    years = [2025, 2026, 2027, 2028]
+    q = np.array([1.0, 1.2, 1.5, 1.9])
+    df = pd.DataFrame(
+        {"year": years} | {f"q{k:02d}": scale * (0.6 + k / 100) * q for k in (5, 25, 50, 75, 95)}
+    )
+    return functools.partial(
+        _fan_figure,
+        df,
+        title="A market",
+        ylabel="Size (USD)",
+        stated=[(2025.0, scale, "stated")],
+        prior_median=None,
+    )
+
+
+def test_a_title_is_drawn_where_matplotlib_places_it() -> None:
+    """Titles are drawn without matplotlib's search for room above the y axis's offset
+    text (a third of a figure's layout passes); where that text is drawn, the figure is
+    drawn again with the search: the same pixels either way."""
+    from forecast.outputs.figures import _drawn
+
+    for scale in (1.0, 3e9):  # 3e9: the y axis writes its ticks as 0.5 ... with "1e9" above them
+        make = _fan(scale)
+        assert np.array_equal(np.asarray(_image(_drawn(make))), np.asarray(_image(_png(make())))), scale
+
+
+def test_a_title_is_searched_room_for_only_when_an_offset_text_is_drawn(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from matplotlib.axes import Axes
+
+    from forecast.outputs import figures
+
+    searched = []
+    update = Axes._update_title_position
+
+    def counted(self, renderer):  # type: ignore[no-untyped-def]
+        searched.append(self._autotitlepos is not False)
+        return update(self, renderer)
+
+    monkeypatch.setattr(Axes, "_update_title_position", counted)
+    figures._drawn(_fan(1.0))
+    assert searched and not any(searched)
+    searched.clear()
+    figures._drawn(_fan(3e9))
+    assert any(searched)
