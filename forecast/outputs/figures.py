@@ -211,7 +211,8 @@ def write_figures(drawn: Sequence[DrawnFigure], folder: str | Path) -> list[Figu
 
 
 def _drawn(make: Callable[[], MplFigure]) -> bytes:
-    """``_png(make())``, the same pixels, with titles placed without a search.
+    """``_png(make())``, the same pixels, with titles placed without a search and spines
+    under tick labels left out of the layout (:func:`_spines_under_labels_out_of_layout`).
 
     Before drawing a title (and in each layout pass) matplotlib measures the whole y axis
     again, to lift the title above the axis's offset text (the "1e9" over ticks written
@@ -224,10 +225,23 @@ def _drawn(make: Callable[[], MplFigure]) -> bytes:
 
     with mpl.rc_context({"axes.titley": 1.0}):
         fig = make()
+    for ax in fig.axes:
+        _spines_under_labels_out_of_layout(ax)
     canvas = render(fig)
     if any(_title_needs_room(ax) for ax in fig.axes):
         canvas = render(make())
     return _encode(canvas)
+
+
+def _spines_under_labels_out_of_layout(ax: Axes) -> None:
+    """Leave out of the layout each spine whose side has tick labels: they lie beyond its
+    tick marks, so the layout's room is the same, and measuring a spine updates its
+    axis's ticks once more (~5% of the report's figure time). A spine with bare tick
+    marks (the inner panels of a shared y axis) stays in."""
+    sides = ax.xaxis.get_tick_params() | ax.yaxis.get_tick_params()
+    for side, spine in ax.spines.items():
+        if sides.get(f"label{side}", False):
+            spine.set_in_layout(False)
 
 
 def _title_needs_room(ax: Axes) -> bool:

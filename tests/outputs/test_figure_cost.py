@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import numpy as np
 import pytest
@@ -128,3 +129,19 @@ def test_a_title_is_searched_room_for_only_when_an_offset_text_is_drawn(
     searched.clear()
     figures._drawn(_fan(3e9))
     assert any(searched)
+
+
+def test_the_seeds_figures_have_the_pixels_of_matplotlibs_own_layout(seed_forecast: Any) -> None:
+    """Every shortcut of :func:`_drawn` (titles placed without a search, spines under tick
+    labels left out of the layout) leaves each of the seed's figures as matplotlib's own
+    constrained layout draws it, pixel for pixel."""
+    from forecast.outputs.figures import _drawn, _plan, figure_data
+
+    plan = _plan(figure_data(seed_forecast))
+    assert len(plan) >= 15
+    differ = [
+        info.file
+        for info, make in plan
+        if not np.array_equal(np.asarray(_image(_drawn(make))), np.asarray(_image(_png(make()))))
+    ]
+    assert not differ
