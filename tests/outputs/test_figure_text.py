@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from forecast.outputs.figures import _plan, _tornado_plan, figure_data, render
+from forecast.outputs.figures import _drawn, _plan, _tornado_plan, figure_data
 
 pytest.importorskip("matplotlib")
 
@@ -65,21 +65,22 @@ def _tornado() -> Any:
     return frame
 
 
-def _drawn_texts(fig: Any, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, Any]]:
-    """Each text the figure draws, with its extent in pixels as it is drawn."""
+def _drawn_texts(make: Any, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, Any, Any]]:
+    """Each text a figure draws as the report draws it (:func:`_drawn`), with its extent
+    in pixels as it is drawn and its figure's."""
     from matplotlib.text import Text
 
-    seen: list[tuple[str, Any]] = []
+    seen: list[tuple[str, Any, Any]] = []
     draw = Text.draw
 
     def recorded(self: Any, renderer: Any) -> Any:
         if self.get_visible() and self.get_text():
-            seen.append((self.get_text(), self.get_window_extent(renderer)))
+            seen.append((self.get_text(), self.get_window_extent(renderer), self.get_figure(root=True).bbox))
         return draw(self, renderer)
 
     with monkeypatch.context() as m:
         m.setattr(Text, "draw", recorded)
-        render(fig)
+        _drawn(make)
     return seen
 
 
@@ -88,13 +89,11 @@ def test_no_text_is_clipped_with_long_names(seed_forecast: Any, monkeypatch: pyt
     assert len(plan) >= 15  # every kind of figure of the seed's report
     clipped = []
     for info, make in plan:
-        fig = make()
-        texts = _drawn_texts(fig, monkeypatch)
+        texts = _drawn_texts(make, monkeypatch)
         assert texts, info.file
-        width, height = fig.bbox.width, fig.bbox.height
-        for text, box in texts:
-            if box.x0 < -0.5 or box.y0 < -0.5 or box.x1 > width + 0.5 or box.y1 > height + 0.5:
+        for text, box, page in texts:
+            if box.x0 < -0.5 or box.y0 < -0.5 or box.x1 > page.width + 0.5 or box.y1 > page.height + 0.5:
                 clipped.append(
-                    f"{info.file}: {text[:40]!r} at {box.extents.round(1)} of {width:.0f}x{height:.0f}"
+                    f"{info.file}: {text[:40]!r} at {box.extents.round(1)} of {page.width:.0f}x{page.height:.0f}"
                 )
     assert not clipped, "\n".join(clipped)
