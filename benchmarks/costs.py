@@ -9,7 +9,8 @@ Parts (``--parts``, default all):
   each (medians). Figures drawn in the main process (``FORECAST_FIGURE_WORKER=0``) so the
   child's CPU time (``RUSAGE_CHILDREN``) holds all of the run's work. Printed: the run's
   CPU time and peak memory, each step's wall time from ``manifest.json``; and whether
-  the first run of each code wrote byte-identical CSV tables (same seed).
+  the first run of each code wrote byte-identical CSV tables and figures of the same
+  pixels (same seed; a figure's bytes may differ).
 - ``figures``: the report's figures and tornado charts of the seed (20,000 draws),
   drawn in one process of each code, alternately, by CPU time (median of ``--runs``
   processes, each the median of 3 drawings after a warm-up).
