@@ -9,7 +9,8 @@ Parts (``--parts``, default all):
   each (medians). Figures drawn in the main process (``FORECAST_FIGURE_WORKER=0``) so the
   child's CPU time (``RUSAGE_CHILDREN``) holds all of the run's work. Printed: the run's
   CPU time and peak memory, each step's wall time from ``manifest.json``; and whether
-  the first run of each code wrote byte-identical CSV tables (same seed).
+  the first run of each code wrote byte-identical CSV tables and figures of the same
+  pixels (same seed; a figure's bytes may differ).
 - ``figures``: the report's figures and tornado charts of the seed (20,000 draws),
   drawn in one process of each code, alternately, by CPU time (median of ``--runs``
   processes, each the median of 3 drawings after a warm-up).
@@ -65,8 +66,15 @@ for _ in range(3):
     c = time.process_time()
     drawn = draw_figures(data) + draw_tornadoes(sens)
     cpu.append(time.process_time() - c)
+import hashlib, io
+import numpy as np
+from PIL import Image
+pixels = hashlib.sha256()  # the pictures, decoded: bytes may change, content may not
+for _, png in drawn:
+    pixels.update(np.asarray(Image.open(io.BytesIO(png)).convert("RGBA")).tobytes())
 print(json.dumps({"cpu": statistics.median(cpu), "figures": len(drawn),
-                  "bytes": sum(len(p) for _, p in drawn), "module": forecast.__file__}))
+                  "bytes": sum(len(p) for _, p in drawn), "module": forecast.__file__,
+                  "pixels": pixels.hexdigest()}))
 """
 
 
@@ -252,20 +260,46 @@ def runs_part(
         diff = same_tables(kept["old"], kept["new"])
         print("CSV tables old vs new, same seed: " + (f"DIFFER: {diff}" if diff else "byte-identical"))
         diff = same_files(kept["old"], kept["new"], "figures/*.png")
-        print("figures old vs new, same seed: " + (f"DIFFER: {diff}" if diff else "byte-identical"))
+        print("figures old vs new, same seed: " + (f"bytes differ: {diff}" if diff else "byte-identical"))
+        diff = same_pixels(kept["old"], kept["new"], "figures/*.png")
+        print("figures old vs new, same seed: " + (f"PIXELS DIFFER: {diff}" if diff else "the same pixels"))
+
+
+def _names(a: Path, b: Path, pattern: str) -> list[str]:
+    """The files matching ``pattern`` in either folder, relative to it."""
+    return sorted(
+        {p.relative_to(a).as_posix() for p in a.glob(pattern)}
+        | {p.relative_to(b).as_posix() for p in b.glob(pattern)}
+    )
 
 
 def same_files(a: Path, b: Path, pattern: str) -> str:
     """Which files matching ``pattern`` differ between two folders ("" when none)."""
-    names = sorted(
-        {p.relative_to(a).as_posix() for p in a.glob(pattern)}
-        | {p.relative_to(b).as_posix() for p in b.glob(pattern)}
-    )
     return ", ".join(
         n
-        for n in names
+        for n in _names(a, b, pattern)
         if not ((a / n).is_file() and (b / n).is_file()) or (a / n).read_bytes() != (b / n).read_bytes()
     )
+
+
+def same_pixels(a: Path, b: Path, pattern: str) -> str:
+    """Which PNG files matching ``pattern`` show different pictures ("" when none): decoded
+    to RGBA, so an opaque RGB file and its RGBA twin compare equal (issue 30: figures may
+    change bytes, not content)."""
+    import numpy as np
+    from PIL import Image
+
+    def pixels(path: Path) -> Any:
+        with Image.open(path) as im:
+            return np.asarray(im.convert("RGBA"))
+
+    out = []
+    for n in _names(a, b, pattern):
+        x = pixels(a / n) if (a / n).is_file() else None
+        y = pixels(b / n) if (b / n).is_file() else None
+        if x is None or y is None or x.shape != y.shape or (x != y).any():
+            out.append(n)
+    return ", ".join(out)
 
 
 def figures_part(trees: dict[str, Path], runs: int) -> None:
@@ -292,6 +326,11 @@ def figures_part(trees: dict[str, Path], runs: int) -> None:
             f"{code:<5} {statistics.median(cpu):6.2f} s CPU ({min(cpu):.2f}-{max(cpu):.2f}), "
             f"{r[0]['figures']} figures, {r[0]['bytes'] / 1e3:.0f} kB of PNG"
         )
+    pictures = {code: {x["pixels"] for x in r} for code, r in got.items()}
+    print(
+        "their pixels: "
+        + ("the same in every process" if len(set.union(*pictures.values())) == 1 else f"DIFFER {pictures}")
+    )
 
 
 NUTS_SETTINGS = {  # name: (tune, target_accept or None for the new rule)

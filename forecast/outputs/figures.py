@@ -43,12 +43,16 @@ from forecast.scenario import model_time
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure as MplFigure
 
     from forecast.analysis.results import Forecast
     from forecast.scenario import Scenario
 
 DPI = 110  # ~750 px wide at the default size: sharp on screen, small as base64
+#: zlib level of the PNG files: 1 encodes a report figure in ~60% of the time of the
+#: default 6, and as RGB the file is still smaller than savefig's RGBA at 6
+PNG_COMPRESSION = 1
 WIDTH = 6.8  # inches
 BAND90, BAND50, MEDIAN = "#c6dbef", "#6baed6", "#08519c"
 STATED, PRIOR, EVIDENCE = "#d94801", "#737373", "#238b45"
@@ -63,6 +67,9 @@ GRID_COLUMNS = 4
 #: bars of the predictions figure at most (the earliest deadlines; the table has them all):
 #: a bar per prediction of hundreds would make a figure many screens tall
 MAX_PREDICTION_BARS = 20
+#: a scenario's names (labels up to 200 characters, units up to 40) are wrapped at these
+#: widths, so no title or axis label runs off the figure (tests/outputs/test_figure_text.py)
+TITLE_CHARS, YLABEL_CHARS = 56, 28
 
 
 @dataclass(frozen=True)
@@ -203,27 +210,98 @@ def write_figures(drawn: Sequence[DrawnFigure], folder: str | Path) -> list[Figu
     return infos
 
 
+def _drawn(make: Callable[[], MplFigure]) -> bytes:
+    """``_png(make())``, the same pixels, with titles placed without a search and spines
+    under tick labels left out of the layout (:func:`_spines_under_labels_out_of_layout`).
+
+    Before drawing a title (and in each layout pass) matplotlib measures the whole y axis
+    again, to lift the title above the axis's offset text (the "1e9" over ticks written
+    0.5, 1.0, ...). Most figures have no such text, so the figure is made with its
+    titles at the top of their axes (``axes.titley``), which skips the search (~5% of
+    the report's figure time), and drawn again with the search when an axis under a
+    title has drawn an offset text, or x ticks on top (the cases where it moves the title).
+    """
+    import matplotlib as mpl
+
+    with mpl.rc_context({"axes.titley": 1.0}):
+        fig = make()
+    for ax in fig.axes:
+        _spines_under_labels_out_of_layout(ax)
+    canvas = render(fig)
+    if any(_title_needs_room(ax) for ax in fig.axes):
+        canvas = render(make())
+    return _encode(canvas)
+
+
+def _spines_under_labels_out_of_layout(ax: Axes) -> None:
+    """Leave out of the layout each spine whose side has tick labels: they lie beyond its
+    tick marks, so the layout's room is the same, and measuring a spine updates its
+    axis's ticks once more (~5% of the report's figure time). A spine with bare tick
+    marks (the inner panels of a shared y axis) stays in."""
+    sides = ax.xaxis.get_tick_params() | ax.yaxis.get_tick_params()
+    for side, spine in ax.spines.items():
+        if sides.get(f"label{side}", False):
+            spine.set_in_layout(False)
+
+
+def _title_needs_room(ax: Axes) -> bool:
+    """Whether matplotlib would move ``ax``'s title (after a draw): an offset text drawn
+    on its y axis, or its x ticks or label on top (``Axes._update_title_position``)."""
+    if not any(ax.get_title(loc) for loc in ("center", "left", "right")):
+        return False
+    offset = ax.yaxis.offsetText
+    return (
+        bool(offset.get_visible() and offset.get_text())
+        or ax.xaxis.get_ticks_position() in ("top", "unknown")
+        or ax.xaxis.get_label_position() == "top"
+    )
+
+
 def _png(fig: MplFigure) -> bytes:
-    """The figure as PNG bytes at :data:`DPI`: the pixels and file ``savefig`` writes,
-    in one drawing pass instead of two.
+    """The figure as PNG bytes at :data:`DPI`: the pixels ``savefig`` draws, in one
+    drawing pass instead of two.
 
     ``savefig`` on a figure with a layout engine first draws it with rendering turned
     off (to run the layout), then again with the layout turned off; one ``draw`` of
     the canvas runs the layout and renders in the same pass (measured: ~20% of the
-    report's figure time), and the Agg buffer is encoded as ``savefig`` encodes it.
+    report's figure time). An opaque figure (every report figure: a white face) is
+    written as RGB, its alpha channel being all 255, at zlib level
+    :data:`PNG_COMPRESSION`: the same picture as ``savefig``'s RGBA file at level 6,
+    ~40% less CPU to encode and ~5% fewer bytes (``benchmarks/README.md``). No text
+    chunk (no matplotlib version), so the same forecast gives the same bytes.
+    """
+    return _encode(render(fig))
+
+
+def _encode(canvas: FigureCanvasAgg) -> bytes:
+    """A drawn canvas as PNG bytes (see :func:`_png`)."""
+    from PIL import Image
+
+    pixels = np.asarray(canvas.buffer_rgba())
+    if (pixels[..., 3] == 255).all():
+        pixels = pixels[..., :3]
+    buf = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(pixels)).save(
+        buf, format="png", dpi=(DPI, DPI), compress_level=PNG_COMPRESSION
+    )
+    return buf.getvalue()
+
+
+def render(fig: MplFigure) -> FigureCanvasAgg:
+    """Lay ``fig`` out and rasterize it at :data:`DPI`, in one drawing pass; its Agg canvas.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> render(Figure(figsize=(1, 1))).get_width_height()
+    (110, 110)
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.image import imsave
 
     canvas = FigureCanvasAgg(fig)
     fig.set_dpi(DPI)
     canvas.draw()
-    buf = io.BytesIO()
-    # {"Software": None}: no matplotlib version in the file, so the same forecast gives
-    # the same bytes (None removes a default key; imsave's annotation says str only)
-    metadata: dict[str, Any] = {"Software": None}
-    imsave(buf, canvas.buffer_rgba(), format="png", origin="upper", dpi=DPI, metadata=metadata)
-    return buf.getvalue()
+    return canvas
 
 
 def figure_infos(data: FigureData) -> list[FigureInfo]:
@@ -242,7 +320,7 @@ def draw_figures(data: FigureData, only: Sequence[int] | None = None) -> list[Dr
     >>> [info.file for info, png in draw_figures(figure_data(fc))][:2]  # doctest: +SKIP
     ['figures/market_total.png', 'figures/market_enterprise_llm_apis.png']
     """
-    return [(info, _png(make())) for info, make in _chosen(_plan(data), only)]
+    return [(info, _drawn(make)) for info, make in _chosen(_plan(data), only)]
 
 
 def _chosen(plan: _Plan, only: Sequence[int] | None) -> _Plan:
@@ -260,7 +338,7 @@ def draw_tornadoes(
     """A tornado chart per sensitivity table that has ``input``, ``low`` and ``high``
     columns: ``sensitivity.png``, then ``sensitivity_2.png``, ... (``only``: the
     positions in :func:`tornado_infos` to draw)."""
-    return [(info, _png(make())) for info, make in _chosen(_tornado_plan(sensitivity), only)]
+    return [(info, _drawn(make)) for info, make in _chosen(_tornado_plan(sensitivity), only)]
 
 
 @dataclass(frozen=True)
@@ -521,8 +599,8 @@ def _fan_figure(
             )  # fmt: skip
     _year_axis(ax, years)
     ax.set_ylim(bottom=0)
-    ax.set_ylabel(ylabel)
-    ax.set_title(title, loc="left", fontsize=12, fontweight="bold")
+    ax.set_ylabel(_wrap(ylabel, YLABEL_CHARS))
+    ax.set_title(_wrap(title, TITLE_CHARS), loc="left", fontsize=12, fontweight="bold")
     # legends sit below the axes: inside, they can cover a band (a shrinking market)
     handles, labels = ax.get_legend_handles_labels()
     ncol = len(handles) if len(handles) <= 4 else (len(handles) + 1) // 2  # two rows rather than clipped
@@ -601,12 +679,12 @@ def _position_figure(s: Scenario, markets: pd.DataFrame, p: Any) -> MplFigure:
     _fan(ax_r, revenue)
     _year_axis(ax_r, years)
     ax_r.set_ylim(bottom=0)
-    ax_r.set_ylabel(f"Revenue ({s.market(p.market).unit})")
+    ax_r.set_ylabel(_wrap(f"Revenue ({s.market(p.market).unit})", YLABEL_CHARS))
     ax_r.set_title("Revenue", loc="left", fontsize=11, fontweight="bold")
     # one legend below both panels: inside, it would cover the bands
     handles, labels = ax_s.get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncol=4, fontsize=7, frameon=False)
-    fig.suptitle(p.label, x=0.01, ha="left", fontsize=12, fontweight="bold")
+    fig.suptitle(_wrap(p.label, TITLE_CHARS), x=0.01, ha="left", fontsize=12, fontweight="bold")
     return fig
 
 
@@ -693,7 +771,7 @@ def _tornado_figure(df: pd.DataFrame) -> MplFigure:
             left=b,
             color=STATED,
             height=0.6,
-            label=str(df.attrs.get("low_label", "input low")),
+            label=_wrap(str(df.attrs.get("low_label", "input low")), 40),
         )
         ax.barh(
             y,
@@ -701,12 +779,13 @@ def _tornado_figure(df: pd.DataFrame) -> MplFigure:
             left=b,
             color=BAND50,
             height=0.6,
-            label=str(df.attrs.get("high_label", "input high")),
+            label=_wrap(str(df.attrs.get("high_label", "input high")), 40),
         )
         ax.axvline(b, color=MEDIAN, linewidth=1.5)
         fig.legend(loc="outside lower center", ncol=2, fontsize=8, frameon=False)
     ax.set_yticks(y, [_wrap(str(t), 40) for t in d["input"]], fontsize=8)
-    ax.set_xlabel(str(df.attrs.get("target_label", df.attrs.get("target", "answer"))))
+    # centred under an axes that long input names push right: at most 64 characters a line
+    ax.set_xlabel(_wrap(str(df.attrs.get("target_label", df.attrs.get("target", "answer"))), 64))
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     return fig
@@ -740,7 +819,9 @@ def _position_outcomes_figure(s: Scenario, by: pd.DataFrame, p: Any) -> MplFigur
     axes[0].set_ylabel("Share (%)")
     handles, names = axes[0].get_legend_handles_labels()
     fig.legend(handles, names, loc="outside lower center", ncol=4, fontsize=7, frameon=False)
-    fig.suptitle(f"{p.label}: share by outcome", x=0.01, ha="left", fontsize=11, fontweight="bold")
+    fig.suptitle(
+        _wrap(f"{p.label}: share by outcome", TITLE_CHARS), x=0.01, ha="left", fontsize=11, fontweight="bold"
+    )
     return fig
 
 

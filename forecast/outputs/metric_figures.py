@@ -156,7 +156,7 @@ def fan_figure(item: MetricFigure) -> MplFigure:
     if len(x) <= 12:
         ax.set_xticks(x)
     ax.set_xlabel("Year")
-    ax.set_ylabel(_wrapped(item.unit or item.label))
+    ax.set_ylabel(_wrapped(item.unit or item.label, 28))  # along the axis: ~28 characters a line
     ax.set_title(_wrapped(item.label), loc="left", fontsize=12, fontweight="bold")
     fig.legend(loc="outside lower center", ncol=3, fontsize=8, frameon=False)
     return fig

@@ -1,9 +1,11 @@
-"""Issue 30: the report's figures cost one drawing pass each, with the same pixels and bytes."""
+"""Issue 30: the report's figures cost one drawing pass each, with the pixels ``savefig`` draws."""
 
 from __future__ import annotations
 
 import io
+from typing import Any
 
+import numpy as np
 import pytest
 
 from forecast.outputs.figures import DPI, _png
@@ -11,10 +13,11 @@ from forecast.outputs.figures import DPI, _png
 pytest.importorskip("matplotlib")
 
 
-def _figure():  # type: ignore[no-untyped-def]
+def _figure(facecolor: str = "white"):  # type: ignore[no-untyped-def]
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(4, 2.5), layout="constrained")  # the report's layout: legend outside, below
+    # the report's layout: legend outside, below
+    fig = Figure(figsize=(4, 2.5), layout="constrained", facecolor=facecolor)
     ax = fig.subplots()
     ax.fill_between([2025, 2026, 2027], [1, 2, 3], [2, 4, 6], label="90% interval", linewidth=0)
     ax.plot([2025, 2026, 2027], [1.5, 3, 4.5], label="median")
@@ -32,6 +35,12 @@ def _savefig_png(fig) -> bytes:  # type: ignore[no-untyped-def]
     return buf.getvalue()
 
 
+def _image(png: bytes):  # type: ignore[no-untyped-def]
+    from PIL import Image
+
+    return Image.open(io.BytesIO(png))
+
+
 def test_png_draws_a_figure_once(monkeypatch: pytest.MonkeyPatch) -> None:
     from matplotlib.figure import Figure
 
@@ -47,5 +56,92 @@ def test_png_draws_a_figure_once(monkeypatch: pytest.MonkeyPatch) -> None:
     assert len(calls) == 1  # savefig draws twice: once to lay out, once to render
 
 
-def test_png_writes_the_bytes_savefig_writes() -> None:
-    assert _png(_figure()) == _savefig_png(_figure())
+def test_png_has_the_pixels_savefig_draws() -> None:
+    ours, theirs = _image(_png(_figure())), _image(_savefig_png(_figure()))
+    assert theirs.mode == "RGBA" and np.all(np.asarray(theirs)[..., 3] == 255)  # opaque
+    # an opaque figure is written without its alpha channel: the same picture, fewer bytes
+    assert ours.mode == "RGB"
+    np.testing.assert_array_equal(np.asarray(ours), np.asarray(theirs)[..., :3])
+    assert ours.info["dpi"] == pytest.approx((DPI, DPI), abs=0.01)
+
+
+def test_a_transparent_figure_keeps_its_alpha() -> None:
+    ours, theirs = _image(_png(_figure("none"))), _image(_savefig_png(_figure("none")))
+    assert ours.mode == "RGBA"
+    np.testing.assert_array_equal(np.asarray(ours), np.asarray(theirs))
+
+
+def test_png_is_deterministic() -> None:
+    assert _png(_figure()) == _png(_figure())  # no time stamp, no matplotlib version
+
+
+def _fan(scale: float):  # type: ignore[no-untyped-def]
+    """A market's fan chart (the report's own drawing function) with sizes of ``scale``."""
+    import functools
+
+    import pandas as pd
+
+    from forecast.outputs.figures import _fan_figure
+
+    years = [2025, 2026, 2027, 2028]
+    q = np.array([1.0, 1.2, 1.5, 1.9])
+    df = pd.DataFrame(
+        {"year": years} | {f"q{k:02d}": scale * (0.6 + k / 100) * q for k in (5, 25, 50, 75, 95)}
+    )
+    return functools.partial(
+        _fan_figure,
+        df,
+        title="A market",
+        ylabel="Size (USD)",
+        stated=[(2025.0, scale, "stated")],
+        prior_median=None,
+    )
+
+
+def test_a_title_is_drawn_where_matplotlib_places_it() -> None:
+    """Titles are drawn without matplotlib's search for room above the y axis's offset
+    text (a third of a figure's layout passes); where that text is drawn, the figure is
+    drawn again with the search: the same pixels either way."""
+    from forecast.outputs.figures import _drawn
+
+    for scale in (1.0, 3e9):  # 3e9: the y axis writes its ticks as 0.5 ... with "1e9" above them
+        make = _fan(scale)
+        assert np.array_equal(np.asarray(_image(_drawn(make))), np.asarray(_image(_png(make())))), scale
+
+
+def test_a_title_is_searched_room_for_only_when_an_offset_text_is_drawn(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from matplotlib.axes import Axes
+
+    from forecast.outputs import figures
+
+    searched = []
+    update = Axes._update_title_position
+
+    def counted(self, renderer):  # type: ignore[no-untyped-def]
+        searched.append(self._autotitlepos is not False)
+        return update(self, renderer)
+
+    monkeypatch.setattr(Axes, "_update_title_position", counted)
+    figures._drawn(_fan(1.0))
+    assert searched and not any(searched)
+    searched.clear()
+    figures._drawn(_fan(3e9))
+    assert any(searched)
+
+
+def test_the_seeds_figures_have_the_pixels_of_matplotlibs_own_layout(seed_forecast: Any) -> None:
+    """Every shortcut of :func:`_drawn` (titles placed without a search, spines under tick
+    labels left out of the layout) leaves each of the seed's figures as matplotlib's own
+    constrained layout draws it, pixel for pixel."""
+    from forecast.outputs.figures import _drawn, _plan, figure_data
+
+    plan = _plan(figure_data(seed_forecast))
+    assert len(plan) >= 15
+    differ = [
+        info.file
+        for info, make in plan
+        if not np.array_equal(np.asarray(_image(_drawn(make))), np.asarray(_image(_png(make()))))
+    ]
+    assert not differ
