@@ -97,7 +97,8 @@ def _exceedance_figure(df: pd.DataFrame, label: str) -> MplFigure:
     ax.fill_between(df["x"], (p - e).clip(0, 1), (p + e).clip(0, 1), color="#9ecae1", linewidth=0)
     ax.plot(df["x"], p, color="#08519c")
     ax.set_ylim(0, 1)
-    ax.set_xlabel(textwrap.fill(label, 80))  # a long target label must not run off the figure
+    # a long target label must not run off the figure; "$" is text, not mathematics
+    ax.set_xlabel(textwrap.fill(label, 80).replace("$", r"\$"))
     ax.set_ylabel("P(value > x)")
     ax.grid(alpha=0.3)
     fig.tight_layout()

@@ -689,7 +689,16 @@ def _position_figure(s: Scenario, markets: pd.DataFrame, p: Any) -> MplFigure:
 
 
 def _wrap(text: str, width: int = 30) -> str:
-    return "\n".join(textwrap.wrap(text, width)) or text
+    """A scenario's name as figure text: on lines of ``width`` characters, ``$`` escaped
+    (matplotlib reads text between two ``$`` as mathematics; a name is never markup).
+
+    Examples
+    --------
+    >>> print(_wrap("Cost in $m, from $low", 12))
+    Cost in \\$m,
+    from \\$low
+    """
+    return ("\n".join(textwrap.wrap(text, width)) or text).replace("$", r"\$")
 
 
 def _outcomes_figure(df: pd.DataFrame) -> MplFigure:

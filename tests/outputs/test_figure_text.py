@@ -25,43 +25,44 @@ LONG = (
 UNIT = "USD billion, nominal, before any discounts"[:40]
 
 
-def _long_names(fc: Any) -> Any:
-    """The seed's figure data with every market, position, outcome and metric named at length."""
+def _long_names(fc: Any, name: str = LONG, unit: str = UNIT) -> Any:
+    """The seed's figure data with every market, position, outcome and metric named
+    ``name`` (by default at length)."""
     data = figure_data(fc)
     s = data.scenario
 
     def named(items: Any, **more: Any) -> list[Any]:
-        return [x.model_copy(update={"label": f"{k} {LONG}", **more}) for k, x in enumerate(items)]
+        return [x.model_copy(update={"label": f"{k} {name}", **more}) for k, x in enumerate(items)]
 
     update: dict[str, Any] = {
-        "markets": named(s.markets, unit=UNIT),
+        "markets": named(s.markets, unit=unit),
         "positions": named(s.positions),
-        "metrics": named(s.metrics, unit=UNIT),
+        "metrics": named(s.metrics, unit=unit),
     }
     if s.assessment:
         update["assessment"] = s.assessment.model_copy(update={"outcomes": named(s.assessment.outcomes)})
     s = s.model_copy(update=update)
-    outcomes = data.outcomes.assign(label=[f"{k} {LONG}" for k in range(len(data.outcomes))])
+    outcomes = data.outcomes.assign(label=[f"{k} {name}" for k in range(len(data.outcomes))])
     metrics = [
-        dataclasses.replace(m, label=f"{k} {LONG}", unit=UNIT) for k, m in enumerate(data.metric_figures)
+        dataclasses.replace(m, label=f"{k} {name}", unit=unit) for k, m in enumerate(data.metric_figures)
     ]
-    labels = {t: f"{LONG} {k}" for k, t in enumerate(data.exceedance_labels)}
+    labels = {t: f"{name} {k}" for k, t in enumerate(data.exceedance_labels)}
     return dataclasses.replace(
         data, scenario=s, outcomes=outcomes, metric_figures=metrics, exceedance_labels=labels
     )
 
 
-def _tornado() -> Any:
+def _tornado(name: str = LONG) -> Any:
     import pandas as pd
 
     frame = pd.DataFrame(
         {
-            "input": [f"{k} {LONG}" for k in range(4)],
+            "input": [f"{k} {name}" for k in range(4)],
             "low": [1.0, 2.0, 3.0, 4.0],
             "high": [5.0, 6.0, 7.0, 8.0],
         }
     )
-    frame.attrs.update(baseline=4.5, target_label=LONG, low_label=LONG[:60], high_label=LONG[:60])
+    frame.attrs.update(baseline=4.5, target_label=name, low_label=name[:60], high_label=name[:60])
     return frame
 
 
@@ -97,3 +98,23 @@ def test_no_text_is_clipped_with_long_names(seed_forecast: Any, monkeypatch: pyt
                     f"{info.file}: {text[:40]!r} at {box.extents.round(1)} of {page.width:.0f}x{page.height:.0f}"
                 )
     assert not clipped, "\n".join(clipped)
+
+
+def test_a_dollar_in_a_name_is_text_not_mathematics(
+    seed_forecast: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """matplotlib reads text between two ``$`` as mathematics ("$m, $" in italics, the
+    dollars gone); a name is the scenario's text, never markup: every text drawn with a
+    dollar sign in a name shows it as written."""
+    name = "Cost in $m, from $low"
+    plan = _plan(_long_names(seed_forecast, name, "$ bn")) + _tornado_plan([_tornado(name)])
+    read_as_math = []
+    for info, make in plan:
+        for text, _, _ in _drawn_texts(make, monkeypatch):
+            if "$" in text:
+                from matplotlib.text import Text
+
+                shown, is_math = Text(text=text)._preprocess_math(text)
+                if is_math or "$" not in shown:
+                    read_as_math.append(f"{info.file}: {text[:50]!r}")
+    assert not read_as_math, "\n".join(read_as_math)
