@@ -70,6 +70,8 @@ BY_OUTCOME_COLUMNS = [
     "q50",
     "q75",
     "q95",
+    "probability_mcse",  # the errors last, so the columns shared with markets.csv keep their places
+    "mcse",
 ]
 
 
@@ -302,8 +304,9 @@ def position_by_outcome(fc: Forecast) -> pd.DataFrame:
 
     Rows like ``markets.csv`` (``market`` = ``share.<position>`` or
     ``revenue.<position>``) with the ``outcome`` and its frequency in the draws
-    (``probability``); only positions whose path depends on the outcome, and
-    outcomes that occur in the draws.
+    (``probability``), and the Monte Carlo errors of that frequency
+    (``probability_mcse``) and of the mean (``mcse``); only positions whose path
+    depends on the outcome, and outcomes that occur in the draws.
 
     Examples
     --------
@@ -330,6 +333,7 @@ def position_by_outcome(fc: Forecast) -> pd.DataFrame:
                 # an overflow gives inf, which the CSV writer refuses with row and column named
                 with np.errstate(over="ignore", invalid="ignore"):
                     mean, sd = x.mean(axis=0), x.std(axis=0, ddof=1)
+                    errors = _errors_by_outcome(fc, sel, arr[:, i, :], mean)
                 for j, y in enumerate(years):
                     rows.append(
                         {
@@ -340,9 +344,25 @@ def position_by_outcome(fc: Forecast) -> pd.DataFrame:
                             "mean": float(mean[j]),
                             "sd": float(sd[j]),
                             **{f"q{round(qq * 100):02d}": float(qs[n, j]) for n, qq in enumerate(QUANTILES)},
+                            "probability_mcse": errors[0],
+                            "mcse": float(errors[1][j]),
                         }
                     )
     return pd.DataFrame(rows, columns=BY_OUTCOME_COLUMNS)
+
+
+def _errors_by_outcome(
+    fc: Forecast, sel: np.ndarray, x: np.ndarray, mean: np.ndarray
+) -> tuple[float, np.ndarray]:
+    """The MCSE of an outcome's frequency (a probability: floored at ``3 / draws``) and
+    of each year's mean among its draws: a ratio of two means over every draw, so the
+    delta method's influence ``1[outcome] (x - mean) / frequency`` (autocorrelation-aware
+    after NUTS, as every table's errors)."""
+    w = sel.astype(float)
+    p = float(w.mean())
+    influence = w[:, None] * (x - mean) / p
+    se_mean = np.array([fc._mcse("realized_outcome", influence[:, j], floor=False) for j in range(x.shape[1])])
+    return float(fc._mcse("realized_outcome", w)), se_mean.reshape(-1)
 
 
 def prediction_by_outcome(fc: Forecast) -> pd.DataFrame:

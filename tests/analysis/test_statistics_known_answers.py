@@ -167,7 +167,8 @@ def pd_isna(x: Any) -> bool:
 def test_each_fan_by_outcome_is_the_exact_statistics_of_that_outcomes_draws(small: Any) -> None:
     """``by_outcome.csv``: outcome ``a`` in 120 of 200 draws, ``b`` in 80; under each,
     the share and revenue of each year are a grid of its own, so the probability is
-    120 / 200 and 80 / 200 and the mean, SD and quantiles are the grid's."""
+    120 / 200 and 80 / 200 and the mean, SD and quantiles are the grid's; beside the
+    probability and the mean, their Monte Carlo errors."""
     from forecast.analysis.implied import position_by_outcome
 
     rng, n = np.random.default_rng(2), 200
@@ -192,6 +193,14 @@ def test_each_fan_by_outcome_is_the_exact_statistics_of_that_outcomes_draws(smal
         assert row.sd == pytest.approx(_sd(b, m), rel=1e-12)
         for q in (0.05, 0.25, 0.5, 0.75, 0.95):
             assert getattr(row, f"q{round(q * 100):02d}") == pytest.approx(_quantile(a, b, q, m), rel=1e-12)
+        # the errors: the outcome's frequency is a binomial proportion of n draws (the
+        # SD of its indicator, ddof 1, over sqrt(n)); its mean is a ratio of two means
+        # over all n draws, whose delta-method influence 1[k] (x - mean) / (m / n) has
+        # sum of squares (m - 1) sd^2 (n / m)^2, so its SD (ddof 1) over sqrt(n)
+        assert row.probability_mcse == pytest.approx(math.sqrt((m / n) * (1 - m / n) / (n - 1)), rel=1e-12)
+        assert row.mcse == pytest.approx(
+            math.sqrt((m - 1) * _sd(b, m) ** 2 / (n - 1)) * (n / m) / math.sqrt(n), rel=1e-12
+        )
 
 
 # --- decision.csv, decision_by_outcome.csv, voi.csv ------------------------------------
