@@ -361,7 +361,9 @@ def _errors_by_outcome(
     w = sel.astype(float)
     p = float(w.mean())
     influence = w[:, None] * (x - mean) / p
-    se_mean = np.array([fc._mcse("realized_outcome", influence[:, j], floor=False) for j in range(x.shape[1])])
+    se_mean = np.array(
+        [fc._mcse("realized_outcome", influence[:, j], floor=False) for j in range(x.shape[1])]
+    )
     return float(fc._mcse("realized_outcome", w)), se_mean.reshape(-1)
 
 
