@@ -224,13 +224,20 @@ class DaskExecutor:
         restarts after a crash is spawned fresh. Its dashboard listens on a free port
         (:attr:`dashboard` is left empty: nobody watches a laptop's sweep there).
         """
+        import multiprocessing
+
         import dask
         from distributed import Client, LocalCluster
 
         n = workers if workers is not None else max(1, min(4, os.cpu_count() or 1))
-        _start_fork_server(warm)
+        # no fork server on Windows: Dask's default there, workers spawned fresh
+        forked = "forkserver" in multiprocessing.get_all_start_methods()
+        if forked:
+            _start_fork_server(warm)
         try:
-            with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
+            with dask.config.set(
+                {"distributed.worker.multiprocessing-method": "forkserver"} if forked else {}
+            ):
                 cluster = LocalCluster(
                     n_workers=n,
                     threads_per_worker=threads_per_worker,
@@ -244,15 +251,19 @@ class DaskExecutor:
                     memory_limit=0,
                 )
         except BaseException:
-            _release_fork_server()
+            if forked:
+                _release_fork_server()
             raise
         try:
             client = Client(cluster, set_as_default=False)
         except BaseException:
             cluster.close()
-            _release_fork_server()
+            if forked:
+                _release_fork_server()
             raise
-        return cls(client, cluster, f"LocalCluster: {n} worker process{'es' if n != 1 else ''}", forked=True)
+        return cls(
+            client, cluster, f"LocalCluster: {n} worker process{'es' if n != 1 else ''}", forked=forked
+        )
 
     @classmethod
     def connect(cls, address: str, *, timeout: float = 10.0) -> DaskExecutor:
@@ -442,5 +453,5 @@ def local_cluster_on_demand(workers: int, *, warm: Sequence[str] = (), worth: fl
     return OnDemand(
         lambda: DaskExecutor.local(workers, warm=warm),
         worth=worth,
-        what=f"a LocalCluster of {workers} workers",
+        what=f"a LocalCluster of {workers} worker{'s' if workers != 1 else ''}",
     )

@@ -99,7 +99,7 @@ def test_compare_workers_start_no_cluster_for_two_short_scenarios(
     assert main([*args, "--out", str(tmp_path / "here"), "--quiet"]) == 0
     monkeypatch.setattr(DaskExecutor, "local", refuse)
     assert main([*args, "--workers", "1", "--out", str(tmp_path / "there")]) == 0
-    assert "in this process, then a LocalCluster of 1 workers" in capsys.readouterr().err
+    assert "in this process, then a LocalCluster of 1 worker if" in capsys.readouterr().err
     for name in ("markets.csv", "outcomes.csv", "predictions.csv", "differences.csv"):
         assert (tmp_path / "there" / name).read_bytes() == (tmp_path / "here" / name).read_bytes()
 
