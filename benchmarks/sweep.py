@@ -25,13 +25,14 @@ is measured. It prints; it asserts nothing. Run::
     uv run python benchmarks/sweep.py --cases 8 --draws 500   # a quick look
     uv run python benchmarks/sweep.py --only-compare --draws 20000   # compare + tornado, ~1 min
     uv run python benchmarks/sweep.py --goal --rounds 5   # issue 30's goal against main, ~15 min
+    uv run python benchmarks/sweep.py --startup --rounds 5   # a cluster's start-up, spawned vs forked
 
 ``--goal`` (issue 30: "the Dask layer at most 20% over the same cases run in one
 process for 4 cases x 20,000 draws; case files no larger than the report's compressed
 forecast.nc"): whole ``forecast sweep`` commands, 2 x 2 cases of the seed at 20,000
 draws, each a fresh process into a fresh folder, for this tree and for ``--before``
 (a commit, default ``fe86d98``, extracted with ``git archive`` and put first on
-``PYTHONPATH``), ``--workers 0`` and ``--workers 2``, and this tree's cluster forced
+``PYTHONPATH``), ``--workers 0`` and ``--workers 2``, and each tree's cluster forced
 on (a ``LocalCluster`` of 2 from the start, as ``--workers 2`` was), alternating in
 every round; wall and CPU (the process and its children: the Dask workers) with the
 load average, medians over the rounds, the size of ``cases/`` and ``draws.zarr``, and
@@ -146,8 +147,14 @@ def main() -> None:
     parser.add_argument("--only-compare", action="store_true", help="time compare and the tornado only")
     parser.add_argument("--goal", action="store_true", help="issue 30's sweep goal, against --before")
     parser.add_argument("--before", default="fe86d98", help="the commit to compare with (--goal)")
-    parser.add_argument("--rounds", type=int, default=5, help="alternations (--goal)")
+    parser.add_argument("--rounds", type=int, default=5, help="alternations (--goal, --startup)")
+    parser.add_argument("--startup", action="store_true", help="where a started cluster's time goes")
     args = parser.parse_args()
+    if args.startup:
+        from sweep_goal import startup  # type: ignore[import-not-found]
+
+        startup(args.rounds)
+        return
     if args.goal:
         from sweep_goal import goal  # type: ignore[import-not-found]
 

@@ -220,6 +220,25 @@ class Case:
         return [*out, "--draws", str(self.draws), "--seed", str(self.seed)]
 
 
+def warm_texts(cases: Sequence[Case]) -> list[str]:
+    """The resolved TOML of the first valid case of each scenario: what a local cluster's
+    workers load their simulators from before the first case
+    (:meth:`forecast.engine.executor.DaskExecutor.local`'s ``warm``).
+
+    Examples
+    --------
+    >>> import forecast
+    >>> s = {"deepseek": forecast.load(forecast.bundled())}
+    >>> len(warm_texts(build_cases(s, {"assessment.confidence": [5, 20]}, seed=0)))
+    1
+    """
+    first: dict[str, str] = {}
+    for c in cases:
+        if c.toml is not None:
+            first.setdefault(c.scenario, c.toml)
+    return list(first.values())
+
+
 def _toml_value(v: Any) -> str:
     import tomli_w
 
@@ -504,8 +523,10 @@ def sweep(
 
     The same cases, seeds and numbers as ``forecast sweep`` (which also writes the
     draws and a report). Cases run here, one after the other, unless ``workers``
-    (a ``LocalCluster`` of that many processes, started and closed here; a script
-    that uses it must guard its work with ``if __name__ == "__main__":``),
+    (as ``forecast sweep --workers``: the cases start here, and a ``LocalCluster`` of
+    that many processes is started, and closed here, only once the cases left would
+    take more than 10 s here; a script that uses it must guard its work with
+    ``if __name__ == "__main__":``),
     ``scheduler`` (the address of a running Dask scheduler) or an ``executor``
     (see :mod:`forecast.engine.executor`) is given. Invalid cases are rows with
     status ``invalid`` and their problem; a malformed grid or file raises
@@ -534,7 +555,7 @@ def sweep(
     """
     from forecast.analysis.comparison import unique_names
     from forecast.analysis.sweep_arguments import count_cases, sweep_problems
-    from forecast.engine.executor import DaskExecutor, InProcess, JobFailed
+    from forecast.engine.executor import JobFailed, local_cluster_on_demand
     from forecast.scenario import Scenario, load
 
     grid = {k: list(v) for k, v in (grid or {}).items()}
@@ -559,10 +580,8 @@ def sweep(
             from forecast.analysis.sweep_arguments import connect
 
             executor = connect(scheduler)
-        elif workers:
-            executor = DaskExecutor.local(workers)
-        else:
-            executor = InProcess()
+        else:  # as `forecast sweep --workers N`: a cluster only where it pays
+            executor = local_cluster_on_demand(workers or 0, warm=warm_texts(valid))
     try:
         # rows only: the table is all this returns, so no case ships its draws back
         for i, result in executor.map(run_case, [c.job(keep_draws=False) for c in valid]):

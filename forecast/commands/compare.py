@@ -4,10 +4,12 @@ A single file with ``--set`` is a what-if: the file as it is, against the file w
 the overrides. With several files, ``--set`` applies to each of them. The folder is
 written atomically like ``forecast run``'s (see :mod:`forecast.outputs.staging`).
 
-The scenarios are independent runs: ``--workers N`` runs them on a local Dask
-cluster of N worker processes and ``--scheduler ADDRESS`` on an existing cluster,
-one job per scenario (its resolved inputs, draws and seed), with byte-identical
-tables; without either they run here, one after the other.
+The scenarios are independent runs: ``--scheduler ADDRESS`` runs them on an
+existing Dask cluster, one job per scenario (its resolved inputs, draws and seed),
+with byte-identical tables; ``--workers N`` starts them here and a local cluster of
+N worker processes only once the scenarios left would take more than 10 s here (as
+``forecast sweep --workers N``: a worker costs seconds before its first job);
+without either they run here, one after the other.
 """
 
 from __future__ import annotations
@@ -105,7 +107,7 @@ def compare(opts: CompareOptions, executor: Executor | None = None) -> int:
     ``opts.workers``/``opts.scheduler`` ask for; it is closed at the end like one
     made here.
     """
-    from forecast.commands.common import EXIT_BAD_INPUT, executor_for
+    from forecast.commands.common import EXIT_BAD_INPUT
 
     t0 = time.perf_counter()
     try:
@@ -118,7 +120,7 @@ def compare(opts: CompareOptions, executor: Executor | None = None) -> int:
         return EXIT_BAD_INPUT
     if executor is None:
         try:
-            executor = executor_for(opts.workers, opts.scheduler)
+            executor = _executor(opts, scenarios)
         except (OSError, TimeoutError) as e:
             where = (
                 "start a local Dask cluster"
@@ -132,6 +134,17 @@ def compare(opts: CompareOptions, executor: Executor | None = None) -> int:
     finally:
         if executor is not None:
             executor.close()
+
+
+def _executor(opts: CompareOptions, scenarios: list[Scenario]) -> Executor | None:
+    """``--scheduler``, or ``--workers N`` as a sweep reads it (a cluster only where it
+    pays, its workers warmed with these scenarios' simulators), or None: run here."""
+    from forecast.commands.common import executor_for
+    from forecast.engine.executor import local_cluster_on_demand
+
+    if opts.scheduler is not None or not opts.workers:
+        return executor_for(opts.workers, opts.scheduler)
+    return local_cluster_on_demand(opts.workers, warm=[s.to_toml() for s in scenarios])
 
 
 def _compare(

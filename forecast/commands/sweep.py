@@ -246,21 +246,21 @@ def memory_problems(opts: SweepOptions, scenarios: dict[str, Scenario], cases: S
 # --- running ----------------------------------------------------------------------------
 
 
-def make_executor(opts: SweepOptions) -> Executor:
+def make_executor(opts: SweepOptions, cases: Sequence[Case] = ()) -> Executor:
     """The executor the options ask for; raises :class:`OSError` (or
     :class:`TimeoutError`) when the scheduler cannot be reached. ``--workers N``:
-    the cases start here, and the local cluster starts only when the cases left
-    would take longer here than its start-up (:class:`~forecast.engine.executor.OnDemand`)."""
-    from forecast.engine.executor import DaskExecutor, InProcess, OnDemand
+    the cases start here, and the local cluster (its workers warmed with the
+    simulators of ``cases``) starts only when the cases left would take longer here
+    than its start-up (:func:`~forecast.engine.executor.local_cluster_on_demand`)."""
+    from forecast.analysis.sweep import warm_texts
+    from forecast.engine.executor import local_cluster_on_demand
 
     if opts.scheduler is not None:
         from forecast.analysis.sweep_arguments import connect
 
         return connect(opts.scheduler)
     workers = DEFAULT_WORKERS if opts.workers is None else opts.workers
-    if workers == 0:
-        return InProcess()
-    return OnDemand(lambda: DaskExecutor.local(workers), what=f"a LocalCluster of {workers} workers")
+    return local_cluster_on_demand(workers, warm=warm_texts(cases))
 
 
 def run_cases(executor: Executor, cases: Sequence[Case], keep_draws: bool) -> Iterator[tuple[Case, Any]]:
@@ -373,15 +373,15 @@ def _sweep(
         if executor is not None:
             executor.close()
         executor = None
-    elif executor is None:
-        try:
-            executor = make_executor(opts)
-        except (OSError, TimeoutError) as e:
-            print(f"forecast: cannot reach the Dask scheduler {opts.scheduler}: {e}", file=sys.stderr)
-            return EXIT_BAD_INPUT
     failures: dict[int, str] = {}
     try:
-        with signals_as_exceptions():
+        with signals_as_exceptions():  # a scheduler's handshake or a cluster's start too
+            if todo and executor is None:
+                try:
+                    executor = make_executor(opts, todo)
+                except (OSError, TimeoutError) as e:
+                    print(f"forecast: cannot reach the Dask scheduler {opts.scheduler}: {e}", file=sys.stderr)
+                    return EXIT_BAD_INPUT
             prepare(cases_dir)
             if unlocked is not None:  # a new folder: lock it now it exists
                 unlocked.enter_context(lock(cases_dir))

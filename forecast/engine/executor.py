@@ -15,8 +15,10 @@ Three executors:
   costs; a few short jobs never pay for worker processes that each import PyMC and
   load their simulator.
 - :class:`DaskExecutor`: a :class:`distributed.Client`, either on a
-  :class:`distributed.LocalCluster` of worker processes started here (the default
-  of ``forecast sweep``) or on an existing scheduler (``--scheduler ADDRESS``). A
+  :class:`distributed.LocalCluster` of worker processes started here (forked from a
+  fork server that has imported forecast and loaded the jobs' simulators once, so a
+  worker starts in a fraction of a second: :mod:`forecast.analysis.worker_preload`)
+  or on an existing scheduler (``--scheduler ADDRESS``). A
   bounded number of jobs is in flight at a time (twice the worker threads), so a
   10,000-job batch does not sit in the scheduler's memory with its inputs, and
   results are handed over as they finish. A worker that dies is replaced by its
@@ -42,9 +44,13 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 import os
+import signal
 import statistics
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -188,6 +194,7 @@ class DaskExecutor:
     dashboard: str | None = None
     in_flight: int | None = None  # default: twice the worker threads (at least 4)
     only: list[str] | None = None  # run on these workers (addresses) only
+    forked: bool = False  # its workers came from the fork server (released on close)
 
     def on(self, addresses: Sequence[str]) -> DaskExecutor:
         """The same cluster, with jobs restricted to the workers at ``addresses``
@@ -203,34 +210,60 @@ class DaskExecutor:
         )
 
     @classmethod
-    def local(cls, workers: int | None = None, *, threads_per_worker: int = 1) -> DaskExecutor:
+    def local(
+        cls, workers: int | None = None, *, threads_per_worker: int = 1, warm: Sequence[str] = ()
+    ) -> DaskExecutor:
         """A ``LocalCluster`` of ``workers`` processes (default: the CPUs, at most 4).
 
         Worker processes, not threads: a simulation holds the GIL in places and each
-        process keeps its own compiled simulators. Its dashboard listens on a free
-        port (:attr:`dashboard` is left empty: nobody watches a laptop's sweep there).
+        process keeps its own compiled simulators. They are forked from a fork server
+        (started here, once, stopped with the last such cluster) that has imported
+        forecast and PyMC and loaded the simulator of each resolved scenario TOML in
+        ``warm`` (:mod:`forecast.analysis.worker_preload`): a worker spawned fresh spends
+        about 4 s of CPU on that before its first job, each. A worker the nanny
+        restarts after a crash is spawned fresh. Its dashboard listens on a free port
+        (:attr:`dashboard` is left empty: nobody watches a laptop's sweep there).
         """
+        import multiprocessing
+
+        import dask
         from distributed import Client, LocalCluster
 
         n = workers if workers is not None else max(1, min(4, os.cpu_count() or 1))
-        cluster = LocalCluster(
-            n_workers=n,
-            threads_per_worker=threads_per_worker,
-            processes=True,
-            # a free port, never a fixed one: two clusters (or another program on
-            # 8787) must not collide
-            dashboard_address=":0",
-            silence_logs=logging.ERROR,
-            # a sweep's worker holds one case's draws at a time; Dask's memory
-            # manager would otherwise pause or restart it near the default limit
-            memory_limit=0,
-        )
+        # no fork server on Windows: Dask's default there, workers spawned fresh
+        forked = "forkserver" in multiprocessing.get_all_start_methods()
+        if forked:
+            _start_fork_server(warm)
+        try:
+            with dask.config.set(
+                {"distributed.worker.multiprocessing-method": "forkserver"} if forked else {}
+            ):
+                cluster = LocalCluster(
+                    n_workers=n,
+                    threads_per_worker=threads_per_worker,
+                    processes=True,
+                    # a free port, never a fixed one: two clusters (or another program on
+                    # 8787) must not collide
+                    dashboard_address=":0",
+                    silence_logs=logging.ERROR,
+                    # a sweep's worker holds one case's draws at a time; Dask's memory
+                    # manager would otherwise pause or restart it near the default limit
+                    memory_limit=0,
+                )
+        except BaseException:
+            if forked:
+                _release_fork_server()
+            raise
         try:
             client = Client(cluster, set_as_default=False)
         except BaseException:
             cluster.close()
+            if forked:
+                _release_fork_server()
             raise
-        return cls(client, cluster, f"LocalCluster: {n} worker process{'es' if n != 1 else ''}")
+        return cls(
+            client, cluster, f"LocalCluster: {n} worker process{'es' if n != 1 else ''}", forked=forked
+        )
 
     @classmethod
     def connect(cls, address: str, *, timeout: float = 10.0) -> DaskExecutor:
@@ -327,11 +360,98 @@ class DaskExecutor:
         try:
             self.client.close()
         finally:
-            if self.cluster is not None:
-                self.cluster.close()
+            try:
+                if self.cluster is not None:
+                    self.cluster.close()
+            finally:
+                if self.forked:
+                    self.forked = False
+                    _release_fork_server()
 
     def __enter__(self) -> DaskExecutor:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+# --- the fork server local workers start from ---------------------------------------------
+
+#: what the fork server imports first (a module of a later stage: named, not imported here)
+PRELOAD = "forecast.analysis.worker_preload"
+#: the environment variable that hands it the scenarios to warm (JSON: resolved TOML texts)
+WARM_ENV = "FORECAST_WORKER_WARM"
+_FORK_LOCK = threading.Lock()
+_FORK_USERS = 0  # open local clusters whose workers come from the fork server
+
+
+def _start_fork_server(warm: Sequence[str]) -> None:
+    """Start multiprocessing's fork server, preloaded with
+    :data:`PRELOAD` and the simulators of ``warm`` (resolved
+    scenario TOML texts), unless it runs already (then it is used as it is: a worker
+    loads a structure the server did not itself). Counted: :func:`_release_fork_server`
+    stops it when the last cluster using it closes, so no process outlives its cluster."""
+    import multiprocessing
+    from multiprocessing import forkserver
+
+    global _FORK_USERS
+    with _FORK_LOCK:
+        multiprocessing.get_context("forkserver").set_forkserver_preload([PRELOAD])
+        previous = os.environ.get(WARM_ENV)
+        # the server reads it from its environment (inherited when it starts); not left set here
+        os.environ[WARM_ENV] = json.dumps(list(dict.fromkeys(warm)))
+        try:
+            forkserver.ensure_running()
+        finally:
+            if previous is None:
+                del os.environ[WARM_ENV]
+            else:
+                os.environ[WARM_ENV] = previous
+        _FORK_USERS += 1
+
+
+def _release_fork_server() -> None:
+    """One cluster fewer uses the fork server; the last one stops it and waits for it
+    (5 s, then SIGTERM: a server still in its preload is not waited for longer)."""
+    from multiprocessing import forkserver
+
+    global _FORK_USERS
+    with _FORK_LOCK:
+        _FORK_USERS = max(0, _FORK_USERS - 1)
+        if _FORK_USERS:
+            return
+        server = forkserver._forkserver
+        pid, stop = getattr(server, "_forkserver_pid", None), getattr(server, "_stop", None)
+        if pid is None or stop is None:
+            return
+        # its _stop closes the pipe that keeps it alive, then waits for it to exit
+        waiter = threading.Thread(target=stop, name="forecast-forkserver-stop", daemon=True)
+        waiter.start()
+        waiter.join(5.0)
+        if waiter.is_alive():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+            waiter.join(5.0)
+
+
+def local_cluster_on_demand(workers: int, *, warm: Sequence[str] = (), worth: float = 10.0) -> Executor:
+    """What ``workers`` local worker processes mean everywhere (``forecast sweep``,
+    ``forecast compare``, :func:`forecast.sweep`): 0 runs the jobs here
+    (:class:`InProcess`); more starts the jobs here and a ``LocalCluster`` of that
+    many workers, warmed with ``warm``, only once the jobs left would take more than
+    ``worth`` seconds here (:class:`OnDemand`).
+
+    Examples
+    --------
+    >>> local_cluster_on_demand(0).description
+    'in-process'
+    >>> local_cluster_on_demand(2).description
+    'in this process, then a LocalCluster of 2 workers if the cases left would take over 10 s here'
+    """
+    if workers == 0:
+        return InProcess()
+    return OnDemand(
+        lambda: DaskExecutor.local(workers, warm=warm),
+        worth=worth,
+        what=f"a LocalCluster of {workers} worker{'s' if workers != 1 else ''}",
+    )

@@ -114,9 +114,29 @@ def test_a_conditioned_scenario_runs_nuts_on_a_worker(tmp_path: Path, cluster: D
 
 @pytest.mark.slow
 def test_workers_flag_starts_a_local_cluster_with_the_same_tables(
-    tmp_path: Path, here: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    args = ["compare", *map(str, FILES), "--draws", str(DRAWS), "--seed", str(SEED)]
+    """``--workers 1`` with the cluster made to pay at once (``worth=0``): two of three
+    scenarios run here, the third on a one-worker LocalCluster warmed with the
+    scenarios' simulators; the tables are those of a comparison run here."""
+    import functools
+
+    from forecast.engine import executor as executors
+
+    files = [*FILES, forecast.bundled("deepseek-bear")]
+    assert compare(_opts(tmp_path / "here", files)) == 0
+    started: list[tuple[Any, Any]] = []
+    local = DaskExecutor.local
+
+    def spy(workers: Any = None, **kw: Any) -> DaskExecutor:
+        started.append((workers, kw.get("warm")))
+        return local(workers, **kw)
+
+    monkeypatch.setattr(DaskExecutor, "local", spy)
+    monkeypatch.setattr(
+        executors, "local_cluster_on_demand", functools.partial(executors.local_cluster_on_demand, worth=0.0)
+    )
+    args = ["compare", *map(str, files), "--draws", str(DRAWS), "--seed", str(SEED), "--quiet"]
     assert main([*args, "--workers", "1", "--out", str(tmp_path / "cmp")]) == 0
-    assert "LocalCluster: 1 worker process" in capsys.readouterr().err
-    assert _tables(tmp_path / "cmp") == _tables(here)
+    assert len(started) == 1 and started[0][0] == 1 and len(started[0][1]) == 3
+    assert _tables(tmp_path / "cmp") == _tables(tmp_path / "here")
