@@ -393,8 +393,9 @@ def _add_compare(subparsers: Subparsers) -> None:
         "--workers",
         type=int,
         metavar="N",
-        help="worker processes of a local Dask cluster (default: none, the scenarios run in this "
-        "process; 0 runs them in this process)",
+        help="worker processes of a local Dask cluster, started only once the scenarios left "
+        "would take over 10 s here (default: none, the scenarios run in this process; 0 runs "
+        "them in this process)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress and no summary; errors only")
     p.set_defaults(func=cmd_compare)
