@@ -350,7 +350,8 @@ def long_part(samplers: dict[str, Any], data: Any, long_draws: int, seeds: int) 
     load = [os.getloadavg()[0]]
     print(f"\n4 x {long_draws:,} draws per run, seeds 101-{100 + seeds}, one process:")
     print(
-        f"{'setting':<9}{'runs diverged':>14}{'divergences':>12}{'kept':>6}{'median CPU s':>14}  targets kept"
+        f"{'setting':<9}{'runs diverged':>14}{'divergences':>12}{'kept':>6}{'median CPU s':>14}{'mean CPU s':>12}"
+        "  targets kept"
     )
     for name, (model, _, _) in NUTS_SETTINGS.items():
         rows = []
@@ -362,7 +363,8 @@ def long_part(samplers: dict[str, Any], data: Any, long_draws: int, seeds: int) 
             load.append(os.getloadavg()[0])
         print(
             f"{name:<9}{sum(1 for r in rows if r[0]):>14}{sum(r[0] for r in rows):>12}{sum(r[1] for r in rows):>6}"
-            f"{statistics.median(r[2] for r in rows):14.1f}  {[r[3] for r in rows]}"
+            f"{statistics.median(r[2] for r in rows):14.1f}{statistics.mean(r[2] for r in rows):12.1f}"
+            f"  {[r[3] for r in rows]}"
         )
     print(f"(load average {min(load):.1f}-{max(load):.1f})")
 
