@@ -30,9 +30,21 @@ def _mode() -> Any:
     return Mode(linker="py", optimizer="fast_compile")
 
 
-@pytest.fixture(scope="module")
-def update_data() -> Any:
-    return model_data(forecast.load(forecast.bundled("deepseek-update")))
+@pytest.fixture(scope="module", params=["one", "three"])
+def update_data(request: pytest.FixtureRequest) -> Any:
+    """deepseek-update, and with two more observations (a rank-1 factor each; one on the
+    observed market again, two years later, so the factors interact)."""
+    from forecast.scenario import Scenario
+
+    scenario = forecast.load(forecast.bundled("deepseek-update"))
+    if request.param == "three":
+        d = scenario.model_dump(mode="json", exclude_none=True)
+        d["evidence"] += [
+            {"market": "enterprise_llm_apis", "year": 2027, "value": 15.0, "rel_error": 0.1},
+            {"market": "developer_tools", "year": 2027, "value": 8.0, "rel_error": 0.2},
+        ]
+        scenario = Scenario.from_dict(d)
+    return model_data(scenario)
 
 
 def _shock_names(model: Any) -> list[str]:
