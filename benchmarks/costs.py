@@ -16,13 +16,15 @@ Parts (``--parts``, default all):
   processes, each the median of 3 drawings after a warm-up).
 - ``floor``: a process that imports the run's libraries and simulates the seed (the
   issue's floor: a warm run should cost at most twice it), by CPU time.
-- ``nuts``: NUTS on ``deepseek-update`` in this process (the compiled sampler shared):
-  the project's old settings (1,000 tuning steps, target_accept 0.95), nutpie's
-  defaults (300, 0.8) and the new rule (300 steps at 0.85, sampled again at 0.95 only
-  if a run diverges), alternately, ``--runs`` seeds each, 4 chains x 1,000 draws: the
-  smallest bulk ESS over the latents and derived quantities per CPU second and per
-  wall second of sampling (retries included), and divergences; then ``--long-draws``
-  per chain (default 25,000: 100,000 draws) of the new rule, for its divergences.
+- ``nuts``: NUTS on ``deepseek-update`` in this process, two compiled samplers: main's
+  model (the yearly shocks sampled as drawn, ``whiten=False``) and this code's (whitened
+  given the evidence). Settings (``NUTS_SETTINGS``): main's rule on main's model (old),
+  nutpie's defaults (300 tuning steps, 0.8) on main's model, and this code's rule (new),
+  alternately, ``--runs`` seeds each, 4 chains x 1,000 draws: the smallest bulk ESS
+  over the latents and derived quantities per CPU second and per wall second of
+  sampling (retries included), leapfrog steps a draw, and divergences; then
+  ``--long-seeds`` runs of ``--long-draws`` per chain (default 4 x 25,000 = 100,000
+  draws) of each setting: how many diverged, and their CPU time with retries.
 
 Wall times on a shared machine mean little; CPU time and peak RSS are the figures to
 compare. The script prints the load average; it asserts nothing.
@@ -333,54 +335,120 @@ def figures_part(trees: dict[str, Path], runs: int) -> None:
     )
 
 
-NUTS_SETTINGS = {  # name: (tune, target_accept or None for the new rule)
-    "old": (1000, 0.95),
-    "nutpie": (300, 0.8),
-    "new": (300, None),
+NUTS_SETTINGS = {  # name: (model, tune, target_accept or None for the code's rule)
+    # main's rule on main's model (the shocks sampled as drawn): 300 steps at 0.85, the
+    # whole run again at 0.95 with 1,000 steps when it diverges
+    "old": ("plain", 300, None),
+    "nutpie": ("plain", 300, 0.8),  # nutpie's defaults on main's model
+    "new": ("white", 300, None),  # this code's rule on this code's model
 }
+#: main's rule (old): its first target, and the retry
+OLD_RULE = ((0.85, 300), (0.95, 1000))
 
 
-def nuts_part(runs: int, long_draws: int) -> None:
+def _samplers(data: Any) -> dict[str, Any]:
+    """The compiled samplers of both parameterisations of ``deepseek-update``: the
+    shocks whitened given the evidence (this code's) and sampled as drawn (main's)."""
+    from forecast.engine.inference import CompiledSampler, _compile_nutpie, compiled_sampler
+    from forecast.engine.model import build_model
+
+    white = compiled_sampler(data, "nutpie")
+    model = build_model(data, predictive=False, whiten=False)
+    shapes = {k: v for k, v in white.shapes.items() if k in model}  # no evidence_reach
+    plain = CompiledSampler("nutpie", model, _compile_nutpie(model), shapes, 0.0)
+    return {"white": white, "plain": plain}
+
+
+def _sample(cs: Any, data: Any, name: str, *, draws: int, seed: int) -> tuple[Any, Any, float | None, int]:
+    """One NUTS run of setting ``name``: (posterior, sample_stats, target kept, divergences
+    of runs sampled again); the old rule is main's, replayed here on main's model."""
+    import numpy as np
+    import nutpie
+
+    from forecast.engine.inference import _sample_nutpie
+    from forecast.engine.model import sampler_arrays, set_model_data
+
+    _, tune, accept = NUTS_SETTINGS[name]
+    set_model_data(cs.model, data)
+    compiled = cs.compiled.with_data(**{k: v for k, v in sampler_arrays(data).items() if k in cs.shapes})
+    kw = {"draws": draws, "chains": 4, "cores": 2, "seed": seed, "progress_bar": False}
+    if name != "old":
+        trace, (kept, _, raised) = _sample_nutpie(compiled, accept, tune=tune, **kw)
+    else:
+        raised = 0
+        for kept, steps in OLD_RULE:
+            trace = nutpie.sample(compiled, tune=steps, target_accept=kept, save_warmup=False, **kw)
+            diverged = int(np.sum(trace["sample_stats"]["diverging"].values))
+            if not diverged:
+                break
+            raised += diverged
+    from forecast.engine.model import INFERENCE_LATENTS
+
+    post = trace["posterior"].to_dataset()[list(INFERENCE_LATENTS)]
+    return post, trace["sample_stats"].to_dataset(), kept, raised
+
+
+def nuts_part(runs: int, long_draws: int, long_seeds: int = 4) -> None:
     import forecast
     from forecast.engine.data import model_data
-    from forecast.engine.inference import compiled_sampler, diagnose, nuts
+    from forecast.engine.inference import diagnose
 
     data = model_data(forecast.load(forecast.bundled("deepseek-update")))
-    compiled_sampler(data, "nutpie")
-    got: dict[str, list[tuple[float, float, int, float | None]]] = {k: [] for k in NUTS_SETTINGS}
+    samplers = _samplers(data)
+    got: dict[str, list[tuple[float, float, int, float | None, float]]] = {k: [] for k in NUTS_SETTINGS}
     load = [os.getloadavg()[0]]
     for seed in range(1, runs + 1):
-        for name, (tune, accept) in NUTS_SETTINGS.items():
+        for name, (model, _, _) in NUTS_SETTINGS.items():
             c, w = time.process_time(), time.perf_counter()
-            res = nuts(data, sampler="nutpie", tune=tune, draws=1000, seed=seed, target_accept=accept)
+            post, stats, kept, _ = _sample(samplers[model], data, name, draws=1000, seed=seed)
             cpu, wall = time.process_time() - c, time.perf_counter() - w
-            diag = diagnose(res.posterior, res.sample_stats)
+            diag = diagnose(post, stats)
             ess = float(diag["ess_bulk"].min())
-            got[name].append((ess / cpu, ess / wall, diag.attrs["divergences"], res.target_accept))
+            steps = float(stats["n_steps"].values.mean())
+            got[name].append((ess / cpu, ess / wall, diag.attrs["divergences"], kept, steps))
         load.append(os.getloadavg()[0])
     print(
         f"\nNUTS on deepseek-update, 4 chains x 1,000 draws, min bulk ESS per second of sampling "
         f"(median of {runs} seeds; load average {min(load):.1f}-{max(load):.1f})"
     )
     print(
-        f"{'setting':<8}{'tune':>6}{'target':>8}{'ESS/CPU s':>11}{'ESS/wall s':>12}  divergences  targets kept"
+        f"{'setting':<9}{'model':>6}{'tune':>6}{'target':>8}{'ESS/CPU s':>11}{'ESS/wall s':>12}"
+        "  steps/draw  divergences  targets kept"
     )
-    for name, (tune, accept) in NUTS_SETTINGS.items():
+    for name, (model, tune, accept) in NUTS_SETTINGS.items():
         r = got[name]
         print(
-            f"{name:<8}{tune:>6}{accept or 0.85:>8}{statistics.median(x[0] for x in r):11.0f}"
-            f"{statistics.median(x[1] for x in r):12.0f}  {sum(x[2] for x in r):>11}  {sorted({x[3] for x in r})}"
+            f"{name:<9}{model:>6}{tune:>6}{accept or 'rule':>8}{statistics.median(x[0] for x in r):11.0f}"
+            f"{statistics.median(x[1] for x in r):12.0f}  {statistics.median(x[4] for x in r):10.2f}"
+            f"  {sum(x[2] for x in r):>11}  {sorted({x[3] for x in r})}"
         )
     if long_draws:
-        for seed in (101, 102):
+        long_part(samplers, data, long_draws, long_seeds)
+
+
+def long_part(samplers: dict[str, Any], data: Any, long_draws: int, seeds: int) -> None:
+    """Divergences over ``seeds`` runs of 4 x ``long_draws`` per setting, and their CPU
+    time (retries included): the expected cost of a long run."""
+    load = [os.getloadavg()[0]]
+    print(f"\n4 x {long_draws:,} draws per run, seeds 101-{100 + seeds}, one process:")
+    print(
+        f"{'setting':<9}{'runs diverged':>14}{'divergences':>12}{'kept':>6}{'median CPU s':>14}{'mean CPU s':>12}"
+        "  targets kept"
+    )
+    for name, (model, _, _) in NUTS_SETTINGS.items():
+        rows = []
+        for seed in range(101, 101 + seeds):
             c = time.process_time()
-            res = nuts(data, sampler="nutpie", draws=long_draws, seed=seed)
-            div = int(res.sample_stats["diverging"].values.sum())
-            print(
-                f"new rule, seed {seed}, 4 x {long_draws:,} draws: {div} divergences kept, "
-                f"{res.raised_after} in runs sampled again (target kept {res.target_accept}), "
-                f"{time.process_time() - c:.1f} s CPU"
-            )
+            _, stats, kept, raised = _sample(samplers[model], data, name, draws=long_draws, seed=seed)
+            div = int(stats["diverging"].values.sum())
+            rows.append((raised + div, div, time.process_time() - c, kept))
+            load.append(os.getloadavg()[0])
+        print(
+            f"{name:<9}{sum(1 for r in rows if r[0]):>14}{sum(r[0] for r in rows):>12}{sum(r[1] for r in rows):>6}"
+            f"{statistics.median(r[2] for r in rows):14.1f}{statistics.mean(r[2] for r in rows):12.1f}"
+            f"  {[r[3] for r in rows]}"
+        )
+    print(f"(load average {min(load):.1f}-{max(load):.1f})")
 
 
 def main() -> None:
@@ -398,6 +466,7 @@ def main() -> None:
     parser.add_argument(
         "--long-draws", type=int, default=25_000, help="draws per chain of the divergence check"
     )
+    parser.add_argument("--long-seeds", type=int, default=4, help="runs per setting of the divergence check")
     args = parser.parse_args()
     parts = args.parts.split(",")
     tmp = Path(tempfile.mkdtemp(prefix="forecast-costs-"))
@@ -411,7 +480,7 @@ def main() -> None:
                 )
                 trees[code] = where
         if "nuts" in parts:
-            nuts_part(args.runs, args.long_draws)
+            nuts_part(args.runs, args.long_draws, args.long_seeds)
         if "figures" in parts:
             figures_part(trees, args.runs)
         if "floor" in parts:

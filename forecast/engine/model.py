@@ -137,7 +137,103 @@ def _copula_base(pt: Any, x: dict[str, Any], z_size: Any, h: Any, z_vol: Any) ->
     return zb[:n], zb[n : 2 * n], zb[2 * n :], raw
 
 
-def build_model(scenario: Scenario | ModelData, *, predictive: bool = True) -> Any:
+def evidence_reach(d: ModelData) -> np.ndarray:
+    """How much each yearly shock moves each observation's log mean, over its SD: data
+    only, ``(evidence, market, step)`` (see :func:`_whitened_shocks`).
+
+    An observation reads ``cum - bridge`` of its market and year; ``cum`` sums the shocks
+    of the steps before the year, and the bridge takes back the base year's and the
+    anchor year's (weighted), so a shock's weight is ``[s < y] - (1 - w) [s < base] -
+    w [s < anchor]``.
+
+    >>> import forecast
+    >>> d = model_data(forecast.load(forecast.bundled("deepseek-update")))
+    >>> evidence_reach(d)[0, 2]  # developer tools in 2025, 10% error: the 2025 step
+    array([10.,  0.,  0.,  0.])
+    """
+    n_year = d.year_rel.shape[-1]
+    before = (np.arange(n_year - 1)[:, None] < np.arange(n_year)[None, :]).astype(float)
+    bb, ba = d.base_onehot @ before.T, d.anchor_onehot @ before.T  # (market, step)
+    bw = d.bridge_w[:, None, :]
+    reach = before[None] - (1.0 - bw) * bb[:, :, None] - bw * ba[:, :, None]  # (market, step, year)
+    k = np.einsum("emy,msy->ems", d.evidence_w, reach)
+    return np.asarray(k / d.evidence_sd[:, None, None], dtype=float)
+
+
+def sampler_arrays(d: ModelData) -> dict[str, np.ndarray]:
+    """The arrays of the model NUTS samples: :meth:`ModelData.arrays` and, with evidence,
+    :func:`evidence_reach` (``evidence_reach``)."""
+    arrays = d.arrays()
+    if d.evidence_log.size:
+        arrays["evidence_reach"] = evidence_reach(d)
+    return arrays
+
+
+Pair = tuple[Any, Any]  # the shocks' two blocks: common (step,), own (market, step)
+
+
+def _whitened_shocks(
+    pm: Any, pt: Any, x: dict[str, Any], base: Any, vol: Any, mix: Any, n_ev: int
+) -> tuple[Any, Any]:
+    """The yearly shocks ``z_shock_common, z_shock`` of the model NUTS samples, drawn
+    whitened given the evidence: the same model, another parameterisation.
+
+    An observed size reads the shocks ``z = (f, e)`` linearly given the volatilities and
+    the common factor: its log mean is ``mu0 + sd * (W z)`` (``W`` from
+    :func:`evidence_reach`, ``mu0`` from ``base``, the log sizes without shocks).
+    Sampled as drawn, their posterior narrows where a volatility is large (its precision
+    along ``W`` is ``1 + |W|^2``, 30 at a volatility 5x its median), so a step size tuned
+    in the bulk diverged in that tail (issue 30: ``deepseek-update`` at target_accept
+    0.8 diverged where the observed market's volatility latent was beyond 2-4). Here
+    NUTS samples ``u`` and ``z = L (u + L' W' r)`` with ``L L' = (I + W'W)^-1`` and ``r =
+    (y - mu0) / sd``: given the rest, ``z`` is then exactly its conditional posterior
+    and ``u`` standard normal at every volatility. ``L`` is a product of one rank-1
+    factor ``I + k v v'`` per observation (a loop at build time); the Potential adds
+    ``log N(z) - log N(u) + log |det L|``, so the density of the latents is unchanged.
+    """
+    common, own = mix
+    kv = x["evidence_reach"] * vol[None, :, None]
+    w = (common * kv.sum(axis=1), own * kv)  # (evidence, step), (evidence, market, step)
+    mu0 = (base[None] * x["evidence_w"]).sum(axis=(-1, -2))
+    r = (x["evidence_log"] - mu0) / x["evidence_sd"]
+    u: Pair = (
+        pm.Normal("z_shock_common_white", 0.0, 1.0, dims="step"),
+        pm.Normal("z_shock_white", 0.0, 1.0, dims=("market", "step")),
+    )
+
+    def dot(a: Pair, b: Pair) -> Any:  # over the two blocks
+        return (a[0] * b[0]).sum() + (a[1] * b[1]).sum()
+
+    def times(k: Any, v: Pair, c: Pair) -> Pair:  # (I + k v v') c
+        return (c[0] + k * dot(v, c) * v[0], c[1] + k * dot(v, c) * v[1])
+
+    cols: list[Pair] = [(w[0][j], w[1][j]) for j in range(n_ev)]  # v_j = L_{j-1}' w_j
+    factors: list[tuple[Any, Pair]] = []
+    log_det: Any = 0.0
+    for j in range(n_ev):
+        v = cols[j]
+        s = pt.sqrt(1.0 + dot(v, v))
+        k = -1.0 / (s * (s + 1.0))  # (I + k v v')^2 = (I + v v')^-1
+        cols[j + 1 :] = [times(k, v, c) for c in cols[j + 1 :]]
+        factors.append((k, v))
+        log_det = log_det - pt.log(s)
+    # z = L (u + L' W' r), with L' W' r = sum_j r_j L' w_j and L' w_j = R_J .. R_1 w_j
+    t = u
+    for j in range(n_ev):
+        c = cols[j]  # L_{j-1}' w_j = v_j; then the later factors
+        for k2, v2 in factors[j:]:
+            c = times(k2, v2, c)
+        t = (t[0] + r[j] * c[0], t[1] + r[j] * c[1])
+    for k, v in reversed(factors):
+        t = times(k, v, t)
+    norm = 0.5 * (dot(u, u) - dot(t, t))
+    pm.Potential("shock_whitening", norm + log_det)
+    f = pm.Deterministic("z_shock_common", t[0], dims="step")
+    e = pm.Deterministic("z_shock", t[1], dims=("market", "step"))
+    return f, e
+
+
+def build_model(scenario: Scenario | ModelData, *, predictive: bool = True, whiten: bool = True) -> Any:
     """Build the PyMC model of a scenario.
 
     Parameters
@@ -146,6 +242,10 @@ def build_model(scenario: Scenario | ModelData, *, predictive: bool = True) -> A
     predictive : bool
         With ``False``, leave out what only forward simulation needs (the discrete
         outcome, share paths, event times), which is the model NUTS samples.
+    whiten : bool
+        In the model NUTS samples (``predictive=False``) with evidence, sample the
+        yearly shocks whitened given the evidence (:func:`_whitened_shocks`; the same
+        model, another parameterisation). ``False`` samples them as they are drawn.
 
     Returns
     -------
@@ -203,21 +303,28 @@ def build_model(scenario: Scenario | ModelData, *, predictive: bool = True) -> A
         )
         pm.Deterministic("growth", pt.expm1(drift), dims="market")
 
-        f = pm.Normal("z_shock_common", 0.0, 1.0, dims="step")
-        e = pm.Normal("z_shock", 0.0, 1.0, dims=("market", "step"))
-        shock = vol[:, None] * (common * f[None, :] + own * e)
         # cumulative shock up to each year, as a product with the (step, year) matrix
         # [step < year]: numba compiles a cumsum (and the join of a leading zero) in
         # ~15 s cold, a dot is one BLAS call
         n_year = x["year_rel"].shape[-1]
         before = pt.lt(pt.arange(n_year - 1)[:, None], pt.arange(n_year)[None, :]).astype("float64")
+        base = pt.log(size)[:, None] + x["year_rel"] * drift[:, None]  # the log sizes without shocks
+        if whiten and not predictive and d.evidence_log.size:
+            x["evidence_reach"] = pm.Data(
+                "evidence_reach", evidence_reach(d), dims=("evidence", "market", "step")
+            )
+            f, e = _whitened_shocks(pm, pt, x, base, vol, (common, own), d.evidence_log.size)
+        else:
+            f = pm.Normal("z_shock_common", 0.0, 1.0, dims="step")
+            e = pm.Normal("z_shock", 0.0, 1.0, dims=("market", "step"))
+        shock = vol[:, None] * (common * f[None, :] + own * e)
         cum = pt.dot(shock, before)
         cum_base = (cum * x["base_onehot"]).sum(axis=-1)
         # the shocks are bridged between the base year and an anchoring projection's
         # year, so that each anchor year has exactly its stated spread
         cum_anchor = (cum * x["anchor_onehot"]).sum(axis=-1)
         bridge = (1.0 - x["bridge_w"]) * cum_base[:, None] + x["bridge_w"] * cum_anchor[:, None]
-        log_size = pt.log(size)[:, None] + x["year_rel"] * drift[:, None] + cum - bridge
+        log_size = base + cum - bridge
         market_size = pm.Deterministic("market_size", pt.exp(log_size), dims=("market", "year"))
         pm.Deterministic("total_market", market_size.sum(axis=0), dims="year")
 
@@ -359,5 +466,6 @@ def set_model_data(model: Any, data: ModelData) -> None:
         # dim lengths against the model's, found by evaluating, i.e. compiling, one
         # small function per dim: ~0.25 s a process) holds; the shared variables'
         # types still check each array's dtype and number of dims.
-        for name, value in data.arrays().items():
-            model[name].set_value(convert_observed_data(value))
+        for name, value in sampler_arrays(data).items():
+            if name in model:  # evidence_reach: only where the shocks are whitened
+                model[name].set_value(convert_observed_data(value))
