@@ -553,3 +553,55 @@ def test_every_option_tied_for_best_under_an_outcome_is_flagged_best() -> None:
         ("down", "b"): False,
         ("down", "c"): True,
     }
+
+
+PREDICTED = (
+    SMALL
+    + """
+[[predictions]]
+id = "first"
+statement = "The first thing happens"
+deadline = 2026-06-01
+probability = 0.4
+
+[[predictions]]
+id = "second"
+statement = "The second thing happens"
+deadline = 2027-01-01
+probability_by_outcome = { a = 0.1, b = 0.3 }
+"""
+)
+
+
+def test_each_prediction_by_outcome_is_its_frequency_among_that_outcomes_draws(
+    tmp_path: Any,
+) -> None:
+    """``prediction_by_outcome`` (the report's predictions chart by outcome): outcome
+    ``a`` in 120 of 200 draws, ``b`` in 80. "first" comes true in 30 of a's draws and
+    all 80 of b's; "second" in none of a's and 20 of b's. Each probability is the
+    count over the outcome's draws; its error the binomial sqrt(p (1 - p) / n) of those
+    n draws, at least the rule of three 3 / n when every draw agrees (1 and 0 here)."""
+    from forecast.analysis.implied import prediction_by_outcome
+
+    path = tmp_path / "predicted.toml"
+    path.write_text(PREDICTED, encoding="utf-8")
+    scenario = forecast.load(path)
+    rng, n = np.random.default_rng(5), 200
+    realized = np.repeat([0, 1], [120, 80])
+    hit = np.zeros((n, 2))
+    hit[:30, 0] = 1.0  # a's draws are 0..119
+    hit[120:, 0] = 1.0
+    hit[120:140, 1] = 1.0
+    order = rng.permutation(n)
+    fc = _forecast(scenario, {"realized_outcome": realized[order], "prediction_hit": hit[order]})
+    table = prediction_by_outcome(fc)
+    want = {
+        ("first", "a"): (0.25, math.sqrt(0.25 * 0.75 / 120), 120),
+        ("first", "b"): (1.0, 3 / 80, 80),
+        ("second", "a"): (0.0, 3 / 120, 120),
+        ("second", "b"): (0.25, math.sqrt(0.25 * 0.75 / 80), 80),
+    }
+    assert len(table) == len(want)
+    for r in table.itertuples():
+        assert (r.probability, r.mcse, r.draws) == pytest.approx(want[r.id, r.outcome], rel=1e-12), r
+    assert list(table.columns) == ["id", "outcome", "probability", "mcse", "draws"]
