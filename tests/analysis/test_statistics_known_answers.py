@@ -605,3 +605,86 @@ def test_each_prediction_by_outcome_is_its_frequency_among_that_outcomes_draws(
     for r in table.itertuples():
         assert (r.probability, r.mcse, r.draws) == pytest.approx(want[r.id, r.outcome], rel=1e-12), r
     assert list(table.columns) == ["id", "outcome", "probability", "mcse", "draws"]
+
+
+def test_an_outcome_in_two_draws_has_its_fan_and_one_in_fewer_none(small: Any) -> None:
+    """``by_outcome.csv`` needs two draws of an outcome for its SD: "a" in exactly 2 of
+    200 draws has its rows (probability 0.01, the mean of its two draws); "a" in 1 draw
+    has none, and "b" after it still has all of its own. A scenario whose paths do not
+    depend on the outcome gives an empty table with the columns."""
+    from forecast.analysis.implied import BY_OUTCOME_COLUMNS, position_by_outcome
+
+    n = 200
+    for count_a in (2, 1):
+        realized = np.repeat([0, 1], [count_a, n - count_a])
+        share = np.full((n, 1, len(YEARS)), 0.2)
+        share[:count_a, 0, :] = np.array([0.1, 0.3][:count_a])[:, None]
+        revenue = 10.0 * share
+        table = position_by_outcome(
+            _forecast(small, {"realized_outcome": realized, "share": share, "revenue": revenue})
+        )
+        rows_a = table[table["outcome"] == "a"]
+        assert len(table[table["outcome"] == "b"]) == 2 * len(YEARS)  # share and revenue by year
+        if count_a == 2:
+            assert len(rows_a) == 2 * len(YEARS)
+            assert (rows_a["probability"] == 0.01).all()
+            share_a = rows_a[rows_a["market"] == "share.co"]
+            assert share_a["mean"].tolist() == pytest.approx([0.2] * len(YEARS), rel=1e-12)
+        else:
+            assert rows_a.empty
+    flat = small.model_copy(update={"positions": []})
+    empty = position_by_outcome(_forecast(flat, {"realized_outcome": np.zeros(n, dtype=int)}))
+    assert empty.empty and list(empty.columns) == BY_OUTCOME_COLUMNS
+
+
+def test_a_prediction_by_outcome_has_a_row_for_an_outcome_in_one_draw_and_none_for_one_in_none(
+    small: Any, tmp_path: Any
+) -> None:
+    """An outcome in 1 draw has its row (the one draw's hit, error 3 / 1 = 3, the rule of
+    three); an outcome in no draw has none and the outcome after it still has its
+    rows; a scenario without predictions gives an empty table with the columns."""
+    from forecast.analysis.implied import prediction_by_outcome
+
+    path = tmp_path / "predicted.toml"
+    path.write_text(PREDICTED, encoding="utf-8")
+    scenario = forecast.load(path)
+    n = 200
+    one = np.repeat([0, 1], [1, n - 1])
+    hit = np.zeros((n, 2))
+    hit[0, 0] = 1.0
+    table = prediction_by_outcome(_forecast(scenario, {"realized_outcome": one, "prediction_hit": hit}))
+    row = table[(table["id"] == "first") & (table["outcome"] == "a")].iloc[0]
+    assert (row["probability"], row["mcse"], row["draws"]) == (1.0, 3.0, 1)
+    none = np.ones(n, dtype=int)  # "a" never happens
+    table = prediction_by_outcome(_forecast(scenario, {"realized_outcome": none, "prediction_hit": hit}))
+    assert table["outcome"].tolist() == ["b", "b"] and table["draws"].tolist() == [n, n]
+    empty = prediction_by_outcome(_forecast(small, {"realized_outcome": none}))
+    assert empty.empty and list(empty.columns) == ["id", "outcome", "probability", "mcse", "draws"]
+
+
+def test_the_frequency_error_of_each_of_three_outcomes_is_its_own_indicators(tmp_path: Any) -> None:
+    """With three outcomes (100, 60 and 40 of 200 draws) each outcome's
+    ``probability_mcse`` is the binomial error of its own frequency,
+    sqrt(p (1 - p) / (n - 1)) (the indicator's SD, ddof 1, over sqrt(n)), not the error
+    of the outcome's index (0, 1, 2), which two outcomes alone cannot tell apart."""
+    from forecast.analysis.implied import position_by_outcome
+
+    text = SMALL.replace(
+        'id = "b"\nlabel = "B"\nprobability = 0.5\n',
+        'id = "b"\nlabel = "B"\nprobability = 0.25\n\n[[assessment.outcomes]]\nid = "c"\nlabel = "C"\nprobability = 0.25\n',
+    )
+    assert text != SMALL
+    path = tmp_path / "three.toml"
+    path.write_text(text, encoding="utf-8")
+    scenario = forecast.load(path)
+    n, counts = 200, (100, 60, 40)
+    realized = np.repeat([0, 1, 2], counts)
+    share = np.linspace(0.1, 0.3, n)[:, None, None] * np.ones((1, 1, len(YEARS)))
+    table = position_by_outcome(
+        _forecast(scenario, {"realized_outcome": realized, "share": share, "revenue": 10.0 * share})
+    )
+    for k, outcome in enumerate(("a", "b", "c")):
+        p = counts[k] / n
+        errors = table.loc[table["outcome"] == outcome, "probability_mcse"]
+        assert len(errors) == 2 * len(YEARS)
+        assert errors.tolist() == pytest.approx([math.sqrt(p * (1 - p) / (n - 1))] * len(errors), rel=1e-12)
