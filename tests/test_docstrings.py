@@ -24,6 +24,7 @@ MODULES = [
     "forecast.analysis.history",
     "forecast.commands.track_record",
     "forecast.outputs.history_report",
+    "forecast.outputs.formatting",
     "forecast.scenario.display",
     "forecast.engine.dataset",
     "forecast.engine.data",

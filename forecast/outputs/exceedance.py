@@ -9,11 +9,10 @@ so a new kind of target (``metric.<id>@<year>``) gets its curve by being listed 
 from __future__ import annotations
 
 import functools
-import textwrap
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from forecast.outputs.formatting import Block, Figure, Table, pct, sig
+from forecast.outputs.formatting import Block, Figure, Table, figure_text, pct, sig
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -97,8 +96,7 @@ def _exceedance_figure(df: pd.DataFrame, label: str) -> MplFigure:
     ax.fill_between(df["x"], (p - e).clip(0, 1), (p + e).clip(0, 1), color="#9ecae1", linewidth=0)
     ax.plot(df["x"], p, color="#08519c")
     ax.set_ylim(0, 1)
-    # a long target label must not run off the figure; "$" is text, not mathematics
-    ax.set_xlabel(textwrap.fill(label, 80).replace("$", r"\$"))
+    ax.set_xlabel(figure_text(label, 80))
     ax.set_ylabel("P(value > x)")
     ax.grid(alpha=0.3)
     fig.tight_layout()

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import functools
 import io
-import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +36,7 @@ import pandas as pd
 
 from forecast.engine.dataset import pooled
 from forecast.outputs.exceedance import exceedance_frames, plan_items, target_labels
+from forecast.outputs.formatting import figure_text
 from forecast.outputs.metric_figures import MetricFigure, metric_figure_data, metric_plan
 from forecast.outputs.risk_section import heatmap_plan
 from forecast.scenario import model_time
@@ -599,8 +599,8 @@ def _fan_figure(
             )  # fmt: skip
     _year_axis(ax, years)
     ax.set_ylim(bottom=0)
-    ax.set_ylabel(_wrap(ylabel, YLABEL_CHARS))
-    ax.set_title(_wrap(title, TITLE_CHARS), loc="left", fontsize=12, fontweight="bold")
+    ax.set_ylabel(figure_text(ylabel, YLABEL_CHARS))
+    ax.set_title(figure_text(title, TITLE_CHARS), loc="left", fontsize=12, fontweight="bold")
     # legends sit below the axes: inside, they can cover a band (a shrinking market)
     handles, labels = ax.get_legend_handles_labels()
     ncol = len(handles) if len(handles) <= 4 else (len(handles) + 1) // 2  # two rows rather than clipped
@@ -648,7 +648,7 @@ def _markets_grid_figure(s: Scenario, markets: pd.DataFrame, ids: list[str]) -> 
         ax.set_xticks([years[0], years[-1]])
         ax.tick_params(labelsize=7)
         ax.set_ylim(bottom=0)
-        ax.set_title(_wrap(f"{m.label} ({m.unit})", 28), loc="left", fontsize=8, fontweight="bold")
+        ax.set_title(figure_text(f"{m.label} ({m.unit})", 28), loc="left", fontsize=8, fontweight="bold")
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
     for ax in axes[len(ids) :]:
@@ -679,26 +679,13 @@ def _position_figure(s: Scenario, markets: pd.DataFrame, p: Any) -> MplFigure:
     _fan(ax_r, revenue)
     _year_axis(ax_r, years)
     ax_r.set_ylim(bottom=0)
-    ax_r.set_ylabel(_wrap(f"Revenue ({s.market(p.market).unit})", YLABEL_CHARS))
+    ax_r.set_ylabel(figure_text(f"Revenue ({s.market(p.market).unit})", YLABEL_CHARS))
     ax_r.set_title("Revenue", loc="left", fontsize=11, fontweight="bold")
     # one legend below both panels: inside, it would cover the bands
     handles, labels = ax_s.get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncol=4, fontsize=7, frameon=False)
-    fig.suptitle(_wrap(p.label, TITLE_CHARS), x=0.01, ha="left", fontsize=12, fontweight="bold")
+    fig.suptitle(figure_text(p.label, TITLE_CHARS), x=0.01, ha="left", fontsize=12, fontweight="bold")
     return fig
-
-
-def _wrap(text: str, width: int = 30) -> str:
-    """A scenario's name as figure text: on lines of ``width`` characters, ``$`` escaped
-    (matplotlib reads text between two ``$`` as mathematics; a name is never markup).
-
-    Examples
-    --------
-    >>> print(_wrap("Cost in $m, from $low", 12))
-    Cost in \\$m,
-    from \\$low
-    """
-    return ("\n".join(textwrap.wrap(text, width)) or text).replace("$", r"\$")
 
 
 def _outcomes_figure(df: pd.DataFrame) -> MplFigure:
@@ -719,7 +706,7 @@ def _outcomes_figure(df: pd.DataFrame) -> MplFigure:
         label="stated",
         zorder=5,
     )
-    ax.set_yticks(y, [_wrap(str(t)) for t in df["label"]], fontsize=9)
+    ax.set_yticks(y, [figure_text(str(t), 30) for t in df["label"]], fontsize=9)
     ax.set_xlim(0, 100)
     ax.set_xlabel("Probability (%)")
     ax.grid(axis="x", color="#e0e0e0", linewidth=0.8)
@@ -748,10 +735,10 @@ def _signposts_figure(s: Scenario, df: pd.DataFrame) -> MplFigure:
             (("now", "now"), ("if_true", "if observed true"), ("if_false", "if observed false"))
         ):
             ax.barh(y + (1 - j) * h, sub[col] * 100, height=h, color=SIGNPOST_COLORS[col], label=name)
-        ax.set_yticks(y, [_wrap(labels.get(o, o), 34) for o in sub["outcome"]], fontsize=8)
+        ax.set_yticks(y, [figure_text(labels.get(o, o), 34) for o in sub["outcome"]], fontsize=8)
         ax.set_xlim(0, 100)
         ax.set_xlabel("Probability (%)")
-        ax.set_title(_wrap(statements.get(sid, sid), 62), loc="left", fontsize=9, fontweight="bold")
+        ax.set_title(figure_text(statements.get(sid, sid), 62), loc="left", fontsize=9, fontweight="bold")
         ax.grid(axis="x", color="#e0e0e0", linewidth=0.8)
         ax.set_axisbelow(True)
         for side in ("top", "right"):
@@ -780,7 +767,7 @@ def _tornado_figure(df: pd.DataFrame) -> MplFigure:
             left=b,
             color=STATED,
             height=0.6,
-            label=_wrap(str(df.attrs.get("low_label", "input low")), 40),
+            label=figure_text(str(df.attrs.get("low_label", "input low")), 40),
         )
         ax.barh(
             y,
@@ -788,13 +775,13 @@ def _tornado_figure(df: pd.DataFrame) -> MplFigure:
             left=b,
             color=BAND50,
             height=0.6,
-            label=_wrap(str(df.attrs.get("high_label", "input high")), 40),
+            label=figure_text(str(df.attrs.get("high_label", "input high")), 40),
         )
         ax.axvline(b, color=MEDIAN, linewidth=1.5)
         fig.legend(loc="outside lower center", ncol=2, fontsize=8, frameon=False)
-    ax.set_yticks(y, [_wrap(str(t), 40) for t in d["input"]], fontsize=8)
+    ax.set_yticks(y, [figure_text(str(t), 40) for t in d["input"]], fontsize=8)
     # centred under an axes that long input names push right: at most 64 characters a line
-    ax.set_xlabel(_wrap(str(df.attrs.get("target_label", df.attrs.get("target", "answer"))), 64))
+    ax.set_xlabel(figure_text(str(df.attrs.get("target_label", df.attrs.get("target", "answer"))), 64))
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     return fig
@@ -823,13 +810,19 @@ def _position_outcomes_figure(s: Scenario, by: pd.DataFrame, p: Any) -> MplFigur
         ax.set_xlabel("")
         ax.set_ylim(0, max(top, 1.0) * 1.08)
         prob = float(d["probability"].iloc[0])
-        ax.set_title(_wrap(f"{labels.get(o, o)} ({100 * prob:.0f}% of draws)", 28), loc="left", fontsize=8)
+        ax.set_title(
+            figure_text(f"{labels.get(o, o)} ({100 * prob:.0f}% of draws)", 28), loc="left", fontsize=8
+        )
         ax.tick_params(labelsize=7)
     axes[0].set_ylabel("Share (%)")
     handles, names = axes[0].get_legend_handles_labels()
     fig.legend(handles, names, loc="outside lower center", ncol=4, fontsize=7, frameon=False)
     fig.suptitle(
-        _wrap(f"{p.label}: share by outcome", TITLE_CHARS), x=0.01, ha="left", fontsize=11, fontweight="bold"
+        figure_text(f"{p.label}: share by outcome", TITLE_CHARS),
+        x=0.01,
+        ha="left",
+        fontsize=11,
+        fontweight="bold",
     )
     return fig
 
@@ -851,9 +844,11 @@ def _predictions_figure(s: Scenario, preds: pd.DataFrame, by: pd.DataFrame) -> M
             xs = [100 * float(sub.loc[i, "probability"]) if i in sub.index else np.nan for i in d["id"]]
             ax.plot(
                 xs, y, linestyle="none", marker="o", markersize=5, color=colors[k],
-                label=f"if {_wrap(labels.get(k, k), 40)}", zorder=5,
+                label=f"if {figure_text(labels.get(k, k), 40)}", zorder=5,
             )  # fmt: skip
-    ticks = [f"{_wrap(str(t), 44)}\nby {dl}" for t, dl in zip(d["statement"], d["deadline"], strict=True)]
+    ticks = [
+        f"{figure_text(str(t), 44)}\nby {dl}" for t, dl in zip(d["statement"], d["deadline"], strict=True)
+    ]
     ax.set_yticks(y, ticks, fontsize=7)
     ax.set_xlim(0, 100)
     ax.set_xlabel("Probability of coming true by the deadline (%)")

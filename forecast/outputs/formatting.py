@@ -12,6 +12,7 @@ import base64
 import math
 import platform
 import re
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -110,6 +111,20 @@ def count(n: int, noun: str) -> str:
     ('1 case', '2 cases', '1,500 draws')
     """
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def figure_text(text: str, width: int) -> str:
+    """A scenario's text as figure text: on lines of ``width`` characters (a title or
+    label must not run off the figure), ``$`` escaped (matplotlib reads text between two
+    ``$`` as mathematics; a name is the scenario's text, never markup).
+
+    Examples
+    --------
+    >>> print(figure_text("Cost in $m, from $low", 12))
+    Cost in \\$m,
+    from \\$low
+    """
+    return (textwrap.fill(text, width) or text).replace("$", r"\$")
 
 
 def deadline_words(judged: str, deadline: Any) -> str:

@@ -21,13 +21,14 @@ Examples
 from __future__ import annotations
 
 import functools
-import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+from forecast.outputs.formatting import figure_text
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure as MplFigure
@@ -132,19 +133,6 @@ def _axes(height: float) -> tuple[MplFigure, Any]:
     return fig, ax
 
 
-def _wrapped(text: str, width: int = 60) -> str:
-    """A label as figure text: on lines of ``width`` characters (a title must not run off
-    the figure), ``$`` escaped (matplotlib reads ``$...$`` as mathematics, and a label is
-    the scenario's text, never markup).
-
-    Examples
-    --------
-    >>> print(_wrapped("Cost in $m, $low to $high"))
-    Cost in \\$m, \\$low to \\$high
-    """
-    return textwrap.fill(text, width).replace("$", r"\$")
-
-
 def fan_figure(item: MetricFigure) -> MplFigure:
     """A yearly metric's fan: median, 50% and 90% bands by year."""
     fig, ax = _axes(3.5)
@@ -156,8 +144,8 @@ def fan_figure(item: MetricFigure) -> MplFigure:
     if len(x) <= 12:
         ax.set_xticks(x)
     ax.set_xlabel("Year")
-    ax.set_ylabel(_wrapped(item.unit or item.label, 28))  # along the axis: ~28 characters a line
-    ax.set_title(_wrapped(item.label), loc="left", fontsize=12, fontweight="bold")
+    ax.set_ylabel(figure_text(item.unit or item.label, 28))  # along the axis: ~28 characters a line
+    ax.set_title(figure_text(item.label, 60), loc="left", fontsize=12, fontweight="bold")
     fig.legend(loc="outside lower center", ncol=3, fontsize=8, frameon=False)
     return fig
 
@@ -171,9 +159,9 @@ def distribution_figure(item: MetricFigure) -> MplFigure:
     q05, q50, q95 = item.marks
     ax.axvspan(q05, q95, color=BAND90, alpha=0.5, zorder=0, label="90% interval")
     ax.axvline(q50, color=MARK, linewidth=2, label="median")
-    ax.set_xlabel(_wrapped(item.title, 90))
+    ax.set_xlabel(figure_text(item.title, 90))
     ax.set_ylabel("Share of draws")
-    ax.set_title(_wrapped(item.label), loc="left", fontsize=12, fontweight="bold")
+    ax.set_title(figure_text(item.label, 60), loc="left", fontsize=12, fontweight="bold")
     fig.legend(loc="outside lower center", ncol=3, fontsize=8, frameon=False)
     return fig
 
