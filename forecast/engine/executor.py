@@ -245,7 +245,11 @@ class DaskExecutor:
                     # a free port, never a fixed one: two clusters (or another program on
                     # 8787) must not collide
                     dashboard_address=":0",
-                    silence_logs=logging.ERROR,
+                    # Dask's own log lines never reach the user: a job's failure comes back
+                    # as a JobFailed the command reports, and a worker still finishing its
+                    # job when the command stops (SIGTERM, Ctrl-C) logs its heartbeat to a
+                    # scheduler already gone at ERROR, with a traceback
+                    silence_logs=logging.CRITICAL,
                     # a sweep's worker holds one case's draws at a time; Dask's memory
                     # manager would otherwise pause or restart it near the default limit
                     memory_limit=0,

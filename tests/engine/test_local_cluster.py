@@ -28,10 +28,19 @@ DRAWS, SEED = 300, 11
 
 
 def _state(*_: Any) -> dict[str, Any]:
-    """What a worker holds before its first job: its parent, and its simulators."""
+    """What a worker holds before its first job: its parent, its simulators, and the
+    levels of the handlers that print Dask's log lines to the command's stderr."""
+    import logging
+
     from forecast.engine import forward
 
-    return {"parent": os.getppid(), "simulators": len(forward._CACHE), "pytensor": "pytensor" in sys.modules}
+    handlers = logging.getLogger("distributed").handlers
+    return {
+        "parent": os.getppid(),
+        "simulators": len(forward._CACHE),
+        "pytensor": "pytensor" in sys.modules,
+        "log_levels": [h.level for h in handlers if isinstance(h, logging.StreamHandler)],
+    }
 
 
 def _alive(pid: int) -> bool:
@@ -56,7 +65,9 @@ def refuse(*args: Any, **kwargs: Any) -> None:
 def test_workers_start_warm_give_the_same_table_and_leave_no_process() -> None:
     """Forked from one fork server that loaded the seed's simulator: each worker holds it
     before its first job; the table is byte-identical to this process's; closing the
-    cluster stops the workers and the server."""
+    cluster stops the workers and the server. A worker prints none of Dask's ERROR
+    lines (a busy worker stopped with its command logged a heartbeat traceback)."""
+    import logging
     from multiprocessing import forkserver
 
     here = forecast.sweep(DEEPSEEK, GRID, draws=DRAWS, seed=SEED)
@@ -73,6 +84,7 @@ def test_workers_start_warm_give_the_same_table_and_leave_no_process() -> None:
     assert all(s["parent"] == server and s["simulators"] >= 1 and s["pytensor"] for s in states.values()), (
         states
     )
+    assert all(s["log_levels"] and min(s["log_levels"]) >= logging.CRITICAL for s in states.values()), states
     pd.testing.assert_frame_equal(there, here, check_exact=True)
     assert there.to_csv().encode() == here.to_csv().encode()
     assert forkserver._forkserver._forkserver_pid is None
