@@ -67,19 +67,57 @@ def tilted_outcomes(prior: np.ndarray, probs: np.ndarray, log_odds: np.ndarray) 
     log_odds = np.asarray(log_odds, dtype=float)
     b = np.log(prior)
     post = _softmax(b[..., None, :] + log_odds)
+    # in place, and the small axes summed slice by slice: at 1e6 draws numpy's reductions
+    # over an axis of 2 or 3 cost most of a run's CPU, and each temporary ~50 MB (the
+    # same bits: tests/engine/test_tilt_cost.py)
     for _ in range(TILT_STEPS):
-        mix = (probs[..., :, None] * post).sum(axis=-2)
-        step = np.log(prior / np.clip(mix, TINY, None))
-        b = b + step
-        post = _softmax(b[..., None, :] + log_odds)
+        step = _mix(probs, post)
+        np.clip(step, TINY, None, out=step)
+        np.log(np.divide(prior, step, out=step), out=step)
+        # in place unless ``prior`` broadcasts against the draws (then ``b`` grows once)
+        b = np.add(b, step, out=b) if b.shape == step.shape else b + step
+        post = _softmax(np.add(b[..., None, :], log_odds, out=post))
         if np.max(np.abs(step)) < TILT_TOL:
             break
     return post
 
 
+#: below this many terms numpy adds an axis's terms one after another (its pairwise sum
+#: starts at 8), so a sum slice by slice gives its bits
+_SEQUENTIAL = 8
+
+
+def _mix(probs: np.ndarray, post: np.ndarray) -> np.ndarray:
+    """``(probs[..., :, None] * post).sum(axis=-2)`` without the (..., A, K) product."""
+    n_a = post.shape[-2]
+    if n_a >= _SEQUENTIAL:
+        out: np.ndarray = (probs[..., :, None] * post).sum(axis=-2)
+        return out
+    out = probs[..., 0, None] * post[..., 0, :]
+    term = np.empty_like(out)
+    for a in range(1, n_a):
+        out += np.multiply(probs[..., a, None], post[..., a, :], out=term)
+    return out
+
+
 def _softmax(x: np.ndarray) -> np.ndarray:
-    e = np.exp(x - x.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
+    """Softmax over the last axis, in place (``x`` is overwritten and returned)."""
+    n_k = x.shape[-1]
+    if n_k >= _SEQUENTIAL:
+        x -= x.max(axis=-1, keepdims=True)
+        np.exp(x, out=x)
+        x /= x.sum(axis=-1, keepdims=True)
+        return x
+    top = x[..., 0].copy()
+    for k in range(1, n_k):
+        np.maximum(top, x[..., k], out=top)
+    x -= top[..., None]
+    np.exp(x, out=x)
+    np.copyto(top, x[..., 0])  # now the total
+    for k in range(1, n_k):
+        top += x[..., k]
+    x /= top[..., None]
+    return x
 
 
 def answer_likelihoods(prior: np.ndarray, probs: np.ndarray, log_odds: np.ndarray) -> np.ndarray:

@@ -291,15 +291,20 @@ def test_a_full_disk_while_writing_forecast_nc_is_a_clear_error(
     import forecast.outputs.staging as staging
     from tests.conftest import snapshot
 
-    def full(path: Path, data: Any) -> None:
-        with open(path, "wb") as f:
-            f.write(bytes(memoryview(data)[: len(memoryview(data)) // 2]))
-        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+    real = staging._disk_write
+    taken = [0]
+
+    def full(f: Any, data: memoryview) -> int:  # the disk takes 200 kB of forecast.nc, then no more
+        if taken[0] >= 200_000:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        n = real(f, data[: 200_000 - taken[0]])
+        taken[0] += n
+        return n
 
     out = tmp_path / "deepseek"
     shutil.copytree(seed_report, out)
     before = snapshot(tmp_path)
-    monkeypatch.setattr(staging, "write_bytes", full)
+    monkeypatch.setattr(staging, "_disk_write", full)
     assert main(["run", "--no-sensitivity", "--out", str(out), "--draws", "1000", "--quiet"]) == 1
     err = capsys.readouterr().err
     assert "no space left on the device" in err and "nothing written" in err and "Traceback" not in err
