@@ -62,24 +62,40 @@ def tilted_outcomes(prior: np.ndarray, probs: np.ndarray, log_odds: np.ndarray) 
     >>> tilted_outcomes(np.array([0.5, 0.5]), np.array([0.5, 0.5]), np.zeros((2, 2))).tolist()
     [[0.5, 0.5], [0.5, 0.5]]
     """
-    prior = np.clip(np.asarray(prior, dtype=float), TINY, None)
+    prior = np.asarray(prior, dtype=float)
     probs = np.asarray(probs, dtype=float)
     log_odds = np.asarray(log_odds, dtype=float)
-    b = np.log(prior)
-    post = _softmax(b[..., None, :] + log_odds)
-    # in place, and the small axes summed slice by slice: at 1e6 draws numpy's reductions
-    # over an axis of 2 or 3 cost most of a run's CPU, and each temporary ~50 MB (the
-    # same bits: tests/engine/test_tilt_cost.py)
+    n_a, n_k = log_odds.shape[-2:]
+    if max(n_a, n_k) >= _SEQUENTIAL:
+        return _tilted_plain(np.clip(prior, TINY, None), probs, log_odds)
+    # outcome-major copies, every slice contiguous, the small axes summed slice by slice
+    # and everything in place: at 1e6 draws numpy's reductions over an axis of 2 or 3
+    # were most of a run's CPU, and each temporary ~50 MB. The same bits (each element's
+    # arithmetic in the same order: tests/engine/test_tilt_cost.py).
+    batch = np.broadcast_shapes(prior.shape[:-1], probs.shape[:-1], log_odds.shape[:-2])
+
+    def draws_last(x: np.ndarray, tail: tuple[int, ...]) -> np.ndarray:
+        flat = np.broadcast_to(x, (*batch, *tail)).reshape(-1, *tail)
+        return np.moveaxis(flat, 0, -1).copy()  # C order: each draw-axis row contiguous
+
+    p, w, d = draws_last(prior, (n_k,)), draws_last(probs, (n_a,)), draws_last(log_odds, (n_a, n_k))
+    np.clip(p, TINY, None, out=p)
+    b = np.log(p)  # (K, N)
+    post = _softmax_draws_last(np.add(b, d))  # (A, K, N)
+    step = np.empty_like(b)
     for _ in range(TILT_STEPS):
-        step = _mix(probs, post)
+        # ``post`` is scratch until it is computed again from ``b``
+        np.multiply(w[0], post[0], out=step)
+        for a in range(1, n_a):
+            step += np.multiply(w[a], post[a], out=post[a])
         np.clip(step, TINY, None, out=step)
-        np.log(np.divide(prior, step, out=step), out=step)
-        # in place unless ``prior`` broadcasts against the draws (then ``b`` grows once)
-        b = np.add(b, step, out=b) if b.shape == step.shape else b + step
-        post = _softmax(np.add(b[..., None, :], log_odds, out=post))
-        if np.max(np.abs(step)) < TILT_TOL:
+        np.log(np.divide(p, step, out=step), out=step)
+        b += step
+        largest = np.max(np.abs(step, out=post[0]))
+        post = _softmax_draws_last(np.add(b, d, out=post))
+        if largest < TILT_TOL:
             break
-    return post
+    return np.moveaxis(post, -1, 0).reshape(*batch, n_a, n_k)
 
 
 #: below this many terms numpy adds an axis's terms one after another (its pairwise sum
@@ -87,37 +103,38 @@ def tilted_outcomes(prior: np.ndarray, probs: np.ndarray, log_odds: np.ndarray) 
 _SEQUENTIAL = 8
 
 
-def _mix(probs: np.ndarray, post: np.ndarray) -> np.ndarray:
-    """``(probs[..., :, None] * post).sum(axis=-2)`` without the (..., A, K) product."""
-    n_a = post.shape[-2]
-    if n_a >= _SEQUENTIAL:
-        out: np.ndarray = (probs[..., :, None] * post).sum(axis=-2)
-        return out
-    out = probs[..., 0, None] * post[..., 0, :]
-    term = np.empty_like(out)
-    for a in range(1, n_a):
-        out += np.multiply(probs[..., a, None], post[..., a, :], out=term)
-    return out
-
-
-def _softmax(x: np.ndarray) -> np.ndarray:
-    """Softmax over the last axis, in place (``x`` is overwritten and returned)."""
-    n_k = x.shape[-1]
-    if n_k >= _SEQUENTIAL:
-        x -= x.max(axis=-1, keepdims=True)
-        np.exp(x, out=x)
-        x /= x.sum(axis=-1, keepdims=True)
-        return x
-    top = x[..., 0].copy()
-    for k in range(1, n_k):
-        np.maximum(top, x[..., k], out=top)
-    x -= top[..., None]
+def _softmax_draws_last(x: np.ndarray) -> np.ndarray:
+    """Softmax over axis -2 of (A, K, N), in place (``x`` is overwritten and returned)."""
+    top = x[:, 0].copy()
+    for k in range(1, x.shape[1]):
+        np.maximum(top, x[:, k], out=top)
+    x -= top[:, None, :]
     np.exp(x, out=x)
-    np.copyto(top, x[..., 0])  # now the total
-    for k in range(1, n_k):
-        top += x[..., k]
-    x /= top[..., None]
+    np.copyto(top, x[:, 0])  # now the total
+    for k in range(1, x.shape[1]):
+        top += x[:, k]
+    x /= top[:, None, :]
     return x
+
+
+def _tilted_plain(prior: np.ndarray, probs: np.ndarray, log_odds: np.ndarray) -> np.ndarray:
+    """:func:`tilted_outcomes` by numpy's reductions (eight or more answers or outcomes)."""
+
+    def softmax(x: np.ndarray) -> np.ndarray:
+        e = np.exp(x - x.max(axis=-1, keepdims=True))
+        out: np.ndarray = e / e.sum(axis=-1, keepdims=True)
+        return out
+
+    b = np.log(prior)
+    post = softmax(b[..., None, :] + log_odds)
+    for _ in range(TILT_STEPS):
+        mix = (probs[..., :, None] * post).sum(axis=-2)
+        step = np.log(prior / np.clip(mix, TINY, None))
+        b = b + step
+        post = softmax(b[..., None, :] + log_odds)
+        if np.max(np.abs(step)) < TILT_TOL:
+            break
+    return post
 
 
 def answer_likelihoods(prior: np.ndarray, probs: np.ndarray, log_odds: np.ndarray) -> np.ndarray:
