@@ -33,6 +33,7 @@ Usage::
 
     uv run python benchmarks/costs.py --old main --runs 5
     uv run python benchmarks/costs.py --parts nuts --runs 5
+    uv run python benchmarks/costs.py --parts runs --draws 1000000 --old 1318f29 --runs 3 --no-warmup
 """
 
 from __future__ import annotations
@@ -204,10 +205,17 @@ def same_tables(a: Path, b: Path) -> str:
 
 
 def runs_part(
-    trees: dict[str, Path], draws: int | None, runs: int, tmp: Path, workers: tuple[str, ...] = ("0",)
+    trees: dict[str, Path],
+    draws: int | None,
+    runs: int,
+    tmp: Path,
+    workers: tuple[str, ...] = ("0",),
+    warmup: bool = True,
 ) -> None:
     """Whole runs of each code, and of the new code with each ``FORECAST_FIGURE_WORKER``
-    setting in ``workers`` ("0": in the main process, "1": a worker, "": its own rule)."""
+    setting in ``workers`` ("0": in the main process, "1": a worker, "": its own rule).
+    Without ``warmup`` (a loaded machine, 1e6 draws: minutes a run) the first measured
+    run of each code is the one whose tables are compared."""
     label = f"{draws:,}" if draws else "20,000 (the file's)"
     variants = {code: (tree, "0") for code, tree in trees.items()}
     for w in workers:
@@ -215,7 +223,7 @@ def runs_part(
             variants[f"new w={w or 'rule'}"] = (trees["new"], w)
     got: dict[str, list[dict[str, Any]]] = {code: [] for code in variants}
     kept: dict[str, Path] = {}
-    for code, tree in trees.items():  # warm-up, and the tables kept for the comparison
+    for code, tree in trees.items() if warmup else ():  # warm-up, and the tables kept
         kept[code] = tmp / f"{code}-{draws}"
         forecast_run(tree, draws, kept[code])
     load = [os.getloadavg()[0]]
@@ -223,7 +231,10 @@ def runs_part(
         for code, (tree, worker) in variants.items():
             out = tmp / f"{code.replace(' ', '_')}-{draws}-{i}"
             got[code].append(forecast_run(tree, draws, out, worker))
-            shutil.rmtree(out, ignore_errors=True)
+            if code in trees and code not in kept:
+                kept[code] = out  # no warm-up: the first measured run's tables
+            else:
+                shutil.rmtree(out, ignore_errors=True)
             load.append(os.getloadavg()[0])
             r = got[code][-1]  # each run as it ends: a stopped benchmark still says something
             print(
@@ -467,6 +478,7 @@ def main() -> None:
         "--long-draws", type=int, default=25_000, help="draws per chain of the divergence check"
     )
     parser.add_argument("--long-seeds", type=int, default=4, help="runs per setting of the divergence check")
+    parser.add_argument("--no-warmup", action="store_true", help="runs: no unmeasured first run of each code")
     args = parser.parse_args()
     parts = args.parts.split(",")
     tmp = Path(tempfile.mkdtemp(prefix="forecast-costs-"))
@@ -487,7 +499,14 @@ def main() -> None:
             floor_part(trees, args.runs)
         if "runs" in parts:
             for draws in args.draws.split(","):
-                runs_part(trees, int(draws) or None, args.runs, tmp, tuple(args.workers.split(",")))
+                runs_part(
+                    trees,
+                    int(draws) or None,
+                    args.runs,
+                    tmp,
+                    tuple(args.workers.split(",")),
+                    warmup=not args.no_warmup,
+                )
     finally:
         for tree in trees.values():
             if tree != ROOT:

@@ -311,7 +311,14 @@ def position_by_outcome(fc: Forecast) -> pd.DataFrame:
     Examples
     --------
     >>> position_by_outcome(fc).query("outcome == 'independence'").head(1)  # doctest: +SKIP
+
+    Computed once per forecast (the figures and the report both show it: every
+    quantile of its columns once), handed out as copies.
     """
+    return fc._table("position_by_outcome", lambda: _position_by_outcome(fc))
+
+
+def _position_by_outcome(fc: Forecast) -> pd.DataFrame:
     from forecast.analysis.results import QUANTILES
 
     s = fc.scenario
@@ -375,7 +382,14 @@ def prediction_by_outcome(fc: Forecast) -> pd.DataFrame:
     Examples
     --------
     >>> prediction_by_outcome(fc).head(3)  # doctest: +SKIP
+
+    Computed once per forecast (the figures and the report both show it), handed out
+    as copies.
     """
+    return fc._table("prediction_by_outcome", lambda: _prediction_by_outcome(fc))
+
+
+def _prediction_by_outcome(fc: Forecast) -> pd.DataFrame:
     from forecast.analysis.results import mcse_floor
 
     s = fc.scenario

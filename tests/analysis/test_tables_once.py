@@ -118,3 +118,23 @@ def test_quantile_mcse_does_not_import_scipy_stats() -> None:
         lo, hi = np.quantile(flat, [a, b], axis=0)
         want.append(((hi - lo) / 2).tolist())
     assert json.loads(out[1]) == want
+
+
+@pytest.mark.parametrize("table", ["position_by_outcome", "prediction_by_outcome"])
+def test_the_tables_by_outcome_are_computed_once_per_forecast(seed_forecast: Any, table: str) -> None:
+    """The figures and the report both show them: the second reads no draws (at 1e6
+    draws the share and revenue quantiles per outcome were computed twice)."""
+    import forecast.analysis.implied as implied
+
+    fc = dataclasses.replace(seed_forecast)
+    reads = []
+    real = fc.values
+    fc.values = lambda *a, **k: reads.append(a) or real(*a, **k)  # type: ignore[method-assign]
+    first = getattr(implied, table)(fc)
+    assert reads and len(first)
+    first.iloc[0, 0] = "edited"  # a caller's edit stays its own
+    n = len(reads)
+    second = getattr(implied, table)(fc)
+    assert len(reads) == n
+    assert second.iloc[0, 0] != "edited"
+    assert second.equals(getattr(implied, table)(dataclasses.replace(seed_forecast)))
