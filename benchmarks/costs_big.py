@@ -38,6 +38,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import shutil
 import statistics
 import tempfile
 import time
@@ -203,6 +204,7 @@ def main() -> None:
     for case, a in ((c, a) for c, a in answers.items() if a and c != "netcdf write"):
         same = a["old"].equals(a["new"]) if case == "risk register" else a["old"] == a["new"]
         print(f"{case}: old and new answers {'agree' if same else 'DIFFER'} ({a['old']!s:.60})")
+    shutil.rmtree(scratch, ignore_errors=True)
     if "simulate vs simulator" in cases:
         print(
             "(simulate vs simulator: 'old' is the compiled simulator alone, 'new' all of forecast.simulate)"

@@ -27,7 +27,15 @@ _QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
 
 def metric_table(fc: Forecast) -> pd.DataFrame:
-    """``metrics.csv``: each metric's mean, SD, quantiles and MCSE of the mean, by year."""
+    """``metrics.csv``: each metric's mean, SD, quantiles and MCSE of the mean, by year.
+
+    Computed once per forecast (``metrics.csv``, the report's section, its figures and
+    the workbook show it: every quantile of a metric once), handed out as copies.
+    """
+    return fc._table("metrics", lambda: _metric_table(fc))
+
+
+def _metric_table(fc: Forecast) -> pd.DataFrame:
     s = fc.scenario
     if not s.metrics:
         return pd.DataFrame(columns=METRIC_COLUMNS)

@@ -114,7 +114,9 @@ def exceedance_blocks(fc: Forecast, figs: Mapping[str, Figure]) -> list[Block]:
         target = str(df["target"].iloc[0])
         t = parse_target(fc.scenario, target)
         y = np.asarray(t.of(fc), dtype=float)
-        rows = [[pct(level), sig(float(np.quantile(y, 1 - level)))] for level in TABLE_LEVELS]
+        # every level from one partition of the draws (one call per level sorted a copy each)
+        amounts = np.quantile(y, [1 - level for level in TABLE_LEVELS])
+        rows = [[pct(level), sig(float(a))] for level, a in zip(TABLE_LEVELS, amounts, strict=True)]
         table = Table(
             f"table-{_key(target).replace('.', '-')}",
             ["Exceeded with probability", t.label],

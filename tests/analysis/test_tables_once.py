@@ -138,3 +138,53 @@ def test_the_tables_by_outcome_are_computed_once_per_forecast(seed_forecast: Any
     assert len(reads) == n
     assert second.iloc[0, 0] != "edited"
     assert second.equals(getattr(implied, table)(dataclasses.replace(seed_forecast)))
+
+
+def test_the_metrics_table_is_computed_once_per_forecast(seed_forecast: Any) -> None:
+    """``metrics.csv``, the metrics section, their figures and the workbook all show it:
+    the later calls read no draws (each computed every quantile of the metrics again)."""
+    from forecast.analysis.metrics import metric_table
+
+    fc = dataclasses.replace(seed_forecast)
+    reads = []
+    real = fc.values
+    fc.values = lambda *a, **k: reads.append(a) or real(*a, **k)  # type: ignore[method-assign]
+    first = metric_table(fc)
+    assert reads and len(first)
+    n = len(reads)
+    first.loc[0, "mean"] = -1.0
+    second = fc.metrics()
+    assert len(reads) == n
+    assert second.loc[0, "mean"] != -1.0
+    assert second.equals(metric_table(dataclasses.replace(seed_forecast)))
+
+
+def test_the_exceedance_tables_sort_each_target_once(
+    seed_forecast: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The report's table of amounts exceeded with 95%, 90%, ... probability: one
+    ``np.quantile`` call per curve for all its levels (it was one per level), the same bits."""
+    from forecast.outputs.exceedance import TABLE_LEVELS, exceedance_blocks, exceedance_frames
+
+    frames = exceedance_frames(seed_forecast)
+    assert frames
+    calls = []
+    real = np.quantile
+    monkeypatch.setattr(np, "quantile", lambda *a, **k: calls.append(1) or real(*a, **k))
+    blocks = exceedance_blocks(seed_forecast, {})
+    assert len(blocks) == len(frames)
+    assert len(calls) == 2 * len(frames)  # per curve: its grid's ends, then the table's levels
+    monkeypatch.setattr(np, "quantile", real)
+    from forecast.analysis.sensitivity import parse_target
+    from forecast.outputs.formatting import sig
+
+    for frame, block in zip(frames, blocks, strict=True):
+        t = parse_target(seed_forecast.scenario, str(frame["target"].iloc[0]))
+        y = np.asarray(t.of(seed_forecast), dtype=float)
+        want = [sig(float(np.quantile(y, 1 - level))) for level in TABLE_LEVELS]
+        assert want == [row[1] for row in _table_rows(block)]
+
+
+def _table_rows(block: Any) -> list[Any]:
+    assert len(block.tables) == 1
+    return list(block.tables[0].rows)
