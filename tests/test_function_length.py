@@ -3,7 +3,8 @@
 The style rule is about 60 lines a function. ``semantic_problems`` (289 lines),
 ``model_data`` (211) and the serve page's ``create_app`` (402, its ``server`` 301)
 were split: the checks into a list of small rules, the arrays into one builder per
-section, the page into Shiny modules (one per panel). This test keeps them split.
+section, the page into Shiny modules (one per panel); ``write_score_report`` (273)
+into one builder per section of the page. This test keeps them split.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ LIMITS = {
     "engine/calibration.py": 60,
     "commands/serve/app.py": 60,
     "commands/serve/panels": 60,
+    "outputs/score_report.py": 60,
 }
 
 
