@@ -5,7 +5,8 @@ The style rule is about 60 lines a function. ``semantic_problems`` (289 lines),
 were split: the checks into a list of small rules, the arrays into one builder per
 section, the page into Shiny modules (one per panel); ``write_score_report`` (273)
 and the comparison page's ``_context`` (208) into one builder per section of the page,
-``executive_summary`` (149) into one function per sentence. This test keeps them split.
+``executive_summary`` (149) into one function per sentence, ``load_versions`` (107) and
+``calibration`` (102) into their steps. This test keeps them split.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ LIMITS = {
     "outputs/comparison.py": 60,
     "outputs/comparison_sections.py": 60,
     "outputs/narrative.py": 60,
+    "analysis/history.py": 60,
+    "analysis/scores.py": 60,
 }
 
 
