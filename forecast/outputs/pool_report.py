@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from forecast.outputs.formatting import md_cell, pct, sig
+from forecast.outputs.formatting import mc_error, md_cell, pct, sig
 
 if TYPE_CHECKING:
     from forecast.analysis.pool import Pool
@@ -213,7 +213,8 @@ def _probabilities(df: pd.DataFrame, key: str, label: str, stated: bool = False)
     if stated:
         out["stated"] = df["stated"].map(pct)
     out["probability"] = df["probability"].map(pct)
-    out["mcse"] = df["mcse"].map(pct)
+    # in points, with the rule-of-three bound where every draw agreed, as every report
+    out["mcse"] = [mc_error(p, se, sign=False) for p, se in zip(df["probability"], df["mcse"], strict=True)]
     return out
 
 
