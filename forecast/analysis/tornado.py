@@ -229,14 +229,7 @@ def tornadoes(
 
     tgts = [parse_target(fc.scenario, t) for t in targets]
     every = uncertain_inputs(fc)
-    if inputs is None:
-        chosen = every
-    else:
-        known = {i.key for i in every}
-        unknown = [k for k in inputs if k not in known]
-        if unknown:
-            raise ValueError(f"not uncertain inputs of this forecast: {', '.join(unknown)}")
-        chosen = [i for i in every if i.key in set(inputs)]
+    chosen = _chosen(every, inputs)
     seed = fc.seed if seed is None else seed
     draws = tornado_draws(fc, draws)
     # observations only enter observed variables, which forward simulation never reads
@@ -268,10 +261,36 @@ def tornadoes(
         results = [run(at) for at in points]
     else:
         results = _run_jobs(executor, fc, every, targets, points, draws, seed)
+    meta = {"low": low, "high": high, "draws": draws, "runs": 2 * len(chosen) + 1}
+    return _tables(targets, tgts, chosen, qfn, results, meta)
+
+
+def _chosen(every: list[Any], inputs: list[str] | None) -> list[Any]:
+    """The inputs to swing, in the forecast's order (all when ``inputs`` is None);
+    a key that is not an uncertain input of the forecast is a ``ValueError``."""
+    if inputs is None:
+        return every
+    known = {i.key for i in every}
+    unknown = [k for k in inputs if k not in known]
+    if unknown:
+        raise ValueError(f"not uncertain inputs of this forecast: {', '.join(unknown)}")
+    return [i for i in every if i.key in set(inputs)]
+
+
+def _tables(
+    targets: list[str],
+    tgts: list[Any],
+    chosen: list[Any],
+    qfn: dict[str, Any],
+    results: list[list[float]],
+    meta: dict[str, Any],
+) -> dict[str, pd.DataFrame]:
+    """One tornado table per target from the runs' results (the median run first, then
+    each chosen input's low and high run), widest swing first (ties in input order)."""
     base = results[0]
     rows: list[list[dict[str, Any]]] = [[] for _ in tgts]
     for n, inp in enumerate(chosen):
-        lo_v, hi_v = qfn[inp.key](low), qfn[inp.key](high)
+        lo_v, hi_v = qfn[inp.key](meta["low"]), qfn[inp.key](meta["high"])
         lo, hi = results[1 + 2 * n], results[2 + 2 * n]
         scalar = np.ndim(lo_v) == 0
         for j in range(len(tgts)):
@@ -295,11 +314,11 @@ def tornadoes(
             target=tgt.label,
             spec=tgt.spec,
             base=base[j],
-            low=low,
-            high=high,
+            low=meta["low"],
+            high=meta["high"],
             statistic=tgt.statistic,
-            draws=draws,
-            runs=2 * len(chosen) + 1,
+            draws=meta["draws"],
+            runs=meta["runs"],
         )
         out[spec] = df
     return out
