@@ -429,36 +429,44 @@ def nuts_part(runs: int, long_draws: int, long_seeds: int = 4, old: Path | None 
         print(
             f"{name:<9}{model:>6}{tune:>6}{accept or 'rule':>8}{statistics.median(x[0] for x in r):11.0f}"
             f"{statistics.median(x[1] for x in r):12.0f}  {statistics.median(x[4] for x in r):10.2f}"
-            f"  {sum(x[2] for x in r):>11}  {sorted({x[3] for x in r})}"
+            f"  {sum(x[2] for x in r):>11}  {sorted({x[3] for x in r})}",
+            flush=True,
         )
     if long_draws:
         long_part(samplers, data, long_draws, long_seeds, settings)
 
 
 def long_part(samplers: dict[str, Any], data: Any, long_draws: int, seeds: int, settings: list[str]) -> None:
-    """Divergences over ``seeds`` runs of 4 x ``long_draws`` per setting, and their CPU
-    time (retries included): the expected cost of a long run."""
+    """Divergences over ``seeds`` runs of 4 x ``long_draws`` per setting (the settings
+    alternately), their CPU time and their min bulk ESS per CPU second (retries
+    included): the expected cost of a long run."""
+    from forecast.engine.inference import diagnose
+
     load = [os.getloadavg()[0]]
-    print(f"\n4 x {long_draws:,} draws per run, seeds 101-{100 + seeds}, one process:")
+    rows: dict[str, list[tuple[int, int, float, float | None, float]]] = {k: [] for k in settings}
+    for seed in range(101, 101 + seeds):
+        for name in settings:
+            c = time.process_time()
+            post, stats, kept, raised = _sample(
+                samplers[NUTS_SETTINGS[name][0]], data, name, draws=long_draws, seed=seed
+            )
+            cpu = time.process_time() - c
+            div = int(stats["diverging"].values.sum())
+            ess = float(diagnose(post, stats)["ess_bulk"].min())
+            rows[name].append((raised + div, div, cpu, kept, ess / cpu))
+            load.append(os.getloadavg()[0])
+    print(f"\n4 x {long_draws:,} draws per run, seeds 101-{100 + seeds}, one process, settings alternately:")
     print(
         f"{'setting':<9}{'runs diverged':>14}{'divergences':>12}{'kept':>6}{'median CPU s':>14}{'mean CPU s':>12}"
-        "  targets kept"
+        f"{'ESS/CPU s':>11}  targets kept"
     )
-    for name in settings:
-        model = NUTS_SETTINGS[name][0]
-        rows = []
-        for seed in range(101, 101 + seeds):
-            c = time.process_time()
-            _, stats, kept, raised = _sample(samplers[model], data, name, draws=long_draws, seed=seed)
-            div = int(stats["diverging"].values.sum())
-            rows.append((raised + div, div, time.process_time() - c, kept))
-            load.append(os.getloadavg()[0])
+    for name, r in rows.items():
         print(
-            f"{name:<9}{sum(1 for r in rows if r[0]):>14}{sum(r[0] for r in rows):>12}{sum(r[1] for r in rows):>6}"
-            f"{statistics.median(r[2] for r in rows):14.1f}{statistics.mean(r[2] for r in rows):12.1f}"
-            f"  {[r[3] for r in rows]}"
+            f"{name:<9}{sum(1 for x in r if x[0]):>14}{sum(x[0] for x in r):>12}{sum(x[1] for x in r):>6}"
+            f"{statistics.median(x[2] for x in r):14.1f}{statistics.mean(x[2] for x in r):12.1f}"
+            f"{statistics.median(x[4] for x in r):11.0f}  {[x[3] for x in r]}"
         )
-    print(f"(load average {min(load):.1f}-{max(load):.1f})")
+    print(f"(load average {min(load):.1f}-{max(load):.1f})", flush=True)
 
 
 def main() -> None:
