@@ -259,9 +259,8 @@ def _evidence_marginal(pt: Any, rows: list[Pair], r: Any, sd: Any) -> Any:
     a: list[Any] = []
     for j in range(n):
         for i in range(j):
-            chol[j][i] = (_dot(rows[j], rows[i]) - sum(chol[j][m] * chol[i][m] for m in range(i))) / chol[i][
-                i
-            ]
+            inner = _dot(rows[j], rows[i]) - sum(chol[j][m] * chol[i][m] for m in range(i))
+            chol[j][i] = inner / chol[i][i]
         chol[j][j] = pt.sqrt(1.0 + _dot(rows[j], rows[j]) - sum(chol[j][m] ** 2 for m in range(j)))
         a.append((r[j] - sum(chol[j][m] * a[m] for m in range(j))) / chol[j][j])
         total = total - 0.5 * a[j] ** 2 - pt.log(chol[j][j])

@@ -7,7 +7,9 @@ reparameterisation must (1) keep the model: its density at the sampled latents i
 old one at the shocks they give, times the Jacobian, which the test computes itself
 (PyTensor's jacobian, not the formula under test); and (2) remove the cause: the
 curvature of the log density along the sampled shocks does not depend on the
-volatility. Exact identities at fixed points, so the tolerances are float rounding.
+volatility; and (3, speed) leave the shocks out of the log density NUTS evaluates at
+every leapfrog step (the evidence's likelihood with them integrated out, closed form:
+(1) checks it). Exact identities at fixed points, so the tolerances are float rounding.
 """
 
 from __future__ import annotations
