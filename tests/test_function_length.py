@@ -27,6 +27,7 @@ LIMITS = {
     "engine/calibration.py": 60,
     "commands/serve/app.py": 60,
     "commands/serve/panels": 60,
+    "commands/serve/whatif.py": 60,
     "outputs/score_report.py": 60,
     "outputs/comparison.py": 60,
     "outputs/comparison_sections.py": 60,
