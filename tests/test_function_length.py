@@ -34,6 +34,8 @@ LIMITS = {
     "outputs/narrative.py": 60,
     "analysis/history.py": 60,
     "analysis/scores.py": 60,
+    "analysis/tornado.py": 60,
+    "outputs/pool_report.py": 60,
 }
 
 

@@ -442,57 +442,52 @@ def report_frames(
     shown = {t: idx[t].head(top) for t in targets}
     keys = list(dict.fromkeys(k for t in targets for k in shown[t]["input"]))
     tor = tornadoes(fc, targets, draws=draws, inputs=keys)
-    frames = []
-    for t in targets:
-        a, b = shown[t], tor[t]
-        df = a.merge(b[["input", "low", "high", "swing"]], on="input", how="left")
-        base = float(b.attrs["base"])
-        keep = (df["independent"].abs() >= 0.005) | (df["first_order"].abs() >= 0.005)
-        keep |= df["swing"] > 1e-3 * max(abs(base), 1e-12)
-        df = df[keep] if keep.any() else df.head(3)
-        out = pd.DataFrame(
-            {
-                "input": df["label"],
-                "first_order": df["first_order"],
-                "conf": df["conf"],
-                "independent": df["independent"],
-                "low": df["low"],
-                "high": df["high"],
-            }
-        ).reset_index(drop=True)
-        stat = "mean" if b.attrs["statistic"] == "mean" else "median"
-        out.attrs.update(
-            target=t,
-            target_label=a.attrs["target"],
-            baseline=base,
-            statistic=stat,
-            headers=dict(REPORT_HEADERS),
-            low_label="input at its 10th percentile",
-            high_label="input at its 90th percentile",
-            caption=(
-                f"The target's {stat} as each input moves from its median to its 10th (orange) or 90th "
-                "(blue) percentile, every other input at its median (vertical line); inputs in the table's "
-                "order, the most important on top."
-                + (
-                    " The mean, not the median: the target blends outcome paths, and a blend's median "
-                    "matches none of them."
-                    if stat == "mean" and not t.startswith(("outcome.", "prediction."))
-                    else ""
-                )
-            ),
-            description=(
-                f"First-order index: the share of the variance of {a.attrs['target']} that knowing the "
-                "input alone removes, estimated from the draws (RBD-FAST/EASI on given data; ± its 95% "
-                f"bootstrap half-width{nuts_note}). Own-part index: the same for the part of the input that the other "
-                "inputs do not explain (market CAGRs move together through the common factor, so another "
-                "market's CAGR can score a first-order index without mattering itself). The last two "
-                f"columns: the target's {stat} with the input at its 10th or 90th percentile and every "
-                f"other input at its median ({stat} then {_fmt_value(base)}). Variance no input explains "
-                "comes from the yearly market shocks, the realized outcome and event timing."
-            ),
-        )
-        frames.append(out)
-    return frames
+    return [_report_frame(t, shown[t], tor[t], nuts_note) for t in targets]
+
+
+def _report_frame(t: str, a: pd.DataFrame, b: pd.DataFrame, nuts_note: str) -> pd.DataFrame:
+    """The report's table of target ``t``: the indices ``a`` beside the tornado ``b``,
+    without inputs that matter for nothing (at least three rows), with its words."""
+    df = a.merge(b[["input", "low", "high", "swing"]], on="input", how="left")
+    base = float(b.attrs["base"])
+    keep = (df["independent"].abs() >= 0.005) | (df["first_order"].abs() >= 0.005)
+    keep |= df["swing"] > 1e-3 * max(abs(base), 1e-12)
+    df = df[keep] if keep.any() else df.head(3)
+    columns = ["first_order", "conf", "independent", "low", "high"]
+    out = pd.DataFrame({"input": df["label"], **{c: df[c] for c in columns}}).reset_index(drop=True)
+    stat = "mean" if b.attrs["statistic"] == "mean" else "median"
+    blend = stat == "mean" and not t.startswith(("outcome.", "prediction."))
+    out.attrs.update(
+        target=t,
+        target_label=a.attrs["target"],
+        baseline=base,
+        statistic=stat,
+        headers=dict(REPORT_HEADERS),
+        low_label="input at its 10th percentile",
+        high_label="input at its 90th percentile",
+        caption=(
+            f"The target's {stat} as each input moves from its median to its 10th (orange) or 90th "
+            "(blue) percentile, every other input at its median (vertical line); inputs in the table's "
+            "order, the most important on top."
+            + (
+                " The mean, not the median: the target blends outcome paths, and a blend's median "
+                "matches none of them."
+                if blend
+                else ""
+            )
+        ),
+        description=(
+            f"First-order index: the share of the variance of {a.attrs['target']} that knowing the "
+            "input alone removes, estimated from the draws (RBD-FAST/EASI on given data; ± its 95% "
+            f"bootstrap half-width{nuts_note}). Own-part index: the same for the part of the input that the other "
+            "inputs do not explain (market CAGRs move together through the common factor, so another "
+            "market's CAGR can score a first-order index without mattering itself). The last two "
+            f"columns: the target's {stat} with the input at its 10th or 90th percentile and every "
+            f"other input at its median ({stat} then {_fmt_value(base)}). Variance no input explains "
+            "comes from the yearly market shocks, the realized outcome and event timing."
+        ),
+    )
+    return out
 
 
 def _fmt_value(x: float) -> str:
