@@ -18,7 +18,7 @@ import pytest
 
 import forecast
 from forecast.cli import main
-from forecast.engine.executor import DaskExecutor
+from forecast.engine.executor import LOCAL_CONFIG, WARM_ENV, DaskExecutor
 
 pytestmark = pytest.mark.usefixtures("cluster_time_bound")
 
@@ -32,6 +32,8 @@ def _state(*_: Any) -> dict[str, Any]:
     levels of the handlers that print Dask's log lines to the command's stderr."""
     import logging
 
+    import dask
+
     from forecast.engine import forward
 
     handlers = logging.getLogger("distributed").handlers
@@ -40,6 +42,7 @@ def _state(*_: Any) -> dict[str, Any]:
         "simulators": len(forward._CACHE),
         "pytensor": "pytensor" in sys.modules,
         "log_levels": [h.level for h in handlers if isinstance(h, logging.StreamHandler)],
+        "config": {key: dask.config.get(key) for key in LOCAL_CONFIG},
     }
 
 
@@ -85,10 +88,36 @@ def test_workers_start_warm_give_the_same_table_and_leave_no_process() -> None:
         states
     )
     assert all(s["log_levels"] and min(s["log_levels"]) >= logging.CRITICAL for s in states.values()), states
+    # the monitors nobody reads on a local cluster are off in its workers too
+    assert all(s["config"] == LOCAL_CONFIG for s in states.values()), states
     pd.testing.assert_frame_equal(there, here, check_exact=True)
     assert there.to_csv().encode() == here.to_csv().encode()
     assert forkserver._forkserver._forkserver_pid is None
     assert _gone([server, *workers]), "a worker or the fork server outlived the cluster"
+
+
+def test_the_fork_server_skips_tearing_down_its_imports_when_it_exits(tmp_path: Path) -> None:
+    """The fork server (the process that imports the preload with the warm-up list in its
+    environment) ends without Python's finalization, which tore down PyTensor's and
+    numba's modules for ~1 s of CPU after every local cluster (``benchmarks/README.md``,
+    session 9): an exit handler registered before the preload never runs, and what it
+    printed is flushed. Any other process that imports the module exits as usual."""
+    import subprocess
+
+    marker = tmp_path / "finalized"
+    code = (
+        "import atexit, pathlib\n"
+        f"atexit.register(pathlib.Path({str(marker)!r}).touch)\n"
+        "import forecast.analysis.worker_preload\n"
+        "print('preloaded', end='')\n"
+    )
+    server = subprocess.run(
+        [sys.executable, "-c", code], env={**os.environ, WARM_ENV: "[]"}, capture_output=True, text=True
+    )
+    assert (server.returncode, server.stdout) == (0, "preloaded"), server.stderr
+    assert not marker.exists(), "the fork server ran its exit handlers (and its finalization)"
+    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert other.returncode == 0 and marker.exists(), other.stderr
 
 
 def test_python_api_workers_start_no_cluster_for_a_few_short_cases(monkeypatch: pytest.MonkeyPatch) -> None:
