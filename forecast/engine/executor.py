@@ -222,7 +222,8 @@ class DaskExecutor:
         ``warm`` (:mod:`forecast.analysis.worker_preload`): a worker spawned fresh spends
         about 4 s of CPU on that before its first job, each. A worker the nanny
         restarts after a crash is spawned fresh. Its dashboard listens on a free port
-        (:attr:`dashboard` is left empty: nobody watches a laptop's sweep there).
+        (:attr:`dashboard` is left empty: nobody watches a laptop's sweep there), and
+        the monitors that would feed it run rarely or not at all (:data:`LOCAL_CONFIG`).
         """
         import multiprocessing
 
