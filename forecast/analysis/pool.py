@@ -505,7 +505,7 @@ def pool(
     >>> p = forecast.pool(["scenarios/team/analyst-a.toml", "scenarios/team/analyst-b.toml"],
     ...                   method="log", draws=2000)  # doctest: +SKIP
     """
-    from forecast.analysis.pool_weights import resolve_weights, subject_problems
+    from forecast.analysis.pool_weights import resolve_weights, subject_problems, weight_problems, weight_spec
     from forecast.analysis.results import simulate
     from forecast.errors import Problem, ScenarioError
 
@@ -520,8 +520,8 @@ def pool(
         problems.append(Problem("pool", "", "needs two or more scenario files"))
     if not problems:
         problems = subject_problems(scenarios, names)
-    spec = _weight_spec(weights, names)
-    problems += _weight_problems(weights, spec, names) + method_problems(method, extremize)
+    spec = weight_spec(weights, names)
+    problems += weight_problems(weights, spec, names) + method_problems(method, extremize)
     if problems:
         raise ScenarioError(problems)
     forecasts = [fcs[i] if i in fcs else simulate(s) for i, s in enumerate(scenarios)]
@@ -548,30 +548,6 @@ def _read_sources(
         except ScenarioError as e:
             problems += e.problems
     return scenarios, fcs, problems
-
-
-def _weight_spec(weights: str | Sequence[float] | dict[str, float], names: Sequence[str]) -> str:
-    """The weights as ``--weights`` text ("equal", "score", "name=w,...")."""
-    if isinstance(weights, str):
-        return weights
-    if isinstance(weights, dict):
-        return ",".join(f"{k}={v!r}" for k, v in weights.items())
-    return ",".join(f"{n}={float(v)!r}" for n, v in zip(names, weights, strict=False))
-
-
-def _weight_problems(
-    weights: str | Sequence[float] | dict[str, float], spec: str, names: Sequence[str]
-) -> list[Any]:
-    """A list of weights of the wrong length, and what ``--weights`` would say of ``spec``."""
-    from forecast.analysis.pool_weights import parse_weights
-    from forecast.errors import Problem
-
-    problems = []
-    if not isinstance(weights, str | dict) and len(list(weights)) != len(names):
-        problems.append(
-            Problem.with_value("weights", "", f"needs one weight per file ({len(names)})", list(weights))
-        )
-    return problems + parse_weights(spec, names)[1]
 
 
 def method_problems(method: Any, extremize: Any) -> list[Any]:
