@@ -17,6 +17,7 @@ Usage::
 
     uv run python benchmarks/floor.py [--draws 100000,1000000] [--runs 5] [--old 1318f29]
         [--scenario deepseek]
+    uv run python benchmarks/floor.py --profile --draws 100000 [--scenario ev-charging]
 """
 
 from __future__ import annotations
@@ -80,6 +81,56 @@ def floor(
                 raise ValueError(f"no floor for {dist}")
 
 
+def node_profile(sim: Any, n: int, chunk: int, top: int = 15) -> list[tuple[float, str]]:
+    """CPU seconds per node of the compiled simulator over ``n`` draws, the ``top`` costliest.
+
+    The numba backend compiles the whole graph into one function, so PyTensor's
+    ``profile=True`` has no per-node times: here each node's own numba function is
+    called in turn from Python (the graph as PyTensor's ``fgraph_to_python`` writes it)
+    on the real intermediates, timed by ``time.process_time``.
+    """
+    import numba
+    from pytensor.link.numba.dispatch.basic import numba_funcify, numba_typify
+    from pytensor.link.utils import fgraph_to_python
+
+    times: dict[int, float] = {}
+    labels: dict[int, str] = {}
+
+    def convert(op: Any, node: Any = None, **kwargs: Any) -> Any:
+        inner = numba_funcify(op, node=node, **kwargs)
+        names = ", ".join(f"a{i}" for i in range(len(node.inputs)))
+        env = {"inner": inner}  # PyTensor's node functions have no Python wrapper: jit one
+        exec(f"def call({names}):\n    return inner({names})", env)
+        jitted, key = numba.njit(env["call"]), id(node)
+        labels[key] = f"{str(op)[:90]} -> {', '.join(str(o.type) for o in node.outputs)[:50]}"
+        times[key] = 0.0
+
+        def timed(*args: Any) -> Any:
+            c = time.process_time()
+            out = jitted(*args)
+            times[key] += time.process_time() - c
+            return out
+
+        return timed
+
+    def typify(value: Any, variable: Any = None, **kwargs: Any) -> Any:
+        return numba_typify(value, variable=variable, **kwargs)
+
+    py = fgraph_to_python(sim.fn.maker.fgraph, convert, type_conversion_fn=typify, fgraph_name="profiled")
+    values = [c.data for c in sim.fn.input_storage]
+
+    def run(m: int) -> None:
+        py(np.array(m, dtype="int64"), *values[1:])
+
+    run(chunk)  # compiles each node
+    times.update(dict.fromkeys(times, 0.0))
+    for start in range(0, n, chunk):
+        run(min(chunk, n - start))
+    total = sum(times.values())
+    ranked = sorted(times.items(), key=lambda kv: -kv[1])[:top]
+    return [(t / total, labels[k]) for k, t in ranked]
+
+
 def _cpu(fn: Callable[[], object]) -> float:
     gc.collect()
     c = time.process_time()
@@ -113,6 +164,23 @@ def child(draws: list[int], runs: int, scenario: str | None) -> dict[str, Any]:
     return {"plan": plan, "outputs": len(sim.outputs), "alpha": alpha.tolist(), **times}
 
 
+def _profile(n: int, scenario: str | None) -> None:
+    import forecast
+    from forecast.engine.data import model_data
+    from forecast.engine.forward import CHUNK, one_blas_thread, simulator
+
+    s = forecast.load(forecast.bundled(scenario) if scenario else forecast.bundled())
+    sim = simulator(model_data(s).without_observations())
+    sim(1000, 1)  # warm, and the shared data loaded
+    with one_blas_thread():
+        ranked = node_profile(sim, n, CHUNK)
+    print(
+        f"{scenario or 'seed'}, {n:,} draws: share of the nodes' CPU time (load average {os.getloadavg()[0]:.1f})"
+    )
+    for share, label in ranked:
+        print(f"{100 * share:6.1f}%  {label}")
+
+
 def _checkout(commit: str) -> Path:
     path = Path(tempfile.gettempdir()) / f"floor-old-{commit}"
     if not path.exists():
@@ -134,9 +202,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--old", help="a commit to compare with, in alternating processes")
     parser.add_argument("--scenario", help="a bundled scenario (default: the seed)")
+    parser.add_argument("--profile", action="store_true", help="a per-node profile of this code")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     draws = [int(d) for d in args.draws.split(",")]
+    if args.profile:
+        _profile(draws[0], args.scenario)
+        return
     if args.child:
         print(json.dumps(child(draws, args.runs, args.scenario)))
         return
