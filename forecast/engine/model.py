@@ -434,12 +434,21 @@ def _predictive_part(
     # between two points: their quantile functions, interpolated, at the interpolated
     # latent rescaled to unit variance, so the interval there is the interpolation of
     # theirs; the points are picked by index (a gather per position, outcome and time)
-    lo, hi, u = x["share_lo"], x["share_hi"], x["share_t"]
-    z_t = ((1.0 - u) * z_share[lo] + u * z_share[hi]) * x["share_norm"]
-    share_lo = _transform(fam[lo], a[lo], b[lo], z_t, uniform=uniform, table=tab[lo])
-    share_hi = _transform(fam[hi], a[hi], b[hi], z_t, uniform=uniform, table=tab[hi])
-    share_all = (1.0 - u) * share_lo + u * share_hi
-    share_t = (share_all * onehot[None, :, None]).sum(axis=1)  # (position, time)
+    lo, hi = x["share_lo"], x["share_hi"]
+
+    # only the realized outcome's path is transformed (issue 30: the transforms of every
+    # outcome at every time were ~30% of the simulator): each (position, outcome, time)
+    # array is picked at the outcome by its one-hot sum, which is exact (one term times
+    # 1, the others times 0), so the draws are the same to the bit
+    def realized(v: Any) -> Any:
+        return (v * onehot[None, :, None]).sum(axis=1)
+
+    u = realized(x["share_t"])
+    z_all = ((1.0 - x["share_t"]) * z_share[lo] + x["share_t"] * z_share[hi]) * x["share_norm"]
+    z_t = realized(z_all)
+    share_lo = _share_at(pt, x, lo, (z_t, z_all), realized, uniform=uniform)
+    share_hi = _share_at(pt, x, hi, (z_t, z_all), realized, uniform=uniform)
+    share_t = (1.0 - u) * share_lo + u * share_hi  # (position, time)
     # only the positions' markets are exponentiated at every query time (log-linear
     # between grid years): picked by index from the flat (market x year) log sizes
     n_year = x["year_rel"].shape[-1]
@@ -487,6 +496,26 @@ def _predictive_part(
 
     hits = pt.concatenate([thr_hit, ev_hit.astype("float64")])
     pm.Deterministic("prediction_hit", hits[x["pred_pick"]], dims="prediction")
+
+
+def _share_at(
+    pt: Any, x: dict[str, Any], idx: Any, z: tuple[Any, Any], realized: Any, *, uniform: bool
+) -> Any:
+    """The share points ``idx`` (``(position, outcome, time)``) transformed at the
+    realized outcome's latent ``z[0]``: their family and parameters picked at the outcome
+    by ``realized`` first, so each time is transformed once, not once per outcome.
+
+    The table term (:func:`_table_term`, in graphs with uniform inputs) reads rows of
+    the data's tables, so it is evaluated at every outcome's latent ``z[1]`` and picked
+    after, added last as :func:`_transform` adds it: the same arithmetic in the same order.
+    """
+    fam = x["share_fam"][idx]
+    picked = (realized(fam), realized(x["share_a"][idx]), realized(x["share_b"][idx]))
+    out = _transform(*picked, z[0], uniform=uniform)
+    if uniform:
+        is_table = pt.eq(fam, int(Family.TABLE)).astype("float64")
+        out = out + realized(is_table * _table_term(x["share_tab"][idx], z[1]))
+    return out
 
 
 def set_model_data(model: Any, data: ModelData) -> None:
