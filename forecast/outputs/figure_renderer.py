@@ -11,7 +11,10 @@ with matplotlib's stock renderer), but:
 - the rotation matrix of a text is computed once, not once per glyph;
 - a text's size (width, height, descent) is remembered for the process, keyed by
   everything FreeType's answer depends on: the text, the font files the font
-  properties resolve to, the size, the dpi and the hinting settings.
+  properties resolve to, the size, the dpi and the hinting settings;
+- a font's ascent, descent and line gap (read from its tables by ``Text._get_layout``
+  for every text laid out, through matplotlib's ``_get_font_height_metrics`` hook of
+  a renderer) are computed as matplotlib does, once per font, size and dpi.
 
 matplotlib is imported inside the functions (``forecast run`` imports it lazily);
 :func:`canvas` builds the class on first use.
@@ -47,10 +50,11 @@ def _classes() -> tuple[type, type]:
     """The canvas and renderer classes, made once matplotlib is imported."""
     import matplotlib as mpl
     from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
-    from matplotlib.font_manager import fontManager
+    from matplotlib.font_manager import fontManager, get_font
     from matplotlib.ft2font import RenderMode
 
     sizes: dict[tuple[Any, ...], tuple[float, float, float]] = {}
+    heights: dict[tuple[Any, ...], Any] = {}
 
     class TextCachingRenderer(RendererAgg):
         """``RendererAgg`` with text sizes remembered across renderers and each text's
@@ -74,6 +78,19 @@ def _classes() -> tuple[type, type]:
                 if len(sizes) >= MAX_TEXTS:
                     sizes.clear()
                 sizes[key] = got
+            return got
+
+        def _get_font_height_metrics(self, prop: Any) -> tuple[float, float, float] | tuple[None, None, None]:
+            """A font's ascent, descent and line gap at its size, for ``Text._get_layout``
+            (which otherwise reads them from the font's tables for every text it lays out),
+            computed as it does and remembered for the process."""
+            files = tuple(fontManager._find_fonts_by_props(prop))
+            key = ("height", files, prop.get_size_in_points(), self.dpi)
+            got = heights.get(key)
+            if got is None:
+                got = heights[key] = _font_height_metrics(
+                    get_font(files), prop.get_size_in_points(), self.dpi
+                )
             return got
 
         def _draw_text_glyphs_and_boxes(
@@ -129,6 +146,22 @@ def _classes() -> tuple[type, type]:
             return self.renderer
 
     return TextCachingCanvas, TextCachingRenderer
+
+
+def _font_height_metrics(font: Any, points: float, dpi: float) -> Any:
+    """``(ascent, descent, line gap)`` in pixels from the font's OS/2 or hhea table, as
+    ``matplotlib.text.Text._get_layout`` computes them; ``(None, None, None)`` (measure
+    instead) when the font has neither table."""
+    for table_name, gap, ascent, descent in (
+        ("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"),
+        ("hhea", "lineGap", "ascent", "descent"),
+    ):
+        table = font.get_sfnt_table(table_name)
+        if table is None:
+            continue
+        scale = 1 / font.get_sfnt_table("head")["unitsPerEm"] * points * dpi / 72
+        return table[ascent] * scale, -table[descent] * scale, table[gap] * scale
+    return None, None, None
 
 
 __all__ = ["canvas"]

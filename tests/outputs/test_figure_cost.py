@@ -180,7 +180,7 @@ def test_the_seeds_figures_have_the_pixels_of_matplotlibs_own_renderer(seed_fore
 
 def _texts():  # type: ignore[no-untyped-def]
     """Text the report's figures never draw: rotated by odd angles, mathtext (with and
-    without boxes), not antialiased, condensed italic."""
+    without boxes), not antialiased, condensed italic, two lines in a box."""
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(3, 2))
@@ -189,6 +189,8 @@ def _texts():  # type: ignore[no-untyped-def]
     fig.text(0.2, 0.3, r"$\sqrt{x}$", fontsize=11)  # a box: matplotlib's own loop
     fig.text(0.1, 0.8, "jagged", antialiased=False, fontweight="bold")
     fig.text(0.6, 0.2, "wide", rotation=-90, fontstretch="condensed", fontstyle="italic")
+    # laid out from the font's ascent, descent and line gap
+    fig.text(0.3, 0.95, "two\nlines", va="top", ha="center", bbox={"facecolor": "none"})
     return fig
 
 
