@@ -15,6 +15,8 @@ with matplotlib's stock renderer), but:
 - a font's ascent, descent and line gap (read from its tables by ``Text._get_layout``
   for every text laid out, through matplotlib's ``_get_font_height_metrics`` hook of
   a renderer) are computed as matplotlib does, once per font, size and dpi.
+- the font files a text's properties resolve to are looked up once per renderer (one
+  figure), not for every text measured or drawn.
 
 matplotlib is imported inside the functions (``forecast run`` imports it lazily);
 :func:`canvas` builds the class on first use.
@@ -60,12 +62,29 @@ def _classes() -> tuple[type, type]:
         """``RendererAgg`` with text sizes remembered across renderers and each text's
         rotation matrix computed once (module docstring); the same pixels."""
 
+        def _font_files(self, prop: Any) -> tuple[Any, ...]:
+            """``fontManager._find_fonts_by_props(prop)``, remembered for this renderer's
+            life (one figure's drawing, under one set of rcParams): matplotlib looks the
+            font files up again for every text it measures or draws."""
+            files = self.__dict__.setdefault("_files_by_props", {})
+            got = files.get(prop)
+            if got is None:
+                got = files[prop.copy()] = tuple(fontManager._find_fonts_by_props(prop))
+            return got
+
+        def _prepare_font(self, font_prop: Any) -> Any:
+            """``RendererAgg._prepare_font`` with the font files of :meth:`_font_files`."""
+            font = get_font(self._font_files(font_prop))
+            font.clear()
+            font.set_size(font_prop.get_size_in_points(), self.dpi)
+            return font
+
         def get_text_width_height_descent(self, s: str, prop: Any, ismath: Any) -> Any:
             if ismath:  # mathtext and TeX: matplotlib's own way
                 return super().get_text_width_height_descent(s, prop, ismath)
             key = (
                 s,
-                tuple(fontManager._find_fonts_by_props(prop)),
+                self._font_files(prop),
                 prop.get_size_in_points(),
                 self.dpi,
                 get_hinting_flag(),
@@ -84,7 +103,7 @@ def _classes() -> tuple[type, type]:
             """A font's ascent, descent and line gap at its size, for ``Text._get_layout``
             (which otherwise reads them from the font's tables for every text it lays out),
             computed as it does and remembered for the process."""
-            files = tuple(fontManager._find_fonts_by_props(prop))
+            files = self._font_files(prop)
             key = ("height", files, prop.get_size_in_points(), self.dpi)
             got = heights.get(key)
             if got is None:
