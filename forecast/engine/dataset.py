@@ -51,7 +51,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from forecast.engine.data import model_data
+from forecast.engine.data import PerScenario, model_data
 from forecast.engine.formulas import formula_constants, formula_units
 from forecast.engine.model import OUTPUTS
 from forecast.scenario import Scenario
@@ -335,20 +335,45 @@ def forward_tree(
     seed: int,
     coords: Mapping[str, Any] | None = None,
 ) -> xr.DataTree:
-    """The tree of a forward simulation: ``prior``, ``prior_predictive`` and ``constant_data``."""
+    """The tree of a forward simulation: ``prior``, ``prior_predictive`` and ``constant_data``.
+
+    The tree ``DataTree.from_dict`` gives, without its copies: ``from_dict`` copied
+    each group twice (a new node, then a copy of it to attach) after ``assign_attrs``
+    had copied it once; here each group is copied once, into its node (whose
+    attributes are its own), and the nodes are attached as they are (the public
+    ``children`` setter checks their alignment and copies nothing). ``constant_data``
+    depends on the scenario alone: built once per scenario, its arrays read-only
+    (each tree gets its own shallow copy).
+    """
     import xarray as xr
 
     prior, predictive = split(to_dataset(scenario, values, coords=coords))
     attrs = group_attrs(scenario, seed)
-    tree = xr.DataTree.from_dict(
-        {
-            "prior": prior.assign_attrs(attrs),
-            "prior_predictive": predictive.assign_attrs(attrs),
-            "constant_data": constant_data(scenario).assign_attrs(attrs),
-        }
-    )
-    tree.attrs.update(attrs)
+    groups = {"prior": prior, "prior_predictive": predictive, "constant_data": _constant(scenario)}
+    nodes = {}
+    for name, ds in groups.items():
+        nodes[name] = node = xr.DataTree(dataset=ds)
+        node.attrs = {**ds.attrs, **attrs}
+    tree = xr.DataTree()
+    tree.attrs = dict(attrs)
+    tree.children = nodes
     return tree
+
+
+#: constant_data of each live scenario (~3 ms a build)
+_CONSTANT: PerScenario[xr.Dataset] = PerScenario()
+
+
+def _constant(scenario: Scenario) -> xr.Dataset:
+    """:func:`constant_data`, built once per scenario and read-only (shared by its trees)."""
+
+    def build(s: Scenario) -> xr.Dataset:
+        ds = constant_data(s)
+        for var in ds.variables.values():
+            var.values.flags.writeable = False
+        return ds
+
+    return _CONSTANT.get(scenario, build)
 
 
 def nuts_tree(
