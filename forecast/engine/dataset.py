@@ -134,7 +134,8 @@ def to_dataset(
     """
     import xarray as xr
 
-    coords = model_data(scenario).coords if coords is None else coords
+    known = model_data(scenario).coords  # built once per scenario
+    coords = known if coords is None else coords
     arrays = {}
     for name, dims in OUTPUTS.items():
         if name not in values:
@@ -143,20 +144,48 @@ def to_dataset(
         arr = arr.reshape(chains, arr.shape[0] // chains, *arr.shape[1:])
         arrays[name] = (("chain", "draw", *dims), arr.astype(np.int8) if name in INT8_OUTPUTS else arr)
     sizes = {d: n for dims, arr in arrays.values() for d, n in zip(dims, arr.shape, strict=True)}
-    index: dict[str, Any] = {"chain": np.arange(chains), "draw": np.arange(sizes.get("draw", 0))}
-    index |= {k: v for k, v in coords.items() if k in sizes and k not in ("series", *_NUMBERED)}
+    fresh: dict[str, Any] = {"chain": np.arange(chains), "draw": np.arange(sizes.get("draw", 0))}
     # items without an id are numbered, last (where describe's assign_coords put them)
-    index |= {k: np.arange(sizes[k]) for k in _NUMBERED if k in sizes}
+    fresh |= {k: np.arange(sizes[k]) for k in _NUMBERED if k in sizes}
+    made = xr.Coordinates(fresh)
+    labelled = _labelled_index(scenario, coords, remember=coords is known)
+    order = ["chain", "draw", *(k for k in labelled if k in sizes), *(k for k in _NUMBERED if k in sizes)]
+    found = {k: (made.variables[k], made.xindexes[k]) if k in fresh else labelled[k] for k in order}
     # Variables that already carry their attributes, on indexes built once: the
     # Dataset then aligns nothing (xarray building and describing a Dataset of named
     # arrays was most of forecast.simulate's fixed cost at 20,000 draws)
-    outcomes = [str(o) for o in index["outcome"]] if "outcome" in index else scenario.outcome_ids
-    units = _units(scenario)
+    outcomes = [str(o) for o in coords["outcome"]] if "outcome" in sizes and "outcome" in coords else None
+    outcomes = scenario.outcome_ids if outcomes is None else outcomes
+    units = _UNITS.get(scenario, _units)
     variables = {
         name: xr.Variable(dims, arr, attrs=_attrs(name, units, outcomes))
         for name, (dims, arr) in arrays.items()
     }
-    return xr.Dataset(variables, coords=xr.Coordinates(index))
+    index = xr.Coordinates(
+        {k: v for k, (v, _) in found.items()}, indexes={k: i for k, (_, i) in found.items()}
+    )
+    return xr.Dataset(variables, coords=index)
+
+
+#: the labelled dims' index variables and indexes, and the units, of each live scenario
+_INDEXES: PerScenario[dict[str, tuple[Any, Any]]] = PerScenario()
+_UNITS: PerScenario[dict[str, str]] = PerScenario()
+
+
+def _labelled_index(
+    scenario: Scenario, coords: Mapping[str, Any], *, remember: bool
+) -> dict[str, tuple[Any, Any]]:
+    """Each labelled dim of ``coords`` (those with ids) as its index variable and
+    index; built once per scenario when ``coords`` are its model data's (xarray's
+    pandas indexes were half of :func:`to_dataset`'s cost). Indexes are immutable."""
+    import xarray as xr
+
+    def build(_: Scenario) -> dict[str, tuple[Any, Any]]:
+        labelled = {k: v for k, v in coords.items() if k not in ("series", *_NUMBERED)}
+        made = xr.Coordinates(labelled)
+        return {k: (made.variables[k], made.xindexes[k]) for k in labelled}
+
+    return _INDEXES.get(scenario, build) if remember else build(scenario)
 
 
 #: dims whose items have no id: numbered 0, 1, ... (constant_data says what each is)
