@@ -13,13 +13,15 @@ Parts (``--parts``, default all):
   pixels (same seed; a figure's bytes may differ).
 - ``figures``: the report's figures and tornado charts of the seed (20,000 draws),
   drawn in one process of each code, alternately, by CPU time (median of ``--runs``
-  processes, each the median of 3 drawings after a warm-up).
+  processes): each figure drawn once after the figure worker's warm-up (fonts loaded),
+  as in a run; then "drawn again", the median of 3 more drawings (text caches warm).
 - ``floor``: a process that imports the run's libraries and simulates the seed (the
   issue's floor: a warm run should cost at most twice it), by CPU time.
-- ``nuts``: NUTS on ``deepseek-update`` in this process, two compiled samplers: main's
-  model (the yearly shocks sampled as drawn, ``whiten=False``) and this code's (whitened
-  given the evidence). Settings (``NUTS_SETTINGS``): main's rule on main's model (old),
-  nutpie's defaults (300 tuning steps, 0.8) on main's model, and this code's rule (new),
+- ``nuts``: NUTS on ``deepseek-update`` in this process, three compiled samplers: the
+  yearly shocks sampled as drawn (``whiten=False``), this code's model (whitened given
+  the evidence) and ``--old``'s model (its ``model.py`` loaded beside). Settings
+  (``NUTS_SETTINGS``): the code's rule on ``--old``'s model (old), nutpie's defaults
+  (300 tuning steps, 0.8) on the shocks as drawn, and the code's rule (new),
   alternately, ``--runs`` seeds each, 4 chains x 1,000 draws: the smallest bulk ESS
   over the latents and derived quantities per CPU second and per wall second of
   sampling (retries included), leapfrog steps a draw, and divergences; then
@@ -32,7 +34,7 @@ compare. The script prints the load average; it asserts nothing.
 Usage::
 
     uv run python benchmarks/costs.py --old main --runs 5
-    uv run python benchmarks/costs.py --parts nuts --runs 5
+    uv run python benchmarks/costs.py --parts nuts --runs 5 --long-seeds 3 --old 1318f29
     uv run python benchmarks/costs.py --parts runs --draws 1000000 --old 1318f29 --runs 3 --no-warmup
 """
 
@@ -63,7 +65,13 @@ from forecast.outputs.report import sensitivity_frames
 fc = forecast.simulate(forecast.load(forecast.bundled()), draws=20000, seed=1)
 sens = sensitivity_frames(report_frames(fc))
 data = figure_data(fc)
-draw_figures(data); draw_tornadoes(sens)  # warm-up: fonts, text layout
+from matplotlib.figure import Figure
+from forecast.outputs.figures import _png
+fig = Figure(figsize=(2, 1), layout="constrained")  # warm-up as the figure worker's: fonts loaded
+fig.subplots().plot([0, 1], [0, 1], label="x"); fig.legend(loc="outside lower center"); _png(fig)
+c = time.process_time()
+drawn = draw_figures(data) + draw_tornadoes(sens)
+first = time.process_time() - c  # each figure drawn once, as in a run
 cpu = []
 for _ in range(3):
     c = time.process_time()
@@ -75,7 +83,7 @@ from PIL import Image
 pixels = hashlib.sha256()  # the pictures, decoded: bytes may change, content may not
 for _, png in drawn:
     pixels.update(np.asarray(Image.open(io.BytesIO(png)).convert("RGBA")).tobytes())
-print(json.dumps({"cpu": statistics.median(cpu), "figures": len(drawn),
+print(json.dumps({"cpu": first, "again": statistics.median(cpu), "figures": len(drawn),
                   "bytes": sum(len(p) for _, p in drawn), "module": forecast.__file__,
                   "pixels": pixels.hexdigest()}))
 """
@@ -335,9 +343,11 @@ def figures_part(trees: dict[str, Path], runs: int) -> None:
     for code in trees:
         r = got[code]
         cpu = [x["cpu"] for x in r]
+        again = [x["again"] for x in r]
         print(
             f"{code:<5} {statistics.median(cpu):6.2f} s CPU ({min(cpu):.2f}-{max(cpu):.2f}), "
-            f"{r[0]['figures']} figures, {r[0]['bytes'] / 1e3:.0f} kB of PNG"
+            f"{r[0]['figures']} figures, {r[0]['bytes'] / 1e3:.0f} kB of PNG; drawn again "
+            f"{statistics.median(again):.2f} s ({min(again):.2f}-{max(again):.2f})"
         )
     pictures = {code: {x["pixels"] for x in r} for code, r in got.items()}
     print(
@@ -347,35 +357,48 @@ def figures_part(trees: dict[str, Path], runs: int) -> None:
 
 
 NUTS_SETTINGS = {  # name: (model, tune, target_accept or None for the code's rule)
-    # main's rule on main's model (the shocks sampled as drawn): 300 steps at 0.85, the
-    # whole run again at 0.95 with 1,000 steps when it diverges
-    "old": ("plain", 300, None),
-    "nutpie": ("plain", 300, 0.8),  # nutpie's defaults on main's model
-    "new": ("white", 300, None),  # this code's rule on this code's model
+    # the code's rule (300 steps at 0.8, the whole run again at 0.95 with 1,000 steps when
+    # it diverges) on --old's model (the shocks whitened, their path in the log density)
+    "old": ("old", 300, None),
+    "nutpie": ("plain", 300, 0.8),  # nutpie's defaults, the shocks sampled as drawn
+    "new": ("white", 300, None),  # the code's rule on this code's model
 }
-#: main's rule (old): its first target, and the retry
-OLD_RULE = ((0.85, 300), (0.95, 1000))
 
 
-def _samplers(data: Any) -> dict[str, Any]:
-    """The compiled samplers of both parameterisations of ``deepseek-update``: the
-    shocks whitened given the evidence (this code's) and sampled as drawn (main's)."""
+def _old_model(tree: Path) -> Any:
+    """``--old``'s ``forecast/engine/model.py`` loaded as a module of its own (its
+    imports are this tree's, whose modules it reads are unchanged)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("forecast_old_model", tree / "forecast/engine/model.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _samplers(data: Any, old: Path | None) -> dict[str, Any]:
+    """The compiled samplers of ``deepseek-update``: this code's (the shocks whitened
+    given the evidence), the shocks sampled as drawn (``whiten=False``, nutpie's
+    defaults' model) and, with ``old``, that tree's model."""
     from forecast.engine.inference import CompiledSampler, _compile_nutpie, compiled_sampler
     from forecast.engine.model import build_model
 
     white = compiled_sampler(data, "nutpie")
-    model = build_model(data, predictive=False, whiten=False)
-    shapes = {k: v for k, v in white.shapes.items() if k in model}  # no evidence_reach
-    plain = CompiledSampler("nutpie", model, _compile_nutpie(model), shapes, 0.0)
-    return {"white": white, "plain": plain}
+    out = {"white": white}
+    builds = {"plain": lambda: build_model(data, predictive=False, whiten=False)}
+    if old is not None:
+        builds["old"] = lambda: _old_model(old).build_model(data, predictive=False)
+    for name, build in builds.items():
+        model = build()
+        shapes = {k: v for k, v in white.shapes.items() if k in model}
+        out[name] = CompiledSampler("nutpie", model, _compile_nutpie(model), shapes, 0.0)
+    return out
 
 
 def _sample(cs: Any, data: Any, name: str, *, draws: int, seed: int) -> tuple[Any, Any, float | None, int]:
     """One NUTS run of setting ``name``: (posterior, sample_stats, target kept, divergences
-    of runs sampled again); the old rule is main's, replayed here on main's model."""
-    import numpy as np
-    import nutpie
-
+    of runs sampled again), with the code's rule or a fixed target."""
     from forecast.engine.inference import _sample_nutpie
     from forecast.engine.model import sampler_arrays, set_model_data
 
@@ -383,35 +406,29 @@ def _sample(cs: Any, data: Any, name: str, *, draws: int, seed: int) -> tuple[An
     set_model_data(cs.model, data)
     compiled = cs.compiled.with_data(**{k: v for k, v in sampler_arrays(data).items() if k in cs.shapes})
     kw = {"draws": draws, "chains": 4, "cores": 2, "seed": seed, "progress_bar": False}
-    if name != "old":
-        trace, (kept, _, raised) = _sample_nutpie(compiled, accept, tune=tune, **kw)
-    else:
-        raised = 0
-        for kept, steps in OLD_RULE:
-            trace = nutpie.sample(compiled, tune=steps, target_accept=kept, save_warmup=False, **kw)
-            diverged = int(np.sum(trace["sample_stats"]["diverging"].values))
-            if not diverged:
-                break
-            raised += diverged
+    trace, (kept, _, raised) = _sample_nutpie(compiled, accept, tune=tune, **kw)
     from forecast.engine.model import INFERENCE_LATENTS
 
     post = trace["posterior"].to_dataset()[list(INFERENCE_LATENTS)]
     return post, trace["sample_stats"].to_dataset(), kept, raised
 
 
-def nuts_part(runs: int, long_draws: int, long_seeds: int = 4) -> None:
+def nuts_part(runs: int, long_draws: int, long_seeds: int = 4, old: Path | None = None) -> None:
     import forecast
     from forecast.engine.data import model_data
     from forecast.engine.inference import diagnose
 
     data = model_data(forecast.load(forecast.bundled("deepseek-update")))
-    samplers = _samplers(data)
-    got: dict[str, list[tuple[float, float, int, float | None, float]]] = {k: [] for k in NUTS_SETTINGS}
+    samplers = _samplers(data, old)
+    settings = [k for k, v in NUTS_SETTINGS.items() if v[0] in samplers]
+    got: dict[str, list[tuple[float, float, int, float | None, float]]] = {k: [] for k in settings}
     load = [os.getloadavg()[0]]
     for seed in range(1, runs + 1):
-        for name, (model, _, _) in NUTS_SETTINGS.items():
+        for name in settings:
             c, w = time.process_time(), time.perf_counter()
-            post, stats, kept, _ = _sample(samplers[model], data, name, draws=1000, seed=seed)
+            post, stats, kept, _ = _sample(
+                samplers[NUTS_SETTINGS[name][0]], data, name, draws=1000, seed=seed
+            )
             cpu, wall = time.process_time() - c, time.perf_counter() - w
             diag = diagnose(post, stats)
             ess = float(diag["ess_bulk"].min())
@@ -426,40 +443,50 @@ def nuts_part(runs: int, long_draws: int, long_seeds: int = 4) -> None:
         f"{'setting':<9}{'model':>6}{'tune':>6}{'target':>8}{'ESS/CPU s':>11}{'ESS/wall s':>12}"
         "  steps/draw  divergences  targets kept"
     )
-    for name, (model, tune, accept) in NUTS_SETTINGS.items():
+    for name in settings:
+        model, tune, accept = NUTS_SETTINGS[name]
         r = got[name]
         print(
             f"{name:<9}{model:>6}{tune:>6}{accept or 'rule':>8}{statistics.median(x[0] for x in r):11.0f}"
             f"{statistics.median(x[1] for x in r):12.0f}  {statistics.median(x[4] for x in r):10.2f}"
-            f"  {sum(x[2] for x in r):>11}  {sorted({x[3] for x in r})}"
+            f"  {sum(x[2] for x in r):>11}  {sorted({x[3] for x in r})}",
+            flush=True,
         )
     if long_draws:
-        long_part(samplers, data, long_draws, long_seeds)
+        long_part(samplers, data, long_draws, long_seeds, settings)
 
 
-def long_part(samplers: dict[str, Any], data: Any, long_draws: int, seeds: int) -> None:
-    """Divergences over ``seeds`` runs of 4 x ``long_draws`` per setting, and their CPU
-    time (retries included): the expected cost of a long run."""
+def long_part(samplers: dict[str, Any], data: Any, long_draws: int, seeds: int, settings: list[str]) -> None:
+    """Divergences over ``seeds`` runs of 4 x ``long_draws`` per setting (the settings
+    alternately), their CPU time and their min bulk ESS per CPU second (retries
+    included): the expected cost of a long run."""
+    from forecast.engine.inference import diagnose
+
     load = [os.getloadavg()[0]]
-    print(f"\n4 x {long_draws:,} draws per run, seeds 101-{100 + seeds}, one process:")
+    rows: dict[str, list[tuple[int, int, float, float | None, float]]] = {k: [] for k in settings}
+    for seed in range(101, 101 + seeds):
+        for name in settings:
+            c = time.process_time()
+            post, stats, kept, raised = _sample(
+                samplers[NUTS_SETTINGS[name][0]], data, name, draws=long_draws, seed=seed
+            )
+            cpu = time.process_time() - c
+            div = int(stats["diverging"].values.sum())
+            ess = float(diagnose(post, stats)["ess_bulk"].min())
+            rows[name].append((raised + div, div, cpu, kept, ess / cpu))
+            load.append(os.getloadavg()[0])
+    print(f"\n4 x {long_draws:,} draws per run, seeds 101-{100 + seeds}, one process, settings alternately:")
     print(
         f"{'setting':<9}{'runs diverged':>14}{'divergences':>12}{'kept':>6}{'median CPU s':>14}{'mean CPU s':>12}"
-        "  targets kept"
+        f"{'ESS/CPU s':>11}  targets kept"
     )
-    for name, (model, _, _) in NUTS_SETTINGS.items():
-        rows = []
-        for seed in range(101, 101 + seeds):
-            c = time.process_time()
-            _, stats, kept, raised = _sample(samplers[model], data, name, draws=long_draws, seed=seed)
-            div = int(stats["diverging"].values.sum())
-            rows.append((raised + div, div, time.process_time() - c, kept))
-            load.append(os.getloadavg()[0])
+    for name, r in rows.items():
         print(
-            f"{name:<9}{sum(1 for r in rows if r[0]):>14}{sum(r[0] for r in rows):>12}{sum(r[1] for r in rows):>6}"
-            f"{statistics.median(r[2] for r in rows):14.1f}{statistics.mean(r[2] for r in rows):12.1f}"
-            f"  {[r[3] for r in rows]}"
+            f"{name:<9}{sum(1 for x in r if x[0]):>14}{sum(x[0] for x in r):>12}{sum(x[1] for x in r):>6}"
+            f"{statistics.median(x[2] for x in r):14.1f}{statistics.mean(x[2] for x in r):12.1f}"
+            f"{statistics.median(x[4] for x in r):11.0f}  {[x[3] for x in r]}"
         )
-    print(f"(load average {min(load):.1f}-{max(load):.1f})")
+    print(f"(load average {min(load):.1f}-{max(load):.1f})", flush=True)
 
 
 def main() -> None:
@@ -492,7 +519,7 @@ def main() -> None:
                 )
                 trees[code] = where
         if "nuts" in parts:
-            nuts_part(args.runs, args.long_draws, args.long_seeds)
+            nuts_part(args.runs, args.long_draws, args.long_seeds, trees.get("old"))
         if "figures" in parts:
             figures_part(trees, args.runs)
         if "floor" in parts:

@@ -99,8 +99,12 @@ def main() -> None:
         f"\nforecast.simulate vs its compiled simulator, the seed (median of {args.runs} processes x "
         f"{args.calls} calls; load average {min(load):.1f}-{max(load):.1f} on {os.cpu_count()} cores)"
     )
+    # ratio: of the medians; "per process": the median of each process's own ratio and
+    # fixed cost (simulate - simulator, both timed alternately in it), which a busy
+    # machine's process-to-process swings of the simulator's CPU time do not move
     print(
         f"{'code':<6}{'draws':>10}{'simulator cpu':>15}{'simulate cpu':>14}{'ratio':>7}{'sim wall':>10}{'wall':>8}"
+        f"{'ratio per process':>19}{'fixed cpu ms':>14}"
     )
     for n in draws:
         for code in trees:
@@ -110,9 +114,11 @@ def main() -> None:
                 for k in ("simulator", "simulate")
             }
             ratio = med["simulate"][0] / med["simulator"][0]
+            own = statistics.median(r["simulate"][0] / r["simulator"][0] for r in rows)
+            fixed = statistics.median(r["simulate"][0] - r["simulator"][0] for r in rows)
             print(
                 f"{code:<6}{n:>10,}{med['simulator'][0]:15.3f}{med['simulate'][0]:14.3f}{ratio:7.2f}"
-                f"{med['simulator'][1]:10.3f}{med['simulate'][1]:8.3f}"
+                f"{med['simulator'][1]:10.3f}{med['simulate'][1]:8.3f}{own:19.2f}{1000 * fixed:14.1f}"
             )
     same = {r["tables"] for rows in got.values() for r in rows}
     print(

@@ -34,6 +34,11 @@ MODULES = [
     "forecast.engine.executor",
     "forecast.engine.resources",
     "forecast.analysis.sweep",
+    "forecast.engine.model",
+    "forecast.outputs.narrative",
+    "forecast.analysis.pool",
+    "forecast.outputs.comparison_sections",
+    "forecast.analysis.tornado",
     "forecast.cli",
 ]
 

@@ -3,7 +3,10 @@
 The style rule is about 60 lines a function. ``semantic_problems`` (289 lines),
 ``model_data`` (211) and the serve page's ``create_app`` (402, its ``server`` 301)
 were split: the checks into a list of small rules, the arrays into one builder per
-section, the page into Shiny modules (one per panel). This test keeps them split.
+section, the page into Shiny modules (one per panel); ``write_score_report`` (273)
+and the comparison page's ``_context`` (208) into one builder per section of the page,
+``executive_summary`` (149) into one function per sentence, ``load_versions`` (107) and
+``calibration`` (102) into their steps. This test keeps them split.
 """
 
 from __future__ import annotations
@@ -24,6 +27,15 @@ LIMITS = {
     "engine/calibration.py": 60,
     "commands/serve/app.py": 60,
     "commands/serve/panels": 60,
+    "commands/serve/whatif.py": 60,
+    "outputs/score_report.py": 60,
+    "outputs/comparison.py": 60,
+    "outputs/comparison_sections.py": 60,
+    "outputs/narrative.py": 60,
+    "analysis/history.py": 60,
+    "analysis/scores.py": 60,
+    "analysis/tornado.py": 60,
+    "outputs/pool_report.py": 60,
 }
 
 

@@ -214,11 +214,6 @@ def load_versions(
     >>> vs[0].as_of  # doctest: +SKIP
     datetime.date(2025, 1, 1)
     """
-    from forecast.analysis.results import Forecast
-    from forecast.scenario import load
-
-    problems: list[Problem] = []
-    versions: list[Version] = []
     overrides: dict[str, Any] = {}
     if draws is not None:
         overrides["simulation.draws"] = draws
@@ -226,81 +221,80 @@ def load_versions(
         overrides["simulation.seed"] = seed
     if not sources:
         raise ScenarioError([Problem(what, "", "needs at least one scenario file or report folder")])
+    problems: list[Problem] = []
+    versions: list[Version] = []
     for src in sources:
-        if isinstance(src, Forecast):
-            fc = src
-            origin = Path(fc.scenario.origin)
-            # a forecast of a file is named like the file; one of a changed scenario by its date
-            name = origin.stem if origin.is_file() else f"{fc.scenario.id}-{fc.scenario.as_of}"
-            versions.append(Version(name, origin, fc.scenario, "forecast", fc))
-            continue
-        path = Path(src)
         try:
-            if path.is_dir():
-                missing = [
-                    f
-                    for f in (
-                        "scenario.toml",
-                        "outcomes.csv",
-                        "predictions.csv",
-                        "forecast.nc",
-                        "manifest.json",
-                    )
-                    if not (path / f).is_file()
-                ]
-                if missing:
-                    problems.append(
-                        Problem(
-                            str(path),
-                            "",
-                            f"is not a forecast report folder (missing {', '.join(missing)})",
-                        )
-                    )
-                    continue
-                changed = report_problems(path)
-                if changed:
-                    problems += changed
-                    continue
-                s = load(path / "scenario.toml")
-                versions.append(Version(path.name, path, s, "report"))
-            else:
-                s = load(path, overrides=overrides or None)
-                versions.append(Version(path.stem, path, s, "file"))
+            version = _version(src, overrides)
         except ScenarioError as e:
             problems += e.problems
+            continue
+        if version is not None:
+            versions.append(version)
     if problems:
         raise ScenarioError(problems)
-    ids = sorted({v.scenario.id for v in versions})
-    if len(ids) > 1:
-        listing = "; ".join(f"{v.source}: {v.scenario.id}" for v in versions)
-        raise ScenarioError(
-            [
-                Problem(
-                    what,
-                    "",
-                    f"versions must be of one scenario (one id), got {len(ids)}: {listing}",
-                )
-            ]
-        )
+    _check_one_scenario(versions, what)
     versions.sort(key=lambda v: v.as_of)
-    for a, b in itertools.pairwise(versions):
-        if a.as_of == b.as_of:
-            problems.append(
-                Problem(
-                    str(b.source),
-                    "as_of",
-                    f"two versions are dated {b.as_of} ({a.source} and {b.source}); "
-                    "each version needs its own as_of",
-                )
-            )
-    if problems:
-        raise ScenarioError(problems)
+    _check_dates(versions)
     names: dict[str, int] = {}
     for v in versions:
         names[v.name] = names.get(v.name, 0) + 1
         if names[v.name] > 1:
             v.name = f"{v.name}#{names[v.name]}"
     return versions
+
+
+#: what a report folder must hold to be read as a version
+REPORT_FILES = ("scenario.toml", "outcomes.csv", "predictions.csv", "forecast.nc", "manifest.json")
+
+
+def _version(src: str | Path | Forecast, overrides: dict[str, Any]) -> Version | None:
+    """One source as a version; raises :class:`ScenarioError` with its problems."""
+    from forecast.analysis.results import Forecast
+    from forecast.scenario import load
+
+    if isinstance(src, Forecast):
+        origin = Path(src.scenario.origin)
+        # a forecast of a file is named like the file; one of a changed scenario by its date
+        name = origin.stem if origin.is_file() else f"{src.scenario.id}-{src.scenario.as_of}"
+        return Version(name, origin, src.scenario, "forecast", src)
+    path = Path(src)
+    if not path.is_dir():
+        return Version(path.stem, path, load(path, overrides=overrides or None), "file")
+    missing = [f for f in REPORT_FILES if not (path / f).is_file()]
+    if missing:
+        raise ScenarioError(
+            [Problem(str(path), "", f"is not a forecast report folder (missing {', '.join(missing)})")]
+        )
+    changed = report_problems(path)
+    if changed:
+        raise ScenarioError(changed)
+    return Version(path.name, path, load(path / "scenario.toml"), "report")
+
+
+def _check_one_scenario(versions: Sequence[Version], what: str) -> None:
+    """Versions of one scenario only (one id)."""
+    ids = sorted({v.scenario.id for v in versions})
+    if len(ids) > 1:
+        listing = "; ".join(f"{v.source}: {v.scenario.id}" for v in versions)
+        raise ScenarioError(
+            [Problem(what, "", f"versions must be of one scenario (one id), got {len(ids)}: {listing}")]
+        )
+
+
+def _check_dates(versions: Sequence[Version]) -> None:
+    """Each version dated apart (``versions`` in ``as_of`` order)."""
+    problems = [
+        Problem(
+            str(b.source),
+            "as_of",
+            f"two versions are dated {b.as_of} ({a.source} and {b.source}); each version needs its own as_of",
+        )
+        for a, b in itertools.pairwise(versions)
+        if a.as_of == b.as_of
+    ]
+    if problems:
+        raise ScenarioError(problems)
 
 
 @dataclass

@@ -505,22 +505,12 @@ def pool(
     >>> p = forecast.pool(["scenarios/team/analyst-a.toml", "scenarios/team/analyst-b.toml"],
     ...                   method="log", draws=2000)  # doctest: +SKIP
     """
-    from forecast.analysis.pool_weights import parse_weights, resolve_weights, subject_problems
+    from forecast.analysis.pool_weights import resolve_weights, subject_problems, weight_problems, weight_spec
     from forecast.analysis.results import simulate
     from forecast.errors import Problem, ScenarioError
-    from forecast.scenario import load
 
-    scenarios, problems, fcs = [], [], {}
     over = {k: v for k, v in (("simulation.draws", draws), ("simulation.seed", seed)) if v is not None}
-    for i, src in enumerate(sources):
-        if isinstance(src, Forecast):
-            fcs[i] = src
-            scenarios.append(src.scenario)
-            continue
-        try:
-            scenarios.append(load(src, overrides=over or None))
-        except ScenarioError as e:
-            problems += e.problems
+    scenarios, fcs, problems = _read_sources(sources, over)
     names = (
         list(names)
         if names is not None
@@ -530,23 +520,34 @@ def pool(
         problems.append(Problem("pool", "", "needs two or more scenario files"))
     if not problems:
         problems = subject_problems(scenarios, names)
-    spec = weights if isinstance(weights, str) else None
-    if isinstance(weights, dict):
-        spec = ",".join(f"{k}={v!r}" for k, v in weights.items())
-    elif not isinstance(weights, str):
-        spec = ",".join(f"{n}={float(v)!r}" for n, v in zip(names, weights, strict=False))
-        if len(list(weights)) != len(names):
-            problems.append(
-                Problem.with_value("weights", "", f"needs one weight per file ({len(names)})", list(weights))
-            )
-    assert spec is not None
-    problems += parse_weights(spec, names)[1]
-    problems += method_problems(method, extremize)
+    spec = weight_spec(weights, names)
+    problems += weight_problems(weights, spec, names) + method_problems(method, extremize)
     if problems:
         raise ScenarioError(problems)
     forecasts = [fcs[i] if i in fcs else simulate(s) for i, s in enumerate(scenarios)]
     w, source, table = resolve_weights(spec, forecasts, names, resolutions)
     return Pool(forecasts, names, w, method, float(extremize), source, table)
+
+
+def _read_sources(
+    sources: Sequence[Any], over: dict[str, Any]
+) -> tuple[list[Any], dict[int, Forecast], list[Any]]:
+    """The sources' scenarios (files loaded with ``over``), the Forecasts given by
+    position, and every problem of the files."""
+    from forecast.errors import ScenarioError
+    from forecast.scenario import load
+
+    scenarios, problems, fcs = [], [], {}
+    for i, src in enumerate(sources):
+        if isinstance(src, Forecast):
+            fcs[i] = src
+            scenarios.append(src.scenario)
+            continue
+        try:
+            scenarios.append(load(src, overrides=over or None))
+        except ScenarioError as e:
+            problems += e.problems
+    return scenarios, fcs, problems
 
 
 def method_problems(method: Any, extremize: Any) -> list[Any]:

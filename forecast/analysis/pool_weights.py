@@ -239,3 +239,30 @@ def resolve_weights(
         return w, "score", table
     assert isinstance(parsed, dict)
     return np.array([parsed[name] for name in names], dtype=float), "given", None
+
+
+def weight_spec(weights: str | Sequence[float] | dict[str, float], names: Sequence[str]) -> str:
+    """The weights as ``--weights`` text ("equal", "score", "name=w,...").
+
+    Examples
+    --------
+    >>> weight_spec([1, 3], ["a", "b"]), weight_spec({"b": 0.5}, ["a", "b"])
+    ('a=1.0,b=3.0', 'b=0.5')
+    """
+    if isinstance(weights, str):
+        return weights
+    if isinstance(weights, dict):
+        return ",".join(f"{k}={v!r}" for k, v in weights.items())
+    return ",".join(f"{n}={float(v)!r}" for n, v in zip(names, weights, strict=False))
+
+
+def weight_problems(
+    weights: str | Sequence[float] | dict[str, float], spec: str, names: Sequence[str]
+) -> list[Any]:
+    """A list of weights of the wrong length, and what ``--weights`` would say of ``spec``."""
+    problems = []
+    if not isinstance(weights, str | dict) and len(list(weights)) != len(names):
+        problems.append(
+            Problem.with_value("weights", "", f"needs one weight per file ({len(names)})", list(weights))
+        )
+    return problems + parse_weights(spec, names)[1]

@@ -232,42 +232,9 @@ def calibration(p: Any, y: Any, *, level: float = 0.90, resamples: int = 1000, s
     x, n, c = recalibrate(p, y)
     inverse = np.searchsorted(x, p)
     observed = np.bincount(inverse, weights=y, minlength=x.size) / n
-    rbar = float(y.mean())
-
-    def parts(yy: np.ndarray, cc: np.ndarray) -> np.ndarray:
-        """(MCB, DSC, UNC) for Brier and log, on the pooled forecast values."""
-        r = float(np.average(cc, weights=n))  # = mean of yy: PAV keeps block means
-        out = []
-        ybar = np.bincount(inverse, weights=yy, minlength=x.size) / n
-        for score in (_brier_fast, _log_fast):
-            # mean score over statements of a per-value forecast q against outcomes:
-            # the statements at value j have ybar_j true, so score = mean over j of
-            # ybar_j S(q_j, 1) + (1 - ybar_j) S(q_j, 0), weighted by n
-            def mean(q: np.ndarray, score: Any = score) -> float:
-                with np.errstate(invalid="ignore"):
-                    s1, s0 = score(q, np.ones_like(q)), score(q, np.zeros_like(q))
-                    per = np.where(ybar > 0, ybar * s1, 0.0) + np.where(ybar < 1, (1 - ybar) * s0, 0.0)
-                return float(np.average(per, weights=n))
-
-            s_x, s_c, s_r = mean(x), mean(cc), mean(np.full_like(x, r))
-            out.append((s_x, s_x - s_c, s_r - s_c, s_r))
-        return np.array(out)
-
-    here = parts(y, c)
-    rng = np.random.default_rng(seed)
-    curves = np.empty((resamples, x.size))
-    mcb = np.empty((resamples, 2))
-    from scipy.optimize import isotonic_regression
-
-    for i in range(resamples):
-        ys = (rng.uniform(size=p.size) < p).astype(float)
-        # recalibrate(p, ys) without pooling the same forecasts again
-        sums = np.bincount(inverse, weights=ys, minlength=x.size)
-        cs = np.asarray(isotonic_regression(sums / n, weights=n).x, float)
-        curves[i] = cs
-        mcb[i] = parts(ys, cs)[:, 1]
+    here = _score_parts(x, n, inverse, y, c)
+    curves, mcb = _consistency_resamples(p, x, n, inverse, resamples, seed)
     lo, hi = np.quantile(curves, [(1 - level) / 2, (1 + level) / 2], axis=0)
-    tol = 1e-12
     curve = pd.DataFrame(
         {
             "forecast": x,
@@ -276,14 +243,72 @@ def calibration(p: Any, y: Any, *, level: float = 0.90, resamples: int = 1000, s
             "recalibrated": c,
             "band_low": lo,
             "band_high": hi,
-            "inside": (c >= lo - tol) & (c <= hi + tol),
+            "inside": (c >= lo - _TOL) & (c <= hi + _TOL),
         }
     )
+    rows = _decomposition_rows(here, mcb, p.size, float(y.mean()))
+    return Calibration(curve, pd.DataFrame(rows), level, resamples)
+
+
+#: ties within this are equal: a resampled miscalibration that matches the observed one
+#: counts against calibration, and a curve on its band's edge is inside it
+_TOL = 1e-12
+
+
+def _score_parts(
+    x: np.ndarray, n: np.ndarray, inverse: np.ndarray, yy: np.ndarray, cc: np.ndarray
+) -> np.ndarray:
+    """(score, MCB, DSC, UNC) for Brier (row 0) and log (row 1), on the pooled forecast
+    values ``x`` (``n`` statements each; ``inverse`` maps a statement to its value), of
+    outcomes ``yy`` and recalibrated probabilities ``cc``."""
+    r = float(np.average(cc, weights=n))  # = mean of yy: PAV keeps block means
+    out = []
+    ybar = np.bincount(inverse, weights=yy, minlength=x.size) / n
+    for score in (_brier_fast, _log_fast):
+        # mean score over statements of a per-value forecast q against outcomes:
+        # the statements at value j have ybar_j true, so score = mean over j of
+        # ybar_j S(q_j, 1) + (1 - ybar_j) S(q_j, 0), weighted by n
+        def mean(q: np.ndarray, score: Any = score) -> float:
+            with np.errstate(invalid="ignore"):
+                s1, s0 = score(q, np.ones_like(q)), score(q, np.zeros_like(q))
+                per = np.where(ybar > 0, ybar * s1, 0.0) + np.where(ybar < 1, (1 - ybar) * s0, 0.0)
+            return float(np.average(per, weights=n))
+
+        s_x, s_c, s_r = mean(x), mean(cc), mean(np.full_like(x, r))
+        out.append((s_x, s_x - s_c, s_r - s_c, s_r))
+    return np.array(out)
+
+
+def _consistency_resamples(
+    p: np.ndarray, x: np.ndarray, n: np.ndarray, inverse: np.ndarray, resamples: int, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Outcomes drawn as ``Bernoulli(p)`` ``resamples`` times: each draw's recalibrated
+    curve (one row each) and its Brier and log miscalibration (two columns)."""
+    from scipy.optimize import isotonic_regression
+
+    rng = np.random.default_rng(seed)
+    curves = np.empty((resamples, x.size))
+    mcb = np.empty((resamples, 2))
+    for i in range(resamples):
+        ys = (rng.uniform(size=p.size) < p).astype(float)
+        # recalibrate(p, ys) without pooling the same forecasts again
+        sums = np.bincount(inverse, weights=ys, minlength=x.size)
+        cs = np.asarray(isotonic_regression(sums / n, weights=n).x, float)
+        curves[i] = cs
+        mcb[i] = _score_parts(x, n, inverse, ys, cs)[:, 1]
+    return curves, mcb
+
+
+def _decomposition_rows(
+    here: np.ndarray, mcb: np.ndarray, statements: int, rbar: float
+) -> list[dict[str, Any]]:
+    """``decomposition.csv``'s rows: each score's parts and its MCB p-value, refused
+    (empty, with a note) where a forecast of exactly 0 or 1 was wrong."""
     rows = []
     for j, name in enumerate(("brier", "log")):
         s, m, d, u = here[j]
         finite = np.isfinite(mcb[:, j])
-        p_value = (1 + np.count_nonzero(mcb[finite, j] >= m - tol)) / (1 + finite.sum())
+        p_value = (1 + np.count_nonzero(mcb[finite, j] >= m - _TOL)) / (1 + finite.sum())
         row = {
             "score_name": name,
             "score": s,
@@ -291,7 +316,7 @@ def calibration(p: Any, y: Any, *, level: float = 0.90, resamples: int = 1000, s
             "discrimination": d,
             "uncertainty": u,
             "p_value": float(p_value),
-            "statements": int(p.size),
+            "statements": int(statements),
             "base_rate": rbar,
             "note": "",
         }
@@ -302,4 +327,4 @@ def calibration(p: Any, y: Any, *, level: float = 0.90, resamples: int = 1000, s
             )
             row["note"] = "not defined: a forecast gave 0% to what happened"
         rows.append(row)
-    return Calibration(curve, pd.DataFrame(rows), level, resamples)
+    return rows

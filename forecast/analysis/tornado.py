@@ -229,14 +229,7 @@ def tornadoes(
 
     tgts = [parse_target(fc.scenario, t) for t in targets]
     every = uncertain_inputs(fc)
-    if inputs is None:
-        chosen = every
-    else:
-        known = {i.key for i in every}
-        unknown = [k for k in inputs if k not in known]
-        if unknown:
-            raise ValueError(f"not uncertain inputs of this forecast: {', '.join(unknown)}")
-        chosen = [i for i in every if i.key in set(inputs)]
+    chosen = _chosen(every, inputs)
     seed = fc.seed if seed is None else seed
     draws = tornado_draws(fc, draws)
     # observations only enter observed variables, which forward simulation never reads
@@ -268,10 +261,36 @@ def tornadoes(
         results = [run(at) for at in points]
     else:
         results = _run_jobs(executor, fc, every, targets, points, draws, seed)
+    meta = {"low": low, "high": high, "draws": draws, "runs": 2 * len(chosen) + 1}
+    return _tables(targets, tgts, chosen, qfn, results, meta)
+
+
+def _chosen(every: list[Any], inputs: list[str] | None) -> list[Any]:
+    """The inputs to swing, in the forecast's order (all when ``inputs`` is None);
+    a key that is not an uncertain input of the forecast is a ``ValueError``."""
+    if inputs is None:
+        return every
+    known = {i.key for i in every}
+    unknown = [k for k in inputs if k not in known]
+    if unknown:
+        raise ValueError(f"not uncertain inputs of this forecast: {', '.join(unknown)}")
+    return [i for i in every if i.key in set(inputs)]
+
+
+def _tables(
+    targets: list[str],
+    tgts: list[Any],
+    chosen: list[Any],
+    qfn: dict[str, Any],
+    results: list[list[float]],
+    meta: dict[str, Any],
+) -> dict[str, pd.DataFrame]:
+    """One tornado table per target from the runs' results (the median run first, then
+    each chosen input's low and high run), widest swing first (ties in input order)."""
     base = results[0]
     rows: list[list[dict[str, Any]]] = [[] for _ in tgts]
     for n, inp in enumerate(chosen):
-        lo_v, hi_v = qfn[inp.key](low), qfn[inp.key](high)
+        lo_v, hi_v = qfn[inp.key](meta["low"]), qfn[inp.key](meta["high"])
         lo, hi = results[1 + 2 * n], results[2 + 2 * n]
         scalar = np.ndim(lo_v) == 0
         for j in range(len(tgts)):
@@ -295,11 +314,11 @@ def tornadoes(
             target=tgt.label,
             spec=tgt.spec,
             base=base[j],
-            low=low,
-            high=high,
+            low=meta["low"],
+            high=meta["high"],
             statistic=tgt.statistic,
-            draws=draws,
-            runs=2 * len(chosen) + 1,
+            draws=meta["draws"],
+            runs=meta["runs"],
         )
         out[spec] = df
     return out
@@ -423,57 +442,52 @@ def report_frames(
     shown = {t: idx[t].head(top) for t in targets}
     keys = list(dict.fromkeys(k for t in targets for k in shown[t]["input"]))
     tor = tornadoes(fc, targets, draws=draws, inputs=keys)
-    frames = []
-    for t in targets:
-        a, b = shown[t], tor[t]
-        df = a.merge(b[["input", "low", "high", "swing"]], on="input", how="left")
-        base = float(b.attrs["base"])
-        keep = (df["independent"].abs() >= 0.005) | (df["first_order"].abs() >= 0.005)
-        keep |= df["swing"] > 1e-3 * max(abs(base), 1e-12)
-        df = df[keep] if keep.any() else df.head(3)
-        out = pd.DataFrame(
-            {
-                "input": df["label"],
-                "first_order": df["first_order"],
-                "conf": df["conf"],
-                "independent": df["independent"],
-                "low": df["low"],
-                "high": df["high"],
-            }
-        ).reset_index(drop=True)
-        stat = "mean" if b.attrs["statistic"] == "mean" else "median"
-        out.attrs.update(
-            target=t,
-            target_label=a.attrs["target"],
-            baseline=base,
-            statistic=stat,
-            headers=dict(REPORT_HEADERS),
-            low_label="input at its 10th percentile",
-            high_label="input at its 90th percentile",
-            caption=(
-                f"The target's {stat} as each input moves from its median to its 10th (orange) or 90th "
-                "(blue) percentile, every other input at its median (vertical line); inputs in the table's "
-                "order, the most important on top."
-                + (
-                    " The mean, not the median: the target blends outcome paths, and a blend's median "
-                    "matches none of them."
-                    if stat == "mean" and not t.startswith(("outcome.", "prediction."))
-                    else ""
-                )
-            ),
-            description=(
-                f"First-order index: the share of the variance of {a.attrs['target']} that knowing the "
-                "input alone removes, estimated from the draws (RBD-FAST/EASI on given data; ± its 95% "
-                f"bootstrap half-width{nuts_note}). Own-part index: the same for the part of the input that the other "
-                "inputs do not explain (market CAGRs move together through the common factor, so another "
-                "market's CAGR can score a first-order index without mattering itself). The last two "
-                f"columns: the target's {stat} with the input at its 10th or 90th percentile and every "
-                f"other input at its median ({stat} then {_fmt_value(base)}). Variance no input explains "
-                "comes from the yearly market shocks, the realized outcome and event timing."
-            ),
-        )
-        frames.append(out)
-    return frames
+    return [_report_frame(t, shown[t], tor[t], nuts_note) for t in targets]
+
+
+def _report_frame(t: str, a: pd.DataFrame, b: pd.DataFrame, nuts_note: str) -> pd.DataFrame:
+    """The report's table of target ``t``: the indices ``a`` beside the tornado ``b``,
+    without inputs that matter for nothing (at least three rows), with its words."""
+    df = a.merge(b[["input", "low", "high", "swing"]], on="input", how="left")
+    base = float(b.attrs["base"])
+    keep = (df["independent"].abs() >= 0.005) | (df["first_order"].abs() >= 0.005)
+    keep |= df["swing"] > 1e-3 * max(abs(base), 1e-12)
+    df = df[keep] if keep.any() else df.head(3)
+    columns = ["first_order", "conf", "independent", "low", "high"]
+    out = pd.DataFrame({"input": df["label"], **{c: df[c] for c in columns}}).reset_index(drop=True)
+    stat = "mean" if b.attrs["statistic"] == "mean" else "median"
+    blend = stat == "mean" and not t.startswith(("outcome.", "prediction."))
+    out.attrs.update(
+        target=t,
+        target_label=a.attrs["target"],
+        baseline=base,
+        statistic=stat,
+        headers=dict(REPORT_HEADERS),
+        low_label="input at its 10th percentile",
+        high_label="input at its 90th percentile",
+        caption=(
+            f"The target's {stat} as each input moves from its median to its 10th (orange) or 90th "
+            "(blue) percentile, every other input at its median (vertical line); inputs in the table's "
+            "order, the most important on top."
+            + (
+                " The mean, not the median: the target blends outcome paths, and a blend's median "
+                "matches none of them."
+                if blend
+                else ""
+            )
+        ),
+        description=(
+            f"First-order index: the share of the variance of {a.attrs['target']} that knowing the "
+            "input alone removes, estimated from the draws (RBD-FAST/EASI on given data; ± its 95% "
+            f"bootstrap half-width{nuts_note}). Own-part index: the same for the part of the input that the other "
+            "inputs do not explain (market CAGRs move together through the common factor, so another "
+            "market's CAGR can score a first-order index without mattering itself). The last two "
+            f"columns: the target's {stat} with the input at its 10th or 90th percentile and every "
+            f"other input at its median ({stat} then {_fmt_value(base)}). Variance no input explains "
+            "comes from the yearly market shocks, the realized outcome and event timing."
+        ),
+    )
+    return out
 
 
 def _fmt_value(x: float) -> str:

@@ -51,7 +51,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from forecast.engine.data import model_data
+from forecast.engine.data import PerScenario, model_data
 from forecast.engine.formulas import formula_constants, formula_units
 from forecast.engine.model import OUTPUTS
 from forecast.scenario import Scenario
@@ -134,7 +134,8 @@ def to_dataset(
     """
     import xarray as xr
 
-    coords = model_data(scenario).coords if coords is None else coords
+    known = model_data(scenario).coords  # built once per scenario
+    coords = known if coords is None else coords
     arrays = {}
     for name, dims in OUTPUTS.items():
         if name not in values:
@@ -143,20 +144,48 @@ def to_dataset(
         arr = arr.reshape(chains, arr.shape[0] // chains, *arr.shape[1:])
         arrays[name] = (("chain", "draw", *dims), arr.astype(np.int8) if name in INT8_OUTPUTS else arr)
     sizes = {d: n for dims, arr in arrays.values() for d, n in zip(dims, arr.shape, strict=True)}
-    index: dict[str, Any] = {"chain": np.arange(chains), "draw": np.arange(sizes.get("draw", 0))}
-    index |= {k: v for k, v in coords.items() if k in sizes and k not in ("series", *_NUMBERED)}
+    fresh: dict[str, Any] = {"chain": np.arange(chains), "draw": np.arange(sizes.get("draw", 0))}
     # items without an id are numbered, last (where describe's assign_coords put them)
-    index |= {k: np.arange(sizes[k]) for k in _NUMBERED if k in sizes}
+    fresh |= {k: np.arange(sizes[k]) for k in _NUMBERED if k in sizes}
+    made = xr.Coordinates(fresh)
+    labelled = _labelled_index(scenario, coords, remember=coords is known)
+    order = ["chain", "draw", *(k for k in labelled if k in sizes), *(k for k in _NUMBERED if k in sizes)]
+    found = {k: (made.variables[k], made.xindexes[k]) if k in fresh else labelled[k] for k in order}
     # Variables that already carry their attributes, on indexes built once: the
     # Dataset then aligns nothing (xarray building and describing a Dataset of named
     # arrays was most of forecast.simulate's fixed cost at 20,000 draws)
-    outcomes = [str(o) for o in index["outcome"]] if "outcome" in index else scenario.outcome_ids
-    units = _units(scenario)
+    outcomes = [str(o) for o in coords["outcome"]] if "outcome" in sizes and "outcome" in coords else None
+    outcomes = scenario.outcome_ids if outcomes is None else outcomes
+    units = _UNITS.get(scenario, _units)
     variables = {
         name: xr.Variable(dims, arr, attrs=_attrs(name, units, outcomes))
         for name, (dims, arr) in arrays.items()
     }
-    return xr.Dataset(variables, coords=xr.Coordinates(index))
+    index = xr.Coordinates(
+        {k: v for k, (v, _) in found.items()}, indexes={k: i for k, (_, i) in found.items()}
+    )
+    return xr.Dataset(variables, coords=index)
+
+
+#: the labelled dims' index variables and indexes, and the units, of each live scenario
+_INDEXES: PerScenario[dict[str, tuple[Any, Any]]] = PerScenario()
+_UNITS: PerScenario[dict[str, str]] = PerScenario()
+
+
+def _labelled_index(
+    scenario: Scenario, coords: Mapping[str, Any], *, remember: bool
+) -> dict[str, tuple[Any, Any]]:
+    """Each labelled dim of ``coords`` (those with ids) as its index variable and
+    index; built once per scenario when ``coords`` are its model data's (xarray's
+    pandas indexes were half of :func:`to_dataset`'s cost). Indexes are immutable."""
+    import xarray as xr
+
+    def build(_: Scenario) -> dict[str, tuple[Any, Any]]:
+        labelled = {k: v for k, v in coords.items() if k not in ("series", *_NUMBERED)}
+        made = xr.Coordinates(labelled)
+        return {k: (made.variables[k], made.xindexes[k]) for k in labelled}
+
+    return _INDEXES.get(scenario, build) if remember else build(scenario)
 
 
 #: dims whose items have no id: numbered 0, 1, ... (constant_data says what each is)
@@ -335,20 +364,45 @@ def forward_tree(
     seed: int,
     coords: Mapping[str, Any] | None = None,
 ) -> xr.DataTree:
-    """The tree of a forward simulation: ``prior``, ``prior_predictive`` and ``constant_data``."""
+    """The tree of a forward simulation: ``prior``, ``prior_predictive`` and ``constant_data``.
+
+    The tree ``DataTree.from_dict`` gives, without its copies: ``from_dict`` copied
+    each group twice (a new node, then a copy of it to attach) after ``assign_attrs``
+    had copied it once; here each group is copied once, into its node (whose
+    attributes are its own), and the nodes are attached as they are (the public
+    ``children`` setter checks their alignment and copies nothing). ``constant_data``
+    depends on the scenario alone: built once per scenario, its arrays read-only
+    (each tree gets its own shallow copy).
+    """
     import xarray as xr
 
     prior, predictive = split(to_dataset(scenario, values, coords=coords))
     attrs = group_attrs(scenario, seed)
-    tree = xr.DataTree.from_dict(
-        {
-            "prior": prior.assign_attrs(attrs),
-            "prior_predictive": predictive.assign_attrs(attrs),
-            "constant_data": constant_data(scenario).assign_attrs(attrs),
-        }
-    )
-    tree.attrs.update(attrs)
+    groups = {"prior": prior, "prior_predictive": predictive, "constant_data": _constant(scenario)}
+    nodes = {}
+    for name, ds in groups.items():
+        nodes[name] = node = xr.DataTree(dataset=ds)
+        node.attrs = {**ds.attrs, **attrs}
+    tree = xr.DataTree()
+    tree.attrs = dict(attrs)
+    tree.children = nodes
     return tree
+
+
+#: constant_data of each live scenario (~3 ms a build)
+_CONSTANT: PerScenario[xr.Dataset] = PerScenario()
+
+
+def _constant(scenario: Scenario) -> xr.Dataset:
+    """:func:`constant_data`, built once per scenario and read-only (shared by its trees)."""
+
+    def build(s: Scenario) -> xr.Dataset:
+        ds = constant_data(s)
+        for var in ds.variables.values():
+            var.values.flags.writeable = False
+        return ds
+
+    return _CONSTANT.get(scenario, build)
 
 
 def nuts_tree(

@@ -222,7 +222,8 @@ class DaskExecutor:
         ``warm`` (:mod:`forecast.analysis.worker_preload`): a worker spawned fresh spends
         about 4 s of CPU on that before its first job, each. A worker the nanny
         restarts after a crash is spawned fresh. Its dashboard listens on a free port
-        (:attr:`dashboard` is left empty: nobody watches a laptop's sweep there).
+        (:attr:`dashboard` is left empty: nobody watches a laptop's sweep there), and
+        the monitors that would feed it run rarely or not at all (:data:`LOCAL_CONFIG`).
         """
         import multiprocessing
 
@@ -234,10 +235,14 @@ class DaskExecutor:
         forked = "forkserver" in multiprocessing.get_all_start_methods()
         if forked:
             _start_fork_server(warm)
+        config = {
+            **LOCAL_CONFIG,
+            **({"distributed.worker.multiprocessing-method": "forkserver"} if forked else {}),
+        }
         try:
-            with dask.config.set(
-                {"distributed.worker.multiprocessing-method": "forkserver"} if forked else {}
-            ):
+            # read by the scheduler and the nannies as they start, and handed by each nanny
+            # to its worker: this cluster's processes only, never a --scheduler one
+            with dask.config.set(config):
                 cluster = LocalCluster(
                     n_workers=n,
                     threads_per_worker=threads_per_worker,
@@ -377,6 +382,19 @@ class DaskExecutor:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+#: Dask settings of a local cluster (:meth:`DaskExecutor.local`): its monitors feed a
+#: dashboard nobody reads here (``bokeh`` is not even installed) and log lines that are
+#: silenced, yet sampled every few milliseconds in every process for the whole run:
+#: each worker's statistical profiler (a thread sampling the stack every 10 ms), the
+#: event loop's health tick (every 20 ms in the scheduler, each nanny and each worker)
+#: and the system monitor (CPU, memory and disk every 0.5 s in each)
+LOCAL_CONFIG: dict[str, Any] = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "5s",
+}
 
 
 # --- the fork server local workers start from ---------------------------------------------

@@ -188,8 +188,12 @@ def _whitened_shocks(
     NUTS samples ``u`` and ``z = L (u + L' W' r)`` with ``L L' = (I + W'W)^-1`` and ``r =
     (y - mu0) / sd``: given the rest, ``z`` is then exactly its conditional posterior
     and ``u`` standard normal at every volatility. ``L`` is a product of one rank-1
-    factor ``I + k v v'`` per observation (a loop at build time); the Potential adds
-    ``log N(z) - log N(u) + log |det L|``, so the density of the latents is unchanged.
+    factor ``I + k v v'`` per observation (a loop at build time).
+
+    The density of the latents is the old one at ``z`` times ``|det L|``, which is
+    ``N(u)`` times the evidence's likelihood with the shocks integrated out
+    (:func:`_evidence_marginal`): that is the Potential, so the log density (at every
+    leapfrog step) never computes ``z``, which is drawn once a draw (a Deterministic).
     """
     common, own = mix
     kv = x["evidence_reach"] * vol[None, :, None]
@@ -200,23 +204,20 @@ def _whitened_shocks(
         pm.Normal("z_shock_common_white", 0.0, 1.0, dims="step"),
         pm.Normal("z_shock_white", 0.0, 1.0, dims=("market", "step")),
     )
-
-    def dot(a: Pair, b: Pair) -> Any:  # over the two blocks
-        return (a[0] * b[0]).sum() + (a[1] * b[1]).sum()
+    rows: list[Pair] = [(w[0][j], w[1][j]) for j in range(n_ev)]
+    pm.Potential("evidence_marginal", _evidence_marginal(pt, rows, r, x["evidence_sd"]))
 
     def times(k: Any, v: Pair, c: Pair) -> Pair:  # (I + k v v') c
-        return (c[0] + k * dot(v, c) * v[0], c[1] + k * dot(v, c) * v[1])
+        return (c[0] + k * _dot(v, c) * v[0], c[1] + k * _dot(v, c) * v[1])
 
-    cols: list[Pair] = [(w[0][j], w[1][j]) for j in range(n_ev)]  # v_j = L_{j-1}' w_j
+    cols = list(rows)  # v_j = L_{j-1}' w_j
     factors: list[tuple[Any, Pair]] = []
-    log_det: Any = 0.0
     for j in range(n_ev):
         v = cols[j]
-        s = pt.sqrt(1.0 + dot(v, v))
+        s = pt.sqrt(1.0 + _dot(v, v))
         k = -1.0 / (s * (s + 1.0))  # (I + k v v')^2 = (I + v v')^-1
         cols[j + 1 :] = [times(k, v, c) for c in cols[j + 1 :]]
         factors.append((k, v))
-        log_det = log_det - pt.log(s)
     # z = L (u + L' W' r), with L' W' r = sum_j r_j L' w_j and L' w_j = R_J .. R_1 w_j
     t = u
     for j in range(n_ev):
@@ -226,11 +227,44 @@ def _whitened_shocks(
         t = (t[0] + r[j] * c[0], t[1] + r[j] * c[1])
     for k, v in reversed(factors):
         t = times(k, v, t)
-    norm = 0.5 * (dot(u, u) - dot(t, t))
-    pm.Potential("shock_whitening", norm + log_det)
     f = pm.Deterministic("z_shock_common", t[0], dims="step")
     e = pm.Deterministic("z_shock", t[1], dims=("market", "step"))
     return f, e
+
+
+def _dot(a: Pair, b: Pair) -> Any:
+    """The dot product of two vectors of shocks, over their two blocks."""
+    return (a[0] * b[0]).sum() + (a[1] * b[1]).sum()
+
+
+def _evidence_marginal(pt: Any, rows: list[Pair], r: Any, sd: Any) -> Any:
+    """The log likelihood of the evidence with the yearly shocks integrated out.
+
+    Given the rest, the standardized residuals ``r`` (without shocks) are ``W z +
+    noise`` with ``z`` and the noise standard normal, so ``r ~ N(0, I + W W')``: with
+    ``C`` the Cholesky factor of ``I + W W'`` (evidence x evidence, unrolled at build
+    time on scalars: one or a few observations) and ``a = C^-1 r``, the log likelihood
+    of the log sizes is ``sum_j -a_j^2 / 2 - log C_jj - log sd_j - log(2 pi) / 2``.
+
+    >>> import pytensor.tensor as pt
+    >>> rows = [(pt.as_tensor([0.0]), pt.as_tensor([[3.0]]))]  # |w|^2 = 9: variance 10
+    >>> lik = _evidence_marginal(pt, rows, pt.as_tensor([2.0]), pt.as_tensor([0.5]))
+    >>> by_hand = -0.5 * 2.0**2 / 10.0 - 0.5 * np.log(10.0) - np.log(0.5) - 0.5 * np.log(2 * np.pi)
+    >>> bool(np.isclose(lik.eval(), by_hand))
+    True
+    """
+    n = len(rows)
+    chol: list[list[Any]] = [[None] * n for _ in range(n)]
+    total: Any = -pt.log(sd).sum() - 0.5 * n * np.log(2.0 * np.pi)
+    a: list[Any] = []
+    for j in range(n):
+        for i in range(j):
+            inner = _dot(rows[j], rows[i]) - sum(chol[j][m] * chol[i][m] for m in range(i))
+            chol[j][i] = inner / chol[i][i]
+        chol[j][j] = pt.sqrt(1.0 + _dot(rows[j], rows[j]) - sum(chol[j][m] ** 2 for m in range(j)))
+        a.append((r[j] - sum(chol[j][m] * a[m] for m in range(j))) / chol[j][j])
+        total = total - 0.5 * a[j] ** 2 - pt.log(chol[j][j])
+    return total
 
 
 def build_model(scenario: Scenario | ModelData, *, predictive: bool = True, whiten: bool = True) -> Any:
@@ -309,7 +343,8 @@ def build_model(scenario: Scenario | ModelData, *, predictive: bool = True, whit
         n_year = x["year_rel"].shape[-1]
         before = pt.lt(pt.arange(n_year - 1)[:, None], pt.arange(n_year)[None, :]).astype("float64")
         base = pt.log(size)[:, None] + x["year_rel"] * drift[:, None]  # the log sizes without shocks
-        if whiten and not predictive and d.evidence_log.size:
+        whitened = whiten and not predictive and bool(d.evidence_log.size)
+        if whitened:
             x["evidence_reach"] = pm.Data(
                 "evidence_reach", evidence_reach(d), dims=("evidence", "market", "step")
             )
@@ -350,7 +385,7 @@ def build_model(scenario: Scenario | ModelData, *, predictive: bool = True, whit
             q = q * w / marginal
         q = pm.Deterministic("outcome_probability", q, dims="outcome")
         pm.Deterministic("signpost_probability", pt.dot(q, x["signpost_l"].T), dims="signpost")
-        if d.evidence_log.size:
+        if d.evidence_log.size and not whitened:  # whitened: the Potential evidence_marginal
             mu = (log_size[None, :, :] * x["evidence_w"]).sum(axis=(-1, -2))
             pm.Normal(
                 "evidence_observed",
@@ -399,12 +434,21 @@ def _predictive_part(
     # between two points: their quantile functions, interpolated, at the interpolated
     # latent rescaled to unit variance, so the interval there is the interpolation of
     # theirs; the points are picked by index (a gather per position, outcome and time)
-    lo, hi, u = x["share_lo"], x["share_hi"], x["share_t"]
-    z_t = ((1.0 - u) * z_share[lo] + u * z_share[hi]) * x["share_norm"]
-    share_lo = _transform(fam[lo], a[lo], b[lo], z_t, uniform=uniform, table=tab[lo])
-    share_hi = _transform(fam[hi], a[hi], b[hi], z_t, uniform=uniform, table=tab[hi])
-    share_all = (1.0 - u) * share_lo + u * share_hi
-    share_t = (share_all * onehot[None, :, None]).sum(axis=1)  # (position, time)
+    lo, hi = x["share_lo"], x["share_hi"]
+
+    # only the realized outcome's path is transformed (issue 30: the transforms of every
+    # outcome at every time were ~30% of the simulator): each (position, outcome, time)
+    # array is picked at the outcome by its one-hot sum, which is exact (one term times
+    # 1, the others times 0), so the draws are the same to the bit
+    def realized(v: Any) -> Any:
+        return (v * onehot[None, :, None]).sum(axis=1)
+
+    u = realized(x["share_t"])
+    z_all = ((1.0 - x["share_t"]) * z_share[lo] + x["share_t"] * z_share[hi]) * x["share_norm"]
+    z_t = realized(z_all)
+    share_lo = _share_at(pt, x, lo, (z_t, z_all), realized, uniform=uniform)
+    share_hi = _share_at(pt, x, hi, (z_t, z_all), realized, uniform=uniform)
+    share_t = (1.0 - u) * share_lo + u * share_hi  # (position, time)
     # only the positions' markets are exponentiated at every query time (log-linear
     # between grid years): picked by index from the flat (market x year) log sizes
     n_year = x["year_rel"].shape[-1]
@@ -452,6 +496,26 @@ def _predictive_part(
 
     hits = pt.concatenate([thr_hit, ev_hit.astype("float64")])
     pm.Deterministic("prediction_hit", hits[x["pred_pick"]], dims="prediction")
+
+
+def _share_at(
+    pt: Any, x: dict[str, Any], idx: Any, z: tuple[Any, Any], realized: Any, *, uniform: bool
+) -> Any:
+    """The share points ``idx`` (``(position, outcome, time)``) transformed at the
+    realized outcome's latent ``z[0]``: their family and parameters picked at the outcome
+    by ``realized`` first, so each time is transformed once, not once per outcome.
+
+    The table term (:func:`_table_term`, in graphs with uniform inputs) reads rows of
+    the data's tables, so it is evaluated at every outcome's latent ``z[1]`` and picked
+    after, added last as :func:`_transform` adds it: the same arithmetic in the same order.
+    """
+    fam = x["share_fam"][idx]
+    picked = (realized(fam), realized(x["share_a"][idx]), realized(x["share_b"][idx]))
+    out = _transform(*picked, z[0], uniform=uniform)
+    if uniform:
+        is_table = pt.eq(fam, int(Family.TABLE)).astype("float64")
+        out = out + realized(is_table * _table_term(x["share_tab"][idx], z[1]))
+    return out
 
 
 def set_model_data(model: Any, data: ModelData) -> None:

@@ -136,172 +136,23 @@ def _figures(cmp: Comparison, folder: Path) -> dict[str, str]:
 def _context(
     cmp: Comparison, folder: Path, figs: dict[str, str], prov: dict[str, Any], targets: list[str]
 ) -> dict[str, Any]:
-    from forecast.outputs.formatting import (
-        CSP,
-        Block,
-        Figure,
-        Table,
-        data_uri,
-        interval,
-        mc_error,
-        package_versions,
-        pct,
-        pp,
-        sig,
-    )
+    """The page's template context: one section per part, each built below."""
+    from forecast.outputs.comparison_sections import decision_section, target_section
+    from forecast.outputs.formatting import CSP
 
     fcs, names = cmp.forecasts, cmp.names
-    others = names[1:]
-    markets = cmp.markets()
-    diffs = cmp.differences()
-    scen_rows = []
-    for name, fc in zip(names, fcs, strict=True):
-        s = fc.scenario
-        scen_rows.append([name, s.title, s.origin, f"{fc.n_draws:,}", str(fc.seed), s.sha256()[:12]])
-    intro = Table(
-        "table-scenarios",
-        ["Scenario", "Title", "File (and overrides)", "Draws", "Random seed", "SHA-256"],
-        scen_rows,
-        [False, False, False, True, True, False],
-    )
-    text = [
-        f"{len(names)} scenarios, each simulated as its own 'forecast run' would; differences are "
-        f"each scenario minus the first ({cmp.base})."
-    ]
-    sections: list[dict[str, Any]] = [
-        {
-            "id": "scenarios",
-            "title": "Scenarios compared",
-            "summary": [{"title": "Headlines", "items": _cards(cmp, markets, pct, sig, interval)}],
-            "blocks": [Block("The scenarios", "scenarios-table", text, None, [intro])],
-        }
-    ]
-
-    # markets: one block per quantity, its overlaid fan chart and a side-by-side table
-    blocks = []
-    for key, title, unit in quantities(cmp):
-        is_share = unit == "share"
-        fmt = pct if is_share else sig
-        sub = markets[markets["market"] == key]
-        years = sorted({int(y) for y in sub["year"]})
-        headers = ["Year"] + [f"{n}: median (90%)" for n in names] + [f"{n} − {cmp.base}" for n in others]
-        rows = []
-        for y in years:
-            row = [str(y)]
-            for n in names:
-                r = sub[(sub["scenario"] == n) & (sub["year"] == y)]
-                row.append(
-                    f"{fmt(r.q50.iloc[0])} ({interval(r.q05.iloc[0], r.q95.iloc[0], fmt)})" if len(r) else "–"
-                )
-            for n in others:
-                d = diffs[
-                    (diffs["scenario"] == n)
-                    & (diffs["quantity"] == market_quantity(key))
-                    & (diffs["year"] == y)
-                ]
-                row.append(_signed(d["difference"].iloc[0], is_share) if len(d) else "–")
-            rows.append(row)
-        fig = None
-        if key in figs:
-            fig = Figure(
-                key,
-                figs[key],
-                title,
-                f"Median (line) and 90% interval (band) of each scenario, {unit}.",
-                data_uri(folder / figs[key]),
-            )
-        table = Table(f"table-{slug(key)}", headers, rows, [False] + [True] * (len(headers) - 1))
-        blocks.append(
-            Block(f"{title} ({unit})" if not is_share else title, f"market-{slug(key)}", [], fig, [table])
-        )
-    sections.append({"id": "markets", "title": "Markets", "summary": [], "blocks": blocks})
-
-    outcomes = cmp.outcomes()
-    if len(outcomes):
-        ids = list(dict.fromkeys(outcomes["outcome"]))
-        labels = dict(zip(outcomes["outcome"], outcomes["label"], strict=False))
-        headers = ["Outcome"] + [f"{n} (90%)" for n in names] + [f"{n} − {cmp.base}" for n in others]
-        rows = []
-        for k in ids:
-            row = [str(labels[k])]
-            for n in names:
-                r = outcomes[(outcomes["scenario"] == n) & (outcomes["outcome"] == k)]
-                row.append(
-                    f"{pct(r.probability.iloc[0])} ({interval(r.q05.iloc[0], r.q95.iloc[0], pct)})"
-                    if len(r)
-                    else "–"
-                )
-            for n in others:
-                d = diffs[(diffs["scenario"] == n) & (diffs["quantity"] == f"outcome.{k}")]
-                row.append(
-                    f"{_signed(d['difference'].iloc[0], True)} ± {pp(d['mcse'].iloc[0])}" if len(d) else "–"
-                )
-            rows.append(row)
-        table = Table("table-outcomes", headers, rows, [False] + [True] * (len(headers) - 1))
-        text = ["Probability of each outcome within the horizon (and the 90% interval of that probability)."]
-        sections.append(
-            {"id": "outcomes", "title": "Outcomes", "summary": [], "blocks": [Block("Outcome probabilities", "outcomes-table", text, None, [table])]}
-        )  # fmt: skip
-
-    preds = cmp.predictions()
-    if len(preds):
-        ids = list(dict.fromkeys(preds["id"]))
-        statements = dict(zip(preds["id"], preds["statement"], strict=False))
-        deadlines = dict(zip(preds["id"], preds["deadline"], strict=False))
-        headers = ["Prediction", "Deadline"] + list(names) + [f"{n} − {cmp.base}" for n in others]
-        rows = []
-        for k in ids:
-            row = [str(statements[k]), str(deadlines[k])]
-            for n in names:
-                r = preds[(preds["scenario"] == n) & (preds["id"] == k)]
-                row.append(
-                    f"{pct(r.probability.iloc[0])} {mc_error(r.probability.iloc[0], r.mcse.iloc[0])}"
-                    if len(r)
-                    else "–"
-                )
-            for n in others:
-                d = diffs[(diffs["scenario"] == n) & (diffs["quantity"] == f"prediction.{k}")]
-                row.append(
-                    f"{_signed(d['difference'].iloc[0], True)} ± {pp(d['mcse'].iloc[0])}" if len(d) else "–"
-                )
-            rows.append(row)
-        table = Table("table-predictions", headers, rows, [False, True] + [True] * (len(headers) - 2))
-        text = [
-            "Probability that each prediction comes true by its deadline, ± its Monte Carlo standard error."
-        ]
-        sections.append(
-            {"id": "predictions", "title": "Predictions", "summary": [], "blocks": [Block("Prediction probabilities", "predictions-table", text, None, [table])]}
-        )  # fmt: skip
-
-    from forecast.outputs.comparison_sections import decision_section, target_section
-
-    for extra in (target_section(cmp, targets), decision_section(cmp)):
-        if extra is not None:
-            sections.append(extra)
-    if others:
-        sections.append(
-            {
-                "id": "differences",
-                "title": f"Differences from {cmp.base}",
-                "summary": [],
-                "blocks": _difference_blocks(cmp, diffs, Table, Block, pct, pp, sig),
-            }
-        )
-
-    versions = dict(prov.get("versions") or package_versions())
-    rows = [["Command", str(prov.get("command") or "(Python API: Comparison.write_report)")]]
-    rows += [[f"{n}: scenario SHA-256", fc.scenario.sha256()] for n, fc in zip(names, fcs, strict=True)]
-    rows += [[f"{k} version", v] for k, v in versions.items()]
-    timings = {**cmp.timings, **(prov.get("timings") or {})}
-    rows += [[f"time: {k}", f"{sig(v, 2)} s"] for k, v in timings.items() if isinstance(v, int | float)]
-    text = [
-        "Each scenario's resolved inputs are in scenarios/; 'forecast run scenarios/<name>.toml' reproduces its numbers."
-    ]
-    repro = Table("table-reproducibility", ["Item", "Value"], rows, [False, False])
-    sections.append(
-        {"id": "reproducibility", "title": "Reproducibility", "summary": [], "blocks": [Block("Run details", "reproducibility", text, None, [repro])]}
-    )  # fmt: skip
-
+    markets, diffs = cmp.markets(), cmp.differences()
+    sections = [_scenarios_section(cmp, markets), _markets_section(cmp, markets, diffs, folder, figs)]
+    for part in (
+        _outcomes_section(cmp, diffs),
+        _predictions_section(cmp, diffs),
+        target_section(cmp, targets),
+        decision_section(cmp),
+        _differences_section(cmp, diffs),
+    ):
+        if part is not None:
+            sections.append(part)
+    sections.append(_reproducibility_section(cmp, prov))
     draws = sorted({fc.n_draws for fc in fcs})
     seeds = sorted({fc.seed for fc in fcs})
     meta = (
@@ -309,20 +160,7 @@ def _context(
         f"{', '.join(map(str, seeds))}; differences vs {cmp.base}"
     )
     title = "Comparison: " + " vs ".join(names)
-    overrides = dict(prov.get("overrides") or {})
-    whatif = None
-    if overrides:
-        from forecast.outputs.briefing import whatif_table
-        from forecast.outputs.whatif import Change, changes, differ_text
-
-        if len(fcs) == 2 and names[1].endswith(" with --set"):
-            # one file against itself with the overrides: old and new values
-            changed = changes(fcs[0].scenario, fcs[1].scenario, list(overrides))
-            what = f"{names[1]} is not the scenario as written: {differ_text(len(changed), names[0])}."
-        else:
-            changed = [Change(k, "(each file's own)", str(v)) for k, v in overrides.items()]
-            what = "every scenario compared has these --set overrides applied."
-        whatif = {"text": what, "table": whatif_table(changed)}
+    whatif = _whatif(cmp, dict(prov.get("overrides") or {}))
     return {
         "csp": CSP,
         "heading": f"What-if: {title}" if whatif else title,
@@ -339,6 +177,202 @@ def _context(
         "warnings": [],
         "sections": sections,
     }
+
+
+def _section(id_: str, title: str, blocks: list[Any]) -> dict[str, Any]:
+    return {"id": id_, "title": title, "summary": [], "blocks": blocks}
+
+
+def _scenarios_section(cmp: Comparison, markets: pd.DataFrame) -> dict[str, Any]:
+    """The scenarios compared (file, draws, seed, digest) and one headline card each."""
+    from forecast.outputs.formatting import Block, Table, interval, pct, sig
+
+    rows = [
+        [
+            name,
+            fc.scenario.title,
+            fc.scenario.origin,
+            f"{fc.n_draws:,}",
+            str(fc.seed),
+            fc.scenario.sha256()[:12],
+        ]
+        for name, fc in zip(cmp.names, cmp.forecasts, strict=True)
+    ]
+    head = ["Scenario", "Title", "File (and overrides)", "Draws", "Random seed", "SHA-256"]
+    intro = Table("table-scenarios", head, rows, [False, False, False, True, True, False])
+    text = [
+        f"{len(cmp.names)} scenarios, each simulated as its own 'forecast run' would; differences are "
+        f"each scenario minus the first ({cmp.base})."
+    ]
+    return {
+        "id": "scenarios",
+        "title": "Scenarios compared",
+        "summary": [{"title": "Headlines", "items": _cards(cmp, markets, pct, sig, interval)}],
+        "blocks": [Block("The scenarios", "scenarios-table", text, None, [intro])],
+    }
+
+
+def _markets_section(
+    cmp: Comparison, markets: pd.DataFrame, diffs: pd.DataFrame, folder: Path, figs: dict[str, str]
+) -> dict[str, Any]:
+    """One block per quantity: its overlaid fan chart and a side-by-side table by year."""
+    from forecast.outputs.formatting import Block, Figure, data_uri
+
+    blocks = []
+    for key, title, unit in quantities(cmp):
+        table = _market_table(cmp, markets[markets["market"] == key], diffs, key, unit == "share")
+        fig = None
+        if key in figs:
+            caption = f"Median (line) and 90% interval (band) of each scenario, {unit}."
+            fig = Figure(key, figs[key], title, caption, data_uri(folder / figs[key]))
+        label = f"{title} ({unit})" if unit != "share" else title
+        blocks.append(Block(label, f"market-{slug(key)}", [], fig, [table]))
+    return _section("markets", "Markets", blocks)
+
+
+def _market_table(cmp: Comparison, sub: pd.DataFrame, diffs: pd.DataFrame, key: str, is_share: bool) -> Any:
+    """A quantity's median (90%) in each scenario by year, and each one's difference."""
+    from forecast.outputs.formatting import Table, interval, pct, sig
+
+    fmt = pct if is_share else sig
+    names, others = cmp.names, cmp.names[1:]
+    headers = ["Year"] + [f"{n}: median (90%)" for n in names] + [f"{n} − {cmp.base}" for n in others]
+    rows = []
+    for y in sorted({int(y) for y in sub["year"]}):
+        row = [str(y)]
+        for n in names:
+            r = sub[(sub["scenario"] == n) & (sub["year"] == y)]
+            row.append(
+                f"{fmt(r.q50.iloc[0])} ({interval(r.q05.iloc[0], r.q95.iloc[0], fmt)})" if len(r) else "–"
+            )
+        for n in others:
+            d = diffs[
+                (diffs["scenario"] == n) & (diffs["quantity"] == market_quantity(key)) & (diffs["year"] == y)
+            ]
+            row.append(_signed(d["difference"].iloc[0], is_share) if len(d) else "–")
+        rows.append(row)
+    return Table(f"table-{slug(key)}", headers, rows, [False] + [True] * (len(headers) - 1))
+
+
+def _difference_cell(diffs: pd.DataFrame, name: str, quantity: str) -> str:
+    """A probability's difference from the base, ± its Monte Carlo error, in points."""
+    from forecast.outputs.formatting import pp
+
+    d = diffs[(diffs["scenario"] == name) & (diffs["quantity"] == quantity)]
+    return f"{_signed(d['difference'].iloc[0], True)} ± {pp(d['mcse'].iloc[0])}" if len(d) else "–"
+
+
+def _probability_cells(
+    cmp: Comparison, table: pd.DataFrame, column: str, key: str, cell: Any, diffs: pd.DataFrame
+) -> list[str]:
+    """A row's cells: ``cell`` of its row in each scenario ("–" where it has none), then
+    each scenario's difference from the base; ``column`` names the key (outcome, prediction)."""
+    quantity = "outcome" if column == "outcome" else "prediction"
+    cells = []
+    for n in cmp.names:
+        r = table[(table["scenario"] == n) & (table[column] == key)]
+        cells.append(cell(r) if len(r) else "–")
+    return cells + [_difference_cell(diffs, n, f"{quantity}.{key}") for n in cmp.names[1:]]
+
+
+def _outcomes_section(cmp: Comparison, diffs: pd.DataFrame) -> dict[str, Any] | None:
+    """Each outcome's probability (and its 90% interval) in each scenario."""
+    from forecast.outputs.formatting import Block, Table, interval, pct
+
+    outcomes = cmp.outcomes()
+    if not len(outcomes):
+        return None
+    names = cmp.names
+    labels = dict(zip(outcomes["outcome"], outcomes["label"], strict=False))
+    headers = ["Outcome"] + [f"{n} (90%)" for n in names] + [f"{n} − {cmp.base}" for n in names[1:]]
+
+    def cell(r: pd.DataFrame) -> str:
+        return f"{pct(r.probability.iloc[0])} ({interval(r.q05.iloc[0], r.q95.iloc[0], pct)})"
+
+    rows = [
+        [str(labels[k]), *_probability_cells(cmp, outcomes, "outcome", k, cell, diffs)]
+        for k in dict.fromkeys(outcomes["outcome"])
+    ]
+    table = Table("table-outcomes", headers, rows, [False] + [True] * (len(headers) - 1))
+    text = ["Probability of each outcome within the horizon (and the 90% interval of that probability)."]
+    return _section(
+        "outcomes", "Outcomes", [Block("Outcome probabilities", "outcomes-table", text, None, [table])]
+    )
+
+
+def _predictions_section(cmp: Comparison, diffs: pd.DataFrame) -> dict[str, Any] | None:
+    """Each prediction's probability (± its Monte Carlo error) in each scenario."""
+    from forecast.outputs.formatting import Block, Table, mc_error, pct
+
+    preds = cmp.predictions()
+    if not len(preds):
+        return None
+    names = cmp.names
+    statements = dict(zip(preds["id"], preds["statement"], strict=False))
+    deadlines = dict(zip(preds["id"], preds["deadline"], strict=False))
+    headers = ["Prediction", "Deadline"] + list(names) + [f"{n} − {cmp.base}" for n in names[1:]]
+
+    def cell(r: pd.DataFrame) -> str:
+        return f"{pct(r.probability.iloc[0])} {mc_error(r.probability.iloc[0], r.mcse.iloc[0])}"
+
+    rows = [
+        [str(statements[k]), str(deadlines[k]), *_probability_cells(cmp, preds, "id", k, cell, diffs)]
+        for k in dict.fromkeys(preds["id"])
+    ]
+    table = Table("table-predictions", headers, rows, [False, True] + [True] * (len(headers) - 2))
+    text = ["Probability that each prediction comes true by its deadline, ± its Monte Carlo standard error."]
+    block = Block("Prediction probabilities", "predictions-table", text, None, [table])
+    return _section("predictions", "Predictions", [block])
+
+
+def _differences_section(cmp: Comparison, diffs: pd.DataFrame) -> dict[str, Any] | None:
+    """Every difference from the base with its paired error (none with one scenario)."""
+    from forecast.outputs.formatting import Block, Table, pct, pp, sig
+
+    if len(cmp.names) < 2:
+        return None
+    blocks = _difference_blocks(cmp, diffs, Table, Block, pct, pp, sig)
+    return _section("differences", f"Differences from {cmp.base}", blocks)
+
+
+def _reproducibility_section(cmp: Comparison, prov: dict[str, Any]) -> dict[str, Any]:
+    """The command, each scenario's digest, the package versions and the timings."""
+    from forecast.outputs.formatting import Block, Table, package_versions, sig
+
+    versions = dict(prov.get("versions") or package_versions())
+    rows = [["Command", str(prov.get("command") or "(Python API: Comparison.write_report)")]]
+    rows += [
+        [f"{n}: scenario SHA-256", fc.scenario.sha256()]
+        for n, fc in zip(cmp.names, cmp.forecasts, strict=True)
+    ]
+    rows += [[f"{k} version", v] for k, v in versions.items()]
+    timings = {**cmp.timings, **(prov.get("timings") or {})}
+    rows += [[f"time: {k}", f"{sig(v, 2)} s"] for k, v in timings.items() if isinstance(v, int | float)]
+    text = [
+        "Each scenario's resolved inputs are in scenarios/; 'forecast run scenarios/<name>.toml' reproduces its numbers."
+    ]
+    repro = Table("table-reproducibility", ["Item", "Value"], rows, [False, False])
+    return _section(
+        "reproducibility", "Reproducibility", [Block("Run details", "reproducibility", text, None, [repro])]
+    )
+
+
+def _whatif(cmp: Comparison, overrides: dict[str, Any]) -> dict[str, Any] | None:
+    """The --set overrides: old and new values for one file against itself, else the list."""
+    if not overrides:
+        return None
+    from forecast.outputs.briefing import whatif_table
+    from forecast.outputs.whatif import Change, changes, differ_text
+
+    fcs, names = cmp.forecasts, cmp.names
+    if len(fcs) == 2 and names[1].endswith(" with --set"):
+        # one file against itself with the overrides: old and new values
+        changed = changes(fcs[0].scenario, fcs[1].scenario, list(overrides))
+        what = f"{names[1]} is not the scenario as written: {differ_text(len(changed), names[0])}."
+    else:
+        changed = [Change(k, "(each file's own)", str(v)) for k, v in overrides.items()]
+        what = "every scenario compared has these --set overrides applied."
+    return {"text": what, "table": whatif_table(changed)}
 
 
 def _cards(cmp: Comparison, markets: pd.DataFrame, pct: Any, sig: Any, interval: Any) -> list[dict[str, str]]:

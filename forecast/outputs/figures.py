@@ -296,9 +296,9 @@ def render(fig: MplFigure) -> FigureCanvasAgg:
     >>> render(Figure(figsize=(1, 1))).get_width_height()
     (110, 110)
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from forecast.outputs.figure_renderer import canvas as text_caching_canvas
 
-    canvas = FigureCanvasAgg(fig)
+    canvas = text_caching_canvas(fig)  # matplotlib's Agg pixels, less Python per text
     fig.set_dpi(DPI)
     canvas.draw()
     return canvas

@@ -81,133 +81,174 @@ def executive_summary(
     >>> [x.key for x in executive_summary(s, year=2027, ...)]  # doctest: +SKIP
     ['outcome', 'company', 'growth', 'predictions', 'signpost', 'driver']
     """
-    out: list[Sentence] = []
     after = "After the evidence, " if conditioned else ""
-    if len(outcomes):
-        o = outcomes.sort_values("probability", ascending=False, kind="stable")
-        top = o.iloc[0]
-        text = (
-            f"{after}the most likely outcome is {top.label}: {pct(top.probability)} "
-            f"(90% interval {interval(top.q05, top.q95, pct)}; stated {pct(top.stated)})"
-        )
-        if len(o) > 1:
-            nxt = o.iloc[1]
-            text += f", ahead of {nxt.label} at {pct(nxt.probability)}"
-        out.append(Sentence("outcome", _cap(text) + "."))
-    if len(by_outcome):
-        labels = {o.id: o.label for o in s.assessment.outcomes} if s.assessment else {}
-        first = str(by_outcome["market"].iloc[0]).split(".", 1)[1]
-        p = s.position(first)
-        sub = by_outcome[(by_outcome["market"] == f"share.{p.id}") & (by_outcome["year"] == year)]
-        if len(sub):
-            parts = [
-                f"{pct(r.q50)} ({interval(r.q05, r.q95, pct)}) if {labels.get(str(r.outcome), r.outcome)}"
-                for r in sub.itertuples()
-            ]
-            out.append(
-                Sentence(
-                    "company",
-                    f"{p.label} in {year} depends on the outcome: a median share of "
-                    + _join(parts)
-                    + " (90% intervals); a single blended median would match none of these paths.",
-                )
-            )
+    sentences = (
+        _outcome_sentence(outcomes, after),
+        _company_sentence(s, by_outcome, year),
+        _growth_sentence(growth, year),
+        _predictions_sentence(s, predictions),
+        _signpost_sentence(s, signposts),
+        _driver_sentence(sensitivity or []),
+    )
+    return [x for x in sentences if x is not None]
+
+
+def _outcome_sentence(outcomes: pd.DataFrame, after: str) -> Sentence | None:
+    """The most likely outcome against its stated probability, and the runner-up."""
+    if not len(outcomes):
+        return None
+    o = outcomes.sort_values("probability", ascending=False, kind="stable")
+    top = o.iloc[0]
+    text = (
+        f"{after}the most likely outcome is {top.label}: {pct(top.probability)} "
+        f"(90% interval {interval(top.q05, top.q95, pct)}; stated {pct(top.stated)})"
+    )
+    if len(o) > 1:
+        nxt = o.iloc[1]
+        text += f", ahead of {nxt.label} at {pct(nxt.probability)}"
+    return Sentence("outcome", _cap(text) + ".")
+
+
+def _company_sentence(s: Scenario, by_outcome: pd.DataFrame, year: int) -> Sentence | None:
+    """The first position's share in the headline year under each outcome."""
+    if not len(by_outcome):
+        return None
+    labels = {o.id: o.label for o in s.assessment.outcomes} if s.assessment else {}
+    first = str(by_outcome["market"].iloc[0]).split(".", 1)[1]
+    p = s.position(first)
+    sub = by_outcome[(by_outcome["market"] == f"share.{p.id}") & (by_outcome["year"] == year)]
+    if not len(sub):
+        return None
+    parts = [
+        f"{pct(r.q50)} ({interval(r.q05, r.q95, pct)}) if {labels.get(str(r.outcome), r.outcome)}"
+        for r in sub.itertuples()
+    ]
+    return Sentence(
+        "company",
+        f"{p.label} in {year} depends on the outcome: a median share of "
+        + _join(parts)
+        + " (90% intervals); a single blended median would match none of these paths.",
+    )
+
+
+def _growth_sentence(growth: pd.DataFrame, year: int) -> Sentence | None:
+    """The headline market's implied CAGR against the stated one, and the market
+    furthest from its own (or that every market matches)."""
     g = growth[growth["to_year"] == year] if len(growth) else growth
-    if len(g):
-        head = g[g["market"] == "total"]
-        r = head.iloc[0] if len(head) else g.iloc[0]
-        name = "the total market" if r.market == "total" else r.label
-        if r.q50 < 0:
-            # a declining market: "grows a median -8.00% a year" says the opposite of its numbers
-            text = (
-                f"{_cap(name)} shrinks a median {pct(-r.q50)} a year from {r.from_year} to {r.to_year} "
-                f"(a CAGR of {pct(r.q50)}, 90% interval {interval(r.q05, r.q95, pct)}), "
-                f"against {pct(r.stated)} stated"
-            )
-        else:
-            text = (
-                f"{_cap(name)} grows a median {pct(r.q50)} a year from {r.from_year} to {r.to_year} "
-                f"(90% interval {interval(r.q05, r.q95, pct)}), against {pct(r.stated)} stated"
-            )
-        # without a total (markets in different units) the headline is a market: the
-        # furthest is then one of the others, not the same market named twice
-        rest = g[(g["market"] != "total") & (g["market"] != r.market)]
-        if len(rest) > (1 if r.market == "total" else 0):
-            far = rest.assign(_gap=(rest["q50"] - rest["stated"]).abs()).sort_values(
-                "_gap", ascending=False, kind="stable"
-            )
-            far = far[[departs(r) for r in far.itertuples()]]
-            others = "markets" if r.market == "total" else "other markets"
-            if len(far):
-                f = far.iloc[0]
-                text += (
-                    f"; of the {others}, {f.label} is furthest from its stated CAGR: a median "
-                    f"{pct(f.q50)} ({interval(f.q05, f.q95, pct)}) against {pct(f.stated)}"
-                )
-            else:
-                every = "every market's" if r.market == "total" else "every other market's"
-                text += f"; {every} median matches its stated CAGR ({DEPARTS_RULE})"
-        out.append(Sentence("growth", text + "."))
-    if len(predictions):
-        ranked = predictions.sort_values("probability", ascending=False, kind="stable")
-        hi, lo = ranked.iloc[0], ranked.iloc[-1]
-        judged = {p.id: p.judged for p in s.predictions}
-
-        def when(r: Any) -> str:
-            return deadline_words(judged[str(r.id)], r.deadline)
-
-        if len(ranked) == 1:
-            text = (
-                f"The one dated prediction, {_q(hi.statement)}, comes true {when(hi)} with "
-                f"probability {pct(hi.probability)} ({mc_error(hi.probability, hi.mcse)} Monte Carlo error)."
-            )
-        else:
-            text = (
-                f"Of the {len(ranked)} dated predictions, the most likely to come true is {_q(hi.statement)}: "
-                f"{pct(hi.probability)} {when(hi)} ({mc_error(hi.probability, hi.mcse)}); the least likely is "
-                f"{_q(lo.statement)}: {pct(lo.probability)} {when(lo)} ({mc_error(lo.probability, lo.mcse)})."
-            )
-        out.append(Sentence("predictions", text))
-    sp = signposts[signposts["kind"] == "outcome"] if len(signposts) else signposts
-    if len(sp):
-        statements = {x.id: x.statement for x in s.signposts}
-        open_ = sp[sp["observed"].isna()]
-        if len(open_):
-            m = open_.assign(_move=(open_["if_true"] - open_["if_false"]).abs())
-            r = m.sort_values("_move", ascending=False, kind="stable").iloc[0]
-            text = (
-                f"The signpost that moves the odds most is {_q(statements[r.signpost])}: observed true, "
-                f"P({r.label}) goes from {pct(r.now)} to {pct(r.if_true)} ({mc_error(r.if_true, r.mcse_true)}); "
-                f"observed false, to {pct(r.if_false)} ({mc_error(r.if_false, r.mcse_false)})."
-            )
-        else:
-            m = sp.assign(_move=(sp["now"] - sp["without"]).abs())
-            r = m.sort_values("_move", ascending=False, kind="stable").iloc[0]
-            seen = "true" if bool(r.observed) else "false"
-            mc = r.mcse_true if bool(r.observed) else r.mcse_false
-            text = (
-                f"The signpost {_q(statements[r.signpost])} was observed {seen}: it moved P({r.label}) "
-                f"from {pct(r.without)} to {pct(r.now)} ({mc_error(r.now, mc)})."
-            )
-        out.append(Sentence("signpost", text))
-    frames = [d for d in (sensitivity or []) if len(d) and {"input", "first_order", "conf"} <= set(d.columns)]
-    if frames:
-        head = frames[0]
-        # the input with the largest index quoted (the table is ordered by the own part)
-        fo = pd.to_numeric(head["first_order"], errors="coerce")
-        r = head.iloc[int(fo.fillna(-float("inf")).to_numpy().argmax())]
-        stat = str(head.attrs.get("statistic", "median"))
-        target = str(head.attrs.get("target_label") or head.attrs.get("target"))
+    if not len(g):
+        return None
+    head = g[g["market"] == "total"]
+    r = head.iloc[0] if len(head) else g.iloc[0]
+    name = "the total market" if r.market == "total" else r.label
+    if r.q50 < 0:
+        # a declining market: "grows a median -8.00% a year" says the opposite of its numbers
         text = (
-            f"What drives the uncertainty in {target} most is {r.input}: on its own it accounts for about "
-            f"{pct(max(float(r.first_order), 0.0), 2)} of the variance"
+            f"{_cap(name)} shrinks a median {pct(-r.q50)} a year from {r.from_year} to {r.to_year} "
+            f"(a CAGR of {pct(r.q50)}, 90% interval {interval(r.q05, r.q95, pct)}), "
+            f"against {pct(r.stated)} stated"
         )
-        if pd.notna(r.conf):  # a row outside the bootstrapped top has no interval
-            text += f" (± {pp(r.conf)})"
-        if pd.notna(r.get("low")) and pd.notna(r.get("high")):
-            text += f"; with it at its 10th and 90th percentiles the {stat} is {sig(r.low)} and {sig(r.high)}"
-        out.append(Sentence("driver", text + "."))
-    return out
+    else:
+        text = (
+            f"{_cap(name)} grows a median {pct(r.q50)} a year from {r.from_year} to {r.to_year} "
+            f"(90% interval {interval(r.q05, r.q95, pct)}), against {pct(r.stated)} stated"
+        )
+    # without a total (markets in different units) the headline is a market: the
+    # furthest is then one of the others, not the same market named twice
+    rest = g[(g["market"] != "total") & (g["market"] != r.market)]
+    if len(rest) > (1 if r.market == "total" else 0):
+        text += _furthest_clause(rest, total=r.market == "total")
+    return Sentence("growth", text + ".")
+
+
+def _furthest_clause(rest: pd.DataFrame, *, total: bool) -> str:
+    """ "; of the markets, X is furthest from its stated CAGR ..." or that all match."""
+    far = rest.assign(_gap=(rest["q50"] - rest["stated"]).abs()).sort_values(
+        "_gap", ascending=False, kind="stable"
+    )
+    far = far[[departs(r) for r in far.itertuples()]]
+    others = "markets" if total else "other markets"
+    if len(far):
+        f = far.iloc[0]
+        return (
+            f"; of the {others}, {f.label} is furthest from its stated CAGR: a median "
+            f"{pct(f.q50)} ({interval(f.q05, f.q95, pct)}) against {pct(f.stated)}"
+        )
+    every = "every market's" if total else "every other market's"
+    return f"; {every} median matches its stated CAGR ({DEPARTS_RULE})"
+
+
+def _predictions_sentence(s: Scenario, predictions: pd.DataFrame) -> Sentence | None:
+    """The dated predictions most and least likely to come true, with their errors."""
+    if not len(predictions):
+        return None
+    ranked = predictions.sort_values("probability", ascending=False, kind="stable")
+    hi, lo = ranked.iloc[0], ranked.iloc[-1]
+    judged = {p.id: p.judged for p in s.predictions}
+
+    def when(r: Any) -> str:
+        return deadline_words(judged[str(r.id)], r.deadline)
+
+    if len(ranked) == 1:
+        text = (
+            f"The one dated prediction, {_q(hi.statement)}, comes true {when(hi)} with "
+            f"probability {pct(hi.probability)} ({mc_error(hi.probability, hi.mcse)} Monte Carlo error)."
+        )
+    else:
+        text = (
+            f"Of the {len(ranked)} dated predictions, the most likely to come true is {_q(hi.statement)}: "
+            f"{pct(hi.probability)} {when(hi)} ({mc_error(hi.probability, hi.mcse)}); the least likely is "
+            f"{_q(lo.statement)}: {pct(lo.probability)} {when(lo)} ({mc_error(lo.probability, lo.mcse)})."
+        )
+    return Sentence("predictions", text)
+
+
+def _signpost_sentence(s: Scenario, signposts: pd.DataFrame) -> Sentence | None:
+    """The open signpost that would move the odds most, or (all observed) the one that did."""
+    sp = signposts[signposts["kind"] == "outcome"] if len(signposts) else signposts
+    if not len(sp):
+        return None
+    statements = {x.id: x.statement for x in s.signposts}
+    open_ = sp[sp["observed"].isna()]
+    if len(open_):
+        m = open_.assign(_move=(open_["if_true"] - open_["if_false"]).abs())
+        r = m.sort_values("_move", ascending=False, kind="stable").iloc[0]
+        text = (
+            f"The signpost that moves the odds most is {_q(statements[r.signpost])}: observed true, "
+            f"P({r.label}) goes from {pct(r.now)} to {pct(r.if_true)} ({mc_error(r.if_true, r.mcse_true)}); "
+            f"observed false, to {pct(r.if_false)} ({mc_error(r.if_false, r.mcse_false)})."
+        )
+    else:
+        m = sp.assign(_move=(sp["now"] - sp["without"]).abs())
+        r = m.sort_values("_move", ascending=False, kind="stable").iloc[0]
+        seen = "true" if bool(r.observed) else "false"
+        mc = r.mcse_true if bool(r.observed) else r.mcse_false
+        text = (
+            f"The signpost {_q(statements[r.signpost])} was observed {seen}: it moved P({r.label}) "
+            f"from {pct(r.without)} to {pct(r.now)} ({mc_error(r.now, mc)})."
+        )
+    return Sentence("signpost", text)
+
+
+def _driver_sentence(sensitivity: Sequence[pd.DataFrame]) -> Sentence | None:
+    """The input that drives the headline quantity's variance most (its first-order index)."""
+    frames = [d for d in sensitivity if len(d) and {"input", "first_order", "conf"} <= set(d.columns)]
+    if not frames:
+        return None
+    head = frames[0]
+    # the input with the largest index quoted (the table is ordered by the own part)
+    fo = pd.to_numeric(head["first_order"], errors="coerce")
+    r = head.iloc[int(fo.fillna(-float("inf")).to_numpy().argmax())]
+    stat = str(head.attrs.get("statistic", "median"))
+    target = str(head.attrs.get("target_label") or head.attrs.get("target"))
+    text = (
+        f"What drives the uncertainty in {target} most is {r.input}: on its own it accounts for about "
+        f"{pct(max(float(r.first_order), 0.0), 2)} of the variance"
+    )
+    if pd.notna(r.conf):  # a row outside the bootstrapped top has no interval
+        text += f" (± {pp(r.conf)})"
+    if pd.notna(r.get("low")) and pd.notna(r.get("high")):
+        text += f"; with it at its 10th and 90th percentiles the {stat} is {sig(r.low)} and {sig(r.high)}"
+    return Sentence("driver", text + ".")
 
 
 #: a gap of a market's implied median CAGR from its stated one that is at most this

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from forecast.outputs.formatting import md_cell, pct, sig
+from forecast.outputs.formatting import mc_error, md_cell, pct, sig
 
 if TYPE_CHECKING:
     from forecast.analysis.pool import Pool
@@ -118,94 +118,87 @@ def _weights_text(pool: Pool) -> str:
 
 
 def _parts(pool: Pool, tables: dict[str, pd.DataFrame]) -> list[Part]:
-    from forecast.analysis.pool_tables import INPUT_RULE
-
-    out = tables["outcomes"]
-    analysts = tables["analysts"]
-    parts = [
-        Part(
-            "How the analysts were pooled",
-            [
-                f"{len(pool.names)} analysts' files on {pool.forecasts[0].scenario.id!r}, pooled as a "
-                f"{pool.description}.",
-                f"Weights: {_weights_text(pool)}.",
-                "The linear pool mixes the analysts' draws in exact proportion to their weights (deterministic "
-                "stratified counts, interleaved; pooled draw r is draw r of its analyst, so no two share random "
-                "numbers). Its Monte Carlo error (sd / sqrt(n) over the pooled draws) includes the spread "
-                "between analysts, which the stratification removes from the error: an upper bound.",
-                *pool.notes,
-            ],
-            analysts.assign(weight=analysts["weight"].map(pct)),
-        ),
-    ]
+    """The report's parts in reading order, each built below from the tables written."""
+    parts = [_method_part(pool, tables["analysts"])]
     if pool.scores is not None:
         sc = pool.scores
-        parts.append(
-            Part(
-                "Weights from the track record",
-                [
-                    "Each analyst's forecasts scored against the resolutions as `forecast score` scores a version."
-                ],
-                sc.assign(mean_brier=sc["mean_brier"].map(sig), weight=sc["weight"].map(pct)),
-            )
-        )
-    if len(out):
-        parts.append(
-            Part(
-                "Outcomes",
-                ["Stated: the weighted mean of the analysts' stated probabilities."],
-                _probabilities(out, "outcome", "label", stated=True),
-            )
-        )
-    preds = tables["predictions"]
-    if len(preds):
-        dis = tables["disagreement"]
-        partial = dis[(dis["kind"] == "prediction") & (dis["made_by"] < len(pool.names))]
-        text = [
-            f"{pid!r} is made by {n} of {len(pool.names)} analysts and "
-            + ("is that analyst's alone" if n == 1 else "pooled over them alone (their weights renormalised)")
-            + "; its draws are not joint with the other predictions'."
-            for pid, n in partial.groupby("id", sort=False)["made_by"].first().items()
+        words = [
+            "Each analyst's forecasts scored against the resolutions as `forecast score` scores a version."
         ]
-        parts.append(Part("Predictions", text, _probabilities(preds, "id", "statement")))
+        table = sc.assign(mean_brier=sc["mean_brier"].map(sig), weight=sc["weight"].map(pct))
+        parts.append(Part("Weights from the track record", words, table))
+    out = tables["outcomes"]
+    if len(out):
+        words = ["Stated: the weighted mean of the analysts' stated probabilities."]
+        parts.append(Part("Outcomes", words, _probabilities(out, "outcome", "label", stated=True)))
+    if len(tables["predictions"]):
+        parts.append(_predictions_part(pool, tables["predictions"], tables["disagreement"]))
     parts.append(_disagreement_part(tables["disagreement"], pool.names))
-    inputs = tables["disagreement_inputs"]
+    parts.append(_inputs_part(tables["disagreement_inputs"]))
+    parts.append(_markets_part(tables["markets"]))
+    return parts
+
+
+def _method_part(pool: Pool, analysts: pd.DataFrame) -> Part:
+    """Who was pooled, how, with which weights, and what the pool's error means."""
+    words = [
+        f"{len(pool.names)} analysts' files on {pool.forecasts[0].scenario.id!r}, pooled as a {pool.description}.",
+        f"Weights: {_weights_text(pool)}.",
+        "The linear pool mixes the analysts' draws in exact proportion to their weights (deterministic "
+        "stratified counts, interleaved; pooled draw r is draw r of its analyst, so no two share random "
+        "numbers). Its Monte Carlo error (sd / sqrt(n) over the pooled draws) includes the spread "
+        "between analysts, which the stratification removes from the error: an upper bound.",
+        *pool.notes,
+    ]
+    return Part("How the analysts were pooled", words, analysts.assign(weight=analysts["weight"].map(pct)))
+
+
+def _predictions_part(pool: Pool, preds: pd.DataFrame, dis: pd.DataFrame) -> Part:
+    """The pooled predictions, with a note for each one only some analysts made."""
+    partial = dis[(dis["kind"] == "prediction") & (dis["made_by"] < len(pool.names))]
+    words = [
+        f"{pid!r} is made by {n} of {len(pool.names)} analysts and "
+        + ("is that analyst's alone" if n == 1 else "pooled over them alone (their weights renormalised)")
+        + "; its draws are not joint with the other predictions'."
+        for pid, n in partial.groupby("id", sort=False)["made_by"].first().items()
+    ]
+    return Part("Predictions", words, _probabilities(preds, "id", "statement"))
+
+
+def _inputs_part(inputs: pd.DataFrame) -> Part:
+    """The inputs whose disagreement moves the headline quantity beyond noise."""
+    from forecast.analysis.pool_tables import INPUT_RULE
+
     target = inputs.attrs.get("target", "")
-    parts.append(
-        Part(
-            "Inputs the analysts disagree on",
-            [
-                f"For the headline {target}: {INPUT_RULE}.",
-                "" if len(inputs) else "The analysts' inputs do not differ beyond Monte Carlo noise.",
-            ],
-            inputs[["label", "effect", "first_order", "between_share", "analyst_means"]].assign(
-                effect=inputs["effect"].map(sig),
-                first_order=inputs["first_order"].map(sig),
-                between_share=inputs["between_share"].map(pct),
-            )
-            if len(inputs)
-            else None,
+    words = [
+        f"For the headline {target}: {INPUT_RULE}.",
+        "" if len(inputs) else "The analysts' inputs do not differ beyond Monte Carlo noise.",
+    ]
+    table = (
+        inputs[["label", "effect", "first_order", "between_share", "analyst_means"]].assign(
+            effect=inputs["effect"].map(sig),
+            first_order=inputs["first_order"].map(sig),
+            between_share=inputs["between_share"].map(pct),
         )
+        if len(inputs)
+        else None
     )
-    mk = tables["markets"]
+    return Part("Inputs the analysts disagree on", words, table)
+
+
+def _markets_part(mk: pd.DataFrame) -> Part:
+    """The pooled markets in the last simulated year: median and 90% interval."""
     year = int(mk["year"].max()) if len(mk) else 0
     last = mk[mk["year"] == year]
-    parts.append(
-        Part(
-            f"Markets in {year} (linear pool)",
-            ["Markets, shares and revenue are always the linear pool: the mixture of the analysts' draws."],
-            pd.DataFrame(
-                {
-                    "quantity": last["market"],
-                    "median": last["q50"].map(sig),
-                    "90% interval": [
-                        f"{sig(a)} to {sig(b)}" for a, b in zip(last["q05"], last["q95"], strict=True)
-                    ],
-                }
-            ),
-        )
+    table = pd.DataFrame(
+        {
+            "quantity": last["market"],
+            "median": last["q50"].map(sig),
+            "90% interval": [f"{sig(a)} to {sig(b)}" for a, b in zip(last["q05"], last["q95"], strict=True)],
+        }
     )
-    return parts
+    words = ["Markets, shares and revenue are always the linear pool: the mixture of the analysts' draws."]
+    return Part(f"Markets in {year} (linear pool)", words, table)
 
 
 def _probabilities(df: pd.DataFrame, key: str, label: str, stated: bool = False) -> pd.DataFrame:
@@ -213,7 +206,8 @@ def _probabilities(df: pd.DataFrame, key: str, label: str, stated: bool = False)
     if stated:
         out["stated"] = df["stated"].map(pct)
     out["probability"] = df["probability"].map(pct)
-    out["mcse"] = df["mcse"].map(pct)
+    # in points, with the rule-of-three bound where every draw agreed, as every report
+    out["mcse"] = [mc_error(p, se, sign=False) for p, se in zip(df["probability"], df["mcse"], strict=True)]
     return out
 
 

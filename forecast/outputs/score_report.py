@@ -105,16 +105,26 @@ def write_score_report(
     warnings: Sequence[str] = (),
 ) -> Path:
     """Write the score tables, figures, ``report.html`` and ``report.md`` into ``folder``;
-    returns the path of ``report.html``."""
+    returns the path of ``report.html``.
+
+    Each section of the page is built by its own function below, from the tables
+    written as CSV here (the page never computes a score of its own).
+
+    Examples
+    --------
+    >>> write_score_report(card, "scores")  # doctest: +SKIP
+    PosixPath('scores/report.html')
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     binary, quantities, averaged = card.binary(), card.quantities(), card.time_averaged()
+    resolutions = card.resolution_table()
     cal = card.calibration()
     tables = {
         "binary_scores": binary,
         "quantity_scores": quantities,
         "time_averaged": averaged,
-        "resolutions": card.resolution_table(),
+        "resolutions": resolutions,
     }
     if cal is not None:
         tables["calibration"] = cal.curve
@@ -123,242 +133,169 @@ def write_score_report(
     # statement, a log score for a certain forecast that was wrong) is an empty cell;
     # an infinite one is still refused
     write_csv_tables(folder, tables, optional={name: list(df.columns) for name, df in tables.items()})
-    versions = card.versions
-    sections: list[dict[str, Any]] = [
-        {
-            "id": "summary",
-            "title": "Summary",
-            "summary": [
-                {"title": "Scores (lower is better)", "items": _score_cards(binary, quantities, cal)}
-            ],
-            "blocks": [
-                Block(
-                    "How to read these scores",
-                    "reading",
-                    [
-                        "Every score is negatively oriented: lower is better, 0 is a perfect forecast. "
-                        "Brier = (p − y)²; log score = −ln of the probability given to what happened; "
-                        "CRPS is in the quantity's unit; the PIT is the forecast's probability of a "
-                        "value below the observed one (near 0 or 1: the value surprised the forecast).",
-                        f"Baseline: {_baseline_text(card.baseline)}. Brier skill = 1 − Brier / baseline Brier "
-                        "(above 0: better than the baseline).",
-                        "A version is scored on a statement only if its as_of is before the resolution date.",
-                    ],
-                )
-            ],
-        }
-    ]
+    sections = [_summary_section(card, binary, quantities, cal)]
     if len(binary):
-        rows = [
-            [
-                _short(str(r.label), 70),
-                str(r.version),
-                str(r.as_of),
-                "true" if r.outcome else "false",
-                pct(r.probability),
-                sig(r.brier),
-                _finite(r.log_score),
-                pct(r.baseline_probability),
-                sig(r.baseline_brier),
-                _finite(r.brier_skill),
-            ]
-            for r in binary.itertuples()
-        ]
-        table = Table(
-            "table-binary",
-            [
-                "Statement",
-                "Version",
-                "as_of",
-                "Happened",
-                "P",
-                "Brier",
-                "Log",
-                "Baseline P",
-                "Baseline Brier",
-                "Skill",
-            ],
-            rows,
-            [False, False, False, False] + [True] * 6,
-        )
-        sections.append(
-            {
-                "id": "binary",
-                "title": "Predictions and outcomes",
-                "summary": [],
-                "blocks": [Block("Brier and log scores, by version", "binary-table", [], None, [table])],
-            }
-        )
+        sections.append(_binary_section(binary))
     if len(quantities):
-        file = _save(pit_figure(quantities), folder, "pit")
-        fig = Figure(
-            "pit",
-            file,
-            "PIT values",
-            "One marker per version; shaded: the forecast's 90% interval.",
-            data_uri(folder / file),
-        )
-        rows = [
-            [
-                _short(str(r.label), 60),
-                str(r.version),
-                str(r.as_of),
-                sig(r.observed),
-                f"{sig(r.median)} ({sig(r.q05)}{DASH}{sig(r.q95)})",
-                sig(r.crps),
-                sig(r.pit, 2),
-                _finite(r.log_score) if not r.note else f"{DASH} ({r.note!s})",
-            ]
-            for r in quantities.itertuples()
-        ]
-        table = Table(
-            "table-quantities",
-            ["Quantity", "Version", "as_of", "Observed", "Forecast median (90%)", "CRPS", "PIT", "Log score"],
-            rows,
-            [False, False, False, True, True, True, True, True],
-        )
-        sections.append(
-            {
-                "id": "quantities",
-                "title": "Observed quantities",
-                "summary": [],
-                "blocks": [
-                    Block(
-                        "CRPS, PIT and log score of the forecast's draws",
-                        "quantity-table",
-                        [
-                            "CRPS: the fair estimator from the version's draws. Log score: a kernel density "
-                            "of the draws (on the log scale for positive quantities), where it is defined."
-                        ],
-                        fig,
-                        [table],
-                    )
-                ],
-            }
-        )
+        sections.append(_quantities_section(quantities, folder))
     if len(averaged):
-        rows = [
-            [
-                str(r.statement),
-                str(r.versions),
-                str(r.days),
-                _finite(r.brier),
-                _finite(r.log_score),
-                _finite(r.crps),
-            ]
-            for r in averaged.itertuples()
-        ]
-        table = Table(
-            "table-time-averaged",
-            ["Statement", "Versions", "Days", "Brier", "Log score", "CRPS"],
-            rows,
-            [False, True, True, True, True, True],
-        )
-        sections.append(
-            {
-                "id": "over-time",
-                "title": "Scores over time",
-                "summary": [],
-                "blocks": [
-                    Block(
-                        "Time-averaged scores",
-                        "time-averaged",
-                        [
-                            "Each version's score weighted by the days it was the current forecast: from its "
-                            "as_of to the next version's, the last one to the resolution date."
-                        ],
-                        None,
-                        [table],
-                    )
-                ],
-            }
-        )
+        sections.append(_over_time_section(averaged))
     if cal is not None:
-        caption, text = calibration_words(cal)
-        file = _save(reliability_figure(cal), folder, "reliability")
-        fig = Figure(
-            "reliability",
-            file,
-            "Reliability diagram",
-            caption,
-            data_uri(folder / file),
-        )
-        d = cal.decomposition
-        rows = [
-            [
-                "Brier" if r.score_name == "brier" else "Log",
-                sig(r.score),
-                sig(r.miscalibration),
-                sig(r.discrimination),
-                sig(r.uncertainty),
-                sig(r.p_value, 2),
-            ]
-            for r in d.itertuples()
-        ]
-        table = Table(
-            "table-decomposition",
-            [
-                "Score",
-                "Mean score",
-                "Miscalibration (MCB)",
-                "Discrimination (DSC)",
-                "Uncertainty (UNC)",
-                "MCB p-value",
-            ],
-            rows,
-            [False] + [True] * 5,
-            "Mean score = MCB − DSC + UNC.",
-        )
-        sections.append(
-            {
-                "id": "calibration",
-                "title": "Calibration",
-                "summary": [],
-                "blocks": [
-                    Block("Reliability and the CORP decomposition", "calibration-block", text, fig, [table])
-                ],
-            }
-        )
-    res = card.resolution_table()
-    rows = [[str(r.statement), str(r.value), str(r.date), str(r.source) or DASH] for r in res.itertuples()]
-    blocks = [
-        Block(
-            "What happened",
-            "resolutions-table",
-            [],
-            None,
-            [Table("table-resolutions", ["Statement", "Value", "Date", "Source"], rows, [False] * 4)],
-        )
-    ]
-    late = card.not_scored()
-    if len(late):
-        late_rows = [
-            [str(r.statement), str(r.version), str(r.as_of), str(r.resolved_on)] for r in late.itertuples()
-        ]
-        blocks.append(
-            Block(
-                "Versions not scored",
-                "not-scored",
-                [
-                    "These versions are dated on or after the resolution: they may already have known the answer."
-                ],
-                None,
-                [
-                    Table(
-                        "table-not-scored",
-                        ["Statement", "Version", "as_of", "Resolved on"],
-                        late_rows,
-                        [False] * 4,
-                    )
-                ],
-            )
-        )
-    sections.append({"id": "resolutions", "title": "Resolutions", "summary": [], "blocks": blocks})
+        sections.append(_calibration_section(cal, folder))
+    sections.append(_resolutions_section(resolutions, card.not_scored()))
     sections.append(_reproducibility(provenance, "score"))
+    versions = card.versions
     title = f"Scores: {versions[-1].scenario.title}"
     flag = track_record_flag(versions, card.resolutions)
     _render(folder, versions[-1].scenario, title, _meta(versions), sections, warnings, illustrative=flag)
     return folder / "report.html"
+
+
+def _section(id_: str, title: str, blocks: list[Block]) -> dict[str, Any]:
+    return {"id": id_, "title": title, "summary": [], "blocks": blocks}
+
+
+def _summary_section(
+    card: Scorecard, binary: pd.DataFrame, quantities: pd.DataFrame, cal: Any
+) -> dict[str, Any]:
+    """The score cards and how to read them."""
+    reading = [
+        "Every score is negatively oriented: lower is better, 0 is a perfect forecast. "
+        "Brier = (p − y)²; log score = −ln of the probability given to what happened; "
+        "CRPS is in the quantity's unit; the PIT is the forecast's probability of a "
+        "value below the observed one (near 0 or 1: the value surprised the forecast).",
+        f"Baseline: {_baseline_text(card.baseline)}. Brier skill = 1 − Brier / baseline Brier "
+        "(above 0: better than the baseline).",
+        "A version is scored on a statement only if its as_of is before the resolution date.",
+    ]
+    return {
+        "id": "summary",
+        "title": "Summary",
+        "summary": [{"title": "Scores (lower is better)", "items": _score_cards(binary, quantities, cal)}],
+        "blocks": [Block("How to read these scores", "reading", reading)],
+    }
+
+
+def _binary_section(binary: pd.DataFrame) -> dict[str, Any]:
+    """Each version's Brier and log score on each yes/no statement, against the baseline."""
+    rows = [
+        [
+            _short(str(r.label), 70),
+            str(r.version),
+            str(r.as_of),
+            "true" if r.outcome else "false",
+            pct(r.probability),
+            sig(r.brier),
+            _finite(r.log_score),
+            pct(r.baseline_probability),
+            sig(r.baseline_brier),
+            _finite(r.brier_skill),
+        ]
+        for r in binary.itertuples()
+    ]
+    head = ["Statement", "Version", "as_of", "Happened", "P", "Brier", "Log", "Baseline P", "Baseline Brier"]
+    table = Table("table-binary", [*head, "Skill"], rows, [False] * 4 + [True] * 6)
+    block = Block("Brier and log scores, by version", "binary-table", [], None, [table])
+    return _section("binary", "Predictions and outcomes", [block])
+
+
+def _quantities_section(quantities: pd.DataFrame, folder: Path) -> dict[str, Any]:
+    """The observed quantities' CRPS, PIT and log score, with the PIT chart."""
+    file = _save(pit_figure(quantities), folder, "pit")
+    caption = "One marker per version; shaded: the forecast's 90% interval."
+    fig = Figure("pit", file, "PIT values", caption, data_uri(folder / file))
+    rows = [
+        [
+            _short(str(r.label), 60),
+            str(r.version),
+            str(r.as_of),
+            sig(r.observed),
+            f"{sig(r.median)} ({sig(r.q05)}{DASH}{sig(r.q95)})",
+            sig(r.crps),
+            sig(r.pit, 2),
+            _finite(r.log_score) if not r.note else f"{DASH} ({r.note!s})",
+        ]
+        for r in quantities.itertuples()
+    ]
+    head = ["Quantity", "Version", "as_of", "Observed", "Forecast median (90%)", "CRPS", "PIT", "Log score"]
+    table = Table("table-quantities", head, rows, [False] * 3 + [True] * 5)
+    words = [
+        "CRPS: the fair estimator from the version's draws. Log score: a kernel density "
+        "of the draws (on the log scale for positive quantities), where it is defined."
+    ]
+    block = Block("CRPS, PIT and log score of the forecast's draws", "quantity-table", words, fig, [table])
+    return _section("quantities", "Observed quantities", [block])
+
+
+def _over_time_section(averaged: pd.DataFrame) -> dict[str, Any]:
+    """Scores weighted by the days each version was the current forecast."""
+    rows = [
+        [
+            str(r.statement),
+            str(r.versions),
+            str(r.days),
+            _finite(r.brier),
+            _finite(r.log_score),
+            _finite(r.crps),
+        ]
+        for r in averaged.itertuples()
+    ]
+    head = ["Statement", "Versions", "Days", "Brier", "Log score", "CRPS"]
+    table = Table("table-time-averaged", head, rows, [False] + [True] * 5)
+    words = [
+        "Each version's score weighted by the days it was the current forecast: from its "
+        "as_of to the next version's, the last one to the resolution date."
+    ]
+    block = Block("Time-averaged scores", "time-averaged", words, None, [table])
+    return _section("over-time", "Scores over time", [block])
+
+
+def _calibration_section(cal: Calibration, folder: Path) -> dict[str, Any]:
+    """The reliability diagram and the CORP decomposition of the mean scores."""
+    caption, text = calibration_words(cal)
+    file = _save(reliability_figure(cal), folder, "reliability")
+    fig = Figure("reliability", file, "Reliability diagram", caption, data_uri(folder / file))
+    rows = [
+        [
+            "Brier" if r.score_name == "brier" else "Log",
+            sig(r.score),
+            sig(r.miscalibration),
+            sig(r.discrimination),
+            sig(r.uncertainty),
+            sig(r.p_value, 2),
+        ]
+        for r in cal.decomposition.itertuples()
+    ]
+    head = ["Score", "Mean score", "Miscalibration (MCB)", "Discrimination (DSC)", "Uncertainty (UNC)"]
+    table = Table(
+        "table-decomposition",
+        [*head, "MCB p-value"],
+        rows,
+        [False] + [True] * 5,
+        "Mean score = MCB − DSC + UNC.",
+    )
+    block = Block("Reliability and the CORP decomposition", "calibration-block", text, fig, [table])
+    return _section("calibration", "Calibration", [block])
+
+
+def _resolutions_section(resolutions: pd.DataFrame, late: pd.DataFrame) -> dict[str, Any]:
+    """What happened, and the versions dated too late to be scored."""
+    rows = [
+        [str(r.statement), str(r.value), str(r.date), str(r.source) or DASH] for r in resolutions.itertuples()
+    ]
+    table = Table("table-resolutions", ["Statement", "Value", "Date", "Source"], rows, [False] * 4)
+    blocks = [Block("What happened", "resolutions-table", [], None, [table])]
+    if len(late):
+        late_rows = [
+            [str(r.statement), str(r.version), str(r.as_of), str(r.resolved_on)] for r in late.itertuples()
+        ]
+        words = [
+            "These versions are dated on or after the resolution: they may already have known the answer."
+        ]
+        head = ["Statement", "Version", "as_of", "Resolved on"]
+        late_table = Table("table-not-scored", head, late_rows, [False] * 4)
+        blocks.append(Block("Versions not scored", "not-scored", words, None, [late_table]))
+    return _section("resolutions", "Resolutions", blocks)
 
 
 def calibration_words(cal: Any) -> tuple[str, list[str]]:

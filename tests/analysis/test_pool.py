@@ -244,3 +244,16 @@ def test_linear_pool_mcse_bounds_the_stratified_error(analysts: list[Any]) -> No
     reported = p.outcomes()["mcse"].to_numpy()
     assert np.all(reported >= stratified)
     assert np.all(reported <= 1.5 * stratified)  # the analysts differ by a few points only
+
+
+def test_weights_given_as_a_list_need_one_per_file_and_are_refused_before_any_simulation() -> None:
+    """Weights as a list: one per file, else one problem naming the count (nothing is simulated);
+    as a dict by name, a name that is not an analyst is refused with the others at once."""
+    team = sorted(str(p) for p in (Path(forecast.bundled("team/analyst-a")).parent).glob("*.toml"))[:2]
+    with pytest.raises(ScenarioError) as e:
+        forecast.pool(team, weights=[1.0])
+    assert "weights: needs one weight per file (2) (got [1.0])" in str(e.value), str(e.value)
+    with pytest.raises(ScenarioError) as e:
+        forecast.pool(team, weights={"analyst-a": 1.0, "nobody": 2.0}, method="median")  # type: ignore[arg-type]
+    text = str(e.value)
+    assert "nobody" in text and "median" in text, text

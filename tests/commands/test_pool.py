@@ -145,3 +145,17 @@ def test_every_number_a_colleague_changes_is_a_marked_illustrative_assumption(na
     child = quantities(load(SCENARIOS / "team" / f"{name}.toml").raw)
     changed = {p: q for p, q in child.items() if p not in parent or numbers(parent[p]) != numbers(q)}
     assert changed and all(is_assumption(q) and "illustrative" in q["source"] for q in changed.values())
+
+
+def test_the_pooled_probabilities_errors_read_as_the_other_reports() -> None:
+    """A pooled probability's Monte Carlo error in percentage points, and the rule-of-three
+    bound where every draw agreed, as every other report writes it (it was a percentage:
+    '0.344%' for 0.34 pp, '0.0150%' for the bound)."""
+    from forecast.outputs.pool_report import _probabilities
+
+    df = pd.DataFrame(
+        {"id": ["a", "b"], "statement": ["A", "B"], "probability": [0.4, 0.0], "mcse": [0.003444, 0.00015]}
+    )
+    out = _probabilities(df, "id", "statement")
+    assert list(out["probability"]) == ["40.0%", "0%"]
+    assert list(out["mcse"]) == ["0.34 pp", "< 3/n = 0.015 pp"]

@@ -243,3 +243,52 @@ def test_the_forward_tree_is_what_plain_xarray_builds() -> None:
         assert tree[group].to_dataset().identical(want.assign_attrs(attrs)), group
         assert list(tree[group].to_dataset().variables) == list(want.variables), group
     assert tree["constant_data"].to_dataset().identical(constant_data(s).assign_attrs(attrs))
+
+
+def test_the_forward_tree_is_what_from_dict_builds_and_its_groups_share_nothing_changeable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``forward_tree`` attaches its groups without ``DataTree.from_dict``'s two copies
+    of each and builds ``constant_data`` once per scenario (issue 30): the tree must be
+    the one ``from_dict`` gives, each group with its own attributes, and a forecast's
+    tree must not change another's."""
+    import xarray as xr
+
+    import forecast
+    from forecast.engine import dataset
+    from forecast.engine.dataset import constant_data, forward_tree, group_attrs, split, to_dataset
+    from forecast.engine.forward import forward
+
+    s = forecast.load(forecast.bundled("deepseek"))
+    data = model_data(s)
+    values, _ = forward(s, 300, 7, data)
+    tree = forward_tree(s, values, 7, coords=data.coords)
+    attrs = {**group_attrs(s, 7), "created_at": tree.attrs["created_at"]}
+    prior, predictive = split(to_dataset(s, values, coords=data.coords))
+    want = xr.DataTree.from_dict(
+        {
+            "prior": prior.assign_attrs(attrs),
+            "prior_predictive": predictive.assign_attrs(attrs),
+            "constant_data": constant_data(s).assign_attrs(attrs),
+        }
+    )
+    want.attrs.update(attrs)
+    assert tree.identical(want)
+    assert [node.path for node in tree.subtree] == [node.path for node in want.subtree]
+
+    def no(*a: Any) -> Any:
+        raise AssertionError("constant_data was built again")
+
+    monkeypatch.setattr(dataset, "constant_data", no)
+    again = forward_tree(s, values, 7, coords=data.coords)
+    # each group's attributes and variables are its own
+    tree["prior"].attrs["seed"] = -1
+    tree["constant_data"]["market_label"].attrs["note"] = "changed"
+    tree["constant_data"].attrs["seed"] = -1
+    assert tree.attrs["seed"] == tree["prior_predictive"].attrs["seed"] == 7
+    assert again["constant_data"].attrs["seed"] == 7
+    assert "note" not in again["constant_data"]["market_label"].attrs
+    with pytest.raises(ValueError, match="read-only"):
+        tree["constant_data"]["market_label"].values[0] = "changed"
+    later = again["constant_data"].to_dataset()
+    assert later.assign_attrs(created_at=attrs["created_at"]).identical(want["constant_data"].to_dataset())

@@ -18,7 +18,7 @@ import pytest
 
 import forecast
 from forecast.cli import main
-from forecast.engine.executor import DaskExecutor
+from forecast.engine.executor import LOCAL_CONFIG, WARM_ENV, DaskExecutor
 
 pytestmark = pytest.mark.usefixtures("cluster_time_bound")
 
@@ -30,7 +30,10 @@ DRAWS, SEED = 300, 11
 def _state(*_: Any) -> dict[str, Any]:
     """What a worker holds before its first job: its parent, its simulators, and the
     levels of the handlers that print Dask's log lines to the command's stderr."""
+    import gc
     import logging
+
+    import dask
 
     from forecast.engine import forward
 
@@ -40,6 +43,8 @@ def _state(*_: Any) -> dict[str, Any]:
         "simulators": len(forward._CACHE),
         "pytensor": "pytensor" in sys.modules,
         "log_levels": [h.level for h in handlers if isinstance(h, logging.StreamHandler)],
+        "config": {key: dask.config.get(key) for key in LOCAL_CONFIG},
+        "frozen": gc.get_freeze_count(),
     }
 
 
@@ -85,10 +90,41 @@ def test_workers_start_warm_give_the_same_table_and_leave_no_process() -> None:
         states
     )
     assert all(s["log_levels"] and min(s["log_levels"]) >= logging.CRITICAL for s in states.values()), states
+    # the monitors nobody reads on a local cluster are off in its workers too
+    assert all(s["config"] == LOCAL_CONFIG for s in states.values()), states
+    assert all(s["frozen"] > 1000 for s in states.values()), states  # the server's heap, not scanned
     pd.testing.assert_frame_equal(there, here, check_exact=True)
     assert there.to_csv().encode() == here.to_csv().encode()
     assert forkserver._forkserver._forkserver_pid is None
     assert _gone([server, *workers]), "a worker or the fork server outlived the cluster"
+
+
+def test_the_fork_server_skips_tearing_down_its_imports_when_it_exits(tmp_path: Path) -> None:
+    """The fork server (the process that imports the preload with the warm-up list in its
+    environment) ends without Python's finalization, which tore down PyTensor's and
+    numba's modules for ~1 s of CPU after every local cluster (``benchmarks/README.md``,
+    session 9): an exit handler registered before the preload never runs, and what it
+    printed is flushed. Its imports are frozen out of the garbage collector (which ran
+    for ~1 s of the preload's ~3 s of CPU), the collector on again for the workers.
+    Any other process that imports the module exits as usual."""
+    import subprocess
+
+    marker = tmp_path / "finalized"
+    code = (
+        "import atexit, pathlib\n"
+        f"atexit.register(pathlib.Path({str(marker)!r}).touch)\n"
+        "import forecast.analysis.worker_preload\n"
+        "import gc\n"
+        "print('preloaded', gc.isenabled(), gc.get_freeze_count() > 1000, end='')\n"
+    )
+    server = subprocess.run(
+        [sys.executable, "-c", code], env={**os.environ, WARM_ENV: "[]"}, capture_output=True, text=True
+    )
+    assert (server.returncode, server.stdout) == (0, "preloaded True True"), server.stderr
+    assert not marker.exists(), "the fork server ran its exit handlers (and its finalization)"
+    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert other.returncode == 0 and marker.exists(), other.stderr
+    assert other.stdout == "preloaded True False", other.stdout
 
 
 def test_python_api_workers_start_no_cluster_for_a_few_short_cases(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,7 +7,9 @@ reparameterisation must (1) keep the model: its density at the sampled latents i
 old one at the shocks they give, times the Jacobian, which the test computes itself
 (PyTensor's jacobian, not the formula under test); and (2) remove the cause: the
 curvature of the log density along the sampled shocks does not depend on the
-volatility. Exact identities at fixed points, so the tolerances are float rounding.
+volatility; and (3, speed) leave the shocks out of the log density NUTS evaluates at
+every leapfrog step (the evidence's likelihood with them integrated out, closed form:
+(1) checks it). Exact identities at fixed points, so the tolerances are float rounding.
 """
 
 from __future__ import annotations
@@ -119,3 +121,19 @@ def test_whitening_keeps_the_density_of_the_latents(update_data: Any) -> None:
         plain_point["z_shock_common"], plain_point["z_shock"] = shocks(point)
         diffs.append(logp(point) - (old(plain_point) + np.linalg.slogdet(jac)[1]))
     assert np.abs(diffs).max() < 1e-9, diffs
+
+
+def test_the_log_density_does_not_compute_the_shocks(update_data: Any) -> None:
+    """Issue 30 (speed): given the rest, the whitened shocks ``u`` are standard normal and
+    independent of it, so NUTS's log density is ``log N(u)`` plus the evidence's marginal
+    likelihood (the shocks integrated out, closed form). The shocks themselves are drawn
+    only in the expansion (once a draw), not at each leapfrog step: no term of the log
+    density but ``log N(u)`` may read ``u`` (the density before read them through the
+    shocks: equal in exact arithmetic, not in floating point)."""
+    model = build_model(update_data, predictive=False)
+    u = _shock_names(model)
+    grad = model.compile_dlogp(vars=[model[n] for n in u], mode=_mode())
+    point = _point(model, np.random.default_rng(3))
+    # the gradient along the sampled shocks is exactly -u: no other term reads them
+    expected = np.concatenate([-point[n].ravel() for n in u])
+    assert np.array_equal(grad(point), expected)

@@ -145,3 +145,79 @@ def test_the_seeds_figures_have_the_pixels_of_matplotlibs_own_layout(seed_foreca
         if not np.array_equal(np.asarray(_image(_drawn(make))), np.asarray(_image(_png(make()))))
     ]
     assert not differ
+
+
+def _stock_pixels(make) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """A figure as matplotlib's own Agg canvas draws it (its stock renderer), RGB."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = make()
+    canvas = FigureCanvasAgg(fig)
+    fig.set_dpi(DPI)
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba())[..., :3]
+
+
+def test_the_seeds_figures_have_the_pixels_of_matplotlibs_own_renderer(seed_forecast: Any) -> None:
+    """The figures' renderer (text drawn with its per-glyph work hoisted, text measured
+    once per process) draws every figure of the seed, tornado charts included, pixel for
+    pixel as matplotlib's stock Agg renderer; twice, so a measurement remembered from
+    one figure serves the next."""
+    from forecast.analysis.tornado import report_frames
+    from forecast.outputs.figures import _plan, _tornado_plan, figure_data, render
+    from forecast.outputs.report import sensitivity_frames
+
+    plan = _plan(figure_data(seed_forecast)) + _tornado_plan(sensitivity_frames(report_frames(seed_forecast)))
+    assert len(plan) >= 18
+    for _ in range(2):
+        differ = [
+            info.file
+            for info, make in plan
+            if not np.array_equal(np.asarray(render(make()).buffer_rgba())[..., :3], _stock_pixels(make))
+        ]
+        assert not differ
+
+
+def _texts():  # type: ignore[no-untyped-def]
+    """Text the report's figures never draw: rotated by odd angles, mathtext (with and
+    without boxes), not antialiased, condensed italic, two lines in a box."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(3, 2))
+    fig.text(0.1, 0.1, "Ångström 12,5 ‰", rotation=33, fontsize=9)
+    fig.text(0.5, 0.5, r"$\alpha^2_i$", fontsize=11, rotation=20)
+    fig.text(0.2, 0.3, r"$\sqrt{x}$", fontsize=11)  # a box: matplotlib's own loop
+    fig.text(0.1, 0.8, "jagged", antialiased=False, fontweight="bold")
+    fig.text(0.6, 0.2, "wide", rotation=-90, fontstretch="condensed", fontstyle="italic")
+    # laid out from the font's ascent, descent and line gap
+    fig.text(0.3, 0.95, "two\nlines", va="top", ha="center", bbox={"facecolor": "none"})
+    return fig
+
+
+def test_odd_text_has_the_pixels_of_matplotlibs_own_renderer() -> None:
+    from forecast.outputs.figures import render
+
+    for _ in range(2):
+        np.testing.assert_array_equal(
+            np.asarray(render(_texts()).buffer_rgba())[..., :3], _stock_pixels(_texts)
+        )
+
+
+def test_text_is_measured_once_per_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A text in one font and size is measured by FreeType once, not once per figure
+    (matplotlib's own cache lives as long as one renderer, i.e. one figure)."""
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    from forecast.outputs.figures import render
+
+    render(_figure())
+    measured = []
+    measure = RendererAgg.get_text_width_height_descent
+
+    def counted(self, s, prop, ismath):  # type: ignore[no-untyped-def]
+        measured.append(s)
+        return measure(self, s, prop, ismath)
+
+    monkeypatch.setattr(RendererAgg, "get_text_width_height_descent", counted)
+    render(_figure())
+    assert not measured

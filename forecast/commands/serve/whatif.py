@@ -241,59 +241,24 @@ def controls(s: Scenario) -> list[Control]:
     >>> [c.key for c in controls(forecast.load(forecast.bundled("deepseek")))][:3]
     ['simulation.draws', 'simulation.seed', 'correlation.common_factor']
     """
-    groups: dict[str, list[Control]] = {"simulation": [], "correlation": [], "markets": []}
-    groups["simulation"] += [
-        Control("simulation.draws", "Simulation", "Draws", "integer", s.simulation.draws, step=1000),
-        Control("simulation.seed", "Simulation", "Random seed", "integer", s.simulation.seed, step=1),
-    ]
-    groups["correlation"].append(
-        _quantity(
-            "correlation.common_factor",
-            "Correlation",
-            "Common-factor strength (share of growth variance all markets share, 0-1)",
-            s.correlation.common_factor,
-            "unit",
-        )
-    )
-    for m in s.markets:
-        g, k = f"Markets: {m.label}", f"markets.{m.id}"
-        groups["markets"].append(
-            _quantity(f"{k}.size", g, f"Size in {m.base_year} ({m.unit})", m.size, "positive", m.unit, 0.1)
-        )
-        if m.cagr is not None:
-            groups["markets"].append(_quantity(f"{k}.cagr", g, "CAGR (0.30 = 30% a year)", m.cagr, "growth"))
-        elif m.projection is not None:
-            groups["markets"].append(
-                _quantity(
-                    f"{k}.projection",
-                    g,
-                    f"Projection for {m.projection.year} ({m.unit})",
-                    m.projection,
-                    "positive",
-                    m.unit,
-                    0.1,
-                )
+    groups: dict[str, list[Control]] = {
+        "simulation": [
+            Control("simulation.draws", "Simulation", "Draws", "integer", s.simulation.draws, step=1000),
+            Control("simulation.seed", "Simulation", "Random seed", "integer", s.simulation.seed, step=1),
+        ],
+        "correlation": [
+            _quantity(
+                "correlation.common_factor",
+                "Correlation",
+                "Common-factor strength (share of growth variance all markets share, 0-1)",
+                s.correlation.common_factor,
+                "unit",
             )
+        ],
+        "markets": [c for m in s.markets for c in _market_controls(m)],
+    }
     if s.assessment:
-        a = s.assessment
-        items = [
-            dataclasses.replace(
-                _quantity("assessment.confidence", "Assessment", "Confidence (cases the judgment is worth)",
-                          a.confidence, "positive", step=1.0),
-                kind="number",
-            )
-        ]  # fmt: skip
-        for o in a.outcomes:
-            items.append(
-                _quantity(
-                    f"assessment.outcomes.{o.id}.probability",
-                    "Assessment",
-                    f"P({o.label})",
-                    o.probability,
-                    "unit",
-                )
-            )
-        groups["assessment"] = items
+        groups["assessment"] = _assessment_controls(s.assessment)
     if s.signposts:
         groups["signposts"] = [
             Control(
@@ -318,6 +283,35 @@ def controls(s: Scenario) -> list[Control]:
     # the file's order of sections (raw keeps the order they were read in)
     order = [k for k in s.raw if k in groups] + [k for k in groups if k not in s.raw]
     return [c for k in order for c in groups[k]]
+
+
+def _market_controls(m: Any) -> list[Control]:
+    """A market's size, and its CAGR (or its projection when it has no CAGR)."""
+    g, k = f"Markets: {m.label}", f"markets.{m.id}"
+    out = [_quantity(f"{k}.size", g, f"Size in {m.base_year} ({m.unit})", m.size, "positive", m.unit, 0.1)]
+    if m.cagr is not None:
+        out.append(_quantity(f"{k}.cagr", g, "CAGR (0.30 = 30% a year)", m.cagr, "growth"))
+    elif m.projection is not None:
+        label = f"Projection for {m.projection.year} ({m.unit})"
+        out.append(_quantity(f"{k}.projection", g, label, m.projection, "positive", m.unit, 0.1))
+    return out
+
+
+def _assessment_controls(a: Any) -> list[Control]:
+    """The assessment's confidence and each outcome's stated probability."""
+    confidence = _quantity(
+        "assessment.confidence",
+        "Assessment",
+        "Confidence (cases the judgment is worth)",
+        a.confidence,
+        "positive",
+        step=1.0,
+    )
+    items = [dataclasses.replace(confidence, kind="number")]
+    for o in a.outcomes:
+        key = f"assessment.outcomes.{o.id}.probability"
+        items.append(_quantity(key, "Assessment", f"P({o.label})", o.probability, "unit"))
+    return items
 
 
 def outcome_keys(cs: Sequence[Control]) -> list[str]:
@@ -453,6 +447,20 @@ def _was(c: Control) -> str:
     return f"assumption: what-if (was: {was}{'; ' + c.source if c.source else ''})"
 
 
+def _child_line(c: Control, parts: list[str], value: Any, raw: Mapping[str, Any]) -> str:
+    """One changed key as a line of the child file, saying what it was."""
+    if c.kind == "observed" or c.kind == "integer":
+        return f"{parts[-1]} = {_toml_value(value)}  # {_was(c)}"
+    if isinstance(value, Mapping):
+        # a complete form: it replaces the parent's, as with --set
+        return f"{parts[-1]} = {_inline({**value, 'source': _was(c)})}"
+    # the number as --set reads it: the parent's form moved to it, spread kept
+    old = _lookup(raw, parts)
+    moved = merge_quantity(old, value, domain_at(tuple(parts))) if isinstance(old, dict) else {}
+    form = {k: v for k, v in moved.items() if k not in ("source", "note", "year")} or {"value": value}
+    return f"{parts[-1]} = {_inline({**form, 'source': _was(c)})}"
+
+
 def child_toml(
     parent: Path, dest: Path, base: Scenario, overrides: Mapping[str, Any], cs: Sequence[Control]
 ) -> str:
@@ -482,27 +490,17 @@ def child_toml(
     for key, value in overrides.items():
         c = by_key[key]
         parts = key.split(".")
-        if c.kind == "observed" or c.kind == "integer":
-            if value is None:
-                problems.append(
-                    Problem(
-                        str(dest),
-                        key,
-                        "a child file cannot take back a key its parent sets (TOML has no null); "
-                        "edit the parent instead",
-                    )
+        if (c.kind == "observed" or c.kind == "integer") and value is None:
+            problems.append(
+                Problem(
+                    str(dest),
+                    key,
+                    "a child file cannot take back a key its parent sets (TOML has no null); "
+                    "edit the parent instead",
                 )
-                continue
-            line = f"{parts[-1]} = {_toml_value(value)}  # {_was(c)}"
-        elif isinstance(value, Mapping):
-            # a complete form: it replaces the parent's, as with --set
-            line = f"{parts[-1]} = {_inline({**value, 'source': _was(c)})}"
-        else:
-            # the number as --set reads it: the parent's form moved to it, spread kept
-            old = _lookup(raw, parts)
-            moved = merge_quantity(old, value, domain_at(tuple(parts))) if isinstance(old, dict) else {}
-            form = {k: v for k, v in moved.items() if k not in ("source", "note", "year")} or {"value": value}
-            line = f"{parts[-1]} = {_inline({**form, 'source': _was(c)})}"
+            )
+            continue
+        line = _child_line(c, parts, value, raw)
         if parts[0] == "markets":
             items.setdefault(("markets", parts[1]), []).append(line)
         elif parts[0] == "signposts":
