@@ -244,18 +244,7 @@ def build_context(
     ``data:`` URI. ``extra``: the tables of :func:`forecast.outputs.briefing.report_tables`
     (computed when not given).
     """
-    from forecast.outputs.briefing import (
-        illustrative_inputs,
-        illustrative_text,
-        report_tables,
-        sensitivity_blocks,
-        signpost_block,
-        whatif_table,
-    )
-    from forecast.outputs.decision_report import decision_blocks, decision_sentence
-    from forecast.outputs.metrics_section import metric_blocks
-    from forecast.outputs.narrative import Sentence, executive_summary
-    from forecast.outputs.whatif import differ_text
+    from forecast.outputs.briefing import illustrative_inputs, illustrative_text, report_tables
 
     s = fc.scenario
     if extra is None:
@@ -266,14 +255,54 @@ def build_context(
         )
         for f in infos
     }
-    markets = fc.markets()
-    outcomes = fc.outcomes()
-    predictions = fc.predictions()
+    markets, outcomes, predictions = fc.markets(), fc.outcomes(), fc.predictions()
     year = key_year(s)
     prov = dict(provenance or {})
-    versions = dict(prov.get("versions") or package_versions())
+    flagged = illustrative_text(illustrative_inputs(s))
+    summary_section = {
+        "id": "summary",
+        "title": "Summary",
+        "blocks": [],
+        "sentences": [
+            {"key": x.key, "text": x.text} for x in _sentences(fc, extra, outcomes, predictions, year)
+        ],
+        "flag": flagged,
+        "summary": summary(fc, markets, outcomes, predictions, year, extra.by_outcome),
+    }
+    sections = [summary_section, *_sections(fc, figs, extra, markets, outcomes, predictions)]
+    frames = sensitivity_frames(sensitivity)
+    if frames:
+        from forecast.outputs.briefing import sensitivity_blocks
+
+        sections.append(
+            {"id": "sensitivity", "title": "Sensitivity", "blocks": sensitivity_blocks(frames, figs)}
+        )
+    sections.append(
+        {"id": "inputs", "title": "Inputs and provenance", "blocks": input_blocks(s) + correlation_blocks(fc)}
+    )
+    sections.append(
+        {
+            "id": "diagnostics",
+            "title": "Diagnostics and reproducibility" if fc.diagnostics is not None else "Reproducibility",
+            "blocks": diagnostic_blocks(fc, warnings, prov, dict(prov.get("versions") or package_versions())),
+        }
+    )
+    for sec in sections:
+        sec.setdefault("summary", [])
+        sec.setdefault("sentences", [])
+        sec.setdefault("flag", "")
+    return {**_page_head(fc, whatif, flagged, warnings), "sections": sections}
+
+
+def _sentences(
+    fc: Forecast, extra: ReportTables, outcomes: pd.DataFrame, predictions: pd.DataFrame, year: int
+) -> list[Any]:
+    """The executive summary, then the risk and the decision sentences."""
+    from forecast.outputs.decision_report import decision_sentence
+    from forecast.outputs.narrative import Sentence, executive_summary
+
     sentences = executive_summary(
-        s,
+        fc.scenario,
         year=year,
         conditioned=fc.conditioned,
         outcomes=outcomes,
@@ -287,17 +316,25 @@ def build_context(
     said = decision_sentence(extra.decision, fc)
     if said:
         sentences.append(Sentence("decision", said))
-    flagged = illustrative_text(illustrative_inputs(s))
+    return sentences
+
+
+def _sections(
+    fc: Forecast,
+    figs: Mapping[str, Figure],
+    extra: ReportTables,
+    markets: pd.DataFrame,
+    outcomes: pd.DataFrame,
+    predictions: pd.DataFrame,
+) -> list[dict[str, Any]]:
+    """The sections between the summary and the sensitivity, those the scenario has."""
+    from forecast.outputs.briefing import signpost_block
+    from forecast.outputs.decision_report import decision_blocks
+    from forecast.outputs.metrics_section import metric_blocks
+
+    s = fc.scenario
     sections: list[dict[str, Any]] = [
-        {
-            "id": "summary",
-            "title": "Summary",
-            "blocks": [],
-            "sentences": [{"key": x.key, "text": x.text} for x in sentences],
-            "flag": flagged,
-            "summary": summary(fc, markets, outcomes, predictions, year, extra.by_outcome),
-        },
-        {"id": "markets", "title": "Markets", "blocks": _market_section(fc, markets, figs, extra)},
+        {"id": "markets", "title": "Markets", "blocks": _market_section(fc, markets, figs, extra)}
     ]
     if s.assessment:
         sections.append({"id": "outcomes", "title": "Outcomes", "blocks": outcome_blocks(fc, outcomes, figs)})
@@ -312,25 +349,17 @@ def build_context(
         sections.append(
             {"id": "decision", "title": "Decision", "blocks": decision_blocks(extra.decision, fc)}
         )
-    frames = sensitivity_frames(sensitivity)
-    if frames:
-        sections.append(
-            {"id": "sensitivity", "title": "Sensitivity", "blocks": sensitivity_blocks(frames, figs)}
-        )
-    sections.append(
-        {"id": "inputs", "title": "Inputs and provenance", "blocks": input_blocks(s) + correlation_blocks(fc)}
-    )
-    sections.append(
-        {
-            "id": "diagnostics",
-            "title": "Diagnostics and reproducibility" if fc.diagnostics is not None else "Reproducibility",
-            "blocks": diagnostic_blocks(fc, warnings, prov, versions),
-        }
-    )
-    for sec in sections:
-        sec.setdefault("summary", [])
-        sec.setdefault("sentences", [])
-        sec.setdefault("flag", "")
+    return sections
+
+
+def _page_head(
+    fc: Forecast, whatif: Sequence[Change] | None, flagged: str, warnings: Sequence[str]
+) -> dict[str, Any]:
+    """The page's title, what-if banner, scenario card, method line and warnings."""
+    from forecast.outputs.briefing import whatif_table
+    from forecast.outputs.whatif import differ_text
+
+    s = fc.scenario
     method = (
         "posterior (NUTS, conditioned on the evidence and observed signposts)"
         if fc.conditioned
@@ -361,7 +390,6 @@ def build_context(
         },
         "meta": f"{fc.n_draws:,} draws, random seed {fc.seed}, {method}; as of {s.as_of.isoformat()}",
         "warnings": list(warnings),
-        "sections": sections,
     }
 
 
