@@ -17,7 +17,22 @@ import numpy as np
 import pandas as pd
 
 from forecast.analysis.comparison import DIFFERENCE_ERROR, market_quantity
+from forecast.outputs.comparison_sections import decision_section, target_section
 from forecast.outputs.comparison_sections import signed as _signed
+from forecast.outputs.formatting import (
+    CSP,
+    Block,
+    Figure,
+    Table,
+    data_uri,
+    interval,
+    key_year,
+    mc_error,
+    package_versions,
+    pct,
+    pp,
+    sig,
+)
 from forecast.outputs.tables import write_csv_tables
 
 if TYPE_CHECKING:
@@ -137,8 +152,6 @@ def _context(
     cmp: Comparison, folder: Path, figs: dict[str, str], prov: dict[str, Any], targets: list[str]
 ) -> dict[str, Any]:
     """The page's template context: one section per part, each built below."""
-    from forecast.outputs.comparison_sections import decision_section, target_section
-    from forecast.outputs.formatting import CSP
 
     fcs, names = cmp.forecasts, cmp.names
     markets, diffs = cmp.markets(), cmp.differences()
@@ -185,8 +198,6 @@ def _section(id_: str, title: str, blocks: list[Any]) -> dict[str, Any]:
 
 def _scenarios_section(cmp: Comparison, markets: pd.DataFrame) -> dict[str, Any]:
     """The scenarios compared (file, draws, seed, digest) and one headline card each."""
-    from forecast.outputs.formatting import Block, Table, interval, pct, sig
-
     rows = [
         [
             name,
@@ -207,7 +218,7 @@ def _scenarios_section(cmp: Comparison, markets: pd.DataFrame) -> dict[str, Any]
     return {
         "id": "scenarios",
         "title": "Scenarios compared",
-        "summary": [{"title": "Headlines", "items": _cards(cmp, markets, pct, sig, interval)}],
+        "summary": [{"title": "Headlines", "items": _cards(cmp, markets)}],
         "blocks": [Block("The scenarios", "scenarios-table", text, None, [intro])],
     }
 
@@ -216,8 +227,6 @@ def _markets_section(
     cmp: Comparison, markets: pd.DataFrame, diffs: pd.DataFrame, folder: Path, figs: dict[str, str]
 ) -> dict[str, Any]:
     """One block per quantity: its overlaid fan chart and a side-by-side table by year."""
-    from forecast.outputs.formatting import Block, Figure, data_uri
-
     blocks = []
     for key, title, unit in quantities(cmp):
         table = _market_table(cmp, markets[markets["market"] == key], diffs, key, unit == "share")
@@ -232,8 +241,6 @@ def _markets_section(
 
 def _market_table(cmp: Comparison, sub: pd.DataFrame, diffs: pd.DataFrame, key: str, is_share: bool) -> Any:
     """A quantity's median (90%) in each scenario by year, and each one's difference."""
-    from forecast.outputs.formatting import Table, interval, pct, sig
-
     fmt = pct if is_share else sig
     names, others = cmp.names, cmp.names[1:]
     headers = ["Year"] + [f"{n}: median (90%)" for n in names] + [f"{n} − {cmp.base}" for n in others]
@@ -256,8 +263,6 @@ def _market_table(cmp: Comparison, sub: pd.DataFrame, diffs: pd.DataFrame, key: 
 
 def _difference_cell(diffs: pd.DataFrame, name: str, quantity: str) -> str:
     """A probability's difference from the base, ± its Monte Carlo error, in points."""
-    from forecast.outputs.formatting import pp
-
     d = diffs[(diffs["scenario"] == name) & (diffs["quantity"] == quantity)]
     return f"{_signed(d['difference'].iloc[0], True)} ± {pp(d['mcse'].iloc[0])}" if len(d) else "–"
 
@@ -277,8 +282,6 @@ def _probability_cells(
 
 def _outcomes_section(cmp: Comparison, diffs: pd.DataFrame) -> dict[str, Any] | None:
     """Each outcome's probability (and its 90% interval) in each scenario."""
-    from forecast.outputs.formatting import Block, Table, interval, pct
-
     outcomes = cmp.outcomes()
     if not len(outcomes):
         return None
@@ -302,8 +305,6 @@ def _outcomes_section(cmp: Comparison, diffs: pd.DataFrame) -> dict[str, Any] | 
 
 def _predictions_section(cmp: Comparison, diffs: pd.DataFrame) -> dict[str, Any] | None:
     """Each prediction's probability (± its Monte Carlo error) in each scenario."""
-    from forecast.outputs.formatting import Block, Table, mc_error, pct
-
     preds = cmp.predictions()
     if not len(preds):
         return None
@@ -327,18 +328,14 @@ def _predictions_section(cmp: Comparison, diffs: pd.DataFrame) -> dict[str, Any]
 
 def _differences_section(cmp: Comparison, diffs: pd.DataFrame) -> dict[str, Any] | None:
     """Every difference from the base with its paired error (none with one scenario)."""
-    from forecast.outputs.formatting import Block, Table, pct, pp, sig
-
     if len(cmp.names) < 2:
         return None
-    blocks = _difference_blocks(cmp, diffs, Table, Block, pct, pp, sig)
+    blocks = _difference_blocks(cmp, diffs)
     return _section("differences", f"Differences from {cmp.base}", blocks)
 
 
 def _reproducibility_section(cmp: Comparison, prov: dict[str, Any]) -> dict[str, Any]:
     """The command, each scenario's digest, the package versions and the timings."""
-    from forecast.outputs.formatting import Block, Table, package_versions, sig
-
     versions = dict(prov.get("versions") or package_versions())
     rows = [["Command", str(prov.get("command") or "(Python API: Comparison.write_report)")]]
     rows += [
@@ -375,10 +372,8 @@ def _whatif(cmp: Comparison, overrides: dict[str, Any]) -> dict[str, Any] | None
     return {"text": what, "table": whatif_table(changed)}
 
 
-def _cards(cmp: Comparison, markets: pd.DataFrame, pct: Any, sig: Any, interval: Any) -> list[dict[str, str]]:
+def _cards(cmp: Comparison, markets: pd.DataFrame) -> list[dict[str, str]]:
     """One card per scenario: the headline market in its key year and the first outcome."""
-    from forecast.outputs.formatting import key_year
-
     cards = []
     for name, fc in zip(cmp.names, cmp.forecasts, strict=True):
         s = fc.scenario
@@ -395,11 +390,7 @@ def _cards(cmp: Comparison, markets: pd.DataFrame, pct: Any, sig: Any, interval:
     return cards
 
 
-def _difference_blocks(
-    cmp: Comparison, diffs: pd.DataFrame, Table: Any, Block: Any, pct: Any, pp: Any, sig: Any
-) -> list[Any]:
-    from forecast.outputs.formatting import key_year
-
+def _difference_blocks(cmp: Comparison, diffs: pd.DataFrame) -> list[Any]:
     year = key_year(cmp.forecasts[0].scenario)
     sel = diffs[(diffs["year"].isna()) | (diffs["year"] == year)]
     rows = []
